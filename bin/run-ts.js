@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point of this package (path relative to the package root) through tsx,
+// resolved from this file so it works from any working directory.
+import { register } from "tsx/esm/api";
+import { pathToFileURL } from "node:url";
+import { resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  console.error("usage: run-ts.js <entry.ts> [args...]");
+  process.exit(2);
+}
+process.argv = [process.argv[0], resolve(root, entry), ...rest];
+register();
+await import(pathToFileURL(resolve(root, entry)).href);

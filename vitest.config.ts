@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "testbed/**/*.test.ts", "test/**/*.test.ts"],
+    // Two cores here: forks keep native better-sqlite3 handles isolated per file.
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

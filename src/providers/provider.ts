@@ -1,0 +1,69 @@
+import type { Backend, LaunchSpec } from "../core/types.js";
+
+/**
+ * A place runners are started: ECS (FARGATE, FARGATE_SPOT) or CodeBuild. One interface, one contract test suite
+ * (provider.contract.ts) that every implementation passes against the test bed.
+ */
+export interface Provider {
+  readonly backends: readonly Backend[];
+  /** Starts one runner. Idempotent on `req.idempotencyKey`: a repeat returns the same handle and starts nothing. */
+  launch(req: LaunchRequest): Promise<LaunchHandle>;
+  /** The current state of many launches in as few API calls as the backend allows. */
+  describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]>;
+  stop(handle: LaunchHandle, why: string): Promise<void>;
+}
+
+export interface LaunchRequest {
+  /** Derived from the job id and the launch attempt (ECS clientToken / CodeBuild idempotencyToken). */
+  readonly idempotencyKey: string;
+  readonly spec: LaunchSpec;
+  /** The encoded JIT runner config. A secret: never logged, never stored. */
+  readonly jitConfig: string;
+  readonly runnerName: string;
+  readonly jobId: number;
+  readonly runId: number;
+  /** "owner/repo" */
+  readonly repository: string;
+}
+
+export interface LaunchHandle {
+  readonly backend: Backend;
+  /** ECS task ARN or CodeBuild build id. */
+  readonly id: string;
+}
+
+export type LaunchStatus = "pending" | "running" | "stopped";
+
+export interface LaunchState {
+  readonly handle: LaunchHandle;
+  readonly status: LaunchStatus;
+  /** Set once stopped: true when the runner ended without error (exit 0 / build SUCCEEDED). */
+  readonly succeeded?: boolean;
+  /** True when AWS stopped a FARGATE_SPOT task for a Spot interruption. */
+  readonly spotInterrupted: boolean;
+  /** AWS's own words (stoppedReason, build phase message), for people. */
+  readonly reason?: string;
+  readonly startedAt?: number;
+  readonly stoppedAt?: number;
+}
+
+/** Why a launch did not start. Retry logic reads `kind`, never the message. */
+export type LaunchErrorKind =
+  | "capacity" // no Fargate (Spot) capacity now: retry later or fall back
+  | "throttled" // AWS throttled us: retry with backoff
+  | "transient" // 5xx, network: retry with backoff
+  | "permanent"; // bad task definition, access denied, invalid parameters: do not retry
+
+export class LaunchError extends Error {
+  override readonly name = "LaunchError";
+  constructor(
+    readonly kind: LaunchErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  get retryable(): boolean {
+    return this.kind !== "permanent";
+  }
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import {
+  decide,
+  defaultReconcilePolicy as policy,
+  idempotencyKey,
+  retryDelay,
+  runnerName,
+  type JobView,
+  type LaunchView,
+} from "./reconcile.js";
+import type { LaunchSpec } from "./types.js";
+
+const spec: LaunchSpec = { backend: "FARGATE_SPOT", arch: "ARM64", image: "default", runnerLabels: ["self-hosted", "tornade"] };
+const queued: JobView = { status: "queued", decision: { kind: "launch", spec } };
+const now = 1_000_000;
+const launch = (over: Partial<LaunchView>): LaunchView => ({
+  attempt: 1,
+  backend: "FARGATE_SPOT",
+  state: "launched",
+  providerId: "arn:task/1",
+  requestedAt: now - 1000,
+  error: null,
+  ...over,
+});
+
+describe("decide", () => {
+  it.each([
+    ["static job", { status: "queued", decision: { kind: "static", reason: "type=static" } }, "done"],
+    ["ignored job", { status: "queued", decision: { kind: "ignored", reason: "no launch label" } }, "done"],
+    ["rejected job", { status: "queued", decision: { kind: "rejected", reason: "bad" } }, "done"],
+    ["undecided job", { status: "queued", decision: null }, "done"],
+    ["completed job", { ...queued, status: "completed" }, "done"],
+    ["job a runner took", { ...queued, status: "in_progress" }, "done"],
+    ["job waiting for approval", { ...queued, status: "waiting" }, "done"],
+  ] as [string, JobView, string][])("%s launches nothing", (_name, job, kind) => {
+    expect(decide(job, [], now, policy).kind).toBe(kind);
+  });
+
+  it("launches attempt 1 of a queued job with no launch", () => {
+    expect(decide(queued, [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec });
+  });
+
+  it("does not launch again while a runner is launched or running", () => {
+    expect(decide(queued, [launch({ state: "launched" })], now, policy).kind).toBe("done");
+    expect(decide(queued, [launch({ state: "running" })], now, policy).kind).toBe("done");
+  });
+
+  it("waits for a launch in flight, then abandons it once its lease expired", () => {
+    const inFlight = launch({ state: "requested", providerId: null, requestedAt: now - 1000 });
+    expect(decide(queued, [inFlight], now, policy)).toMatchObject({ kind: "wait", until: now - 1000 + policy.requestLeaseMs });
+    const stale = launch({ state: "requested", providerId: null, requestedAt: now - policy.requestLeaseMs });
+    expect(decide(queued, [stale], now, policy)).toMatchObject({ kind: "abandon", attempt: 1 });
+  });
+
+  it("falls back from FARGATE_SPOT to FARGATE at once on a capacity shortage", () => {
+    const failed = launch({ state: "failed", providerId: null, error: { kind: "capacity", message: "Capacity is unavailable" } });
+    expect(decide(queued, [failed], now, policy)).toEqual({
+      kind: "launch",
+      attempt: 2,
+      spec: { ...spec, backend: "FARGATE" },
+      fallbackFrom: "FARGATE_SPOT",
+    });
+  });
+
+  it("retries Spot capacity with backoff when fallback is off", () => {
+    const failed = launch({ state: "failed", providerId: null, requestedAt: now, error: { kind: "capacity", message: "x" } });
+    const action = decide(queued, [failed], now, { ...policy, spotFallback: false });
+    expect(action.kind).toBe("wait");
+    const later = decide(queued, [failed], now + policy.retryMaxMs, { ...policy, spotFallback: false });
+    expect(later).toMatchObject({ kind: "launch", attempt: 2, spec: { backend: "FARGATE_SPOT" } });
+  });
+
+  it("gives up at once on a permanent error, naming it", () => {
+    const failed = launch({ state: "failed", error: { kind: "permanent", message: "Unable to describe task definition" } });
+    expect(decide(queued, [failed], now, policy)).toEqual({ kind: "give-up", reason: "Unable to describe task definition" });
+  });
+
+  it("gives up after maxAttempts retryable failures", () => {
+    const failures = [1, 2, 3, 4, 5].map((attempt) =>
+      launch({ attempt, state: "failed", requestedAt: 0, error: { kind: "throttled", message: "Rate exceeded" } }),
+    );
+    expect(decide(queued, failures, now, policy)).toMatchObject({ kind: "give-up" });
+    expect(decide(queued, failures.slice(0, 4), now, policy)).toMatchObject({ kind: "launch", attempt: 5 });
+  });
+});
+
+describe("retryDelay", () => {
+  it("grows per attempt, stays within [exp/2, exp] and under the cap", () => {
+    const p = { retryBaseMs: 1000, retryMaxMs: 8000 };
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const exp = Math.min(8000, 1000 * 2 ** (attempt - 1));
+      const d = retryDelay(attempt, p);
+      expect(d).toBeGreaterThanOrEqual(exp / 2);
+      expect(d).toBeLessThanOrEqual(exp);
+    }
+  });
+});
+
+describe("names", () => {
+  it("derive the runner name and idempotency key from the job id and attempt", () => {
+    expect(runnerName(42, 1)).toBe("tornade-42-1");
+    expect(runnerName(42, 2)).not.toBe(runnerName(42, 1));
+    expect(idempotencyKey(42, 1).length).toBeLessThanOrEqual(64); // ECS clientToken limit
+  });
+});

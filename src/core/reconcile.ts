@@ -1,0 +1,138 @@
+/**
+ * What should happen to one job now: a pure function of the stored job, its launches and the time.
+ *
+ * Events never act; they only ask for a look (level-triggered, like Kubernetes controllers). Running `decide` twice,
+ * late, or after a crash yields the same answer for the same stored state, which is what makes recovery provable.
+ */
+import type { Backend, LaunchSpec } from "./types.js";
+
+export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
+
+/** What intake decided about a job's labels, stored with the job. */
+export type JobDecision =
+  | { readonly kind: "launch"; readonly spec: LaunchSpec }
+  | { readonly kind: "static"; readonly reason: string }
+  | { readonly kind: "ignored"; readonly reason: string }
+  | { readonly kind: "rejected"; readonly reason: string };
+
+export type LaunchPhase = "requested" | "launched" | "running" | "stopped" | "failed";
+
+export interface JobView {
+  readonly status: JobStatus;
+  readonly decision: JobDecision | null;
+}
+
+export interface LaunchView {
+  readonly attempt: number;
+  readonly backend: Backend;
+  readonly state: LaunchPhase;
+  readonly providerId: string | null;
+  readonly requestedAt: number;
+  readonly error?: { readonly kind: "capacity" | "throttled" | "transient" | "permanent"; readonly message: string } | null;
+}
+
+export interface ReconcilePolicy {
+  /** Launch attempts per job before giving up with a visible reason. */
+  readonly maxAttempts: number;
+  /** FARGATE_SPOT without capacity → FARGATE. */
+  readonly spotFallback: boolean;
+  /** First retry delay after a retryable failure; doubles per attempt up to retryMaxMs, with jitter. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /**
+   * A launch still "requested" (no task or build id recorded) this long after it began was interrupted — the
+   * process died between asking GitHub for a JIT config and recording the provider's answer. Its JIT config cannot
+   * be recovered (secrets are never stored), so the next attempt starts fresh.
+   */
+  readonly requestLeaseMs: number;
+}
+
+export const defaultReconcilePolicy: ReconcilePolicy = {
+  maxAttempts: 5,
+  spotFallback: true,
+  retryBaseMs: 2_000,
+  retryMaxMs: 60_000,
+  requestLeaseMs: 120_000,
+};
+
+export type Action =
+  | { readonly kind: "launch"; readonly attempt: number; readonly spec: LaunchSpec; readonly fallbackFrom?: Backend }
+  | { readonly kind: "abandon"; readonly attempt: number; readonly reason: string }
+  | { readonly kind: "wait"; readonly until: number; readonly reason: string }
+  | { readonly kind: "give-up"; readonly reason: string }
+  | { readonly kind: "done"; readonly reason: string };
+
+export function decide(job: JobView, launches: readonly LaunchView[], now: number, policy: ReconcilePolicy): Action {
+  const decision = job.decision;
+  if (!decision || decision.kind !== "launch") return { kind: "done", reason: decision ? decision.kind : "no decision" };
+  if (job.status === "completed") return { kind: "done", reason: "job completed" };
+  if (job.status === "in_progress") return { kind: "done", reason: "a runner took the job" };
+  // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
+  if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
+
+  const last = latest(launches);
+  if (!last) return { kind: "launch", attempt: 1, spec: decision.spec };
+
+  switch (last.state) {
+    case "launched":
+    case "running":
+      return { kind: "done", reason: "runner launched" };
+    case "stopped":
+      // The runner ended while the job is still queued: replacing it is the reliability issue's business
+      // (boot timeout, stolen runner); until then the job waits for the sweeper.
+      return { kind: "done", reason: "runner stopped" };
+    case "requested":
+      if (last.providerId !== null) return { kind: "done", reason: "runner launched" };
+      if (now - last.requestedAt < policy.requestLeaseMs) {
+        return { kind: "wait", until: last.requestedAt + policy.requestLeaseMs, reason: "launch in flight" };
+      }
+      return { kind: "abandon", attempt: last.attempt, reason: "launch interrupted before the provider answered" };
+    case "failed":
+      return afterFailure(last, launches.length, now, decision.spec, policy);
+  }
+}
+
+function afterFailure(
+  last: LaunchView,
+  attempts: number,
+  now: number,
+  spec: LaunchSpec,
+  policy: ReconcilePolicy,
+): Action {
+  const error = last.error ?? { kind: "transient" as const, message: "launch failed" };
+  if (error.kind === "permanent") return { kind: "give-up", reason: error.message };
+  if (attempts >= policy.maxAttempts) {
+    return { kind: "give-up", reason: `gave up after ${attempts} launch attempts: ${error.message}` };
+  }
+  const next = last.attempt + 1;
+  if (error.kind === "capacity" && last.backend === "FARGATE_SPOT" && policy.spotFallback) {
+    // No Spot capacity: on-demand Fargate right away rather than leaving the job waiting.
+    return { kind: "launch", attempt: next, spec: { ...spec, backend: "FARGATE" }, fallbackFrom: "FARGATE_SPOT" };
+  }
+  const until = last.requestedAt + retryDelay(last.attempt, policy);
+  if (now < until) return { kind: "wait", until, reason: `retrying after ${error.kind}: ${error.message}` };
+  return { kind: "launch", attempt: next, spec: { ...spec, backend: last.backend } };
+}
+
+/** Exponential backoff with deterministic "equal jitter" (half fixed, half spread by attempt), capped. */
+export function retryDelay(attempt: number, policy: Pick<ReconcilePolicy, "retryBaseMs" | "retryMaxMs">): number {
+  const exp = Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.max(0, attempt - 1));
+  const spread = ((attempt * 2654435761) % 1000) / 1000; // Knuth's multiplicative hash: stable, well spread
+  return Math.round(exp / 2 + (exp / 2) * spread);
+}
+
+function latest(launches: readonly LaunchView[]): LaunchView | undefined {
+  let best: LaunchView | undefined;
+  for (const l of launches) if (!best || l.attempt > best.attempt) best = l;
+  return best;
+}
+
+/** The runner's name: unique per job and attempt, so a retry never collides with an earlier registration. */
+export function runnerName(jobId: number, attempt: number): string {
+  return `tornade-${jobId}-${attempt}`;
+}
+
+/** ECS clientToken / CodeBuild idempotencyToken: the same job and attempt always launch at most once. */
+export function idempotencyKey(jobId: number, attempt: number): string {
+  return `tornade-${jobId}-${attempt}`;
+}

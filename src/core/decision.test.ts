@@ -1,0 +1,111 @@
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import {
+  PayloadError,
+  decideDelivery,
+  decisionKind,
+  explainLabels,
+  launchSpecOf,
+  parseWorkflowJobDelivery,
+  type DeliveryPolicy,
+} from "./decision.js";
+
+interface ExampleIndex {
+  name: string;
+  examples: Array<{ action: string; workflow_job: { labels: string[] } }>;
+}
+const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") as ExampleIndex[]).find(
+  (e) => e.name === "workflow_job",
+)!.examples;
+const queued = examples.find((e) => e.action === "queued")!;
+
+function payload(labels: string[], action = "queued", patch: Record<string, unknown> = {}): unknown {
+  const p = structuredClone(queued) as Record<string, unknown> & { workflow_job: { labels: string[] } };
+  p.workflow_job.labels = labels;
+  return { ...p, action, ...patch };
+}
+
+const policy: DeliveryPolicy = { launchLabel: "tornade", defaultBackend: "FARGATE", images: ["default"] };
+const ours = ["self-hosted", "tornade", "4242", "runs-on=FARGATE_SPOT", "arch=ARM64"];
+
+describe("parseWorkflowJobDelivery", () => {
+  it("reads every published workflow_job example", () => {
+    for (const ex of examples) expect(parseWorkflowJobDelivery(ex).workflow_job.labels).toEqual(ex.workflow_job.labels);
+  });
+  it("refuses a body that is not a workflow_job delivery, saying which field", () => {
+    expect(() => parseWorkflowJobDelivery({ action: "opened", pull_request: {} })).toThrow(PayloadError);
+    expect(() => parseWorkflowJobDelivery({ action: "opened" })).toThrow(/workflow_job: /);
+    expect(() => parseWorkflowJobDelivery("hello")).toThrow(/not a workflow_job webhook body/);
+    expect(() => parseWorkflowJobDelivery(payload([1 as unknown as string]))).toThrow(/workflow_job\.labels\.0/);
+  });
+});
+
+describe("decideDelivery", () => {
+  it("launches a queued tornade job", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
+    expect(e).toEqual({
+      launch: true, backend: "FARGATE_SPOT", arch: "ARM64", static: false, cpu: null, memory: null, disk: null,
+      size: null, image: "default", runnerLabels: ours, reason: null, error: null,
+    });
+    expect(decisionKind(e)).toBe("launch");
+    expect(launchSpecOf(e)).toMatchObject({ backend: "FARGATE_SPOT", arch: "ARM64", runnerLabels: ours });
+  });
+  it.each(["in_progress", "completed", "waiting"])("does nothing for action %s", (action) => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours, action)), policy);
+    expect(e).toMatchObject({ launch: false, error: null, backend: null });
+    expect(e.reason).toContain(`"${action}"`);
+    expect(decisionKind(e)).toBe("ignored");
+    expect(launchSpecOf(e)).toBeNull();
+  });
+  it("ignores a job that is not tornade's (the published example's labels)", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(queued), policy);
+    expect(e).toMatchObject({ launch: false, static: false, error: null });
+    expect(e.reason).toMatch(/lack .*"self-hosted"/);
+  });
+  it("static: no launch, no error", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "type=static"])), policy);
+    expect(e).toMatchObject({ launch: false, static: true, error: null });
+    expect(decisionKind(e)).toBe("static");
+  });
+  it("a label error: no launch, the error named", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"])), policy);
+    expect(e).toMatchObject({ launch: false, static: false });
+    expect(e.error).toMatch(/^label "arch=RISCV": arch must be X86_64 or ARM64/);
+    expect(e.reason).toContain("arch=RISCV");
+    expect(decisionKind(e)).toBe("rejected");
+  });
+
+  describe("allow-list", () => {
+    const p = parseWorkflowJobDelivery(payload(ours)); // repository Codertocat/Hello-World, no organization
+    it("allows a listed repository, case-insensitively", () => {
+      expect(decideDelivery(p, { ...policy, allowedRepositories: ["CODERTOCAT/hello-world"] }).launch).toBe(true);
+    });
+    it("allows a listed owner", () => {
+      expect(decideDelivery(p, { ...policy, allowedOrganizations: ["other", "codertocat"] }).launch).toBe(true);
+    });
+    it("prefers the organization's login when the payload has one", () => {
+      const q = parseWorkflowJobDelivery(payload(ours, "queued", { organization: { login: "octo-org" } }));
+      expect(decideDelivery(q, { ...policy, allowedOrganizations: ["octo-org"] }).launch).toBe(true);
+    });
+    it("refuses others with a reason, and no label error even for bad labels", () => {
+      const e = decideDelivery(p, { ...policy, allowedRepositories: ["someone/else"] });
+      expect(e).toMatchObject({ launch: false, error: null });
+      expect(e.reason).toContain('"Codertocat/Hello-World" is not in');
+      const bad = parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"]));
+      expect(decideDelivery(bad, { ...policy, allowedRepositories: ["someone/else"] }).error).toBeNull();
+    });
+    it("stays silent about foreign jobs that are not tornade's either", () => {
+      const e = decideDelivery(parseWorkflowJobDelivery(queued), { ...policy, allowedRepositories: ["x/y"] });
+      expect(e.reason).toMatch(/not a tornade job/);
+    });
+  });
+});
+
+describe("explainLabels", () => {
+  it("matches decideDelivery for a queued delivery with the same labels", () => {
+    expect(explainLabels(ours, policy)).toEqual(decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy));
+  });
+  it("carries sizes", () => {
+    expect(explainLabels(["self-hosted", "tornade", "cpu=2", "disk=40"], policy)).toMatchObject({ cpu: 2, memory: 4096, disk: 40 });
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The delivery decision: everything tornade applies to one `workflow_job` webhook delivery, in one pure function.
+ * The webhook intake and `tornade explain` both call `decideDelivery`, so what explain prints is what serve does.
+ */
+import { z } from "zod";
+import type { components } from "@octokit/openapi-webhooks-types";
+import { interpretLabels, type LabelPolicy, type LabelVerdict } from "./labels.js";
+import type { Arch, Backend, LaunchSpec, Size } from "./types.js";
+
+/**
+ * The part of a `workflow_job` payload tornade reads, validated at the edge. Field names and types follow GitHub's
+ * published schema (`@octokit/openapi-webhooks-types`, "webhook-workflow-job-*"); unknown fields are dropped.
+ */
+export const WorkflowJobDeliverySchema = z.object({
+  action: z.string(),
+  workflow_job: z.object({
+    id: z.number().int(),
+    run_id: z.number().int(),
+    run_attempt: z.number().int(),
+    name: z.string(),
+    labels: z.array(z.string()),
+    status: z.string(),
+    conclusion: z.string().nullable(),
+    created_at: z.string(),
+    head_sha: z.string(),
+    runner_name: z.string().nullable(),
+    workflow_name: z.string().nullable().optional(),
+  }),
+  repository: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    full_name: z.string(),
+    owner: z.object({ login: z.string() }),
+  }),
+  organization: z.object({ login: z.string() }).optional(),
+  installation: z.object({ id: z.number().int() }).optional(),
+});
+export type WorkflowJobDelivery = z.infer<typeof WorkflowJobDeliverySchema>;
+
+/** Every published `workflow_job` payload, as Octokit types it. */
+export type WorkflowJobEvent =
+  | components["schemas"]["webhook-workflow-job-queued"]
+  | components["schemas"]["webhook-workflow-job-waiting"]
+  | components["schemas"]["webhook-workflow-job-in-progress"]
+  | components["schemas"]["webhook-workflow-job-completed"];
+// Compile-time proof that the subset we validate is a subset of what GitHub publishes: if Octokit's types and this
+// schema drift apart, type-checking fails here.
+export const fromOctokitPayload = (p: WorkflowJobEvent): WorkflowJobDelivery => p;
+
+/** The body is not a `workflow_job` delivery tornade can read. The message says which fields are wrong. */
+export class PayloadError extends Error {
+  override readonly name = "PayloadError";
+}
+
+export function parseWorkflowJobDelivery(body: unknown): WorkflowJobDelivery {
+  const r = WorkflowJobDeliverySchema.safeParse(body);
+  if (r.success) return r.data;
+  const issues = r.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+    .join("; ");
+  throw new PayloadError(`not a workflow_job webhook body: ${issues}`);
+}
+
+export interface DeliveryPolicy extends LabelPolicy {
+  /** "owner/repo" names (case-insensitive). Empty or absent, with allowedOrganizations also empty: every repository. */
+  readonly allowedRepositories?: readonly string[] | undefined;
+  /** Owner logins, organizations or users (case-insensitive). */
+  readonly allowedOrganizations?: readonly string[] | undefined;
+}
+
+/** What `tornade explain` prints, and what the intake records: null where a field does not apply. */
+export interface Explanation {
+  readonly launch: boolean;
+  readonly backend: Backend | null;
+  readonly arch: Arch | null;
+  readonly static: boolean;
+  /** vCPU (Fargate). */
+  readonly cpu: number | null;
+  /** MiB (Fargate). */
+  readonly memory: number | null;
+  /** GiB of ephemeral storage (Fargate). */
+  readonly disk: number | null;
+  /** Size preset; on CodeBuild the compute type (CODEBUILD_COMPUTE_TYPES). Not in issue 3's list: added so a CodeBuild launch shows its size. */
+  readonly size: Size | null;
+  readonly image: string | null;
+  readonly runnerLabels: readonly string[] | null;
+  /** Why nothing is launched; null when launching. */
+  readonly reason: string | null;
+  /** The label error's message ("label \"arch=RISCV\": arch must be …"), or null. */
+  readonly error: string | null;
+}
+
+/** The only action that asks for a runner (SEED.md: the endpoint acts on `action == "queued"`). */
+export const LAUNCH_ACTION = "queued";
+
+export function decideDelivery(payload: WorkflowJobDelivery, policy: DeliveryPolicy): Explanation {
+  if (payload.action !== LAUNCH_ACTION) {
+    return nothing(`action is "${payload.action}"; tornade launches runners only for "${LAUNCH_ACTION}"`);
+  }
+  const verdict = interpretLabels(payload.workflow_job.labels, policy);
+  if (verdict.kind === "not-tornade") return fromVerdict(verdict);
+  // Checked after "is it ours?" so a foreign repository's unrelated jobs stay silent, and before the label grammar so
+  // a repository we do not serve never gets a label error from us.
+  const refusal = allowListRefusal(payload, policy);
+  if (refusal) return nothing(refusal);
+  return fromVerdict(verdict);
+}
+
+/** The `--labels` form of explain: the label rules alone (no action, no repository to check). */
+export function explainLabels(labels: readonly string[], policy: LabelPolicy): Explanation {
+  return fromVerdict(interpretLabels(labels, policy));
+}
+
+export type DecisionKind = "launch" | "static" | "ignored" | "rejected";
+
+/** How the controller files an explanation: launch it, leave it to the static pool, ignore it, or reject it visibly. */
+export function decisionKind(e: Explanation): DecisionKind {
+  if (e.launch) return "launch";
+  if (e.static) return "static";
+  return e.error === null ? "ignored" : "rejected";
+}
+
+/** The LaunchSpec an explanation describes; null when it launches nothing. */
+export function launchSpecOf(e: Explanation): LaunchSpec | null {
+  if (!e.launch || e.backend === null || e.arch === null || e.image === null || e.runnerLabels === null) return null;
+  return {
+    backend: e.backend,
+    arch: e.arch,
+    cpu: e.cpu ?? undefined,
+    memory: e.memory ?? undefined,
+    disk: e.disk ?? undefined,
+    size: e.size ?? undefined,
+    image: e.image,
+    runnerLabels: e.runnerLabels,
+  };
+}
+
+function allowListRefusal(p: WorkflowJobDelivery, policy: DeliveryPolicy): string | null {
+  const repos = policy.allowedRepositories ?? [];
+  const owners = policy.allowedOrganizations ?? [];
+  if (repos.length === 0 && owners.length === 0) return null;
+  const full = p.repository.full_name.toLowerCase();
+  const owner = (p.organization?.login ?? p.repository.owner.login).toLowerCase();
+  if (repos.some((r) => r.toLowerCase() === full)) return null;
+  if (owners.some((o) => o.toLowerCase() === owner)) return null;
+  return `repository "${p.repository.full_name}" is not in this tornade's allowed repositories or organizations`;
+}
+
+function fromVerdict(v: LabelVerdict): Explanation {
+  switch (v.kind) {
+    case "not-tornade":
+      return nothing(v.reason);
+    case "static":
+      return { ...nothing(v.reason), static: true };
+    case "error":
+      return { ...nothing(`rejected: ${v.error.message}`), error: v.error.message };
+    case "launch": {
+      const s = v.spec;
+      return {
+        launch: true,
+        backend: s.backend,
+        arch: s.arch,
+        static: false,
+        cpu: s.cpu ?? null,
+        memory: s.memory ?? null,
+        disk: s.disk ?? null,
+        size: s.size ?? null,
+        image: s.image,
+        runnerLabels: [...s.runnerLabels],
+        reason: null,
+        error: null,
+      };
+    }
+  }
+}
+
+function nothing(reason: string): Explanation {
+  return {
+    launch: false,
+    backend: null,
+    arch: null,
+    static: false,
+    cpu: null,
+    memory: null,
+    disk: null,
+    size: null,
+    image: null,
+    runnerLabels: null,
+    reason,
+    error: null,
+  };
+}

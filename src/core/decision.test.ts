@@ -76,12 +76,12 @@ describe("decideDelivery", () => {
   });
 
   describe("allow-list", () => {
-    const p = parseWorkflowJobDelivery(payload(ours)); // repository Codertocat/Hello-World, no organization
+    const p = parseWorkflowJobDelivery(payload(ours)); // repository Codertocat/Hello-World owned by Octocoders, no organization
     it("allows a listed repository, case-insensitively", () => {
       expect(decideDelivery(p, { ...policy, allowedRepositories: ["CODERTOCAT/hello-world"] }).launch).toBe(true);
     });
     it("allows a listed owner", () => {
-      expect(decideDelivery(p, { ...policy, allowedOrganizations: ["other", "codertocat"] }).launch).toBe(true);
+      expect(decideDelivery(p, { ...policy, allowedOrganizations: ["other", "octocoders"] }).launch).toBe(true);
     });
     it("prefers the organization's login when the payload has one", () => {
       const q = parseWorkflowJobDelivery(payload(ours, "queued", { organization: { login: "octo-org" } }));

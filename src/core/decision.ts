@@ -16,12 +16,13 @@ export const WorkflowJobDeliverySchema = z.object({
   workflow_job: z.object({
     id: z.number().int(),
     run_id: z.number().int(),
-    run_attempt: z.number().int(),
+    // Absent from GitHub's oldest examples (run_attempt came with re-runs in 2021): a missing one is the first attempt.
+    run_attempt: z.number().int().default(1),
     name: z.string(),
     labels: z.array(z.string()),
     status: z.string(),
     conclusion: z.string().nullable(),
-    created_at: z.string(),
+    created_at: z.string().optional(),
     head_sha: z.string(),
     runner_name: z.string().nullable(),
     workflow_name: z.string().nullable().optional(),

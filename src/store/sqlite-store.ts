@@ -1,0 +1,398 @@
+import type { Clock } from "../clock/clock.js";
+import type { Arch, Backend } from "../core/types.js";
+import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
+import {
+  ACTIVE_LAUNCH_STATES,
+  DELIVERY_RETENTION_MIN_MS,
+  JOB_STATUSES,
+  VersionConflict,
+  launchId,
+  type DeliveryInfo,
+  type DeliveryRecord,
+  type JobDecision,
+  type JobPage,
+  type JobPatch,
+  type JobQuery,
+  type JobRecord,
+  type JobStatus,
+  type LaunchFailure,
+  type LaunchPatch,
+  type LaunchRecord,
+  type LaunchRecordState,
+  type NewJob,
+  type NewLaunch,
+  type Store,
+} from "./store.js";
+
+/**
+ * The embedded Store on SQLite. Every method is synchronous underneath (better-sqlite3); `sync` exposes those so the
+ * intake (intake.ts) can combine several in one transaction with the queue on the same handle.
+ */
+export class SqliteStore implements Store {
+  readonly handle: SqliteHandle;
+  readonly sync: SqliteStoreSync;
+  private closed = false;
+
+  constructor(target: SqliteHandle | string, readonly clock: Clock, options?: SqliteOptions) {
+    this.handle = sqliteHandleFor(target, options);
+    this.handle.retain();
+    this.sync = new SqliteStoreSync(this.handle, clock);
+  }
+
+  async getJob(id: number) { return this.sync.getJob(id); }
+  async createJobIfAbsent(job: NewJob) { return this.sync.createJobIfAbsent(job); }
+  async updateJob(id: number, expectedVersion: number, patch: JobPatch) { return this.sync.updateJob(id, expectedVersion, patch); }
+  async listJobs(query?: JobQuery) { return this.sync.listJobs(query); }
+  async countJobsByStatus() { return this.sync.countJobsByStatus(); }
+  async getLaunch(id: string) { return this.sync.getLaunch(id); }
+  async putLaunch(launch: NewLaunch) { return this.sync.putLaunch(launch); }
+  async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch) { return this.sync.updateLaunch(id, expectedVersion, patch); }
+  async listLaunches(jobId: number) { return this.sync.listLaunches(jobId); }
+  async listLaunchesByState(states: readonly LaunchRecordState[], limit?: number) { return this.sync.listLaunchesByState(states, limit); }
+  async countActiveLaunches(filter?: { backend?: Backend }) { return this.sync.countActiveLaunches(filter); }
+  async recordDelivery(guid: string, info: DeliveryInfo) { return this.sync.recordDelivery(guid, info); }
+  async getDelivery(guid: string) { return this.sync.getDelivery(guid); }
+  async pruneDeliveries(maxAgeMs: number) { return this.sync.pruneDeliveries(maxAgeMs); }
+  async getMeta(key: string) { return this.sync.getMeta(key); }
+  async putMeta(key: string, value: string) { this.sync.putMeta(key, value); }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handle.release();
+  }
+}
+
+/** Opens a store on a path (its own database) or on a handle shared with a queue. */
+export function sqliteStore(target: SqliteHandle | string, clock: Clock, options?: SqliteOptions): SqliteStore {
+  return new SqliteStore(target, clock, options);
+}
+
+const JOB_COLUMNS: Record<keyof Omit<JobRecord, "id" | "version" | "updatedAt">, string> = {
+  runId: "run_id",
+  runAttempt: "run_attempt",
+  repository: "repository",
+  owner: "owner",
+  repo: "repo",
+  installationId: "installation_id",
+  labels: "labels",
+  name: "name",
+  workflowName: "workflow_name",
+  status: "status",
+  conclusion: "conclusion",
+  runnerName: "runner_name",
+  decision: "decision",
+  createdAt: "created_at",
+  receivedAt: "received_at",
+};
+
+const LAUNCH_COLUMNS: Record<keyof LaunchPatch, string> = {
+  backend: "backend",
+  arch: "arch",
+  providerId: "provider_id",
+  runnerName: "runner_name",
+  state: "state",
+  error: "error",
+  spotInterrupted: "spot_interrupted",
+  fallbackFrom: "fallback_from",
+  requestedAt: "requested_at",
+  launchedAt: "launched_at",
+  startedAt: "started_at",
+  stoppedAt: "stopped_at",
+};
+
+type SqlValue = string | number | null;
+
+/** The synchronous implementation; every call is one statement or one transaction. */
+export class SqliteStoreSync {
+  constructor(private readonly h: SqliteHandle, private readonly clock: Clock) {}
+
+  getJob(id: number): JobRecord | undefined {
+    const row = this.h.stmt("SELECT * FROM jobs WHERE id = ?").get(id);
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  createJobIfAbsent(job: NewJob): boolean {
+    const now = this.clock.now();
+    const result = this.h
+      .stmt(
+        `INSERT INTO jobs (id, run_id, run_attempt, repository, owner, repo, installation_id, labels, name, workflow_name,
+           status, conclusion, runner_name, decision, created_at, received_at, updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(
+        job.id, job.runId, job.runAttempt, job.repository, job.owner, job.repo, job.installationId,
+        JSON.stringify(job.labels), job.name, job.workflowName ?? null, checkStatus(job.status), job.conclusion ?? null,
+        job.runnerName ?? null, encodeJson(job.decision ?? null), job.createdAt, job.receivedAt, now,
+      );
+    return result.changes === 1;
+  }
+
+  updateJob(id: number, expectedVersion: number, patch: JobPatch): JobRecord {
+    const sets: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [field, column] of Object.entries(JOB_COLUMNS) as [keyof typeof JOB_COLUMNS, string][]) {
+      if (!(field in patch) || patch[field] === undefined) continue;
+      sets.push(`${column} = ?`);
+      values.push(jobValue(field, patch[field]));
+    }
+    return this.versionedUpdate("job", "jobs", id, expectedVersion, sets, values, toJob);
+  }
+
+  listJobs(query: JobQuery = {}): JobPage {
+    const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
+    const newest = (query.order ?? "newest") === "newest";
+    const where: string[] = [];
+    const values: SqlValue[] = [];
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      values.push(checkStatus(query.status));
+    }
+    if (query.updatedBefore !== undefined) {
+      where.push("updated_at < ?");
+      values.push(query.updatedBefore);
+    }
+    if (query.cursor !== undefined) {
+      const [updatedAt, id] = decodeCursor(query.cursor);
+      where.push(newest ? "(updated_at, id) < (?, ?)" : "(updated_at, id) > (?, ?)");
+      values.push(updatedAt, id);
+    }
+    const direction = newest ? "DESC" : "ASC";
+    const sql =
+      `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+      `ORDER BY updated_at ${direction}, id ${direction} LIMIT ?`;
+    const jobs = this.h.stmt(sql).all(...values, limit).map(toJob);
+    const last = jobs[jobs.length - 1];
+    return jobs.length === limit && last ? { jobs, cursor: encodeCursor(last.updatedAt, last.id) } : { jobs };
+  }
+
+  countJobsByStatus(): Record<JobStatus, number> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const row of this.h.stmt("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all()) {
+      const { status, n } = row as { status: string; n: number };
+      if ((JOB_STATUSES as readonly string[]).includes(status)) counts[status as JobStatus] = n;
+    }
+    return counts;
+  }
+
+  getLaunch(id: string): LaunchRecord | undefined {
+    const row = this.h.stmt("SELECT * FROM launches WHERE id = ?").get(id);
+    return row === undefined ? undefined : toLaunch(row);
+  }
+
+  putLaunch(launch: NewLaunch): boolean {
+    // Named columns only: whatever else the caller's object carries (a JIT config by mistake) is never written.
+    const result = this.h
+      .stmt(
+        `INSERT INTO launches (id, job_id, attempt, backend, arch, provider_id, runner_name, state, error, spot_interrupted,
+           fallback_from, requested_at, launched_at, started_at, stopped_at, updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(
+        launchId(launch.jobId, launch.attempt), launch.jobId, launch.attempt, launch.backend, launch.arch,
+        launch.providerId ?? null, launch.runnerName, launch.state ?? "requested", encodeJson(launch.error ?? null),
+        launch.spotInterrupted ? 1 : 0, launch.fallbackFrom ?? null, launch.requestedAt, launch.launchedAt ?? null,
+        launch.startedAt ?? null, launch.stoppedAt ?? null, this.clock.now(),
+      );
+    return result.changes === 1;
+  }
+
+  updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch): LaunchRecord {
+    const sets: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [field, column] of Object.entries(LAUNCH_COLUMNS) as [keyof LaunchPatch, string][]) {
+      if (!(field in patch) || patch[field] === undefined) continue;
+      sets.push(`${column} = ?`);
+      const value = patch[field];
+      values.push(
+        field === "error" ? encodeJson(value ?? null) : typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlValue),
+      );
+    }
+    return this.versionedUpdate("launch", "launches", id, expectedVersion, sets, values, toLaunch);
+  }
+
+  listLaunches(jobId: number): LaunchRecord[] {
+    return this.h.stmt("SELECT * FROM launches WHERE job_id = ? ORDER BY attempt").all(jobId).map(toLaunch);
+  }
+
+  listLaunchesByState(states: readonly LaunchRecordState[], limit = 1000): LaunchRecord[] {
+    if (states.length === 0) return [];
+    const marks = states.map(() => "?").join(", ");
+    return this.h
+      .stmt(`SELECT * FROM launches WHERE state IN (${marks}) ORDER BY requested_at, id LIMIT ?`)
+      .all(...states, Math.max(1, Math.floor(limit)))
+      .map(toLaunch);
+  }
+
+  countActiveLaunches(filter: { backend?: Backend } = {}): number {
+    const marks = ACTIVE_LAUNCH_STATES.map(() => "?").join(", ");
+    const row =
+      filter.backend === undefined
+        ? this.h.stmt(`SELECT COUNT(*) AS n FROM launches WHERE state IN (${marks})`).get(...ACTIVE_LAUNCH_STATES)
+        : this.h
+            .stmt(`SELECT COUNT(*) AS n FROM launches WHERE state IN (${marks}) AND backend = ?`)
+            .get(...ACTIVE_LAUNCH_STATES, filter.backend);
+    return (row as { n: number }).n;
+  }
+
+  recordDelivery(guid: string, info: DeliveryInfo): "new" | "duplicate" {
+    const result = this.h
+      .stmt(
+        "INSERT INTO deliveries (guid, event, action, job_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING",
+      )
+      .run(guid, info.event, info.action, info.jobId ?? null, info.receivedAt);
+    return result.changes === 1 ? "new" : "duplicate";
+  }
+
+  getDelivery(guid: string): DeliveryRecord | undefined {
+    const row = this.h.stmt("SELECT * FROM deliveries WHERE guid = ?").get(guid) as
+      | { guid: string; event: string; action: string | null; job_id: number | null; received_at: number }
+      | undefined;
+    return row && { guid: row.guid, event: row.event, action: row.action, jobId: row.job_id, receivedAt: row.received_at };
+  }
+
+  pruneDeliveries(maxAgeMs: number): number {
+    if (!(maxAgeMs >= DELIVERY_RETENTION_MIN_MS)) {
+      throw new RangeError(
+        `deliveries must be kept at least 3 days (${DELIVERY_RETENTION_MIN_MS} ms), got ${maxAgeMs} ms: ` +
+          "GitHub can redeliver a webhook for 3 days and a forgotten delivery would be served twice",
+      );
+    }
+    return this.h.stmt("DELETE FROM deliveries WHERE received_at < ?").run(this.clock.now() - maxAgeMs).changes;
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.h.stmt("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  putMeta(key: string, value: string): void {
+    this.h
+      .stmt("INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+      .run(key, value, this.clock.now());
+  }
+
+  /** `UPDATE ... WHERE version = expected`, the SQL twin of a DynamoDB condition expression. */
+  private versionedUpdate<T>(
+    entity: "job" | "launch",
+    table: "jobs" | "launches",
+    id: string | number,
+    expectedVersion: number,
+    sets: string[],
+    values: SqlValue[],
+    map: (row: unknown) => T,
+  ): T {
+    const sql =
+      `UPDATE ${table} SET ${[...sets, "updated_at = ?", "version = version + 1"].join(", ")} ` +
+      "WHERE id = ? AND version = ? RETURNING *";
+    const row = this.h.stmt(sql).get(...values, this.clock.now(), id, expectedVersion);
+    if (row !== undefined) return map(row);
+    const current = this.h.stmt(`SELECT version FROM ${table} WHERE id = ?`).get(id) as { version: number } | undefined;
+    throw new VersionConflict(entity, id, expectedVersion, current?.version ?? null);
+  }
+}
+
+function jobValue(field: keyof typeof JOB_COLUMNS, value: unknown): SqlValue {
+  if (field === "labels") return JSON.stringify(value);
+  if (field === "decision") return encodeJson((value ?? null) as JobDecision | null);
+  if (field === "status") return checkStatus(value as JobStatus);
+  return value as SqlValue;
+}
+
+function checkStatus(status: JobStatus): JobStatus {
+  if (!(JOB_STATUSES as readonly string[]).includes(status)) {
+    throw new RangeError(`job status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
+  }
+  return status;
+}
+
+function encodeJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function parseJsonObject(text: unknown): Record<string, unknown> | null {
+  if (typeof text !== "string") return null;
+  const value: unknown = JSON.parse(text);
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function encodeCursor(updatedAt: number, id: number): string {
+  return Buffer.from(JSON.stringify([updatedAt, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [number, number] {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    value = undefined;
+  }
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number")) {
+    return [value[0] as number, value[1] as number];
+  }
+  throw new RangeError("listJobs cursor is not one this store returned; start again without a cursor");
+}
+
+interface JobRow {
+  id: number; run_id: number; run_attempt: number; repository: string; owner: string; repo: string;
+  installation_id: number; labels: string; name: string; workflow_name: string | null; status: JobStatus;
+  conclusion: string | null; runner_name: string | null; decision: string | null; created_at: number;
+  received_at: number; updated_at: number; version: number;
+}
+
+function toJob(raw: unknown): JobRecord {
+  const row = raw as JobRow;
+  const decision = parseJsonObject(row.decision);
+  const labels: unknown = JSON.parse(row.labels);
+  return {
+    id: row.id,
+    runId: row.run_id,
+    runAttempt: row.run_attempt,
+    repository: row.repository,
+    owner: row.owner,
+    repo: row.repo,
+    installationId: row.installation_id,
+    labels: Array.isArray(labels) ? labels.map(String) : [],
+    name: row.name,
+    workflowName: row.workflow_name,
+    status: row.status,
+    conclusion: row.conclusion,
+    runnerName: row.runner_name,
+    decision: decision && typeof decision.kind === "string" ? (decision as JobDecision) : null,
+    createdAt: row.created_at,
+    receivedAt: row.received_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+interface LaunchRow {
+  id: string; job_id: number; attempt: number; backend: Backend; arch: Arch; provider_id: string | null;
+  runner_name: string; state: LaunchRecordState; error: string | null; spot_interrupted: number;
+  fallback_from: Backend | null; requested_at: number; launched_at: number | null; started_at: number | null;
+  stopped_at: number | null; updated_at: number; version: number;
+}
+
+function toLaunch(raw: unknown): LaunchRecord {
+  const row = raw as LaunchRow;
+  const error = parseJsonObject(row.error);
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    attempt: row.attempt,
+    backend: row.backend,
+    arch: row.arch,
+    providerId: row.provider_id,
+    runnerName: row.runner_name,
+    state: row.state,
+    error: error ? ({ kind: String(error.kind), message: String(error.message) } satisfies LaunchFailure) : null,
+    spotInterrupted: row.spot_interrupted === 1,
+    fallbackFrom: row.fallback_from,
+    requestedAt: row.requested_at,
+    launchedAt: row.launched_at,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}

@@ -1,0 +1,240 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Clock } from "../clock/clock.js";
+import { DELIVERY_RETENTION_MIN_MS, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
+
+export interface StoreUnderTest {
+  store: Store;
+  clock: Clock;
+  cleanup: () => Promise<void>;
+}
+
+/** A job as the intake would write it from a `workflow_job` webhook. */
+export function sampleJob(id: number, overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    id,
+    runId: 9000 + id,
+    runAttempt: 1,
+    repository: "octo/widgets",
+    owner: "octo",
+    repo: "widgets",
+    installationId: 77,
+    labels: ["self-hosted", "tornade", "runs-on=FARGATE_SPOT"],
+    name: `build ${id}`,
+    workflowName: "CI",
+    status: "queued",
+    createdAt: 1_700_000_000_000 + id,
+    receivedAt: 1_700_000_000_500 + id,
+    ...overrides,
+  };
+}
+
+export function sampleLaunch(jobId: number, attempt: number, overrides: Partial<NewLaunch> = {}): NewLaunch {
+  return {
+    jobId,
+    attempt,
+    backend: "FARGATE",
+    arch: "X86_64",
+    runnerName: `tornade-${jobId}-${attempt}`,
+    requestedAt: 1_700_000_001_000 + attempt,
+    ...overrides,
+  };
+}
+
+/** The expectations every Store implementation meets. `make` gives a fresh, empty store. */
+export function storeContract(name: string, make: () => Promise<StoreUnderTest>): void {
+  describe(`${name} store (contract)`, () => {
+    let t: StoreUnderTest;
+    beforeEach(async () => {
+      t = await make();
+    });
+    afterEach(async () => {
+      await t.cleanup();
+    });
+
+    describe("jobs", () => {
+      it("creates a job once and reads back every field, at version 1", async () => {
+        const before = t.clock.now();
+        const job = sampleJob(1, { decision: { kind: "launch", spec: { backend: "FARGATE", cpu: 0.5 } } });
+        expect(await t.store.createJobIfAbsent(job)).toBe(true);
+        expect(await t.store.createJobIfAbsent({ ...job, name: "other" })).toBe(false);
+        const stored = await t.store.getJob(1);
+        expect(stored).toMatchObject({ ...job, version: 1, conclusion: null, runnerName: null });
+        expect(stored?.decision).toEqual({ kind: "launch", spec: { backend: "FARGATE", cpu: 0.5 } });
+        expect(stored?.updatedAt).toBeGreaterThanOrEqual(before);
+        expect(await t.store.getJob(2)).toBeUndefined();
+      });
+
+      it("lets exactly one of many concurrent creates of the same job win", async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => t.store.createJobIfAbsent(sampleJob(5, { name: `racer ${i}` }))),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect((await t.store.getJob(5))?.name).toBe(`racer ${winner}`);
+      });
+
+      it("updates with the expected version, bumps it, and keeps unpatched fields", async () => {
+        await t.store.createJobIfAbsent(sampleJob(3));
+        const updated = await t.store.updateJob(3, 1, {
+          status: "in_progress",
+          runnerName: "tornade-3-1",
+          decision: { kind: "launch", reason: "fits" },
+        });
+        expect(updated).toMatchObject({ id: 3, version: 2, status: "in_progress", runnerName: "tornade-3-1", name: "build 3" });
+        expect(updated.labels).toEqual(sampleJob(3).labels);
+        expect(await t.store.getJob(3)).toEqual(updated);
+        const cleared = await t.store.updateJob(3, 2, { runnerName: null, conclusion: "success", status: "completed" });
+        expect(cleared).toMatchObject({ version: 3, runnerName: null, conclusion: "success" });
+      });
+
+      it("refuses a stale version with a VersionConflict naming the stored version", async () => {
+        await t.store.createJobIfAbsent(sampleJob(4));
+        await t.store.updateJob(4, 1, { status: "in_progress" });
+        const error = await t.store.updateJob(4, 1, { status: "completed" }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(VersionConflict);
+        expect(error).toMatchObject({ entity: "job", expected: 1, actual: 2 });
+        expect((await t.store.getJob(4))?.status).toBe("in_progress");
+        const missing = await t.store.updateJob(404, 1, { status: "completed" }).catch((e: unknown) => e);
+        expect(missing).toMatchObject({ name: "VersionConflict", actual: null });
+      });
+
+      it("lets exactly one of concurrent updates from the same version win", async () => {
+        await t.store.createJobIfAbsent(sampleJob(6));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => t.store.updateJob(6, 1, { runnerName: `runner-${i}` })),
+        );
+        const won = outcomes.filter((o) => o.status === "fulfilled");
+        expect(won).toHaveLength(1);
+        for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(VersionConflict);
+        expect((await t.store.getJob(6))?.version).toBe(2);
+      });
+
+      it("lists by status, newest first by default, and pages with a cursor without gaps or repeats", async () => {
+        for (let id = 1; id <= 7; id++) {
+          await t.store.createJobIfAbsent(sampleJob(id, { status: id % 2 === 0 ? "completed" : "queued" }));
+        }
+        const queued: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await t.store.listJobs({ status: "queued", limit: 2, ...(cursor ? { cursor } : {}) });
+          expect(page.jobs.length).toBeLessThanOrEqual(2);
+          queued.push(...page.jobs.map((j) => j.id));
+          cursor = page.cursor;
+        } while (cursor);
+        expect([...queued].sort()).toEqual([1, 3, 5, 7]);
+        expect(new Set(queued).size).toBe(4);
+        const all = (await t.store.listJobs({ limit: 100 })).jobs;
+        expect(all).toHaveLength(7);
+        const updatedAts = all.map((j) => j.updatedAt);
+        expect(updatedAts).toEqual([...updatedAts].sort((a, b) => b - a));
+        const oldest = (await t.store.listJobs({ order: "oldest", limit: 100 })).jobs.map((j) => j.updatedAt);
+        expect(oldest).toEqual([...oldest].sort((a, b) => a - b));
+      });
+
+      it("lists only jobs not updated since a time (the sweeper's question)", async () => {
+        await t.store.createJobIfAbsent(sampleJob(1));
+        const stale = (await t.store.getJob(1))!;
+        await t.clock.sleep(Math.max(50, t.clock.speed * 20));
+        const cut = t.clock.now();
+        await t.clock.sleep(Math.max(50, t.clock.speed * 20));
+        await t.store.createJobIfAbsent(sampleJob(2));
+        const page = await t.store.listJobs({ updatedBefore: cut, order: "oldest" });
+        expect(page.jobs.map((j) => j.id)).toEqual([1]);
+        expect(page.jobs[0]?.updatedAt).toBe(stale.updatedAt);
+      });
+
+      it("counts jobs by GitHub status, zero for absent ones", async () => {
+        await t.store.createJobIfAbsent(sampleJob(1));
+        await t.store.createJobIfAbsent(sampleJob(2));
+        await t.store.createJobIfAbsent(sampleJob(3, { status: "in_progress" }));
+        expect(await t.store.countJobsByStatus()).toEqual({ queued: 2, waiting: 0, in_progress: 1, completed: 0 });
+      });
+    });
+
+    describe("launches", () => {
+      it("creates a launch once under its `${jobId}-${attempt}` id with defaults", async () => {
+        expect(await t.store.putLaunch(sampleLaunch(10, 1))).toBe(true);
+        expect(await t.store.putLaunch(sampleLaunch(10, 1, { backend: "CODEBUILD" }))).toBe(false);
+        const launch = await t.store.getLaunch(launchId(10, 1));
+        expect(launch).toMatchObject({
+          id: "10-1",
+          jobId: 10,
+          attempt: 1,
+          backend: "FARGATE",
+          state: "requested",
+          providerId: null,
+          error: null,
+          spotInterrupted: false,
+          fallbackFrom: null,
+          launchedAt: null,
+          version: 1,
+        });
+      });
+
+      it("updates a launch only from the version it was read at", async () => {
+        await t.store.putLaunch(sampleLaunch(11, 1, { backend: "FARGATE_SPOT" }));
+        const launched = await t.store.updateLaunch("11-1", 1, {
+          state: "launched",
+          providerId: "arn:aws:ecs:us-east-1:123456789012:task/tornade/abc",
+          launchedAt: 5,
+        });
+        expect(launched).toMatchObject({ version: 2, state: "launched", launchedAt: 5, backend: "FARGATE_SPOT" });
+        const failed = await t.store.updateLaunch("11-1", 2, {
+          state: "failed",
+          error: { kind: "capacity", message: "Capacity is unavailable at this time." },
+          spotInterrupted: true,
+        });
+        expect(failed).toMatchObject({ version: 3, spotInterrupted: true, error: { kind: "capacity" } });
+        await expect(t.store.updateLaunch("11-1", 2, { state: "running" })).rejects.toBeInstanceOf(VersionConflict);
+        await expect(t.store.updateLaunch("nope-1", 1, { state: "running" })).rejects.toMatchObject({ actual: null });
+      });
+
+      it("lists a job's launches by attempt, launches by state oldest first, and counts active ones", async () => {
+        await t.store.putLaunch(sampleLaunch(20, 2, { backend: "FARGATE", fallbackFrom: "FARGATE_SPOT", requestedAt: 30 }));
+        await t.store.putLaunch(sampleLaunch(20, 1, { backend: "FARGATE_SPOT", state: "failed", requestedAt: 10 }));
+        await t.store.putLaunch(sampleLaunch(21, 1, { backend: "CODEBUILD", state: "running", requestedAt: 20 }));
+        await t.store.putLaunch(sampleLaunch(22, 1, { backend: "FARGATE", state: "stopped", requestedAt: 5 }));
+        expect((await t.store.listLaunches(20)).map((l) => l.attempt)).toEqual([1, 2]);
+        expect((await t.store.listLaunches(20))[1]?.fallbackFrom).toBe("FARGATE_SPOT");
+        expect((await t.store.listLaunchesByState(["requested", "running"])).map((l) => l.id)).toEqual(["21-1", "20-2"]);
+        expect(await t.store.listLaunchesByState(["running", "requested"], 1)).toHaveLength(1);
+        expect(await t.store.countActiveLaunches()).toBe(2);
+        expect(await t.store.countActiveLaunches({ backend: "CODEBUILD" })).toBe(1);
+        expect(await t.store.countActiveLaunches({ backend: "FARGATE_SPOT" })).toBe(0);
+      });
+    });
+
+    describe("deliveries", () => {
+      it("answers new once and duplicate after, even for concurrent receipts of one GUID", async () => {
+        const info = { event: "workflow_job", action: "queued", jobId: 1, receivedAt: t.clock.now() };
+        const answers = await Promise.all(Array.from({ length: 10 }, () => t.store.recordDelivery("guid-a", info)));
+        expect(answers.filter((a) => a === "new")).toHaveLength(1);
+        expect(await t.store.recordDelivery("guid-a", info)).toBe("duplicate");
+        expect(await t.store.recordDelivery("guid-b", { ...info, jobId: null })).toBe("new");
+        expect(await t.store.getDelivery("guid-a")).toEqual({ guid: "guid-a", ...info });
+        expect(await t.store.getDelivery("guid-c")).toBeUndefined();
+      });
+
+      it("prunes only deliveries older than the age given, and refuses to forget within 3 days", async () => {
+        const now = t.clock.now();
+        const day = 24 * 60 * 60 * 1000;
+        await t.store.recordDelivery("old", { event: "workflow_job", action: "queued", receivedAt: now - 5 * day });
+        await t.store.recordDelivery("recent", { event: "workflow_job", action: "queued", receivedAt: now - 2 * day });
+        await expect(t.store.pruneDeliveries(day)).rejects.toThrow(/3 days/);
+        expect(await t.store.pruneDeliveries(4 * day)).toBe(1);
+        expect(await t.store.getDelivery("old")).toBeUndefined();
+        expect(await t.store.recordDelivery("recent", { event: "x", action: null, receivedAt: now })).toBe("duplicate");
+        expect(await t.store.pruneDeliveries(DELIVERY_RETENTION_MIN_MS)).toBe(0);
+      });
+    });
+
+    describe("meta", () => {
+      it("stores, overwrites and misses keys", async () => {
+        expect(await t.store.getMeta("sweeper.cursor")).toBeUndefined();
+        await t.store.putMeta("sweeper.cursor", "a");
+        await t.store.putMeta("sweeper.cursor", "b");
+        expect(await t.store.getMeta("sweeper.cursor")).toBe("b");
+      });
+    });
+  });
+}

@@ -1,0 +1,202 @@
+import type { Arch, Backend } from "../core/types.js";
+
+/**
+ * The Store port: jobs, launches, webhook deliveries and a little metadata.
+ *
+ * Every implementation (SQLite embedded, DynamoDB for scale-out) passes store.contract.ts, so the interface only asks
+ * for what both can do: single-record reads and writes, insert-if-absent (DynamoDB `attribute_not_exists`),
+ * optimistic concurrency on a `version` number (DynamoDB condition expressions), and listing through an index with an
+ * opaque cursor (DynamoDB `ExclusiveStartKey`). No multi-record transactions: the one place that wants atomicity
+ * across records, the webhook intake, has its own port (intake.ts).
+ *
+ * Timestamps are milliseconds since the epoch of the Clock the implementation was given; the store sets `updatedAt`
+ * and `version` itself, so callers never forge them.
+ */
+export interface Store {
+  getJob(id: number): Promise<JobRecord | undefined>;
+  /** Inserts the job unless one with its id exists. True when this call created it. */
+  createJobIfAbsent(job: NewJob): Promise<boolean>;
+  /**
+   * Applies `patch` if the stored version is `expectedVersion`, and returns the new record (version + 1).
+   * Throws VersionConflict when the version differs or the job does not exist: re-read and decide again.
+   */
+  updateJob(id: number, expectedVersion: number, patch: JobPatch): Promise<JobRecord>;
+  /** A page of jobs ordered by `updatedAt` (then id); pass the returned cursor back for the next page. */
+  listJobs(query?: JobQuery): Promise<JobPage>;
+  countJobsByStatus(): Promise<Record<JobStatus, number>>;
+
+  getLaunch(id: string): Promise<LaunchRecord | undefined>;
+  /** Inserts the launch (id `${jobId}-${attempt}`) unless it exists. True when this call created it. */
+  putLaunch(launch: NewLaunch): Promise<boolean>;
+  /** Versioned like updateJob; throws VersionConflict. */
+  updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch): Promise<LaunchRecord>;
+  /** Every launch of one job, by attempt. */
+  listLaunches(jobId: number): Promise<LaunchRecord[]>;
+  /** Launches in any of `states`, oldest request first (the sweeper's "what is still starting or running?"). */
+  listLaunchesByState(states: readonly LaunchRecordState[], limit?: number): Promise<LaunchRecord[]>;
+  /** Launches that hold (or will hold) a runner: requested, launched or running. */
+  countActiveLaunches(filter?: { backend?: Backend }): Promise<number>;
+
+  /**
+   * Insert-if-absent on GitHub's `X-GitHub-Delivery` GUID: "new" the first time, "duplicate" after. The GUID is kept
+   * when GitHub redelivers ("Redelivering webhooks", docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks),
+   * so this is the dedupe of both duplicates and redeliveries.
+   */
+  recordDelivery(guid: string, info: DeliveryInfo): Promise<"new" | "duplicate">;
+  getDelivery(guid: string): Promise<DeliveryRecord | undefined>;
+  /**
+   * Deletes deliveries received more than `maxAgeMs` ago and returns how many. `maxAgeMs` below three days is refused:
+   * GitHub lets a delivery be redelivered for 3 days ("Redelivering webhooks"), and a redelivery we forgot would be
+   * served twice.
+   */
+  pruneDeliveries(maxAgeMs: number): Promise<number>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  putMeta(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** How long GitHub keeps a delivery redeliverable, hence the shortest delivery memory we accept. */
+export const DELIVERY_RETENTION_MIN_MS = 3 * 24 * 60 * 60 * 1000;
+
+/** GitHub's `workflow_job` statuses (webhook `workflow_job.status`). */
+export const JOB_STATUSES = ["queued", "waiting", "in_progress", "completed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** What the controller decided for a job; stored opaquely as JSON (`kind` is the only field the store knows). */
+export interface JobDecision {
+  readonly kind: string;
+  readonly reason?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface JobRecord {
+  /** GitHub's job id. */
+  readonly id: number;
+  readonly runId: number;
+  readonly runAttempt: number;
+  /** "owner/repo" */
+  readonly repository: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly installationId: number;
+  readonly labels: readonly string[];
+  readonly name: string;
+  readonly workflowName: string | null;
+  readonly status: JobStatus;
+  readonly conclusion: string | null;
+  readonly runnerName: string | null;
+  readonly decision: JobDecision | null;
+  /** GitHub's `created_at`, ms. */
+  readonly createdAt: number;
+  /** When tornade first heard of the job, ms. */
+  readonly receivedAt: number;
+  readonly updatedAt: number;
+  readonly version: number;
+}
+
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "workflowName" | "conclusion" | "runnerName" | "decision"> & {
+  readonly workflowName?: string | null;
+  readonly conclusion?: string | null;
+  readonly runnerName?: string | null;
+  readonly decision?: JobDecision | null;
+};
+
+export type JobPatch = Partial<Omit<JobRecord, "id" | "version" | "updatedAt">>;
+
+export interface JobQuery {
+  readonly status?: JobStatus;
+  /** Page size; default 100, at most 1000. */
+  readonly limit?: number;
+  /** Only jobs whose updatedAt is strictly earlier (the sweeper's "not looked at since"). */
+  readonly updatedBefore?: number;
+  /** "newest" (default, the dashboard) or "oldest" first (the sweeper). */
+  readonly order?: "newest" | "oldest";
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface JobPage {
+  readonly jobs: JobRecord[];
+  /** Present when there may be more. Pages follow an index on updatedAt, so a job updated meanwhile can move. */
+  readonly cursor?: string;
+}
+
+export const LAUNCH_STATES = ["requested", "launched", "running", "stopped", "failed"] as const;
+export type LaunchRecordState = (typeof LAUNCH_STATES)[number];
+/** States in which a launch holds (or is about to hold) a runner and counts against limits. */
+export const ACTIVE_LAUNCH_STATES: readonly LaunchRecordState[] = ["requested", "launched", "running"];
+
+export interface LaunchFailure {
+  /** e.g. a provider LaunchErrorKind ("capacity", "permanent", ...) or "boot-timeout". */
+  readonly kind: string;
+  readonly message: string;
+}
+
+/**
+ * One attempt to start a runner for a job. Deliberately has no field for the JIT config or any token: those are
+ * secrets that live only in the launch request.
+ */
+export interface LaunchRecord {
+  /** `${jobId}-${attempt}` (launchId()). */
+  readonly id: string;
+  readonly jobId: number;
+  readonly attempt: number;
+  readonly backend: Backend;
+  readonly arch: Arch;
+  /** ECS task ARN or CodeBuild build id; null until the provider answered. */
+  readonly providerId: string | null;
+  readonly runnerName: string;
+  readonly state: LaunchRecordState;
+  readonly error: LaunchFailure | null;
+  readonly spotInterrupted: boolean;
+  /** Set when this launch replaces one on another backend (FARGATE_SPOT capacity → FARGATE). */
+  readonly fallbackFrom: Backend | null;
+  readonly requestedAt: number;
+  readonly launchedAt: number | null;
+  readonly startedAt: number | null;
+  readonly stoppedAt: number | null;
+  readonly updatedAt: number;
+  readonly version: number;
+}
+
+export type NewLaunch = Pick<LaunchRecord, "jobId" | "attempt" | "backend" | "arch" | "runnerName" | "requestedAt"> &
+  Partial<Pick<LaunchRecord, "providerId" | "state" | "error" | "spotInterrupted" | "fallbackFrom" | "launchedAt" | "startedAt" | "stoppedAt">>;
+
+export type LaunchPatch = Partial<Omit<LaunchRecord, "id" | "jobId" | "attempt" | "version" | "updatedAt">>;
+
+export function launchId(jobId: number, attempt: number): string {
+  return `${jobId}-${attempt}`;
+}
+
+export interface DeliveryInfo {
+  /** `X-GitHub-Event` */
+  readonly event: string;
+  readonly action: string | null;
+  readonly jobId?: number | null;
+  readonly receivedAt: number;
+}
+
+export interface DeliveryRecord extends DeliveryInfo {
+  readonly guid: string;
+  readonly jobId: number | null;
+}
+
+/** The record changed (or vanished) since it was read: re-read, decide again. */
+export class VersionConflict extends Error {
+  override readonly name = "VersionConflict";
+  constructor(
+    readonly entity: "job" | "launch",
+    readonly id: string | number,
+    readonly expected: number,
+    /** The stored version, or null when there is no such record. */
+    readonly actual: number | null,
+  ) {
+    super(
+      actual === null
+        ? `${entity} ${id} does not exist (expected version ${expected})`
+        : `${entity} ${id} is at version ${actual}, not ${expected}: it changed since it was read; re-read and retry`,
+    );
+  }
+}

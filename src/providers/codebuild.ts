@@ -1,0 +1,190 @@
+import {
+  BatchGetBuildsCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+  type Build,
+  type CodeBuildClient,
+  type ComputeType,
+  type EnvironmentType,
+  type EnvironmentVariable,
+  type ImagePullCredentialsType,
+} from "@aws-sdk/client-codebuild";
+import type { Arch, Backend, Size } from "../core/types.js";
+import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { awsIdempotencyToken } from "./idempotency.js";
+import { awsErrorToLaunchError } from "./launch-errors.js";
+import { LaunchError, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
+
+export interface CodeBuildProviderOptions {
+  /** Built by the caller from configuration (region, credentials, endpoint, retry policy). */
+  readonly client: CodeBuildClient;
+  /** Project name per architecture; its buildspec runs the runner. */
+  readonly projects: Readonly<Partial<Record<Arch, string>>>;
+  /**
+   * Catalog image name → image per architecture (e.g. an ECR URI). An image with no entry (usually "default") keeps
+   * the project's own image.
+   */
+  readonly images?: Readonly<Record<string, Readonly<Partial<Record<Arch, string>>>>>;
+  /**
+   * How CodeBuild pulls an overridden image: "SERVICE_ROLE" for private ECR or cross-account images (CodeBuild API
+   * Reference, StartBuild `imagePullCredentialsTypeOverride`). Default: the project's setting.
+   */
+  readonly imagePullCredentials?: ImagePullCredentialsType;
+}
+
+/**
+ * Size preset → on-demand compute type ("Build environment compute modes and types",
+ * https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html). ARM_CONTAINER offers fewer
+ * sizes in some regions; CodeBuild refuses a combination it lacks (InvalidInputException → permanent, with its words).
+ */
+export const CODEBUILD_COMPUTE_TYPES: Readonly<Record<Size, ComputeType>> = {
+  small: "BUILD_GENERAL1_SMALL",
+  medium: "BUILD_GENERAL1_MEDIUM",
+  large: "BUILD_GENERAL1_LARGE",
+  xlarge: "BUILD_GENERAL1_XLARGE",
+  "2xlarge": "BUILD_GENERAL1_2XLARGE",
+};
+
+const ENVIRONMENT_TYPES: Readonly<Record<Arch, EnvironmentType>> = {
+  X86_64: "LINUX_CONTAINER",
+  ARM64: "ARM_CONTAINER",
+};
+
+/** BatchGetBuilds accepts at most 100 ids per call (CodeBuild API Reference, BatchGetBuilds `ids`). */
+const DESCRIBE_BATCH = 100;
+
+/** Phases before the build container runs anything ("Build phase transitions", CodeBuild User Guide). */
+const STARTING_PHASES = new Set(["SUBMITTED", "QUEUED", "PROVISIONING"]);
+
+/** Runs one runner per job as a CodeBuild build: the backend for jobs that need Docker. */
+export class CodeBuildProvider implements Provider {
+  readonly backends: readonly Backend[] = ["CODEBUILD"];
+
+  constructor(private readonly opts: CodeBuildProviderOptions) {}
+
+  async launch(req: LaunchRequest): Promise<LaunchHandle> {
+    const { spec } = req;
+    if (spec.backend !== "CODEBUILD") {
+      throw new LaunchError("permanent", `the CodeBuild provider cannot launch on ${spec.backend}`);
+    }
+    const projectName = this.opts.projects[spec.arch];
+    if (!projectName) {
+      throw new LaunchError("permanent", `no CodeBuild project is configured for ${spec.arch}`);
+    }
+    const image = this.opts.images?.[spec.image]?.[spec.arch];
+    if (spec.image !== "default" && !image) {
+      throw new LaunchError(
+        "permanent",
+        `no CodeBuild image is configured for image "${spec.image}" on ${spec.arch}; add one to the image catalog`,
+      );
+    }
+    let answer;
+    try {
+      answer = await this.opts.client.send(
+        new StartBuildCommand({
+          projectName,
+          environmentVariablesOverride: environment(req),
+          environmentTypeOverride: ENVIRONMENT_TYPES[spec.arch],
+          ...(spec.size ? { computeTypeOverride: CODEBUILD_COMPUTE_TYPES[spec.size] } : {}),
+          ...(image ? { imageOverride: image } : {}),
+          ...(image && this.opts.imagePullCredentials
+            ? { imagePullCredentialsTypeOverride: this.opts.imagePullCredentials }
+            : {}),
+          // Jobs on CodeBuild are the ones that need Docker; the daemon needs privileged mode.
+          privilegedModeOverride: true,
+          // Valid for 5 minutes (StartBuild `idempotencyToken`): enough for a retry after a lost answer; the
+          // controller's launch record guards against repeats beyond that.
+          idempotencyToken: awsIdempotencyToken(req.idempotencyKey),
+        }),
+      );
+    } catch (e) {
+      throw awsErrorToLaunchError("CodeBuild", "StartBuild", e);
+    }
+    const id = answer.build?.id;
+    if (!id) throw new LaunchError("transient", "CodeBuild StartBuild answered without a build id");
+    return { backend: "CODEBUILD", id };
+  }
+
+  async describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]> {
+    const states = new Map<string, LaunchState>();
+    for (let i = 0; i < handles.length; i += DESCRIBE_BATCH) {
+      const batch = handles.slice(i, i + DESCRIBE_BATCH);
+      let answer;
+      try {
+        answer = await this.opts.client.send(new BatchGetBuildsCommand({ ids: batch.map((h) => h.id) }));
+      } catch (e) {
+        throw awsErrorToLaunchError("CodeBuild", "BatchGetBuilds", e);
+      }
+      for (const build of answer.builds ?? []) {
+        const handle = batch.find((h) => h.id === build.id);
+        if (handle) states.set(handle.id, stateOf(handle, build));
+      }
+    }
+    return handles.map(
+      (h) =>
+        states.get(h.id) ?? {
+          handle: h,
+          status: "stopped",
+          spotInterrupted: false,
+          reason: "CodeBuild does not know this build (BatchGetBuilds listed it in buildsNotFound)",
+        },
+    );
+  }
+
+  async stop(handle: LaunchHandle, _why: string): Promise<void> {
+    // StopBuild takes no reason; the caller records why.
+    try {
+      await this.opts.client.send(new StopBuildCommand({ id: handle.id }));
+    } catch (e) {
+      throw awsErrorToLaunchError("CodeBuild", "StopBuild", e);
+    }
+  }
+}
+
+/**
+ * The JIT config goes in as PLAINTEXT: StartBuild's PARAMETER_STORE / SECRETS_MANAGER types take the *name* of a
+ * stored secret, so using them means writing one SSM parameter per job first (another API call and IAM permission,
+ * and cleanup). A JIT config is single-use and dies with its runner; the runner-image issue adds the SSM option for
+ * operators who want the value out of BatchGetBuilds answers.
+ */
+function environment(req: LaunchRequest): EnvironmentVariable[] {
+  return [
+    { name: JIT_CONFIG_ENV, value: req.jitConfig, type: "PLAINTEXT" },
+    { name: "TORNADE_RUNNER_NAME", value: req.runnerName, type: "PLAINTEXT" },
+    { name: "TORNADE_JOB_ID", value: String(req.jobId), type: "PLAINTEXT" },
+    { name: "TORNADE_RUN_ID", value: String(req.runId), type: "PLAINTEXT" },
+    { name: "TORNADE_REPOSITORY", value: req.repository, type: "PLAINTEXT" },
+  ];
+}
+
+function stateOf(handle: LaunchHandle, build: Build): LaunchState {
+  const times = {
+    ...(build.startTime ? { startedAt: build.startTime.getTime() } : {}),
+    ...(build.endTime ? { stoppedAt: build.endTime.getTime() } : {}),
+  };
+  if (build.buildStatus === "IN_PROGRESS" || build.buildStatus === undefined) {
+    const starting = build.buildComplete !== true && STARTING_PHASES.has(build.currentPhase ?? "SUBMITTED");
+    return { handle, status: starting ? "pending" : "running", spotInterrupted: false, ...times };
+  }
+  // SUCCEEDED, FAILED, FAULT, TIMED_OUT, STOPPED.
+  const reason = failureText(build) ?? `build ${build.buildStatus}`;
+  return {
+    handle,
+    status: "stopped",
+    succeeded: build.buildStatus === "SUCCEEDED",
+    spotInterrupted: false,
+    reason,
+    ...times,
+  };
+}
+
+/** CodeBuild explains a failed phase in its `contexts` messages. */
+function failureText(build: Build): string | undefined {
+  for (const phase of build.phases ?? []) {
+    if (phase.phaseStatus && phase.phaseStatus !== "SUCCEEDED") {
+      const message = phase.contexts?.map((c) => c.message).filter(Boolean).join("; ");
+      if (message) return `${phase.phaseType ?? "phase"} ${phase.phaseStatus}: ${message}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,229 @@
+import {
+  DescribeTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type ECSClient,
+  type KeyValuePair,
+  type Tag,
+  type Task,
+  type TaskOverride,
+} from "@aws-sdk/client-ecs";
+import type { Arch, Backend } from "../core/types.js";
+import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { awsIdempotencyToken } from "./idempotency.js";
+import { awsErrorToLaunchError, ecsFailureToLaunchError } from "./launch-errors.js";
+import {
+  LaunchError,
+  type LaunchHandle,
+  type LaunchRequest,
+  type LaunchState,
+  type LaunchStatus,
+  type Provider,
+} from "./provider.js";
+
+export interface EcsProviderOptions {
+  /** Built by the caller from configuration (region, credentials, endpoint, retry policy). */
+  readonly client: ECSClient;
+  readonly cluster: string;
+  /** Task definition (family[:revision] or ARN) per architecture for the "default" image. */
+  readonly taskDefinitions: Readonly<Partial<Record<Arch, string>>>;
+  /**
+   * Other catalog images: RunTask cannot override a container's image, so each image is its own task definition
+   * per architecture.
+   */
+  readonly imageTaskDefinitions?: Readonly<Record<string, Readonly<Partial<Record<Arch, string>>>>>;
+  /** The runner container's name in those task definitions. Default "runner". */
+  readonly containerName?: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups?: readonly string[];
+  /** Needed in public subnets without a NAT gateway, so the runner reaches GitHub. Default false. */
+  readonly assignPublicIp?: boolean;
+}
+
+/** Tag keys on every task, so people (and the cost report) can trace a task to its job. */
+export const ECS_TAG_KEYS = {
+  jobId: "jobId",
+  runId: "runId",
+  repository: "repository",
+  runnerName: "runnerName",
+} as const;
+
+/** DescribeTasks accepts at most 100 tasks per call (ECS API Reference, DescribeTasks `tasks`). */
+const DESCRIBE_BATCH = 100;
+
+/**
+ * Fargate Spot interruption: ECS stops the task with stopCode "SpotInterruption" ("AWS Fargate capacity providers" →
+ * "Handling Fargate Spot interruptions", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html).
+ */
+const SPOT_STOP_CODE = "SpotInterruption";
+
+/** Runs one runner per job as an ECS task on FARGATE or FARGATE_SPOT. */
+export class EcsProvider implements Provider {
+  readonly backends: readonly Backend[] = ["FARGATE", "FARGATE_SPOT"];
+  private readonly containerName: string;
+
+  constructor(private readonly opts: EcsProviderOptions) {
+    this.containerName = opts.containerName ?? "runner";
+  }
+
+  async launch(req: LaunchRequest): Promise<LaunchHandle> {
+    const { spec } = req;
+    if (spec.backend !== "FARGATE" && spec.backend !== "FARGATE_SPOT") {
+      throw new LaunchError("permanent", `the ECS provider cannot launch on ${spec.backend}`);
+    }
+    const taskDefinition = this.taskDefinitionFor(spec.image, spec.arch);
+    let answer;
+    try {
+      answer = await this.opts.client.send(
+        new RunTaskCommand({
+          cluster: this.opts.cluster,
+          taskDefinition,
+          count: 1,
+          // A capacity provider strategy (not launchType) is what selects Fargate Spot; FARGATE and FARGATE_SPOT are
+          // the cluster's built-in providers ("AWS Fargate capacity providers").
+          capacityProviderStrategy: [{ capacityProvider: spec.backend, weight: 1 }],
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: [...this.opts.subnets],
+              ...(this.opts.securityGroups ? { securityGroups: [...this.opts.securityGroups] } : {}),
+              assignPublicIp: this.opts.assignPublicIp ? "ENABLED" : "DISABLED",
+            },
+          },
+          overrides: this.overrides(req),
+          // RunTask is idempotent on clientToken (up to 64 characters): a retry after a lost answer starts nothing new.
+          clientToken: awsIdempotencyToken(req.idempotencyKey),
+          startedBy: "tornade",
+          // Tags are given directly; propagateTags (copying the task definition's or service's tags) is not needed.
+          tags: tags(req),
+        }),
+      );
+    } catch (e) {
+      throw awsErrorToLaunchError("ECS", "RunTask", e);
+    }
+    const arn = answer.tasks?.[0]?.taskArn;
+    if (arn) return { backend: spec.backend, id: arn };
+    throw ecsFailureToLaunchError(answer.failures?.[0] ?? {});
+  }
+
+  async describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]> {
+    const states = new Map<string, LaunchState>();
+    for (let i = 0; i < handles.length; i += DESCRIBE_BATCH) {
+      const batch = handles.slice(i, i + DESCRIBE_BATCH);
+      let answer;
+      try {
+        answer = await this.opts.client.send(
+          new DescribeTasksCommand({ cluster: this.opts.cluster, tasks: batch.map((h) => h.id) }),
+        );
+      } catch (e) {
+        throw awsErrorToLaunchError("ECS", "DescribeTasks", e);
+      }
+      for (const task of answer.tasks ?? []) {
+        const handle = batch.find((h) => h.id === task.taskArn);
+        if (handle) states.set(handle.id, this.stateOf(handle, task));
+      }
+    }
+    // ECS forgets stopped tasks after a while (DescribeTasks then reports them as MISSING failures).
+    return handles.map(
+      (h) =>
+        states.get(h.id) ?? {
+          handle: h,
+          status: "stopped",
+          spotInterrupted: false,
+          reason: "ECS no longer knows this task (stopped tasks are kept for about an hour)",
+        },
+    );
+  }
+
+  async stop(handle: LaunchHandle, why: string): Promise<void> {
+    try {
+      await this.opts.client.send(
+        // StopTask's reason is shown as stoppedReason; ECS allows up to 255 characters.
+        new StopTaskCommand({ cluster: this.opts.cluster, task: handle.id, reason: `tornade: ${why}`.slice(0, 255) }),
+      );
+    } catch (e) {
+      throw awsErrorToLaunchError("ECS", "StopTask", e);
+    }
+  }
+
+  private taskDefinitionFor(image: string, arch: Arch): string {
+    const byArch = image === "default" ? this.opts.taskDefinitions : this.opts.imageTaskDefinitions?.[image];
+    const td = byArch?.[arch];
+    if (!td) {
+      throw new LaunchError(
+        "permanent",
+        `no ECS task definition is configured for image "${image}" on ${arch}; add one to the image catalog`,
+      );
+    }
+    return td;
+  }
+
+  private overrides(req: LaunchRequest): TaskOverride {
+    const { spec } = req;
+    const environment: KeyValuePair[] = [
+      { name: JIT_CONFIG_ENV, value: req.jitConfig },
+      { name: "TORNADE_RUNNER_NAME", value: req.runnerName },
+      { name: "TORNADE_JOB_ID", value: String(req.jobId) },
+      { name: "TORNADE_RUN_ID", value: String(req.runId) },
+      { name: "TORNADE_REPOSITORY", value: req.repository },
+    ];
+    return {
+      containerOverrides: [{ name: this.containerName, environment }],
+      // Task-level size: Fargate takes CPU units (1 vCPU = 1024) and MiB, as strings (ECS API Reference, TaskOverride).
+      ...(spec.cpu === undefined ? {} : { cpu: String(Math.round(spec.cpu * 1024)) }),
+      ...(spec.memory === undefined ? {} : { memory: String(spec.memory) }),
+      ...(spec.disk === undefined ? {} : { ephemeralStorage: { sizeInGiB: spec.disk } }),
+    };
+  }
+
+  private stateOf(handle: LaunchHandle, task: Task): LaunchState {
+    const status = ecsStatus(task.lastStatus);
+    const runner = task.containers?.find((c) => c.name === this.containerName) ?? task.containers?.[0];
+    const spotInterrupted = task.stopCode === SPOT_STOP_CODE;
+    return {
+      handle,
+      status,
+      spotInterrupted,
+      ...(status === "stopped" ? { succeeded: !spotInterrupted && runner?.exitCode === 0 } : {}),
+      ...(task.stoppedReason ? { reason: task.stoppedReason } : {}),
+      ...(task.startedAt ? { startedAt: task.startedAt.getTime() } : {}),
+      ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.getTime() } : {}),
+    };
+  }
+}
+
+/**
+ * Task lifecycle (ECS Developer Guide, "Amazon ECS task lifecycle"): PROVISIONING → PENDING → ACTIVATING → RUNNING →
+ * DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED. Until STOPPED the task still holds capacity, so the stopping
+ * states count as running.
+ */
+function ecsStatus(lastStatus: string | undefined): LaunchStatus {
+  switch (lastStatus) {
+    case "STOPPED":
+    case "DELETED":
+      return "stopped";
+    case "RUNNING":
+    case "DEACTIVATING":
+    case "STOPPING":
+    case "DEPROVISIONING":
+      return "running";
+    default:
+      return "pending";
+  }
+}
+
+/**
+ * ECS tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters ("Tagging your Amazon ECS
+ * resources" → tag restrictions); anything else in a repository or runner name becomes "_".
+ */
+function tagValue(v: string): string {
+  return v.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_").slice(0, 256);
+}
+
+function tags(req: LaunchRequest): Tag[] {
+  return [
+    { key: ECS_TAG_KEYS.jobId, value: String(req.jobId) },
+    { key: ECS_TAG_KEYS.runId, value: String(req.runId) },
+    { key: ECS_TAG_KEYS.repository, value: tagValue(req.repository) },
+    { key: ECS_TAG_KEYS.runnerName, value: tagValue(req.runnerName) },
+  ];
+}

@@ -1,0 +1,294 @@
+/**
+ * CodeBuild operations (AWS docs: AWS CodeBuild API Reference, StartBuild / BatchGetBuilds / StopBuild) and the
+ * build lifecycle: phases SUBMITTED → QUEUED → PROVISIONING → DOWNLOAD_SOURCE → INSTALL → PRE_BUILD → BUILD →
+ * POST_BUILD → UPLOAD_ARTIFACTS → FINALIZING → COMPLETED (CodeBuild user guide, "Build phase transitions").
+ * The container program runs during BUILD; its exit code decides SUCCEEDED / FAILED. POST_BUILD and the phases after
+ * it still run when BUILD fails, as CodeBuild does.
+ */
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../src/clock/clock.js";
+import type { ContainerHandle, ContainerRuntime } from "../runtime.js";
+import { ACCOUNT } from "./ecs-state.js";
+import { AwsError, epochSeconds } from "./protocol.js";
+
+type Body = Record<string, unknown>;
+
+export interface ProjectRecord {
+  name: string;
+  arn: string;
+  environmentType: string;
+  image: string;
+  computeType: string;
+  privilegedMode: boolean;
+  environmentVariables: { name: string; value: string; type: string }[];
+  serviceRole: string;
+  timeoutInMinutes: number;
+  queuedTimeoutInMinutes: number;
+  buildCounter: number;
+}
+
+const PHASES = ["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"] as const;
+type Phase = (typeof PHASES)[number];
+
+interface PhaseRecord {
+  phaseType: Phase;
+  phaseStatus?: "SUCCEEDED" | "FAILED" | "STOPPED";
+  startTime: number;
+  endTime?: number;
+  contexts?: { statusCode: string; message: string }[];
+}
+
+export interface BuildRecord {
+  id: string;
+  arn: string;
+  buildNumber: number;
+  project: ProjectRecord;
+  environmentType: string;
+  image: string;
+  computeType: string;
+  privilegedMode: boolean;
+  env: { name: string; value: string; type: string }[];
+  startTime: number;
+  endTime?: number;
+  status: "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "STOPPED";
+  phases: PhaseRecord[];
+  complete: boolean;
+  idempotencyToken?: string;
+  handle?: ContainerHandle;
+  timer?: { cancel(): void };
+  exitCode?: number;
+}
+
+export interface CodeBuildDelays {
+  codebuildQueuedMs: number;
+  codebuildProvisioningMs: number;
+}
+
+/** Typical on-demand EC2 compute: a few seconds queued, ~20 s provisioning. */
+export const DEFAULT_CODEBUILD_DELAYS: CodeBuildDelays = { codebuildQueuedMs: 2_000, codebuildProvisioningMs: 20_000 };
+/** Short phases around BUILD (source download with NO_SOURCE, install, finalize): one second each. */
+const SHORT_PHASE_MS = 1_000;
+
+/** StartBuild idempotencyToken: "valid for 5 minutes" (StartBuild API reference). */
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Compute types each on-demand container environment takes (CodeBuild user guide, "Build environment compute modes
+ * and types" → "About on-demand environment types"): x86 Linux general1 small..2xlarge; Arm arm1 small..2xlarge
+ * (BUILD_GENERAL1_* names). Lambda compute types need the *_LAMBDA_CONTAINER environments.
+ */
+const GENERAL = ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE"];
+export const COMPUTE_TYPES_BY_ENVIRONMENT: Record<string, readonly string[]> = { LINUX_CONTAINER: GENERAL, ARM_CONTAINER: GENERAL };
+
+export interface CodeBuildState {
+  region: string;
+  projects: Map<string, ProjectRecord>;
+  builds: Map<string, BuildRecord>;
+  tokens: Map<string, { buildId: string; at: number; fingerprint: string }>;
+}
+
+export function newCodeBuildState(region: string): CodeBuildState {
+  return { region, projects: new Map(), builds: new Map(), tokens: new Map() };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const rec = (v: unknown): Body | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Body) : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const invalid = (msg: string) => new AwsError("InvalidInputException", msg);
+
+export class CodeBuild {
+  constructor(
+    readonly state: CodeBuildState,
+    private readonly clock: Clock,
+    private readonly runtime: ContainerRuntime,
+    private readonly delays: CodeBuildDelays,
+  ) {}
+
+  startBuild(body: Body): Body {
+    const { state, clock } = this;
+    const name = str(body.projectName) ?? "";
+    const project = state.projects.get(name.startsWith("arn:") ? name.slice(name.lastIndexOf("/") + 1) : name);
+    if (!project) throw new AwsError("ResourceNotFoundException", `Project cannot be found: arn:aws:codebuild:${state.region}:${ACCOUNT}:project/${name}`);
+    const now = clock.now();
+    const token = str(body.idempotencyToken);
+    const { idempotencyToken: _t, ...params } = body;
+    const fp = JSON.stringify(params);
+    if (token !== undefined) {
+      const seen = state.tokens.get(token);
+      if (seen && now - seen.at < IDEMPOTENCY_WINDOW_MS) {
+        if (seen.fingerprint !== fp) throw invalid("Idempotency token has already been used with different parameters.");
+        const b = state.builds.get(seen.buildId);
+        if (b) return { build: buildToApi(b) };
+      }
+    }
+    const environmentType = str(body.environmentTypeOverride) ?? project.environmentType;
+    const computeType = str(body.computeTypeOverride) ?? project.computeType;
+    const allowed = COMPUTE_TYPES_BY_ENVIRONMENT[environmentType];
+    if (!allowed) throw invalid(`Environment type ${environmentType} is not supported by this simulator (LINUX_CONTAINER, ARM_CONTAINER).`);
+    if (!allowed.includes(computeType)) throw invalid(`Invalid compute type ${computeType} for environment type ${environmentType}.`);
+    const env = project.environmentVariables.map((e) => ({ ...e }));
+    for (const e of arr(body.environmentVariablesOverride).map(rec)) {
+      const n = str(e?.name) ?? "";
+      const type = str(e?.type) ?? "PLAINTEXT";
+      if (!n) throw invalid("Environment variable name cannot be empty.");
+      const i = env.findIndex((x) => x.name === n);
+      const v = { name: n, value: str(e?.value) ?? "", type };
+      if (i >= 0) env[i] = v;
+      else env.push(v);
+    }
+    project.buildCounter++;
+    const id = `${project.name}:${randomUUID()}`;
+    const build: BuildRecord = {
+      id,
+      arn: `arn:aws:codebuild:${state.region}:${ACCOUNT}:build/${id}`,
+      buildNumber: project.buildCounter,
+      project,
+      environmentType,
+      image: str(body.imageOverride) ?? project.image,
+      computeType,
+      privilegedMode: typeof body.privilegedModeOverride === "boolean" ? body.privilegedModeOverride : project.privilegedMode,
+      env,
+      startTime: now,
+      status: "IN_PROGRESS",
+      phases: [{ phaseType: "SUBMITTED", startTime: now, endTime: now, phaseStatus: "SUCCEEDED" }, { phaseType: "QUEUED", startTime: now }],
+      complete: false,
+      idempotencyToken: token,
+    };
+    state.builds.set(id, build);
+    if (token !== undefined) state.tokens.set(token, { buildId: id, at: now, fingerprint: fp });
+    this.schedule(build, this.delays.codebuildQueuedMs);
+    return { build: buildToApi(build) };
+  }
+
+  private current(b: BuildRecord): PhaseRecord {
+    const p = b.phases[b.phases.length - 1];
+    if (!p) throw new Error("build without phases");
+    return p;
+  }
+
+  /** Ends the current phase and starts the next one. */
+  private advance(b: BuildRecord, status: "SUCCEEDED" | "FAILED" | "STOPPED" = "SUCCEEDED", contexts?: PhaseRecord["contexts"]): void {
+    const now = this.clock.now();
+    const cur = this.current(b);
+    cur.endTime = now;
+    cur.phaseStatus = status;
+    if (contexts) cur.contexts = contexts;
+    const next = PHASES[PHASES.indexOf(cur.phaseType) + 1] ?? "COMPLETED";
+    b.phases.push({ phaseType: next, startTime: now });
+    if (next === "COMPLETED") {
+      b.endTime = now;
+      b.complete = true;
+      if (b.status === "IN_PROGRESS") b.status = b.exitCode === undefined || b.exitCode === 0 ? "SUCCEEDED" : "FAILED";
+      return;
+    }
+    if (next === "BUILD") return this.runBuildPhase(b);
+    this.schedule(b, next === "PROVISIONING" ? this.delays.codebuildProvisioningMs : SHORT_PHASE_MS);
+  }
+
+  private schedule(b: BuildRecord, ms: number): void {
+    b.timer?.cancel();
+    const t = this.clock.setTimeout(() => {
+      b.timer = undefined;
+      this.advance(b);
+    }, ms);
+    b.timer = { cancel: () => this.clock.clearTimeout(t) };
+  }
+
+  private runBuildPhase(b: BuildRecord): void {
+    const env = Object.fromEntries(b.env.map((e) => [e.name, e.value]));
+    b.handle = this.runtime.start(
+      { kind: "codebuild", id: b.id, arch: b.environmentType === "ARM_CONTAINER" ? "ARM64" : "X86_64", capacity: b.computeType, env },
+      (exitCode) => {
+        if (!b.handle) return;
+        b.handle = undefined;
+        b.exitCode = exitCode;
+        if (b.status === "STOPPED") return;
+        if (exitCode === 0) this.advance(b);
+        else this.advance(b, "FAILED", [{ statusCode: "COMMAND_EXECUTION_ERROR", message: `Error while executing command: runner. Reason: exit status ${exitCode}` }]);
+      },
+    );
+  }
+
+  stopBuild(body: Body): Body {
+    const id = str(body.id) ?? "";
+    const b = this.state.builds.get(id);
+    if (!b) throw new AwsError("ResourceNotFoundException", `Build cannot be found: ${id}`);
+    if (b.complete || b.status === "STOPPED") return { build: buildToApi(b) };
+    // StopBuild ends the build: the current phase is STOPPED and the build FINALIZING → COMPLETED as STOPPED.
+    b.status = "STOPPED";
+    b.timer?.cancel();
+    const h = b.handle;
+    b.handle = undefined;
+    h?.signal("SIGKILL");
+    const now = this.clock.now();
+    const cur = this.current(b);
+    cur.endTime = now;
+    cur.phaseStatus = "STOPPED";
+    if (cur.phaseType !== "FINALIZING") b.phases.push({ phaseType: "FINALIZING", startTime: now });
+    this.schedule(b, SHORT_PHASE_MS);
+    return { build: buildToApi(b) };
+  }
+
+  batchGetBuilds(body: Body): Body {
+    const ids = arr(body.ids).filter((i): i is string => typeof i === "string");
+    if (!ids.length) throw invalid("ids must not be empty.");
+    if (ids.length > 100) throw invalid("ids can have at most 100 items."); // BatchGetBuilds: "Maximum number of 100 items"
+    const builds: Body[] = [];
+    const buildsNotFound: string[] = [];
+    for (const id of ids) {
+      const b = this.state.builds.get(id) ?? this.state.builds.get(id.slice(id.indexOf("build/") + 6));
+      if (b) builds.push(buildToApi(b));
+      else buildsNotFound.push(id);
+    }
+    return { builds, buildsNotFound };
+  }
+
+  dispose(): void {
+    for (const b of this.state.builds.values()) {
+      b.timer?.cancel();
+      const h = b.handle;
+      b.handle = undefined;
+      h?.signal("SIGKILL");
+    }
+  }
+}
+
+export function buildToApi(b: BuildRecord): Body {
+  const s = epochSeconds;
+  const cur = b.phases[b.phases.length - 1];
+  return {
+    id: b.id,
+    arn: b.arn,
+    buildNumber: b.buildNumber,
+    startTime: s(b.startTime),
+    ...(b.endTime !== undefined ? { endTime: s(b.endTime) } : {}),
+    currentPhase: cur?.phaseType,
+    buildStatus: b.status,
+    projectName: b.project.name,
+    phases: b.phases.map((p) => ({
+      phaseType: p.phaseType,
+      ...(p.phaseStatus ? { phaseStatus: p.phaseStatus } : {}),
+      startTime: s(p.startTime),
+      ...(p.endTime !== undefined ? { endTime: s(p.endTime), durationInSeconds: Math.round((p.endTime - p.startTime) / 1000) } : {}),
+      ...(p.contexts ? { contexts: p.contexts } : p.endTime !== undefined ? { contexts: [{ statusCode: "", message: "" }] } : {}),
+    })),
+    source: { type: "NO_SOURCE", buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n      - runner\n", insecureSsl: false },
+    secondarySources: [],
+    secondarySourceVersions: [],
+    artifacts: { location: "" },
+    environment: {
+      type: b.environmentType,
+      image: b.image,
+      computeType: b.computeType,
+      environmentVariables: b.env.map((e) => ({ name: e.name, value: e.value, type: e.type })),
+      privilegedMode: b.privilegedMode,
+      imagePullCredentialsType: "CODEBUILD",
+    },
+    serviceRole: b.project.serviceRole,
+    timeoutInMinutes: b.project.timeoutInMinutes,
+    queuedTimeoutInMinutes: b.project.queuedTimeoutInMinutes,
+    buildComplete: b.complete,
+    initiator: "tornade",
+    encryptionKey: `arn:aws:kms:${b.arn.split(":")[3]}:${ACCOUNT}:alias/aws/s3`,
+  };
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../clock/clock.js";
+import type { Queue } from "../queue/queue.js";
+import { sqliteQueue } from "../queue/sqlite-queue.js";
+import { sequentialIntake, sqliteIntake, type Intake, type IntakeInput } from "./intake.js";
+import { openSqlite } from "./sqlite.js";
+import { sqliteStore } from "./sqlite-store.js";
+import { sampleJob } from "./store.contract.js";
+import type { JobStatus, Store } from "./store.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tornade-intake-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(dir, `intake-${n++}.db`);
+
+const ORDER: Record<JobStatus, number> = { waiting: 0, queued: 1, in_progress: 2, completed: 3 };
+
+/** What the controller's intake would send for one workflow_job delivery. */
+function delivery(guid: string, jobId: number, status: JobStatus): IntakeInput {
+  return {
+    delivery: { guid, event: "workflow_job", action: status, jobId, receivedAt: 1 },
+    job: {
+      create: sampleJob(jobId, { status }),
+      // Webhooks arrive out of order: only ever move a job forward.
+      update: (current) => (ORDER[status] > ORDER[current.status] ? { status } : null),
+    },
+    enqueue: [{ key: `job:${jobId}`, kind: "reconcile", payload: { jobId } }],
+  };
+}
+
+interface Rig {
+  intake: Intake;
+  store: Store;
+  queue: Queue;
+  close: () => Promise<void>;
+}
+
+const rigs: Record<string, () => Rig> = {
+  "sqliteIntake (one transaction)": () => {
+    const handle = openSqlite(freshPath());
+    const clock = scaledClock(1);
+    const store = sqliteStore(handle, clock);
+    const queue = sqliteQueue(handle, clock);
+    return { intake: sqliteIntake(store, queue), store, queue, close: async () => { await store.close(); await queue.close(); } };
+  },
+  "sequentialIntake (separate databases)": () => {
+    const clock = scaledClock(1);
+    const store = sqliteStore(freshPath(), clock);
+    const queue = sqliteQueue(freshPath(), clock);
+    return { intake: sequentialIntake(store, queue), store, queue, close: async () => { await store.close(); await queue.close(); } };
+  },
+};
+
+for (const [name, make] of Object.entries(rigs)) {
+  describe(name, () => {
+    it("creates the job and enqueues once; a duplicate GUID does nothing", async () => {
+      const rig = make();
+      expect(await rig.intake.apply(delivery("g1", 1, "queued"))).toEqual({ delivery: "new", job: "created", enqueued: 1 });
+      expect(await rig.intake.apply(delivery("g1", 1, "queued"))).toEqual({ delivery: "duplicate", job: "none", enqueued: 0 });
+      expect((await rig.store.getJob(1))?.version).toBe(1);
+      expect(await rig.queue.depth()).toEqual({ pending: 1, inFlight: 0, dead: 0 });
+      expect((await rig.store.getDelivery("g1"))?.jobId).toBe(1);
+      await rig.close();
+    });
+
+    it("moves a job forward on a later delivery and never back on a late one", async () => {
+      const rig = make();
+      await rig.intake.apply(delivery("g1", 1, "queued"));
+      expect((await rig.intake.apply(delivery("g2", 1, "in_progress"))).job).toBe("updated");
+      expect((await rig.intake.apply(delivery("g3", 1, "queued"))).job).toBe("unchanged");
+      expect(await rig.store.getJob(1)).toMatchObject({ status: "in_progress", version: 2 });
+      // Three deliveries, one pending reconcile: enqueue coalesces by key.
+      expect((await rig.queue.depth()).pending).toBe(1);
+      await rig.close();
+    });
+  });
+}
+
+describe("sqliteIntake atomicity", () => {
+  it("rolls the delivery, job and enqueue back together when any part fails, so a redelivery is new", async () => {
+    const rig = rigs["sqliteIntake (one transaction)"]!();
+    await rig.intake.apply(delivery("g1", 1, "queued"));
+    const [item] = await rig.queue.receive(1, 60_000);
+    await rig.queue.ack(item!.receiptHandle);
+    const failing: IntakeInput = {
+      ...delivery("g2", 1, "completed"),
+      job: { create: sampleJob(1), update: () => { throw new Error("boom"); } },
+    };
+    await expect(rig.intake.apply(failing)).rejects.toThrow("boom");
+    expect(await rig.store.getDelivery("g2")).toBeUndefined();
+    expect(await rig.queue.depth()).toEqual({ pending: 0, inFlight: 0, dead: 0 });
+    expect(await rig.intake.apply(delivery("g2", 1, "completed"))).toEqual({ delivery: "new", job: "updated", enqueued: 1 });
+    await rig.close();
+  });
+
+  it("refuses a store and a queue on different databases, saying how to share one", () => {
+    const clock = scaledClock(1);
+    const store = sqliteStore(freshPath(), clock);
+    const queue = sqliteQueue(freshPath(), clock);
+    expect(() => sqliteIntake(store, queue)).toThrow(/openSqlite/);
+    void store.close();
+    void queue.close();
+  });
+});

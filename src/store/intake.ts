@@ -1,0 +1,112 @@
+import type { EnqueueItem, Queue } from "../queue/queue.js";
+import type { SqliteQueue } from "../queue/sqlite-queue.js";
+import type { SqliteStore } from "./sqlite-store.js";
+import { VersionConflict, type DeliveryInfo, type JobPatch, type JobRecord, type NewJob, type Store } from "./store.js";
+
+/**
+ * The write a webhook delivery causes: remember its GUID, create or update the job, enqueue "look at job N again".
+ *
+ * Two implementations, one meaning:
+ * - sqliteIntake: store and queue on one SQLite handle, all three in ONE transaction. Either everything is durable
+ *   before the webhook is answered, or nothing is and the delivery is still "new" when GitHub (or the sweeper)
+ *   redelivers it.
+ * - sequentialIntake: any Store and Queue (DynamoDB + SQS cannot share a transaction). It writes the job, then
+ *   enqueues, and records the delivery LAST: every step is idempotent (insert-if-absent, versioned update,
+ *   coalescing enqueue), so a crash part-way leaves the GUID unrecorded and a redelivery simply redoes the steps.
+ *
+ * Why a declarative input rather than `store.transaction(async fn)`: better-sqlite3 transactions are synchronous, and
+ * an async callback would let unrelated writes of this process slip into the transaction. `job.update` is the one
+ * callback, and it must be pure and synchronous (decide the patch from the stored job, e.g. "never move a completed
+ * job back to queued": webhooks arrive out of order).
+ */
+export interface Intake {
+  apply(input: IntakeInput): Promise<IntakeResult>;
+}
+
+export interface IntakeInput {
+  /** `X-GitHub-Delivery` and what it carried. */
+  readonly delivery: { readonly guid: string } & DeliveryInfo;
+  /** The job the delivery is about: `create` is inserted if absent; otherwise `update` decides a patch or null. */
+  readonly job?: {
+    readonly create: NewJob;
+    readonly update?: (current: JobRecord) => JobPatch | null;
+  };
+  readonly enqueue?: readonly EnqueueItem[];
+}
+
+export interface IntakeResult {
+  /** "duplicate": this GUID was already taken in; nothing else was done. */
+  readonly delivery: "new" | "duplicate";
+  readonly job: "created" | "updated" | "unchanged" | "none";
+  readonly enqueued: number;
+}
+
+const DUPLICATE: IntakeResult = { delivery: "duplicate", job: "none", enqueued: 0 };
+
+/** One transaction on the handle that `store` and `queue` share (open both on one openSqlite() handle). */
+export function sqliteIntake(store: SqliteStore, queue: SqliteQueue): Intake {
+  if (store.handle !== queue.handle) {
+    throw new Error(
+      "sqliteIntake needs the store and the queue on one SQLite handle: const db = openSqlite(path); " +
+        "sqliteStore(db, clock); sqliteQueue(db, clock) — or use sequentialIntake",
+    );
+  }
+  return {
+    async apply(input) {
+      return store.handle.tx((): IntakeResult => {
+        if (store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
+        let job: IntakeResult["job"] = "none";
+        if (input.job) {
+          if (store.sync.createJobIfAbsent(input.job.create)) {
+            job = "created";
+          } else {
+            job = "unchanged";
+            // Inside the transaction we hold SQLite's write lock: the version read here cannot move before the write.
+            const current = store.sync.getJob(input.job.create.id);
+            const patch = current && input.job.update?.(current);
+            if (current && patch) {
+              store.sync.updateJob(current.id, current.version, patch);
+              job = "updated";
+            }
+          }
+        }
+        for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
+        return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
+      });
+    },
+  };
+}
+
+/** Any Store and Queue, step by step, GUID recorded last (see above). Retries the update on a version conflict. */
+export function sequentialIntake(store: Store, queue: Queue, options: { maxConflictRetries?: number } = {}): Intake {
+  const retries = options.maxConflictRetries ?? 5;
+  return {
+    async apply(input) {
+      if (await store.getDelivery(input.delivery.guid)) return DUPLICATE;
+      let job: IntakeResult["job"] = "none";
+      if (input.job) job = await upsertJob(store, input.job, retries);
+      for (const item of input.enqueue ?? []) await queue.enqueue(item);
+      const delivery = await store.recordDelivery(input.delivery.guid, input.delivery);
+      return { delivery, job, enqueued: input.enqueue?.length ?? 0 };
+    },
+  };
+}
+
+async function upsertJob(
+  store: Store,
+  job: NonNullable<IntakeInput["job"]>,
+  retries: number,
+): Promise<IntakeResult["job"]> {
+  if (await store.createJobIfAbsent(job.create)) return "created";
+  for (let attempt = 0; ; attempt++) {
+    const current = await store.getJob(job.create.id);
+    const patch = current && job.update?.(current);
+    if (!current || !patch) return "unchanged";
+    try {
+      await store.updateJob(current.id, current.version, patch);
+      return "updated";
+    } catch (error) {
+      if (!(error instanceof VersionConflict) || attempt >= retries) throw error;
+    }
+  }
+}

@@ -185,13 +185,20 @@ export class CodeBuild {
     this.schedule(b, next === "PROVISIONING" ? this.delays.codebuildProvisioningMs : SHORT_PHASE_MS);
   }
 
+  /** Advances the build once `ms` of clock time has passed (re-arming if a real-time timer fired a hair early). */
   private schedule(b: BuildRecord, ms: number): void {
     b.timer?.cancel();
-    const t = this.clock.setTimeout(() => {
-      b.timer = undefined;
-      this.advance(b);
-    }, ms);
-    b.timer = { cancel: () => this.clock.clearTimeout(t) };
+    const due = this.clock.now() + ms;
+    const arm = (wait: number) => {
+      const t = this.clock.setTimeout(() => {
+        const left = due - this.clock.now();
+        if (left > 0) return arm(left);
+        b.timer = undefined;
+        this.advance(b);
+      }, wait);
+      b.timer = { cancel: () => this.clock.clearTimeout(t) };
+    };
+    arm(ms);
   }
 
   private runBuildPhase(b: BuildRecord): void {

@@ -36,13 +36,20 @@ export class EcsLifecycle {
     private readonly delays: EcsDelays,
   ) {}
 
+  /** Runs `fn` once `ms` of clock time has passed (re-arming if a real-time timer fired a hair early). */
   private after(task: TaskRecord, ms: number, fn: () => void): void {
     task.timer?.cancel();
-    const t = this.clock.setTimeout(() => {
-      task.timer = undefined;
-      fn();
-    }, ms);
-    task.timer = { cancel: () => this.clock.clearTimeout(t) };
+    const due = this.clock.now() + ms;
+    const arm = (wait: number) => {
+      const t = this.clock.setTimeout(() => {
+        const left = due - this.clock.now();
+        if (left > 0) return arm(left);
+        task.timer = undefined;
+        fn();
+      }, wait);
+      task.timer = { cancel: () => this.clock.clearTimeout(t) };
+    };
+    arm(ms);
   }
 
   private set(task: TaskRecord, status: TaskRecord["lastStatus"]): void {

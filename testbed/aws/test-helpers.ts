@@ -1,0 +1,78 @@
+/** Shared setup for the AWS simulator's tests: a sim on a compressed clock and real SDK clients pointed at it. */
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { scaledClock, type Clock } from "../../src/clock/clock.js";
+import type { ContainerRuntime } from "../runtime.js";
+import { startAwsSim, validateOutput, type AwsSim, type AwsSimOptions, type RequestRecord, type ResponseRecord } from "./index.js";
+
+export interface Bed {
+  sim: AwsSim;
+  clock: Clock;
+  ecs: (maxAttempts?: number) => ECSClient;
+  codebuild: (maxAttempts?: number) => CodeBuildClient;
+  requests: RequestRecord[];
+  responses: ResponseRecord[];
+  /** Output-model problems in every answer given so far. */
+  outputProblems(): string[];
+}
+
+export async function startBed(opts: AwsSimOptions & { speed?: number; runtime?: ContainerRuntime } = {}): Promise<Bed> {
+  const clock = opts.clock ?? scaledClock(opts.speed ?? 600);
+  const requests: RequestRecord[] = [];
+  const responses: ResponseRecord[] = [];
+  const sim = await startAwsSim({ ...opts, clock, onRequest: (r) => requests.push(r), onResponse: (r) => responses.push(r) });
+  const config = (maxAttempts: number) => ({
+    endpoint: sim.endpoint,
+    region: sim.region,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts,
+  });
+  return {
+    sim,
+    clock,
+    ecs: (maxAttempts = 1) => new ECSClient(config(maxAttempts)),
+    codebuild: (maxAttempts = 1) => new CodeBuildClient(config(maxAttempts)),
+    requests,
+    responses,
+    outputProblems: () => responses.flatMap((r) => validateOutput(r.service, r.operation, r.body).map((i) => `${r.service}.${r.operation}: ${i.message}`)),
+  };
+}
+
+/** Polls `fn` on the real clock until it answers a value (not undefined), for state reached through clock timers. */
+export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, tries = 400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("condition not reached");
+}
+
+/** A runtime whose containers run until signalled or told to exit; records the signals they got. */
+export function controllableRuntime() {
+  const containers = new Map<string, { signals: string[]; exit: (code: number) => void; env: Record<string, string>; arch: string; capacity: string }>();
+  const runtime: ContainerRuntime = {
+    start(spec, onExit) {
+      let done = false;
+      const c = {
+        signals: [] as string[],
+        env: { ...spec.env },
+        arch: spec.arch,
+        capacity: spec.capacity,
+        exit: (code: number) => {
+          if (done) return;
+          done = true;
+          onExit(code);
+        },
+      };
+      containers.set(spec.id, c);
+      return {
+        signal: (sig) => {
+          c.signals.push(sig);
+          if (sig === "SIGKILL") c.exit(137);
+        },
+      };
+    },
+  };
+  return { runtime, containers };
+}

@@ -1,0 +1,219 @@
+/**
+ * The expectations every Provider meets, run against the AWS simulator through the real SDK clients.
+ * A provider's test file builds a ContractBed (the provider plus the simulator's hands) and calls
+ * `providerContract(name, make)`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Arch, Backend, LaunchSpec } from "../core/types.js";
+import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import type { ContainerHandle, ContainerRuntime, ContainerSpec } from "../../testbed/runtime.js";
+import { LaunchError, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
+
+export interface ContractBed {
+  readonly provider: Provider;
+  /** The same provider configured with a task definition / project the account does not have. */
+  readonly misconfigured: Provider;
+  /** The backend the contract launches on. */
+  readonly backend: Backend;
+  /** The runtime the simulator runs containers with: what each task or build was started with. */
+  readonly runtime: ControlledRuntime;
+  /** Tasks or builds the backend has started so far. */
+  launchCount(): number;
+  /** Makes the next launch call answer ThrottlingException. */
+  throttleNextLaunch(): void;
+  /** Makes launches fail for want of capacity until cleared; absent where the backend has no such case. */
+  capacityShortage?: { start(): void; clear(): void };
+  close(): Promise<void>;
+}
+
+/** A ContainerRuntime whose containers run until the test ends them: the test decides when a runner exits. */
+export class ControlledRuntime implements ContainerRuntime {
+  readonly started = new Map<string, ContainerSpec>();
+  private readonly exits = new Map<string, (code: number) => void>();
+
+  start(spec: ContainerSpec, onExit: (exitCode: number) => void): ContainerHandle {
+    this.started.set(spec.id, spec);
+    let done = false;
+    const exit = (code: number) => {
+      if (done) return;
+      done = true;
+      this.exits.delete(spec.id);
+      onExit(code);
+    };
+    this.exits.set(spec.id, exit);
+    return { signal: (sig) => exit(sig === "SIGKILL" ? 137 : 143) };
+  }
+
+  /** The runner in task/build `id` exits with `code`; false if it is not running. */
+  finish(id: string, code: number): boolean {
+    const exit = this.exits.get(id);
+    if (!exit) return false;
+    exit(code);
+    return true;
+  }
+}
+
+let seq = 0;
+export function launchRequest(backend: Backend, arch: Arch, over: Partial<LaunchSpec> = {}): LaunchRequest {
+  const jobId = 9_000_000 + ++seq;
+  const spec: LaunchSpec = {
+    backend,
+    arch,
+    image: "default",
+    runnerLabels: ["self-hosted", "tornade", `runs-on=${backend}`, `arch=${arch}`],
+    ...over,
+  };
+  return {
+    idempotencyKey: `job-${jobId}-attempt-1`,
+    spec,
+    jitConfig: Buffer.from(JSON.stringify({ ".runner": `secret-${jobId}` })).toString("base64"),
+    runnerName: `tornade-${jobId}-1`,
+    jobId,
+    runId: 500 + seq,
+    repository: "octo-org/widgets",
+  };
+}
+
+/** Describes until `done` holds, collecting every status seen; bounded by attempts, not by a duration. */
+export async function describeUntil(
+  provider: Provider,
+  req: { handle: LaunchState["handle"] },
+  done: (s: LaunchState) => boolean,
+  seen: string[] = [],
+): Promise<LaunchState> {
+  for (let i = 0; i < 400; i++) {
+    const [state] = await provider.describe([req.handle]);
+    if (!state) throw new Error("describe returned nothing for a handle");
+    if (seen[seen.length - 1] !== state.status) seen.push(state.status);
+    if (done(state)) return state;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`launch ${req.handle.id} never reached the expected state; saw ${seen.join(" → ")}`);
+}
+
+async function launchError(p: Promise<unknown>): Promise<LaunchError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof LaunchError) return e;
+    throw e;
+  }
+  throw new Error("expected the launch to fail");
+}
+
+export function providerContract(name: string, make: () => Promise<ContractBed>): void {
+  describe(`${name} provider (contract)`, () => {
+    let bed: ContractBed;
+    beforeAll(async () => {
+      bed = await make();
+    });
+    afterAll(async () => {
+      await bed?.close();
+    });
+
+    it("launches a runner whose environment carries the JIT config, and serves its backend", async () => {
+      expect(bed.provider.backends).toContain(bed.backend);
+      const req = launchRequest(bed.backend, "X86_64");
+      const handle = await bed.provider.launch(req);
+      expect(handle.backend).toBe(bed.backend);
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      const container = bed.runtime.started.get(handle.id);
+      expect(container?.env[JIT_CONFIG_ENV]).toBe(req.jitConfig);
+      bed.runtime.finish(handle.id, 0);
+    });
+
+    it("launches once for a repeated idempotency key and returns the same handle", async () => {
+      const req = launchRequest(bed.backend, "X86_64");
+      const before = bed.launchCount();
+      const [a, b] = await Promise.all([bed.provider.launch(req), bed.provider.launch(req)]);
+      const c = await bed.provider.launch(req);
+      expect(b).toEqual(a);
+      expect(c).toEqual(a);
+      expect(bed.launchCount()).toBe(before + 1);
+      await describeUntil(bed.provider, { handle: a }, (s) => s.status === "running");
+      bed.runtime.finish(a.id, 0);
+    });
+
+    it("reports pending → running → stopped, succeeded when the runner exits 0", async () => {
+      const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
+      const seen: string[] = [];
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running", seen);
+      expect(seen).toEqual(["pending", "running"]);
+      expect(bed.runtime.finish(handle.id, 0)).toBe(true);
+      const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped", seen);
+      expect(seen).toEqual(["pending", "running", "stopped"]);
+      expect(end.succeeded).toBe(true);
+      expect(end.spotInterrupted).toBe(false);
+      expect(end.startedAt).toBeTypeOf("number");
+      expect(end.stoppedAt).toBeGreaterThanOrEqual(end.startedAt ?? Infinity);
+    });
+
+    it("reports a runner that exits non-zero as stopped and not succeeded", async () => {
+      const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      bed.runtime.finish(handle.id, 1);
+      const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
+      expect(end.succeeded).toBe(false);
+      expect(end.reason).toBeTruthy();
+    });
+
+    it("describes many launches in one answer, in the order asked", async () => {
+      const handles = await Promise.all([1, 2, 3].map(() => bed.provider.launch(launchRequest(bed.backend, "X86_64"))));
+      const states = await bed.provider.describe([...handles].reverse());
+      expect(states.map((s) => s.handle.id)).toEqual([...handles].reverse().map((h) => h.id));
+      for (const h of handles) {
+        await describeUntil(bed.provider, { handle: h }, (s) => s.status === "running");
+        bed.runtime.finish(h.id, 0);
+      }
+    });
+
+    it("stops a running launch", async () => {
+      const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      await bed.provider.stop(handle, "job cancelled");
+      const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
+      expect(end.succeeded).toBe(false);
+    });
+
+    it("honours the architecture", async () => {
+      for (const arch of ["X86_64", "ARM64"] as const) {
+        const handle = await bed.provider.launch(launchRequest(bed.backend, arch));
+        await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+        expect(bed.runtime.started.get(handle.id)?.arch).toBe(arch);
+        bed.runtime.finish(handle.id, 0);
+      }
+    });
+
+    it("reports throttling as retryable 'throttled'", async () => {
+      bed.throttleNextLaunch();
+      const err = await launchError(bed.provider.launch(launchRequest(bed.backend, "X86_64")));
+      expect(err.kind).toBe("throttled");
+      expect(err.retryable).toBe(true);
+    });
+
+    it("reports a missing task definition / project as 'permanent'", async () => {
+      const err = await launchError(bed.misconfigured.launch(launchRequest(bed.backend, "X86_64")));
+      expect(err.kind).toBe("permanent");
+      expect(err.retryable).toBe(false);
+    });
+
+    it("refuses a backend it does not serve as 'permanent'", async () => {
+      const other = (["FARGATE", "FARGATE_SPOT", "CODEBUILD"] as const).find((b) => !bed.provider.backends.includes(b));
+      if (!other) return;
+      const err = await launchError(bed.provider.launch(launchRequest(other, "X86_64")));
+      expect(err.kind).toBe("permanent");
+    });
+
+    it("reports a capacity shortage as retryable 'capacity' with AWS's reason", async (ctx) => {
+      if (!bed.capacityShortage) return ctx.skip();
+      bed.capacityShortage.start();
+      try {
+        const err = await launchError(bed.provider.launch(launchRequest(bed.backend, "X86_64")));
+        expect(err.kind).toBe("capacity");
+        expect(err.message).toMatch(/Capacity is unavailable at this time/);
+      } finally {
+        bed.capacityShortage.clear();
+      }
+    });
+  });
+}

@@ -1,0 +1,209 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, describeConfig, loadConfig, loadPolicy, policyOf, REDACTED } from "./index.js";
+import { explainLabels } from "../core/decision.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tornade-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// GitHub App keys are PKCS#1 RSA ("BEGIN RSA PRIVATE KEY").
+const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const b64 = Buffer.from(pem).toString("base64");
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** A complete production environment in the seed's names plus tornade's own. */
+const prod: NodeJS.ProcessEnv = {
+  APP_ID: "12345",
+  SECRET_KEY_PEM: b64,
+  LAUNCH_LABEL: "fast",
+  PORT: "9090",
+  TORNADE_WEBHOOK_SECRET: "s3cret-hook",
+  TORNADE_AWS_REGION: "ap-northeast-1",
+  TORNADE_ECS_CLUSTER: "runners",
+  TORNADE_SUBNETS: "subnet-a, subnet-b",
+  TORNADE_SECURITY_GROUPS: "sg-1",
+  TORNADE_TASK_DEFINITION_X86_64: "runner-x64:3",
+  TORNADE_TASK_DEFINITION_ARM64: "runner-arm64:3",
+  TORNADE_CODEBUILD_PROJECT_X86_64: "runner",
+};
+
+describe("loadConfig: sources", () => {
+  it("no configuration at all is a sandbox", () => {
+    const c = loadConfig({}, undefined, { cwd: dir });
+    expect(c.sandbox).toBe(true);
+    expect(c.store.path).toBe(":memory:");
+    expect(c.aws.taskDefinitions.ARM64).toBeDefined();
+    expect(c.aws.codebuild.projectARM64).toBeDefined();
+    expect(c.launchLabel).toBe("tornade");
+    expect(c.server.port).toBe(8080);
+  });
+  it("PORT alone (set by the platform) still means sandbox, on that port", () => {
+    const c = loadConfig({ PORT: "3000" });
+    expect(c).toMatchObject({ sandbox: true, server: { port: 3000 } });
+  });
+  it("--sandbox wins over a full configuration", () => {
+    expect(loadConfig(prod, undefined, { sandbox: true }).sandbox).toBe(true);
+  });
+  it("accepts every seed variable", () => {
+    const c = loadConfig(prod);
+    expect(c.sandbox).toBe(false);
+    expect(c.github.appId).toBe(12345);
+    expect(c.github.privateKey).toBe(pem);
+    expect(c.launchLabel).toBe("fast");
+    expect(c.server.port).toBe(9090);
+    expect(c.aws.subnets).toEqual(["subnet-a", "subnet-b"]);
+    const t = loadConfig({ ...prod, APP_ID: "", SECRET_KEY_PEM: "", PERSONAL_TOKEN: "ghp_abc" });
+    expect(t.github.personalToken).toBe("ghp_abc");
+    expect(t.github.appId).toBeUndefined();
+  });
+  it("reads YAML and JSON; the environment overrides the file, key by key", () => {
+    const yaml = file("a.yaml", [
+      "launchLabel: fromfile",
+      "defaultBackend: fargate_spot",
+      "github: { appId: 7, privateKey: key.pem, webhookSecret: x, runnerScope: org, runnerGroupId: 3 }",
+      "aws: { region: eu-west-1, cluster: c, subnets: [s1], taskDefinitions: { X86_64: td }, assignPublicIp: true }",
+      "server: { port: 7000 }",
+      "images: { GPU: { taskDefinitions: { X86_64: gpu-td } } }",
+    ].join("\n"));
+    file("key.pem", pem);
+    const c = loadConfig({ LAUNCH_LABEL: "fromenv", TORNADE_SUBNETS: "s2,s3" }, yaml);
+    expect(c.launchLabel).toBe("fromenv");
+    expect(c.defaultBackend).toBe("FARGATE_SPOT");
+    expect(c.server.port).toBe(7000);
+    expect(c.aws).toMatchObject({ region: "eu-west-1", cluster: "c", subnets: ["s2", "s3"], assignPublicIp: true });
+    expect(c.github).toMatchObject({ runnerScope: "org", runnerGroupId: 3 });
+    expect(c.images["gpu"]?.taskDefinitions.X86_64).toBe("gpu-td");
+    expect(c.images["default"]?.taskDefinitions.X86_64).toBe("td");
+    const json = file("b.json", JSON.stringify({ github: { personalToken: "t", webhookSecret: "w" }, aws: { region: "r", codebuild: { projectX86_64: "p" } }, defaultBackend: "CODEBUILD" }));
+    expect(loadConfig({}, json).defaultBackend).toBe("CODEBUILD");
+    expect(loadConfig({ TORNADE_CONFIG: json }).github.personalToken).toBe("t");
+  });
+  it("AWS_REGION is the fallback; TORNADE_AWS_REGION wins", () => {
+    const { TORNADE_AWS_REGION: _r, ...noRegion } = prod;
+    expect(loadConfig({ ...noRegion, AWS_REGION: "us-west-2" }).aws.region).toBe("us-west-2");
+    expect(loadConfig({ ...prod, AWS_REGION: "us-west-2" }).aws.region).toBe("ap-northeast-1");
+  });
+  it("defaults: cpu alone gets the smallest memory Fargate allows", () => {
+    expect(loadConfig({ ...prod, TORNADE_DEFAULT_CPU: "2" }).defaults).toMatchObject({ cpu: 2, memory: 4096 });
+  });
+});
+
+describe("loadConfig: the private key in three forms", () => {
+  it.each([
+    ["PEM text", pem],
+    ["PEM text with literal \\n", pem.trim().replace(/\n/g, "\\n")],
+    ["base64 (the seed's form)", b64],
+    ["a path to the file", file("app.pem", pem)],
+  ])("%s", (_name, value) => {
+    expect(loadConfig({ ...prod, SECRET_KEY_PEM: value }).github.privateKey).toBe(pem);
+  });
+  it("a relative path in a file is relative to that file", () => {
+    file("rel.pem", pem);
+    const cfg = file("rel.yaml", "github: { privateKey: rel.pem }\n");
+    const { SECRET_KEY_PEM: _k, ...env } = prod;
+    expect(loadConfig(env, cfg, { cwd: "/" }).github.privateKey).toBe(pem);
+  });
+});
+
+const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp]> = [
+  ["APP_ID not a number", { ...prod, APP_ID: "abc" }, undefined, /APP_ID \(github\.appId\): .*expected number.*Fix: the numeric App ID/],
+  ["PORT out of range", { ...prod, PORT: "70000" }, undefined, /PORT \(server\.port\): .*Fix: a whole number from 0 to 65535/],
+  ["unknown backend", { ...prod, TORNADE_DEFAULT_BACKEND: "LAMBDA" }, undefined, /TORNADE_DEFAULT_BACKEND \(defaultBackend\): .*Fix: FARGATE, FARGATE_SPOT or CODEBUILD/],
+  ["unknown arch", { ...prod, TORNADE_DEFAULT_ARCH: "RISCV" }, undefined, /TORNADE_DEFAULT_ARCH \(defaultArch\): .*Fix: X86_64 or ARM64/],
+  ["private key garbage", { ...prod, SECRET_KEY_PEM: "not a key!" }, undefined, /SECRET_KEY_PEM \(github\.privateKey\): it is neither PEM text.*Fix: give the App's \.pem/],
+  ["private key base64 of junk", { ...prod, SECRET_KEY_PEM: Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").toString("base64") }, undefined, /SECRET_KEY_PEM \(github\.privateKey\): the base64 value looks like PEM but is not a private key/],
+  ["boolean", { ...prod, TORNADE_ASSIGN_PUBLIC_IP: "maybe" }, undefined, /TORNADE_ASSIGN_PUBLIC_IP \(aws\.assignPublicIp\): .*Fix: true or false/],
+  ["allow-list entry", { ...prod, TORNADE_ALLOWED_REPOSITORIES: "octo/ok,notarepo" }, undefined, /TORNADE_ALLOWED_REPOSITORIES \(github\.allowedRepositories\.1\): must be owner\/repo/],
+  ["base URL", { ...prod, TORNADE_GITHUB_BASE_URL: "not a url" }, undefined, /TORNADE_GITHUB_BASE_URL \(github\.baseUrl\): .*Fix: a URL/],
+  ["workers", { ...prod, TORNADE_WORKERS: "0" }, undefined, /TORNADE_WORKERS \(workers\.concurrency\).*Fix: a whole number from 1 to 256/],
+  ["disk default", { ...prod, TORNADE_DEFAULT_DISK: "500" }, undefined, /TORNADE_DEFAULT_DISK \(defaults\.disk\).*Fix: whole GiB from 21 to 200/],
+  ["cpu default not Fargate", { ...prod, TORNADE_DEFAULT_CPU: "3" }, undefined, /TORNADE_DEFAULT_CPU \(defaults\.cpu\): 3 is not a Fargate vCPU value/],
+  ["impossible default size", { ...prod, TORNADE_DEFAULT_CPU: "4", TORNADE_DEFAULT_MEMORY: "1024" }, undefined, /TORNADE_DEFAULT_MEMORY \(defaults\.memory\): Fargate does not run 4 vCPU with 1024 MiB. Fix: use 8192–30720/],
+  ["size with cpu", { ...prod, TORNADE_DEFAULT_CPU: "4", TORNADE_DEFAULT_SIZE: "small" }, undefined, /TORNADE_DEFAULT_SIZE \(defaults\.size\): cannot be combined/],
+  ["no webhook secret", { ...prod, TORNADE_WEBHOOK_SECRET: "" }, undefined, /github\.webhookSecret: missing.*Fix: set TORNADE_WEBHOOK_SECRET/],
+  ["no credentials", { ...prod, APP_ID: "", SECRET_KEY_PEM: "" }, undefined, /github credentials: none given\. Fix: set APP_ID and SECRET_KEY_PEM .* or PERSONAL_TOKEN/],
+  ["App ID without key", { ...prod, SECRET_KEY_PEM: "" }, undefined, /github\.privateKey: missing.*Fix: set SECRET_KEY_PEM/],
+  ["no region", { ...prod, TORNADE_AWS_REGION: "" }, undefined, /aws\.region: missing\. Fix: set TORNADE_AWS_REGION/],
+  ["no subnets", { ...prod, TORNADE_SUBNETS: "" }, undefined, /aws\.subnets: missing.*Fix: set TORNADE_SUBNETS/],
+  ["no cluster", { ...prod, TORNADE_ECS_CLUSTER: "" }, undefined, /aws\.cluster: missing.*Fix: set TORNADE_ECS_CLUSTER/],
+  ["default backend unconfigured", { ...prod, TORNADE_DEFAULT_BACKEND: "CODEBUILD", TORNADE_DEFAULT_ARCH: "ARM64" }, undefined, /defaultBackend\): CODEBUILD on ARM64 .* is not configured/],
+  ["no backend at all", { ...prod, TORNADE_TASK_DEFINITION_X86_64: "", TORNADE_TASK_DEFINITION_ARM64: "", TORNADE_CODEBUILD_PROJECT_X86_64: "" }, undefined, /aws: no backend configured/],
+  ["misspelt file key", prod, "aws:\n  subnet: [x]\n", /aws\.subnet in .*typo\.yaml: unknown key\. Fix: remove it/],
+  ["file value of the wrong type", prod, "workers: { concurrency: many }\n", /workers\.concurrency in .*typo\.yaml: .*expected number/],
+  ["bad Fargate preset", prod, "sizes: { small: { cpu: 4, memory: 1024 } }\n", /sizes\.small in .*: Fargate does not run 4 vCPU with 1024 MiB.*8192–30720/],
+  ["images.default is reserved", prod, "images: { default: { taskDefinitions: { X86_64: x } } }\n", /images\.default in .*: "default" is built from aws\.taskDefinitions/],
+  ["image names collide", prod, "images: { Gpu: {}, gpu: {} }\n", /images\.gpu in .*another image is already called "gpu"/],
+  ["image entry typo", prod, "images: { gpu: { taskDefinition: {} } }\n", /images\.gpu\.taskDefinition in .*unknown key/],
+  ["YAML syntax", prod, "aws: [\n", /typo\.yaml: not valid YAML.*Fix: correct the syntax/],
+  ["top level not a mapping", prod, "- a\n- b\n", /the top level must be a mapping/],
+];
+
+describe("loadConfig: each bad value names its key and the fix", () => {
+  it.each(problemCases)("%s", (_name, env, fileText, message) => {
+    const path = fileText === undefined ? undefined : file("typo.yaml", fileText);
+    let caught: unknown;
+    try {
+      loadConfig(env, path);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).message).toMatch(message);
+  });
+  it("lists every problem at once", () => {
+    const err = (() => { try { loadConfig({ ...prod, PORT: "x", APP_ID: "y" }); } catch (e) { return e as ConfigError; } })();
+    expect(err?.problems.length).toBe(2);
+  });
+  it("an unreadable file and an unknown extension", () => {
+    expect(() => loadConfig({}, join(dir, "missing.yaml"))).toThrow(/--config .*missing\.yaml: cannot read it \(ENOENT\)\. Fix: check the path/);
+    expect(() => loadConfig({ TORNADE_CONFIG: join(dir, "x.toml") })).toThrow(/TORNADE_CONFIG .*x\.toml: unknown file type "\.toml"/);
+  });
+});
+
+describe("secrets are never printed", () => {
+  const c = loadConfig({ ...prod, PERSONAL_TOKEN: "ghp_secret_token" });
+  it.each([
+    ["JSON.stringify(config)", () => JSON.stringify(c)],
+    ["JSON.stringify(config.github)", () => JSON.stringify(c.github)],
+    ["util.inspect", () => inspect(c, { depth: 5 })],
+    ["describeConfig", () => JSON.stringify(describeConfig(c))],
+  ])("%s", (_name, show) => {
+    const text = show();
+    expect(text).not.toContain("s3cret-hook");
+    expect(text).not.toContain("ghp_secret_token");
+    expect(text).not.toContain("PRIVATE KEY");
+    expect(text).toContain(REDACTED);
+    expect(text).toContain("12345");
+  });
+  it("the values themselves are still there for the code that needs them", () => {
+    expect(c.github.webhookSecret).toBe("s3cret-hook");
+  });
+});
+
+describe("policyOf / loadPolicy", () => {
+  it("knows which backends and arches are configured", () => {
+    const p = policyOf(loadConfig(prod));
+    expect(p.available).toEqual({ FARGATE: ["X86_64", "ARM64"], FARGATE_SPOT: ["X86_64", "ARM64"], CODEBUILD: ["X86_64"] });
+    expect(p.launchLabel).toBe("fast");
+    expect(explainLabels(["self-hosted", "fast", "runs-on=CODEBUILD", "arch=ARM64"], p).error).toMatch(/CODEBUILD on ARM64 is not configured/);
+  });
+  it("explain works with only a launch label configured", () => {
+    const p = loadPolicy({ LAUNCH_LABEL: "mine" });
+    expect(explainLabels(["self-hosted", "mine", "runs-on=CODEBUILD"], p)).toMatchObject({ launch: true, backend: "CODEBUILD" });
+  });
+  it("custom presets and image names reach the grammar", () => {
+    const cfg = file("p.yaml", "sizes: { small: { cpu: 1, memory: 2048 } }\nimages: { gpu: {} }\n");
+    const p = loadPolicy({}, cfg);
+    expect(explainLabels(["self-hosted", "tornade", "size=small", "image=GPU"], p)).toMatchObject({ cpu: 1, memory: 2048, image: "gpu" });
+    expect(explainLabels(["self-hosted", "tornade", "size=medium"], p)).toMatchObject({ cpu: 4, memory: 8192 });
+  });
+});

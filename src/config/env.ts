@@ -1,0 +1,127 @@
+/**
+ * Environment variables tornade reads, each mapped onto a configuration key. The seed's names (APP_ID,
+ * SECRET_KEY_PEM, LAUNCH_LABEL, PERSONAL_TOKEN, PORT) are accepted as the seed wrote them; everything else is
+ * TORNADE_*. An environment variable overrides the same key in the config file.
+ */
+
+export type EnvKind = "string" | "number" | "boolean" | "list";
+
+export interface EnvVar {
+  readonly name: string;
+  /** Dotted configuration key it sets. */
+  readonly key: string;
+  readonly kind: EnvKind;
+  readonly doc: string;
+}
+
+/** Names the path of a YAML (.yaml/.yml) or JSON (.json) configuration file, when `--config` is not given. */
+export const CONFIG_FILE_ENV = "TORNADE_CONFIG";
+
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: "LAUNCH_LABEL", key: "launchLabel", kind: "string", doc: "label every tornade job carries besides self-hosted (seed); default tornade" },
+  { name: "APP_ID", key: "github.appId", kind: "number", doc: "GitHub App ID (seed)" },
+  { name: "SECRET_KEY_PEM", key: "github.privateKey", kind: "string", doc: "GitHub App private key: base64 of the PEM (seed), PEM text, or a path to the PEM file" },
+  { name: "PERSONAL_TOKEN", key: "github.personalToken", kind: "string", doc: "personal access token, used when no App is configured (seed)" },
+  { name: "PORT", key: "server.port", kind: "number", doc: "HTTP port (seed); default 8080" },
+  { name: "TORNADE_SANDBOX", key: "sandbox", kind: "boolean", doc: "true: run against the in-process test bed" },
+  { name: "TORNADE_DEFAULT_BACKEND", key: "defaultBackend", kind: "string", doc: "FARGATE (default), FARGATE_SPOT or CODEBUILD, for jobs without runs-on=" },
+  { name: "TORNADE_DEFAULT_ARCH", key: "defaultArch", kind: "string", doc: "X86_64 (default) or ARM64, for jobs without arch=" },
+  { name: "TORNADE_DEFAULT_CPU", key: "defaults.cpu", kind: "number", doc: "Fargate vCPU for jobs naming no size" },
+  { name: "TORNADE_DEFAULT_MEMORY", key: "defaults.memory", kind: "number", doc: "Fargate memory (MiB) for jobs naming no size" },
+  { name: "TORNADE_DEFAULT_DISK", key: "defaults.disk", kind: "number", doc: "Fargate ephemeral storage (GiB, 21–200)" },
+  { name: "TORNADE_DEFAULT_SIZE", key: "defaults.size", kind: "string", doc: "size preset for jobs naming none (small … 2xlarge)" },
+  { name: "TORNADE_WEBHOOK_SECRET", key: "github.webhookSecret", kind: "string", doc: "the GitHub App's webhook secret (required unless sandbox)" },
+  { name: "TORNADE_GITHUB_BASE_URL", key: "github.baseUrl", kind: "string", doc: "GitHub API URL; https://HOST/api/v3 for Enterprise Server" },
+  { name: "TORNADE_RUNNER_SCOPE", key: "github.runnerScope", kind: "string", doc: "repo (default) or org: where runners register" },
+  { name: "TORNADE_RUNNER_GROUP_ID", key: "github.runnerGroupId", kind: "number", doc: "runner group for org runners; default 1" },
+  { name: "TORNADE_ALLOWED_REPOSITORIES", key: "github.allowedRepositories", kind: "list", doc: "comma-separated owner/repo; empty = all" },
+  { name: "TORNADE_ALLOWED_ORGANIZATIONS", key: "github.allowedOrganizations", kind: "list", doc: "comma-separated owner logins; empty = all" },
+  { name: "TORNADE_AWS_REGION", key: "aws.region", kind: "string", doc: "AWS region (falls back to AWS_REGION)" },
+  { name: "AWS_REGION", key: "aws.region", kind: "string", doc: "the AWS SDK's standard region variable, used when TORNADE_AWS_REGION is unset" },
+  { name: "TORNADE_AWS_ENDPOINT", key: "aws.endpoint", kind: "string", doc: "AWS endpoint override (test bed)" },
+  { name: "TORNADE_ECS_CLUSTER", key: "aws.cluster", kind: "string", doc: "ECS cluster for Fargate runners" },
+  { name: "TORNADE_SUBNETS", key: "aws.subnets", kind: "list", doc: "comma-separated subnet ids for Fargate tasks" },
+  { name: "TORNADE_SECURITY_GROUPS", key: "aws.securityGroups", kind: "list", doc: "comma-separated security group ids" },
+  { name: "TORNADE_ASSIGN_PUBLIC_IP", key: "aws.assignPublicIp", kind: "boolean", doc: "true only for public subnets without NAT; default false" },
+  { name: "TORNADE_TASK_DEFINITION_X86_64", key: "aws.taskDefinitions.X86_64", kind: "string", doc: "runner task definition, x86_64" },
+  { name: "TORNADE_TASK_DEFINITION_ARM64", key: "aws.taskDefinitions.ARM64", kind: "string", doc: "runner task definition, ARM64" },
+  { name: "TORNADE_CONTAINER_NAME", key: "aws.containerName", kind: "string", doc: "runner container name in the task definition; default runner" },
+  { name: "TORNADE_CODEBUILD_PROJECT_X86_64", key: "aws.codebuild.projectX86_64", kind: "string", doc: "CodeBuild project, x86_64" },
+  { name: "TORNADE_CODEBUILD_PROJECT_ARM64", key: "aws.codebuild.projectARM64", kind: "string", doc: "CodeBuild project, ARM64 (may be the same project)" },
+  { name: "TORNADE_CODEBUILD_IMAGE_X86_64", key: "aws.codebuild.images.X86_64", kind: "string", doc: "CodeBuild image override, x86_64" },
+  { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
+  { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 1 MiB" },
+  { name: "TORNADE_STORE_PATH", key: "store.path", kind: "string", doc: "SQLite file; default tornade.db" },
+  { name: "TORNADE_WORKERS", key: "workers.concurrency", kind: "number", doc: "launches worked on at once; default 4" },
+];
+
+/** Variables that do not by themselves mean "this is configured" (a platform sets PORT; AWS_REGION is ambient). */
+const AMBIENT = new Set(["PORT", "AWS_REGION", "TORNADE_SANDBOX"]);
+
+export function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  const v = env[name];
+  return v !== undefined && v.trim() !== "";
+}
+
+/** True when no configuration of tornade's own is present: then tornade starts as a (loudly labelled) sandbox. */
+export function hasOwnEnvConfig(env: NodeJS.ProcessEnv): boolean {
+  return isSet(env, CONFIG_FILE_ENV) || ENV_VARS.some((v) => !AMBIENT.has(v.name) && isSet(env, v.name));
+}
+
+/**
+ * The configuration the environment sets, as a nested object, plus which variable set each key (for error messages).
+ * Values are converted by kind; a value that does not convert is passed on as the string, so validation reports it
+ * under the variable's name.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; sources: Map<string, string> } {
+  const values: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+  for (const v of ENV_VARS) {
+    if (!isSet(env, v.name)) continue;
+    // AWS_REGION is the fallback: TORNADE_AWS_REGION wins.
+    if (v.name === "AWS_REGION" && isSet(env, "TORNADE_AWS_REGION")) continue;
+    setPath(values, v.key, convert(v.kind, (env[v.name] ?? "").trim()));
+    sources.set(v.key, v.name);
+  }
+  return { values, sources };
+}
+
+function convert(kind: EnvKind, raw: string): unknown {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "number":
+      return /^-?(\d+(\.\d+)?|\.\d+)$/.test(raw) ? Number(raw) : raw;
+    case "boolean": {
+      const l = raw.toLowerCase();
+      if (["true", "1", "yes", "on"].includes(l)) return true;
+      if (["false", "0", "no", "off"].includes(l)) return false;
+      return raw;
+    }
+    case "list":
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+  }
+}
+
+export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split(".");
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+export function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const p of dotted.split(".")) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}

@@ -1,0 +1,208 @@
+/**
+ * Loading configuration: file (YAML or JSON, by extension) + environment (which wins), validated once. This module
+ * and env.ts are the only places in tornade that read process.env or configuration files.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
+import { CONFIG_FILE_ENV, configFromEnv, hasOwnEnvConfig, isSet } from "./env.js";
+import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
+import { checkSizes, checkRunnable } from "./checks.js";
+import { attachRedaction } from "./redact.js";
+
+/** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+export interface LoadOptions {
+  /** `--sandbox`: run against the in-process test bed whatever else is configured. */
+  readonly sandbox?: boolean;
+  /** Resolves relative paths given in the environment. Default process.cwd(). */
+  readonly cwd?: string;
+  /**
+   * Validate what is there but do not require what only a running server needs (credentials, webhook secret, AWS
+   * network). For commands that read only the label policy, like `tornade explain`.
+   */
+  readonly partial?: boolean;
+}
+
+/** Stand-ins for the AWS names the sandbox needs; the sandbox replaces them with the test bed's own. */
+export const SANDBOX_AWS = {
+  region: "us-east-1",
+  cluster: "tornade-sandbox",
+  subnets: ["subnet-sandbox"],
+  taskDefinitions: { X86_64: "tornade-runner-x86_64", ARM64: "tornade-runner-arm64" },
+  codebuildProject: "tornade-runner",
+} as const;
+
+/** Where a key's value came from, for messages: "TORNADE_SUBNETS (aws.subnets)" or "aws.subnets in tornade.yaml". */
+type Sources = Map<string, string>;
+
+export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const path = file ?? (isSet(env, CONFIG_FILE_ENV) ? env[CONFIG_FILE_ENV] : undefined);
+  const fromFile = path === undefined ? {} : readConfigFile(resolve(cwd, path), path === file ? "--config" : CONFIG_FILE_ENV);
+  const fromEnv = configFromEnv(env);
+  const merged = deepMerge(fromFile, fromEnv.values);
+  const fileName = path ?? "";
+  const where = (key: string): string => {
+    const envName = [...fromEnv.sources].find(([k]) => key === k || key.startsWith(`${k}.`))?.[1];
+    if (envName) return `${envName} (${key})`;
+    return path === undefined ? key : `${key} in ${fileName}`;
+  };
+
+  const sandbox = options.sandbox === true || merged["sandbox"] === true || (path === undefined && !hasOwnEnvConfig(env));
+  if (sandbox) merged["sandbox"] = true;
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, where)));
+  const config = parsed.data;
+
+  const problems: string[] = [];
+  const key = config.github.privateKey;
+  if (key !== undefined) {
+    const fromEnvVar = fromEnv.sources.has("github.privateKey");
+    const baseDir = fromEnvVar || path === undefined ? cwd : dirname(resolve(cwd, path));
+    try {
+      config.github.privateKey = normalisePrivateKey(key, baseDir).pem;
+    } catch (err) {
+      if (!(err instanceof PrivateKeyFormatError)) throw err;
+      problems.push(`${where("github.privateKey")}: ${err.message}. Fix: give the App's .pem file path, its PEM text, or base64 of it (base64 -w0 key.pem)`);
+    }
+  }
+  problems.push(...checkSizes(config, where));
+  config.images = resolveImages(config, where, problems);
+  if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
+  else if (!options.partial) problems.push(...checkRunnable(config, where));
+  if (problems.length) throw new ConfigError(problems);
+  return attachRedaction(config);
+}
+
+/** The configuration tornade runs with when given nothing (or `--sandbox`): everything against the test bed. */
+export function sandboxConfig(): Config {
+  return loadConfig({}, undefined, { sandbox: true });
+}
+
+function readConfigFile(path: string, via: string): Record<string, unknown> {
+  const ext = extname(path).toLowerCase();
+  if (![".json", ".yaml", ".yml"].includes(ext)) {
+    throw new ConfigError([`${via} ${path}: unknown file type "${ext}". Fix: use a .yaml, .yml or .json file`]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([`${via} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Fix: check the path`]);
+  }
+  let data: unknown;
+  try {
+    data = ext === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${via} ${path}: not valid ${ext === ".json" ? "JSON" : "YAML"} (${(err as Error).message.split("\n")[0]}). Fix: correct the syntax`]);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ConfigError([`${via} ${path}: the top level must be a mapping of keys (launchLabel, github, aws, …). Fix: see the configuration reference`]);
+  }
+  return data as Record<string, unknown>;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const bothObjects = isPlainObject(b) && isPlainObject(v);
+    out[k] = bothObjects ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** How to fix each key, keyed by its dotted path without array indexes. */
+const FIX: Readonly<Record<string, string>> = {
+  sandbox: "true or false",
+  launchLabel: "a non-empty label, e.g. tornade",
+  defaultBackend: "FARGATE, FARGATE_SPOT or CODEBUILD",
+  defaultArch: "X86_64 or ARM64",
+  "defaults.cpu": "a Fargate vCPU value: 0.25, 0.5, 1, 2, 4, 8 or 16",
+  "defaults.memory": "whole MiB that Fargate accepts with the cpu",
+  "defaults.disk": "whole GiB from 21 to 200 (Fargate ephemeral storage)",
+  "defaults.size": "small, medium, large, xlarge or 2xlarge",
+  "github.appId": "the numeric App ID from the GitHub App's settings page",
+  "github.personalToken": "a non-empty token",
+  "github.baseUrl": "a URL: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server",
+  "github.webhookSecret": "the secret set on the GitHub App's webhook",
+  "github.runnerScope": "repo or org",
+  "github.runnerGroupId": "a positive runner group id (1 is the Default group)",
+  "github.allowedRepositories": "owner/repo names (comma-separated in the environment)",
+  "github.allowedOrganizations": "owner logins (comma-separated in the environment)",
+  "aws.endpoint": "a URL, or leave it out to use AWS's own endpoints",
+  "aws.subnets": "subnet ids (comma-separated in the environment)",
+  "aws.securityGroups": "security group ids (comma-separated in the environment)",
+  "aws.assignPublicIp": "true or false",
+  "server.port": "a whole number from 0 to 65535",
+  "server.bodyLimitBytes": "a positive whole number of bytes",
+  "store.path": "a file path for the SQLite database",
+  "workers.concurrency": "a whole number from 1 to 256",
+};
+
+function describeIssue(issue: z.core.$ZodIssue, where: (key: string) => string): string {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys
+      .map((k) => `${where([...path, k].join("."))}: unknown key. Fix: remove it or correct its spelling (see the configuration reference)`)
+      .join("\n  - ");
+  }
+  const key = path.join(".");
+  const bare = path.filter((p) => !/^\d+$/.test(p)).join(".");
+  const generic = bare.replace(/^images\.[^.]+\./, "images.NAME.");
+  const fix = FIX[bare] ?? FIX[generic] ?? "see the configuration reference";
+  return `${where(key || "(top level)")}: ${issue.message}. Fix: ${fix}`;
+}
+
+function resolveImages(config: Config, where: (key: string) => string, problems: string[]): Record<string, ImageEntry> {
+  const out: Record<string, ImageEntry> = {};
+  for (const [name, entry] of Object.entries(config.images)) {
+    const lower = name.trim().toLowerCase();
+    if (lower === "default") {
+      problems.push(`${where(`images.${name}`)}: "default" is built from aws.taskDefinitions and aws.codebuild.images. Fix: set those instead`);
+      continue;
+    }
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(lower)) {
+      problems.push(`${where(`images.${name}`)}: image names are letters, digits, ".", "_" and "-". Fix: rename it`);
+      continue;
+    }
+    if (out[lower]) {
+      problems.push(`${where(`images.${name}`)}: names are case-insensitive and another image is already called "${lower}". Fix: rename one`);
+      continue;
+    }
+    out[lower] = entry;
+  }
+  return { default: { taskDefinitions: { ...config.aws.taskDefinitions }, codebuildImages: { ...config.aws.codebuild.images } }, ...out };
+}
+
+/** Fills what the sandbox needs and nobody configured, so the sandbox can launch on every backend and arch. */
+function fillSandbox(config: Config, envSources: Sources, file: Record<string, unknown>): void {
+  const aws = config.aws;
+  aws.region ??= SANDBOX_AWS.region;
+  aws.cluster ??= SANDBOX_AWS.cluster;
+  if (aws.subnets.length === 0) aws.subnets = [...SANDBOX_AWS.subnets];
+  aws.taskDefinitions.X86_64 ??= SANDBOX_AWS.taskDefinitions.X86_64;
+  aws.taskDefinitions.ARM64 ??= SANDBOX_AWS.taskDefinitions.ARM64;
+  aws.codebuild.projectX86_64 ??= SANDBOX_AWS.codebuildProject;
+  aws.codebuild.projectARM64 ??= SANDBOX_AWS.codebuildProject;
+  const def = config.images["default"];
+  if (def) def.taskDefinitions = { ...aws.taskDefinitions };
+  // A sandbox keeps nothing on disk unless asked to.
+  const storeSet = envSources.has("store.path") || (isPlainObject(file["store"]) && "path" in file["store"]);
+  if (!storeSet) config.store.path = ":memory:";
+}

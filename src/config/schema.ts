@@ -1,0 +1,108 @@
+/**
+ * The shape of tornade's configuration, as a YAML/JSON file writes it (camelCase keys). Environment variables map onto
+ * the same keys (env.ts). Objects are strict so a misspelt key is an error, not a silently ignored setting.
+ */
+import { z } from "zod";
+import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
+import { FARGATE_DISK_MAX_GIB, FARGATE_DISK_MIN_GIB } from "../core/fargate-sizes.js";
+
+/** Enum values are case-insensitive, like labels: `fargate_spot` reads as FARGATE_SPOT. */
+function upperEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.preprocess((v) => (typeof v === "string" ? v.trim().toUpperCase() : v), z.enum(values));
+}
+
+export const BackendSchema = upperEnum(BACKENDS);
+export const ArchSchema = upperEnum(ARCHS);
+export const SizeSchema = z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(SIZES));
+
+const perArch = z.strictObject({ X86_64: z.string().min(1).optional(), ARM64: z.string().min(1).optional() });
+const fargateSize = z.strictObject({ cpu: z.number().positive(), memory: z.number().int().positive() });
+
+/** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads" → "Payload cap"); a workflow_job body is a
+ * few KB, so 1 MiB refuses junk early while leaving ample room. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export const ImageEntrySchema = z.strictObject({
+  /** ECS task definition (family, family:revision or ARN) per arch, for FARGATE and FARGATE_SPOT. */
+  taskDefinitions: perArch.prefault({}),
+  /** CodeBuild image override per arch. */
+  codebuildImages: perArch.default({}),
+});
+export type ImageEntry = z.output<typeof ImageEntrySchema>;
+
+export const ConfigSchema = z.strictObject({
+  /** Run against the in-process test bed; nothing real is contacted. */
+  sandbox: z.boolean().default(false),
+  launchLabel: z.string().trim().min(1).default("tornade"),
+  defaultBackend: BackendSchema.default("FARGATE"),
+  defaultArch: ArchSchema.default("X86_64"),
+  /** Used when a job names no size. cpu in vCPU, memory in MiB, disk in GiB (Fargate); size on both backends. */
+  defaults: z
+    .strictObject({
+      cpu: z.number().positive().optional(),
+      memory: z.number().int().positive().optional(),
+      disk: z.number().int().min(FARGATE_DISK_MIN_GIB).max(FARGATE_DISK_MAX_GIB).optional(),
+      size: SizeSchema.optional(),
+    })
+    .default({}),
+  /** Overrides of the Fargate `size=` presets (core/fargate-sizes.ts DEFAULT_FARGATE_SIZES). */
+  sizes: z
+    .strictObject({
+      small: fargateSize.optional(),
+      medium: fargateSize.optional(),
+      large: fargateSize.optional(),
+      xlarge: fargateSize.optional(),
+      "2xlarge": fargateSize.optional(),
+    })
+    .default({}),
+  github: z
+    .strictObject({
+      appId: z.number().int().positive().optional(),
+      /** PEM text, a path to a PEM file, or base64 of the PEM; normalised to PEM text when loaded. */
+      privateKey: z.string().min(1).optional(),
+      personalToken: z.string().min(1).optional(),
+      /** GitHub Enterprise Server: https://HOST/api/v3 */
+      baseUrl: z.url().default("https://api.github.com"),
+      webhookSecret: z.string().min(1).optional(),
+      runnerScope: z.enum(["repo", "org"]).default("repo"),
+      /** Runner group for org-scoped runners; 1 is the "Default" group GitHub creates. */
+      runnerGroupId: z.number().int().positive().default(1),
+      allowedRepositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/repo")).default([]),
+      allowedOrganizations: z.array(z.string().regex(/^[^/\s]+$/, "must be an owner login")).default([]),
+    })
+    .prefault({}),
+  aws: z
+    .strictObject({
+      region: z.string().min(1).optional(),
+      /** Only for the test bed or a VPC endpoint; production uses the SDK's default endpoints. */
+      endpoint: z.url().optional(),
+      cluster: z.string().min(1).optional(),
+      subnets: z.array(z.string().min(1)).default([]),
+      securityGroups: z.array(z.string().min(1)).default([]),
+      /** ENABLED only for public subnets without a NAT gateway; private subnets are the safer default. */
+      assignPublicIp: z.boolean().default(false),
+      taskDefinitions: perArch.default({}),
+      /** The runner's container in the task definition (its environment carries the JIT config). */
+      containerName: z.string().min(1).default("runner"),
+      codebuild: z
+        .strictObject({
+          projectX86_64: z.string().min(1).optional(),
+          projectARM64: z.string().min(1).optional(),
+          images: perArch.default({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Runner images by name, for `image=NAME`. `default` is built from aws.taskDefinitions and aws.codebuild.images. */
+  images: z.record(z.string(), ImageEntrySchema).default({}),
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+    })
+    .prefault({}),
+  store: z.strictObject({ path: z.string().min(1).default("tornade.db") }).prefault({}),
+  workers: z.strictObject({ concurrency: z.number().int().min(1).max(256).default(4) }).prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;

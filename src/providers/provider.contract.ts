@@ -44,6 +44,19 @@ export class ControlledRuntime implements ContainerRuntime {
     return { signal: (sig) => exit(sig === "SIGKILL" ? 137 : 143) };
   }
 
+  /**
+   * Resolves once the container of `id` runs. A build reports "running" from its first phase after PROVISIONING,
+   * a little before the runner's command starts (in BUILD); bounded by attempts, not by a duration.
+   */
+  async waitStarted(id: string): Promise<ContainerSpec> {
+    for (let i = 0; i < 400; i++) {
+      const spec = this.started.get(id);
+      if (spec) return spec;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`the container of ${id} never started`);
+  }
+
   /** The runner in task/build `id` exits with `code`; false if it is not running. */
   finish(id: string, code: number): boolean {
     const exit = this.exits.get(id);
@@ -117,6 +130,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
       const handle = await bed.provider.launch(req);
       expect(handle.backend).toBe(bed.backend);
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      await bed.runtime.waitStarted(handle.id);
       const container = bed.runtime.started.get(handle.id);
       expect(container?.env[JIT_CONFIG_ENV]).toBe(req.jitConfig);
       bed.runtime.finish(handle.id, 0);
@@ -131,6 +145,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
       expect(c).toEqual(a);
       expect(bed.launchCount()).toBe(before + 1);
       await describeUntil(bed.provider, { handle: a }, (s) => s.status === "running");
+      await bed.runtime.waitStarted(a.id);
       bed.runtime.finish(a.id, 0);
     });
 
@@ -138,6 +153,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
       const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
       const seen: string[] = [];
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running", seen);
+      await bed.runtime.waitStarted(handle.id);
       expect(seen).toEqual(["pending", "running"]);
       expect(bed.runtime.finish(handle.id, 0)).toBe(true);
       const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped", seen);
@@ -151,6 +167,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
     it("reports a runner that exits non-zero as stopped and not succeeded", async () => {
       const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      await bed.runtime.waitStarted(handle.id);
       bed.runtime.finish(handle.id, 1);
       const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
       expect(end.succeeded).toBe(false);
@@ -163,6 +180,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
       expect(states.map((s) => s.handle.id)).toEqual([...handles].reverse().map((h) => h.id));
       for (const h of handles) {
         await describeUntil(bed.provider, { handle: h }, (s) => s.status === "running");
+        await bed.runtime.waitStarted(h.id);
         bed.runtime.finish(h.id, 0);
       }
     });
@@ -170,6 +188,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
     it("stops a running launch", async () => {
       const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      await bed.runtime.waitStarted(handle.id);
       await bed.provider.stop(handle, "job cancelled");
       const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
       expect(end.succeeded).toBe(false);
@@ -179,6 +198,7 @@ export function providerContract(name: string, make: () => Promise<ContractBed>)
       for (const arch of ["X86_64", "ARM64"] as const) {
         const handle = await bed.provider.launch(launchRequest(bed.backend, arch));
         await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+        await bed.runtime.waitStarted(handle.id);
         expect(bed.runtime.started.get(handle.id)?.arch).toBe(arch);
         bed.runtime.finish(handle.id, 0);
       }

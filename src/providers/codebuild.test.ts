@@ -1,0 +1,112 @@
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../clock/clock.js";
+import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { startAwsSim, type AwsSim } from "../../testbed/aws/index.js";
+import { CodeBuildProvider, type CodeBuildProviderOptions } from "./codebuild.js";
+import { ControlledRuntime, describeUntil, launchRequest, providerContract, type ContractBed } from "./provider.contract.js";
+import { LaunchError } from "./provider.js";
+
+// Speed 50: the simulated ~22 s of QUEUED + PROVISIONING last ~0.4 s real, long enough to be seen as "pending".
+const SPEED = 50;
+
+function options(sim: AwsSim, over: Partial<CodeBuildProviderOptions> = {}): CodeBuildProviderOptions {
+  return {
+    client: new CodeBuildClient({
+      endpoint: sim.endpoint,
+      region: sim.region,
+      credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed-secret" },
+      maxAttempts: 1,
+    }),
+    // One project serves both architectures: environmentTypeOverride picks the container type.
+    projects: { X86_64: sim.codebuildProject, ARM64: sim.codebuildProject },
+    images: {
+      docker: {
+        X86_64: "123456789012.dkr.ecr.us-east-1.amazonaws.com/runner-docker:x86",
+        ARM64: "123456789012.dkr.ecr.us-east-1.amazonaws.com/runner-docker:arm",
+      },
+    },
+    ...over,
+  };
+}
+
+async function makeBed(): Promise<ContractBed & { sim: AwsSim }> {
+  const runtime = new ControlledRuntime();
+  const sim = await startAwsSim({ clock: scaledClock(SPEED), runtime });
+  return {
+    sim,
+    backend: "CODEBUILD",
+    runtime,
+    provider: new CodeBuildProvider(options(sim)),
+    misconfigured: new CodeBuildProvider(options(sim, { projects: { X86_64: "no-such-project", ARM64: "no-such-project" } })),
+    launchCount: () => sim.control.listBuilds().length,
+    throttleNextLaunch: () =>
+      sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "ThrottlingException", message: "Rate exceeded" }),
+    close: () => sim.close(),
+  };
+}
+
+providerContract("CodeBuild", makeBed);
+
+describe("CodeBuildProvider specifics", () => {
+  let bed: Awaited<ReturnType<typeof makeBed>>;
+  beforeAll(async () => {
+    bed = await makeBed();
+  });
+  afterAll(() => bed.close());
+
+  it("overrides environment type by arch, compute type by size, the image, and privileged mode", async () => {
+    const req = launchRequest("CODEBUILD", "ARM64", { size: "large", image: "docker" });
+    const handle = await bed.provider.launch(req);
+    const build = bed.sim.control.listBuilds().find((b) => b.id === handle.id);
+    expect(build?.environmentType).toBe("ARM_CONTAINER");
+    expect(build?.computeType).toBe("BUILD_GENERAL1_LARGE");
+    expect(build?.image).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/runner-docker:arm");
+    expect(build?.privilegedMode).toBe(true);
+    expect(build?.env).toMatchObject({
+      [JIT_CONFIG_ENV]: req.jitConfig,
+      TORNADE_RUNNER_NAME: req.runnerName,
+      TORNADE_JOB_ID: String(req.jobId),
+      TORNADE_RUN_ID: String(req.runId),
+      TORNADE_REPOSITORY: req.repository,
+    });
+    await bed.runtime.waitStarted(handle.id);
+    bed.runtime.finish(handle.id, 0);
+  });
+
+  it("keeps the project's image and compute type when the job names neither", async () => {
+    const handle = await bed.provider.launch(launchRequest("CODEBUILD", "X86_64"));
+    const build = bed.sim.control.listBuilds().find((b) => b.id === handle.id);
+    expect(build?.environmentType).toBe("LINUX_CONTAINER");
+    expect(build?.computeType).toBe("BUILD_GENERAL1_SMALL");
+    expect(build?.image).toBe("aws/codebuild/standard:7.0");
+    await bed.runtime.waitStarted(handle.id);
+    bed.runtime.finish(handle.id, 0);
+  });
+
+  it("refuses an image missing from the catalog, and an arch without a project, before calling AWS", async () => {
+    const before = bed.sim.control.stats().calls["codebuild.StartBuild"] ?? 0;
+    const noImage = await bed.provider.launch(launchRequest("CODEBUILD", "X86_64", { image: "gpu" })).catch((e: unknown) => e);
+    expect((noImage as LaunchError).kind).toBe("permanent");
+    const armless = new CodeBuildProvider(options(bed.sim, { projects: { X86_64: bed.sim.codebuildProject } }));
+    const noProject = await armless.launch(launchRequest("CODEBUILD", "ARM64")).catch((e: unknown) => e);
+    expect((noProject as LaunchError).kind).toBe("permanent");
+    expect((noProject as LaunchError).message).toMatch(/ARM64/);
+    expect(bed.sim.control.stats().calls["codebuild.StartBuild"] ?? 0).toBe(before);
+  });
+
+  it("maps the concurrent-build quota to capacity and a server fault to transient", async () => {
+    bed.sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "AccountLimitExceededException" });
+    const quota = await bed.provider.launch(launchRequest("CODEBUILD", "X86_64")).catch((e: unknown) => e);
+    expect(quota).toBeInstanceOf(LaunchError);
+    expect((quota as LaunchError).kind).toBe("capacity");
+    bed.sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "InternalFailure" });
+    const server = await bed.provider.launch(launchRequest("CODEBUILD", "X86_64")).catch((e: unknown) => e);
+    expect((server as LaunchError).kind).toBe("transient");
+  });
+
+  it("reports a build CodeBuild does not know as stopped", async () => {
+    const [state] = await bed.provider.describe([{ backend: "CODEBUILD", id: "tornade-runner:00000000-0000-0000-0000-000000000000" }]);
+    expect(state?.status).toBe("stopped");
+  });
+});

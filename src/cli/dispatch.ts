@@ -1,0 +1,56 @@
+/** `tornade <command> [options]`: picks the command, turns usage errors into usage text on stderr and exit 2. */
+import { UsageError } from "./args.js";
+import { EXPLAIN_USAGE, runExplain } from "./explain.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
+import { runSandbox } from "./sandbox.js";
+import { runServe } from "./serve.js";
+
+interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[], io: CliIo) => Promise<number>;
+  /** Printed on stderr after a usage error. */
+  readonly usage?: string;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: { summary: "run the webhook intake, workers and HTTP server", run: (argv) => runServe(argv) },
+  sandbox: { summary: "run the controller against the in-process test bed", run: (argv) => runSandbox(argv) },
+  explain: { summary: "show what tornade would do with a job's labels or a webhook body", run: runExplain, usage: EXPLAIN_USAGE },
+};
+
+export const USAGE = `usage: tornade <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .join("\n")}
+
+Run "tornade <command> --help" for a command's options.
+`;
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === "--help" || name === "-h" || name === "help") {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (name === undefined) {
+    io.stderr(USAGE);
+    return EXIT_USAGE;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    io.stderr(`tornade: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`tornade ${name}: ${err.message}\n\n${command.usage ?? `Run "tornade ${name} --help" for usage.\n`}`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`tornade ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}

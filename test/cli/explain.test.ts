@@ -1,0 +1,137 @@
+// Spawns the real `bin/tornade.js` and checks what a person would see: stdout JSON, stderr text, exit codes.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = join(root, "bin/tornade.js");
+const dir = mkdtempSync(join(tmpdir(), "tornade-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A clean environment: nothing of the developer's shell leaks in, so "no configuration" means none. */
+function tornade(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env["PATH"], ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function explain(args: string[], env?: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const r = await tornade(["explain", ...args], env);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+const seedJobs: Array<[string, string, string, string]> = [
+  ["fargate_x86", "runs-on=FARGATE,arch=X86_64", "FARGATE", "X86_64"],
+  ["fargate_arm64", "runs-on=FARGATE,arch=ARM64", "FARGATE", "ARM64"],
+  ["fargate_spot", "runs-on=FARGATE_SPOT", "FARGATE_SPOT", "X86_64"],
+  ["codebuild_x86", "runs-on=CODEBUILD,arch=X86_64", "CODEBUILD", "X86_64"],
+  ["codebuild_arm64", "runs-on=CODEBUILD,arch=ARM64", "CODEBUILD", "ARM64"],
+];
+
+describe("tornade explain --labels", () => {
+  it.each(seedJobs)("the seed's %s job", async (_name, extra, backend, arch) => {
+    const labels = `self-hosted,tornade,4711,${extra}`;
+    const out = await explain(["--labels", labels]);
+    expect(out).toMatchObject({ launch: true, backend, arch, static: false, image: "default", reason: null, error: null });
+    expect(out["runnerLabels"]).toEqual(labels.split(","));
+    expect(Object.keys(out).sort()).toEqual(
+      ["arch", "backend", "cpu", "disk", "error", "image", "launch", "memory", "reason", "runnerLabels", "size", "static"],
+    );
+  });
+  it("a static job launches nothing, without error", async () => {
+    expect(await explain(["--labels", "self-hosted,tornade,type=static"])).toMatchObject({ launch: false, static: true, error: null });
+  });
+  it("a job that is not tornade's", async () => {
+    const out = await explain(["--labels", "self-hosted,linux"]);
+    expect(out).toMatchObject({ launch: false, static: false, error: null });
+    expect(out["reason"]).toMatch(/launch label "tornade"/);
+  });
+  it("a bad label: still exit 0 (it decided), with the error", async () => {
+    const out = await explain(["--labels", "self-hosted,tornade,cpu=4,memory=1024"]);
+    expect(out).toMatchObject({ launch: false });
+    expect(out["error"]).toMatch(/^label "memory=1024": Fargate does not run 4 vCPU with 1024 MiB/);
+  });
+  it("honours LAUNCH_LABEL from the environment and a --config file", async () => {
+    expect(await explain(["--labels", "self-hosted,fast"], { LAUNCH_LABEL: "fast" })).toMatchObject({ launch: true });
+    const cfg = join(dir, "c.yaml");
+    writeFileSync(cfg, "launchLabel: quick\ndefaultBackend: FARGATE_SPOT\ndefaults: { size: small }\n");
+    expect(await explain(["--labels", "self-hosted,quick", "--config", "c.yaml"])).toMatchObject({ backend: "FARGATE_SPOT", size: "small", cpu: 2, memory: 4096 });
+  });
+});
+
+describe("tornade explain --payload", () => {
+  const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, unknown> & { action: string }> }>)
+    .find((e) => e.name === "workflow_job")!.examples;
+  function payloadFile(name: string, action: string, labels: string[]): string {
+    const ex = structuredClone(examples.find((e) => e.action === "queued")!) as Record<string, unknown> & { workflow_job: { labels: string[] } };
+    ex.workflow_job.labels = labels;
+    const p = join(dir, name);
+    writeFileSync(p, JSON.stringify({ ...ex, action }));
+    return p;
+  }
+  it("a published queued example with the labels rewritten", async () => {
+    const p = payloadFile("q.json", "queued", ["self-hosted", "tornade", "99", "runs-on=CODEBUILD", "arch=ARM64", "size=large"]);
+    expect(await explain(["--payload", p])).toMatchObject({ launch: true, backend: "CODEBUILD", arch: "ARM64", size: "large", cpu: null });
+  });
+  it("a completed delivery launches nothing", async () => {
+    const out = await explain(["--payload", payloadFile("c.json", "completed", ["self-hosted", "tornade"])]);
+    expect(out).toMatchObject({ launch: false, error: null });
+    expect(out["reason"]).toMatch(/"completed"/);
+  });
+  it("the allow-list applies, as in serve", async () => {
+    const p = payloadFile("a.json", "queued", ["self-hosted", "tornade"]);
+    const out = await explain(["--payload", p], { TORNADE_ALLOWED_REPOSITORIES: "someone/else" });
+    expect(out).toMatchObject({ launch: false, error: null });
+    expect(out["reason"]).toMatch(/not in this tornade's allowed repositories/);
+  });
+});
+
+describe("usage errors: exit 2, a message on stderr, nothing on stdout", () => {
+  const notWorkflowJob = join(dir, "push.json");
+  writeFileSync(notWorkflowJob, JSON.stringify({ ref: "refs/heads/main", commits: [] }));
+  const notJson = join(dir, "x.json");
+  writeFileSync(notJson, "{nope");
+  it.each([
+    ["no command", [], /usage: tornade <command>/],
+    ["unknown command", ["launch"], /unknown command "launch"/],
+    ["unknown flag", ["explain", "--labels", "a", "--colour"], /Unknown option '--colour'[\s\S]*usage: tornade explain/],
+    ["neither --labels nor --payload", ["explain"], /give exactly one of --labels or --payload/],
+    ["both", ["explain", "--labels", "a", "--payload", "b.json"], /give exactly one of --labels or --payload/],
+    ["empty --labels", ["explain", "--labels", " , "], /--labels is empty/],
+    ["unreadable payload", ["explain", "--payload", "missing.json"], /--payload .*missing\.json: cannot read it \(ENOENT\)/],
+    ["payload not JSON", ["explain", "--payload", notJson], /not JSON/],
+    ["payload not a workflow_job body", ["explain", "--payload", notWorkflowJob], /not a workflow_job webhook body: .*workflow_job/],
+    ["unreadable --config", ["explain", "--labels", "a", "--config", "nope.yaml"], /nope\.yaml: cannot read it/],
+  ])("%s", async (_name, args, message) => {
+    const r = await tornade(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe("help", () => {
+  it("--help goes to stdout with exit 0", async () => {
+    const top = await tornade(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/explain/);
+    const sub = await tornade(["explain", "--help"]);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/--payload FILE/);
+  });
+});

@@ -27,16 +27,3 @@ export interface LaunchSpec {
   readonly runnerLabels: readonly string[];
 }
 
-/**
- * `size=` on CodeBuild is the build's compute type. Since AWS added medium, xlarge and 2xlarge for ARM_CONTAINER,
- * every size exists for both LINUX_CONTAINER and ARM_CONTAINER (AWS, "Build environment compute modes and types",
- * https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html). Some regions (e.g. China)
- * offer fewer ARM types; there StartBuild refuses the override and the launch fails with AWS's own message.
- */
-export const CODEBUILD_COMPUTE_TYPES: Readonly<Record<Size, string>> = {
-  small: "BUILD_GENERAL1_SMALL",
-  medium: "BUILD_GENERAL1_MEDIUM",
-  large: "BUILD_GENERAL1_LARGE",
-  xlarge: "BUILD_GENERAL1_XLARGE",
-  "2xlarge": "BUILD_GENERAL1_2XLARGE",
-};

@@ -78,7 +78,7 @@ describe("tornade explain --payload", () => {
   const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, unknown> & { action: string }> }>)
     .find((e) => e.name === "workflow_job")!.examples;
   function payloadFile(name: string, action: string, labels: string[]): string {
-    const ex = structuredClone(examples.find((e) => e.action === "queued")!) as Record<string, unknown> & { workflow_job: { labels: string[] } };
+    const ex = structuredClone(examples.find((e) => e.action === "queued")!) as unknown as Record<string, unknown> & { workflow_job: { labels: string[] } };
     ex.workflow_job.labels = labels;
     const p = join(dir, name);
     writeFileSync(p, JSON.stringify({ ...ex, action }));

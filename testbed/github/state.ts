@@ -1,0 +1,87 @@
+/** The simulator's memory: repositories, runners, runs, jobs and id counters. No behaviour beyond look-ups. */
+import { randomBytes } from "node:crypto";
+import type { JobRecord, RepoRecord, RunRecord, RunnerRecord } from "./types.js";
+
+export interface RunnerGroup {
+  id: number;
+  name: string;
+}
+
+/** GitHub ids of jobs and runs passed 2^32 long ago; starting above it catches code that assumes 32-bit ids. */
+const FIRST_RUN_ID = 9_000_000_001;
+const FIRST_JOB_ID = 25_000_000_001;
+
+export class SimState {
+  readonly repos = new Map<string, RepoRecord>();
+  readonly runners = new Map<number, RunnerRecord>();
+  readonly runs = new Map<number, RunRecord>();
+  readonly jobs = new Map<number, JobRecord>();
+  /** Every organization has the "Default" runner group with id 1 (GitHub REST "Self-hosted runner groups"). */
+  readonly groups = new Map<number, RunnerGroup>([[1, { id: 1, name: "Default" }]]);
+  private nextRunnerId = 1;
+  private nextRunId = FIRST_RUN_ID;
+  private nextJobId = FIRST_JOB_ID;
+  private nextRepoId = 700_000_001;
+  private nextRunNumber = 1;
+  private seq = 1;
+
+  constructor(readonly owner: string, readonly ownerId: number) {}
+
+  repo(name: string): RepoRecord {
+    const key = name.toLowerCase();
+    let r = this.repos.get(key);
+    if (!r) {
+      const id = this.nextRepoId++;
+      r = { id, name, nodeId: nodeId("R_kgDO", id) };
+      this.repos.set(key, r);
+    }
+    return r;
+  }
+
+  findRepo(name: string): RepoRecord | undefined {
+    return this.repos.get(name.toLowerCase());
+  }
+
+  runnerId(): number {
+    return this.nextRunnerId++;
+  }
+  runId(): number {
+    return this.nextRunId++;
+  }
+  jobId(): number {
+    return this.nextJobId++;
+  }
+  runNumber(): number {
+    return this.nextRunNumber++;
+  }
+  /** A strictly increasing number for ordering (queue order, idle order). */
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  runnersIn(repo: string | null): RunnerRecord[] {
+    const key = repo?.toLowerCase() ?? null;
+    return [...this.runners.values()].filter((r) => (r.repo?.toLowerCase() ?? null) === key);
+  }
+
+  findRunnerByName(repo: string | null, name: string): RunnerRecord | undefined {
+    const lower = name.toLowerCase();
+    return this.runnersIn(repo).find((r) => r.name.toLowerCase() === lower);
+  }
+
+  jobsOfRun(runId: number): JobRecord[] {
+    const run = this.runs.get(runId);
+    if (!run) return [];
+    return run.jobIds.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => j !== undefined);
+  }
+
+  /** The latest attempt of each job of a run (what `filter=latest` lists). */
+  latestJobsOfRun(runId: number): JobRecord[] {
+    return this.jobsOfRun(runId).filter((j) => !j.superseded);
+  }
+}
+
+/** GitHub node ids are opaque base64 strings with a type prefix; the shape, not the content, matters to clients. */
+export function nodeId(prefix: string, id: number): string {
+  return prefix + Buffer.from(`${id}:${randomBytes(3).toString("hex")}`).toString("base64url");
+}

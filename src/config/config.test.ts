@@ -207,3 +207,13 @@ describe("policyOf / loadPolicy", () => {
     expect(explainLabels(["self-hosted", "tornade", "size=medium"], p)).toMatchObject({ cpu: 4, memory: 8192 });
   });
 });
+
+describe("configReference", () => {
+  it("documents every variable loadConfig reads", async () => {
+    const { configReference } = await import("./reference.js");
+    const { ENV_VARS } = await import("./env.js");
+    const text = configReference();
+    for (const v of ENV_VARS) expect(text).toContain(`\`${v.name}\``);
+    expect(text).toContain("TORNADE_CONFIG");
+  });
+});

@@ -5,3 +5,4 @@ export { CONFIG_FILE_ENV, ENV_VARS, type EnvVar } from "./env.js";
 export { REDACTED, describeConfig } from "./redact.js";
 export { loadPolicy, policyOf } from "./policy.js";
 export { normalisePrivateKey, PrivateKeyFormatError } from "./private-key.js";
+export { configReference } from "./reference.js";

@@ -46,6 +46,14 @@ const rigs: Record<string, () => Rig> = {
     const queue = sqliteQueue(handle, clock);
     return { intake: sqliteIntake(store, queue), store, queue, close: async () => { await store.close(); await queue.close(); } };
   },
+  "sqliteIntake without group commit": () => {
+    const handle = openSqlite(freshPath());
+    const clock = scaledClock(1);
+    const store = sqliteStore(handle, clock);
+    const queue = sqliteQueue(handle, clock);
+    const intake = sqliteIntake(store, queue, { groupCommit: false });
+    return { intake, store, queue, close: async () => { await store.close(); await queue.close(); } };
+  },
   "sequentialIntake (separate databases)": () => {
     const clock = scaledClock(1);
     const store = sqliteStore(freshPath(), clock);
@@ -93,6 +101,21 @@ describe("sqliteIntake atomicity", () => {
     expect(await rig.store.getDelivery("g2")).toBeUndefined();
     expect(await rig.queue.depth()).toEqual({ pending: 0, inFlight: 0, dead: 0 });
     expect(await rig.intake.apply(delivery("g2", 1, "completed"))).toEqual({ delivery: "new", job: "updated", enqueued: 1 });
+    await rig.close();
+  });
+
+  it("group-commits concurrent deliveries, failing only the one that failed", async () => {
+    const rig = rigs["sqliteIntake (one transaction)"]!();
+    const inputs = Array.from({ length: 50 }, (_, i) => delivery(`g${i}`, i + 1, "queued"));
+    inputs[17] = { ...inputs[17]!, enqueue: [{ key: "", kind: "reconcile" }] };
+    const outcomes = await Promise.allSettled(inputs.map((input) => rig.intake.apply(input)));
+    expect(outcomes.filter((o) => o.status === "rejected")).toHaveLength(1);
+    expect(outcomes[17]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/key/) } });
+    expect(await rig.store.getDelivery("g17")).toBeUndefined();
+    expect(await rig.store.getJob(18)).toBeUndefined();
+    expect(await rig.store.getDelivery("g18")).toBeDefined();
+    expect((await rig.store.countJobsByStatus()).queued).toBe(49);
+    expect((await rig.queue.depth()).pending).toBe(49);
     await rig.close();
   });
 

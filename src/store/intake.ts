@@ -43,35 +43,83 @@ export interface IntakeResult {
 
 const DUPLICATE: IntakeResult = { delivery: "duplicate", job: "none", enqueued: 0 };
 
+export interface SqliteIntakeOptions {
+  /**
+   * Group commit (default true): applies that arrive while a commit is pending (concurrent webhook requests) share
+   * one transaction and so one WAL sync, each inside its own savepoint so one failure rolls back only its own writes.
+   * Every apply still resolves only after the commit that holds it is durable.
+   */
+  readonly groupCommit?: boolean;
+}
+
 /** One transaction on the handle that `store` and `queue` share (open both on one openSqlite() handle). */
-export function sqliteIntake(store: SqliteStore, queue: SqliteQueue): Intake {
+export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: SqliteIntakeOptions = {}): Intake {
   if (store.handle !== queue.handle) {
     throw new Error(
       "sqliteIntake needs the store and the queue on one SQLite handle: const db = openSqlite(path); " +
         "sqliteStore(db, clock); sqliteQueue(db, clock) — or use sequentialIntake",
     );
   }
-  return {
-    async apply(input) {
-      return store.handle.tx((): IntakeResult => {
-        if (store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
-        let job: IntakeResult["job"] = "none";
-        if (input.job) {
-          if (store.sync.createJobIfAbsent(input.job.create)) {
-            job = "created";
-          } else {
-            job = "unchanged";
-            // Inside the transaction we hold SQLite's write lock: the version read here cannot move before the write.
-            const current = store.sync.getJob(input.job.create.id);
-            const patch = current && input.job.update?.(current);
-            if (current && patch) {
-              store.sync.updateJob(current.id, current.version, patch);
-              job = "updated";
-            }
+  const one = (input: IntakeInput): IntakeResult => {
+    if (store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
+    let job: IntakeResult["job"] = "none";
+    if (input.job) {
+      if (store.sync.createJobIfAbsent(input.job.create)) {
+        job = "created";
+      } else {
+        job = "unchanged";
+        // Inside the transaction we hold SQLite's write lock: the version read here cannot move before the write.
+        const current = store.sync.getJob(input.job.create.id);
+        const patch = current && input.job.update?.(current);
+        if (current && patch) {
+          store.sync.updateJob(current.id, current.version, patch);
+          job = "updated";
+        }
+      }
+    }
+    for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
+    return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
+  };
+  if (options.groupCommit === false) {
+    return { apply: async (input) => store.handle.tx(() => one(input)) };
+  }
+
+  interface Waiting {
+    input: IntakeInput;
+    resolve: (result: IntakeResult) => void;
+    reject: (error: unknown) => void;
+  }
+  let waiting: Waiting[] = [];
+  const flush = () => {
+    const batch = waiting;
+    waiting = [];
+    const outcomes: ({ ok: true; result: IntakeResult } | { ok: false; error: unknown })[] = [];
+    try {
+      store.handle.tx(() => {
+        for (const entry of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a throw undoes only this delivery's writes.
+            outcomes.push({ ok: true, result: store.handle.tx(() => one(entry.input)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
           }
         }
-        for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
-        return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) entry.resolve(outcome.result);
+      else entry.reject(outcome.error);
+    });
+  };
+  return {
+    apply(input) {
+      return new Promise<IntakeResult>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({ input, resolve, reject });
       });
     },
   };

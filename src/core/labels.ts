@@ -109,7 +109,7 @@ export function interpretLabels(labels: readonly string[], policy: LabelPolicy):
     return { kind: "not-tornade", reason: `not a tornade job: its labels lack ${missing.join(" and ")}` };
   }
   try {
-    const keyed = collectKeyed(labels, policy);
+    const { keyed, errors } = collectKeyed(labels, policy);
     // `type=static` wins over every other label, even ones tornade would reject: the job goes to the always-on
     // runners, whose registration (not tornade's grammar) decides whether they can take it. Only a bad `type=` value
     // itself is an error, because then we cannot tell whether the job wanted a runner.
@@ -118,7 +118,7 @@ export function interpretLabels(labels: readonly string[], policy: LabelPolicy):
       if (!eq(type.value, "static")) throw new LabelError(type.label, ALLOWED.type);
       return { kind: "static", reason: `"${type.label}": served by the always-on runners, no runner is launched` };
     }
-    if (keyed.errors[0]) throw keyed.errors[0];
+    if (errors[0]) throw errors[0];
     return { kind: "launch", spec: buildSpec(labels, keyed, policy) };
   } catch (err) {
     if (err instanceof LabelError) return { kind: "error", error: err };
@@ -133,9 +133,9 @@ interface Keyed {
 }
 
 /** key=value labels, first occurrence per key; conflicting repeats and unknown keys are kept as (deferred) errors. */
-function collectKeyed(labels: readonly string[], policy: LabelPolicy): Map<Key, Keyed> & { errors: LabelError[] } {
-  const out = new Map<Key, Keyed>() as Map<Key, Keyed> & { errors: LabelError[] };
-  out.errors = [];
+function collectKeyed(labels: readonly string[], policy: LabelPolicy): { keyed: Map<Key, Keyed>; errors: LabelError[] } {
+  const out = new Map<Key, Keyed>();
+  const errors: LabelError[] = [];
   for (const label of labels) {
     if (eq(label, SELF_HOSTED) || eq(label, policy.launchLabel)) continue;
     const at = label.indexOf("=");
@@ -143,7 +143,7 @@ function collectKeyed(labels: readonly string[], policy: LabelPolicy): Map<Key, 
     const key = label.slice(0, at).trim().toLowerCase();
     const value = label.slice(at + 1).trim();
     if (!isKey(key)) {
-      out.errors.push(new LabelError(label, `unknown key "${key}"; known keys are ${KNOWN_KEYS.join(", ")}`));
+      errors.push(new LabelError(label, `unknown key "${key}"; known keys are ${KNOWN_KEYS.join(", ")}`));
       continue;
     }
     const prev = out.get(key);
@@ -154,10 +154,10 @@ function collectKeyed(labels: readonly string[], policy: LabelPolicy): Map<Key, 
         // Two type= labels that disagree: report it before "static wins" can hide it.
         throw new LabelError(label, `conflicts with "${prev.label}"; give ${key}= once`);
       }
-      out.errors.push(new LabelError(label, `conflicts with "${prev.label}"; give ${key}= once`));
+      errors.push(new LabelError(label, `conflicts with "${prev.label}"; give ${key}= once`));
     }
   }
-  return out;
+  return { keyed: out, errors };
 }
 
 function isKey(k: string): k is Key {

@@ -263,3 +263,48 @@ describe("throttling against the simulator's secondary limit", () => {
     expect(err?.details.retryAt).toBeGreaterThan(0);
   });
 });
+
+describe("pacing and the primary limit", () => {
+  let sim: Sim;
+  let clock: Clock;
+  const posts: number[] = [];
+  beforeAll(async () => {
+    clock = scaledClock(SPEED);
+    sim = await startGitHubSim({
+      clock,
+      limits: { primaryPerHour: 12 },
+      onResponse: (r) => {
+        if (r.method === "POST" && r.route.endsWith("/generate-jitconfig")) posts.push(clock.now());
+      },
+    });
+  });
+  afterAll(() => sim.close());
+
+  it("spaces mutating requests by writeSpacingMs of clock time (GitHub's one-second advice, scaled here)", async () => {
+    const { gh } = appPort(sim, clock, { writeSpacingMs: 30_000 });
+    const target = { installationId: sim.installationId, owner: sim.owner, repo: sim.repo, scope: "repo" as const };
+    // Mint the token first, so the first POST is not delayed by it on its way to the sim.
+    await gh.listRunners(target);
+    await Promise.all(
+      [0, 1, 2].map((i) => gh.generateJitConfig({ ...target, runnerGroupId: 1, name: `tornade-pace-${i}`, labels: ["x"] })),
+    );
+    expect(posts).toHaveLength(3);
+    const sorted = [...posts].sort((a, b) => a - b);
+    // Lower bounds in clock time only: the gate may be late, never early. Slack for request latency, which the
+    // compressed clock magnifies (1 real ms = 200 clock ms).
+    expect((sorted[1] ?? 0) - (sorted[0] ?? 0)).toBeGreaterThanOrEqual(20_000);
+    expect((sorted[2] ?? 0) - (sorted[1] ?? 0)).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it("fails fast as 'rate-limited', with the reset time, when the hourly limit is spent", async () => {
+    const { gh } = appPort(sim, clock);
+    const target = { installationId: sim.installationId, owner: sim.owner, repo: sim.repo, scope: "repo" as const };
+    let err: GitHubError | undefined;
+    for (let i = 0; i < 20 && !err; i++) {
+      err = await gh.listRunners(target).then(() => undefined, (e: unknown) => (e instanceof GitHubError ? e : Promise.reject(e)));
+    }
+    expect(err?.kind).toBe("rate-limited");
+    expect(err?.details.retryAt).toBeGreaterThan(clock.now() - 1000);
+    expect(gh.rateLimits().find((o) => o.key === String(sim.installationId))?.remaining).toBe(0);
+  });
+});

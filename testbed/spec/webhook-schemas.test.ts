@@ -83,6 +83,17 @@ describe("validateWebhookPayload rejects what GitHub would not send", () => {
     expect(validateWebhookPayload("not_an_event", {})).toEqual(["not_an_event: no published schema for this event"]);
   });
 
+  it("an App's ping needs no hook url / ping_url, a repository hook's ping does (octokit/webhooks#3)", () => {
+    const repoPing = clone(examplesOf("ping")[1]) as { hook: Record<string, unknown> };
+    expect(repoPing.hook.type).toBe("Repository");
+    delete repoPing.hook.url;
+    expect(validateWebhookPayload("ping", repoPing)).toEqual(["webhook ping$event: /hook must have required property 'url'", 'webhook ping$event: /hook must match "else" schema']);
+    const appPing = clone(repoPing);
+    delete appPing.hook.ping_url;
+    Object.assign(appPing.hook, { type: "App", app_id: 1 });
+    expect(validateWebhookPayload("ping", appPing)).toEqual([]);
+  });
+
   it("a ping without hook_id fails", () => {
     const ping = clone(examplesOf("ping")[1]) as Record<string, unknown>;
     expect(validateWebhookPayload("ping", ping)).toEqual([]);

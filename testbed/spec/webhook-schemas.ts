@@ -23,11 +23,28 @@ function load(): Loaded {
   if (typeof raw !== "object" || raw === null || !("definitions" in raw) || typeof raw.definitions !== "object" || raw.definitions === null) {
     throw new Error("@octokit/webhooks-schemas has no definitions; is the package installed?");
   }
+  const definitions = structuredClone(raw.definitions) as Record<string, unknown>;
+  patchAppPing(definitions);
   const ajv = newAjv();
   // The package's root is `oneOf` every event; only its definitions are wanted, each compiled on first use.
-  ajv.addSchema({ $id: SCHEMAS_ID, definitions: raw.definitions });
-  loaded = { ajv, definitions: new Set(Object.keys(raw.definitions)), validators: new Map() };
+  ajv.addSchema({ $id: SCHEMAS_ID, definitions });
+  loaded = { ajv, definitions: new Set(Object.keys(definitions)), validators: new Map() };
   return loaded;
+}
+
+/**
+ * The one place the community schema is stricter than GitHub: it requires `hook.url` and `hook.ping_url` in every
+ * ping, but those are the REST URLs of a repository or organization hook, and a GitHub App's hook has neither. The
+ * App ping GitHub sent in octokit/webhooks#3 (https://github.com/octokit/webhooks/issues/3) carries `type: "App"`,
+ * `app_id` and no `url` / `ping_url`. So: required for Repository and Organization hooks, not for App hooks.
+ */
+function patchAppPing(definitions: Record<string, unknown>): void {
+  const hook = (definitions["ping$event"] as { properties?: { hook?: { required?: string[] } & Record<string, unknown> } } | undefined)?.properties?.hook;
+  if (!hook || !Array.isArray(hook.required)) throw new Error("@octokit/webhooks-schemas changed its ping$event shape; revisit patchAppPing");
+  const perHook = ["url", "ping_url"].filter((k) => hook.required?.includes(k));
+  hook.required = hook.required.filter((k) => !perHook.includes(k));
+  hook.if = { properties: { type: { const: "App" } }, required: ["type"] };
+  hook.else = { required: perHook };
 }
 
 /**

@@ -1,0 +1,158 @@
+/**
+ * Standing mode: `npm run testbed -- --port-file FILE [--webhook-url URL] [--speed N] [--github-port P] [--aws-port P]`
+ *
+ * Starts the simulated GitHub and AWS and leaves them running, so tornade (or curl, Octokit, the AWS CLI) can be
+ * pointed at them by hand. FILE appears only once both listen, and appears whole (written beside itself, then
+ * renamed), so a script may simply wait for it to exist and parse it.
+ */
+import { rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { scaledClock } from "../src/clock/clock.js";
+import { startTestBed, type TestBed } from "./index.js";
+
+export const USAGE = `usage: npm run testbed -- --port-file FILE [options]
+
+Starts the simulated GitHub and AWS (ECS, CodeBuild) and writes FILE, a JSON description of both
+(URLs, App id, private key path, webhook secret, cluster, task definitions, ...), once they listen.
+Runs until interrupted (Ctrl-C / SIGTERM), then closes and removes FILE and the key file.
+
+  --port-file FILE    where to write the description (required); the App's private key goes next to it (mode 0600)
+  --webhook-url URL   where the simulated GitHub delivers webhooks (tornade's POST /events); none if omitted
+  --speed N           clock speed: N simulated milliseconds per real one (default 1: real time)
+  --github-port P     port for the GitHub simulator (default: any free port)
+  --aws-port P        port for the AWS simulator (default: any free port)
+  -h, --help          this text`;
+
+export interface CliArgs {
+  portFile: string;
+  webhookUrl?: string;
+  speed: number;
+  githubPort: number;
+  awsPort: number;
+}
+
+export class UsageError extends Error {}
+
+function port(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`${flag} must be a port number 0-65535, got "${v}"`);
+  return n;
+}
+
+/** Parses the command line; "help" when help was asked for; throws UsageError naming the flag otherwise. */
+export function parseArgs(argv: readonly string[]): CliArgs | "help" {
+  const out: Partial<CliArgs> & { speed: number; githubPort: number; awsPort: number } = { speed: 1, githubPort: 0, awsPort: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "-h" || arg === "--help") return "help";
+    const eq = arg.indexOf("=");
+    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const take = (): string => {
+      const v = eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === "" || (v.startsWith("--") && eq < 0)) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--port-file":
+        out.portFile = take();
+        break;
+      case "--webhook-url": {
+        const v = take();
+        let ok = false;
+        try {
+          ok = ["http:", "https:"].includes(new URL(v).protocol);
+        } catch {
+          ok = false;
+        }
+        if (!ok) throw new UsageError(`--webhook-url must be an http(s) URL, got "${v}"`);
+        out.webhookUrl = v;
+        break;
+      }
+      case "--speed": {
+        const v = take();
+        const n = Number(v);
+        if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--speed must be a positive number, got "${v}"`);
+        out.speed = n;
+        break;
+      }
+      case "--github-port":
+        out.githubPort = port(flag, take());
+        break;
+      case "--aws-port":
+        out.awsPort = port(flag, take());
+        break;
+      default:
+        throw new UsageError(`unknown argument ${arg}`);
+    }
+  }
+  if (!out.portFile) throw new UsageError("--port-file FILE is required");
+  return { ...out, portFile: out.portFile };
+}
+
+/** Writes `text` to `file` so a reader sees either nothing or all of it: a sibling temp file, then rename. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+function summary(bed: TestBed, args: CliArgs): string {
+  const d = bed.description();
+  return [
+    `tornade test bed up (clock speed ${args.speed}${args.speed === 1 ? ", real time" : ""})`,
+    `  GitHub  ${d.github.url}  App ${d.github.appId}, installation ${d.github.installationId}, repo ${d.github.owner}/${d.github.repo}`,
+    `  AWS     ${d.aws.endpoint}  ${d.aws.region}, cluster ${d.aws.cluster}, CodeBuild project ${d.aws.codebuildProject}`,
+    `  webhooks → ${args.webhookUrl ?? "(none: pass --webhook-url)"}`,
+    `  described in ${resolve(args.portFile)}; Ctrl-C to stop`,
+  ].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs | "help";
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`testbed: ${err.message}\n(run with --help for usage)\n`);
+    return 2;
+  }
+  if (args === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const portFile = resolve(args.portFile);
+  const bed = await startTestBed({
+    clock: scaledClock(args.speed),
+    ...(args.webhookUrl === undefined ? {} : { webhookUrl: args.webhookUrl }),
+    github: { port: args.githubPort },
+    aws: { port: args.awsPort },
+  });
+  const keyPath = await bed.writePrivateKey(dirname(portFile), `${basename(portFile).replace(/\.json$/, "")}.github-app-key.pem`);
+  await writeAtomically(portFile, `${JSON.stringify(bed.description(), null, 2)}\n`);
+  process.stderr.write(`${summary(bed, args)}\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", () => done("SIGINT"));
+    process.once("SIGTERM", () => done("SIGTERM"));
+  });
+  // A second signal while closing means "now": leave at once.
+  const hurry = () => process.exit(130);
+  process.once("SIGINT", hurry).once("SIGTERM", hurry);
+  process.stderr.write(`testbed: ${signal}, closing\n`);
+  await bed.close();
+  // The description and key point at ports and a key that no longer exist: do not leave them to be misread.
+  await Promise.all([rm(portFile, { force: true }), rm(keyPath, { force: true })]);
+  return 0;
+}
+
+// Run only as the entry point (bin/run-ts.js sets argv[1] to this file), not when a test imports parseArgs.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`testbed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,175 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/core";
+import { verify } from "@octokit/webhooks-methods";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../src/clock/clock.js";
+import { JIT_CONFIG_ENV } from "../src/core/runner-env.js";
+import type { SimResponseInfo } from "./github/index.js";
+import { startTestBed, type TestBed } from "./index.js";
+import { validateGitHubResponse, validateWebhookPayload } from "./spec/github-openapi.js";
+
+interface Delivery {
+  event: string;
+  guid: string;
+  payload: Record<string, unknown>;
+}
+
+/** Real time: waits for something the test bed does on its own; never an assertion about how long it took. */
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("the test bed, one job end to end through the real clients", () => {
+  // 600× — a 5-minute job takes half a real second.
+  const clock = scaledClock(600);
+  const SECRET = "it's a secret to everybody";
+  const deliveries: Delivery[] = [];
+  const badSignatures: string[] = [];
+  const responses: SimResponseInfo[] = [];
+  const runnerLog: string[] = [];
+  let receiver: Server;
+  let bed: TestBed;
+
+  beforeAll(async () => {
+    // The webhook receiver tornade would be: checks X-Hub-Signature-256 over the raw body before trusting it.
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const sig = String(req.headers["x-hub-signature-256"] ?? "");
+        void verify(SECRET, raw, sig).then((ok) => {
+          if (!ok) badSignatures.push(String(req.headers["x-github-delivery"]));
+          else {
+            deliveries.push({
+              event: String(req.headers["x-github-event"]),
+              guid: String(req.headers["x-github-delivery"]),
+              payload: JSON.parse(raw) as Record<string, unknown>,
+            });
+          }
+          res.writeHead(ok ? 202 : 401).end();
+        });
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+    const { port } = receiver.address() as AddressInfo;
+    bed = await startTestBed({
+      clock,
+      webhookUrl: `http://127.0.0.1:${port}/events`,
+      runnerLog: (line) => runnerLog.push(line),
+      github: { webhookSecret: SECRET, onResponse: (r) => responses.push(r) },
+    });
+    expect(bed.description().github.webhookSecret).toBe(SECRET);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+  });
+
+  it("runs a queued job on a JIT runner inside a Fargate task: job completed, task STOPPED with exit 0", async () => {
+    const d = bed.description();
+    const labels = ["self-hosted", "tornade", "arch=ARM64"];
+    const run = bed.github.control.createRun({ jobs: [{ name: "build", labels, durationSeconds: 300 }] });
+    const jobId = Number(run.jobs[0]?.id);
+    expect(Number.isSafeInteger(jobId)).toBe(true);
+
+    const queued = await until("the queued webhook", () =>
+      deliveries.find((x) => x.event === "workflow_job" && x.payload.action === "queued"),
+    );
+    expect((queued.payload.workflow_job as { id: number; labels: string[] }).labels).toEqual(labels);
+
+    const octokit = new Octokit({
+      baseUrl: d.github.url,
+      authStrategy: createAppAuth,
+      auth: { appId: d.github.appId, privateKey: bed.github.privateKeyPem, installationId: d.github.installationId },
+    });
+    const jit = await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
+      owner: d.github.owner,
+      repo: d.github.repo,
+      name: `tornade-${jobId}-1`,
+      runner_group_id: 1,
+      labels,
+    });
+
+    const ecs = new ECSClient({ endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } });
+    try {
+      const started = await ecs.send(
+        new RunTaskCommand({
+          cluster: d.aws.cluster,
+          taskDefinition: d.aws.taskDefinitions.ARM64,
+          capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }],
+          networkConfiguration: { awsvpcConfiguration: { subnets: d.aws.subnets, securityGroups: d.aws.securityGroups } },
+          overrides: { containerOverrides: [{ name: "runner", environment: [{ name: JIT_CONFIG_ENV, value: jit.data.encoded_jit_config }] }] },
+          clientToken: `job-${jobId}-1`,
+        }),
+      );
+      const taskArn = started.tasks?.[0]?.taskArn;
+      expect(taskArn).toBeDefined();
+
+      const completed = await until("the completed webhook", () =>
+        deliveries.find((x) => x.event === "workflow_job" && x.payload.action === "completed"),
+      );
+      const job = completed.payload.workflow_job as { id: number; conclusion: string; runner_name: string };
+      expect(job).toMatchObject({ id: jobId, conclusion: "success", runner_name: `tornade-${jobId}-1` });
+
+      const task = await until("the task to stop", async () => {
+        const out = await ecs.send(new DescribeTasksCommand({ cluster: d.aws.cluster, tasks: [taskArn ?? ""] }));
+        const t = out.tasks?.[0];
+        return t?.lastStatus === "STOPPED" ? t : undefined;
+      });
+      expect(task.stopCode).toBe("EssentialContainerExited");
+      expect(runnerLog.join("\n")).toContain(`tornade-${jobId}-1`);
+      expect(task.containers?.[0]?.exitCode).toBe(0);
+    } finally {
+      ecs.destroy();
+    }
+
+    // The job went queued → in_progress → completed, each announced once.
+    const actions = deliveries.filter((x) => x.event === "workflow_job").map((x) => x.payload.action);
+    expect(actions).toEqual(["queued", "in_progress", "completed"]);
+    expect(bed.github.control.getJob(jobId)?.status).toBe("completed");
+  });
+
+  it("sent only signed webhooks whose payloads match GitHub's published schemas", async () => {
+    await bed.github.control.deliveriesIdle();
+    expect(badSignatures).toEqual([]);
+    expect(deliveries.map((x) => x.event)).toContain("ping");
+    expect(new Set(deliveries.map((x) => x.guid)).size).toBe(deliveries.length);
+    const problems = deliveries.flatMap((x) => validateWebhookPayload(x.event, x.payload));
+    expect(problems).toEqual([]);
+  });
+
+  it("answered every REST call with a body GitHub's OpenAPI description allows for that status", () => {
+    const routes = new Set(responses.map((r) => `${r.method} ${r.route} ${r.status}`));
+    expect(routes).toContain("POST /app/installations/{installation_id}/access_tokens 201");
+    expect(routes).toContain("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig 201");
+    const problems = responses.flatMap((r) => validateGitHubResponse(r.method, r.route, r.status, r.body));
+    expect(problems).toEqual([]);
+  });
+
+  it("describes itself and writes the App key with owner-only permissions", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tornade-testbed-"));
+    try {
+      expect(bed.description().github.privateKeyPath).toBeNull();
+      const path = await bed.writePrivateKey(dir);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(await readFile(path, "utf8")).toBe(bed.github.privateKeyPem);
+      expect(bed.description().github.privateKeyPath).toBe(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -25,10 +25,10 @@ export async function startCheckedSim(opts: GitHubSimOptions = {}): Promise<Chec
   const sim = await startGitHubSim({
     ...opts,
     onResponse: (r) => {
-      // GitHub's description leaves out the 401, rate-limit (403/429) and 5xx answers most operations can give; those
+      // GitHub's description leaves out the 401, 404, rate-limit (403/429) and 5xx answers most operations can give; those
       // are checked for GitHub's basic error shape instead of failing as "not documented".
       for (const v of validateGitHubResponse(r.method, r.route, r.status, r.body)) {
-        if (/is not documented/.test(v) && (r.status === 401 || r.status === 403 || r.status === 429 || r.status >= 500)) {
+        if (/is not documented/.test(v) && ([401, 403, 404, 429].includes(r.status) || r.status >= 500)) {
           if (!isBasicError(r.body)) violations.push(`${r.method} ${r.route} ${r.status}: not GitHub's basic error body`);
         } else violations.push(v);
       }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock/clock.js";
-import type { Arch, Backend } from "../core/types.js";
+import type { Backend } from "../core/types.js";
+import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlite-rows.js";
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
 import {
   ACTIVE_LAUNCH_STATES,
@@ -15,7 +16,6 @@ import {
   type JobQuery,
   type JobRecord,
   type JobStatus,
-  type LaunchFailure,
   type LaunchPatch,
   type LaunchRecord,
   type LaunchRecordState,
@@ -306,93 +306,3 @@ function checkStatus(status: JobStatus): JobStatus {
   return status;
 }
 
-function encodeJson(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-function parseJsonObject(text: unknown): Record<string, unknown> | null {
-  if (typeof text !== "string") return null;
-  const value: unknown = JSON.parse(text);
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
-
-function encodeCursor(updatedAt: number, id: number): string {
-  return Buffer.from(JSON.stringify([updatedAt, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): [number, number] {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number")) {
-    return [value[0] as number, value[1] as number];
-  }
-  throw new RangeError("listJobs cursor is not one this store returned; start again without a cursor");
-}
-
-interface JobRow {
-  id: number; run_id: number; run_attempt: number; repository: string; owner: string; repo: string;
-  installation_id: number; labels: string; name: string; workflow_name: string | null; status: JobStatus;
-  conclusion: string | null; runner_name: string | null; decision: string | null; created_at: number;
-  received_at: number; updated_at: number; version: number;
-}
-
-function toJob(raw: unknown): JobRecord {
-  const row = raw as JobRow;
-  const decision = parseJsonObject(row.decision);
-  const labels: unknown = JSON.parse(row.labels);
-  return {
-    id: row.id,
-    runId: row.run_id,
-    runAttempt: row.run_attempt,
-    repository: row.repository,
-    owner: row.owner,
-    repo: row.repo,
-    installationId: row.installation_id,
-    labels: Array.isArray(labels) ? labels.map(String) : [],
-    name: row.name,
-    workflowName: row.workflow_name,
-    status: row.status,
-    conclusion: row.conclusion,
-    runnerName: row.runner_name,
-    decision: decision && typeof decision.kind === "string" ? (decision as JobDecision) : null,
-    createdAt: row.created_at,
-    receivedAt: row.received_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-  };
-}
-
-interface LaunchRow {
-  id: string; job_id: number; attempt: number; backend: Backend; arch: Arch; provider_id: string | null;
-  runner_name: string; state: LaunchRecordState; error: string | null; spot_interrupted: number;
-  fallback_from: Backend | null; requested_at: number; launched_at: number | null; started_at: number | null;
-  stopped_at: number | null; updated_at: number; version: number;
-}
-
-function toLaunch(raw: unknown): LaunchRecord {
-  const row = raw as LaunchRow;
-  const error = parseJsonObject(row.error);
-  return {
-    id: row.id,
-    jobId: row.job_id,
-    attempt: row.attempt,
-    backend: row.backend,
-    arch: row.arch,
-    providerId: row.provider_id,
-    runnerName: row.runner_name,
-    state: row.state,
-    error: error ? ({ kind: String(error.kind), message: String(error.message) } satisfies LaunchFailure) : null,
-    spotInterrupted: row.spot_interrupted === 1,
-    fallbackFrom: row.fallback_from,
-    requestedAt: row.requested_at,
-    launchedAt: row.launched_at,
-    startedAt: row.started_at,
-    stoppedAt: row.stopped_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-  };
-}

@@ -53,6 +53,9 @@ export function webhookRepository(site: Site, repo: RepoRecord, createdAt: numbe
     updated_at: t,
     open_issues: 0,
     watchers: 0,
+    // Required by the published JSON schemas (@octokit/webhooks-schemas) though optional in the TypeScript types.
+    web_commit_signoff_required: false,
+    custom_properties: {},
   };
 }
 

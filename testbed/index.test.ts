@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand } from "@aws-sdk/client-codebuild";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
@@ -141,6 +142,46 @@ describe("the test bed, one job end to end through the real clients", () => {
     const actions = deliveries.filter((x) => x.event === "workflow_job").map((x) => x.payload.action);
     expect(actions).toEqual(["queued", "in_progress", "completed"]);
     expect(bed.github.control.getJob(jobId)?.status).toBe("completed");
+  });
+
+  it("runs a job on a JIT runner inside a CodeBuild build, which SUCCEEDS when the job does", async () => {
+    const d = bed.description();
+    const labels = ["self-hosted", "tornade", "runs-on=CODEBUILD", "arch=ARM64"];
+    const run = bed.github.control.createRun({ jobs: [{ name: "docker", labels, durationSeconds: 120 }] });
+    const jobId = Number(run.jobs[0]?.id);
+    const octokit = new Octokit({
+      baseUrl: d.github.url,
+      authStrategy: createAppAuth,
+      auth: { appId: d.github.appId, privateKey: bed.github.privateKeyPem, installationId: d.github.installationId },
+    });
+    const jit = await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
+      owner: d.github.owner,
+      repo: d.github.repo,
+      name: `tornade-${jobId}-1`,
+      runner_group_id: 1,
+      labels,
+    });
+    const cb = new CodeBuildClient({ endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } });
+    try {
+      const started = await cb.send(
+        new StartBuildCommand({
+          projectName: d.aws.codebuildProject,
+          environmentTypeOverride: "ARM_CONTAINER",
+          computeTypeOverride: "BUILD_GENERAL1_SMALL",
+          environmentVariablesOverride: [{ name: JIT_CONFIG_ENV, value: jit.data.encoded_jit_config, type: "PLAINTEXT" }],
+          idempotencyToken: `job-${jobId}-1`,
+        }),
+      );
+      const buildId = started.build?.id ?? "";
+      const build = await until("the build to finish", async () => {
+        const b = (await cb.send(new BatchGetBuildsCommand({ ids: [buildId] }))).builds?.[0];
+        return b?.buildComplete ? b : undefined;
+      });
+      expect(build.buildStatus).toBe("SUCCEEDED");
+      expect(bed.github.control.getJob(jobId)).toMatchObject({ status: "completed", conclusion: "success", runner_name: `tornade-${jobId}-1` });
+    } finally {
+      cb.destroy();
+    }
   });
 
   it("sent only signed webhooks whose payloads match GitHub's published schemas", async () => {

@@ -11,6 +11,7 @@ import { verify } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../src/clock/clock.js";
 import { JIT_CONFIG_ENV } from "../src/core/runner-env.js";
+import { validateInput, validateOutput, type RequestRecord, type ResponseRecord } from "./aws/index.js";
 import type { SimResponseInfo } from "./github/index.js";
 import { startTestBed, type TestBed } from "./index.js";
 import { validateGitHubResponse, validateWebhookPayload } from "./spec/github-openapi.js";
@@ -40,6 +41,8 @@ describe("the test bed, one job end to end through the real clients", () => {
   const badSignatures: string[] = [];
   const responses: SimResponseInfo[] = [];
   const runnerLog: string[] = [];
+  const awsRequests: RequestRecord[] = [];
+  const awsResponses: ResponseRecord[] = [];
   let receiver: Server;
   let bed: TestBed;
 
@@ -71,6 +74,7 @@ describe("the test bed, one job end to end through the real clients", () => {
       webhookUrl: `http://127.0.0.1:${port}/events`,
       runnerLog: (line) => runnerLog.push(line),
       github: { webhookSecret: SECRET, onResponse: (r) => responses.push(r) },
+      aws: { onRequest: (r) => awsRequests.push(r), onResponse: (r) => awsResponses.push(r) },
     });
     expect(bed.description().github.webhookSecret).toBe(SECRET);
   });
@@ -199,6 +203,17 @@ describe("the test bed, one job end to end through the real clients", () => {
     expect(routes).toContain("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig 201");
     const problems = responses.flatMap((r) => validateGitHubResponse(r.method, r.route, r.status, r.body));
     expect(problems).toEqual([]);
+  });
+
+  it("sent AWS only requests its model allows, and answered with bodies its model allows", () => {
+    const ops = new Set(awsRequests.map((r) => `${r.service}.${r.operation}`));
+    expect(ops).toEqual(new Set(["ecs.RunTask", "ecs.DescribeTasks", "codebuild.StartBuild", "codebuild.BatchGetBuilds"]));
+    const problems = [
+      ...awsRequests.flatMap((r) => validateInput(r.service, r.operation, r.body).map((i) => `${r.operation} request ${i.path}: ${i.message}`)),
+      ...awsResponses.flatMap((r) => validateOutput(r.service, r.operation, r.body).map((i) => `${r.operation} answer ${i.path}: ${i.message}`)),
+    ];
+    expect(problems).toEqual([]);
+    expect(awsResponses.length).toBeGreaterThanOrEqual(4);
   });
 
   it("describes itself and writes the App key with owner-only permissions", async () => {

@@ -14,7 +14,8 @@ let gh: Octokit;
 let runners: AbortController[] = [];
 
 beforeAll(async () => {
-  s = await startCheckedSim({ clock });
+  // A generous lost-runner window: at 600× a loaded machine can stall the event loop past 150 clock seconds.
+  s = await startCheckedSim({ clock, runnerLostAfterMs: 600_000 });
   rx = await startReceiver(s.sim.webhookSecret);
   s.sim.control.setWebhookUrl(rx.url);
   gh = new Octokit({ baseUrl: s.sim.url, auth: s.sim.control.personalToken });

@@ -220,9 +220,12 @@ export class Scheduler {
     return runner.sessionId;
   }
 
+  /** A runner going offline with a job assigned (e.g. stopped before it picked the job up) fails that job. */
   closeSession(runner: RunnerRecord): void {
     runner.sessionId = null;
     this.wake(runner.id, null);
+    const job = runner.jobId === null ? undefined : this.state.jobs.get(runner.jobId);
+    if (job && job.status === "in_progress") this.finish(job, "failure");
   }
 
   /** Long poll: the runner's assigned job now, or when one is assigned within `waitMs` of clock time. */

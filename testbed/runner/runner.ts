@@ -111,7 +111,8 @@ export async function runSimulatedRunner(encodedJitConfig: string, opts: RunnerR
         continue;
       }
       if (poll.status === 204) continue;
-      if (poll.status === 401) return out(1, `runner ${name} was removed from the server`);
+      // Removed while waiting (deleted through the API, or its job was cancelled before it started): nothing to run.
+      if (poll.status === 401) return out(0, `runner ${name} was removed from the server`);
       const job = (poll.json as { job?: unknown } | undefined)?.job;
       if (poll.status !== 200 || !isJobMsg(job)) return out(1, `unexpected answer to the job poll (HTTP ${poll.status})`);
 

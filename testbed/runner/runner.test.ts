@@ -1,0 +1,118 @@
+import { Octokit } from "@octokit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../../src/clock/clock.js";
+import { JIT_CONFIG_ENV } from "../../src/core/runner-env.js";
+import { startCheckedSim, startReceiver, until, type CheckedSim, type Receiver } from "../github/test-support.js";
+import type { ContainerSpec } from "../runtime.js";
+import { runSimulatedRunner, simulatedRunnerRuntime } from "./index.js";
+
+// 600×: a 10-minute job runs in one real second; a silent runner is declared lost after 600 clock seconds (1 s real).
+const clock = scaledClock(600);
+let s: CheckedSim;
+let rx: Receiver;
+let gh: Octokit;
+const logs: string[] = [];
+const runtime = simulatedRunnerRuntime({ clock, bootDelayMs: 5_000, log: (l) => logs.push(l) });
+
+beforeAll(async () => {
+  // A generous lost-runner window: at 600× a loaded machine can stall the event loop past 150 clock seconds.
+  s = await startCheckedSim({ clock, runnerLostAfterMs: 600_000 });
+  rx = await startReceiver(s.sim.webhookSecret);
+  s.sim.control.setWebhookUrl(rx.url);
+  gh = new Octokit({ baseUrl: s.sim.url, auth: s.sim.control.personalToken });
+});
+afterAll(async () => {
+  expect(s.violations).toEqual([]);
+  await s.sim.close();
+  await rx.close();
+});
+
+async function jitConfig(name: string, labels: string[]): Promise<string> {
+  const r = await gh.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
+    owner: s.sim.owner,
+    repo: s.sim.repo,
+    name,
+    runner_group_id: 1,
+    labels,
+  });
+  return r.data.encoded_jit_config;
+}
+
+function container(env: Record<string, string>): { spec: ContainerSpec; exit: Promise<number>; handle: ReturnType<typeof runtime.start> } {
+  const spec: ContainerSpec = { kind: "ecs", id: `arn:aws:ecs:us-east-1:123456789012:task/c/${Math.random().toString(16).slice(2)}`, arch: "X86_64", capacity: "FARGATE", env };
+  let resolve: (n: number) => void = () => {};
+  const exit = new Promise<number>((r) => (resolve = r));
+  const handle = runtime.start(spec, resolve);
+  return { spec, exit, handle };
+}
+
+const job = (id: number | bigint | undefined) => s.sim.control.getJob(Number(id));
+
+describe("simulated runner as a container runtime", () => {
+  it("runs a 10-minute job from its JIT config, reports the planned conclusion and exits 0", async () => {
+    const labels = ["self-hosted", "tornade", "full-run"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "ten-minutes", labels, durationSeconds: 600, conclusion: "failure" }] });
+    const c = container({ [JIT_CONFIG_ENV]: await jitConfig("full-run-1", labels), OTHER: "x" });
+    expect(await c.exit).toBe(0);
+    const j = job(run.jobs[0]?.id);
+    expect(j).toMatchObject({ status: "completed", conclusion: "failure", runner_name: "full-run-1" });
+    // The job ran for its duration in clock time (not wall time).
+    expect(Date.parse(j?.completed_at ?? "") - Date.parse(j?.started_at ?? "")).toBeGreaterThanOrEqual(600_000);
+  });
+
+  it("exits 1 without a config or with a broken one, and never logs the config", async () => {
+    expect(await container({}).exit).toBe(1);
+    const secretish = Buffer.from("not json at all").toString("base64");
+    expect(await container({ [JIT_CONFIG_ENV]: secretish }).exit).toBe(1);
+    expect(logs.some((l) => /not set/.test(l))).toBe(true);
+    expect(logs.some((l) => /invalid JIT config/.test(l))).toBe(true);
+    expect(logs.some((l) => l.includes(secretish))).toBe(false);
+  });
+
+  it("on SIGTERM during the job reports it failed and exits 143", async () => {
+    const labels = ["self-hosted", "sigterm"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "interrupted", labels, durationSeconds: 3600 }] });
+    const c = container({ [JIT_CONFIG_ENV]: await jitConfig("sigterm-1", labels) });
+    await until(() => job(run.jobs[0]?.id)?.status === "in_progress", "the job to start");
+    c.handle.signal("SIGTERM");
+    expect(await c.exit).toBe(143);
+    expect(job(run.jobs[0]?.id)).toMatchObject({ status: "completed", conclusion: "failure" });
+  });
+
+  it("on SIGKILL exits 137 at once; the sim notices the runner is gone and fails the job", async () => {
+    const labels = ["self-hosted", "sigkill"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "killed", labels, durationSeconds: 3600 }] });
+    const c = container({ [JIT_CONFIG_ENV]: await jitConfig("sigkill-1", labels) });
+    await until(() => job(run.jobs[0]?.id)?.status === "in_progress", "the job to start");
+    c.handle.signal("SIGKILL");
+    expect(await c.exit).toBe(137);
+    await until(() => job(run.jobs[0]?.id)?.status === "completed", "the sim to notice the lost runner");
+    expect(job(run.jobs[0]?.id)?.conclusion).toBe("failure");
+    expect(s.sim.control.listRunners().find((r) => r.name === "sigkill-1")?.status).toBe("offline");
+  });
+
+  it("exits 0 when its job is cancelled", async () => {
+    const labels = ["self-hosted", "cancel"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "cancelled", labels, durationSeconds: 3600 }] });
+    const c = container({ [JIT_CONFIG_ENV]: await jitConfig("cancel-1", labels) });
+    await until(() => job(run.jobs[0]?.id)?.status === "in_progress", "the job to start");
+    s.sim.control.cancelRun(run.id);
+    expect(await c.exit).toBe(0);
+    expect(job(run.jobs[0]?.id)?.conclusion).toBe("cancelled");
+  });
+});
+
+describe("runSimulatedRunner", () => {
+  it("lets a non-ephemeral (static) runner take several jobs until stopped", async () => {
+    const labels = ["self-hosted", "type=static"];
+    const { encodedJitConfig } = s.sim.control.createStaticRunner({ name: "static-1", labels });
+    const stop = new AbortController();
+    const done = runSimulatedRunner(encodedJitConfig, { clock, signal: stop.signal });
+    const run = s.sim.control.createRun({ jobs: ["a", "b", "c"].map((name) => ({ name, labels, durationSeconds: 30 })) });
+    await until(() => run.jobs.every((j) => job(j.id)?.status === "completed"), "three jobs on one runner");
+    expect(new Set(run.jobs.map((j) => job(j.id)?.runner_name))).toEqual(new Set(["static-1"]));
+    stop.abort();
+    expect((await done).exitCode).toBe(143);
+    expect(s.sim.control.listRunners().find((r) => r.name === "static-1")?.status).toBe("offline");
+  });
+});

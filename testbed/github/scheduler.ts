@@ -17,6 +17,9 @@ import type { CreateRunInput, JobConclusion, JobRecord, RunRecord, RunnerRecord 
 import { workflowJobPayload, type WorkflowJobAction } from "./webhook-payloads.js";
 import type { WebhookDispatcher } from "./webhooks.js";
 
+/** The one workflow expression the simulator evaluates in job labels. */
+export const RUN_ID_EXPRESSION = "${{ github.run_id }}";
+
 /** What the runner learns about its job (the real runner gets this inside the job message). */
 export interface JobMessage {
   id: number;
@@ -78,7 +81,9 @@ export class Scheduler {
     const jobs = input.jobs.map((j) => {
       const job = this.newJob(run, {
         name: j.name,
-        labels: [...j.labels],
+        // GitHub evaluates expressions in `runs-on` before queueing: the seed's `${{ github.run_id }}` label becomes
+        // the run's id, which is what makes a runner started for this run unable to take another run's job.
+        labels: j.labels.map((l) => l.replaceAll(RUN_ID_EXPRESSION, String(run.id))),
         durationSeconds: j.durationSeconds,
         plannedConclusion: j.conclusion ?? "success",
         environment: j.environment ?? null,

@@ -13,7 +13,9 @@ export type JobDecision =
   | { readonly kind: "launch"; readonly spec: LaunchSpec }
   | { readonly kind: "static"; readonly reason: string }
   | { readonly kind: "ignored"; readonly reason: string }
-  | { readonly kind: "rejected"; readonly reason: string };
+  | { readonly kind: "rejected"; readonly reason: string }
+  /** Launching was tried and given up (a permanent error, or too many attempts): the reason is shown to people. */
+  | { readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec };
 
 export type LaunchPhase = "requested" | "launched" | "running" | "stopped" | "failed";
 
@@ -28,7 +30,8 @@ export interface LaunchView {
   readonly state: LaunchPhase;
   readonly providerId: string | null;
   readonly requestedAt: number;
-  readonly error?: { readonly kind: "capacity" | "throttled" | "transient" | "permanent"; readonly message: string } | null;
+  /** kind: a provider LaunchErrorKind ("capacity", "throttled", "transient", "permanent") or another retryable kind. */
+  readonly error?: { readonly kind: string; readonly message: string } | null;
 }
 
 export interface ReconcilePolicy {
@@ -99,7 +102,7 @@ function afterFailure(
   spec: LaunchSpec,
   policy: ReconcilePolicy,
 ): Action {
-  const error = last.error ?? { kind: "transient" as const, message: "launch failed" };
+  const error = last.error ?? { kind: "transient", message: "launch failed" };
   if (error.kind === "permanent") return { kind: "give-up", reason: error.message };
   if (attempts >= policy.maxAttempts) {
     return { kind: "give-up", reason: `gave up after ${attempts} launch attempts: ${error.message}` };

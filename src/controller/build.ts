@@ -1,0 +1,128 @@
+/**
+ * The composition root of the embedded mode: from a validated Config to a running Controller on SQLite, Octokit and
+ * the AWS SDK. Everything else in the controller sees ports only.
+ */
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import type { Clock } from "../clock/clock.js";
+import type { Config } from "../config/index.js";
+import { policyOf } from "../config/index.js";
+import { defaultReconcilePolicy, type ReconcilePolicy } from "../core/reconcile.js";
+import type { Backend } from "../core/types.js";
+import { createGitHubClients, type GitHubAuth } from "../github/auth.js";
+import { OctokitGitHub } from "../github/octokit-github.js";
+import type { Logger } from "../log/logger.js";
+import { CodeBuildProvider } from "../providers/codebuild.js";
+import { EcsProvider } from "../providers/ecs.js";
+import type { Provider } from "../providers/provider.js";
+import { sqliteQueue } from "../queue/sqlite-queue.js";
+import { sqliteIntake } from "../store/intake.js";
+import { openSqlite } from "../store/sqlite.js";
+import { sqliteStore } from "../store/sqlite-store.js";
+import { Controller } from "./controller.js";
+
+export interface BuildOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Static AWS credentials (the test bed); production uses the SDK's default provider chain. */
+  readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+  readonly reconcilePolicy?: ReconcilePolicy;
+  /** Clock ms between tracker rounds; default 15 s. */
+  readonly trackIntervalMs?: number;
+}
+
+export interface Built {
+  readonly controller: Controller;
+  readonly store: ReturnType<typeof sqliteStore>;
+  readonly queue: ReturnType<typeof sqliteQueue>;
+  readonly github: OctokitGitHub;
+  close(): Promise<void>;
+}
+
+export function buildController(config: Config, opts: BuildOptions): Built {
+  const { clock, logger } = opts;
+  const db = openSqlite(config.store.path);
+  const store = sqliteStore(db, clock);
+  const queue = sqliteQueue(db, clock);
+  const github = new OctokitGitHub(
+    createGitHubClients({
+      auth: githubAuth(config),
+      baseUrl: config.github.baseUrl,
+      clock,
+      logger: logger.child({ component: "github" }),
+      // The controller paces its own launches; the secondary limit's retry-after still governs bursts.
+      writeSpacingMs: 0,
+    }),
+    { clock },
+  );
+  const providers = buildProviders(config, opts);
+  const controller = new Controller({
+    store,
+    queue,
+    intake: sqliteIntake(store, queue),
+    github,
+    providers,
+    deliveryPolicy: policyOf(config),
+    reconcilePolicy: opts.reconcilePolicy ?? defaultReconcilePolicy,
+    placement: { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId },
+    clock,
+    logger,
+    concurrency: config.workers.concurrency,
+    trackIntervalMs: opts.trackIntervalMs ?? 15_000,
+  });
+  return {
+    controller,
+    store,
+    queue,
+    github,
+    async close() {
+      await controller.stop();
+      await queue.close();
+      await store.close();
+    },
+  };
+}
+
+function githubAuth(config: Config): GitHubAuth {
+  const g = config.github;
+  if (g.appId !== undefined && g.privateKey !== undefined) return { kind: "app", appId: g.appId, privateKeyPem: g.privateKey };
+  if (g.personalToken !== undefined) return { kind: "token", token: g.personalToken };
+  // loadConfig's checks refuse a non-sandbox configuration without credentials; reaching here is a wiring bug.
+  throw new Error("no GitHub credentials: set APP_ID and SECRET_KEY_PEM, or PERSONAL_TOKEN");
+}
+
+function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provider> {
+  const a = config.aws;
+  const client = {
+    region: a.region ?? "us-east-1",
+    ...(a.endpoint ? { endpoint: a.endpoint } : {}),
+    ...(opts.awsCredentials ? { credentials: opts.awsCredentials } : {}),
+  };
+  const providers = new Map<Backend, Provider>();
+  const images = config.images;
+  if (a.cluster && (a.taskDefinitions.X86_64 || a.taskDefinitions.ARM64)) {
+    const ecs = new EcsProvider({
+      client: new ECSClient(client),
+      cluster: a.cluster,
+      taskDefinitions: a.taskDefinitions,
+      imageTaskDefinitions: Object.fromEntries(Object.entries(images).map(([name, e]) => [name, e.taskDefinitions])),
+      containerName: a.containerName,
+      subnets: a.subnets,
+      securityGroups: a.securityGroups,
+      assignPublicIp: a.assignPublicIp,
+    });
+    providers.set("FARGATE", ecs);
+    providers.set("FARGATE_SPOT", ecs);
+  }
+  if (a.codebuild.projectX86_64 || a.codebuild.projectARM64) {
+    providers.set(
+      "CODEBUILD",
+      new CodeBuildProvider({
+        client: new CodeBuildClient(client),
+        projects: { X86_64: a.codebuild.projectX86_64, ARM64: a.codebuild.projectARM64 },
+        images: Object.fromEntries(Object.entries(images).map(([name, e]) => [name, e.codebuildImages])),
+      }),
+    );
+  }
+  return providers;
+}

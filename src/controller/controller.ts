@@ -1,0 +1,91 @@
+/**
+ * The controller: intake (a WebhookReceiver for the HTTP app), workers that reconcile queued jobs, and a tracker that
+ * follows launched runners. Built from ports only, so the embedded, replicated and serverless modes share it.
+ */
+import type { Clock } from "../clock/clock.js";
+import type { DeliveryPolicy } from "../core/decision.js";
+import type { ReconcilePolicy } from "../core/reconcile.js";
+import type { Backend } from "../core/types.js";
+import type { GitHubPort } from "../github/github-port.js";
+import type { Logger } from "../log/logger.js";
+import type { Provider } from "../providers/provider.js";
+import type { Queue } from "../queue/queue.js";
+import type { WebhookReceiver } from "../server/app.js";
+import type { Intake } from "../store/intake.js";
+import type { Store } from "../store/store.js";
+import { Launcher, type RunnerPlacement } from "./launcher.js";
+import { Reconciler } from "./reconciler.js";
+import { createReceiver } from "./receiver.js";
+import { Tracker } from "./tracker.js";
+import { WorkerPool } from "./worker.js";
+
+export interface ControllerDeps {
+  readonly store: Store;
+  readonly queue: Queue;
+  readonly intake: Intake;
+  readonly github: GitHubPort;
+  readonly providers: ReadonlyMap<Backend, Provider>;
+  readonly deliveryPolicy: DeliveryPolicy;
+  readonly reconcilePolicy: ReconcilePolicy;
+  readonly placement: RunnerPlacement;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly concurrency: number;
+  /** Clock ms between tracker rounds (batched describe calls). */
+  readonly trackIntervalMs: number;
+  /** Real ms between queue polls when idle. */
+  readonly idlePollMs?: number;
+}
+
+export class Controller {
+  readonly receiver: WebhookReceiver;
+  readonly reconciler: Reconciler;
+  readonly tracker: Tracker;
+  private readonly pool: WorkerPool;
+  private trackTimer: ReturnType<Clock["setTimeout"]> | undefined;
+  private tracking: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+
+  constructor(private readonly deps: ControllerDeps) {
+    const { store, queue, clock, logger } = deps;
+    const launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger });
+    this.reconciler = new Reconciler({ store, queue, launcher, policy: deps.reconcilePolicy, clock, logger });
+    this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger });
+    this.pool = new WorkerPool(queue, this.reconciler, logger, {
+      concurrency: deps.concurrency,
+      // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.
+      visibilityTimeoutMs: 5 * 60_000,
+      idlePollMs: deps.idlePollMs ?? 250,
+    });
+    this.receiver = createReceiver({ intake: deps.intake, policy: deps.deliveryPolicy, clock, logger, wake: () => this.pool.wake() });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.pool.start();
+    this.scheduleTrack();
+  }
+
+  /** Finishes the work in hand and stops; queued work stays queued for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.trackTimer) this.deps.clock.clearTimeout(this.trackTimer);
+    await Promise.all([this.pool.stop(), this.tracking]);
+  }
+
+  /** Items being reconciled right now (for health and tests). */
+  busy(): number {
+    return this.pool.busy();
+  }
+
+  private scheduleTrack(): void {
+    if (this.stopped) return;
+    this.trackTimer = this.deps.clock.setTimeout(() => {
+      this.tracking = this.tracker
+        .track()
+        .catch((e: unknown) => this.deps.logger.error({ err: String(e) }, "tracker round failed"))
+        .finally(() => this.scheduleTrack());
+    }, this.deps.trackIntervalMs);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Webhook intake: turns one verified delivery into a durable record and a queued "look at job N again".
+ * Nothing is launched here; the answer goes back to GitHub as soon as the write has committed.
+ */
+import type { Clock } from "../clock/clock.js";
+import {
+  LAUNCH_ACTION,
+  PayloadError,
+  decideDelivery,
+  decisionKind,
+  launchSpecOf,
+  parseWorkflowJobDelivery,
+  type DeliveryPolicy,
+  type Explanation,
+  type WorkflowJobDelivery,
+} from "../core/decision.js";
+import { advanceJob, jobStatusOf } from "../core/job-status.js";
+import type { JobDecision } from "../core/reconcile.js";
+import type { Logger } from "../log/logger.js";
+import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/app.js";
+import type { Intake } from "../store/intake.js";
+import type { NewJob } from "../store/store.js";
+import { toStored } from "./stored-decision.js";
+import { reconcileItem } from "./work-items.js";
+
+export interface ReceiverDeps {
+  readonly intake: Intake;
+  readonly policy: DeliveryPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called after a delivery was taken in, so idle workers look at the queue at once. */
+  readonly wake?: () => void;
+}
+
+export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
+  return {
+    async receive(d: WebhookDelivery): Promise<WebhookAnswer> {
+      if (d.event === "ping") return { status: 200, body: { ok: true } };
+      if (d.event !== "workflow_job") return { status: 202, body: { ignored: `event ${d.event}` } };
+
+      let delivery: WorkflowJobDelivery;
+      try {
+        delivery = parseWorkflowJobDelivery(d.payload);
+      } catch (e) {
+        if (!(e instanceof PayloadError)) throw e;
+        deps.logger.warn({ delivery: d.guid, error: e.message }, "webhook rejected");
+        return { status: 400, body: { error: e.message } };
+      }
+      const job = delivery.workflow_job;
+      // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
+      // still has its decision on record when its `queued` arrives.
+      const labelDecision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
+      const decision = storedDecision(labelDecision);
+      const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name };
+      const now = deps.clock.now();
+
+      const result = await deps.intake.apply({
+        delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: job.id, receivedAt: now },
+        job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
+        // Only jobs tornade serves need a look; the others are kept on record with their reason.
+        enqueue: decision.kind === "launch" ? [reconcileItem(job.id)] : [],
+      });
+      if (result.delivery === "duplicate") {
+        deps.logger.info({ jobId: job.id, delivery: d.guid }, "duplicate delivery dropped");
+        return { status: 200, body: { duplicate: true } };
+      }
+      if (result.enqueued > 0) deps.wake?.();
+      logDecision(deps.logger, delivery, d.guid, decision, result.job);
+      return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
+    },
+  };
+}
+
+function storedDecision(e: Explanation): JobDecision {
+  const kind = decisionKind(e);
+  const spec = launchSpecOf(e);
+  if (kind === "launch" && spec) return { kind, spec };
+  if (kind === "launch") return { kind: "rejected", reason: "launch decision without a complete spec" };
+  return { kind, reason: e.error ?? e.reason ?? kind };
+}
+
+function newJob(
+  p: WorkflowJobDelivery,
+  decision: JobDecision,
+  seen: { status: NewJob["status"]; conclusion: string | null; runnerName: string | null },
+  now: number,
+): NewJob {
+  const j = p.workflow_job;
+  const created = j.created_at ? Date.parse(j.created_at) : NaN;
+  return {
+    id: j.id,
+    runId: j.run_id,
+    runAttempt: j.run_attempt,
+    repository: p.repository.full_name,
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    installationId: p.installation?.id ?? 0,
+    labels: j.labels,
+    name: j.name,
+    workflowName: j.workflow_name ?? null,
+    status: seen.status,
+    conclusion: seen.conclusion,
+    runnerName: seen.runnerName,
+    decision: toStored(decision),
+    createdAt: Number.isFinite(created) ? created : now,
+    receivedAt: now,
+  };
+}
+
+function logDecision(logger: Logger, p: WorkflowJobDelivery, guid: string, decision: JobDecision, stored: string): void {
+  const base = { jobId: p.workflow_job.id, runId: p.workflow_job.run_id, repository: p.repository.full_name, delivery: guid, action: p.action, stored };
+  if (decision.kind === "rejected") logger.warn({ ...base, reason: decision.reason }, "job rejected");
+  else if (decision.kind === "launch") logger.info({ ...base, backend: decision.spec.backend, arch: decision.spec.arch }, "job taken in");
+  else logger.info({ ...base, decision: decision.kind, reason: decision.reason }, "job not launched");
+}

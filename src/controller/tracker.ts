@@ -1,0 +1,77 @@
+/**
+ * Follows launched runners through their backend's state (pending → running → stopped) with batched describe calls
+ * — one call per backend per round, never one per job — and asks for a look at any job whose runner changed.
+ */
+import type { Clock } from "../clock/clock.js";
+import type { Backend } from "../core/types.js";
+import type { Logger } from "../log/logger.js";
+import type { LaunchState, Provider } from "../providers/provider.js";
+import type { Queue } from "../queue/queue.js";
+import type { LaunchPatch, LaunchRecord, Store } from "../store/store.js";
+import { reconcileItem } from "./work-items.js";
+
+export interface TrackerDeps {
+  readonly store: Store;
+  readonly queue: Queue;
+  readonly providers: ReadonlyMap<Backend, Provider>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Launches looked at per round; the rest wait for the next round (oldest first). */
+const ROUND_LIMIT = 1000;
+
+export class Tracker {
+  constructor(private readonly deps: TrackerDeps) {}
+
+  /** One round. Returns how many launches changed. */
+  async track(): Promise<number> {
+    const launches = await this.deps.store.listLaunchesByState(["launched", "running"], ROUND_LIMIT);
+    const byProvider = new Map<Provider, LaunchRecord[]>();
+    for (const l of launches) {
+      const p = this.deps.providers.get(l.backend);
+      if (!p || l.providerId === null) continue;
+      byProvider.set(p, [...(byProvider.get(p) ?? []), l]);
+    }
+    let changed = 0;
+    for (const [provider, rows] of byProvider) {
+      let states: LaunchState[];
+      try {
+        states = await provider.describe(rows.map((l) => ({ backend: l.backend, id: l.providerId as string })));
+      } catch (e) {
+        this.deps.logger.warn({ err: String(e), backends: provider.backends }, "describe failed; will look again next round");
+        continue;
+      }
+      const byId = new Map(states.map((s) => [s.handle.id, s]));
+      for (const row of rows) {
+        const state = byId.get(row.providerId as string);
+        const patch = state && patchFor(row, state);
+        if (!patch) continue;
+        await this.deps.store.updateLaunch(row.id, row.version, patch);
+        await this.deps.queue.enqueue(reconcileItem(row.jobId));
+        changed++;
+        if (patch.state === "stopped") {
+          this.deps.logger.info(
+            { jobId: row.jobId, attempt: row.attempt, providerId: row.providerId, succeeded: state.succeeded, spotInterrupted: state.spotInterrupted, reason: state.reason },
+            "runner stopped",
+          );
+        }
+      }
+    }
+    return changed;
+  }
+}
+
+function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null {
+  if (s.status === "stopped" && row.state !== "stopped") {
+    return {
+      state: "stopped",
+      startedAt: row.startedAt ?? s.startedAt ?? null,
+      stoppedAt: s.stoppedAt ?? null,
+      spotInterrupted: s.spotInterrupted,
+      error: s.succeeded === false ? { kind: s.spotInterrupted ? "spot-interrupted" : "runner-failed", message: s.reason ?? "runner failed" } : null,
+    };
+  }
+  if (s.status === "running" && row.state === "launched") return { state: "running", startedAt: s.startedAt ?? null };
+  return null;
+}

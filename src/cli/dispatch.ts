@@ -2,8 +2,8 @@
 import { UsageError } from "./args.js";
 import { EXPLAIN_USAGE, runExplain } from "./explain.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
-import { runSandbox } from "./sandbox.js";
-import { runServe } from "./serve.js";
+import { SANDBOX_USAGE, runSandbox } from "./sandbox.js";
+import { SERVE_USAGE, runServe } from "./serve.js";
 
 interface Command {
   readonly summary: string;
@@ -13,8 +13,8 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { summary: "run the webhook intake, workers and HTTP server", run: (argv) => runServe(argv) },
-  sandbox: { summary: "run the controller against the in-process test bed", run: (argv) => runSandbox(argv) },
+  serve: { summary: "run the webhook intake, workers and HTTP server", run: runServe, usage: SERVE_USAGE },
+  sandbox: { summary: "run the controller against the in-process test bed", run: runSandbox, usage: SANDBOX_USAGE },
   explain: { summary: "show what tornade would do with a job's labels or a webhook body", run: runExplain, usage: EXPLAIN_USAGE },
 };
 

@@ -1,8 +1,96 @@
 /**
- * `tornade serve` — NOT IMPLEMENTED YET. A stub so the dispatcher has something to call; the engineer building the
- * server replaces this file (intake, workers and the HTTP server; issue 3 point 8).
+ * `tornade serve`: the webhook intake, workers and HTTP server, configured from a file and the environment.
+ * With no configuration at all (a fresh clone's `npm start`), or with --sandbox, it serves the sandbox: the real
+ * controller against the in-process test bed, with the seed workflow queued at start.
  */
-export async function runServe(_argv: string[]): Promise<number> {
-  process.stderr.write("tornade serve: not implemented yet\n");
-  return 1;
+import { resolve } from "node:path";
+import { systemClock } from "../clock/clock.js";
+import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
+import { createLogger } from "../log/logger.js";
+import { runTornade } from "../server/run.js";
+import { startSandbox } from "../sandbox/sandbox.js";
+import { parseCommandArgs, UsageError } from "./args.js";
+import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
+
+export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--sandbox [--speed N]]
+
+  --config FILE  configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
+  --port N       HTTP port (default 8080; also PORT)
+  --sandbox      run against the in-process simulated GitHub and AWS (the default when nothing is configured)
+  --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
+
+Endpoints: POST /events (GitHub App webhook), GET /healthz.
+`;
+
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    config: { type: "string" },
+    port: { type: "string" },
+    sandbox: { type: "boolean" },
+    speed: { type: "string" },
+  });
+  if (values.help) {
+    io.stdout(SERVE_USAGE);
+    return EXIT_OK;
+  }
+  const port = values.port === undefined ? undefined : parsePort(values.port);
+  const env = port === undefined ? io.env : { ...io.env, PORT: String(port) };
+  let config;
+  try {
+    config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`tornade serve: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
+    throw err;
+  }
+  const logger = createLogger();
+  if (config.sandbox) {
+    const speed = values.speed === undefined ? 20 : parseSpeed(values.speed);
+    io.stderr(
+      `\n  *** SANDBOX *** tornade is running against a SIMULATED GitHub and AWS (clock ${speed}x).\n` +
+        `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
+    );
+    const sandbox = await startSandbox({ speed, logger, port: config.server.port, launchLabel: config.launchLabel });
+    io.stderr(`  tornade: ${sandbox.tornade.url}   (POST /events, GET /healthz)\n  the seed workflow is queued; watch the log.\n\n`);
+    await sandbox.queueSeedWorkflow();
+    await untilSignal(logger);
+    await sandbox.close();
+    return EXIT_OK;
+  }
+  if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");
+  logger.info({ config: describeConfig(config) }, "configuration loaded");
+  const running = await runTornade(config, { clock: systemClock, logger });
+  await untilSignal(logger);
+  await running.close();
+  return EXIT_OK;
+}
+
+/** SIGTERM / SIGINT: stop taking requests, finish (or hand back) the work in hand, close the store. */
+function untilSignal(logger: { info(o: object, m: string): void }): Promise<void> {
+  return new Promise((done) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, "shutting down");
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      done();
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+  });
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${v}"`);
+  return n;
+}
+
+export function parseSpeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 100_000) throw new UsageError(`--speed must be a number from 1 to 100000, got "${v}"`);
+  return n;
 }

@@ -1,0 +1,110 @@
+/**
+ * What happened to each job of a sandbox run, read from tornade's own store and from the simulated GitHub — the
+ * outcome a person would check: did the job complete, on which backend and arch, after how many launches, and if
+ * nothing was launched, why.
+ */
+import type { Arch, Backend } from "../core/types.js";
+import type { JobRecord, LaunchRecord } from "../store/store.js";
+
+export type Outcome =
+  | "completed" // GitHub reports the job completed (its runner ran it)
+  | "not-launched" // not tornade's, or type=static: nothing to launch, by design
+  | "rejected" // a label error: tornade will not serve it, and says why
+  | "failed" // tornade tried and gave up (e.g. a permanent AWS error); the reason says why
+  | "pending"; // still waiting when the sandbox stopped (only on a timeout)
+
+export interface JobReport {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly outcome: Outcome;
+  readonly backend: Backend | null;
+  readonly arch: Arch | null;
+  readonly launches: number;
+  readonly reason: string | null;
+  /** GitHub's conclusion when completed ("success", "failure", …). */
+  readonly conclusion: string | null;
+}
+
+export interface GitHubJobView {
+  readonly status: string;
+  readonly conclusion: string | null;
+}
+
+/** One job's report from what tornade stored and what GitHub says. */
+export function reportJob(
+  name: string,
+  labels: readonly string[],
+  github: GitHubJobView | undefined,
+  job: JobRecord | undefined,
+  launches: readonly LaunchRecord[],
+): JobReport {
+  const last = launches.reduce<LaunchRecord | undefined>((a, l) => (!a || l.attempt > a.attempt ? l : a), undefined);
+  const base = { name, labels, launches: launches.length, backend: last?.backend ?? null, arch: last?.arch ?? null, conclusion: github?.conclusion ?? null };
+  const decision = job?.decision;
+  if (github?.status === "completed") return { ...base, outcome: "completed", reason: null };
+  switch (decision?.kind) {
+    case "static":
+    case "ignored":
+      return { ...base, outcome: "not-launched", reason: decision.reason ?? null };
+    case "rejected":
+      return { ...base, outcome: "rejected", reason: decision.reason ?? null };
+    case "failed":
+      return { ...base, outcome: "failed", reason: decision.reason ?? null };
+    default:
+      return { ...base, outcome: "pending", reason: job ? "waiting for its runner" : "no webhook received yet" };
+  }
+}
+
+export function isSettled(r: JobReport): boolean {
+  return r.outcome !== "pending";
+}
+
+export interface Totals {
+  readonly jobs: number;
+  readonly completed: number;
+  readonly notLaunched: number;
+  readonly rejected: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly launches: number;
+  /** Simulated seconds from the first job queued to the last settled. */
+  readonly simulatedSeconds: number;
+  readonly wallSeconds: number;
+  /** ECS tasks and CodeBuild builds still running, and runners still registered, when the sandbox ended. */
+  readonly leftoverTasks: number;
+  readonly leftoverRunners: number;
+}
+
+export function totals(
+  reports: readonly JobReport[],
+  extra: Pick<Totals, "simulatedSeconds" | "wallSeconds" | "leftoverTasks" | "leftoverRunners">,
+): Totals {
+  const count = (o: Outcome) => reports.filter((r) => r.outcome === o).length;
+  return {
+    jobs: reports.length,
+    completed: count("completed"),
+    notLaunched: count("not-launched"),
+    rejected: count("rejected"),
+    failed: count("failed"),
+    pending: count("pending"),
+    launches: reports.reduce((n, r) => n + r.launches, 0),
+    ...extra,
+  };
+}
+
+/** A fixed-width table for people. */
+export function formatTable(reports: readonly JobReport[], t: Totals): string {
+  const rows = reports.map((r) => [r.name, r.outcome, r.backend ?? "-", r.arch ?? "-", String(r.launches), r.reason ?? r.conclusion ?? ""]);
+  const head = ["job", "outcome", "backend", "arch", "launches", "reason / conclusion"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
+  return [
+    line(head),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    `${t.jobs} jobs: ${t.completed} completed, ${t.notLaunched} not launched, ${t.rejected} rejected, ${t.failed} failed, ${t.pending} pending; ` +
+      `${t.launches} launches; ${t.simulatedSeconds.toFixed(0)} s simulated in ${t.wallSeconds.toFixed(1)} s; ` +
+      `${t.leftoverTasks} tasks/builds and ${t.leftoverRunners} runners left behind`,
+  ].join("\n");
+}

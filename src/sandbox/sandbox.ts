@@ -1,0 +1,115 @@
+/**
+ * The sandbox: the real tornade (controller, HTTP intake, SQLite) against the in-process test bed — simulated GitHub,
+ * ECS, CodeBuild and runners — on one compressed clock. The only module of src/ that imports testbed/, and only
+ * `tornade sandbox` and `tornade serve --sandbox` import it.
+ */
+import { scaledClock, type Clock } from "../clock/clock.js";
+import { loadConfig } from "../config/index.js";
+import type { Logger } from "../log/logger.js";
+import { runTornade, type RunningTornade } from "../server/run.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { RUN_ID_PLACEHOLDER, expandJobs, seedScenario, type Scenario } from "./scenario.js";
+
+export interface SandboxOptions {
+  /** Clock speed: how many simulated milliseconds pass per real one. */
+  readonly speed: number;
+  readonly logger: Logger;
+  /** tornade's HTTP port; 0 picks a free one. */
+  readonly port: number;
+  readonly launchLabel?: string;
+  /** Simulated runners' log lines; default: dropped. */
+  readonly runnerLog?: (line: string) => void;
+}
+
+export interface QueuedJob {
+  /** `name` as the scenario gives it, or `name#i` for counts above 1. */
+  readonly name: string;
+  readonly jobId: number;
+  readonly labels: readonly string[];
+}
+
+export interface Sandbox {
+  readonly bed: TestBed;
+  readonly tornade: RunningTornade;
+  readonly clock: Clock;
+  /** Queues one workflow run with the scenario's jobs on the simulated GitHub (which sends the webhooks). */
+  queueScenario(scenario: Scenario): Promise<QueuedJob[]>;
+  queueSeedWorkflow(): Promise<QueuedJob[]>;
+  close(): Promise<void>;
+}
+
+/** The test bed's simulated AWS accepts any SigV4-signed request; these sign them. */
+const SANDBOX_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox" };
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const clock = scaledClock(opts.speed);
+  const bed = await startTestBed({
+    clock,
+    runnerLog: opts.runnerLog ?? (() => {}),
+    // At hundreds of times real speed, a busy machine can pause a healthy runner's lease renewal for several
+    // simulated minutes; the sandbox is about tornade, not about losing runners to the host's scheduler.
+    github: { runnerLostAfterMs: 30 * 60_000 },
+  });
+  let tornade: RunningTornade;
+  try {
+    // Configured the way a user configures tornade: through the environment, with the seed's variable names.
+    const config = loadConfig(sandboxEnv(bed, opts), undefined, { sandbox: true });
+    tornade = await runTornade(config, {
+      clock,
+      logger: opts.logger,
+      awsCredentials: SANDBOX_CREDENTIALS,
+      host: "127.0.0.1",
+      trackIntervalMs: 5_000,
+    });
+  } catch (e) {
+    await bed.close();
+    throw e;
+  }
+  bed.github.control.setWebhookUrl(`${tornade.url}/events`);
+
+  const queueScenario = async (scenario: Scenario): Promise<QueuedJob[]> => {
+    const jobs = expandJobs(scenario);
+    const run = bed.github.control.createRun({
+      workflowName: "tornade sandbox",
+      jobs: jobs.map((j) => ({ name: j.name, labels: j.labels, durationSeconds: j.durationSeconds })),
+    });
+    return run.jobs.map((j, i) => ({ name: jobs[i]?.name ?? j.name, jobId: Number(j.id), labels: j.labels }));
+  };
+
+  return {
+    bed,
+    tornade,
+    clock,
+    queueScenario,
+    queueSeedWorkflow: () => queueScenario(seedScenario),
+    async close() {
+      bed.github.control.setWebhookUrl(null);
+      await tornade.close();
+      await bed.close();
+    },
+  };
+}
+
+function sandboxEnv(bed: TestBed, opts: SandboxOptions): NodeJS.ProcessEnv {
+  const d = bed.description();
+  return {
+    APP_ID: String(d.github.appId),
+    // The seed gives the App's key base64-encoded in SECRET_KEY_PEM; the sandbox does the same.
+    SECRET_KEY_PEM: Buffer.from(bed.github.privateKeyPem).toString("base64"),
+    TORNADE_WEBHOOK_SECRET: d.github.webhookSecret,
+    TORNADE_GITHUB_BASE_URL: d.github.url,
+    TORNADE_AWS_ENDPOINT: d.aws.endpoint,
+    TORNADE_AWS_REGION: d.aws.region,
+    TORNADE_ECS_CLUSTER: d.aws.cluster,
+    TORNADE_SUBNETS: d.aws.subnets.join(","),
+    TORNADE_SECURITY_GROUPS: d.aws.securityGroups.join(","),
+    TORNADE_TASK_DEFINITION_X86_64: d.aws.taskDefinitions.X86_64,
+    TORNADE_TASK_DEFINITION_ARM64: d.aws.taskDefinitions.ARM64,
+    TORNADE_CODEBUILD_PROJECT_X86_64: d.aws.codebuildProject,
+    TORNADE_CODEBUILD_PROJECT_ARM64: d.aws.codebuildProject,
+    PORT: String(opts.port),
+    ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}),
+  };
+}
+
+export { RUN_ID_PLACEHOLDER };

@@ -1,0 +1,74 @@
+/**
+ * Sandbox scenarios: which jobs a simulated workflow run queues. With no scenario the sandbox runs the seed's
+ * example workflow (SEED.md) plus one `type=static` job.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** Replaced by the simulated run's id, as `${{ github.run_id }}` is in a real workflow. */
+export const RUN_ID_PLACEHOLDER = "${{ github.run_id }}";
+
+const ScenarioJob = z.strictObject({
+  name: z.string().min(1).max(100),
+  labels: z.array(z.string().min(1).max(200)).min(1).max(100),
+  durationSeconds: z.number().positive().max(6 * 3600).default(60),
+  count: z.number().int().min(1).max(10_000).default(1),
+});
+const Scenario = z.strictObject({ jobs: z.array(ScenarioJob).min(1).max(1000) });
+
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioJob = z.infer<typeof ScenarioJob>;
+
+const seedLabels = (...rest: string[]) => ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, ...rest];
+
+/** The five jobs of the seed's workflow, and a static one. Durations are clock time (the sandbox compresses it). */
+export const seedScenario: Scenario = {
+  jobs: [
+    { name: "fargate_x86", labels: seedLabels("runs-on=FARGATE", "arch=X86_64"), durationSeconds: 120, count: 1 },
+    { name: "fargate_arm64", labels: seedLabels("runs-on=FARGATE", "arch=ARM64"), durationSeconds: 120, count: 1 },
+    { name: "fargate_spot", labels: seedLabels("runs-on=FARGATE_SPOT"), durationSeconds: 300, count: 1 },
+    { name: "codebuild_x86", labels: seedLabels("runs-on=CODEBUILD", "arch=X86_64"), durationSeconds: 240, count: 1 },
+    { name: "codebuild_arm64", labels: seedLabels("runs-on=CODEBUILD", "arch=ARM64"), durationSeconds: 240, count: 1 },
+    { name: "static", labels: ["self-hosted", "tornade", "type=static"], durationSeconds: 30, count: 1 },
+  ],
+};
+
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError";
+}
+
+/** Reads and validates a scenario file; the error names the file and the offending field. */
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ScenarioError(`cannot read scenario ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`scenario ${path} is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = Scenario.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join(".") : "(top level)";
+    throw new ScenarioError(
+      `scenario ${path}: ${where}: ${issue?.message ?? "invalid"} — expected {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}]}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** One entry per job instance: `name` as given, or `name#i` (1-based) for counts above 1. */
+export function expandJobs(scenario: Scenario): { name: string; labels: string[]; durationSeconds: number }[] {
+  return scenario.jobs.flatMap((job) =>
+    Array.from({ length: job.count }, (_, i) => ({
+      name: job.count > 1 ? `${job.name}#${i + 1}` : job.name,
+      labels: job.labels,
+      durationSeconds: job.durationSeconds,
+    })),
+  );
+}

@@ -20,6 +20,7 @@ import { sqliteIntake } from "../store/intake.js";
 import { openSqlite } from "../store/sqlite.js";
 import { sqliteStore } from "../store/sqlite-store.js";
 import { Controller } from "./controller.js";
+import type { ControllerObserver } from "./observer.js";
 
 export interface BuildOptions {
   readonly clock: Clock;
@@ -29,6 +30,8 @@ export interface BuildOptions {
   readonly reconcilePolicy?: ReconcilePolicy;
   /** Clock ms between tracker rounds; default 15 s. */
   readonly trackIntervalMs?: number;
+  /** Where the controller reports what it does (metrics). */
+  readonly observer?: ControllerObserver;
 }
 
 export interface Built {
@@ -69,6 +72,7 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     logger,
     concurrency: config.workers.concurrency,
     trackIntervalMs: opts.trackIntervalMs ?? 15_000,
+    ...(opts.observer ? { observer: opts.observer } : {}),
   });
   return {
     controller,

@@ -18,6 +18,7 @@ import { Reconciler } from "./reconciler.js";
 import { createReceiver } from "./receiver.js";
 import { Tracker } from "./tracker.js";
 import { WorkerPool } from "./worker.js";
+import { noopObserver, type ControllerObserver } from "./observer.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -35,12 +36,14 @@ export interface ControllerDeps {
   readonly trackIntervalMs: number;
   /** Real ms between queue polls when idle. */
   readonly idlePollMs?: number;
+  readonly observer?: ControllerObserver;
 }
 
 export class Controller {
   readonly receiver: WebhookReceiver;
   readonly reconciler: Reconciler;
   readonly tracker: Tracker;
+  readonly observer: ControllerObserver;
   private readonly pool: WorkerPool;
   private trackTimer: ReturnType<Clock["setTimeout"]> | undefined;
   private tracking: Promise<unknown> = Promise.resolve();
@@ -48,16 +51,17 @@ export class Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     const { store, queue, clock, logger } = deps;
-    const launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger });
-    this.reconciler = new Reconciler({ store, queue, launcher, policy: deps.reconcilePolicy, clock, logger });
-    this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger });
+    const observer = (this.observer = deps.observer ?? noopObserver);
+    const launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer });
+    this.reconciler = new Reconciler({ store, queue, launcher, policy: deps.reconcilePolicy, clock, logger, observer });
+    this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
       // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.
       visibilityTimeoutMs: 5 * 60_000,
       idlePollMs: deps.idlePollMs ?? 250,
     });
-    this.receiver = createReceiver({ intake: deps.intake, policy: deps.deliveryPolicy, clock, logger, wake: () => this.pool.wake() });
+    this.receiver = createReceiver({ intake: deps.intake, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
   }
 
   start(): void {

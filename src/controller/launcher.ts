@@ -13,6 +13,7 @@ import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchFailure, type Store } from "../store/store.js";
+import type { ControllerObserver } from "./observer.js";
 
 export interface RunnerPlacement {
   /** Repository runners by default; organization runners (in a runner group) by configuration. */
@@ -27,6 +28,7 @@ export interface LauncherDeps {
   readonly placement: RunnerPlacement;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly observer: ControllerObserver;
 }
 
 export type LaunchOutcome = "launched" | "failed" | "skipped";
@@ -51,9 +53,13 @@ export class Launcher {
     // Another worker (or an earlier life of this one) owns this attempt; reconcile will look at its row.
     if (!created) return "skipped";
     const id = launchId(job.id, attempt);
+    if (fallbackFrom) this.deps.observer.fallback({ from: fallbackFrom, to: spec.backend });
+    const report = (outcome: "launched" | "failed", errorKind?: string) =>
+      this.deps.observer.launch({ backend: spec.backend, arch: spec.arch, outcome, latencyMs: Math.max(0, clock.now() - job.receivedAt), ...(errorKind ? { errorKind } : {}) });
 
     const provider = this.deps.providers.get(spec.backend);
     if (!provider) {
+      report("failed", "permanent");
       return this.fail(id, { kind: "permanent", message: `no provider is configured for ${spec.backend}` }, log);
     }
 
@@ -63,6 +69,7 @@ export class Launcher {
       jit = await this.deps.github.generateJitConfig({ ...target, name, labels: spec.runnerLabels });
     } catch (e) {
       if (!(e instanceof GitHubError)) throw e;
+      report("failed", `github-${e.kind}`);
       return this.fail(id, { kind: e.retryable || e.kind === "conflict" ? "transient" : "permanent", message: `GitHub: ${e.message}` }, log);
     }
 
@@ -78,6 +85,7 @@ export class Launcher {
       });
       await this.update(id, { state: "launched", providerId: handle.id, launchedAt: clock.now() });
       log.info({ providerId: handle.id, runnerName: name, fallbackFrom }, "runner launched");
+      report("launched");
       return "launched";
     } catch (e) {
       if (!(e instanceof LaunchError)) throw e;
@@ -85,6 +93,7 @@ export class Launcher {
       await this.deps.github.deleteRunner(target, jit.runnerId).catch((err: unknown) =>
         log.warn({ runnerId: jit.runnerId, err: String(err) }, "could not remove an unused runner registration"),
       );
+      report("failed", e.kind);
       return this.fail(id, { kind: e.kind, message: e.message }, log);
     }
   }

@@ -22,12 +22,14 @@ import type { Intake } from "../store/intake.js";
 import type { NewJob } from "../store/store.js";
 import { toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
+import type { ControllerObserver } from "./observer.js";
 
 export interface ReceiverDeps {
   readonly intake: Intake;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly observer: ControllerObserver;
   /** Called after a delivery was taken in, so idle workers look at the queue at once. */
   readonly wake?: () => void;
 }
@@ -35,8 +37,15 @@ export interface ReceiverDeps {
 export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
   return {
     async receive(d: WebhookDelivery): Promise<WebhookAnswer> {
-      if (d.event === "ping") return { status: 200, body: { ok: true } };
-      if (d.event !== "workflow_job") return { status: 202, body: { ignored: `event ${d.event}` } };
+      const { observer } = deps;
+      if (d.event === "ping") {
+        observer.webhook("ignored");
+        return { status: 200, body: { ok: true } };
+      }
+      if (d.event !== "workflow_job") {
+        observer.webhook("ignored");
+        return { status: 202, body: { ignored: `event ${d.event}` } };
+      }
 
       let delivery: WorkflowJobDelivery;
       try {
@@ -44,6 +53,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       } catch (e) {
         if (!(e instanceof PayloadError)) throw e;
         deps.logger.warn({ delivery: d.guid, error: e.message }, "webhook rejected");
+        observer.webhook("invalid");
         return { status: 400, body: { error: e.message } };
       }
       const job = delivery.workflow_job;
@@ -62,9 +72,16 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       });
       if (result.delivery === "duplicate") {
         deps.logger.info({ jobId: job.id, delivery: d.guid }, "duplicate delivery dropped");
+        observer.webhook("duplicate");
         return { status: 200, body: { duplicate: true } };
       }
       if (result.enqueued > 0) deps.wake?.();
+      observer.webhook("accepted");
+      if (result.job === "created") observer.jobDecided(decision.kind);
+      if (result.job !== "none" && seen.status === "in_progress") {
+        const created = job.created_at ? Date.parse(job.created_at) : NaN;
+        if (Number.isFinite(created)) observer.jobStarted({ queueSeconds: Math.max(0, (now - created) / 1000) });
+      }
       logDecision(deps.logger, delivery, d.guid, decision, result.job);
       return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
     },

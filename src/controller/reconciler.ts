@@ -10,6 +10,7 @@ import { launchId, type JobRecord, type LaunchRecord, type Store } from "../stor
 import type { Launcher } from "./launcher.js";
 import { fromStored, toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
+import type { ControllerObserver } from "./observer.js";
 
 export interface ReconcilerDeps {
   readonly store: Store;
@@ -18,6 +19,7 @@ export interface ReconcilerDeps {
   readonly policy: ReconcilePolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly observer: ControllerObserver;
 }
 
 export class Reconciler {
@@ -53,6 +55,7 @@ export class Reconciler {
       case "give-up": {
         await this.giveUp(job, action.reason);
         log.error({ reason: action.reason }, "gave up launching a runner for this job");
+        this.deps.observer.gaveUp({ reason: action.reason });
         return "give-up";
       }
     }

@@ -9,6 +9,7 @@ import type { LaunchState, Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
 import type { LaunchPatch, LaunchRecord, Store } from "../store/store.js";
 import { reconcileItem } from "./work-items.js";
+import type { ControllerObserver } from "./observer.js";
 
 export interface TrackerDeps {
   readonly store: Store;
@@ -16,6 +17,7 @@ export interface TrackerDeps {
   readonly providers: ReadonlyMap<Backend, Provider>;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly observer: ControllerObserver;
 }
 
 /** Launches looked at per round; the rest wait for the next round (oldest first). */
@@ -51,6 +53,7 @@ export class Tracker {
         await this.deps.queue.enqueue(reconcileItem(row.jobId));
         changed++;
         if (patch.state === "stopped") {
+          this.deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
           this.deps.logger.info(
             { jobId: row.jobId, attempt: row.attempt, providerId: row.providerId, succeeded: state.succeeded, spotInterrupted: state.spotInterrupted, reason: state.reason },
             "runner stopped",

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/logger.js";
+import type { WebhookOutcome } from "../controller/observer.js";
 
 export interface WebhookDelivery {
   /** X-GitHub-Event */
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly bodyLimitBytes: number;
   readonly health: () => Promise<Readonly<Record<string, unknown>>> | Readonly<Record<string, unknown>>;
   readonly logger: Logger;
+  /** Counts webhook requests refused before they reach the receiver. */
+  readonly onRefused?: (outcome: WebhookOutcome) => void;
   /** Extra routes (dashboard, JSON API) mounted by the caller. */
   readonly extend?: (app: Hono) => void;
 }
@@ -49,23 +52,31 @@ export function createApp(deps: AppDeps): Hono {
     "/events",
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
-      onError: (c) => c.json({ error: `body larger than ${deps.bodyLimitBytes} bytes` }, 413),
+      onError: (c) => {
+        deps.onRefused?.("too-large");
+        return c.json({ error: `body larger than ${deps.bodyLimitBytes} bytes` }, 413);
+      },
     }),
     async (c) => {
       const raw = await c.req.text();
       // Authenticity first: nothing of an unsigned body is parsed or stored.
       if (!(await deps.verifySignature(raw, c.req.header("x-hub-signature-256")))) {
+        deps.onRefused?.("unauthorized");
         return c.json({ error: "missing or invalid X-Hub-Signature-256" }, 401);
       }
       const event = c.req.header("x-github-event") ?? "";
       const guid = c.req.header("x-github-delivery") ?? "";
-      if (!EVENT.test(event)) return c.json({ error: "missing or invalid X-GitHub-Event" }, 400);
-      if (!GUID.test(guid)) return c.json({ error: "missing or invalid X-GitHub-Delivery" }, 400);
+      const invalid = (error: string) => {
+        deps.onRefused?.("invalid");
+        return c.json({ error }, 400);
+      };
+      if (!EVENT.test(event)) return invalid("missing or invalid X-GitHub-Event");
+      if (!GUID.test(guid)) return invalid("missing or invalid X-GitHub-Delivery");
       let payload: unknown;
       try {
         payload = JSON.parse(raw);
       } catch {
-        return c.json({ error: "body is not JSON" }, 400);
+        return invalid("body is not JSON");
       }
       const answer = await deps.receiver.receive({ event, guid, payload });
       return c.json(answer.body, answer.status);

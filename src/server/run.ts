@@ -7,6 +7,8 @@ import { buildController, type BuildOptions, type Built } from "../controller/bu
 import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import { createApp } from "./app.js";
 import { listen, type Listening } from "./node.js";
+import { mountDashboard } from "./dashboard-routes.js";
+import { createMetrics } from "./metrics-routes.js";
 
 export interface RunningTornade {
   readonly url: string;
@@ -19,13 +21,20 @@ export interface RunningTornade {
 export async function runTornade(config: Config, opts: BuildOptions & { host?: string }): Promise<RunningTornade> {
   const secret = config.github.webhookSecret;
   if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
-  const built = buildController(config, opts);
+  const metrics = createMetrics();
+  const built = buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
+  const ctx = { config, built, clock: opts.clock, logger: opts.logger };
   const app = createApp({
     receiver: built.controller.receiver,
     verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
     bodyLimitBytes: config.server.bodyLimitBytes,
     logger: opts.logger,
+    onRefused: (outcome) => built.controller.observer.webhook(outcome),
     health: async () => ({ ok: true, sandbox: config.sandbox, queue: await built.queue.depth(), busy: built.controller.busy() }),
+    extend: (app) => {
+      metrics.mount(app, ctx);
+      mountDashboard(app, ctx);
+    },
   });
   let server: Listening;
   try {

@@ -1,0 +1,35 @@
+/**
+ * What the controller tells the outside world about what it does: metrics (/metrics), and anything else that wants to
+ * count. The controller calls these; it never depends on how they are recorded. Every method must be cheap and must
+ * not throw.
+ */
+import type { Arch, Backend } from "../core/types.js";
+
+export type WebhookOutcome = "accepted" | "duplicate" | "ignored" | "invalid" | "unauthorized" | "too-large";
+
+export interface ControllerObserver {
+  /** One webhook request, by what became of it. */
+  webhook(outcome: WebhookOutcome): void;
+  /** A job first taken in, by its decision (launch, static, ignored, rejected). */
+  jobDecided(kind: string): void;
+  /** One launch attempt's end: `latencyMs` from the job's arrival to the provider's answer. */
+  launch(e: { backend: Backend; arch: Arch; outcome: "launched" | "failed"; errorKind?: string; latencyMs: number }): void;
+  /** A launch that replaces a failed one on another backend (FARGATE_SPOT capacity → FARGATE). */
+  fallback(e: { from: Backend; to: Backend }): void;
+  /** A runner's task or build ended. */
+  runnerStopped(e: { backend: Backend; arch: Arch; succeeded: boolean; spotInterrupted: boolean }): void;
+  /** A job began on a runner: seconds from GitHub queueing it to it starting. */
+  jobStarted(e: { queueSeconds: number }): void;
+  /** tornade gave up on a job (a permanent error or too many attempts). */
+  gaveUp(e: { reason: string }): void;
+}
+
+export const noopObserver: ControllerObserver = {
+  webhook() {},
+  jobDecided() {},
+  launch() {},
+  fallback() {},
+  runnerStopped() {},
+  jobStarted() {},
+  gaveUp() {},
+};

@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "testbed/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "testbed/**/*.test.ts", "test/**/*.test.ts", "infra/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "infra/cdk.out/**"],
     // Two cores here: forks keep native better-sqlite3 handles isolated per file.
     pool: "forks",
     testTimeout: 30_000,

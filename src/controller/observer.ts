@@ -22,6 +22,11 @@ export interface ControllerObserver {
   jobStarted(e: { queueSeconds: number }): void;
   /** tornade gave up on a job (a permanent error or too many attempts). */
   gaveUp(e: { reason: string }): void;
+  /**
+   * tornade asked GitHub to re-run a job (e.g. its runner was lost to a Spot interruption). `reason` is a short kind
+   * ("spot-interrupted", "runner-lost", ...), not free text: it becomes a metric label.
+   */
+  rerun(e: { reason: string }): void;
 }
 
 export const noopObserver: ControllerObserver = {
@@ -32,4 +37,5 @@ export const noopObserver: ControllerObserver = {
   runnerStopped() {},
   jobStarted() {},
   gaveUp() {},
+  rerun() {},
 };

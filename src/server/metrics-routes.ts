@@ -1,8 +1,9 @@
 /**
- * GET /metrics (Prometheus text format). PLACEHOLDER: the metrics work (issue "Operator experience") replaces this
- * with prom-client counters fed by the ControllerObserver, and gauges read from ctx at scrape time.
+ * GET /metrics in Prometheus text format: counters fed by the ControllerObserver, gauges read from the running
+ * tornade at scrape time (src/metrics/metrics.ts lists every metric; docs/operations.md explains them).
  */
-import { noopObserver, type ControllerObserver } from "../controller/observer.js";
+import type { ControllerObserver } from "../controller/observer.js";
+import { createTornadeMetrics } from "../metrics/metrics.js";
 import type { RouteModule } from "./context.js";
 
 export interface Metrics {
@@ -12,5 +13,20 @@ export interface Metrics {
 }
 
 export function createMetrics(): Metrics {
-  return { observer: noopObserver, mount: () => {} };
+  const metrics = createTornadeMetrics();
+  return {
+    observer: metrics.observer,
+    mount: (app, ctx) => {
+      const { store, queue, github } = ctx.built;
+      metrics.setSource({
+        countJobsByStatus: () => store.countJobsByStatus(),
+        queueDepth: () => queue.depth(),
+        rateLimits: () => github.rateLimits(),
+      });
+      app.get("/metrics", async (c) => {
+        const { contentType, body } = await metrics.scrape();
+        return c.body(body, 200, { "content-type": contentType });
+      });
+    },
+  };
 }

@@ -1,0 +1,115 @@
+/**
+ * Test support (imported by tests only): tornade configured through the environment against a standing test bed,
+ * the way an operator configures it, and a seed workflow run waited on until every runner has stopped.
+ * src/sandbox/sandbox.ts builds the same environment for the sandbox; this one also lets a test pick the store file
+ * and watch the simulated GitHub's answers (to collect the secrets it hands out).
+ */
+import { scaledClock, type Clock } from "../clock/clock.js";
+import { loadConfig } from "../config/index.js";
+import type { Logger } from "../log/logger.js";
+import { silentLogger } from "../log/logger.js";
+import { expandJobs, seedScenario } from "../sandbox/scenario.js";
+import { runTornade, type RunningTornade } from "../server/run.js";
+import type { Store } from "../store/store.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+import type { SimResponseInfo } from "../../testbed/github/index.js";
+
+/** The environment `tornade serve` / `check` / `cost` need to use the test bed: the seed's names plus TORNADE_*. */
+export function testbedEnv(bed: TestBed, extra: Record<string, string> = {}): Record<string, string> {
+  const d = bed.description();
+  return {
+    APP_ID: String(d.github.appId),
+    SECRET_KEY_PEM: Buffer.from(bed.github.privateKeyPem).toString("base64"),
+    TORNADE_WEBHOOK_SECRET: d.github.webhookSecret,
+    TORNADE_GITHUB_BASE_URL: d.github.url,
+    TORNADE_AWS_ENDPOINT: d.aws.endpoint,
+    TORNADE_AWS_REGION: d.aws.region,
+    TORNADE_ECS_CLUSTER: d.aws.cluster,
+    TORNADE_SUBNETS: d.aws.subnets.join(","),
+    TORNADE_SECURITY_GROUPS: d.aws.securityGroups.join(","),
+    TORNADE_TASK_DEFINITION_X86_64: d.aws.taskDefinitions.X86_64,
+    TORNADE_TASK_DEFINITION_ARM64: d.aws.taskDefinitions.ARM64,
+    TORNADE_CODEBUILD_PROJECT_X86_64: d.aws.codebuildProject,
+    TORNADE_CODEBUILD_PROJECT_ARM64: d.aws.codebuildProject,
+    // The test bed's AWS accepts any SigV4-signed request; the SDK's default chain reads these.
+    AWS_ACCESS_KEY_ID: "testbed",
+    AWS_SECRET_ACCESS_KEY: "testbed",
+    ...extra,
+  };
+}
+
+export interface BedTornade {
+  readonly bed: TestBed;
+  readonly tornade: RunningTornade;
+  readonly clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function startBedTornade(opts: {
+  speed?: number;
+  logger?: Logger;
+  storePath?: string;
+  onGitHubResponse?: (r: SimResponseInfo) => void;
+}): Promise<BedTornade> {
+  const clock = scaledClock(opts.speed ?? 600);
+  const bed = await startTestBed({
+    clock,
+    runnerLog: () => {},
+    github: { runnerLostAfterMs: 30 * 60_000, ...(opts.onGitHubResponse ? { onResponse: opts.onGitHubResponse } : {}) },
+  });
+  try {
+    const config = loadConfig(testbedEnv(bed, { PORT: "0", TORNADE_STORE_PATH: opts.storePath ?? ":memory:" }));
+    const tornade = await runTornade(config, {
+      clock,
+      logger: opts.logger ?? silentLogger,
+      awsCredentials: { accessKeyId: "testbed", secretAccessKey: "testbed" },
+      host: "127.0.0.1",
+      trackIntervalMs: 5_000,
+    });
+    bed.github.control.setWebhookUrl(`${tornade.url}/events`);
+    return {
+      bed,
+      tornade,
+      clock,
+      async close() {
+        bed.github.control.setWebhookUrl(null);
+        await tornade.close();
+        await bed.close();
+      },
+    };
+  } catch (e) {
+    await bed.close();
+    throw e;
+  }
+}
+
+export interface SeedRun {
+  /** GitHub job ids of the five jobs tornade launches runners for. */
+  readonly launched: number[];
+  /** The type=static job (not launched, by design). */
+  readonly staticJob: number;
+}
+
+/** Queues the seed workflow on the bed's GitHub and waits until its five jobs completed and their runners stopped. */
+export async function runSeed(bed: TestBed, store: Store, timeoutMs = 20_000): Promise<SeedRun> {
+  const jobs = expandJobs(seedScenario);
+  const run = bed.github.control.createRun({
+    workflowName: "seed",
+    jobs: jobs.map((j) => ({ name: j.name, labels: j.labels, durationSeconds: j.durationSeconds })),
+  });
+  const ids = run.jobs.map((j, i) => ({ id: Number(j.id), name: jobs[i]?.name }));
+  const launched = ids.filter((j) => j.name !== "static").map((j) => j.id);
+  const staticJob = ids.find((j) => j.name === "static")?.id ?? -1;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await Promise.all(
+      launched.map(async (id) => {
+        const launches = await store.listLaunches(id);
+        return bed.github.control.getJob(id)?.status === "completed" && launches.length > 0 && launches.every((l) => l.state === "stopped" || l.state === "failed");
+      }),
+    );
+    if (done.every(Boolean) && (await store.getJob(staticJob))) return { launched, staticJob };
+    if (Date.now() > deadline) throw new Error(`seed run not done after ${timeoutMs} ms: ${done.map(String).join(",")}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * tornade's Prometheus metrics (prom-client, on a Registry of its own so nothing else in the process leaks into
+ * /metrics). Counters and histograms are fed by the ControllerObserver as things happen; gauges (jobs by status, queue
+ * depth, GitHub rate limit remaining) are read from the running tornade at scrape time, so they are never stale and
+ * cost nothing between scrapes.
+ *
+ * Names follow Prometheus's naming practices (https://prometheus.io/docs/practices/naming/): a `tornade_` prefix,
+ * base units (seconds), `_total` on counters.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ControllerObserver } from "../controller/observer.js";
+import type { RateLimitObservation } from "../github/rate-limits.js";
+import type { QueueDepth } from "../queue/queue.js";
+import type { JobStatus } from "../store/store.js";
+
+/** What the scrape-time gauges read; the server wires it to `ctx.built` once the controller is built. */
+export interface MetricsSource {
+  countJobsByStatus(): Promise<Record<JobStatus, number>>;
+  queueDepth(): Promise<QueueDepth>;
+  rateLimits(): RateLimitObservation[];
+}
+
+/**
+ * Launch latency (job arrival → provider answer) buckets: a launch is one JIT config call and one RunTask/StartBuild,
+ * normally well under a few seconds, stretched to minutes by rate-limit waits.
+ */
+const LAUNCH_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/**
+ * Queue time (GitHub queued → job started on a runner) buckets: the seed's article reports about 30 s for a runner to
+ * start; Fargate and CodeBuild provisioning put most jobs between 15 s and 2 minutes.
+ */
+const QUEUE_BUCKETS = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800];
+
+export interface TornadeMetrics {
+  readonly registry: Registry;
+  readonly observer: ControllerObserver;
+  /** Where the scrape-time gauges read from; until set they report nothing. */
+  setSource(source: MetricsSource): void;
+  /** The exposition text and its content type. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+export function createTornadeMetrics(): TornadeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  let source: MetricsSource | undefined;
+
+  const webhooks = new Counter({ name: "tornade_webhooks_total", help: "Webhook requests by what became of them.", labelNames: ["outcome"], registers });
+  const decisions = new Counter({ name: "tornade_jobs_decided_total", help: "Jobs first taken in, by decision (launch, static, ignored, rejected).", labelNames: ["decision"], registers });
+  const launches = new Counter({ name: "tornade_launches_total", help: "Launch attempts by backend, arch and outcome (launched, failed).", labelNames: ["backend", "arch", "outcome"], registers });
+  const launchErrors = new Counter({ name: "tornade_launch_failures_total", help: "Failed launch attempts by backend and error kind.", labelNames: ["backend", "kind"], registers });
+  const latency = new Histogram({ name: "tornade_launch_latency_seconds", help: "From the job's arrival at tornade to the provider's answer to the launch.", labelNames: ["backend"], buckets: LAUNCH_BUCKETS, registers });
+  const queueTime = new Histogram({ name: "tornade_queue_time_seconds", help: "From GitHub queueing a job to the job starting on a runner.", buckets: QUEUE_BUCKETS, registers });
+  const fallbacks = new Counter({ name: "tornade_fallbacks_total", help: "Launches that replaced a failed one on another backend.", labelNames: ["from", "to"], registers });
+  const stopped = new Counter({ name: "tornade_runners_stopped_total", help: "Runner tasks and builds that ended, by backend, arch and result.", labelNames: ["backend", "arch", "result"], registers });
+  const spot = new Counter({ name: "tornade_spot_interruptions_total", help: "Fargate Spot tasks ended by a Spot interruption.", labelNames: ["arch"], registers });
+  const gaveUp = new Counter({ name: "tornade_give_ups_total", help: "Jobs tornade gave up on (a permanent error or too many attempts).", registers });
+  const reruns = new Counter({ name: "tornade_reruns_total", help: "Jobs tornade asked GitHub to re-run, by reason.", labelNames: ["reason"], registers });
+
+  new Gauge({
+    name: "tornade_jobs",
+    help: "Stored jobs by GitHub status.",
+    labelNames: ["status"],
+    registers,
+    async collect() {
+      this.reset();
+      if (!source) return;
+      for (const [status, n] of Object.entries(await source.countJobsByStatus())) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: "tornade_queue_depth",
+    help: "Work items in tornade's queue: pending, in flight (leased) and dead (dead letters).",
+    labelNames: ["state"],
+    registers,
+    async collect() {
+      this.reset();
+      if (!source) return;
+      const d = await source.queueDepth();
+      this.set({ state: "pending" }, d.pending);
+      this.set({ state: "in_flight" }, d.inFlight);
+      this.set({ state: "dead" }, d.dead);
+    },
+  });
+  // From the x-ratelimit-* headers of answers already received (no extra API call): "Rate limits for the REST API",
+  // https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+  const rateGauge = (name: string, help: string, pick: (o: RateLimitObservation) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["installation", "resource"],
+      registers,
+      collect() {
+        this.reset();
+        for (const o of source?.rateLimits() ?? []) this.set({ installation: o.key, resource: o.resource }, pick(o));
+      },
+    });
+  rateGauge("tornade_github_rate_limit_remaining", "GitHub API requests left in the current window, per installation (\"app\" for App JWT calls).", (o) => o.remaining);
+  rateGauge("tornade_github_rate_limit_limit", "GitHub API requests allowed per window, per installation.", (o) => o.limit);
+  rateGauge("tornade_github_rate_limit_reset_seconds", "When the GitHub rate-limit window resets, Unix seconds.", (o) => Math.round(o.resetAt / 1000));
+
+  // Every method is a counter bump: cheap, and it must never throw into the controller.
+  const safe = (f: () => void) => {
+    try {
+      f();
+    } catch {
+      /* a metric is never worth failing a job for */
+    }
+  };
+  const observer: ControllerObserver = {
+    webhook: (outcome) => safe(() => webhooks.inc({ outcome })),
+    jobDecided: (kind) => safe(() => decisions.inc({ decision: kind })),
+    launch: (e) =>
+      safe(() => {
+        launches.inc({ backend: e.backend, arch: e.arch, outcome: e.outcome });
+        if (e.outcome === "failed") launchErrors.inc({ backend: e.backend, kind: e.errorKind ?? "unknown" });
+        latency.observe({ backend: e.backend }, e.latencyMs / 1000);
+      }),
+    fallback: (e) => safe(() => fallbacks.inc({ from: e.from, to: e.to })),
+    runnerStopped: (e) =>
+      safe(() => {
+        stopped.inc({ backend: e.backend, arch: e.arch, result: e.spotInterrupted ? "spot-interrupted" : e.succeeded ? "succeeded" : "failed" });
+        if (e.spotInterrupted) spot.inc({ arch: e.arch });
+      }),
+    jobStarted: (e) => safe(() => queueTime.observe(e.queueSeconds)),
+    gaveUp: () => safe(() => gaveUp.inc()),
+    rerun: (e) => safe(() => reruns.inc({ reason: e.reason })),
+  };
+
+  return {
+    registry,
+    observer,
+    setSource(s) {
+      source = s;
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

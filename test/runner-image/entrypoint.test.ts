@@ -1,0 +1,138 @@
+/**
+ * The runner image's shell scripts: shellcheck-clean (Debian's `shellcheck`, which CI installs), and the entrypoint's
+ * behaviour run for real with bash against a stand-in runner directory (a fake run.sh) and a stand-in `aws` command
+ * on PATH — the image itself needs Docker to build, which this machine does not have.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const ENTRYPOINT = join(ROOT, "runner-image/entrypoint.sh");
+const JIT_ENV = "ACTIONS_RUNNER_INPUT_JITCONFIG";
+
+function shellScripts(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === ".git" || name === "cdk.out") continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) shellScripts(path, out);
+    else if (name.endsWith(".sh")) out.push(path);
+  }
+  return out;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A runner home whose run.sh records its argv and environment, then behaves as `body` says. */
+function fakeRunner(body: string): { home: string; bin: string; record: string } {
+  const home = mkdtempSync(join(tmpdir(), "tornade-runner-"));
+  dirs.push(home);
+  const record = join(home, "record");
+  writeFileSync(
+    join(home, "run.sh"),
+    `#!/usr/bin/env bash
+printf 'argv=%s\\n' "$*" >> "${record}"
+printf 'jit=%s\\n' "\${${JIT_ENV}:-}" >> "${record}"
+printf 'trap=%s\\n' "\${RUNNER_MANUALLY_TRAP_SIG:-}" >> "${record}"
+${body}
+`,
+  );
+  chmodSync(join(home, "run.sh"), 0o755);
+  const bin = join(home, "bin");
+  mkdirSync(bin);
+  // The AWS CLI stand-in: records each call; get-parameter prints the stored value, delete-parameter removes it.
+  writeFileSync(
+    join(bin, "aws"),
+    `#!/usr/bin/env bash
+printf 'aws %s\\n' "$*" >> "${record}"
+case "$2" in
+  get-parameter) cat "${home}/parameter" ;;
+  delete-parameter) rm "${home}/parameter" ;;
+esac
+`,
+  );
+  chmodSync(join(bin, "aws"), 0o755);
+  return { home, bin, record };
+}
+
+function baseEnv(home: string, bin: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: `${bin}:/usr/bin:/bin`, RUNNER_HOME: home, ...extra };
+}
+
+describe("runner image scripts", () => {
+  it("pass shellcheck with no findings", () => {
+    const scripts = shellScripts(ROOT);
+    expect(scripts.map((s) => relative(ROOT, s))).toEqual(expect.arrayContaining(["runner-image/entrypoint.sh", "runner-image/start-dockerd.sh"]));
+    const which = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+    if (which.error) {
+      throw new Error("shellcheck is not installed: apt-get install shellcheck (CI's .ci/run installs it)");
+    }
+    const result = spawnSync("shellcheck", ["--severity=style", "--external-sources", ...scripts], { encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("starts run.sh with the JIT config in the environment, never on its command line", () => {
+    const { home, bin, record } = fakeRunner("exit 0");
+    const result = spawnSync("bash", [ENTRYPOINT], { env: baseEnv(home, bin, { [JIT_ENV]: "c2VjcmV0LWppdA==" }), encoding: "utf8" });
+    expect(result.status).toBe(0);
+    const lines = readFileSync(record, "utf8").split("\n");
+    expect(lines).toContain("argv=");
+    expect(lines).toContain("jit=c2VjcmV0LWppdA==");
+    expect(lines).toContain("trap=1");
+    expect(result.stderr).not.toContain("c2VjcmV0LWppdA==");
+  });
+
+  it("reads the JIT config from the SSM parameter and deletes the parameter", () => {
+    const { home, bin, record } = fakeRunner("exit 0");
+    writeFileSync(join(home, "parameter"), "from-ssm-jit\n");
+    const result = spawnSync("bash", [ENTRYPOINT], {
+      env: baseEnv(home, bin, { TORNADE_JITCONFIG_SSM_PARAMETER: "/tornade/jit/42" }),
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    const lines = readFileSync(record, "utf8").split("\n");
+    expect(lines).toContain("aws ssm get-parameter --name /tornade/jit/42 --with-decryption --query Parameter.Value --output text");
+    expect(lines).toContain("aws ssm delete-parameter --name /tornade/jit/42");
+    expect(lines).toContain("jit=from-ssm-jit");
+    expect(existsSync(join(home, "parameter"))).toBe(false);
+  });
+
+  it("refuses to start without a JIT config, exit 78, naming both variables", () => {
+    const { home, bin, record } = fakeRunner("exit 0");
+    const result = spawnSync("bash", [ENTRYPOINT], { env: baseEnv(home, bin, {}), encoding: "utf8" });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain(JIT_ENV);
+    expect(result.stderr).toContain("TORNADE_JITCONFIG_SSM_PARAMETER");
+    expect(existsSync(record)).toBe(false);
+  });
+
+  it("passes the runner's exit status through", () => {
+    const { home, bin } = fakeRunner("exit 3");
+    const result = spawnSync("bash", [ENTRYPOINT], { env: baseEnv(home, bin, { [JIT_ENV]: "x" }), encoding: "utf8" });
+    expect(result.status).toBe(3);
+  });
+
+  it("forwards SIGTERM to the runner and exits when the runner does", async () => {
+    // The fake runner announces itself, then waits; on SIGTERM it records the signal and exits 0 (a graceful stop).
+    const { home, bin, record } = fakeRunner(
+      `trap 'echo got=TERM >> "${"$"}{0%/*}/record"; exit 0' TERM\necho ready >> "${"$"}{0%/*}/record"\nwhile true; do sleep 0.05; done`,
+    );
+    const child = spawn("bash", [ENTRYPOINT], { env: baseEnv(home, bin, { [JIT_ENV]: "x" }), stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    while (!(existsSync(record) && readFileSync(record, "utf8").includes("ready"))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(readFileSync(record, "utf8").split("\n")).toContain("got=TERM");
+    expect(stderr).toContain("received SIGTERM");
+  });
+});

@@ -4,7 +4,8 @@ import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlit
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
 import {
   ACTIVE_LAUNCH_STATES,
-  DELIVERY_RETENTION_MIN_MS,
+  checkDeliveryRetention,
+  checkJobStatus,
   JOB_STATUSES,
   VersionConflict,
   launchId,
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
   async listLaunches(jobId: number) { return this.sync.listLaunches(jobId); }
   async listLaunchesByState(states: readonly LaunchRecordState[], limit?: number) { return this.sync.listLaunchesByState(states, limit); }
   async countActiveLaunches(filter?: { backend?: Backend }) { return this.sync.countActiveLaunches(filter); }
+  async findLaunchByProviderId(providerId: string) { return this.sync.findLaunchByProviderId(providerId); }
   async recordDelivery(guid: string, info: DeliveryInfo) { return this.sync.recordDelivery(guid, info); }
   async getDelivery(guid: string) { return this.sync.getDelivery(guid); }
   async pruneDeliveries(maxAgeMs: number) { return this.sync.pruneDeliveries(maxAgeMs); }
@@ -122,7 +124,7 @@ export class SqliteStoreSync {
       )
       .run(
         job.id, job.runId, job.runAttempt, job.repository, job.owner, job.repo, job.installationId,
-        JSON.stringify(job.labels), job.name, job.workflowName ?? null, checkStatus(job.status), job.conclusion ?? null,
+        JSON.stringify(job.labels), job.name, job.workflowName ?? null, checkJobStatus(job.status), job.conclusion ?? null,
         job.runnerName ?? null, encodeJson(job.decision ?? null), job.createdAt, job.receivedAt, now,
       );
     return result.changes === 1;
@@ -146,7 +148,7 @@ export class SqliteStoreSync {
     const values: SqlValue[] = [];
     if (query.status !== undefined) {
       where.push("status = ?");
-      values.push(checkStatus(query.status));
+      values.push(checkJobStatus(query.status));
     }
     if (query.updatedBefore !== undefined) {
       where.push("updated_at < ?");
@@ -235,6 +237,12 @@ export class SqliteStoreSync {
     return (row as { n: number }).n;
   }
 
+  /** Unindexed: only AWS state-change events ask (serverless mode, which runs on DynamoDB), never a hot path here. */
+  findLaunchByProviderId(providerId: string): LaunchRecord | undefined {
+    const row = this.h.stmt("SELECT * FROM launches WHERE provider_id = ? ORDER BY attempt DESC LIMIT 1").get(providerId);
+    return row === undefined ? undefined : toLaunch(row);
+  }
+
   recordDelivery(guid: string, info: DeliveryInfo): "new" | "duplicate" {
     const result = this.h
       .stmt(
@@ -252,12 +260,7 @@ export class SqliteStoreSync {
   }
 
   pruneDeliveries(maxAgeMs: number): number {
-    if (!(maxAgeMs >= DELIVERY_RETENTION_MIN_MS)) {
-      throw new RangeError(
-        `deliveries must be kept at least 3 days (${DELIVERY_RETENTION_MIN_MS} ms), got ${maxAgeMs} ms: ` +
-          "GitHub can redeliver a webhook for 3 days and a forgotten delivery would be served twice",
-      );
-    }
+    checkDeliveryRetention(maxAgeMs);
     return this.h.stmt("DELETE FROM deliveries WHERE received_at < ?").run(this.clock.now() - maxAgeMs).changes;
   }
 
@@ -295,14 +298,6 @@ export class SqliteStoreSync {
 function jobValue(field: keyof typeof JOB_COLUMNS, value: unknown): SqlValue {
   if (field === "labels") return JSON.stringify(value);
   if (field === "decision") return encodeJson((value ?? null) as JobDecision | null);
-  if (field === "status") return checkStatus(value as JobStatus);
+  if (field === "status") return checkJobStatus(value as JobStatus);
   return value as SqlValue;
 }
-
-function checkStatus(status: JobStatus): JobStatus {
-  if (!(JOB_STATUSES as readonly string[]).includes(status)) {
-    throw new RangeError(`job status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
-  }
-  return status;
-}
-

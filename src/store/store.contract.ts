@@ -202,6 +202,17 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.countActiveLaunches({ backend: "CODEBUILD" })).toBe(1);
         expect(await t.store.countActiveLaunches({ backend: "FARGATE_SPOT" })).toBe(0);
       });
+
+      it("finds a launch by its task ARN or build id, following the provider id as it is set", async () => {
+        const arn = "arn:aws:ecs:us-east-1:123456789012:task/tornade/0123456789abcdef";
+        await t.store.putLaunch(sampleLaunch(30, 1));
+        expect(await t.store.findLaunchByProviderId(arn)).toBeUndefined();
+        await t.store.updateLaunch("30-1", 1, { state: "launched", providerId: arn });
+        await t.store.putLaunch(sampleLaunch(31, 1, { backend: "CODEBUILD", providerId: "tornade-runner:7f1c", state: "launched" }));
+        expect(await t.store.findLaunchByProviderId(arn)).toMatchObject({ id: "30-1", state: "launched", version: 2 });
+        expect((await t.store.findLaunchByProviderId("tornade-runner:7f1c"))?.id).toBe("31-1");
+        expect(await t.store.findLaunchByProviderId("tornade-runner:nope")).toBeUndefined();
+      });
     });
 
     describe("deliveries", () => {

@@ -36,6 +36,11 @@ export interface Store {
   listLaunchesByState(states: readonly LaunchRecordState[], limit?: number): Promise<LaunchRecord[]>;
   /** Launches that hold (or will hold) a runner: requested, launched or running. */
   countActiveLaunches(filter?: { backend?: Backend }): Promise<number>;
+  /**
+   * The launch started as this ECS task ARN or CodeBuild build id, if any. AWS's state-change events (EventBridge
+   * "ECS Task State Change", "CodeBuild Build State Change") name only that, not tornade's job.
+   */
+  findLaunchByProviderId(providerId: string): Promise<LaunchRecord | undefined>;
 
   /**
    * Insert-if-absent on GitHub's `X-GitHub-Delivery` GUID: "new" the first time, "duplicate" after. The GUID is kept
@@ -60,9 +65,27 @@ export interface Store {
 /** How long GitHub keeps a delivery redeliverable, hence the shortest delivery memory we accept. */
 export const DELIVERY_RETENTION_MIN_MS = 3 * 24 * 60 * 60 * 1000;
 
+/** Refuses a delivery memory shorter than GitHub's redelivery window (shared by every Store's pruneDeliveries). */
+export function checkDeliveryRetention(maxAgeMs: number): void {
+  if (!(maxAgeMs >= DELIVERY_RETENTION_MIN_MS)) {
+    throw new RangeError(
+      `deliveries must be kept at least 3 days (${DELIVERY_RETENTION_MIN_MS} ms), got ${maxAgeMs} ms: ` +
+        "GitHub can redeliver a webhook for 3 days and a forgotten delivery would be served twice",
+    );
+  }
+}
+
 /** GitHub's `workflow_job` statuses (webhook `workflow_job.status`). */
 export const JOB_STATUSES = ["queued", "waiting", "in_progress", "completed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A status every Store accepts, or a RangeError naming the allowed ones. */
+export function checkJobStatus(status: JobStatus): JobStatus {
+  if (!(JOB_STATUSES as readonly string[]).includes(status)) {
+    throw new RangeError(`job status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
+  }
+  return status;
+}
 
 /** What the controller decided for a job; stored opaquely as JSON (`kind` is the only field the store knows). */
 export interface JobDecision {

@@ -1,0 +1,420 @@
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import type { Clock } from "../clock/clock.js";
+import type { Backend } from "../core/types.js";
+import {
+  av,
+  decodeKeyCursor,
+  deliveryKey,
+  encodeKeyCursor,
+  jobIndexes,
+  jobKey,
+  json,
+  launchIndexes,
+  launchKey,
+  metaKey,
+  parseLaunchId,
+  toDelivery,
+  toJob,
+  toLaunch,
+  type Item,
+  type Scalar,
+} from "./dynamodb-items.js";
+import { GSI_BY_PROVIDER_ID, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
+import {
+  ACTIVE_LAUNCH_STATES,
+  checkDeliveryRetention,
+  checkJobStatus,
+  JOB_STATUSES,
+  VersionConflict,
+  launchId,
+  type DeliveryInfo,
+  type DeliveryRecord,
+  type JobPage,
+  type JobPatch,
+  type JobQuery,
+  type JobRecord,
+  type JobStatus,
+  type LaunchPatch,
+  type LaunchRecord,
+  type LaunchRecordState,
+  type NewJob,
+  type NewLaunch,
+  type Store,
+} from "./store.js";
+
+/** How long DynamoDB keeps a delivery before its TTL removes it: beyond GitHub's 3-day redelivery window. */
+const DELIVERY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface DynamoDbStoreOptions {
+  readonly client: DynamoDBClient;
+  /** The table of dynamodb-table.ts (TORNADE_TABLE). */
+  readonly table: string;
+  readonly clock: Clock;
+}
+
+/**
+ * The scale-out Store on one DynamoDB table (layout: dynamodb-table.ts). Insert-if-absent is a PutItem conditioned on
+ * `attribute_not_exists(pk)`; versioned updates are UpdateItems conditioned on `version = :expected` (DynamoDB
+ * Developer Guide, "Condition expressions" and "Optimistic locking with version number"). Point reads are strongly
+ * consistent; listings go through GSIs and may lag a write by a moment (see dynamodb-table.ts).
+ */
+export class DynamoDbStore implements Store {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  private readonly clock: Clock;
+
+  constructor(opts: DynamoDbStoreOptions) {
+    this.db = opts.client;
+    this.table = opts.table;
+    this.clock = opts.clock;
+  }
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    const item = await this.get(jobKey(id));
+    return item && toJob(item);
+  }
+
+  async createJobIfAbsent(job: NewJob): Promise<boolean> {
+    checkJobStatus(job.status);
+    const now = this.clock.now();
+    const item: Item = {
+      ...jobKey(job.id),
+      ...jobIndexes(job.id, job.status, now),
+      ...jobAttributes(job),
+      id: av(job.id),
+      updatedAt: av(now),
+      version: av(1),
+    };
+    return this.putIfAbsent(item);
+  }
+
+  async updateJob(id: number, expectedVersion: number, patch: JobPatch): Promise<JobRecord> {
+    const now = this.clock.now();
+    const values: Item = {};
+    for (const [k, v] of Object.entries(jobAttributes(patch))) values[k] = v;
+    if (patch.status !== undefined) checkJobStatus(patch.status);
+    const indexes = jobIndexes(id, patch.status ?? "queued", now);
+    values["gsi1sk"] = indexes["gsi1sk"]!;
+    values["gsi2sk"] = indexes["gsi2sk"]!;
+    if (patch.status !== undefined) values["gsi2pk"] = indexes["gsi2pk"]!;
+    const item = await this.versionedUpdate("job", jobKey(id), id, expectedVersion, values, [], now);
+    return toJob(item);
+  }
+
+  async listJobs(query: JobQuery = {}): Promise<JobPage> {
+    const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
+    const byStatus = query.status !== undefined;
+    if (byStatus) checkJobStatus(query.status!);
+    const [pkName, skName, index] = byStatus ? ["gsi2pk", "gsi2sk", GSI_BY_STATE] : ["gsi1pk", "gsi1sk", GSI_BY_UPDATED];
+    const values: Item = { ":p": { S: byStatus ? `JOBSTATUS#${query.status}` : "JOBS" } };
+    let condition = "#p = :p";
+    if (query.updatedBefore !== undefined) {
+      condition += " AND #s < :cut";
+      values[":cut"] = { S: pad(query.updatedBefore) };
+    }
+    const answer = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: { "#p": pkName, ...(query.updatedBefore !== undefined ? { "#s": skName } : {}) },
+        ExpressionAttributeValues: values,
+        ScanIndexForward: (query.order ?? "newest") === "oldest",
+        Limit: limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeKeyCursor(query.cursor, ["pk", "sk", pkName, skName]) } : {}),
+      }),
+    );
+    const jobs = (answer.Items ?? []).map(toJob);
+    return answer.LastEvaluatedKey ? { jobs, cursor: encodeKeyCursor(answer.LastEvaluatedKey) } : { jobs };
+  }
+
+  async countJobsByStatus(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const status of JOB_STATUSES) counts[status] = await this.count(`JOBSTATUS#${status}`);
+    return counts;
+  }
+
+  async getLaunch(id: string): Promise<LaunchRecord | undefined> {
+    const parts = parseLaunchId(id);
+    const item = parts && (await this.get(launchKey(parts.jobId, parts.attempt)));
+    return item ? toLaunch(item) : undefined;
+  }
+
+  async putLaunch(launch: NewLaunch): Promise<boolean> {
+    const id = launchId(launch.jobId, launch.attempt);
+    const state = launch.state ?? "requested";
+    const providerId = launch.providerId ?? null;
+    // Named attributes only: whatever else the caller's object carries (a JIT config by mistake) is never written.
+    const item: Item = {
+      ...launchKey(launch.jobId, launch.attempt),
+      ...launchIndexes(id, state, launch.requestedAt, providerId),
+      id: av(id),
+      jobId: av(launch.jobId),
+      attempt: av(launch.attempt),
+      backend: av(launch.backend),
+      arch: av(launch.arch),
+      providerId: av(providerId),
+      runnerName: av(launch.runnerName),
+      state: av(state),
+      error: json(launch.error ?? null),
+      spotInterrupted: av(launch.spotInterrupted === true),
+      fallbackFrom: av(launch.fallbackFrom ?? null),
+      requestedAt: av(launch.requestedAt),
+      launchedAt: av(launch.launchedAt ?? null),
+      startedAt: av(launch.startedAt ?? null),
+      stoppedAt: av(launch.stoppedAt ?? null),
+      updatedAt: av(this.clock.now()),
+      version: av(1),
+    };
+    return this.putIfAbsent(item);
+  }
+
+  async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch): Promise<LaunchRecord> {
+    const parts = parseLaunchId(id);
+    if (!parts) throw new VersionConflict("launch", id, expectedVersion, null);
+    const values: Item = {};
+    const remove: string[] = [];
+    const scalar: (keyof LaunchPatch)[] = [
+      "backend", "arch", "providerId", "runnerName", "state", "spotInterrupted", "fallbackFrom", "requestedAt",
+      "launchedAt", "startedAt", "stoppedAt",
+    ];
+    for (const field of scalar) {
+      if (patch[field] !== undefined) values[field] = av(patch[field] as Scalar);
+    }
+    if (patch.error !== undefined) values["error"] = json(patch.error);
+    // Index attributes follow the fields they are derived from; the rest of each index key is fixed per launch.
+    if (patch.state !== undefined) values["gsi2pk"] = { S: `LAUNCHSTATE#${patch.state}` };
+    if (patch.requestedAt !== undefined) values["gsi2sk"] = { S: `${pad(patch.requestedAt)}#${id}` };
+    if (patch.providerId !== undefined) {
+      if (patch.providerId === null) remove.push("gsi3pk");
+      else values["gsi3pk"] = { S: `PROVIDER#${patch.providerId}` };
+    }
+    const item = await this.versionedUpdate("launch", launchKey(parts.jobId, parts.attempt), id, expectedVersion, values, remove, this.clock.now());
+    return toLaunch(item);
+  }
+
+  async listLaunches(jobId: number): Promise<LaunchRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: "pk = :p AND begins_with(sk, :l)",
+      ExpressionAttributeValues: { ":p": { S: `JOB#${jobId}` }, ":l": { S: "LAUNCH#" } },
+      ConsistentRead: true,
+    });
+    return items.map(toLaunch);
+  }
+
+  async listLaunchesByState(states: readonly LaunchRecordState[], limit = 1000): Promise<LaunchRecord[]> {
+    const max = Math.max(1, Math.floor(limit));
+    const all: { sk: string; launch: LaunchRecord }[] = [];
+    for (const state of new Set(states)) {
+      const items = await this.queryAll(
+        {
+          IndexName: GSI_BY_STATE,
+          KeyConditionExpression: "gsi2pk = :p",
+          ExpressionAttributeValues: { ":p": { S: `LAUNCHSTATE#${state}` } },
+        },
+        max,
+      );
+      for (const item of items) all.push({ sk: item["gsi2sk"]?.S ?? "", launch: toLaunch(item) });
+    }
+    // Each state's index partition is already ordered by (requestedAt, id); merge them.
+    all.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+    return all.slice(0, max).map((e) => e.launch);
+  }
+
+  async countActiveLaunches(filter: { backend?: Backend } = {}): Promise<number> {
+    let n = 0;
+    for (const state of ACTIVE_LAUNCH_STATES) n += await this.count(`LAUNCHSTATE#${state}`, filter.backend);
+    return n;
+  }
+
+  /** The launch whose ECS task ARN or CodeBuild build id this is (EventBridge state changes name only that). */
+  async findLaunchByProviderId(providerId: string): Promise<LaunchRecord | undefined> {
+    const items = await this.queryAll(
+      {
+        IndexName: GSI_BY_PROVIDER_ID,
+        KeyConditionExpression: "gsi3pk = :p",
+        ExpressionAttributeValues: { ":p": { S: `PROVIDER#${providerId}` } },
+      },
+      1,
+    );
+    return items[0] && toLaunch(items[0]);
+  }
+
+  async recordDelivery(guid: string, info: DeliveryInfo): Promise<"new" | "duplicate"> {
+    const item: Item = {
+      ...deliveryKey(guid),
+      gsi1pk: { S: "DELIVERIES" },
+      gsi1sk: { S: `${pad(info.receivedAt)}#${guid}` },
+      [TTL_ATTRIBUTE]: av(Math.floor((info.receivedAt + DELIVERY_TTL_MS) / 1000)),
+      guid: av(guid),
+      event: av(info.event),
+      action: av(info.action),
+      jobId: av(info.jobId ?? null),
+      receivedAt: av(info.receivedAt),
+    };
+    return (await this.putIfAbsent(item)) ? "new" : "duplicate";
+  }
+
+  async getDelivery(guid: string): Promise<DeliveryRecord | undefined> {
+    const item = await this.get(deliveryKey(guid));
+    return item && toDelivery(item);
+  }
+
+  async pruneDeliveries(maxAgeMs: number): Promise<number> {
+    checkDeliveryRetention(maxAgeMs);
+    const old = await this.queryAll({
+      IndexName: GSI_BY_UPDATED,
+      KeyConditionExpression: "gsi1pk = :p AND gsi1sk < :cut",
+      ExpressionAttributeValues: { ":p": { S: "DELIVERIES" }, ":cut": { S: pad(this.clock.now() - maxAgeMs) } },
+    });
+    for (const item of old) {
+      await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: item["pk"]!, sk: item["sk"]! } }));
+    }
+    return old.length;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await this.get(metaKey(key)))?.["value"]?.S;
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({ TableName: this.table, Item: { ...metaKey(key), value: av(value), updatedAt: av(this.clock.now()) } }),
+    );
+  }
+
+  async close(): Promise<void> {
+    // The client is the caller's (it may be shared with the queue); nothing of ours to release.
+  }
+
+  private async get(key: Item): Promise<Item | undefined> {
+    const { Item: item } = await this.db.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    return item;
+  }
+
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  /** UpdateItem conditioned on the version: DynamoDB's optimistic locking. */
+  private async versionedUpdate(
+    entity: "job" | "launch",
+    key: Item,
+    id: string | number,
+    expectedVersion: number,
+    values: Item,
+    remove: readonly string[],
+    now: number,
+  ): Promise<Item> {
+    const names: Record<string, string> = {};
+    const exprValues: Record<string, AttributeValue> = { ":expected": av(expectedVersion), ":one": av(1), ":now": av(now) };
+    const sets = ["#updatedAt = :now", "#version = #version + :one"];
+    names["#updatedAt"] = "updatedAt";
+    names["#version"] = "version";
+    Object.entries(values).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      exprValues[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    });
+    const removes = remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: "attribute_exists(pk) AND #version = :expected",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: exprValues,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      if (!Attributes) throw new Error(`DynamoDB UpdateItem of ${entity} ${id} returned no attributes`);
+      return Attributes;
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      const current = await this.get(key);
+      const version = current?.["version"]?.N;
+      throw new VersionConflict(entity, id, expectedVersion, version === undefined ? null : Number(version));
+    }
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, "TableName">, max = Infinity): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const answer = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          ...input,
+          ...(Number.isFinite(max) ? { Limit: max - out.length } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(answer.Items ?? []));
+      start = answer.LastEvaluatedKey;
+    } while (start && out.length < max);
+    return out;
+  }
+
+  /** Items in one gsi2 partition, optionally only one backend's (COUNT applies after the filter). */
+  private async count(partition: string, backend?: Backend): Promise<number> {
+    let n = 0;
+    let start: Item | undefined;
+    do {
+      const answer = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI_BY_STATE,
+          KeyConditionExpression: "gsi2pk = :p",
+          ...(backend ? { FilterExpression: "backend = :b" } : {}),
+          ExpressionAttributeValues: { ":p": { S: partition }, ...(backend ? { ":b": { S: backend } } : {}) },
+          Select: "COUNT",
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      n += answer.Count ?? 0;
+      start = answer.LastEvaluatedKey;
+    } while (start);
+    return n;
+  }
+}
+
+export function dynamoDbStore(opts: DynamoDbStoreOptions): DynamoDbStore {
+  return new DynamoDbStore(opts);
+}
+
+/** The job fields of a NewJob or a patch, as attributes (only those present; an absent one reads back as null). */
+function jobAttributes(job: Partial<NewJob>): Item {
+  const out: Item = {};
+  const scalars = [
+    "runId", "runAttempt", "repository", "owner", "repo", "installationId", "name", "workflowName", "status",
+    "conclusion", "runnerName", "createdAt", "receivedAt",
+  ] as const;
+  for (const field of scalars) if (field in job && job[field] !== undefined) out[field] = av(job[field] as Scalar);
+  if (job.labels !== undefined) out["labels"] = json(job.labels);
+  if ("decision" in job && job.decision !== undefined) out["decision"] = json(job.decision);
+  return out;
+}
+
+export function isConditionFailed(e: unknown): boolean {
+  return e instanceof Error && e.name === "ConditionalCheckFailedException";
+}

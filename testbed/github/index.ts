@@ -12,6 +12,7 @@ import { generateAppKeys, newToken, TokenStore } from "./auth.js";
 import { emptyStats, type SimContext } from "./context.js";
 import { addControlRoutes, createControl, HOOK_ID, type GitHubControl } from "./control.js";
 import { Router } from "./http.js";
+import { createManifestFlow } from "./manifest-flow.js";
 import { addJobRoutes } from "./jobs-routes.js";
 import type { Site } from "./payloads.js";
 import { RateLimiter } from "./ratelimit.js";
@@ -97,11 +98,13 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
   addAppRoutes(api, ctx);
   addRunnerRoutes(api, ctx);
   addJobRoutes(api, ctx);
+  const manifests = createManifestFlow(ctx, { privateKeyPem: keys.privateKeyPem, webhookSecret });
+  manifests.addRoutes(api);
   const internal = new Router();
   addRunnerProtocolRoutes(internal, ctx);
   addControlRoutes(internal, ctx, control);
   const handler = createRequestHandler(ctx, { api, internal }, opts.onResponse);
-  server.on("request", (req, res) => void handler(req, res));
+  server.on("request", (req, res) => void (manifests.serveWeb(req, res) || handler(req, res)));
   if (opts.webhookUrl) control.setWebhookUrl(opts.webhookUrl);
 
   return {

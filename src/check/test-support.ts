@@ -4,6 +4,8 @@
  * src/sandbox/sandbox.ts builds the same environment for the sandbox; this one also lets a test pick the store file
  * and watch the simulated GitHub's answers (to collect the secrets it hands out).
  */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { scaledClock, type Clock } from "../clock/clock.js";
 import { loadConfig } from "../config/index.js";
 import type { Logger } from "../log/logger.js";
@@ -112,4 +114,24 @@ export async function runSeed(bed: TestBed, store: Store, timeoutMs = 20_000): P
     if (Date.now() > deadline) throw new Error(`seed run not done after ${timeoutMs} ms: ${done.map(String).join(",")}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Spawns the real `bin/tornade.js` with only `env` (and PATH): nothing of the developer's shell leaks in. Async, so an
+ * in-process test bed keeps answering the child.
+ */
+export function spawnTornade(args: readonly string[], env: Record<string, string>, cwd: string): Promise<CliRun> {
+  const bin = fileURLToPath(new URL("../../bin/tornade.js", import.meta.url));
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env["PATH"] ?? "", ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }

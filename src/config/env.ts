@@ -52,6 +52,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
   { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 1 MiB" },
   { name: "TORNADE_STORE_PATH", key: "store.path", kind: "string", doc: "SQLite file; default tornade.db" },
+  { name: "TORNADE_PRICES_REGION", key: "prices.region", kind: "string", doc: "region the cost prices are for; default us-east-1 (set prices.* in the file for other prices)" },
+  { name: "TORNADE_SPOT_DISCOUNT", key: "prices.spotDiscount", kind: "number", doc: "fraction off Fargate for FARGATE_SPOT in cost estimates, 0..1; default 0.7" },
   { name: "TORNADE_WORKERS", key: "workers.concurrency", kind: "number", doc: "launches worked on at once; default 4" },
 ];
 

@@ -17,6 +17,15 @@ export const SizeSchema = z.preprocess((v) => (typeof v === "string" ? v.trim().
 
 const perArch = z.strictObject({ X86_64: z.string().min(1).optional(), ARM64: z.string().min(1).optional() });
 const fargateSize = z.strictObject({ cpu: z.number().positive(), memory: z.number().int().positive() });
+const price = z.number().nonnegative();
+const fargateRate = z.strictObject({ vcpuHour: price, gbHour: price });
+const sizePrices = z.strictObject({
+  small: price.optional(),
+  medium: price.optional(),
+  large: price.optional(),
+  xlarge: price.optional(),
+  "2xlarge": price.optional(),
+});
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads" → "Payload cap"); a workflow_job body is a
  * few KB, so 1 MiB refuses junk early while leaving ample room. */
@@ -102,6 +111,29 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   store: z.strictObject({ path: z.string().min(1).default("tornade.db") }).prefault({}),
+  /**
+   * Prices for `tornade cost` and the dashboard. Everything left out takes the published us-east-1 price
+   * (core/cost.ts DEFAULT_PRICES cites each); set them for another region or from your own bill.
+   */
+  prices: z
+    .strictObject({
+      /** The region the prices are for; default us-east-1. */
+      region: z.string().min(1).optional(),
+      /** Fraction off Fargate for FARGATE_SPOT, 0..1 (AWS: "up to 70%"); default 0.7. */
+      spotDiscount: z.number().min(0).max(1).optional(),
+      fargate: z
+        .strictObject({ X86_64: fargateRate.optional(), ARM64: fargateRate.optional(), storageGbHour: price.optional() })
+        .optional(),
+      /** $ per build minute by size preset (general1.* on X86_64, arm1.* on ARM64). */
+      codebuild: z.strictObject({ X86_64: sizePrices.optional(), ARM64: sizePrices.optional() }).optional(),
+      /** $ per minute of GitHub's hosted 2-core runner, the comparison. */
+      githubHosted: z.strictObject({ X86_64: price.optional(), ARM64: price.optional() }).optional(),
+      /** Task size assumed for jobs that named none (the task definition's own); default 1 vCPU / 2048 MiB. */
+      assumedTask: fargateSize.optional(),
+      /** CodeBuild size assumed for jobs that named none (the project's own); default small. */
+      assumedCodebuildSize: SizeSchema.optional(),
+    })
+    .default({}),
   workers: z.strictObject({ concurrency: z.number().int().min(1).max(256).default(4) }).prefault({}),
 });
 

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PRICES, parseDuration, runnerCost, summarizeCost, type Prices } from "./cost.js";
+
+const p = DEFAULT_PRICES;
+const close = (a: number, b: number) => expect(a).toBeCloseTo(b, 10);
+
+describe("runnerCost", () => {
+  it("bills Fargate per second: 1 vCPU + 2 GB x86 for 10 minutes", () => {
+    const c = runnerCost({ backend: "FARGATE", arch: "X86_64", cpu: 1, memory: 2048, seconds: 600 }, p);
+    expect(c.billedSeconds).toBe(600);
+    close(c.awsCost, (600 / 3600) * (0.04048 + 2 * 0.004445));
+    close(c.githubHostedCost, 10 * 0.006);
+  });
+
+  it("bills Fargate at least one minute, and rounds partial seconds up", () => {
+    expect(runnerCost({ backend: "FARGATE", arch: "X86_64", seconds: 5 }, p).billedSeconds).toBe(60);
+    expect(runnerCost({ backend: "FARGATE", arch: "X86_64", seconds: 90.2 }, p).billedSeconds).toBe(91);
+  });
+
+  it("uses the ARM64 rates and the assumed task size when the job named none", () => {
+    const c = runnerCost({ backend: "FARGATE", arch: "ARM64", seconds: 3600 }, p);
+    close(c.awsCost, 1 * 0.03238 + 2 * 0.00356);
+    close(c.githubHostedCost, 60 * 0.005);
+  });
+
+  it("takes the Spot discount off the on-demand price, and the discount is configurable", () => {
+    const u = { backend: "FARGATE_SPOT", arch: "X86_64", cpu: 2, memory: 4096, seconds: 3600 } as const;
+    const onDemand = 2 * 0.04048 + 4 * 0.004445;
+    close(runnerCost(u, p).awsCost, onDemand * 0.3);
+    close(runnerCost(u, { ...p, spotDiscount: 0.5 }).awsCost, onDemand * 0.5);
+  });
+
+  it("charges ephemeral storage above the included 20 GB only", () => {
+    const base = { backend: "FARGATE", arch: "X86_64", cpu: 1, memory: 2048, seconds: 3600 } as const;
+    close(runnerCost({ ...base, disk: 21 }, p).awsCost - runnerCost(base, p).awsCost, 1 * 0.000111);
+    close(runnerCost({ ...base, disk: 200 }, p).awsCost - runnerCost(base, p).awsCost, 180 * 0.000111);
+  });
+
+  it("bills CodeBuild in whole minutes by compute type", () => {
+    const small = runnerCost({ backend: "CODEBUILD", arch: "X86_64", seconds: 61 }, p);
+    expect(small.billedSeconds).toBe(120);
+    close(small.awsCost, 2 * 0.005);
+    close(runnerCost({ backend: "CODEBUILD", arch: "ARM64", seconds: 60 }, p).awsCost, 0.0034);
+    close(runnerCost({ backend: "CODEBUILD", arch: "X86_64", size: "large", seconds: 600 }, p).awsCost, 10 * 0.02);
+    // A build that ended at once still bills its first minute.
+    close(runnerCost({ backend: "CODEBUILD", arch: "X86_64", seconds: 0 }, p).awsCost, 0.005);
+  });
+
+  it("prices the GitHub-hosted equivalent per started minute, as GitHub rounds each job", () => {
+    close(runnerCost({ backend: "FARGATE", arch: "X86_64", seconds: 61 }, p).githubHostedCost, 2 * 0.006);
+    expect(runnerCost({ backend: "FARGATE", arch: "X86_64", seconds: 0 }, p).githubHostedCost).toBe(0);
+  });
+
+  it("follows configured prices (another region's)", () => {
+    const other: Prices = { ...p, region: "eu-west-1", fargate: { ...p.fargate, X86_64: { vcpuHour: 0.1, gbHour: 0.01 } } };
+    close(runnerCost({ backend: "FARGATE", arch: "X86_64", cpu: 1, memory: 1024, seconds: 3600 }, other).awsCost, 0.11);
+  });
+});
+
+describe("summarizeCost", () => {
+  it("groups by backend and arch, counts distinct jobs and adds up the saving", () => {
+    const s = summarizeCost(
+      [
+        { jobId: 1, backend: "FARGATE_SPOT", arch: "X86_64", seconds: 300 },
+        // The same job relaunched after a Spot interruption: two runners, one job.
+        { jobId: 1, backend: "FARGATE_SPOT", arch: "X86_64", seconds: 120 },
+        { jobId: 2, backend: "CODEBUILD", arch: "ARM64", seconds: 240 },
+        { jobId: 3, backend: "FARGATE", arch: "X86_64", seconds: 600 },
+      ],
+      p,
+    );
+    expect(s.rows.map((r) => `${r.backend}/${r.arch}`)).toEqual(["FARGATE/X86_64", "FARGATE_SPOT/X86_64", "CODEBUILD/ARM64"]);
+    const spot = s.rows[1];
+    expect(spot?.jobs).toBe(1);
+    expect(spot?.runners).toBe(2);
+    expect(spot?.runnerMinutes).toBe(7);
+    expect(s.total.jobs).toBe(3);
+    expect(s.total.runners).toBe(4);
+    close(s.total.awsCost, s.rows.reduce((a, r) => a + r.awsCost, 0));
+    close(s.total.saving, s.total.githubHostedCost - s.total.awsCost);
+    // 5 + 2 + 4 + 10 GitHub minutes, x64 at 0.006 and arm64 at 0.005.
+    close(s.total.githubHostedCost, 17 * 0.006 + 4 * 0.005);
+  });
+
+  it("is empty for no runners", () => {
+    const s = summarizeCost([], p);
+    expect(s.rows).toEqual([]);
+    expect(s.total.awsCost).toBe(0);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["7d", 7 * 86_400_000],
+    ["12h", 12 * 3_600_000],
+    ["30m", 1_800_000],
+    ["2w", 14 * 86_400_000],
+    ["1.5h", 5_400_000],
+  ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it.each(["", "7", "d", "-1d", "0d", "7 days"])("refuses %j", (text) => expect(parseDuration(text)).toBeUndefined());
+});

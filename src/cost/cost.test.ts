@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSeed, spawnTornade, startBedTornade, type BedTornade } from "../check/test-support.js";
+import { systemClock } from "../clock/clock.js";
+import { DEFAULT_PRICES, runnerCost } from "../core/cost.js";
+import type { LaunchRecord } from "../store/store.js";
+import { openSqlite } from "../store/sqlite.js";
+import { sqliteStore } from "../store/sqlite-store.js";
+import { costReport, formatCostReport, type CostReport } from "./report.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tornade-cost-"));
+const storePath = join(dir, "tornade.db");
+let launches: LaunchRecord[] = [];
+let live: CostReport;
+
+beforeAll(async () => {
+  // A seed workflow run by the real controller on the test bed, into a store file the command then reads.
+  const t: BedTornade = await startBedTornade({ storePath });
+  try {
+    const seed = await runSeed(t.bed, t.tornade.built.store);
+    const store = t.tornade.built.store;
+    launches = (await Promise.all(seed.launched.map((id) => store.listLaunches(id)))).flat();
+    const now = t.clock.now();
+    live = await costReport(store, { since: now - 3_600_000, until: now, prices: DEFAULT_PRICES });
+  } finally {
+    await t.close();
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("costReport over a sandbox run's store", () => {
+  it("has one row per backend and arch of the seed, one job and one runner each", () => {
+    expect(live.rows.map((r) => `${r.backend}/${r.arch}`)).toEqual(["FARGATE/X86_64", "FARGATE/ARM64", "FARGATE_SPOT/X86_64", "CODEBUILD/X86_64", "CODEBUILD/ARM64"]);
+    for (const r of live.rows) expect([r.jobs, r.runners]).toEqual([1, 1]);
+    expect(live.total.jobs).toBe(5);
+    expect(live.stillRunning).toBe(0);
+    // The seed names no sizes: every runner is priced at the assumed size, and the report says so.
+    expect(live.assumedSizes).toBe(5);
+    expect(live.notes.join("\n")).toMatch(/assumedTask/);
+  });
+
+  it("counts each runner's minutes from its start to its stop, at least the job's own duration", () => {
+    const minutes = Object.fromEntries(live.rows.map((r) => [`${r.backend}/${r.arch}`, r.runnerMinutes]));
+    // Seed durations: Fargate jobs 120 s, the Spot job 300 s, CodeBuild jobs 240 s (src/sandbox/scenario.ts).
+    expect(minutes["FARGATE/X86_64"]).toBeGreaterThanOrEqual(2);
+    expect(minutes["FARGATE_SPOT/X86_64"]).toBeGreaterThanOrEqual(5);
+    expect(minutes["CODEBUILD/ARM64"]).toBeGreaterThanOrEqual(4);
+    const seconds = launches.map((l) => ((l.stoppedAt ?? 0) - (l.startedAt ?? 0)) / 1000);
+    expect(live.total.runnerMinutes).toBeCloseTo(seconds.reduce((a, s) => a + s, 0) / 60, 6);
+  });
+
+  it("prices every runner with the model and sums to the total", () => {
+    const expected = launches.reduce(
+      (a, l) => a + runnerCost({ backend: l.backend, arch: l.arch, seconds: ((l.stoppedAt ?? 0) - (l.startedAt ?? 0)) / 1000 }, DEFAULT_PRICES).awsCost,
+      0,
+    );
+    expect(live.total.awsCost).toBeCloseTo(expected, 10);
+    expect(live.total.githubHostedCost).toBeGreaterThan(live.total.awsCost);
+    expect(live.total.saving).toBeCloseTo(live.total.githubHostedCost - live.total.awsCost, 10);
+  });
+
+  it("leaves out runners that stopped before the window", async () => {
+    const store = sqliteStore(openSqlite(storePath), systemClock);
+    try {
+      const latest = Math.max(...launches.map((l) => l.stoppedAt ?? 0));
+      const r = await costReport(store, { since: latest + 1, until: latest + 2, prices: DEFAULT_PRICES });
+      expect(r.total.runners).toBe(0);
+      expect(formatCostReport(r)).toMatch(/no runners in this window/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("tornade cost (spawned)", () => {
+  it("prints the table with every backend and the saving", async () => {
+    const r = await spawnTornade(["cost", "--since", "1d"], { TORNADE_STORE_PATH: storePath }, dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const b of ["FARGATE ", "FARGATE_SPOT", "CODEBUILD"]) expect(r.stdout).toContain(b);
+    expect(r.stdout).toMatch(/^total\s+5\s+5\s/m);
+    expect(r.stdout).toMatch(/saving \$[0-9.]+ \(\d+ % of the GitHub-hosted price\)/);
+  });
+
+  it("prints JSON with configured prices: a 50 % Spot discount and another region's warning", async () => {
+    const file = join(dir, "tornade.yaml");
+    writeFileSync(file, `aws:\n  region: eu-west-1\nprices:\n  spotDiscount: 0.5\n  githubHosted:\n    X86_64: 0.008\n`);
+    const r = await spawnTornade(["cost", "--json", "--config", file], { TORNADE_STORE_PATH: storePath }, dir);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as CostReport;
+    expect(report.prices.spotDiscount).toBe(0.5);
+    expect(report.prices.githubHostedPerMinute).toEqual({ X86_64: 0.008, ARM64: 0.005 });
+    const spot = report.rows.find((x) => x.backend === "FARGATE_SPOT");
+    const fargate = report.rows.find((x) => x.backend === "FARGATE" && x.arch === "X86_64");
+    // Spot at half price: per billed minute, half of on-demand x86.
+    expect((spot?.awsCost ?? 0) / (spot?.billedMinutes ?? 1)).toBeCloseTo(((fargate?.awsCost ?? 0) / (fargate?.billedMinutes ?? 1)) * 0.5, 10);
+    expect(report.notes.join("\n")).toMatch(/prices are us-east-1's but tornade runs in eu-west-1/);
+  });
+
+  it("fails with the fix when there is no store, and refuses a bad --since with exit 2", async () => {
+    const missing = await spawnTornade(["cost"], { TORNADE_STORE_PATH: join(dir, "nope.db") }, dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no store at .*nope\.db\. Fix: point TORNADE_STORE_PATH/);
+    const bad = await spawnTornade(["cost", "--since", "a week"], { TORNADE_STORE_PATH: storePath }, dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since must be/);
+  });
+});

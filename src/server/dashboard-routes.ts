@@ -1,6 +1,27 @@
 /**
- * The dashboard at / and its JSON API. PLACEHOLDER: the dashboard work (issue "Operator experience") replaces this.
+ * The dashboard at / and its JSON API (GET /api/state), plus the setup wizard (setup-routes.ts). The page polls the
+ * API every 2 s; the API reads the store through the port, so any store behind tornade serves it.
  */
+import type { Context } from "hono";
+import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/assets.js";
+import { readDashboard } from "../dashboard/state.js";
 import type { RouteModule } from "./context.js";
+import { mountSetup } from "./setup-routes.js";
 
-export const mountDashboard: RouteModule = () => {};
+export const mountDashboard: RouteModule = (app, ctx) => {
+  const asset = (c: Context, body: string, type: string) =>
+    c.body(body, 200, { "content-type": type, "content-security-policy": DASHBOARD_CSP, "x-content-type-options": "nosniff", "cache-control": "no-cache" });
+  app.get("/", (c) => asset(c, DASHBOARD_HTML, "text/html; charset=utf-8"));
+  app.get("/dashboard/app.js", (c) => asset(c, DASHBOARD_JS, "text/javascript; charset=utf-8"));
+  app.get("/dashboard/style.css", (c) => asset(c, DASHBOARD_CSS, "text/css; charset=utf-8"));
+  app.get("/api/state", async (c) => {
+    const view = await readDashboard({
+      store: ctx.built.store,
+      queueDepth: () => ctx.built.queue.depth(),
+      now: () => ctx.clock.now(),
+      sandbox: ctx.config.sandbox,
+    });
+    return c.json(view, 200, { "cache-control": "no-store" });
+  });
+  mountSetup(app, ctx);
+};

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import type { JobRecord, LaunchRecord } from "../store/store.js";
+import { buildView, jobState } from "./model.js";
+
+const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+const spec = (backend: string, arch = "X86_64") => ({ kind: "launch", spec: { backend, arch, image: "default", runnerLabels: ["self-hosted"] } });
+
+function job(id: number, over: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id, runId: 7, runAttempt: 1, repository: "o/r", owner: "o", repo: "r", installationId: 1, labels: ["self-hosted", "tornade"],
+    name: `job-${id}`, workflowName: null, status: "queued", conclusion: null, runnerName: null, decision: spec("FARGATE"),
+    createdAt: T0, receivedAt: T0 + 1000, updatedAt: T0 + 1000, version: 1, ...over,
+  };
+}
+
+function launch(jobId: number, over: Partial<LaunchRecord> = {}): LaunchRecord {
+  return {
+    id: `${jobId}-1`, jobId, attempt: 1, backend: "FARGATE", arch: "X86_64", providerId: "arn:task", runnerName: "r", state: "launched",
+    error: null, spotInterrupted: false, fallbackFrom: null, requestedAt: T0 + 2000, launchedAt: T0 + 3000, startedAt: null, stoppedAt: null,
+    updatedAt: T0 + 3000, version: 1, ...over,
+  };
+}
+
+const depth = { pending: 0, inFlight: 0, dead: 0 };
+
+describe("jobState", () => {
+  it.each([
+    ["queued with no launch", job(1), [], "queued"],
+    ["launch requested", job(1), [launch(1, { state: "requested" })], "launching"],
+    ["runner up, job not yet taken", job(1), [launch(1, { state: "running", startedAt: T0 })], "launching"],
+    ["job in progress", job(1, { status: "in_progress" }), [launch(1, { state: "running" })], "running"],
+    ["job completed", job(1, { status: "completed", conclusion: "success" }), [], "done"],
+    ["label error", job(1, { decision: { kind: "rejected", reason: 'arch=RISCV: arch must be X86_64 or ARM64' } }), [], "rejected"],
+    ["gave up", job(1, { decision: { kind: "failed", reason: "permanent: no such task definition" } }), [], "failed"],
+    ["static", job(1, { decision: { kind: "static", reason: "type=static" } }), [], "static"],
+  ] as const)("%s → %s", (_what, j, ls, state) => {
+    expect(jobState(j, ls).state).toBe(state);
+  });
+
+  it("keeps the reason of a rejection and the last error of a launch being retried", () => {
+    expect(jobState(job(1, { decision: { kind: "rejected", reason: "bad label" } }), []).reason).toBe("bad label");
+    const failed = launch(1, { state: "failed", error: { kind: "capacity", message: "RESOURCE:FARGATE" } });
+    expect(jobState(job(1), [failed])).toEqual({ state: "queued", reason: "retrying after: RESOURCE:FARGATE" });
+  });
+});
+
+describe("buildView", () => {
+  const jobs = [
+    job(1, { status: "completed", conclusion: "success" }),
+    job(2, { decision: spec("FARGATE_SPOT"), status: "in_progress" }),
+    job(3, { decision: { kind: "rejected", reason: "runs-on=EC2 is not a backend" }, createdAt: T0 + 5000 }),
+  ];
+  const launches = [
+    launch(1, { state: "stopped", startedAt: T0 + 25_000, stoppedAt: T0 + 25_000 + 120_000 }),
+    launch(2, { id: "2-1", backend: "FARGATE_SPOT", state: "failed", error: { kind: "capacity", message: "no Spot capacity" } }),
+    launch(2, { id: "2-2", attempt: 2, backend: "FARGATE", state: "running", fallbackFrom: "FARGATE_SPOT", requestedAt: T0 + 9000, startedAt: T0 + 70_000 }),
+  ];
+  const view = buildView({ jobs, launches, now: T0 + 100_000, sandbox: true, queueDepth: depth });
+
+  it("counts jobs by state and shows each job's last backend", () => {
+    expect(view.counts).toMatchObject({ done: 1, running: 1, rejected: 1, queued: 0 });
+    expect(view.jobs.map((j) => [j.id, j.state, j.backend, j.launches])).toEqual([
+      [3, "rejected", null, 0],
+      [2, "running", "FARGATE", 2],
+      [1, "done", "FARGATE", 1],
+    ]);
+  });
+
+  it("measures queued → runner online from GitHub's created_at to the first runner start", () => {
+    expect(view.jobs.find((j) => j.id === 1)?.runnerOnlineSeconds).toBe(25);
+    expect(view.jobs.find((j) => j.id === 2)?.runnerOnlineSeconds).toBe(70);
+    // 25 s falls in the ≤30 bucket (index 2), 70 s in ≤90 (index 5).
+    expect(view.queueTime.runnerOnline[2]).toBe(1);
+    expect(view.queueTime.runnerOnline[5]).toBe(1);
+    expect(view.queueTime.median.runnerOnline).toBe(47.5);
+    expect(view.queueTime.samples.jobStarted).toBe(0);
+    expect(view.notes.join(" ")).toMatch(/no start time/);
+  });
+
+  it("lists failures, fallbacks and rejections newest first, with their reasons", () => {
+    expect(view.events.map((e) => e.kind).sort()).toEqual(["failure", "fallback", "rejected"]);
+    expect(view.events.find((e) => e.kind === "fallback")?.message).toBe("FARGATE_SPOT → FARGATE (attempt 2)");
+    expect(view.events.find((e) => e.kind === "failure")?.message).toBe("capacity: no Spot capacity");
+    expect(view.events.find((e) => e.kind === "rejected")?.message).toBe("runs-on=EC2 is not a backend");
+  });
+
+  it("prices runner time per backend, counting a running runner up to now", () => {
+    const fargate = view.backends.find((b) => b.backend === "FARGATE" && b.arch === "X86_64");
+    // job 1: 120 s stopped; job 2's fallback: running since T0+70 s, now T0+100 s → 30 s.
+    expect(fargate?.runnerMinutes).toBeCloseTo(2.5);
+    expect(fargate?.launches).toBe(2);
+    expect(fargate?.active).toBe(1);
+    expect(view.backends.find((b) => b.backend === "FARGATE_SPOT" && b.arch === "X86_64")?.failed).toBe(1);
+    // GitHub rounds each job up to a whole minute at $0.006: 2 min + 1 min.
+    expect(view.cost.githubUsd).toBeCloseTo(0.018);
+    expect(view.cost.awsUsd).toBeGreaterThan(0);
+    expect(view.cost.awsUsd).toBeLessThan(view.cost.githubUsd);
+  });
+
+  it("uses the price function it is given", () => {
+    const v = buildView({ jobs, launches, now: T0 + 100_000, sandbox: false, queueDepth: depth, price: () => ({ awsUsd: 1, githubUsd: 2 }), costSource: "test" });
+    expect(v.cost).toEqual({ awsUsd: 2, githubUsd: 4, source: "test" });
+  });
+});

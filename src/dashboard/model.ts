@@ -1,0 +1,297 @@
+/**
+ * What the dashboard shows, assembled from stored jobs and launches. Pure: records and `now` in, a JSON-ready view
+ * out, so every rule (which state a job is in, what counts as a failure, how queue time is measured) is testable with
+ * plain values. The browser only draws this; it decides nothing.
+ */
+import type { Arch, Backend } from "../core/types.js";
+import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
+import type { QueueDepth } from "../queue/queue.js";
+import type { JobRecord, LaunchRecord } from "../store/store.js";
+import { COST_SOURCE, estimateCost, type PriceRunner, type RunnerUsage } from "./cost.js";
+
+export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobView {
+  readonly id: number;
+  readonly name: string;
+  readonly repository: string;
+  readonly runId: number;
+  readonly labels: readonly string[];
+  readonly state: JobState;
+  /** Why it was rejected, failed, or not launched; GitHub's conclusion when done. */
+  readonly reason: string | null;
+  readonly backend: Backend | null;
+  readonly arch: Arch | null;
+  readonly launches: number;
+  readonly createdAt: number;
+  /** Seconds from GitHub queueing the job to its runner's task or build running; null until then. */
+  readonly runnerOnlineSeconds: number | null;
+  /** Seconds from GitHub queueing the job to the job starting; null when the store has no start time. */
+  readonly startedSeconds: number | null;
+}
+
+export interface EventView {
+  readonly at: number;
+  readonly jobId: number;
+  readonly jobName: string;
+  readonly kind: "failure" | "fallback" | "spot-interruption" | "rejected" | "gave-up";
+  readonly backend: Backend | null;
+  readonly message: string;
+}
+
+export interface BackendView {
+  readonly backend: Backend;
+  readonly arch: Arch;
+  readonly launches: number;
+  /** Launches holding a runner now (requested, launched, running). */
+  readonly active: number;
+  readonly failed: number;
+  readonly runnerMinutes: number;
+  readonly awsUsd: number;
+  readonly githubUsd: number;
+}
+
+export interface HistogramView {
+  /** Upper bounds in seconds; the last bucket is everything above the last bound. */
+  readonly bounds: readonly number[];
+  readonly runnerOnline: readonly number[];
+  readonly jobStarted: readonly number[];
+  readonly samples: { readonly runnerOnline: number; readonly jobStarted: number };
+  /** Medians in seconds, null without samples. */
+  readonly median: { readonly runnerOnline: number | null; readonly jobStarted: number | null };
+}
+
+export interface DashboardView {
+  readonly now: number;
+  readonly sandbox: boolean;
+  readonly counts: Readonly<Record<JobState, number>>;
+  readonly jobs: readonly JobView[];
+  readonly backends: readonly BackendView[];
+  readonly queueTime: HistogramView;
+  readonly events: readonly EventView[];
+  readonly cost: { readonly awsUsd: number; readonly githubUsd: number; readonly source: string };
+  readonly queueDepth: QueueDepth;
+  /** What the view could not show and why (e.g. a field the store does not keep). */
+  readonly notes: readonly string[];
+}
+
+export const QUEUE_TIME_BOUNDS = [10, 20, 30, 45, 60, 90, 120, 180, 300, 600] as const;
+
+const ACTIVE = new Set(["requested", "launched", "running"]);
+
+export interface ViewInput {
+  readonly jobs: readonly JobRecord[];
+  /** Every launch of the listed jobs (others are ignored). */
+  readonly launches: readonly LaunchRecord[];
+  readonly now: number;
+  readonly sandbox: boolean;
+  readonly queueDepth: QueueDepth;
+  /** Rows in the job table, newest first. */
+  readonly jobLimit?: number;
+  readonly eventLimit?: number;
+  /** Prices one runner; default the interim estimate of cost.ts. */
+  readonly price?: PriceRunner;
+  readonly costSource?: string;
+}
+
+export function buildView(input: ViewInput): DashboardView {
+  const byJob = new Map<number, LaunchRecord[]>();
+  for (const l of input.launches) byJob.set(l.jobId, [...(byJob.get(l.jobId) ?? []), l]);
+  for (const list of byJob.values()) list.sort((a, b) => a.attempt - b.attempt);
+
+  const views = input.jobs.map((j) => jobView(j, byJob.get(j.id) ?? []));
+  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const v of views) counts[v.state]++;
+  const names = new Map(input.jobs.map((j) => [j.id, j.name]));
+  const specs = new Map(input.jobs.map((j) => [j.id, sizeOf(j)]));
+  const price = input.price ?? estimateCost;
+  const startKnown = input.jobs.some((j) => startedAtOf(j) !== null);
+
+  return {
+    now: input.now,
+    sandbox: input.sandbox,
+    counts,
+    jobs: [...views].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).slice(0, input.jobLimit ?? 200),
+    backends: backendViews(input.launches, specs, input.now, price),
+    queueTime: histogram(views),
+    events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
+    cost: { ...costTotals(input.launches, specs, input.now, price), source: input.costSource ?? COST_SOURCE },
+    queueDepth: input.queueDepth,
+    notes: startKnown
+      ? []
+      : ["job started: the store keeps no start time for a job (workflow_job.started_at), so only queued → runner online is charted"],
+  };
+}
+
+export function jobState(job: JobRecord, launches: readonly LaunchRecord[]): { state: JobState; reason: string | null } {
+  const d = job.decision;
+  const reason = typeof d?.reason === "string" ? d.reason : null;
+  switch (d?.kind) {
+    case "rejected":
+      return { state: "rejected", reason };
+    case "failed":
+      return { state: "failed", reason };
+    case "static":
+      return { state: "static", reason };
+    case "ignored":
+      return { state: "ignored", reason };
+  }
+  if (job.status === "completed") return { state: "done", reason: job.conclusion };
+  if (job.status === "in_progress") return { state: "running", reason: null };
+  const last = launches[launches.length - 1];
+  if (last && ACTIVE.has(last.state)) return { state: "launching", reason: null };
+  // A failed attempt with the decision still "launch": the controller will try again; say what went wrong meanwhile.
+  if (last?.error) return { state: "queued", reason: `retrying after: ${last.error.message}` };
+  return { state: "queued", reason: null };
+}
+
+function jobView(job: JobRecord, launches: readonly LaunchRecord[]): JobView {
+  const { state, reason } = jobState(job, launches);
+  const last = launches[launches.length - 1];
+  const online = launches.find((l) => l.startedAt !== null)?.startedAt ?? null;
+  const started = startedAtOf(job);
+  return {
+    id: job.id,
+    name: job.name,
+    repository: job.repository,
+    runId: job.runId,
+    labels: job.labels,
+    state,
+    reason,
+    backend: last?.backend ?? specBackend(job),
+    arch: last?.arch ?? specArch(job),
+    launches: launches.length,
+    createdAt: job.createdAt,
+    runnerOnlineSeconds: online === null ? null : Math.max(0, (online - job.createdAt) / 1000),
+    startedSeconds: started === null ? null : Math.max(0, (started - job.createdAt) / 1000),
+  };
+}
+
+/**
+ * The job's start time, if the store keeps one. JobRecord has no such field today; this reads it when a store adds
+ * `startedAt` (from workflow_job.started_at) so the chart's second series appears without a change here.
+ */
+function startedAtOf(job: JobRecord): number | null {
+  const v: unknown = (job as unknown as Record<string, unknown>)["startedAt"];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function spec(job: JobRecord): Record<string, unknown> | null {
+  const s = job.decision?.["spec"];
+  return typeof s === "object" && s !== null ? (s as Record<string, unknown>) : null;
+}
+function specBackend(job: JobRecord): Backend | null {
+  return BACKENDS.find((b) => b === spec(job)?.["backend"]) ?? null;
+}
+function specArch(job: JobRecord): Arch | null {
+  return ARCHS.find((a) => a === spec(job)?.["arch"]) ?? null;
+}
+type Size = Pick<RunnerUsage, "cpu" | "memory" | "disk" | "size">;
+
+function sizeOf(job: JobRecord): Size {
+  const s = spec(job);
+  const num = (k: string) => (typeof s?.[k] === "number" ? (s[k] as number) : undefined);
+  const size = SIZES.find((z) => z === s?.["size"]);
+  return { cpu: num("cpu"), memory: num("memory"), disk: num("disk"), size };
+}
+
+/** Seconds a launch's runner has existed (billed time), or null if it never started. */
+function runnerSeconds(l: LaunchRecord, now: number): number | null {
+  if (l.startedAt === null) return null;
+  const end = l.stoppedAt ?? (l.state === "running" ? now : l.startedAt);
+  return Math.max(0, (end - l.startedAt) / 1000);
+}
+
+function backendViews(launches: readonly LaunchRecord[], specs: Map<number, Size>, now: number, price: PriceRunner): BackendView[] {
+  const out: BackendView[] = [];
+  for (const backend of BACKENDS) {
+    for (const arch of ARCHS) {
+      const mine = launches.filter((l) => l.backend === backend && l.arch === arch);
+      let seconds = 0;
+      let awsUsd = 0;
+      let githubUsd = 0;
+      for (const l of mine) {
+        const s = runnerSeconds(l, now);
+        if (s === null) continue;
+        seconds += s;
+        const c = price({ backend, arch, seconds: s, ...specs.get(l.jobId) });
+        awsUsd += c.awsUsd;
+        githubUsd += c.githubUsd;
+      }
+      out.push({
+        backend,
+        arch,
+        launches: mine.length,
+        active: mine.filter((l) => ACTIVE.has(l.state)).length,
+        failed: mine.filter((l) => l.state === "failed" || l.error !== null).length,
+        runnerMinutes: seconds / 60,
+        awsUsd,
+        githubUsd,
+      });
+    }
+  }
+  return out;
+}
+
+function costTotals(launches: readonly LaunchRecord[], specs: Map<number, Size>, now: number, price: PriceRunner) {
+  let awsUsd = 0;
+  let githubUsd = 0;
+  for (const l of launches) {
+    const s = runnerSeconds(l, now);
+    if (s === null) continue;
+    const c = price({ backend: l.backend, arch: l.arch, seconds: s, ...specs.get(l.jobId) });
+    awsUsd += c.awsUsd;
+    githubUsd += c.githubUsd;
+  }
+  return { awsUsd, githubUsd };
+}
+
+function bucketOf(seconds: number): number {
+  const i = QUEUE_TIME_BOUNDS.findIndex((b) => seconds <= b);
+  return i === -1 ? QUEUE_TIME_BOUNDS.length : i;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+function histogram(views: readonly JobView[]): HistogramView {
+  const online = views.flatMap((v) => (v.runnerOnlineSeconds === null ? [] : [v.runnerOnlineSeconds]));
+  const started = views.flatMap((v) => (v.startedSeconds === null ? [] : [v.startedSeconds]));
+  const count = (xs: number[]) => {
+    const b = new Array<number>(QUEUE_TIME_BOUNDS.length + 1).fill(0);
+    for (const x of xs) b[bucketOf(x)] = (b[bucketOf(x)] ?? 0) + 1;
+    return b;
+  };
+  return {
+    bounds: QUEUE_TIME_BOUNDS,
+    runnerOnline: count(online),
+    jobStarted: count(started),
+    samples: { runnerOnline: online.length, jobStarted: started.length },
+    median: { runnerOnline: median(online), jobStarted: median(started) },
+  };
+}
+
+function events(jobs: readonly JobRecord[], launches: readonly LaunchRecord[], names: Map<number, string>): EventView[] {
+  const out: EventView[] = [];
+  for (const l of launches) {
+    const jobName = names.get(l.jobId) ?? String(l.jobId);
+    if (l.fallbackFrom) {
+      out.push({ at: l.requestedAt, jobId: l.jobId, jobName, kind: "fallback", backend: l.backend, message: `${l.fallbackFrom} → ${l.backend} (attempt ${l.attempt})` });
+    }
+    if (l.error) {
+      const kind = l.spotInterrupted || l.error.kind === "spot-interrupted" ? "spot-interruption" : "failure";
+      out.push({ at: l.stoppedAt ?? l.updatedAt, jobId: l.jobId, jobName, kind, backend: l.backend, message: `${l.error.kind}: ${l.error.message}` });
+    }
+  }
+  for (const j of jobs) {
+    const reason = typeof j.decision?.reason === "string" ? j.decision.reason : "";
+    if (j.decision?.kind === "rejected") out.push({ at: j.receivedAt, jobId: j.id, jobName: j.name, kind: "rejected", backend: null, message: reason });
+    if (j.decision?.kind === "failed") out.push({ at: j.updatedAt, jobId: j.id, jobName: j.name, kind: "gave-up", backend: specBackend(j), message: reason });
+  }
+  return out.sort((a, b) => b.at - a.at);
+}

@@ -1,0 +1,36 @@
+/**
+ * Reads what the dashboard needs from the Store port and hands it to buildView. Two queries for the whole page, not
+ * one per job: the newest jobs (paged) and every launch in one listLaunchesByState call.
+ */
+import type { QueueDepth } from "../queue/queue.js";
+import { LAUNCH_STATES, type JobRecord, type Store } from "../store/store.js";
+import { buildView, type DashboardView } from "./model.js";
+
+export interface StateSources {
+  readonly store: Pick<Store, "listJobs" | "listLaunchesByState">;
+  readonly queueDepth: () => Promise<QueueDepth>;
+  readonly now: () => number;
+  readonly sandbox: boolean;
+}
+
+/**
+ * How far back the dashboard looks. The embedded SQLite store answers these in milliseconds; a deployment with more
+ * jobs than this sees the newest ones (counts and cost say "of the newest N" in the notes).
+ */
+export const MAX_JOBS = 2000;
+const MAX_LAUNCHES = 10_000;
+
+export async function readDashboard(src: StateSources): Promise<DashboardView> {
+  const jobs: JobRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await src.store.listJobs({ limit: 1000, order: "newest", ...(cursor ? { cursor } : {}) });
+    jobs.push(...page.jobs);
+    cursor = page.cursor;
+  } while (cursor && jobs.length < MAX_JOBS);
+  const ids = new Set(jobs.map((j) => j.id));
+  const launches = (await src.store.listLaunchesByState(LAUNCH_STATES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId));
+  const view = buildView({ jobs, launches, now: src.now(), sandbox: src.sandbox, queueDepth: await src.queueDepth() });
+  if (jobs.length < MAX_JOBS) return view;
+  return { ...view, notes: [...view.notes, `only the newest ${MAX_JOBS} jobs are counted`] };
+}

@@ -49,14 +49,14 @@ const services = [
     out: "ecs.json",
     sdk: "@aws-sdk/client-ecs",
     suffix: ["Request", "Response"],
-    operations: ["RunTask", "DescribeTasks", "StopTask", "ListTasks", "DescribeTaskDefinition"],
+    operations: ["RunTask", "DescribeTasks", "StopTask", "ListTasks", "DescribeTaskDefinition", "DescribeClusters"],
   },
   {
     file: "codebuild-2016-10-06.min.json",
     out: "codebuild.json",
     sdk: "@aws-sdk/client-codebuild",
     suffix: ["Input", "Output"],
-    operations: ["StartBuild", "BatchGetBuilds", "StopBuild"],
+    operations: ["StartBuild", "BatchGetBuilds", "StopBuild", "BatchGetProjects"],
   },
 ] as const;
 

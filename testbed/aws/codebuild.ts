@@ -1,5 +1,5 @@
 /**
- * CodeBuild operations (AWS docs: AWS CodeBuild API Reference, StartBuild / BatchGetBuilds / StopBuild) and the
+ * CodeBuild operations (AWS docs: AWS CodeBuild API Reference, StartBuild / BatchGetBuilds / StopBuild / BatchGetProjects) and the
  * build lifecycle: phases SUBMITTED → QUEUED → PROVISIONING → DOWNLOAD_SOURCE → INSTALL → PRE_BUILD → BUILD →
  * POST_BUILD → UPLOAD_ARTIFACTS → FINALIZING → COMPLETED (CodeBuild user guide, "Build phase transitions").
  * The container program runs during BUILD; its exit code decides SUCCEEDED / FAILED. POST_BUILD and the phases after
@@ -248,6 +248,45 @@ export class CodeBuild {
       else buildsNotFound.push(id);
     }
     return { builds, buildsNotFound };
+  }
+
+  /**
+   * BatchGetProjects (CodeBuild API Reference): 1–100 names or ARNs; unknown ones come back in `projectsNotFound`.
+   * The simulator's projects have no source or artifacts (tornade's runner needs neither): NO_SOURCE, NO_ARTIFACTS.
+   */
+  batchGetProjects(body: Body): Body {
+    const names = arr(body.names).filter((n): n is string => typeof n === "string");
+    if (!names.length) throw invalid("names must not be empty.");
+    if (names.length > 100) throw invalid("names can have at most 100 items.");
+    const projects: Body[] = [];
+    const projectsNotFound: string[] = [];
+    for (const n of names) {
+      const p = this.state.projects.get(n.startsWith("arn:") ? n.slice(n.lastIndexOf("/") + 1) : n);
+      if (!p) {
+        projectsNotFound.push(n);
+        continue;
+      }
+      projects.push({
+        name: p.name,
+        arn: p.arn,
+        source: { type: "NO_SOURCE", buildspec: "version: 0.2" },
+        artifacts: { type: "NO_ARTIFACTS" },
+        environment: {
+          type: p.environmentType,
+          image: p.image,
+          computeType: p.computeType,
+          privilegedMode: p.privilegedMode,
+          environmentVariables: p.environmentVariables,
+          imagePullCredentialsType: "CODEBUILD",
+        },
+        serviceRole: p.serviceRole,
+        timeoutInMinutes: p.timeoutInMinutes,
+        queuedTimeoutInMinutes: p.queuedTimeoutInMinutes,
+        tags: [],
+        projectVisibility: "PRIVATE",
+      });
+    }
+    return { projects, projectsNotFound };
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 /**
- * ECS operations (AWS docs: Amazon ECS API Reference, RunTask / DescribeTasks / StopTask / ListTasks /
+ * ECS operations (AWS docs: Amazon ECS API Reference, RunTask / DescribeTasks / StopTask / ListTasks / DescribeClusters /
  * DescribeTaskDefinition). Bodies arrive already checked against the model (model.ts); this file adds what the
  * service checks beyond the model, with the error codes the reference lists for each operation.
  */
@@ -267,7 +267,44 @@ export function describeTaskDefinition(deps: EcsDeps, body: Body): Body {
   };
 }
 
+/**
+ * DescribeClusters (ECS API Reference): up to 100 clusters by name or ARN, "default" when none is named; a cluster
+ * that does not exist is not an error but a `failures[]` entry with reason "MISSING" and the ARN it would have.
+ */
+export function describeClusters(deps: EcsDeps, body: Body): Body {
+  const refs = arr(body.clusters).filter((c): c is string => typeof c === "string");
+  if (refs.length > 100) throw invalid("clusters can have at most 100 items.");
+  const { state } = deps;
+  const clusters: Body[] = [];
+  const failures: Body[] = [];
+  for (const ref of refs.length ? refs : ["default"]) {
+    const c = findCluster(state, ref);
+    if (!c) {
+      const name = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref;
+      failures.push({ arn: ref.startsWith("arn:") ? ref : `arn:aws:ecs:${state.region}:${ACCOUNT}:cluster/${name}`, reason: "MISSING" });
+      continue;
+    }
+    const tasks = [...state.tasks.values()].filter((t) => t.cluster === c);
+    clusters.push({
+      clusterArn: c.arn,
+      clusterName: c.name,
+      status: "ACTIVE",
+      registeredContainerInstancesCount: 0,
+      runningTasksCount: tasks.filter((t) => t.lastStatus === "RUNNING").length,
+      pendingTasksCount: tasks.filter((t) => ["PROVISIONING", "PENDING", "ACTIVATING"].includes(t.lastStatus)).length,
+      activeServicesCount: 0,
+      statistics: [],
+      tags: [],
+      settings: [],
+      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+      defaultCapacityProviderStrategy: [],
+    });
+  }
+  return { clusters, failures };
+}
+
 export const ECS_OPERATIONS: Record<string, (deps: EcsDeps, body: Body) => Body> = {
+  DescribeClusters: describeClusters,
   RunTask: runTask,
   DescribeTasks: describeTasks,
   StopTask: stopTask,

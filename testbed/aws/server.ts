@@ -63,6 +63,7 @@ function dispatch(deps: ServerDeps, service: Service, operation: string, body: B
     if (operation === "StartBuild") return deps.codebuild.startBuild(body);
     if (operation === "BatchGetBuilds") return deps.codebuild.batchGetBuilds(body);
     if (operation === "StopBuild") return deps.codebuild.stopBuild(body);
+    if (operation === "BatchGetProjects") return deps.codebuild.batchGetProjects(body);
   }
   throw new AwsError("UnknownOperationException", `Operation ${operation} is not served by this simulator.`);
 }

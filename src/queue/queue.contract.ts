@@ -6,6 +6,12 @@ export interface QueueUnderTest {
   queue: Queue;
   clock: Clock;
   cleanup: () => Promise<void>;
+  /**
+   * The shortest duration, in this clock's ms, the backend tells apart; default: any. SQS counts visibility and
+   * delays in whole real seconds (Amazon SQS API Reference, ReceiveMessage VisibilityTimeout / SendMessage
+   * DelaySeconds), so its queue says `1000 * clock.speed` and the steps below widen to it.
+   */
+  resolutionMs?: number;
 }
 
 /**
@@ -15,14 +21,15 @@ export interface QueueUnderTest {
 export function queueContract(name: string, make: (options: { maxAttempts: number }) => Promise<QueueUnderTest>): void {
   describe(`${name} queue (contract)`, () => {
     let t: QueueUnderTest;
-    /** About 100 real milliseconds of this clock: wide enough that a busy 2-core machine keeps the order of events. */
+    /** About 100 real milliseconds of this clock (or the backend's resolution, if coarser): wide enough that a busy
+     * 2-core machine keeps the order of events. */
     let tick: number;
     /** Longer than any test runs. */
     let long: number;
     const maxAttempts = 3;
     beforeEach(async () => {
       t = await make({ maxAttempts });
-      tick = Math.max(100, t.clock.speed * 100);
+      tick = Math.max(100, t.clock.speed * 100, t.resolutionMs ?? 0);
       long = Math.max(3_600_000, t.clock.speed * 120_000);
     });
     afterEach(async () => {

@@ -15,10 +15,9 @@ import type { Logger } from "../log/logger.js";
 import { CodeBuildProvider } from "../providers/codebuild.js";
 import { EcsProvider } from "../providers/ecs.js";
 import type { Provider } from "../providers/provider.js";
-import { sqliteQueue } from "../queue/sqlite-queue.js";
-import { sqliteIntake } from "../store/intake.js";
-import { openSqlite } from "../store/sqlite.js";
-import { sqliteStore } from "../store/sqlite-store.js";
+import type { Queue } from "../queue/queue.js";
+import type { Store } from "../store/store.js";
+import { openState } from "./build-state.js";
 import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
 
@@ -36,17 +35,16 @@ export interface BuildOptions {
 
 export interface Built {
   readonly controller: Controller;
-  readonly store: ReturnType<typeof sqliteStore>;
-  readonly queue: ReturnType<typeof sqliteQueue>;
+  readonly store: Store;
+  readonly queue: Queue;
   readonly github: OctokitGitHub;
   close(): Promise<void>;
 }
 
 export function buildController(config: Config, opts: BuildOptions): Built {
   const { clock, logger } = opts;
-  const db = openSqlite(config.store.path);
-  const store = sqliteStore(db, clock);
-  const queue = sqliteQueue(db, clock);
+  const state = openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  const { store, queue } = state;
   const github = new OctokitGitHub(
     createGitHubClients({
       auth: githubAuth(config),
@@ -62,11 +60,11 @@ export function buildController(config: Config, opts: BuildOptions): Built {
   const controller = new Controller({
     store,
     queue,
-    intake: sqliteIntake(store, queue),
+    intake: state.intake,
     github,
     providers,
     deliveryPolicy: policyOf(config),
-    reconcilePolicy: opts.reconcilePolicy ?? defaultReconcilePolicy,
+    reconcilePolicy: opts.reconcilePolicy ?? reconcilePolicyOf(config),
     placement: { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId },
     clock,
     logger,
@@ -81,9 +79,18 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     github,
     async close() {
       await controller.stop();
-      await queue.close();
-      await store.close();
+      await state.close();
     },
+  };
+}
+
+/** The launch section of the configuration as core/reconcile's policy. */
+export function reconcilePolicyOf(config: Config): ReconcilePolicy {
+  return {
+    ...defaultReconcilePolicy,
+    maxAttempts: config.launch.maxAttempts,
+    spotFallback: config.launch.spotFallback,
+    requestLeaseMs: config.launch.inFlightTimeoutSeconds * 1000,
   };
 }
 

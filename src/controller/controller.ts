@@ -53,7 +53,7 @@ export class Controller {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
     const launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer });
-    this.reconciler = new Reconciler({ store, queue, launcher, policy: deps.reconcilePolicy, clock, logger, observer });
+    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,

@@ -7,6 +7,9 @@ import { decide, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
+import { advanceJob, jobStatusOf } from "../core/job-status.js";
+import { GitHubError } from "../github/errors.js";
+import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
 import { fromStored, toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
@@ -16,6 +19,7 @@ export interface ReconcilerDeps {
   readonly store: Store;
   readonly queue: Queue;
   readonly launcher: Launcher;
+  readonly github: GitHubPort;
   readonly policy: ReconcilePolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -41,6 +45,7 @@ export class Reconciler {
         await this.deps.queue.enqueue(reconcileItem(jobId, Math.max(0, action.until - clock.now())));
         return "wait";
       case "launch": {
+        if (action.verify && !(await this.stillQueued(job))) return "verified: no longer queued";
         const outcome = await this.deps.launcher.launch(job, action.attempt, action.spec, action.fallbackFrom);
         // A failed attempt is decided on at once (fallback, backoff or give-up) rather than on the next event.
         if (outcome === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));
@@ -59,6 +64,24 @@ export class Reconciler {
         return "give-up";
       }
     }
+  }
+
+  /**
+   * Asks GitHub for the job's status and records what it says. One GET, spent only before replacing a runner, so a
+   * late webhook never costs a spare runner.
+   */
+  private async stillQueued(job: JobRecord): Promise<boolean> {
+    let seen;
+    try {
+      seen = await this.deps.github.getJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
+    } catch (e) {
+      if (e instanceof GitHubError && e.kind === "not-found") return false;
+      throw e;
+    }
+    const observation = { status: jobStatusOf(seen.status), conclusion: seen.conclusion, runnerName: seen.runnerName };
+    const patch = advanceJob(job, observation);
+    if (patch) await this.deps.store.updateJob(job.id, job.version, patch);
+    return observation.status === "queued";
   }
 
   private async abandon(launches: readonly LaunchRecord[], attempt: number, reason: string): Promise<void> {

@@ -52,6 +52,18 @@ describe("decide", () => {
     expect(decide(queued, [stale], now, policy)).toMatchObject({ kind: "abandon", attempt: 1 });
   });
 
+  it("replaces a runner that stopped while the job is still queued, after asking GitHub", () => {
+    const stopped = launch({ state: "stopped", backend: "FARGATE" });
+    expect(decide(queued, [stopped], now, policy)).toEqual({ kind: "launch", attempt: 2, spec: { ...spec, backend: "FARGATE" }, verify: true });
+    const many = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped" }));
+    expect(decide(queued, many, now, policy)).toMatchObject({ kind: "give-up" });
+  });
+
+  it("clears an interrupted launch even after the job completed", () => {
+    const stale = launch({ state: "requested", providerId: null, requestedAt: now - policy.requestLeaseMs });
+    expect(decide({ ...queued, status: "completed" }, [stale], now, policy)).toMatchObject({ kind: "abandon", attempt: 1 });
+  });
+
   it("falls back from FARGATE_SPOT to FARGATE at once on a capacity shortage", () => {
     const failed = launch({ state: "failed", providerId: null, error: { kind: "capacity", message: "Capacity is unavailable" } });
     expect(decide(queued, [failed], now, policy)).toEqual({

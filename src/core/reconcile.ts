@@ -59,7 +59,17 @@ export const defaultReconcilePolicy: ReconcilePolicy = {
 };
 
 export type Action =
-  | { readonly kind: "launch"; readonly attempt: number; readonly spec: LaunchSpec; readonly fallbackFrom?: Backend }
+  | {
+      readonly kind: "launch";
+      readonly attempt: number;
+      readonly spec: LaunchSpec;
+      readonly fallbackFrom?: Backend;
+      /**
+       * Ask GitHub first whether the job is still queued: set when replacing a runner that stopped, because the
+       * webhook saying the job started or finished may simply not have arrived yet.
+       */
+      readonly verify?: true;
+    }
   | { readonly kind: "abandon"; readonly attempt: number; readonly reason: string }
   | { readonly kind: "wait"; readonly until: number; readonly reason: string }
   | { readonly kind: "give-up"; readonly reason: string }
@@ -68,6 +78,9 @@ export type Action =
 export function decide(job: JobView, launches: readonly LaunchView[], now: number, policy: ReconcilePolicy): Action {
   const decision = job.decision;
   if (!decision || decision.kind !== "launch") return { kind: "done", reason: decision ? decision.kind : "no decision" };
+  // An interrupted launch is cleared whatever the job did meanwhile, so it stops counting as a runner in flight.
+  const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
+  if (stale) return { kind: "abandon", attempt: stale.attempt, reason: "launch interrupted before the provider answered" };
   if (job.status === "completed") return { kind: "done", reason: "job completed" };
   if (job.status === "in_progress") return { kind: "done", reason: "a runner took the job" };
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
@@ -81,15 +94,15 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
     case "running":
       return { kind: "done", reason: "runner launched" };
     case "stopped":
-      // The runner ended while the job is still queued: replacing it is the reliability issue's business
-      // (boot timeout, stolen runner); until then the job waits for the sweeper.
-      return { kind: "done", reason: "runner stopped" };
+      // The runner ended and the job is still queued: it never took this job — an identical sibling in the same run
+      // took it (labels match both), or it crashed or was stopped before starting. Replace it, bounded.
+      if (launches.length >= policy.maxAttempts) {
+        return { kind: "give-up", reason: `gave up after ${launches.length} runners ended without taking the job` };
+      }
+      return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
     case "requested":
       if (last.providerId !== null) return { kind: "done", reason: "runner launched" };
-      if (now - last.requestedAt < policy.requestLeaseMs) {
-        return { kind: "wait", until: last.requestedAt + policy.requestLeaseMs, reason: "launch in flight" };
-      }
-      return { kind: "abandon", attempt: last.attempt, reason: "launch interrupted before the provider answered" };
+      return { kind: "wait", until: last.requestedAt + policy.requestLeaseMs, reason: "launch in flight" };
     case "failed":
       return afterFailure(last, launches.length, now, decision.spec, policy);
   }

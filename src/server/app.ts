@@ -54,6 +54,8 @@ export function createApp(deps: AppDeps): Hono {
       maxSize: deps.bodyLimitBytes,
       onError: (c) => {
         deps.onRefused?.("too-large");
+        // The rest of the body is never read: close the connection so the client cannot reuse a desynchronised socket.
+        c.header("Connection", "close");
         return c.json({ error: `body larger than ${deps.bodyLimitBytes} bytes` }, 413);
       },
     }),

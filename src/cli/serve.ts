@@ -4,7 +4,7 @@
  * controller against the in-process test bed, with the seed workflow queued at start.
  */
 import { resolve } from "node:path";
-import { systemClock } from "../clock/clock.js";
+import { sharedClock, systemClock } from "../clock/clock.js";
 import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
 import { createLogger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
@@ -61,7 +61,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");
   logger.info({ config: describeConfig(config) }, "configuration loaded");
-  const running = await runTornade(config, { clock: systemClock, logger });
+  // Against a compressed test bed (chaos runs, restart tests), tornade keeps the test bed's time.
+  const { speed, origin } = config.clock;
+  const clock = speed === 1 && origin === undefined ? systemClock : sharedClock(speed, origin ?? Date.now());
+  const running = await runTornade(config, { clock, logger });
   await untilSignal(logger);
   await running.close();
   return EXIT_OK;

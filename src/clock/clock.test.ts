@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scaledClock } from "./clock.js";
+import { scaledClock, sharedClock } from "./clock.js";
 
 describe("scaledClock", () => {
   it("advances clock time `speed` times faster than real time", async () => {
@@ -32,5 +32,17 @@ describe("scaledClock", () => {
 
   it("refuses a speed that is not positive", () => {
     expect(() => scaledClock(0)).toThrow(/positive/);
+  });
+});
+
+describe("sharedClock", () => {
+  it("gives two clocks made apart from the same origin and speed the same time", async () => {
+    const origin = Date.now() - 5_000;
+    const a = sharedClock(100, origin);
+    await new Promise((r) => setTimeout(r, 30));
+    const b = sharedClock(100, origin);
+    // 5 s of real time since the origin is 500 simulated seconds; both agree within a few real ms × 100.
+    expect(Math.abs(a.now() - b.now())).toBeLessThan(2_000);
+    expect(a.now() - origin).toBeGreaterThanOrEqual(500_000);
   });
 });

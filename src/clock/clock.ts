@@ -53,5 +53,15 @@ export function scaledClock(speed = 1, start = Date.now()): Clock {
   return clock;
 }
 
+/**
+ * A compressed clock two processes can share: simulated time is `origin + (Date.now() - origin) × speed`, so a test
+ * bed and a `tornade serve` child given the same origin and speed agree on the time without talking to each other.
+ */
+export function sharedClock(speed: number, origin: number): Clock {
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`clock speed must be a positive number, got ${speed}`);
+  const realNow = Date.now();
+  return scaledClock(speed, origin + (realNow - origin) * speed);
+}
+
 /** The real clock. */
 export const systemClock: Clock = scaledClock(1);

@@ -39,6 +39,14 @@ export function checkSizes(config: Config, where: Where): string[] {
   return problems;
 }
 
+/** A compressed clock makes sense only against a test bed on this machine; against real GitHub or AWS it is a mistake. */
+export function checkClock(config: Config, where: Where): string[] {
+  if (config.clock.speed === 1 && config.clock.origin === undefined) return [];
+  const local = (url: string | undefined) => url !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
+  if (local(config.github.baseUrl) && (config.sandbox || local(config.aws.endpoint))) return [];
+  return [`${where("clock.speed")}: a compressed clock is only for a test bed on this machine, but GitHub or AWS is not on 127.0.0.1. Fix: remove TORNADE_CLOCK_SPEED / TORNADE_CLOCK_ORIGIN`];
+}
+
 /** What `tornade serve` cannot start without (not checked in the sandbox). */
 export function checkRunnable(config: Config, where: Where): string[] {
   const problems: string[] = [];

@@ -52,9 +52,20 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
   { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 1 MiB" },
   { name: "TORNADE_STORE_PATH", key: "store.path", kind: "string", doc: "SQLite file; default tornade.db" },
+  { name: "TORNADE_STORE", key: "store.kind", kind: "string", doc: "sqlite (default) or dynamodb (replicated / serverless)" },
+  { name: "TORNADE_DYNAMODB_TABLE", key: "store.table", kind: "string", doc: "DynamoDB table (store dynamodb); layout in docs/scale-out.md" },
+  { name: "TORNADE_DYNAMODB_ENDPOINT", key: "store.endpoint", kind: "string", doc: "DynamoDB endpoint override (a local DynamoDB for tests)" },
+  { name: "TORNADE_QUEUE", key: "queue.kind", kind: "string", doc: "sqlite (default) or sqs (needs store dynamodb)" },
+  { name: "TORNADE_SQS_QUEUE_URL", key: "queue.url", kind: "string", doc: "SQS standard queue URL (queue sqs)" },
+  { name: "TORNADE_SQS_ENDPOINT", key: "queue.endpoint", kind: "string", doc: "SQS endpoint override (a local SQS for tests)" },
   { name: "TORNADE_PRICES_REGION", key: "prices.region", kind: "string", doc: "region the cost prices are for; default us-east-1 (set prices.* in the file for other prices)" },
   { name: "TORNADE_SPOT_DISCOUNT", key: "prices.spotDiscount", kind: "number", doc: "fraction off Fargate for FARGATE_SPOT in cost estimates, 0..1; default 0.7" },
   { name: "TORNADE_WORKERS", key: "workers.concurrency", kind: "number", doc: "launches worked on at once; default 4" },
+  { name: "TORNADE_MAX_LAUNCH_ATTEMPTS", key: "launch.maxAttempts", kind: "number", doc: "launch attempts per job before giving up with a visible reason; default 5" },
+  { name: "TORNADE_SPOT_FALLBACK", key: "launch.spotFallback", kind: "boolean", doc: "FARGATE_SPOT without capacity falls back to FARGATE; default true" },
+  { name: "TORNADE_LAUNCH_TIMEOUT_SECONDS", key: "launch.inFlightTimeoutSeconds", kind: "number", doc: "a launch unanswered this long (a crash mid-launch) is replaced; default 120" },
+  { name: "TORNADE_CLOCK_SPEED", key: "clock.speed", kind: "number", doc: "test beds only: run at the test bed's compressed clock speed; default 1" },
+  { name: "TORNADE_CLOCK_ORIGIN", key: "clock.origin", kind: "number", doc: "test beds only: the compressed clock's origin (epoch ms), shared with the test bed" },
 ];
 
 /** Variables that do not by themselves mean "this is configured" (a platform sets PORT; AWS_REGION is ambient). */

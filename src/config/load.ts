@@ -9,8 +9,9 @@ import type { z } from "zod";
 import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
 import { CONFIG_FILE_ENV, configFromEnv, hasOwnEnvConfig, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
-import { checkSizes, checkRunnable } from "./checks.js";
+import { checkClock, checkSizes, checkRunnable } from "./checks.js";
 import { attachRedaction } from "./redact.js";
+import { checkStateBackends } from "./state-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -77,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
     }
   }
   problems.push(...checkSizes(config, where));
+  problems.push(...checkStateBackends(config, where));
+  problems.push(...checkClock(config, where));
   config.images = resolveImages(config, where, problems);
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
@@ -152,7 +155,18 @@ const FIX: Readonly<Record<string, string>> = {
   "server.port": "a whole number from 0 to 65535",
   "server.bodyLimitBytes": "a positive whole number of bytes",
   "store.path": "a file path for the SQLite database",
+  "store.kind": "sqlite or dynamodb",
+  "store.table": "the DynamoDB table's name (3 to 255 characters)",
+  "store.endpoint": "a URL, or leave it out to use AWS's own endpoint",
+  "queue.kind": "sqlite or sqs",
+  "queue.url": "the SQS queue URL, https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
+  "queue.endpoint": "a URL, or leave it out to use AWS's own endpoint",
   "workers.concurrency": "a whole number from 1 to 256",
+  "launch.maxAttempts": "a whole number from 1 to 20",
+  "launch.spotFallback": "true or false",
+  "launch.inFlightTimeoutSeconds": "seconds, more than 0 and at most 3600",
+  "clock.speed": "1 (real time) up to 100000; only against a test bed",
+  "clock.origin": "the test bed's clock origin in epoch milliseconds",
 };
 
 function describeIssue(issue: z.core.$ZodIssue, where: (key: string) => string): string {

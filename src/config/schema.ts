@@ -110,7 +110,26 @@ export const ConfigSchema = z.strictObject({
       bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
     })
     .prefault({}),
-  store: z.strictObject({ path: z.string().min(1).default("tornade.db") }).prefault({}),
+  /**
+   * Where jobs, launches and deliveries live: "sqlite" (embedded, `path`) or "dynamodb" (replicated and serverless;
+   * one table, layout in store/dynamodb-table.ts). `endpoint` only for a local DynamoDB (tests).
+   */
+  store: z
+    .strictObject({
+      kind: z.enum(["sqlite", "dynamodb"]).default("sqlite"),
+      path: z.string().min(1).default("tornade.db"),
+      table: z.string().min(3).max(255).optional(),
+      endpoint: z.url().optional(),
+    })
+    .prefault({}),
+  /** The work queue: "sqlite" (in the store's file) or "sqs" (a standard queue's `url`; needs the dynamodb store). */
+  queue: z
+    .strictObject({
+      kind: z.enum(["sqlite", "sqs"]).default("sqlite"),
+      url: z.url().optional(),
+      endpoint: z.url().optional(),
+    })
+    .prefault({}),
   /**
    * Prices for `tornade cost` and the dashboard. Everything left out takes the published us-east-1 price
    * (core/cost.ts DEFAULT_PRICES cites each); set them for another region or from your own bill.
@@ -134,6 +153,24 @@ export const ConfigSchema = z.strictObject({
       assumedCodebuildSize: SizeSchema.optional(),
     })
     .default({}),
+  /** Retries and fallbacks of runner launches (core/reconcile.ts ReconcilePolicy). */
+  launch: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(20).default(5),
+      /** FARGATE_SPOT without capacity → FARGATE at once. */
+      spotFallback: z.boolean().default(true),
+      /** A launch with no answer from AWS after this long was interrupted (a crash) and is replaced. */
+      inFlightTimeoutSeconds: z.number().positive().max(3600).default(120),
+    })
+    .prefault({}),
+  /**
+   * Test beds only: tornade's clock at a test bed's compressed speed, anchored at the same origin (epoch ms), so a
+   * `tornade serve` process and a test bed in another process agree on the time. Refused unless GitHub and AWS are
+   * on this machine (checks.ts).
+   */
+  clock: z
+    .strictObject({ speed: z.number().min(1).max(100_000).default(1), origin: z.number().int().positive().optional() })
+    .prefault({}),
   workers: z.strictObject({ concurrency: z.number().int().min(1).max(256).default(4) }).prefault({}),
 });
 

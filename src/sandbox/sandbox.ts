@@ -53,7 +53,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   let tornade: RunningTornade;
   try {
     // Configured the way a user configures tornade: through the environment, with the seed's variable names.
-    const config = loadConfig(sandboxEnv(bed, opts), undefined, { sandbox: true });
+    const env = { ...testBedEnv(bed), PORT: String(opts.port), ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}) };
+    const config = loadConfig(env, undefined, { sandbox: true });
     tornade = await runTornade(config, {
       clock,
       logger: opts.logger,
@@ -90,7 +91,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
 }
 
-function sandboxEnv(bed: TestBed, opts: SandboxOptions): NodeJS.ProcessEnv {
+/**
+ * The environment that points tornade at a test bed, with the seed's variable names where the seed has one. Used by
+ * the sandbox, and by tests that run `tornade serve` as a child process against a test bed.
+ */
+export function testBedEnv(bed: TestBed): Record<string, string> {
   const d = bed.description();
   return {
     APP_ID: String(d.github.appId),
@@ -107,8 +112,6 @@ function sandboxEnv(bed: TestBed, opts: SandboxOptions): NodeJS.ProcessEnv {
     TORNADE_TASK_DEFINITION_ARM64: d.aws.taskDefinitions.ARM64,
     TORNADE_CODEBUILD_PROJECT_X86_64: d.aws.codebuildProject,
     TORNADE_CODEBUILD_PROJECT_ARM64: d.aws.codebuildProject,
-    PORT: String(opts.port),
-    ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}),
   };
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./index.js";
+
+const testBed = {
+  PERSONAL_TOKEN: "ghp_x",
+  TORNADE_WEBHOOK_SECRET: "s",
+  TORNADE_AWS_REGION: "us-east-1",
+  TORNADE_ECS_CLUSTER: "c",
+  TORNADE_SUBNETS: "subnet-1",
+  TORNADE_TASK_DEFINITION_X86_64: "td",
+};
+
+describe("clock and launch settings", () => {
+  it("accepts a compressed clock against a test bed on loopback", () => {
+    const c = loadConfig({
+      ...testBed,
+      TORNADE_GITHUB_BASE_URL: "http://127.0.0.1:4000",
+      TORNADE_AWS_ENDPOINT: "http://127.0.0.1:4001",
+      TORNADE_CLOCK_SPEED: "100",
+      TORNADE_CLOCK_ORIGIN: "1700000000000",
+    });
+    expect(c.clock).toEqual({ speed: 100, origin: 1_700_000_000_000 });
+  });
+
+  it("refuses a compressed clock against real GitHub or AWS, naming the variable to remove", () => {
+    expect(() => loadConfig({ ...testBed, TORNADE_CLOCK_SPEED: "100" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...testBed, TORNADE_CLOCK_SPEED: "100" })).toThrow(/TORNADE_CLOCK_SPEED/);
+  });
+
+  it("reads the launch policy with its defaults", () => {
+    expect(loadConfig(testBed).launch).toEqual({ maxAttempts: 5, spotFallback: true, inFlightTimeoutSeconds: 120 });
+    const c = loadConfig({ ...testBed, TORNADE_SPOT_FALLBACK: "false", TORNADE_MAX_LAUNCH_ATTEMPTS: "2", TORNADE_LAUNCH_TIMEOUT_SECONDS: "30" });
+    expect(c.launch).toEqual({ maxAttempts: 2, spotFallback: false, inFlightTimeoutSeconds: 30 });
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The seed's workflow end to end: tornade serve's real code (HTTP intake, SQLite, workers, Octokit, AWS SDK) against
+ * the simulated GitHub, ECS, CodeBuild and runners. Each of the seed's five jobs gets exactly one runner on its
+ * backend and arch and completes; the static job, a job without the launch label and a job with a bad label launch
+ * nothing, each for its stated reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import { RUN_ID_PLACEHOLDER, seedScenario } from "../../src/sandbox/scenario.js";
+import { sandbox, until } from "./helpers.js";
+
+let s: Sandbox;
+let jobs: { name: string; jobId: number; labels: readonly string[] }[];
+
+beforeAll(async () => {
+  s = await sandbox();
+  jobs = await s.queueScenario({
+    jobs: [
+      ...seedScenario.jobs,
+      { name: "not_tornade", labels: ["self-hosted", "linux", "x64"], durationSeconds: 30, count: 1 },
+      { name: "bad_label", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "arch=RISCV"], durationSeconds: 30, count: 1 },
+    ],
+  });
+  const gh = s.bed.github.control;
+  const launched = jobs.filter((j) => !["static", "not_tornade", "bad_label"].includes(j.name));
+  await until("the seed's five jobs to complete", () => (launched.every((j) => gh.getJob(j.jobId)?.status === "completed") ? true : undefined), 30_000);
+  // The three that launch nothing are settled once tornade has recorded a decision for each.
+  await until("every job to be decided", async () => {
+    const stored = await Promise.all(jobs.map((j) => s.tornade.built.store.getJob(j.jobId)));
+    return stored.every((j) => j?.decision) ? true : undefined;
+  });
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+const seed: Record<string, { backend: string; arch: "X86_64" | "ARM64" }> = {
+  fargate_x86: { backend: "FARGATE", arch: "X86_64" },
+  fargate_arm64: { backend: "FARGATE", arch: "ARM64" },
+  fargate_spot: { backend: "FARGATE_SPOT", arch: "X86_64" },
+  codebuild_x86: { backend: "CODEBUILD", arch: "X86_64" },
+  codebuild_arm64: { backend: "CODEBUILD", arch: "ARM64" },
+};
+
+describe("the seed workflow", () => {
+  it.each(Object.entries(seed))("%s gets exactly one runner on its backend and arch, and completes", async (name, want) => {
+    const job = jobs.find((j) => j.name === name);
+    expect(job).toBeDefined();
+    const id = job!.jobId;
+    const gh = s.bed.github.control.getJob(id);
+    expect(gh).toMatchObject({ status: "completed", conclusion: "success", runner_name: `tornade-${id}-1` });
+
+    const launches = await s.tornade.built.store.listLaunches(id);
+    expect(launches).toHaveLength(1);
+    expect(launches[0]).toMatchObject({ backend: want.backend, arch: want.arch, attempt: 1 });
+
+    // What AWS actually ran: the task's capacity provider and architecture, or the build's environment type.
+    const providerId = launches[0]!.providerId;
+    if (want.backend === "CODEBUILD") {
+      const builds = s.bed.aws.control.listBuilds().filter((b) => b.id === providerId);
+      expect(builds).toHaveLength(1);
+      expect(builds[0]!.environmentType).toBe(want.arch === "ARM64" ? "ARM_CONTAINER" : "LINUX_CONTAINER");
+      expect(builds[0]!.privilegedMode).toBe(true);
+    } else {
+      const tasks = s.bed.aws.control.listTasks().filter((t) => t.taskArn === providerId);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ capacity: want.backend, arch: want.arch });
+    }
+  });
+
+  it("registers each runner with exactly the job's labels, the run id among them", async () => {
+    const job = jobs.find((j) => j.name === "fargate_spot")!;
+    const gh = s.bed.github.control.getJob(job.jobId)!;
+    expect(gh.labels).toContain(String(gh.run_id));
+    const launch = (await s.tornade.built.store.listLaunches(job.jobId))[0]!;
+    const task = s.bed.aws.control.listTasks().find((t) => t.taskArn === launch.providerId)!;
+    const config = JSON.parse(Buffer.from(task.env["ACTIONS_RUNNER_INPUT_JITCONFIG"] ?? "", "base64").toString()) as Record<string, string>;
+    const runner = JSON.parse(Buffer.from(config[".runner"] ?? "", "base64").toString()) as { agentName?: string };
+    expect(runner.agentName).toBe(`tornade-${job.jobId}-1`);
+    // The simulated GitHub matched this runner to the job only because its labels include every job label.
+    expect(gh.runner_name).toBe(runner.agentName);
+  });
+
+  it("launches nothing for the static job", async () => {
+    const job = jobs.find((j) => j.name === "static")!;
+    expect(await s.tornade.built.store.listLaunches(job.jobId)).toHaveLength(0);
+    expect((await s.tornade.built.store.getJob(job.jobId))?.decision).toMatchObject({ kind: "static" });
+  });
+
+  it("ignores a job without the launch label", async () => {
+    const job = jobs.find((j) => j.name === "not_tornade")!;
+    expect(await s.tornade.built.store.listLaunches(job.jobId)).toHaveLength(0);
+    const decision = (await s.tornade.built.store.getJob(job.jobId))?.decision;
+    expect(decision).toMatchObject({ kind: "ignored" });
+    expect(decision?.reason).toMatch(/tornade/);
+  });
+
+  it("rejects a bad label, naming it and what is allowed", async () => {
+    const job = jobs.find((j) => j.name === "bad_label")!;
+    expect(await s.tornade.built.store.listLaunches(job.jobId)).toHaveLength(0);
+    const decision = (await s.tornade.built.store.getJob(job.jobId))?.decision;
+    expect(decision?.kind).toBe("rejected");
+    expect(decision?.reason).toMatch(/arch=RISCV/);
+    expect(decision?.reason).toMatch(/X86_64/);
+  });
+
+  it("made one RunTask or StartBuild per launched job, and left nothing running", async () => {
+    const calls = s.bed.aws.control.stats().calls;
+    expect((calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0)).toBe(5);
+    await until("tasks and builds to stop", () =>
+      s.bed.aws.control.listTasks().every((t) => t.lastStatus === "STOPPED") &&
+      s.bed.aws.control.listBuilds().every((b) => b.buildStatus !== "IN_PROGRESS")
+        ? true
+        : undefined,
+    );
+    expect(s.bed.github.control.listRunners()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * TornadeRunners: everything tornade needs in one AWS account and region — the runner cluster (FARGATE and
+ * FARGATE_SPOT), runner task definitions and CodeBuild projects for x86_64 and ARM64, networking, and the controller
+ * in serverless mode with its secrets and alarms. Import it into your own CDK app, or deploy infra/bin/app.ts.
+ */
+import {
+  aws_codebuild as codebuild,
+  aws_ec2 as ec2,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_secretsmanager as sm,
+  aws_sns as sns,
+  Duration,
+} from "aws-cdk-lib";
+import { Construct } from "constructs";
+import { TornadeAlarms } from "./alarms.js";
+import { CodeBuildRunners } from "./codebuild-runners.js";
+import { ENV } from "./controller-env.js";
+import { EcsRunners, RUNNER_CONTAINER, type FargateSizeProps } from "./ecs-runners.js";
+import { acknowledgeFindings } from "./nag-acknowledgements.js";
+import { RunnerNetwork } from "./network.js";
+import type { HandlerName } from "./paths.js";
+import { RunnerImages, type RunnerImageSource } from "./runner-image.js";
+import { ServerlessController } from "./serverless-controller.js";
+
+export interface TornadeRunnersProps {
+  /** The GitHub App's ID (its settings page, "App ID"). */
+  readonly githubAppId: number;
+  /** The label every tornade job carries besides self-hosted. Default "tornade". */
+  readonly launchLabel?: string;
+  /** Where runners register: "repo" (default) or "org". */
+  readonly runnerScope?: "repo" | "org";
+  /** Only these owner/repo may get runners. Default: every repository the App is installed on. */
+  readonly allowedRepositories?: readonly string[];
+  readonly allowedOrganizations?: readonly string[];
+  /** Backend for jobs without runs-on=. Default FARGATE. */
+  readonly defaultBackend?: "FARGATE" | "FARGATE_SPOT" | "CODEBUILD";
+
+  /** An existing VPC; default a new one with public subnets and no NAT gateway (network.ts). */
+  readonly vpc?: ec2.IVpc;
+  readonly subnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly assignPublicIp?: boolean;
+
+  /** Default: build runner-image/ at deploy time. */
+  readonly runnerImage?: RunnerImageSource;
+  /** Size declared by the Fargate task definitions (jobs' cpu=/memory=/size= labels override per launch). */
+  readonly fargate?: FargateSizeProps;
+  readonly codebuild?: { readonly computeType?: codebuild.ComputeType; readonly timeout?: Duration };
+
+  /** Bring your own secrets; default two new ones (the private key to be set after deploy, the webhook secret
+   * generated). */
+  readonly privateKeySecret?: sm.ISecret;
+  readonly webhookSecret?: sm.ISecret;
+
+  /** How often the sweep runs. Default 1 minute. */
+  readonly sweepInterval?: Duration;
+  /** Deliveries of one work item before it goes to the dead-letter queue. Default 5. */
+  readonly maxReceiveCount?: number;
+  /** Failed launches in 5 minutes that raise the alarm. Default 3. */
+  readonly launchFailureAlarmThreshold?: number;
+  /** Where alarms notify; default none (they still show in CloudWatch). */
+  readonly alarmTopic?: sns.ITopic;
+  /** Default one month. */
+  readonly logRetention?: logs.RetentionDays;
+  /** Prebuilt function code instead of bundling src/lambda/*.ts (tests, or your own build). */
+  readonly controllerCode?: Partial<Record<HandlerName, lambda.Code>>;
+}
+
+export class TornadeRunners extends Construct {
+  readonly network: RunnerNetwork;
+  readonly ecs: EcsRunners;
+  readonly codebuild: CodeBuildRunners;
+  readonly controller: ServerlessController;
+  readonly alarms: TornadeAlarms;
+  readonly privateKeySecret: sm.ISecret;
+  readonly webhookSecret: sm.ISecret;
+
+  constructor(scope: Construct, id: string, props: TornadeRunnersProps) {
+    super(scope, id);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.network = new RunnerNetwork(this, "Network", {
+      ...(props.vpc ? { vpc: props.vpc } : {}),
+      ...(props.subnets ? { subnets: props.subnets } : {}),
+      ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
+      ...(props.assignPublicIp === undefined ? {} : { assignPublicIp: props.assignPublicIp }),
+      flowLogRetention: logRetention,
+    });
+    const images = new RunnerImages(this, "RunnerImage", props.runnerImage ?? { kind: "asset" });
+    this.ecs = new EcsRunners(this, "Fargate", {
+      vpc: this.network.vpc,
+      images,
+      logRetention,
+      ...(props.fargate ? { size: props.fargate } : {}),
+    });
+    this.codebuild = new CodeBuildRunners(this, "CodeBuild", { images, logRetention, ...(props.codebuild ?? {}) });
+
+    this.privateKeySecret =
+      props.privateKeySecret ??
+      new sm.Secret(this, "AppPrivateKey", {
+        description: "tornade: the GitHub App's private key (PEM). Set it after deploy: see docs/deploy-aws.md",
+      });
+    this.webhookSecret =
+      props.webhookSecret ??
+      new sm.Secret(this, "WebhookSecret", {
+        description: "tornade: the GitHub App's webhook secret; paste this value into the App's settings",
+        generateSecretString: { passwordLength: 40, excludePunctuation: true },
+      });
+
+    const environment: Record<string, string> = {
+      [ENV.appId]: String(props.githubAppId),
+      [ENV.launchLabel]: props.launchLabel ?? "tornade",
+      [ENV.cluster]: this.ecs.cluster.clusterArn,
+      [ENV.subnets]: this.network.subnetIds.join(","),
+      [ENV.securityGroups]: this.network.securityGroups.map((g) => g.securityGroupId).join(","),
+      [ENV.assignPublicIp]: String(this.network.assignPublicIp),
+      [ENV.taskDefinitionX86]: this.ecs.taskDefinitions.X86_64.taskDefinitionArn,
+      [ENV.taskDefinitionArm]: this.ecs.taskDefinitions.ARM64.taskDefinitionArn,
+      [ENV.containerName]: RUNNER_CONTAINER,
+      [ENV.codebuildProjectX86]: this.codebuild.projects.X86_64.projectName,
+      [ENV.codebuildProjectArm]: this.codebuild.projects.ARM64.projectName,
+      ...(props.runnerScope ? { [ENV.runnerScope]: props.runnerScope } : {}),
+      ...(props.allowedRepositories?.length ? { [ENV.allowedRepositories]: props.allowedRepositories.join(",") } : {}),
+      ...(props.allowedOrganizations?.length ? { [ENV.allowedOrganizations]: props.allowedOrganizations.join(",") } : {}),
+      ...(props.defaultBackend ? { [ENV.defaultBackend]: props.defaultBackend } : {}),
+    };
+    this.controller = new ServerlessController(this, "Controller", {
+      targets: {
+        cluster: this.ecs.cluster,
+        taskDefinitions: [this.ecs.taskDefinitions.X86_64, this.ecs.taskDefinitions.ARM64],
+        taskRole: this.ecs.taskRole,
+        executionRole: this.ecs.executionRole,
+        projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
+      },
+      environment,
+      privateKeySecret: this.privateKeySecret,
+      webhookSecret: this.webhookSecret,
+      sweepInterval: props.sweepInterval ?? Duration.minutes(1),
+      logRetention,
+      maxReceiveCount: props.maxReceiveCount ?? 5,
+      ...(props.controllerCode ? { code: props.controllerCode } : {}),
+    });
+    const { functions } = this.controller;
+    this.alarms = new TornadeAlarms(this, "Alarms", {
+      deadLetters: this.controller.deadLetters,
+      launchLogGroups: [functions.worker.logGroup, functions.sweep.logGroup],
+      launchFailureThreshold: props.launchFailureAlarmThreshold ?? 3,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+    });
+    acknowledgeFindings(this);
+  }
+
+  /** The URL to give the GitHub App as its webhook URL: the function URL's `/events` (src/server/app.ts). */
+  get webhookUrl(): string {
+    // A function URL ends with "/" ("Lambda function URLs" → URL format).
+    return `${this.controller.webhookUrl.url}events`;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm run synth` end to end (as a child process, like CI runs it): offline, cdk-nag AwsSolutions clean, the template
+ * in infra/cdk.out. And runNag itself: an unacknowledged finding is reported, an acknowledged one is not.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { App, aws_sqs as sqs, Stack, Validations } from "aws-cdk-lib";
+import { afterAll, describe, expect, it } from "vitest";
+import { addNag, runNag } from "../lib/nag.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const tmp = mkdtempSync(join(tmpdir(), "tornade-nag-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function synth(...args: string[]) {
+  return spawnSync(process.execPath, ["bin/run-ts.js", "infra/bin/synth.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+}
+
+describe("npm run synth", () => {
+  it("synthesizes offline with no unacknowledged cdk-nag finding, and the template holds tornade", () => {
+    const result = synth("-c", "appId=987654", "-c", "launchLabel=fast");
+    expect(result.stderr).not.toContain("unacknowledged");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("synth: clean");
+    const template = JSON.parse(readFileSync(join(ROOT, "infra/cdk.out/Tornade.template.json"), "utf8")) as {
+      Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> } } }>;
+      Outputs: Record<string, unknown>;
+    };
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    for (const t of ["AWS::ECS::Cluster", "AWS::CodeBuild::Project", "AWS::Lambda::Url", "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::Events::Rule", "AWS::CloudWatch::Alarm"]) {
+      expect(types).toContain(t);
+    }
+    expect(types.filter((t) => t === "AWS::ECS::TaskDefinition")).toHaveLength(2);
+    expect(types.filter((t) => t === "AWS::Lambda::Function")).toHaveLength(4);
+    const envs = Object.values(template.Resources).flatMap((r) => (r.Type === "AWS::Lambda::Function" ? [r.Properties?.Environment?.Variables ?? {}] : []));
+    for (const env of envs) expect(env).toMatchObject({ APP_ID: "987654", LAUNCH_LABEL: "fast" });
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(["WebhookUrl", "PrivateKeySecretArn", "WebhookSecretArn"]));
+  }, 180_000);
+
+  it("refuses a bad context value with a message naming the key, exit 2", () => {
+    const result = synth("-c", "appId=not-a-number");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("appId");
+  }, 60_000);
+});
+
+describe("runNag", () => {
+  it("reports unacknowledged findings and honours acknowledgements", () => {
+    const app = new App({ outdir: tmp });
+    const stack = new Stack(app, "N");
+    new sqs.Queue(stack, "Plain");
+    const acked = new sqs.Queue(stack, "Acked", { enforceSSL: true });
+    Validations.of(acked).acknowledge({ id: "AwsSolutions-SQS3", reason: "test: a queue without a DLQ on purpose" });
+    addNag(app);
+    const findings = runNag(app);
+    expect(findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual(["AwsSolutions-SQS3 N/Plain/Resource", "AwsSolutions-SQS4 N/Plain/Resource"]);
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+/** Shared by the template tests: a stack holding one TornadeRunners, with inline code so nothing is bundled. */
+import { App, aws_lambda as lambda, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
+import { HANDLERS } from "../lib/paths.js";
+import { TornadeRunners, type TornadeRunnersProps } from "../lib/tornade-runners.js";
+
+export const inlineCode = Object.fromEntries(HANDLERS.map((h) => [h, lambda.Code.fromInline(`exports.handler = async () => "${h}";`)]));
+
+export function synthesize(
+  props: Partial<TornadeRunnersProps> = {},
+  extra?: (stack: Stack) => Partial<TornadeRunnersProps>,
+): { stack: Stack; tornade: TornadeRunners; template: Template } {
+  const app = new App();
+  const stack = new Stack(app, "T", { env: { account: "111122223333", region: "eu-west-1" } });
+  const tornade = new TornadeRunners(stack, "Tornade", { githubAppId: 4242, controllerCode: inlineCode, ...(extra?.(stack) ?? {}), ...props });
+  return { stack, tornade, template: Template.fromStack(stack) };
+}
+
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every policy statement attached to the role whose logical id starts with `rolePrefix`. */
+export function statementsOf(template: Template, stack: Stack, role: { node: { defaultChild?: unknown } }): Statement[] {
+  const roleId = stack.resolve((role.node.defaultChild as { logicalId: string }).logicalId) as string;
+  const policies = template.findResources("AWS::IAM::Policy");
+  const out: Statement[] = [];
+  for (const p of Object.values(policies) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[]) {
+    if (p.Properties.Roles.some((r) => r.Ref === roleId)) out.push(...p.Properties.PolicyDocument.Statement);
+  }
+  return out;
+}
+
+export function actions(s: Statement): string[] {
+  return Array.isArray(s.Action) ? s.Action : [s.Action];
+}
+
+export function allStatements(template: Template): Statement[] {
+  const policies = template.findResources("AWS::IAM::Policy") as Record<string, { Properties: { PolicyDocument: { Statement: Statement[] } } }>;
+  return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+/** The environment variables of a function in the template. */
+export function functionEnvironment(template: Template, stack: Stack, fn: IConstruct): Record<string, unknown> {
+  const id = stack.resolve((fn.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
+  const res = template.toJSON().Resources[id] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  return res.Properties.Environment.Variables;
+}

@@ -1,5 +1,6 @@
 /** `tornade <command> [options]`: picks the command, turns usage errors into usage text on stderr and exit 2. */
 import { UsageError } from "./args.js";
+import { CHECK_USAGE, runCheck } from "./check.js";
 import { COST_USAGE, runCost } from "./cost.js";
 import { EXPLAIN_USAGE, runExplain } from "./explain.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { summary: "run the webhook intake, workers and HTTP server", run: runServe, usage: SERVE_USAGE },
   sandbox: { summary: "run the controller against the in-process test bed", run: runSandbox, usage: SANDBOX_USAGE },
   explain: { summary: "show what tornade would do with a job's labels or a webhook body", run: runExplain, usage: EXPLAIN_USAGE },
+  check: { summary: "check the configuration, the GitHub App and the AWS resources, with fixes", run: runCheck, usage: CHECK_USAGE },
   cost: { summary: "estimate the runners' AWS cost next to GitHub-hosted runners", run: runCost, usage: COST_USAGE },
 };
 

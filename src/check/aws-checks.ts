@@ -1,0 +1,123 @@
+/**
+ * `tornade check`, AWS side: the ECS cluster is ACTIVE (DescribeClusters), each runner task definition exists, is for
+ * Fargate, has the configured runner container and the runtimePlatform of its arch (DescribeTaskDefinition), and the
+ * CodeBuild projects exist (BatchGetProjects). Read-only calls with the credentials tornade runs with, so an
+ * AccessDenied here is a permission tornade's role lacks.
+ */
+import { BatchGetProjectsCommand, CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import type { Config } from "../config/index.js";
+import type { Arch } from "../core/types.js";
+import { errorText, fail, pass, type CheckResult } from "./result.js";
+
+export interface AwsCheckOptions {
+  /** Static credentials (tests); production uses the SDK's default provider chain. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** An error AWS gives when the caller's role lacks a permission (IAM "AccessDenied" family). */
+const isAccessDenied = (e: unknown) => e instanceof Error && /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${e.name} ${e.message}`);
+
+function failure(name: string, action: string, e: unknown, otherwise: string): CheckResult {
+  if (isAccessDenied(e)) return fail(name, `access denied (${errorText(e)})`, `allow ${action} to tornade's IAM role (docs/operations.md lists every permission tornade needs)`);
+  if (e instanceof Error && /credential/i.test(`${e.name} ${e.message}`)) {
+    return fail(name, `no usable AWS credentials (${errorText(e)})`, "run with an IAM role (ECS task role, instance profile) or set AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+  return fail(name, errorText(e), otherwise);
+}
+
+export async function checkAws(config: Config, opts: AwsCheckOptions = {}): Promise<CheckResult[]> {
+  const a = config.aws;
+  if (!a.region) return [fail("aws: region", "not configured", "set TORNADE_AWS_REGION (or AWS_REGION) or aws.region, e.g. us-east-1")];
+  const client = { region: a.region, maxAttempts: 2, ...(a.endpoint ? { endpoint: a.endpoint } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) };
+  const results: CheckResult[] = [];
+  const taskDefs = taskDefinitionsByArch(config);
+  if (taskDefs.length > 0) {
+    const ecs = new ECSClient(client);
+    try {
+      results.push(await checkCluster(ecs, a.cluster));
+      for (const [arch, ref, where] of taskDefs) results.push(await checkTaskDefinition(ecs, arch, ref, where, a.containerName));
+    } finally {
+      ecs.destroy();
+    }
+  }
+  const projects = [...new Set([a.codebuild.projectX86_64, a.codebuild.projectARM64].filter((p): p is string => p !== undefined))];
+  if (projects.length > 0) {
+    const cb = new CodeBuildClient(client);
+    try {
+      results.push(...(await checkProjects(cb, projects)));
+    } finally {
+      cb.destroy();
+    }
+  }
+  return results;
+}
+
+async function checkCluster(ecs: ECSClient, cluster: string | undefined): Promise<CheckResult> {
+  const name = `aws: ECS cluster ${cluster ?? "(none)"}`;
+  if (!cluster) return fail(name, "not configured", "set TORNADE_ECS_CLUSTER or aws.cluster");
+  try {
+    const res = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+    const c = res.clusters?.[0];
+    if (!c) {
+      return fail(name, `not found (${res.failures?.[0]?.reason ?? "MISSING"})`, `create it (an empty cluster with the FARGATE and FARGATE_SPOT capacity providers), or set TORNADE_ECS_CLUSTER to an existing one`);
+    }
+    if (c.status !== "ACTIVE") return fail(name, `status ${c.status ?? "?"}`, "use an ACTIVE cluster");
+    const providers = c.capacityProviders ?? [];
+    // FARGATE_SPOT launches need the provider on the cluster (ECS: "Fargate capacity providers").
+    const spot = providers.includes("FARGATE_SPOT") ? "" : "; FARGATE_SPOT is not among its capacity providers, runs-on=FARGATE_SPOT will fail";
+    return spot
+      ? fail(name, `ACTIVE${spot}`, "add the FARGATE and FARGATE_SPOT capacity providers to the cluster (PutClusterCapacityProviders)")
+      : pass(name, `ACTIVE, capacity providers ${providers.join(", ")}`);
+  } catch (e) {
+    return failure(name, "ecs:DescribeClusters", e, "check aws.region and the cluster name");
+  }
+}
+
+/** The default task definition per arch and each catalog image's, with where it was configured. */
+function taskDefinitionsByArch(config: Config): Array<[Arch, string, string]> {
+  const out: Array<[Arch, string, string]> = [];
+  const seen = new Set<string>();
+  for (const [image, entry] of Object.entries(config.images)) {
+    for (const arch of ["X86_64", "ARM64"] as const) {
+      const ref = entry.taskDefinitions[arch];
+      if (!ref || seen.has(`${arch} ${ref}`)) continue;
+      seen.add(`${arch} ${ref}`);
+      out.push([arch, ref, image === "default" ? `aws.taskDefinitions.${arch}` : `images.${image}.taskDefinitions.${arch}`]);
+    }
+  }
+  return out;
+}
+
+async function checkTaskDefinition(ecs: ECSClient, arch: Arch, ref: string, where: string, container: string): Promise<CheckResult> {
+  const name = `aws: task definition ${ref} (${arch})`;
+  try {
+    const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref }))).taskDefinition;
+    if (!td) return fail(name, "not found", `register it, or correct ${where}`);
+    // runtimePlatform.cpuArchitecture defaults to X86_64 when absent (task definition parameters → "Runtime platform").
+    const tdArch = td.runtimePlatform?.cpuArchitecture ?? "X86_64";
+    if (tdArch !== arch) return fail(name, `its runtimePlatform.cpuArchitecture is ${tdArch}`, `set ${where} to a task definition with cpuArchitecture ${arch}`);
+    if (!(td.requiresCompatibilities ?? []).includes("FARGATE")) return fail(name, "not registered for Fargate", "register it with requiresCompatibilities FARGATE and networkMode awsvpc");
+    if (!(td.containerDefinitions ?? []).some((c) => c.name === container)) {
+      return fail(name, `has no container named "${container}" (the runner's JIT config is passed to it)`, `name the runner container "${container}" or set TORNADE_CONTAINER_NAME / aws.containerName`);
+    }
+    return pass(name, `${td.family}:${td.revision}, ${tdArch}, ${td.cpu ?? "?"} CPU units / ${td.memory ?? "?"} MiB, container ${container}`);
+  } catch (e) {
+    return failure(name, "ecs:DescribeTaskDefinition", e, `register it, or correct ${where}`);
+  }
+}
+
+async function checkProjects(cb: CodeBuildClient, projects: string[]): Promise<CheckResult[]> {
+  try {
+    const res = await cb.send(new BatchGetProjectsCommand({ names: projects }));
+    const missing = new Set(res.projectsNotFound ?? []);
+    return projects.map((p) => {
+      const found = res.projects?.find((x) => x.name === p || x.arn === p);
+      const name = `aws: CodeBuild project ${p}`;
+      if (missing.has(p) || !found) return fail(name, "not found", "create it (tornade overrides its environment per arch), or correct aws.codebuild.projectX86_64 / projectARM64");
+      return pass(name, `${found.environment?.type ?? "?"}, ${found.environment?.computeType ?? "?"}${found.environment?.privilegedMode ? ", privileged (Docker)" : ""}`);
+    });
+  } catch (e) {
+    return [failure(`aws: CodeBuild projects ${projects.join(", ")}`, "codebuild:BatchGetProjects", e, "check aws.region and the project names")];
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `tornade check [--config FILE] [--json]`: validates the configuration, the GitHub App (credentials, a token per
+ * installation with the permissions tornade needs, access to the configured repositories / organizations) and the
+ * AWS side (cluster, task definitions with their arch, CodeBuild projects), printing each check as pass or fail with
+ * the fix. Exit 0 when all pass, 1 otherwise.
+ */
+import { resolve } from "node:path";
+import { systemClock } from "../clock/clock.js";
+import { ConfigError, loadConfig } from "../config/index.js";
+import { runChecks } from "../check/check.js";
+import { fail, formatChecks, type CheckResult } from "../check/result.js";
+import { parseCommandArgs } from "./args.js";
+import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
+
+export const CHECK_USAGE = `usage: tornade check [--config FILE] [--json]
+
+Checks what tornade serve needs, with the configuration it would run with:
+  configuration   valid, complete (every problem named with its key and fix)
+  GitHub          the App's JWT is accepted; a token is minted for every installation, with Actions: read and
+                  Administration: write (repository runners) or Self-hosted runners: write (organization runners);
+                  the configured repositories / organizations have the App installed and their runners readable
+  AWS             the ECS cluster is ACTIVE with FARGATE_SPOT; each task definition exists, is for Fargate, has the
+                  runner container and the cpuArchitecture of its arch; the CodeBuild projects exist
+
+  --config FILE   configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
+  --json          print {"ok": bool, "checks": [{name, status, detail, fix?}]}
+
+Exit status: 0 when every check passed, 1 when one failed.
+`;
+
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, { config: { type: "string" }, json: { type: "boolean" } });
+  if (values.help) {
+    io.stdout(CHECK_USAGE);
+    return EXIT_OK;
+  }
+  let results: CheckResult[];
+  try {
+    const config = loadConfig(io.env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { cwd: io.cwd });
+    results = config.sandbox
+      ? [fail("configuration", "nothing is configured: tornade would start as a sandbox", "set APP_ID, SECRET_KEY_PEM, TORNADE_WEBHOOK_SECRET and the AWS settings (or --config FILE); see docs/operations.md")]
+      : await runChecks(config, { clock: systemClock });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    results = err.problems.map((p) => {
+      // Problems read "KEY: what. Fix: how" (config/load.ts).
+      const i = p.indexOf(". Fix: ");
+      return i < 0 ? fail("configuration", p, "see the configuration reference") : fail("configuration", p.slice(0, i), p.slice(i + 7));
+    });
+  }
+  const ok = results.every((r) => r.status !== "fail");
+  io.stdout(values.json ? `${JSON.stringify({ ok, checks: results }, null, 2)}\n` : formatChecks(results));
+  return ok ? EXIT_OK : EXIT_FAILED;
+}

@@ -12,10 +12,13 @@ import { startSandbox } from "../sandbox/sandbox.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
-export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--sandbox [--speed N]]
+export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--store sqlite|dynamodb] [--queue sqlite|sqs]
+                     [--sandbox [--speed N]]
 
   --config FILE  configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
   --port N       HTTP port (default 8080; also PORT)
+  --store KIND   sqlite (default, one process) or dynamodb (replicas; also TORNADE_STORE, with TORNADE_DYNAMODB_TABLE)
+  --queue KIND   sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
   --sandbox      run against the in-process simulated GitHub and AWS (the default when nothing is configured)
   --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
 
@@ -26,6 +29,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     config: { type: "string" },
     port: { type: "string" },
+    store: { type: "string" },
+    queue: { type: "string" },
     sandbox: { type: "boolean" },
     speed: { type: "string" },
   });
@@ -34,7 +39,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const port = values.port === undefined ? undefined : parsePort(values.port);
-  const env = port === undefined ? io.env : { ...io.env, PORT: String(port) };
+  const env = {
+    ...io.env,
+    ...(port === undefined ? {} : { PORT: String(port) }),
+    ...(values.store === undefined ? {} : { TORNADE_STORE: oneOf("--store", values.store, ["sqlite", "dynamodb"]) }),
+    ...(values.queue === undefined ? {} : { TORNADE_QUEUE: oneOf("--queue", values.queue, ["sqlite", "sqs"]) }),
+  };
   let config;
   try {
     config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
@@ -84,6 +94,11 @@ function untilSignal(logger: { info(o: object, m: string): void }): Promise<void
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
   });
+}
+
+function oneOf(flag: string, v: string, allowed: readonly string[]): string {
+  if (!allowed.includes(v)) throw new UsageError(`${flag} must be ${allowed.join(" or ")}, got "${v}"`);
+  return v;
 }
 
 function parsePort(v: string): number {

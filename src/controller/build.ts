@@ -1,6 +1,6 @@
 /**
- * The composition root of the embedded mode: from a validated Config to a running Controller on SQLite, Octokit and
- * the AWS SDK. Everything else in the controller sees ports only.
+ * The composition root: from a validated Config to a running Controller on its state (SQLite, or DynamoDB + SQS:
+ * build-state.ts), Octokit and the AWS SDK. Everything else in the controller sees ports only.
  */
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECSClient } from "@aws-sdk/client-ecs";

@@ -1,31 +1,16 @@
 // Spawns the real `bin/tornade.js` and checks what a person would see: stdout JSON, stderr text, exit codes.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runTornadeCli, type Run } from "./run-cli.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = join(root, "bin/tornade.js");
 const dir = mkdtempSync(join(tmpdir(), "tornade-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A clean environment: nothing of the developer's shell leaks in, so "no configuration" means none. */
 function tornade(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env["PATH"], ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
+  return runTornadeCli(args, { cwd: dir, env });
 }
 
 async function explain(args: string[], env?: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {

@@ -1,0 +1,127 @@
+// `tornade sandbox` and `tornade serve` as a person runs them: the real binary, its output and exit codes.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runTornadeCli } from "./run-cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tornade-sandbox-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tornade = (args: string[], env?: NodeJS.ProcessEnv) => runTornadeCli(args, { cwd: dir, env: env ?? {} });
+
+interface SandboxJson {
+  jobs: { name: string; labels: string[]; outcome: string; backend: string | null; arch: string | null; launches: number; reason: string | null }[];
+  totals: Record<string, number>;
+}
+
+describe("tornade sandbox", () => {
+  it("runs the seed workflow: five jobs complete on their backends, the static one is not launched", async () => {
+    const r = await tornade(["sandbox", "--json", "--speed", "300"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as SandboxJson;
+    const byName = Object.fromEntries(out.jobs.map((j) => [j.name, j]));
+    expect(Object.keys(byName).sort()).toEqual(["codebuild_arm64", "codebuild_x86", "fargate_arm64", "fargate_spot", "fargate_x86", "static"]);
+    expect(byName["fargate_x86"]).toMatchObject({ outcome: "completed", backend: "FARGATE", arch: "X86_64", launches: 1 });
+    expect(byName["fargate_arm64"]).toMatchObject({ outcome: "completed", backend: "FARGATE", arch: "ARM64", launches: 1 });
+    expect(byName["fargate_spot"]).toMatchObject({ outcome: "completed", backend: "FARGATE_SPOT", launches: 1 });
+    expect(byName["codebuild_x86"]).toMatchObject({ outcome: "completed", backend: "CODEBUILD", arch: "X86_64", launches: 1 });
+    expect(byName["codebuild_arm64"]).toMatchObject({ outcome: "completed", backend: "CODEBUILD", arch: "ARM64", launches: 1 });
+    expect(byName["static"]).toMatchObject({ outcome: "not-launched", launches: 0, backend: null });
+    expect(byName["static"]?.reason).toMatch(/static/);
+    // The run id placeholder became the simulated run's id.
+    expect(byName["fargate_x86"]?.labels[2]).toMatch(/^\d+$/);
+    expect(out.totals).toMatchObject({ jobs: 6, completed: 5, notLaunched: 1, rejected: 0, launches: 5, leftoverTasks: 0, leftoverRunners: 0 });
+    // Progress went to stderr, one line per job as it settled.
+    expect(r.stderr.match(/\[\d\/6\]/g)).toHaveLength(6);
+  });
+
+  it("runs a scenario file, naming each instance of a counted job, and shows rejections with their reason", async () => {
+    const file = join(dir, "scenario.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        jobs: [
+          { name: "matrix", labels: ["self-hosted", "tornade", "${{ github.run_id }}", "runs-on=FARGATE_SPOT", "arch=arm64"], durationSeconds: 60, count: 3 },
+          { name: "typo", labels: ["self-hosted", "tornade", "runs-on=FARGATE_SPOTT"], durationSeconds: 60 },
+          { name: "elsewhere", labels: ["ubuntu-latest"], durationSeconds: 60 },
+        ],
+      }),
+    );
+    const r = await tornade(["sandbox", "--scenario", file, "--json", "--speed", "300"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as SandboxJson;
+    expect(out.jobs.map((j) => j.name)).toEqual(["matrix#1", "matrix#2", "matrix#3", "typo", "elsewhere"]);
+    for (const j of out.jobs.slice(0, 3)) expect(j).toMatchObject({ outcome: "completed", backend: "FARGATE_SPOT", arch: "ARM64", launches: 1 });
+    expect(out.jobs[3]).toMatchObject({ outcome: "rejected", launches: 0 });
+    expect(out.jobs[3]?.reason).toMatch(/runs-on=FARGATE_SPOTT/);
+    expect(out.jobs[4]).toMatchObject({ outcome: "not-launched", launches: 0 });
+  });
+
+  it("prints a table by default", async () => {
+    const file = join(dir, "one.json");
+    writeFileSync(file, JSON.stringify({ jobs: [{ name: "one", labels: ["self-hosted", "tornade"], durationSeconds: 30 }] }));
+    const r = await tornade(["sandbox", "--scenario", file, "--speed", "300"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^job\s+outcome\s+backend\s+arch\s+launches/m);
+    expect(r.stdout).toMatch(/^one\s+completed\s+FARGATE\s+X86_64\s+1/m);
+  });
+
+  it("refuses a bad scenario with exit 2, naming the field", async () => {
+    const file = join(dir, "bad.json");
+    writeFileSync(file, JSON.stringify({ jobs: [{ name: "x", labels: [], durationSeconds: 60 }] }));
+    const r = await tornade(["sandbox", "--scenario", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/jobs\.0\.labels/);
+    const missing = await tornade(["sandbox", "--scenario", join(dir, "nope.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read scenario/);
+  });
+});
+
+describe("tornade serve", () => {
+  it("stops at start on a bad configuration value, naming the key and the fix", async () => {
+    const r = await tornade(["serve"], { APP_ID: "12", SECRET_KEY_PEM: "not a key", TORNADE_WEBHOOK_SECRET: "s", TORNADE_AWS_REGION: "us-east-1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SECRET_KEY_PEM/);
+    expect(r.stderr).toMatch(/Fix:/);
+  });
+
+  it("explains its options", async () => {
+    const r = await tornade(["serve", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--sandbox/);
+  });
+});
+
+describe("tornade serve with no configuration (npm start on a fresh clone)", () => {
+  it("serves the sandbox, says so loudly, queues the seed workflow, and stops cleanly on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const { join: j } = await import("node:path");
+    const bin = j(import.meta.dirname, "../../bin/tornade.js");
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--speed", "300"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    let url: string | undefined;
+    while (!url && Date.now() < deadline) {
+      url = /tornade: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(stderr).toMatch(/\*\*\* SANDBOX \*\*\*/);
+    expect(url).toBeDefined();
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean; sandbox: boolean };
+    expect(health).toMatchObject({ ok: true, sandbox: true });
+    // The seed workflow runs: its jobs are taken in and runners launched (the structured log says so).
+    while (!/"msg":"runner launched"/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(stdout).toMatch(/"msg":"runner launched"/);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});

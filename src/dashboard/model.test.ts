@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PRICES } from "../core/cost.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 import { buildView, jobState } from "./model.js";
 
@@ -97,8 +98,11 @@ describe("buildView", () => {
     expect(view.cost.awsUsd).toBeLessThan(view.cost.githubUsd);
   });
 
-  it("uses the price function it is given", () => {
-    const v = buildView({ jobs, launches, now: T0 + 100_000, sandbox: false, queueDepth: depth, price: () => ({ awsUsd: 1, githubUsd: 2 }), costSource: "test" });
-    expect(v.cost).toEqual({ awsUsd: 2, githubUsd: 4, source: "test" });
+  it("uses the prices it is given, and says what they assume", () => {
+    const prices = { ...DEFAULT_PRICES, region: "eu-west-1", githubHostedPerMinute: { X86_64: 0.012, ARM64: 0.01 } };
+    const v = buildView({ jobs, launches, now: T0 + 100_000, sandbox: false, queueDepth: depth, prices, priceNotes: ["check your bill"] });
+    expect(v.cost.githubUsd).toBeCloseTo(2 * view.cost.githubUsd);
+    expect(v.cost.awsUsd).toBeCloseTo(view.cost.awsUsd);
+    expect(v.cost.source).toMatch(/^eu-west-1 prices .*1 vCPU \/ 2048 MiB.*\. check your bill$/);
   });
 });

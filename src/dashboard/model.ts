@@ -7,7 +7,7 @@ import type { Arch, Backend } from "../core/types.js";
 import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
-import { COST_SOURCE, estimateCost, type PriceRunner, type RunnerUsage } from "./cost.js";
+import { DEFAULT_PRICES, runnerCost, type Prices, type RunnerUsage } from "../core/cost.js";
 
 export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -90,9 +90,20 @@ export interface ViewInput {
   /** Rows in the job table, newest first. */
   readonly jobLimit?: number;
   readonly eventLimit?: number;
-  /** Prices one runner; default the interim estimate of cost.ts. */
-  readonly price?: PriceRunner;
-  readonly costSource?: string;
+  /** Default: the published us-east-1 prices (core/cost.ts). */
+  readonly prices?: Prices;
+  /** Caveats about the prices (another region, an assumed Spot discount), shown under the cost. */
+  readonly priceNotes?: readonly string[];
+}
+
+type PriceRunner = (u: RunnerUsage) => { awsUsd: number; githubUsd: number };
+
+/** One line saying what the estimate assumes, beside the figures it qualifies. */
+export function costSource(p: Prices, notes: readonly string[] = []): string {
+  return [
+    `${p.region} prices (core/cost.ts); tasks that named no size as ${p.assumedTask.cpu} vCPU / ${p.assumedTask.memory} MiB; GitHub-hosted = the 2-core runner of the same arch`,
+    ...notes,
+  ].join(". ");
 }
 
 export function buildView(input: ViewInput): DashboardView {
@@ -105,7 +116,11 @@ export function buildView(input: ViewInput): DashboardView {
   for (const v of views) counts[v.state]++;
   const names = new Map(input.jobs.map((j) => [j.id, j.name]));
   const specs = new Map(input.jobs.map((j) => [j.id, sizeOf(j)]));
-  const price = input.price ?? estimateCost;
+  const prices = input.prices ?? DEFAULT_PRICES;
+  const price: PriceRunner = (u) => {
+    const c = runnerCost(u, prices);
+    return { awsUsd: c.awsCost, githubUsd: c.githubHostedCost };
+  };
   const startKnown = input.jobs.some((j) => startedAtOf(j) !== null);
 
   return {
@@ -116,7 +131,7 @@ export function buildView(input: ViewInput): DashboardView {
     backends: backendViews(input.launches, specs, input.now, price),
     queueTime: histogram(views),
     events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
-    cost: { ...costTotals(input.launches, specs, input.now, price), source: input.costSource ?? COST_SOURCE },
+    cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
     queueDepth: input.queueDepth,
     notes: startKnown
       ? []

@@ -2,6 +2,7 @@
  * Reads what the dashboard needs from the Store port and hands it to buildView. Two queries for the whole page, not
  * one per job: the newest jobs (paged) and every launch in one listLaunchesByState call.
  */
+import type { Prices } from "../core/cost.js";
 import type { QueueDepth } from "../queue/queue.js";
 import { LAUNCH_STATES, type JobRecord, type Store } from "../store/store.js";
 import { buildView, type DashboardView } from "./model.js";
@@ -11,6 +12,8 @@ export interface StateSources {
   readonly queueDepth: () => Promise<QueueDepth>;
   readonly now: () => number;
   readonly sandbox: boolean;
+  readonly prices?: Prices;
+  readonly priceNotes?: readonly string[];
 }
 
 /**
@@ -30,7 +33,15 @@ export async function readDashboard(src: StateSources): Promise<DashboardView> {
   } while (cursor && jobs.length < MAX_JOBS);
   const ids = new Set(jobs.map((j) => j.id));
   const launches = (await src.store.listLaunchesByState(LAUNCH_STATES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId));
-  const view = buildView({ jobs, launches, now: src.now(), sandbox: src.sandbox, queueDepth: await src.queueDepth() });
+  const view = buildView({
+    jobs,
+    launches,
+    now: src.now(),
+    sandbox: src.sandbox,
+    queueDepth: await src.queueDepth(),
+    ...(src.prices ? { prices: src.prices } : {}),
+    ...(src.priceNotes ? { priceNotes: src.priceNotes } : {}),
+  });
   if (jobs.length < MAX_JOBS) return view;
   return { ...view, notes: [...view.notes, `only the newest ${MAX_JOBS} jobs are counted`] };
 }

@@ -4,11 +4,14 @@
  */
 import type { Context } from "hono";
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/assets.js";
+import { pricesOf, priceNotes } from "../cost/prices.js";
 import { readDashboard } from "../dashboard/state.js";
 import type { RouteModule } from "./context.js";
 import { mountSetup } from "./setup-routes.js";
 
 export const mountDashboard: RouteModule = (app, ctx) => {
+  const prices = pricesOf(ctx.config);
+  const notes = priceNotes(ctx.config, prices);
   const asset = (c: Context, body: string, type: string) =>
     c.body(body, 200, { "content-type": type, "content-security-policy": DASHBOARD_CSP, "x-content-type-options": "nosniff", "cache-control": "no-cache" });
   app.get("/", (c) => asset(c, DASHBOARD_HTML, "text/html; charset=utf-8"));
@@ -20,6 +23,8 @@ export const mountDashboard: RouteModule = (app, ctx) => {
       queueDepth: () => ctx.built.queue.depth(),
       now: () => ctx.clock.now(),
       sandbox: ctx.config.sandbox,
+      prices,
+      priceNotes: notes,
     });
     return c.json(view, 200, { "cache-control": "no-store" });
   });

@@ -1,0 +1,155 @@
+/**
+ * The dashboard in a real browser: headless Chromium (Debian's, driven by playwright-core) opens / of a sandbox
+ * tornade, the seed workflow and a job with hostile labels are queued, and the page — never reloaded — shows every
+ * job reaching its outcome on its backend, and the hostile strings as text.
+ *
+ * Needs Chromium: `apt-get install chromium` (CI's .ci/run installs it). Without it this test FAILS, on purpose.
+ * Browser-side code is passed as strings: the project compiles without the DOM library.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/log/logger.js";
+import { startSandbox, type QueuedJob, type Sandbox } from "../../src/sandbox/sandbox.js";
+
+const HOSTILE_LABEL = "<img src=x onerror=window.__pwned=1>";
+const HOSTILE_NAME = "<b>evil</b><script>window.__pwned=2</script>";
+const SCREENSHOT_MAX_BYTES = 300 * 1024;
+
+function chromiumPath(): string {
+  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(p)) return p;
+  try {
+    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("Chromium is not installed, and the dashboard test needs it. Fix: apt-get install chromium (CI's .ci/run does)");
+  }
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), "tornade-chromium-"));
+let sandbox: Sandbox;
+let browser: BrowserContext;
+let page: Page;
+let seed: QueuedJob[];
+let hostile: QueuedJob[];
+
+beforeAll(async () => {
+  const executablePath = chromiumPath();
+  sandbox = await startSandbox({ speed: 100, logger: silentLogger, port: 0 });
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    viewport: { width: 1280, height: 860 },
+    deviceScaleFactor: 1,
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+});
+
+/**
+ * The page's document, typed for functions Playwright runs in the browser (it sends their source, which the CSP allows;
+ * string expressions would need eval, which it forbids). They cannot close over anything, hence the inline casts.
+ */
+interface BrowserDoc {
+  querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null;
+}
+type BrowserGlobal = { document: BrowserDoc };
+
+const rowStates = () =>
+  page.$$eval("#jobs tbody tr[data-job-id]", (rows) => Object.fromEntries(rows.map((r) => [r.getAttribute("data-job-id"), r.getAttribute("data-state")])));
+
+describe("dashboard in headless Chromium", () => {
+  it("shows a sandbox run's jobs reaching their outcomes live, without a reload", async () => {
+    await page.goto(sandbox.tornade.url);
+    await expect(page.title()).resolves.toBe("tornade");
+    // A marker a reload would wipe, and a record of every state each row is drawn in.
+    await page.evaluate(`(() => {
+      window.__marker = "same page";
+      window.__seen = {};
+      new MutationObserver(() => {
+        for (const r of document.querySelectorAll("#jobs tbody tr[data-job-id]")) {
+          const id = r.getAttribute("data-job-id");
+          const seen = (window.__seen[id] ??= []);
+          if (seen[seen.length - 1] !== r.getAttribute("data-state")) seen.push(r.getAttribute("data-state"));
+        }
+      }).observe(document.getElementById("jobs"), { childList: true, subtree: true });
+    })()`);
+
+    // One Spot capacity shortage, so the run also shows a failure and its fallback to on-demand Fargate.
+    sandbox.bed.aws.control.capacityShortage({ capacityProvider: "FARGATE_SPOT", times: 1 });
+    seed = await sandbox.queueSeedWorkflow();
+    const launched = seed.filter((j) => j.name !== "static").map((j) => String(j.jobId));
+    await page.waitForFunction(
+      (ids) => ids.every((id) => (globalThis as unknown as BrowserGlobal).document.querySelector(`#jobs tr[data-job-id="${id}"]`)?.getAttribute("data-state") === "done"),
+      launched,
+      { timeout: 25_000, polling: 200 },
+    );
+
+    const states = await rowStates();
+    for (const id of launched) expect(states[id]).toBe("done");
+    const staticJob = seed.find((j) => j.name === "static");
+    expect(states[String(staticJob?.jobId)]).toBe("static");
+
+    const info = (await page.evaluate("({ marker: window.__marker, seen: window.__seen })")) as { marker?: string; seen: Record<string, string[]> };
+    expect(info.marker).toBe("same page");
+    // At least one job was drawn before it was done, and then done: the page followed it.
+    const followed = launched.filter((id) => (info.seen[id] ?? []).length > 1 && info.seen[id]?.at(-1) === "done");
+    expect(followed.length).toBeGreaterThan(0);
+
+    // Each job on the backend and arch its labels name.
+    const backends = await page.$$eval("#jobs tbody tr[data-job-id]", (rows) =>
+      Object.fromEntries(rows.map((r) => [r.querySelector(".name")?.textContent ?? "", r.querySelector(".backend")?.textContent ?? ""])),
+    );
+    expect(backends).toMatchObject({
+      fargate_x86: "FARGATE/X86_64",
+      fargate_arm64: "FARGATE/ARM64",
+      fargate_spot: "FARGATE/X86_64",
+      codebuild_x86: "CODEBUILD/X86_64",
+      codebuild_arm64: "CODEBUILD/ARM64",
+      static: "–",
+    });
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobal).document.querySelector('[data-count="done"] b')?.textContent === "5", undefined, { timeout: 5_000 });
+    expect(await page.textContent("#backends tbody")).toMatch(/CODEBUILD/);
+    expect(await page.textContent("#cost")).toMatch(/on AWS, against \$[\d.]+ on GitHub-hosted/);
+    expect(await page.locator("#chart svg rect").count()).toBeGreaterThan(0);
+    const events = await page.locator("#events li").allTextContents();
+    expect(events.some((e) => /fallback.*fargate_spot.*FARGATE_SPOT → FARGATE/.test(e))).toBe(true);
+    expect(events.some((e) => /failure.*fargate_spot.*on FARGATE_SPOT: capacity/i.test(e))).toBe(true);
+  });
+
+  it("takes a screenshot small enough for the README", async () => {
+    const file = join(userDataDir, "dashboard.png");
+    await page.screenshot({ path: file, fullPage: false });
+    const bytes = statSync(file).size;
+    expect(bytes).toBeGreaterThan(10_000);
+    expect(bytes).toBeLessThan(SCREENSHOT_MAX_BYTES);
+    // TORNADE_UPDATE_SCREENSHOT=1 refreshes the committed docs/images/dashboard.png.
+    if (process.env["TORNADE_UPDATE_SCREENSHOT"] === "1") copyFileSync(file, new URL("../../docs/images/dashboard.png", import.meta.url));
+  });
+
+  it("renders hostile labels, names and reasons as text, running none of them", async () => {
+    hostile = await sandbox.queueScenario({
+      jobs: [{ name: HOSTILE_NAME, labels: ["self-hosted", "tornade", HOSTILE_LABEL, `arch=${HOSTILE_LABEL}`], durationSeconds: 60, count: 1 }],
+    });
+    const row = page.locator(`#jobs tr[data-job-id="${hostile[0]?.jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute("data-state")).toBe("rejected");
+    await expect(row.locator(".name").textContent()).resolves.toBe(HOSTILE_NAME);
+    const labels = await row.locator(".label").allTextContents();
+    expect(labels).toContain(HOSTILE_LABEL);
+    expect(await row.locator(".reason").textContent()).toContain(HOSTILE_LABEL);
+    expect(await page.locator("#events").textContent()).toContain(HOSTILE_LABEL);
+    // No element was made from the strings, and nothing ran.
+    expect(await page.locator("img, main script, #jobs b, #events b").count()).toBe(0);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+  });
+
+});

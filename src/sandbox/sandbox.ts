@@ -17,6 +17,8 @@ export interface SandboxOptions {
   /** tornade's HTTP port; 0 picks a free one. */
   readonly port: number;
   readonly launchLabel?: string;
+  /** More configuration, as environment variables (e.g. TORNADE_RUNNER_SCOPE=org). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Simulated runners' log lines; default: dropped. */
   readonly runnerLog?: (line: string) => void;
 }
@@ -53,7 +55,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   let tornade: RunningTornade;
   try {
     // Configured the way a user configures tornade: through the environment, with the seed's variable names.
-    const env = { ...testBedEnv(bed), PORT: String(opts.port), ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}) };
+    const env = { ...testBedEnv(bed), PORT: String(opts.port), ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}), ...opts.env };
     const config = loadConfig(env, undefined, { sandbox: true });
     tornade = await runTornade(config, {
       clock,

@@ -55,7 +55,12 @@ export interface TornadeRunnersProps {
 
   /** How often the sweep runs. Default 1 minute. */
   readonly sweepInterval?: Duration;
-  /** Deliveries of one work item before it goes to the dead-letter queue. Default 5. */
+  /**
+   * Receives of one SQS message before SQS moves it to the dead-letter queue. Default 50. tornade's queue keeps its
+   * own dead letters in DynamoDB after its maxAttempts (src/queue/sqs-queue.ts), and a message that waits longer than
+   * SQS's 15-minute delay is received more than once on purpose, so SQS's redrive is only the backstop for a message
+   * that crashes the worker every time; it must stay well above the queue's own attempts.
+   */
   readonly maxReceiveCount?: number;
   /** Failed launches in 5 minutes that raise the alarm. Default 3. */
   readonly launchFailureAlarmThreshold?: number;
@@ -137,7 +142,7 @@ export class TornadeRunners extends Construct {
       webhookSecret: this.webhookSecret,
       sweepInterval: props.sweepInterval ?? Duration.minutes(1),
       logRetention,
-      maxReceiveCount: props.maxReceiveCount ?? 5,
+      maxReceiveCount: props.maxReceiveCount ?? 50,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
     const { functions } = this.controller;

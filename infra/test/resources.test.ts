@@ -89,7 +89,7 @@ describe("serverless controller", () => {
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", { FunctionResponseTypes: ["ReportBatchItemFailures"], BatchSize: 10 });
     template.hasResourceProperties("AWS::SQS::Queue", {
       VisibilityTimeout: 360,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 50 },
     });
   });
 

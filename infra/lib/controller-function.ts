@@ -62,9 +62,10 @@ export class ControllerFunction extends Construct {
             minify: true,
             // ESM output still meets CommonJS dependencies (pino, the AWS SDK's internals) that call require().
             banner: "import { createRequire as __tornadeRequire } from 'node:module'; const require = __tornadeRequire(import.meta.url);",
-            // The AWS SDK is bundled at the versions tornade is tested with, not the runtime's copy. better-sqlite3
-            // (the embedded store) is native and unused here; it must not be reached at import time in src/lambda.
-            externalModules: ["better-sqlite3"],
+            // Nothing external: the AWS SDK is bundled at the versions tornade is tested with, not the runtime's copy.
+            // better-sqlite3 (the embedded store, reached through controller/build.ts) is bundled as JavaScript only:
+            // it loads its native addon when a database is opened, which serverless mode never does.
+            externalModules: [],
           },
         });
   }

@@ -3,12 +3,13 @@
  * in infra/cdk.out. And runNag itself: an unacknowledged finding is reported, an acknowledged one is not.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App, aws_sqs as sqs, Stack, Validations } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
 import { addNag, runNag } from "../lib/nag.js";
+import { HANDLERS, handlerExists } from "../lib/paths.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "tornade-nag-"));
@@ -37,6 +38,25 @@ describe("npm run synth", () => {
     const envs = Object.values(template.Resources).flatMap((r) => (r.Type === "AWS::Lambda::Function" ? [r.Properties?.Environment?.Variables ?? {}] : []));
     for (const env of envs) expect(env).toMatchObject({ APP_ID: "987654", LAUNCH_LABEL: "fast" });
     expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(["WebhookUrl", "PrivateKeySecretArn", "WebhookSecretArn"]));
+
+    // Each bundled handler loads on its own, with no node_modules beside it (as in Lambda): copied out of the
+    // repository so Node cannot fall back to the repository's node_modules.
+    const bundles = readdirSync(join(ROOT, "infra/cdk.out"))
+      .map((d) => join(ROOT, "infra/cdk.out", d, "index.mjs"))
+      .filter((f) => existsSync(f));
+    expect(bundles).toHaveLength(HANDLERS.filter(handlerExists).length);
+    for (const [i, bundle] of bundles.entries()) {
+      const dir = join(tmp, `bundle${i}`);
+      mkdirSync(dir);
+      copyFileSync(bundle, join(dir, "index.mjs"));
+      const load = spawnSync(process.execPath, ["--input-type=module", "-e", "const m = await import('./index.mjs'); console.log(typeof m.handler);"], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(load.stderr).toBe("");
+      expect(load.stdout.trim()).toBe("function");
+    }
   }, 180_000);
 
   it("refuses a bad context value with a message naming the key, exit 2", () => {

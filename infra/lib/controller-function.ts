@@ -45,6 +45,13 @@ export class ControllerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      // The AWS Parameters and Secrets Lambda Extension serves GetSecretValue on http://localhost:2773 (with the
+      // function's own role, cached), so the handlers read the secrets named by TORNADE_*_SECRET_ARN with a plain
+      // fetch and no Secrets Manager SDK ("Use AWS Secrets Manager secrets in AWS Lambda functions").
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+        cacheEnabled: true,
+        logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+      }),
     };
     this.fn = props.code
       ? new lambda.Function(this, "Function", { ...common, code: props.code, handler: "index.handler" })

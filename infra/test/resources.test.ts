@@ -77,7 +77,9 @@ describe("serverless controller", () => {
     expect(Object.keys(env)).toEqual(
       expect.arrayContaining(["TORNADE_DYNAMODB_TABLE", "TORNADE_SQS_QUEUE_URL", "TORNADE_PRIVATE_KEY_SECRET_ARN", "TORNADE_WEBHOOK_SECRET_ARN", "TORNADE_TASK_DEFINITION_ARM64", "TORNADE_CODEBUILD_PROJECT_X86_64"]),
     );
-    // Secrets travel by ARN: no key material in any function's configuration.
+    // Secrets travel by ARN (read through the Parameters and Secrets extension): no key material in the configuration.
+    expect(env).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: "2773" });
+    template.hasResourceProperties("AWS::Lambda::Function", { Layers: [Match.anyValue()] });
     expect(JSON.stringify(template.findResources("AWS::Lambda::Function"))).not.toContain("resolve:secretsmanager");
   });
 

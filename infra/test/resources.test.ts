@@ -85,6 +85,9 @@ describe("serverless controller", () => {
 
   it("serves the webhook through a function URL that GitHub can call", () => {
     template.hasResourceProperties("AWS::Lambda::Url", { AuthType: "NONE", TargetFunctionArn: { "Fn::GetAtt": [Match.stringLikeRegexp("Webhook"), "Arn"] } });
+    // Public function URLs need both grants, the second only through the URL ("Control access to Lambda function URLs").
+    template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunctionUrl", FunctionUrlAuthType: "NONE", Principal: "*" });
+    template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", InvokedViaFunctionUrl: true, Principal: "*" });
   });
 
   it("feeds the worker from SQS with partial batch failures, and the queue has a dead-letter queue", () => {

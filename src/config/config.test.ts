@@ -196,6 +196,14 @@ describe("policyOf / loadPolicy", () => {
     expect(p.launchLabel).toBe("fast");
     expect(explainLabels(["self-hosted", "fast", "runs-on=CODEBUILD", "arch=ARM64"], p).error).toMatch(/CODEBUILD on ARM64 is not configured/);
   });
+  it("public repositories: refused unless TORNADE_ALLOW_PUBLIC_REPOSITORIES or the file says so", () => {
+    expect(policyOf(loadConfig(prod)).allowPublicRepositories).toBe(false);
+    expect(policyOf(loadConfig({ ...prod, TORNADE_ALLOW_PUBLIC_REPOSITORIES: "yes" })).allowPublicRepositories).toBe(true);
+    expect(loadPolicy({}, file("pub.yaml", "github: { allowPublicRepositories: true }\n")).allowPublicRepositories).toBe(true);
+    expect(() => loadConfig({ ...prod, TORNADE_ALLOW_PUBLIC_REPOSITORIES: "sometimes" })).toThrow(
+      /TORNADE_ALLOW_PUBLIC_REPOSITORIES \(github\.allowPublicRepositories\): .*Fix: true or false \(false refuses public repositories/,
+    );
+  });
   it("explain works with only a launch label configured", () => {
     const p = loadPolicy({ LAUNCH_LABEL: "mine" });
     expect(explainLabels(["self-hosted", "mine", "runs-on=CODEBUILD"], p)).toMatchObject({ launch: true, backend: "CODEBUILD" });

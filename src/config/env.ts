@@ -36,6 +36,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_RUNNER_GROUP_ID", key: "github.runnerGroupId", kind: "number", doc: "runner group for org runners; default 1" },
   { name: "TORNADE_ALLOWED_REPOSITORIES", key: "github.allowedRepositories", kind: "list", doc: "comma-separated owner/repo; empty = all" },
   { name: "TORNADE_ALLOWED_ORGANIZATIONS", key: "github.allowedOrganizations", kind: "list", doc: "comma-separated owner logins; empty = all" },
+  { name: "TORNADE_ALLOW_PUBLIC_REPOSITORIES", key: "github.allowPublicRepositories", kind: "boolean", doc: "true: also serve public repositories (a fork's pull request then reaches a runner); default false" },
   { name: "TORNADE_AWS_REGION", key: "aws.region", kind: "string", doc: "AWS region (falls back to AWS_REGION)" },
   { name: "AWS_REGION", key: "aws.region", kind: "string", doc: "the AWS SDK's standard region variable, used when TORNADE_AWS_REGION is unset" },
   { name: "TORNADE_AWS_ENDPOINT", key: "aws.endpoint", kind: "string", doc: "AWS endpoint override (test bed)" },

@@ -148,6 +148,7 @@ const FIX: Readonly<Record<string, string>> = {
   "github.runnerGroupId": "a positive runner group id (1 is the Default group)",
   "github.allowedRepositories": "owner/repo names (comma-separated in the environment)",
   "github.allowedOrganizations": "owner logins (comma-separated in the environment)",
+  "github.allowPublicRepositories": "true or false (false refuses public repositories; see docs/security.md)",
   "aws.endpoint": "a URL, or leave it out to use AWS's own endpoints",
   "aws.subnets": "subnet ids (comma-separated in the environment)",
   "aws.securityGroups": "security group ids (comma-separated in the environment)",

@@ -26,6 +26,7 @@ export function policyOf(config: Config): DeliveryPolicy {
     available: anything ? available : undefined,
     allowedRepositories: config.github.allowedRepositories,
     allowedOrganizations: config.github.allowedOrganizations,
+    allowPublicRepositories: config.github.allowPublicRepositories,
   };
 }
 

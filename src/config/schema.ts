@@ -78,6 +78,9 @@ export const ConfigSchema = z.strictObject({
       runnerGroupId: z.number().int().positive().default(1),
       allowedRepositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/repo")).default([]),
       allowedOrganizations: z.array(z.string().regex(/^[^/\s]+$/, "must be an owner login")).default([]),
+      /** Serve public repositories too. Off by default: a fork's pull request would run on a self-hosted runner
+       * (docs/security.md cites GitHub's advice). */
+      allowPublicRepositories: z.boolean().default(false),
     })
     .prefault({}),
   aws: z

@@ -5,6 +5,7 @@ import {
   decideDelivery,
   decisionKind,
   explainLabels,
+  isPublicRepository,
   launchSpecOf,
   parseWorkflowJobDelivery,
   type DeliveryPolicy,
@@ -19,9 +20,16 @@ const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") a
 )!.examples;
 const queued = examples.find((e) => e.action === "queued")!;
 
-function payload(labels: string[], action = "queued", patch: Record<string, unknown> = {}): unknown {
-  const p = structuredClone(queued) as Record<string, unknown> & { workflow_job: { labels: string[] } };
+type Visibility = { private?: boolean; visibility?: string };
+
+/** The published queued example with other labels. Its repository is public; unless told otherwise it is made
+ * private here, so the label tests are not refused by the public-repository policy. */
+function payload(labels: string[], action = "queued", patch: Record<string, unknown> = {}, repo: Visibility = { private: true, visibility: "private" }): unknown {
+  const p = structuredClone(queued) as unknown as Record<string, unknown> & { workflow_job: { labels: string[] }; repository: Record<string, unknown> };
   p.workflow_job.labels = labels;
+  delete p.repository["private"];
+  delete p.repository["visibility"];
+  Object.assign(p.repository, repo);
   return { ...p, action, ...patch };
 }
 
@@ -57,7 +65,7 @@ describe("decideDelivery", () => {
     expect(decisionKind(e)).toBe("ignored");
     expect(launchSpecOf(e)).toBeNull();
   });
-  it("ignores a job that is not tornade's (the published example's labels)", () => {
+  it("ignores a job that is not tornade's (the published example's labels, public repository and all)", () => {
     const e = decideDelivery(parseWorkflowJobDelivery(queued), policy);
     expect(e).toMatchObject({ launch: false, static: false, error: null });
     expect(e.reason).toMatch(/lack .*"self-hosted"/);
@@ -98,6 +106,54 @@ describe("decideDelivery", () => {
       const e = decideDelivery(parseWorkflowJobDelivery(queued), { ...policy, allowedRepositories: ["x/y"] });
       expect(e.reason).toMatch(/not a tornade job/);
     });
+  });
+});
+
+describe("public repositories", () => {
+  const decide = (repo: Visibility, p: DeliveryPolicy = policy) => decideDelivery(parseWorkflowJobDelivery(payload(ours, "queued", {}, repo)), p);
+
+  it("the published example is public, and refused by default with the setting that changes it", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours, "queued", {}, { private: false, visibility: "public" })), policy);
+    expect(e).toMatchObject({ launch: false, static: false, backend: null, runnerLabels: null });
+    expect(e.error).toMatch(/^repository "Codertocat\/Hello-World" is public, and a pull request from a fork/);
+    expect(e.error).toContain("github.allowPublicRepositories: true (env TORNADE_ALLOW_PUBLIC_REPOSITORIES=true)");
+    expect(e.reason).toBe(`rejected: ${e.error}`);
+    expect(decisionKind(e)).toBe("rejected");
+    expect(launchSpecOf(e)).toBeNull();
+  });
+  it.each<[string, Visibility, boolean]>([
+    ["visibility public", { visibility: "public" }, false],
+    ["visibility PUBLIC (any case)", { visibility: "PUBLIC" }, false],
+    ["private false only", { private: false }, false],
+    ["neither field: not known to be private", {}, false],
+    ["visibility wins over a contradicting private", { private: true, visibility: "public" }, false],
+    ["private true only", { private: true }, true],
+    ["visibility private", { visibility: "private" }, true],
+    ["visibility internal (Enterprise: members only)", { private: true, visibility: "internal" }, true],
+  ])("%s", (_name, repo, launches) => {
+    expect(decide(repo).launch).toBe(launches);
+    expect(isPublicRepository(parseWorkflowJobDelivery(payload(ours, "queued", {}, repo)).repository)).toBe(!launches);
+  });
+  it("launches a public repository's job when the operator opts in", () => {
+    expect(decide({ private: false, visibility: "public" }, { ...policy, allowPublicRepositories: true })).toMatchObject({ launch: true, backend: "FARGATE_SPOT" });
+  });
+  it("is checked before the labels: a public repository gets no label error", () => {
+    const bad = parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"], "queued", {}, { visibility: "public" }));
+    expect(decideDelivery(bad, policy).error).toMatch(/is public/);
+  });
+  it("stays silent about jobs that are not tornade's, and about repositories outside the allow-list", () => {
+    expect(decide({ visibility: "public" }, { ...policy, launchLabel: "other" }).error).toBeNull();
+    const outside = decide({ visibility: "public" }, { ...policy, allowedRepositories: ["someone/else"] });
+    expect(outside.error).toBeNull();
+    expect(outside.reason).toContain("not in this tornade's allowed");
+  });
+  it("an allow-listed public repository still needs the opt-in", () => {
+    const listed = { ...policy, allowedRepositories: ["codertocat/hello-world"] };
+    expect(decide({ visibility: "public" }, listed).error).toMatch(/is public/);
+    expect(decide({ visibility: "public" }, { ...listed, allowPublicRepositories: true }).launch).toBe(true);
+  });
+  it("does not decide for other actions: those say why they launch nothing", () => {
+    expect(decideDelivery(parseWorkflowJobDelivery(payload(ours, "completed", {}, { visibility: "public" })), policy).reason).toMatch(/"completed"/);
   });
 });
 

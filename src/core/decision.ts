@@ -32,6 +32,10 @@ export const WorkflowJobDeliverySchema = z.object({
     name: z.string(),
     full_name: z.string(),
     owner: z.object({ login: z.string() }),
+    // Both are in GitHub's webhook repository schema; `visibility` ("public" | "private" | "internal") came later than
+    // `private`, so either may be all a payload has. Optional here so an absent one reads as "not known to be private".
+    private: z.boolean().optional(),
+    visibility: z.string().optional(),
   }),
   organization: z.object({ login: z.string() }).optional(),
   installation: z.object({ id: z.number().int() }).optional(),
@@ -68,7 +72,18 @@ export interface DeliveryPolicy extends LabelPolicy {
   readonly allowedRepositories?: readonly string[] | undefined;
   /** Owner logins, organizations or users (case-insensitive). */
   readonly allowedOrganizations?: readonly string[] | undefined;
+  /**
+   * Serve jobs of public repositories. Absent or false: refused. GitHub, "About self-hosted runners" → "Self-hosted
+   * runner security" (https://docs.github.com/en/actions/hosting-your-own-runners/managing-self-hosted-runners/about-self-hosted-runners#self-hosted-runner-security):
+   * "We recommend that you only use self-hosted runners with private repositories. This is because forks of your
+   * public repository can potentially run dangerous code on your self-hosted runner machine by creating a pull
+   * request that executes the code in a workflow."
+   */
+  readonly allowPublicRepositories?: boolean | undefined;
 }
+
+/** The configuration key and variable that opt in to public repositories, named in every refusal. */
+export const ALLOW_PUBLIC_SETTING = "github.allowPublicRepositories: true (env TORNADE_ALLOW_PUBLIC_REPOSITORIES=true)";
 
 /** What `tornade explain` prints, and what the intake records: null where a field does not apply. */
 export interface Explanation {
@@ -88,7 +103,7 @@ export interface Explanation {
   readonly runnerLabels: readonly string[] | null;
   /** Why nothing is launched; null when launching. */
   readonly reason: string | null;
-  /** The label error's message ("label \"arch=RISCV\": arch must be …"), or null. */
+  /** The label error's message ("label \"arch=RISCV\": arch must be …") or the policy refusal's, or null. */
   readonly error: string | null;
 }
 
@@ -105,6 +120,10 @@ export function decideDelivery(payload: WorkflowJobDelivery, policy: DeliveryPol
   // a repository we do not serve never gets a label error from us.
   const refusal = allowListRefusal(payload, policy);
   if (refusal) return nothing(refusal);
+  // A public repository is one we were asked to serve (allow-listed or no list), so the refusal is visible: rejected,
+  // with the setting that changes it, rather than a job left waiting for GitHub's 24-hour timeout.
+  const exposed = publicRefusal(payload, policy);
+  if (exposed) return { ...nothing(`rejected: ${exposed}`), error: exposed };
   return fromVerdict(verdict);
 }
 
@@ -146,6 +165,20 @@ function allowListRefusal(p: WorkflowJobDelivery, policy: DeliveryPolicy): strin
   if (repos.some((r) => r.toLowerCase() === full)) return null;
   if (owners.some((o) => o.toLowerCase() === owner)) return null;
   return `repository "${p.repository.full_name}" is not in this tornade's allowed repositories or organizations`;
+}
+
+/** True unless the payload says the repository is private or internal; a payload that says neither counts as public. */
+export function isPublicRepository(repo: WorkflowJobDelivery["repository"]): boolean {
+  if (repo.visibility !== undefined) return repo.visibility.toLowerCase() === "public";
+  return repo.private !== true;
+}
+
+function publicRefusal(p: WorkflowJobDelivery, policy: DeliveryPolicy): string | null {
+  if (policy.allowPublicRepositories === true || !isPublicRepository(p.repository)) return null;
+  return (
+    `repository "${p.repository.full_name}" is public, and a pull request from a fork of a public repository could run ` +
+    `its code on a self-hosted runner; tornade refuses public repositories unless you set ${ALLOW_PUBLIC_SETTING}`
+  );
 }
 
 function fromVerdict(v: LabelVerdict): Explanation {

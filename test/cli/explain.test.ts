@@ -62,9 +62,13 @@ describe("tornade explain --labels", () => {
 describe("tornade explain --payload", () => {
   const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, unknown> & { action: string }> }>)
     .find((e) => e.name === "workflow_job")!.examples;
-  function payloadFile(name: string, action: string, labels: string[]): string {
-    const ex = structuredClone(examples.find((e) => e.action === "queued")!) as unknown as Record<string, unknown> & { workflow_job: { labels: string[] } };
+  // The published example's repository is public; tornade refuses those by default, so the files are private unless
+  // `visibility` says otherwise.
+  function payloadFile(name: string, action: string, labels: string[], visibility = "private"): string {
+    const ex = structuredClone(examples.find((e) => e.action === "queued")!) as unknown as Record<string, unknown> & { workflow_job: { labels: string[] }; repository: Record<string, unknown> };
     ex.workflow_job.labels = labels;
+    ex.repository["private"] = visibility !== "public";
+    ex.repository["visibility"] = visibility;
     const p = join(dir, name);
     writeFileSync(p, JSON.stringify({ ...ex, action }));
     return p;
@@ -83,6 +87,13 @@ describe("tornade explain --payload", () => {
     const out = await explain(["--payload", p], { TORNADE_ALLOWED_REPOSITORIES: "someone/else" });
     expect(out).toMatchObject({ launch: false, error: null });
     expect(out["reason"]).toMatch(/not in this tornade's allowed repositories/);
+  });
+  it("a public repository is refused, naming the setting; TORNADE_ALLOW_PUBLIC_REPOSITORIES=true serves it", async () => {
+    const p = payloadFile("pub.json", "queued", ["self-hosted", "tornade", "runs-on=FARGATE_SPOT"], "public");
+    const out = await explain(["--payload", p]);
+    expect(out).toMatchObject({ launch: false, backend: null });
+    expect(out["error"]).toMatch(/is public, .*TORNADE_ALLOW_PUBLIC_REPOSITORIES=true/);
+    expect(await explain(["--payload", p], { TORNADE_ALLOW_PUBLIC_REPOSITORIES: "true" })).toMatchObject({ launch: true, backend: "FARGATE_SPOT" });
   });
 });
 

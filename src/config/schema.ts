@@ -129,7 +129,8 @@ export const ConfigSchema = z.strictObject({
   queue: z
     .strictObject({
       kind: z.enum(["sqlite", "sqs"]).default("sqlite"),
-      url: z.url().optional(),
+      // Not z.url(): local SQS emulators answer with hosts like sqs.us-east-1.127.0.0.1, which it refuses.
+      url: z.string().regex(/^https?:\/\/[^\s/]+\/\S+$/, "must be an http(s) queue URL").optional(),
       endpoint: z.url().optional(),
     })
     .prefault({}),

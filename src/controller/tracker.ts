@@ -65,7 +65,7 @@ export class Tracker {
   }
 }
 
-function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null {
+export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null {
   if (s.status === "stopped" && row.state !== "stopped") {
     return {
       state: "stopped",

@@ -55,7 +55,7 @@ const DESCRIBE_BATCH = 100;
  * Fargate Spot interruption: ECS stops the task with stopCode "SpotInterruption" ("AWS Fargate capacity providers" →
  * "Handling Fargate Spot interruptions", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html).
  */
-const SPOT_STOP_CODE = "SpotInterruption";
+export const SPOT_STOP_CODE = "SpotInterruption";
 
 /** Runs one runner per job as an ECS task on FARGATE or FARGATE_SPOT. */
 export class EcsProvider implements Provider {
@@ -196,7 +196,7 @@ export class EcsProvider implements Provider {
  * DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED. Until STOPPED the task still holds capacity, so the stopping
  * states count as running.
  */
-function ecsStatus(lastStatus: string | undefined): LaunchStatus {
+export function ecsStatus(lastStatus: string | undefined): LaunchStatus {
   switch (lastStatus) {
     case "STOPPED":
     case "DELETED":

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { eventsHandler } from "../../src/lambda/events.js";
+import { sweepHandler } from "../../src/lambda/sweep.js";
+import { webhookHandler } from "../../src/lambda/webhook.js";
+import { workerHandler } from "../../src/lambda/worker.js";
+import type { LambdaServices } from "../../src/lambda/wiring.js";
+import type { LaunchRecord } from "../../src/store/store.js";
+import { startEventSource, startFunctionUrl, type EventSourceMapping, type FunctionUrl } from "./local-aws-lambda.js";
+import { startWorld, until, type World } from "./world.js";
+
+const SPEED = 100;
+let w: World;
+let s: LambdaServices;
+let url: FunctionUrl;
+let esm: EventSourceMapping;
+
+beforeAll(async () => {
+  w = await startWorld(SPEED);
+  s = w.services();
+  url = await startFunctionUrl(webhookHandler(s));
+  w.bed.github.control.setWebhookUrl(`${url.url}/events`);
+  esm = startEventSource(w.sqs.client, w.queueUrl, workerHandler(s));
+});
+afterAll(async () => {
+  await esm?.stop();
+  await url?.close();
+  await w?.close();
+});
+
+const label = (...extra: string[]) => ["self-hosted", "tornade", ...extra];
+const launchedLaunch = (jobId: number) =>
+  until(`job ${jobId} launched`, async () => {
+    const [l] = await s.built.store.listLaunches(jobId);
+    return l && l.providerId !== null ? l : undefined;
+  });
+
+describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
+  it("webhook (function URL) → SQS → worker launches exactly one runner per job, and every job completes", async () => {
+    const run = w.bed.github.control.createRun({
+      workflowName: "lambda",
+      jobs: [
+        { name: "spot", labels: label("runs-on=FARGATE_SPOT"), durationSeconds: 60 },
+        { name: "arm", labels: label("runs-on=FARGATE", "arch=ARM64"), durationSeconds: 60 },
+        { name: "docker", labels: label("runs-on=CODEBUILD"), durationSeconds: 60 },
+      ],
+    });
+    const ids = run.jobs.map((j) => Number(j.id));
+    await until("all three jobs completed on GitHub", () =>
+      ids.every((id) => w.bed.github.control.getJob(id)?.status === "completed") ? true : undefined,
+    );
+    for (const id of ids) expect(await s.built.store.listLaunches(id)).toHaveLength(1);
+    const calls = w.bed.aws.control.stats().calls;
+    expect(calls["ecs.RunTask"]).toBe(2);
+    expect(calls["codebuild.StartBuild"]).toBe(1);
+    // queued, in_progress and completed for each job; the last may still be on its way when the status reads completed.
+    const deliveries = await until("nine workflow_job deliveries", () => {
+      const d = w.bed.github.control.listDeliveries().filter((x) => x.event === "workflow_job");
+      return d.length >= 9 ? d : undefined;
+    });
+    expect(deliveries.every((d) => d.statusCode === 202)).toBe(true);
+    expect(url.invocations).toBeGreaterThanOrEqual(deliveries.length);
+    expect(esm.batches).toBeGreaterThan(0);
+  });
+
+  it("webhook refuses an unsigned request with 401 through the function URL, as tornade serve does", async () => {
+    const res = await fetch(`${url.url}/events`, { method: "POST", headers: { "x-github-event": "ping" }, body: "{}" });
+    expect(res.status).toBe(401);
+    expect(await fetch(`${url.url}/healthz`).then((r) => r.json())).toMatchObject({ ok: true, mode: "lambda" });
+  });
+
+  it("sweep: the tracker round finds the runners the events never reported, and emits dead letters as an EMF metric", async () => {
+    // No EventBridge events were sent above, so the launches still read launched/running while AWS has stopped them.
+    await until("every task and build stopped on AWS", () => {
+      const { control } = w.bed.aws;
+      const running = control.listTasks().some((t) => t.lastStatus !== "STOPPED") || control.listBuilds().some((b) => b.buildStatus === "IN_PROGRESS");
+      return running ? undefined : true;
+    });
+    const lines: string[] = [];
+    const result = await sweepHandler(s, (l) => lines.push(l))();
+    expect(result.launchesChanged).toBeGreaterThanOrEqual(1);
+    const emf = JSON.parse(lines[0]!) as { _aws: { CloudWatchMetrics: { Namespace: string }[] }; DeadLetters: number };
+    expect(emf._aws.CloudWatchMetrics[0]?.Namespace).toBe("Tornade");
+    expect(emf.DeadLetters).toBe(0);
+    expect(await s.built.store.listLaunchesByState(["launched", "running"])).toEqual([]);
+  });
+
+  it("events: ECS Task State Change and CodeBuild Build State Change update the launch and ask for a look", async () => {
+    const run = w.bed.github.control.createRun({
+      workflowName: "events",
+      jobs: [
+        { name: "long", labels: label("runs-on=FARGATE"), durationSeconds: 3600 },
+        { name: "build", labels: label("runs-on=CODEBUILD"), durationSeconds: 3600 },
+      ],
+    });
+    const [ecsJob, buildJob] = run.jobs.map((j) => Number(j.id)) as [number, number];
+    const task: LaunchRecord = await launchedLaunch(ecsJob);
+    const build: LaunchRecord = await launchedLaunch(buildJob);
+    const events = eventsHandler(s);
+
+    // Shaped as the example in "Amazon ECS task state change events" (ECS Developer Guide).
+    const ecsEvent = (lastStatus: string, extra: Record<string, unknown> = {}) => ({
+      version: "0",
+      id: "3317b2af-7005-47ee-b3fa-3e4c6c1d8bd8",
+      "detail-type": "ECS Task State Change",
+      source: "aws.ecs",
+      account: "111122223333",
+      time: new Date(w.clock.now()).toISOString(),
+      region: "us-east-1",
+      resources: [task.providerId],
+      detail: {
+        clusterArn: "arn:aws:ecs:us-east-1:111122223333:cluster/tornade",
+        containers: [{ containerArn: "arn:aws:ecs:us-east-1:111122223333:container/1", lastStatus, name: "runner", taskArn: task.providerId, ...extra }],
+        createdAt: new Date(w.clock.now() - 5000).toISOString(),
+        desiredStatus: lastStatus === "STOPPED" ? "STOPPED" : "RUNNING",
+        group: "family:tornade-runner",
+        launchType: "FARGATE",
+        lastStatus,
+        startedAt: new Date(w.clock.now() - 2000).toISOString(),
+        taskArn: task.providerId,
+        taskDefinitionArn: "arn:aws:ecs:us-east-1:111122223333:task-definition/tornade-runner:1",
+        version: 3,
+        ...(lastStatus === "STOPPED" ? { stoppedAt: new Date(w.clock.now()).toISOString(), stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" } : {}),
+      },
+    });
+    expect(await events(ecsEvent("RUNNING"))).toEqual({ outcome: "updated", jobId: ecsJob });
+    expect((await s.built.store.getLaunch(task.id))?.state).toBe("running");
+    expect(await events(ecsEvent("RUNNING"))).toEqual({ outcome: "unchanged", jobId: ecsJob });
+    expect(await events(ecsEvent("STOPPED", { exitCode: 0 }))).toEqual({ outcome: "updated", jobId: ecsJob });
+    expect(await s.built.store.getLaunch(task.id)).toMatchObject({ state: "stopped", error: null });
+
+    // Shaped as "Build notifications input format reference" (CodeBuild User Guide): build-id is the build's ARN.
+    const buildEvent = (status: string) => ({
+      version: "0",
+      id: "bfdc1220-60ff-44bb-9b18-ab5fe8b89d6e",
+      "detail-type": "CodeBuild Build State Change",
+      source: "aws.codebuild",
+      account: "123456789012",
+      time: new Date(w.clock.now()).toISOString(),
+      region: "us-east-1",
+      resources: [`arn:aws:codebuild:us-east-1:123456789012:build/${build.providerId}`],
+      detail: {
+        "build-status": status,
+        "project-name": "tornade-runner",
+        "build-id": `arn:aws:codebuild:us-east-1:123456789012:build/${build.providerId}`,
+        "additional-information": { "build-complete": status !== "IN_PROGRESS", initiator: "tornade", "timeout-in-minutes": 60 },
+        "current-phase": status === "IN_PROGRESS" ? "BUILD" : "COMPLETED",
+        "current-phase-context": "[]",
+        version: "1",
+      },
+    });
+    expect(await events(buildEvent("IN_PROGRESS"))).toEqual({ outcome: "updated", jobId: buildJob });
+    expect((await s.built.store.getLaunch(build.id))?.state).toBe("running");
+    expect(await events(buildEvent("FAILED"))).toEqual({ outcome: "updated", jobId: buildJob });
+    expect(await s.built.store.getLaunch(build.id)).toMatchObject({ state: "stopped", error: { kind: "runner-failed" } });
+
+    const stranger = { ...ecsEvent("RUNNING"), detail: { ...ecsEvent("RUNNING").detail, taskArn: "arn:aws:ecs:us-east-1:111122223333:task/other/1" } };
+    expect(await events(stranger)).toEqual({ outcome: "not-ours" });
+    expect(await events({ "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2", detail: {} })).toEqual({ outcome: "ignored" });
+  });
+
+  it("worker reports a record that is not due yet in batchItemFailures, so Lambda keeps it", async () => {
+    // A look due in a week: SQS delays at most 15 minutes, so a message that arrives early is hidden again.
+    const key = "job:424242";
+    await s.queue.enqueue({ key, kind: "reconcile", payload: { jobId: 424242 }, delayMs: 7 * 24 * 3600_000 * SPEED });
+    const before = esm.failures;
+    await w.sqs.client.send(new SendMessageCommand({ QueueUrl: w.queueUrl, MessageBody: JSON.stringify({ key, at: Number.MAX_SAFE_INTEGER }) }));
+    await until("the early record reported failed", () => (esm.failures > before ? true : undefined));
+    expect(await s.queue.depth()).toMatchObject({ pending: 1, dead: 0 });
+  });
+});

@@ -1,0 +1,74 @@
+/** A test bed, a local DynamoDB and SQS, and tornade's Lambda services wired to all three from environment variables. */
+import { scaledClock, type Clock } from "../../src/clock/clock.js";
+import { wire, type LambdaServices } from "../../src/lambda/wiring.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { testBedEnv } from "../../src/sandbox/sandbox.js";
+import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../../src/store/dynamodb-local.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+
+export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+export interface World {
+  readonly clock: Clock;
+  readonly bed: TestBed;
+  readonly dynamo: LocalDynamo;
+  readonly sqs: LocalSqs;
+  readonly table: string;
+  readonly queueUrl: string;
+  /** What a function's environment would hold (TORNADE_* as the CDK construct sets them). */
+  readonly env: Record<string, string>;
+  services(): LambdaServices;
+  close(): Promise<void>;
+}
+
+export async function startWorld(speed: number): Promise<World> {
+  const clock = scaledClock(speed);
+  const [bed, dynamo, sqs] = await Promise.all([
+    startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 30 * 60_000 } }),
+    startLocalDynamo(),
+    startLocalSqs(),
+  ]);
+  const table = await dynamo.newTable();
+  const queueUrl = await sqs.newQueue();
+  const env = {
+    ...testBedEnv(bed),
+    TORNADE_STORE: "dynamodb",
+    TORNADE_DYNAMODB_TABLE: table,
+    TORNADE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    TORNADE_QUEUE: "sqs",
+    TORNADE_SQS_QUEUE_URL: queueUrl,
+    TORNADE_SQS_ENDPOINT: sqs.endpoint,
+  };
+  const made: LambdaServices[] = [];
+  return {
+    clock,
+    bed,
+    dynamo,
+    sqs,
+    table,
+    queueUrl,
+    env,
+    services() {
+      const s = wire(env, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+      made.push(s);
+      return s;
+    },
+    async close() {
+      bed.github.control.setWebhookUrl(null);
+      for (const s of made) await s.close();
+      await bed.close();
+      await Promise.all([dynamo.close(), sqs.close()]);
+    },
+  };
+}
+
+/** Polls `probe` (real time) until it returns a value other than undefined. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

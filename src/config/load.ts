@@ -12,6 +12,7 @@ import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
 import { checkClock, checkSizes, checkRunnable } from "./checks.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
+import { checkPool } from "./pool-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -83,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   config.images = resolveImages(config, where, problems);
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
+  if (!options.partial) problems.push(...checkPool(config, where));
   if (problems.length) throw new ConfigError(problems);
   return attachRedaction(config);
 }
@@ -166,8 +168,23 @@ const FIX: Readonly<Record<string, string>> = {
   "launch.maxAttempts": "a whole number from 1 to 20",
   "launch.spotFallback": "true or false",
   "launch.inFlightTimeoutSeconds": "seconds, more than 0 and at most 3600",
+  "launch.bootTimeoutSeconds": "seconds, more than 0 and at most 86400",
+  "launch.spotRerun": "true or false",
+  "launch.rerunBackend": "FARGATE, FARGATE_SPOT, CODEBUILD or same",
   "clock.speed": "1 (real time) up to 100000; only against a test bed",
   "clock.origin": "the test bed's clock origin in epoch milliseconds",
+  "pool.owner": "the owner login (or organization) the pool's runners register in",
+  "pool.repo": "the repository name, without its owner",
+  "pool.installationId": "the App's numeric installation id on the pool's owner",
+  "pool.timeZone": "an IANA time zone, e.g. UTC, Europe/Berlin, Asia/Tokyo",
+  "pool.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 08:00-20:00 (separated by ; in the environment)',
+  "pool.bootTimeoutSeconds": "seconds, more than 0 and at most 86400",
+  "pool.intervalSeconds": "seconds, more than 0 and at most 3600",
+  "pool.runners": "entries of backend, arch, size (0–100) and an optional schedule; in the environment BACKEND/ARCH=SIZE, comma-separated, e.g. FARGATE/X86_64=2,CODEBUILD/ARM64=1",
+  "pool.runners.backend": "FARGATE, FARGATE_SPOT or CODEBUILD",
+  "pool.runners.arch": "X86_64 or ARM64",
+  "pool.runners.size": "a whole number of runners from 0 to 100",
+  "pool.runners.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 08:00-20:00',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, where: (key: string) => string): string {

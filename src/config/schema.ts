@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
 import { FARGATE_DISK_MAX_GIB, FARGATE_DISK_MIN_GIB } from "../core/fargate-sizes.js";
+import { isTimeZone, parseWindow } from "../core/pool.js";
 
 /** Enum values are case-insensitive, like labels: `fargate_spot` reads as FARGATE_SPOT. */
 function upperEnum<const T extends readonly [string, ...string[]]>(values: T) {
@@ -38,6 +39,44 @@ export const ImageEntrySchema = z.strictObject({
   codebuildImages: perArch.default({}),
 });
 export type ImageEntry = z.output<typeof ImageEntrySchema>;
+
+/** Schedule windows, "Mon-Fri 08:00-20:00" (core/pool.ts parseWindow); one string may hold several separated by ";". */
+const scheduleWindows = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(";").map((w) => w.trim()).filter((w) => w !== "") : v),
+  z.array(
+    z.string().superRefine((w, ctx) => {
+      try {
+        parseWindow(w);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    }),
+  ),
+);
+
+export const PoolEntrySchema = z.strictObject({
+  backend: BackendSchema,
+  /** Default: defaultArch. */
+  arch: ArchSchema.optional(),
+  /** Idle runners kept while the schedule is on. */
+  size: z.number().int().min(0).max(100),
+  /** Overrides pool.schedule for this pool; [] = always. */
+  schedule: scheduleWindows.optional(),
+});
+
+/** The environment's form of pool.runners, "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional), as entries. */
+function poolShorthand(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  return v
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .map((item) => {
+      const m = /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/.exec(item);
+      // Left as the string: validation then names the entry and the syntax.
+      return m ? { backend: m[1], ...(m[2] ? { arch: m[2] } : {}), size: Number(m[3]) } : item;
+    });
+}
 
 export const ConfigSchema = z.strictObject({
   /** Run against the in-process test bed; nothing real is contacted. */
@@ -165,6 +204,12 @@ export const ConfigSchema = z.strictObject({
       spotFallback: z.boolean().default(true),
       /** A launch with no answer from AWS after this long was interrupted (a crash) and is replaced. */
       inFlightTimeoutSeconds: z.number().positive().max(3600).default(120),
+      /** A launched runner not running this long after launch is stopped and replaced. */
+      bootTimeoutSeconds: z.number().positive().max(24 * 3600).default(600),
+      /** A job whose Spot runner was interrupted mid-job is re-run once through GitHub's re-run API. */
+      spotRerun: z.boolean().default(true),
+      /** The backend of that re-run: FARGATE (default) or "same". */
+      rerunBackend: z.preprocess((v) => (typeof v === "string" ? v.trim().toUpperCase() : v), z.enum(["FARGATE", "FARGATE_SPOT", "CODEBUILD", "SAME"])).default("FARGATE"),
     })
     .prefault({}),
   /**
@@ -176,6 +221,29 @@ export const ConfigSchema = z.strictObject({
     .strictObject({ speed: z.number().min(1).max(100_000).default(1), origin: z.number().int().positive().optional() })
     .prefault({}),
   workers: z.strictObject({ concurrency: z.number().int().min(1).max(256).default(4) }).prefault({}),
+  /**
+   * The always-on pool for `type=static` jobs (docs/static-pool.md): idle ephemeral runners per backend and arch,
+   * registered in one repository (or, with github.runnerScope org, one organization). No runners: static runners are
+   * managed outside tornade, as in the seed.
+   */
+  pool: z
+    .strictObject({
+      /** The repository's owner, or the organization. */
+      owner: z.string().regex(/^[^/\s]+$/, "must be an owner login").optional(),
+      /** The repository (runnerScope repo). */
+      repo: z.string().regex(/^[^/\s]+$/, "must be a repository name without its owner").optional(),
+      /** The App's installation on the owner (GitHub App only). */
+      installationId: z.number().int().positive().optional(),
+      timeZone: z.string().refine(isTimeZone, "not a time zone this Node.js knows").default("UTC"),
+      /** Windows every pool follows unless it has its own; [] = always. */
+      schedule: scheduleWindows.default([]),
+      /** A pool runner not online this long after it was registered is replaced. */
+      bootTimeoutSeconds: z.number().positive().max(86_400).default(600),
+      /** Seconds between pool rounds. */
+      intervalSeconds: z.number().positive().max(3600).default(30),
+      runners: z.preprocess(poolShorthand, z.array(PoolEntrySchema)).default([]),
+    })
+    .prefault({}),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

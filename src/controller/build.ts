@@ -91,6 +91,9 @@ export function reconcilePolicyOf(config: Config): ReconcilePolicy {
     maxAttempts: config.launch.maxAttempts,
     spotFallback: config.launch.spotFallback,
     requestLeaseMs: config.launch.inFlightTimeoutSeconds * 1000,
+    bootTimeoutMs: config.launch.bootTimeoutSeconds * 1000,
+    spotRerun: config.launch.spotRerun,
+    rerunBackend: config.launch.rerunBackend === "SAME" ? "same" : config.launch.rerunBackend,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The controller: intake (a WebhookReceiver for the HTTP app), workers that reconcile queued jobs, and a tracker that
- * follows launched runners. Built from ports only, so the embedded, replicated and serverless modes share it.
+ * The controller: intake (a WebhookReceiver for the HTTP app), workers that reconcile queued jobs, a tracker that
+ * follows launched runners, and a sweeper that finds what webhooks failed to bring. Built from ports only, so the embedded, replicated and serverless modes share it.
  */
 import type { Clock } from "../clock/clock.js";
 import type { DeliveryPolicy } from "../core/decision.js";
@@ -19,6 +19,8 @@ import { createReceiver } from "./receiver.js";
 import { Tracker } from "./tracker.js";
 import { WorkerPool } from "./worker.js";
 import { noopObserver, type ControllerObserver } from "./observer.js";
+import { Periodic } from "./periodic.js";
+import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -34,6 +36,9 @@ export interface ControllerDeps {
   readonly concurrency: number;
   /** Clock ms between tracker rounds (batched describe calls). */
   readonly trackIntervalMs: number;
+  /** Clock ms between sweeper rounds (failed deliveries, queued jobs without a webhook). */
+  readonly sweepIntervalMs?: number;
+  readonly sweeperPolicy?: SweeperPolicy;
   /** Real ms between queue polls when idle. */
   readonly idlePollMs?: number;
   readonly observer?: ControllerObserver;
@@ -43,10 +48,10 @@ export class Controller {
   readonly receiver: WebhookReceiver;
   readonly reconciler: Reconciler;
   readonly tracker: Tracker;
+  readonly sweeper: Sweeper;
   readonly observer: ControllerObserver;
   private readonly pool: WorkerPool;
-  private trackTimer: ReturnType<Clock["setTimeout"]> | undefined;
-  private tracking: Promise<unknown> = Promise.resolve();
+  private readonly rounds: Periodic[];
   private stopped = true;
 
   constructor(private readonly deps: ControllerDeps) {
@@ -61,35 +66,29 @@ export class Controller {
       visibilityTimeoutMs: 5 * 60_000,
       idlePollMs: deps.idlePollMs ?? 250,
     });
-    this.receiver = createReceiver({ intake: deps.intake, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
+    this.receiver = createReceiver({ intake: deps.intake, store, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
+    this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy });
+    this.rounds = [
+      new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
+      new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger),
+    ];
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     this.pool.start();
-    this.scheduleTrack();
+    for (const r of this.rounds) r.start();
   }
 
   /** Finishes the work in hand and stops; queued work stays queued for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.trackTimer) this.deps.clock.clearTimeout(this.trackTimer);
-    await Promise.all([this.pool.stop(), this.tracking]);
+    await Promise.all([this.pool.stop(), ...this.rounds.map((r) => r.stop())]);
   }
 
   /** Items being reconciled right now (for health and tests). */
   busy(): number {
     return this.pool.busy();
-  }
-
-  private scheduleTrack(): void {
-    if (this.stopped) return;
-    this.trackTimer = this.deps.clock.setTimeout(() => {
-      this.tracking = this.tracker
-        .track()
-        .catch((e: unknown) => this.deps.logger.error({ err: String(e) }, "tracker round failed"))
-        .finally(() => this.scheduleTrack());
-    }, this.deps.trackIntervalMs);
   }
 }

@@ -12,7 +12,8 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type Provider } from "../providers/provider.js";
-import { launchId, type JobRecord, type LaunchFailure, type Store } from "../store/store.js";
+import { launchId, type JobRecord, type LaunchFailure, type LaunchRecord, type Store } from "../store/store.js";
+import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
 
 export interface RunnerPlacement {
@@ -96,6 +97,16 @@ export class Launcher {
       report("failed", e.kind);
       return this.fail(id, { kind: e.kind, message: e.message }, log);
     }
+  }
+
+  /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */
+  async stop(job: JobRecord, launch: LaunchRecord, errorKind: string, reason: string): Promise<void> {
+    const provider = this.deps.providers.get(launch.backend);
+    if (provider && launch.providerId) {
+      await provider.stop({ backend: launch.backend, id: launch.providerId }, reason);
+    }
+    await deregisterByName(this.deps.github, this.target(job), launch.runnerName);
+    await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now(), error: { kind: errorKind, message: reason } });
   }
 
   private target(job: JobRecord) {

@@ -19,13 +19,17 @@ import type { JobDecision } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/app.js";
 import type { Intake } from "../store/intake.js";
-import type { NewJob } from "../store/store.js";
+import type { NewJob, Store } from "../store/store.js";
+import { BACKENDS } from "../core/types.js";
+import { rerunBackendKey } from "./reconciler.js";
 import { toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 
 export interface ReceiverDeps {
   readonly intake: Intake;
+  /** Read-only here: the backend a re-run job was promised (reconciler.ts rerunBackendKey). */
+  readonly store: Pick<Store, "getMeta">;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -60,7 +64,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
       // still has its decision on record when its `queued` arrives.
       const labelDecision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
-      const decision = storedDecision(labelDecision);
+      const decision = await rerouteRerun(deps.store, delivery, storedDecision(labelDecision));
       const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name };
       const now = deps.clock.now();
 
@@ -86,6 +90,17 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
     },
   };
+}
+
+/**
+ * A job tornade re-ran after a Spot interruption comes back as a new job of the next run attempt; it launches on the
+ * backend the re-run chose (on-demand by default), not on the Spot capacity that failed it.
+ */
+async function rerouteRerun(store: Pick<Store, "getMeta">, p: WorkflowJobDelivery, decision: JobDecision): Promise<JobDecision> {
+  if (decision.kind !== "launch" || p.workflow_job.run_attempt <= 1) return decision;
+  const backend = await store.getMeta(rerunBackendKey(p.workflow_job.run_id, p.workflow_job.name));
+  const chosen = BACKENDS.find((b) => b === backend);
+  return chosen ? { ...decision, spec: { ...decision.spec, backend: chosen } } : decision;
 }
 
 function storedDecision(e: Explanation): JobDecision {

@@ -26,6 +26,14 @@ export interface ReconcilerDeps {
   readonly observer: ControllerObserver;
 }
 
+/** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
+const RERUN_RETRY_MS = 60_000;
+
+/** The meta key under which a re-run job's backend waits for its `queued` webhook. */
+export function rerunBackendKey(runId: number, jobName: string): string {
+  return `rerun-backend:${runId}:${jobName}`;
+}
+
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -35,7 +43,8 @@ export class Reconciler {
     const job = await store.getJob(jobId);
     if (!job) return "unknown job";
     const launches = await store.listLaunches(jobId);
-    const action = decide({ status: job.status, decision: fromStored(job.decision) }, launches, clock.now(), this.deps.policy);
+    const view = { status: job.status, decision: fromStored(job.decision), conclusion: job.conclusion, runnerName: job.runnerName };
+    const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });
 
     switch (action.kind) {
@@ -57,6 +66,15 @@ export class Reconciler {
         await this.deps.queue.enqueue(reconcileItem(jobId));
         return "abandon";
       }
+      case "stop": {
+        const row = launches.find((l) => l.attempt === action.attempt);
+        if (row) await this.deps.launcher.stop(job, row, action.errorKind, action.reason);
+        log.warn({ attempt: action.attempt, reason: action.reason }, "runner stopped by tornade");
+        await this.deps.queue.enqueue(reconcileItem(jobId));
+        return "stop";
+      }
+      case "rerun":
+        return this.rerun(job, action.reason);
       case "give-up": {
         await this.giveUp(job, action.reason);
         log.error({ reason: action.reason }, "gave up launching a runner for this job");
@@ -64,6 +82,34 @@ export class Reconciler {
         return "give-up";
       }
     }
+  }
+
+  /**
+   * Asks GitHub to re-run a job whose runner was lost mid-job. GitHub refuses while the run is still in progress
+   * ("Re-run a job from a workflow run"): then look again later. The re-run is a new job (new id, next run attempt);
+   * the meta entry tells intake which backend it gets.
+   */
+  private async rerun(job: JobRecord, reason: string): Promise<string> {
+    const log = this.deps.logger.child({ jobId: job.id });
+    // Written before asking: GitHub queues the re-run (and sends its webhook) before it answers us.
+    const backend = this.deps.policy.rerunBackend;
+    if (backend !== "same") await this.deps.store.putMeta(rerunBackendKey(job.runId, job.name), backend);
+    try {
+      await this.deps.github.rerunJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
+    } catch (e) {
+      if (e instanceof GitHubError && e.kind === "forbidden") {
+        await this.deps.queue.enqueue(reconcileItem(job.id, RERUN_RETRY_MS));
+        return "rerun: run still in progress";
+      }
+      throw e;
+    }
+    const decision = fromStored(job.decision);
+    if (decision?.kind === "launch") {
+      await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ ...decision, rerun: "requested" }) });
+    }
+    log.warn({ reason, backend }, "job re-run");
+    this.deps.observer.rerun({ reason: "spot-interrupted" });
+    return "rerun";
   }
 
   /**

@@ -115,3 +115,32 @@ describe("names", () => {
     expect(idempotencyKey(42, 1).length).toBeLessThanOrEqual(64); // ECS clientToken limit
   });
 });
+
+describe("decide: runners that never came up, lost runners, cancelled jobs", () => {
+  const launchSpec = queued.decision as { kind: "launch"; spec: LaunchSpec };
+  it("stops a runner still not running after the boot timeout, and waits until then", () => {
+    const launched = launch({ state: "launched", launchedAt: now - policy.bootTimeoutMs });
+    expect(decide(queued, [launched], now, policy)).toMatchObject({ kind: "stop", attempt: 1, errorKind: "boot-timeout" });
+    const young = launch({ state: "launched", launchedAt: now - 1000 });
+    expect(decide(queued, [young], now, policy)).toMatchObject({ kind: "wait", until: now - 1000 + policy.bootTimeoutMs });
+  });
+
+  it("re-runs once a job that failed because its Spot runner was interrupted", () => {
+    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-1-1" });
+    const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", decision: launchSpec };
+    expect(decide(failed, [lost], now, policy)).toMatchObject({ kind: "rerun" });
+    const again: JobView = { ...failed, decision: { ...launchSpec, rerun: "requested" } };
+    expect(decide(again, [lost], now, policy).kind).toBe("done");
+    expect(decide(failed, [lost], now, { ...policy, spotRerun: false }).kind).toBe("done");
+    // A failure on a runner that was not interrupted is the job's own: no re-run.
+    expect(decide(failed, [launch({ state: "stopped", runnerName: "tornade-1-1" })], now, policy).kind).toBe("done");
+  });
+
+  it("stops the pending runner of a job cancelled before it started, never the one that ran it", () => {
+    const pending = launch({ state: "running", runnerName: "tornade-1-1" });
+    const cancelled: JobView = { status: "completed", conclusion: "cancelled", runnerName: null, decision: launchSpec };
+    expect(decide(cancelled, [pending], now, policy)).toMatchObject({ kind: "stop", errorKind: "cancelled" });
+    const ranIt: JobView = { ...cancelled, runnerName: "tornade-1-1" };
+    expect(decide(ranIt, [pending], now, policy).kind).toBe("done");
+  });
+});

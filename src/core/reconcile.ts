@@ -10,7 +10,12 @@ export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
 
 /** What intake decided about a job's labels, stored with the job. */
 export type JobDecision =
-  | { readonly kind: "launch"; readonly spec: LaunchSpec }
+  | {
+      readonly kind: "launch";
+      readonly spec: LaunchSpec;
+      /** Set once tornade asked GitHub to re-run the job after a Spot interruption: a job is re-run at most once. */
+      readonly rerun?: "requested";
+    }
   | { readonly kind: "static"; readonly reason: string }
   | { readonly kind: "ignored"; readonly reason: string }
   | { readonly kind: "rejected"; readonly reason: string }
@@ -22,6 +27,10 @@ export type LaunchPhase = "requested" | "launched" | "running" | "stopped" | "fa
 export interface JobView {
   readonly status: JobStatus;
   readonly decision: JobDecision | null;
+  /** GitHub's conclusion once completed ("success", "failure", "cancelled", …). */
+  readonly conclusion?: string | null;
+  /** The runner GitHub gave the job, once it started. */
+  readonly runnerName?: string | null;
 }
 
 export interface LaunchView {
@@ -30,6 +39,11 @@ export interface LaunchView {
   readonly state: LaunchPhase;
   readonly providerId: string | null;
   readonly requestedAt: number;
+  /** When the provider accepted the launch (task or build id known). */
+  readonly launchedAt?: number | null;
+  readonly runnerName?: string;
+  /** AWS stopped this FARGATE_SPOT task for a Spot interruption. */
+  readonly spotInterrupted?: boolean;
   /** kind: a provider LaunchErrorKind ("capacity", "throttled", "transient", "permanent") or another retryable kind. */
   readonly error?: { readonly kind: string; readonly message: string } | null;
 }
@@ -48,6 +62,15 @@ export interface ReconcilePolicy {
    * be recovered (secrets are never stored), so the next attempt starts fresh.
    */
   readonly requestLeaseMs: number;
+  /**
+   * A launched runner not running this long after launch never came up (image pull failure, capacity stuck in
+   * PROVISIONING): it is stopped and replaced. Fargate typically starts a task in well under a minute.
+   */
+  readonly bootTimeoutMs: number;
+  /** A job whose runner was taken by a Spot interruption is re-run once through GitHub's re-run API. */
+  readonly spotRerun: boolean;
+  /** Where the re-run job's runner goes: on-demand by default, so the same interruption cannot strike twice. */
+  readonly rerunBackend: Backend | "same";
 }
 
 export const defaultReconcilePolicy: ReconcilePolicy = {
@@ -56,6 +79,9 @@ export const defaultReconcilePolicy: ReconcilePolicy = {
   retryBaseMs: 2_000,
   retryMaxMs: 60_000,
   requestLeaseMs: 120_000,
+  bootTimeoutMs: 10 * 60_000,
+  spotRerun: true,
+  rerunBackend: "FARGATE",
 };
 
 export type Action =
@@ -71,6 +97,10 @@ export type Action =
       readonly verify?: true;
     }
   | { readonly kind: "abandon"; readonly attempt: number; readonly reason: string }
+  /** Stop a launched runner (and deregister it): it never came up, or its job was cancelled before it started. */
+  | { readonly kind: "stop"; readonly attempt: number; readonly reason: string; readonly errorKind: "boot-timeout" | "cancelled" }
+  /** Ask GitHub to re-run the job: its runner was lost to a Spot interruption mid-job. */
+  | { readonly kind: "rerun"; readonly reason: string }
   | { readonly kind: "wait"; readonly until: number; readonly reason: string }
   | { readonly kind: "give-up"; readonly reason: string }
   | { readonly kind: "done"; readonly reason: string };
@@ -81,16 +111,22 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   // An interrupted launch is cleared whatever the job did meanwhile, so it stops counting as a runner in flight.
   const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
   if (stale) return { kind: "abandon", attempt: stale.attempt, reason: "launch interrupted before the provider answered" };
-  if (job.status === "completed") return { kind: "done", reason: "job completed" };
+  const last = latest(launches);
+  if (job.status === "completed") return afterCompletion(job, decision, last, policy);
   if (job.status === "in_progress") return { kind: "done", reason: "a runner took the job" };
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
   if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
 
-  const last = latest(launches);
   if (!last) return { kind: "launch", attempt: 1, spec: decision.spec };
 
   switch (last.state) {
     case "launched":
+      if (last.launchedAt != null && now - last.launchedAt >= policy.bootTimeoutMs) {
+        return { kind: "stop", attempt: last.attempt, reason: `runner not running ${policy.bootTimeoutMs / 1000} s after launch`, errorKind: "boot-timeout" };
+      }
+      return last.launchedAt != null
+        ? { kind: "wait", until: last.launchedAt + policy.bootTimeoutMs, reason: "runner starting" }
+        : { kind: "done", reason: "runner launched" };
     case "running":
       return { kind: "done", reason: "runner launched" };
     case "stopped":
@@ -106,6 +142,24 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
     case "failed":
       return afterFailure(last, launches.length, now, decision.spec, policy);
   }
+}
+
+function afterCompletion(
+  job: JobView,
+  decision: Extract<JobDecision, { kind: "launch" }>,
+  last: LaunchView | undefined,
+  policy: ReconcilePolicy,
+): Action {
+  if (!last) return { kind: "done", reason: "job completed" };
+  const ranOnOurs = job.runnerName != null && job.runnerName === last.runnerName;
+  if (job.conclusion === "failure" && ranOnOurs && last.spotInterrupted && policy.spotRerun && !decision.rerun) {
+    return { kind: "rerun", reason: "its runner was lost to a Spot interruption" };
+  }
+  // Cancelled before its runner took it: that runner would only idle.
+  if (job.conclusion === "cancelled" && !ranOnOurs && (last.state === "launched" || last.state === "running")) {
+    return { kind: "stop", attempt: last.attempt, reason: "job cancelled before its runner took it", errorKind: "cancelled" };
+  }
+  return { kind: "done", reason: "job completed" };
 }
 
 function afterFailure(

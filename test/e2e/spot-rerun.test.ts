@@ -1,0 +1,50 @@
+/**
+ * A Spot interruption while a job runs: GitHub fails the job when its runner is killed; tornade recognises the
+ * interruption from the task's stop code and re-runs the job once through GitHub's re-run API — after the run has
+ * finished, since GitHub refuses while it is in progress — and the re-run's runner starts on on-demand FARGATE.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
+import { sandbox, until } from "./helpers.js";
+
+let s: Sandbox;
+beforeAll(async () => {
+  s = await sandbox();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe("Spot interruption mid-job", () => {
+  it("re-runs the job once, on FARGATE", async () => {
+    const gh = s.bed.github.control;
+    const [job] = await s.queueScenario({
+      jobs: [{ name: "interrupted", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE_SPOT"], durationSeconds: 600, count: 1 }],
+    });
+    const id = job!.jobId;
+    await until("the job to start", () => (gh.getJob(id)?.status === "in_progress" ? true : undefined));
+    const [launch] = await s.tornade.built.store.listLaunches(id);
+    expect(launch?.backend).toBe("FARGATE_SPOT");
+    expect(s.bed.aws.control.interruptSpot(launch!.providerId!)).toHaveLength(1);
+
+    await until("the interrupted job to fail", () => (gh.getJob(id)?.status === "completed" ? true : undefined));
+    expect(gh.getJob(id)?.conclusion).toBe("failure");
+
+    // The re-run is a new job (next run attempt) of the same run and name.
+    const rerun = await until(
+      "the re-run to complete",
+      () => gh.listJobs({ runId: Number(gh.getJob(id)!.run_id) }).find((j) => Number(j.id) !== id && j.name === "interrupted" && j.status === "completed"),
+      30_000,
+    );
+    expect(rerun.conclusion).toBe("success");
+    expect(rerun.run_attempt).toBe(2);
+    const launches = await s.tornade.built.store.listLaunches(Number(rerun.id));
+    expect(launches).toHaveLength(1);
+    expect(launches[0]).toMatchObject({ backend: "FARGATE", arch: "X86_64" });
+    expect((await s.tornade.built.store.listLaunches(id))[0]).toMatchObject({ spotInterrupted: true, state: "stopped" });
+    // Once: the interrupted job's record says it was re-run, and GitHub saw one re-run request.
+    expect((await s.tornade.built.store.getJob(id))?.decision).toMatchObject({ rerun: "requested" });
+    expect(gh.stats().requests["POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"]).toBe(1);
+  });
+});

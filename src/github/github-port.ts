@@ -84,6 +84,16 @@ export interface WorkflowRun {
   readonly headSha: string;
   readonly runAttempt: number;
   readonly createdAt: number | undefined;
+  readonly workflowName: string | null;
+  /** The run's repository, as GitHub describes it (visibility matters to policy: public repositories are refused). */
+  readonly repository: {
+    readonly id: number;
+    readonly name: string;
+    readonly fullName: string;
+    readonly ownerLogin: string;
+    readonly private: boolean;
+    readonly visibility?: string;
+  };
 }
 
 export interface Runner {

@@ -262,6 +262,15 @@ function toRun(r: ApiRun): WorkflowRun {
     headSha: r.head_sha,
     runAttempt: r.run_attempt ?? 1,
     createdAt: time(r.created_at),
+    workflowName: r.name ?? null,
+    repository: {
+      id: Number(r.repository.id),
+      name: r.repository.name,
+      fullName: r.repository.full_name,
+      ownerLogin: r.repository.owner.login,
+      private: r.repository.private,
+      ...(r.repository.visibility === undefined ? {} : { visibility: r.repository.visibility }),
+    },
   };
 }
 

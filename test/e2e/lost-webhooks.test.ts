@@ -1,0 +1,49 @@
+/**
+ * No webhook is trusted to arrive. A job whose deliveries all failed is redelivered by the sweeper; a job whose
+ * deliveries GitHub never even logged is found among the repository's queued runs. Both get their runner.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
+import { sandbox, until } from "./helpers.js";
+
+let s: Sandbox;
+beforeAll(async () => {
+  s = await sandbox();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const labels = ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE_SPOT"];
+
+describe("lost webhooks", () => {
+  it("a job whose every delivery failed gets its runner through redelivery, with the same delivery GUID", async () => {
+    const gh = s.bed.github.control;
+    // Every delivery for this job fails (recorded as failed in the App's delivery log, as a 5xx or timeout would be).
+    gh.dropDeliveries({ jobName: "redelivered" }, { record: true });
+    const [job] = await s.queueScenario({
+      jobs: [
+        { name: "redelivered", labels, durationSeconds: 60, count: 1 },
+        { name: "neighbour", labels, durationSeconds: 60, count: 1 },
+      ],
+    });
+    await until("the job to complete", () => (gh.getJob(job!.jobId)?.status === "completed" ? true : undefined), 30_000);
+    expect(gh.getJob(job!.jobId)).toMatchObject({ conclusion: "success", runner_name: expect.stringMatching(/^tornade-/) });
+    const queued = gh.listDeliveries().filter((d) => d.jobId === job!.jobId && d.action === "queued");
+    expect(queued.some((d) => d.redelivery && d.statusCode === 202)).toBe(true);
+    expect(new Set(queued.map((d) => d.guid)).size).toBe(1);
+    expect(await s.tornade.built.store.listLaunches(job!.jobId)).toHaveLength(1);
+  });
+
+  it("a job GitHub never delivered at all is found among the queued runs and gets its runner", async () => {
+    const gh = s.bed.github.control;
+    gh.dropDeliveries({ jobName: "never-delivered" }, { record: false });
+    const [job] = await s.queueScenario({ jobs: [{ name: "never-delivered", labels, durationSeconds: 60, count: 1 }] });
+    await until("the job to complete", () => (gh.getJob(job!.jobId)?.status === "completed" ? true : undefined), 30_000);
+    expect(gh.listDeliveries().filter((d) => d.jobId === job!.jobId)).toHaveLength(0);
+    const stored = await s.tornade.built.store.getJob(job!.jobId);
+    expect(stored?.decision).toMatchObject({ kind: "launch" });
+    expect(await s.tornade.built.store.listLaunches(job!.jobId)).toHaveLength(1);
+  });
+});

@@ -58,27 +58,35 @@ function listDeliveries(ctx: SimContext, req: Req): Res {
   return { status: 200, body: page.map(deliveryItem), headers };
 }
 
+/** The sim's App as GET /app and a check run's `app` show it. */
+export function integrationBody(ctx: SimContext) {
+  return {
+    id: ctx.site.appId,
+    slug: ctx.site.appSlug,
+    client_id: ctx.site.clientId,
+    node_id: `A_kwDO${ctx.site.appId}`,
+    owner: simpleUser(ctx.site),
+    name: ctx.site.appSlug,
+    description: "Simulated tornade App",
+    external_url: ctx.site.url,
+    html_url: `${ctx.site.url}/apps/${ctx.site.appSlug}`,
+    created_at: iso(ctx.createdAt),
+    updated_at: iso(ctx.createdAt),
+    permissions: { actions: "write", administration: "write", metadata: "read", ...checksPermission(ctx) },
+    events: ["workflow_job"],
+    installations_count: 1,
+  };
+}
+
+/** `checks` as the installation currently grants it (control.setChecksPermission), or nothing. */
+function checksPermission(ctx: SimContext): { checks?: "write" | "read" } {
+  const level = ctx.state.checksPermission;
+  return level === null ? {} : { checks: level };
+}
+
 export function addAppRoutes(router: Router, ctx: SimContext): void {
   router
-    .add("GET", "/app", "app", () => ({
-      status: 200,
-      body: {
-        id: ctx.site.appId,
-        slug: ctx.site.appSlug,
-        client_id: ctx.site.clientId,
-        node_id: `A_kwDO${ctx.site.appId}`,
-        owner: simpleUser(ctx.site),
-        name: ctx.site.appSlug,
-        description: "Simulated tornade App",
-        external_url: ctx.site.url,
-        html_url: `${ctx.site.url}/apps/${ctx.site.appSlug}`,
-        created_at: iso(ctx.createdAt),
-        updated_at: iso(ctx.createdAt),
-        permissions: { actions: "write", administration: "write", metadata: "read" },
-        events: ["workflow_job"],
-        installations_count: 1,
-      },
-    }))
+    .add("GET", "/app", "app", () => ({ status: 200, body: integrationBody(ctx) }))
     .add("GET", "/app/installations", "app", () => ({ status: 200, body: [installationBody(ctx.site, ctx.createdAt)] }))
     .add("GET", "/app/installations/{installation_id}", "app", (req) =>
       intParam(req.params["installation_id"]) === ctx.site.installationId
@@ -94,7 +102,7 @@ export function addAppRoutes(router: Router, ctx: SimContext): void {
         body: {
           token,
           expires_at: iso(expiresAt),
-          permissions: { actions: "write", administration: "write", organization_self_hosted_runners: "write", metadata: "read" },
+          permissions: { actions: "write", administration: "write", organization_self_hosted_runners: "write", metadata: "read", ...checksPermission(ctx) },
           repository_selection: "all",
         },
       };

@@ -10,7 +10,8 @@ import { emptyStats } from "./context.js";
 import { error, intParam, notFound, type Req, type Res, type Router } from "./http.js";
 import { iso, jobBody, runBody, runnerBody } from "./payloads.js";
 import { jitConfigFor } from "./runners-routes.js";
-import type { CreateRunInput, GitHubLimits, RunnerRecord } from "./types.js";
+import { checkRunBody } from "./checks-routes.js";
+import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
 import { pingPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
 
@@ -70,7 +71,15 @@ export interface GitHubControl {
   resetStats(): void;
   /** Resolves once every queued webhook delivery has been attempted. */
   deliveriesIdle(): Promise<void>;
+  /** Every check run created through the REST API, oldest first, as GitHub shows them, plus the repository. */
+  listCheckRuns(): CheckRunView[];
+  /** Makes a repository (created if new) public, private or internal; later payloads carry it. */
+  setRepositoryVisibility(repo: string, visibility: RepoVisibility): void;
+  /** The installation's `checks` permission: write (default), read or none (null); check-run creation needs write. */
+  setChecksPermission(level: "write" | "read" | null): void;
 }
+
+export type CheckRunView = S["check-run"] & { repo: string };
 
 export function createControl(ctx: SimContext): GitHubControl {
   const runView = (id: number): RunView | undefined => {
@@ -180,6 +189,9 @@ export function createControl(ctx: SimContext): GitHubControl {
     stats: () => structuredClone(ctx.stats),
     resetStats: () => void (ctx.stats = emptyStats()),
     deliveriesIdle: () => ctx.hooks.idle(),
+    listCheckRuns: () => ctx.state.checkRuns.map((c) => ({ ...checkRunBody(ctx, c), repo: c.repo })),
+    setRepositoryVisibility: (repo, visibility) => void (ctx.state.repo(repo).visibility = visibility),
+    setChecksPermission: (level) => void (ctx.state.checksPermission = level),
   };
   return control;
 }
@@ -312,6 +324,19 @@ export function addControlRoutes(router: Router, ctx: SimContext, control: GitHu
     .add("DELETE", "/_control/stats", "none", () => {
       control.resetStats();
       return { status: 204 };
+    })
+    .add("GET", "/_control/check-runs", "none", () => ok(control.listCheckRuns()))
+    .add("PUT", "/_control/repos/{repo}/visibility", "none", (req) => {
+      return withBody(z.object({ visibility: z.enum(["public", "private", "internal"]) }), req.body, (v) => {
+        control.setRepositoryVisibility(req.params["repo"] ?? "", v.visibility);
+        return ok({ repo: req.params["repo"], visibility: v.visibility });
+      });
+    })
+    .add("PUT", "/_control/checks-permission", "none", (req) => {
+      return withBody(z.object({ level: z.enum(["write", "read"]).nullable() }), req.body, (v) => {
+        control.setChecksPermission(v.level);
+        return ok(v);
+      });
     })
     .add("PUT", "/_control/personal-token", "none", (req) => {
       return withBody(z.object({ token: z.string().min(1) }), req.body, (t) => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { systemClock } from "../../src/clock/clock.js";
 import { addAppRoutes } from "./app-routes.js";
+import { addCheckRunRoutes } from "./checks-routes.js";
 import { generateAppKeys, newToken, TokenStore } from "./auth.js";
 import { emptyStats, type SimContext } from "./context.js";
 import { addControlRoutes, createControl, HOOK_ID, type GitHubControl } from "./control.js";
@@ -24,8 +25,8 @@ import { SimState } from "./state.js";
 import { DEFAULT_LIMITS, type GitHubSimOptions } from "./types.js";
 import { WebhookDispatcher } from "./webhooks.js";
 
-export type { GitHubSimOptions, GitHubLimits, CreateRunInput, CreateRunJob, SimResponseInfo } from "./types.js";
-export type { GitHubControl, RunView, RunnerView, DeliveryView } from "./control.js";
+export type { GitHubSimOptions, GitHubLimits, CreateRunInput, CreateRunJob, SimResponseInfo, RepoVisibility } from "./types.js";
+export type { GitHubControl, RunView, RunnerView, DeliveryView, CheckRunView } from "./control.js";
 export type { SimStats, EndpointFault } from "./context.js";
 export type { DeliverySelector, DeliveryInfo } from "./webhooks.js";
 export { decodeJitConfig, JitConfigError, type JitConfig } from "./jitconfig.js";
@@ -98,6 +99,7 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
   addAppRoutes(api, ctx);
   addRunnerRoutes(api, ctx);
   addJobRoutes(api, ctx);
+  addCheckRunRoutes(api, ctx);
   const manifests = createManifestFlow(ctx, { privateKeyPem: keys.privateKeyPem, webhookSecret });
   manifests.addRoutes(api);
   const internal = new Router();

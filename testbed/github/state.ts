@@ -1,6 +1,6 @@
 /** The simulator's memory: repositories, runners, runs, jobs and id counters. No behaviour beyond look-ups. */
 import { randomBytes } from "node:crypto";
-import type { JobRecord, RepoRecord, RunRecord, RunnerRecord } from "./types.js";
+import type { CheckRunRecord, JobRecord, RepoRecord, RunRecord, RunnerRecord } from "./types.js";
 
 export interface RunnerGroup {
   id: number;
@@ -18,6 +18,9 @@ export class SimState {
   readonly jobs = new Map<number, JobRecord>();
   /** Every organization has the "Default" runner group with id 1 (GitHub REST "Self-hosted runner groups"). */
   readonly groups = new Map<number, RunnerGroup>([[1, { id: 1, name: "Default" }]]);
+  readonly checkRuns: CheckRunRecord[] = [];
+  /** The installation's `checks` permission; tornade's App manifest asks for write (src/setup/manifest.ts). */
+  checksPermission: "write" | "read" | null = "write";
   private nextRunnerId = 1;
   private nextRunId = FIRST_RUN_ID;
   private nextJobId = FIRST_JOB_ID;
@@ -32,7 +35,7 @@ export class SimState {
     let r = this.repos.get(key);
     if (!r) {
       const id = this.nextRepoId++;
-      r = { id, name, nodeId: nodeId("R_kgDO", id) };
+      r = { id, name, nodeId: nodeId("R_kgDO", id), visibility: "private" };
       this.repos.set(key, r);
     }
     return r;

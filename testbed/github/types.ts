@@ -68,6 +68,29 @@ export interface RepoRecord {
   id: number;
   name: string;
   nodeId: string;
+  /** As GitHub's repository `visibility`; webhook and REST bodies derive `private` from it. Default private. */
+  visibility: RepoVisibility;
+}
+
+export type RepoVisibility = "public" | "private" | "internal";
+
+/** A check run created through `POST /repos/{owner}/{repo}/check-runs`, as the sim keeps it. */
+export interface CheckRunRecord {
+  id: number;
+  nodeId: string;
+  repo: string;
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  externalId: string | null;
+  detailsUrl: string | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number };
+  /** Which credential created it ("installation:ID"). */
+  actor: string;
+  createdAt: number;
 }
 
 export interface RunnerRecord {

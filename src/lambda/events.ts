@@ -112,4 +112,4 @@ export function eventsHandler(s: LambdaServices): (event: EventBridgeEvent) => P
   };
 }
 
-export const handler = (event: EventBridgeEvent): Promise<EventsResult> => eventsHandler(services())(event);
+export const handler = async (event: EventBridgeEvent): Promise<EventsResult> => eventsHandler(await services())(event);

@@ -1,6 +1,7 @@
 /**
- * Sweep function on an EventBridge schedule: the tracker round `tornade serve` runs on a timer (batched describe
- * calls for launches still starting or running, catching any state change whose event was lost), plus the queue's
+ * Sweep function on an EventBridge schedule: the rounds `tornade serve` runs on timers — the sweeper (failed webhook
+ * deliveries redelivered, queued jobs no webhook brought) and the tracker (batched describe calls for launches still
+ * starting or running, catching any state change whose event was lost) — plus the queue's
  * dead letters as a CloudWatch metric in Embedded Metric Format, so an alarm can watch them with no extra API call
  * ("Specification: Embedded metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
  */
@@ -8,13 +9,16 @@ import { services, type LambdaServices } from "./wiring.js";
 
 export const METRIC_NAMESPACE = "Tornade";
 
-export interface SweepResult {
+export interface LambdaSweepResult {
+  readonly redelivered: number;
+  readonly discovered: number;
   readonly launchesChanged: number;
   readonly deadLetters: number;
 }
 
-export function sweepHandler(s: LambdaServices, emit: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): () => Promise<SweepResult> {
+export function sweepHandler(s: LambdaServices, emit: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): () => Promise<LambdaSweepResult> {
   return async () => {
+    const { redelivered, discovered } = await s.built.controller.sweeper.sweep();
     const launchesChanged = await s.built.controller.tracker.track();
     const depth = await s.queue.depth();
     emit(
@@ -27,9 +31,9 @@ export function sweepHandler(s: LambdaServices, emit: (line: string) => void = (
         QueueDepth: depth.pending + depth.inFlight,
       }),
     );
-    s.logger.info({ launchesChanged, queue: depth }, "sweep done");
-    return { launchesChanged, deadLetters: depth.dead };
+    s.logger.info({ redelivered, discovered, launchesChanged, queue: depth }, "sweep done");
+    return { redelivered, discovered, launchesChanged, deadLetters: depth.dead };
   };
 }
 
-export const handler = (): Promise<SweepResult> => sweepHandler(services())();
+export const handler = async (): Promise<LambdaSweepResult> => sweepHandler(await services())();

@@ -33,4 +33,4 @@ export function webhookHandler(s: LambdaServices): (event: FunctionUrlEvent) => 
     });
 }
 
-export const handler = (event: FunctionUrlEvent): Promise<FunctionUrlResult> => webhookHandler(services())(event);
+export const handler = async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => webhookHandler(await services())(event);

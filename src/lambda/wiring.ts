@@ -11,6 +11,7 @@ import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { SqsQueue } from "../queue/sqs-queue.js";
 import { createApp } from "../server/app.js";
+import { resolveSecrets } from "./secrets.js";
 
 export interface LambdaServices {
   readonly config: Config;
@@ -56,11 +57,17 @@ export function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): LambdaServ
   return { config, clock, logger, built, queue, app, close: () => built.close() };
 }
 
-let cached: LambdaServices | undefined;
+let cached: Promise<LambdaServices> | undefined;
 
-/** The services of this execution environment, from the function's environment variables (its configuration). */
-export function services(): LambdaServices {
+/**
+ * The services of this execution environment, from the function's environment variables (its configuration) and
+ * the secrets they name by ARN (secrets.ts). A failed cold start is not cached: the next invocation tries again.
+ */
+export function services(): Promise<LambdaServices> {
   // The Lambda runtime's environment is this process's: the handler's equivalent of the CLI's io.env.
-  cached ??= wire(process.env);
+  cached ??= resolveSecrets(process.env).then((env) => wire(env));
+  cached.catch(() => {
+    cached = undefined;
+  });
   return cached;
 }

@@ -66,4 +66,4 @@ export function workerHandler(s: LambdaServices): (event: SqsEvent) => Promise<S
   };
 }
 
-export const handler = (event: SqsEvent): Promise<SqsBatchResponse> => workerHandler(services())(event);
+export const handler = async (event: SqsEvent): Promise<SqsBatchResponse> => workerHandler(await services())(event);

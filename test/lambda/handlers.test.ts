@@ -79,6 +79,8 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const lines: string[] = [];
     const result = await sweepHandler(s, (l) => lines.push(l))();
     expect(result.launchesChanged).toBeGreaterThanOrEqual(1);
+    // Every delivery reached the function URL, so the sweeper has nothing to redeliver.
+    expect(result.redelivered).toBe(0);
     const emf = JSON.parse(lines[0]!) as { _aws: { CloudWatchMetrics: { Namespace: string }[] }; DeadLetters: number };
     expect(emf._aws.CloudWatchMetrics[0]?.Namespace).toBe("Tornade");
     expect(emf.DeadLetters).toBe(0);
@@ -166,6 +168,8 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const before = esm.failures;
     await w.sqs.client.send(new SendMessageCommand({ QueueUrl: w.queueUrl, MessageBody: JSON.stringify({ key, at: Number.MAX_SAFE_INTEGER }) }));
     await until("the early record reported failed", () => (esm.failures > before ? true : undefined));
-    expect(await s.queue.depth()).toMatchObject({ pending: 1, dead: 0 });
+    // Still waiting for its time, not dead (other jobs' looks may be queued too, so only this key is asserted).
+    expect((await s.queue.deadLetters()).map((d) => d.key)).not.toContain(key);
+    expect((await s.queue.depth()).pending).toBeGreaterThanOrEqual(1);
   });
 });

@@ -65,17 +65,18 @@ export const PoolEntrySchema = z.strictObject({
 });
 
 /** The environment's form of pool.runners, "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional), as entries. */
-function poolShorthand(v: unknown): unknown {
+function poolShorthand(v: unknown, ctx: { addIssue(issue: { code: "custom"; message: string; input: unknown; path: number[] }): void }): unknown {
   if (typeof v !== "string") return v;
-  return v
+  const items = v
     .split(",")
     .map((item) => item.trim())
-    .filter((item) => item !== "")
-    .map((item) => {
-      const m = /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/.exec(item);
-      // Left as the string: validation then names the entry and the syntax.
-      return m ? { backend: m[1], ...(m[2] ? { arch: m[2] } : {}), size: Number(m[3]) } : item;
-    });
+    .filter((item) => item !== "");
+  return items.map((item, i) => {
+    const m = /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/.exec(item);
+    if (m) return { backend: m[1], ...(m[2] ? { arch: m[2] } : {}), size: Number(m[3]) };
+    ctx.addIssue({ code: "custom", message: `"${item}" is not BACKEND/ARCH=SIZE`, input: item, path: [i] });
+    return { backend: "FARGATE", size: 0 }; // a stand-in, so the one issue above is the one reported
+  });
 }
 
 export const ConfigSchema = z.strictObject({

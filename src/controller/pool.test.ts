@@ -1,0 +1,221 @@
+/**
+ * The pool manager against the test bed: the real OctokitGitHub and the real ECS / CodeBuild providers over HTTP, the
+ * simulated runners taking real (simulated) jobs, and a SQLite store's meta as the ledger.
+ */
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../clock/clock.js";
+import { loadConfig, policyOf } from "../config/index.js";
+import { localTime } from "../core/pool.js";
+import type { Backend } from "../core/types.js";
+import { createGitHubClients } from "../github/auth.js";
+import { OctokitGitHub } from "../github/octokit-github.js";
+import { createLogger } from "../log/logger.js";
+import { CodeBuildProvider } from "../providers/codebuild.js";
+import { EcsProvider } from "../providers/ecs.js";
+import type { Provider } from "../providers/provider.js";
+import { testBedEnv } from "../sandbox/sandbox.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { PoolManager, poolSetupOf } from "./pool.js";
+
+// At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real and a 10-minute job takes 3 s.
+const SPEED = 200;
+const STATIC = ["self-hosted", "tornade", "type=static"];
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+let bed: TestBed;
+let github: OctokitGitHub;
+let providers: Map<Backend, Provider>;
+let ledger: SqliteStore;
+const logger = createLogger({ level: "silent" });
+
+beforeAll(async () => {
+  bed = await startTestBed({ clock: scaledClock(SPEED), runnerLog: () => {} });
+  const d = bed.description();
+  github = new OctokitGitHub(
+    createGitHubClients({ auth: { kind: "app", appId: d.github.appId, privateKeyPem: bed.github.privateKeyPem }, baseUrl: d.github.url, clock: bed.clock }),
+    { clock: bed.clock },
+  );
+  const aws = { endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } };
+  const ecs = new EcsProvider({ client: new ECSClient(aws), cluster: d.aws.cluster, taskDefinitions: d.aws.taskDefinitions, subnets: d.aws.subnets });
+  const codebuild = new CodeBuildProvider({ client: new CodeBuildClient(aws), projects: { X86_64: d.aws.codebuildProject, ARM64: d.aws.codebuildProject } });
+  providers = new Map<Backend, Provider>([
+    ["FARGATE", ecs],
+    ["FARGATE_SPOT", ecs],
+    ["CODEBUILD", codebuild],
+  ]);
+  ledger = new SqliteStore(":memory:", bed.clock);
+});
+
+afterAll(async () => {
+  await ledger?.close();
+  await bed?.close();
+});
+
+/** A manager as tornade serve would build it, from environment variables naming the pool. */
+function manager(pool: Record<string, string>): PoolManager {
+  const d = bed.description();
+  const config = loadConfig({
+    ...testBedEnv(bed),
+    TORNADE_POOL_OWNER: d.github.owner,
+    TORNADE_POOL_REPO: d.github.repo,
+    TORNADE_POOL_INSTALLATION_ID: String(d.github.installationId),
+    ...pool,
+  });
+  const setup = poolSetupOf(config);
+  if (!setup) throw new Error("no pool configured");
+  return new PoolManager({ ...setup, github, providers, labelPolicy: policyOf(config), clock: bed.clock, logger, ledger });
+}
+
+const poolRunners = (prefix = "tornade-pool-") => bed.github.control.listRunners().filter((r) => r.name.startsWith(prefix));
+const taskOf = (runnerName: string) => bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === runnerName);
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const online = (n: number, prefix = "tornade-pool-fargate-x86_64-") => () => {
+  const rs = poolRunners(prefix);
+  return rs.length === n && rs.every((r) => r.status === "online" && !r.busy) && rs;
+};
+
+function queueStatic(labels: string[], durationSeconds: number): number {
+  const run = bed.github.control.createRun({ jobs: [{ name: "static", labels, durationSeconds }] });
+  const job = run.jobs[0];
+  if (!job) throw new Error("no job");
+  return Number(job.id);
+}
+
+describe("PoolManager on the test bed", () => {
+  const fargate2 = { TORNADE_POOL: "FARGATE/X86_64=2" };
+
+  it("brings a pool of 2 up, registered with the static labels, and then leaves it alone", async () => {
+    const m = manager(fargate2);
+    const first = await m.tick();
+    expect(first.launched).toHaveLength(2);
+    expect(first.failures).toEqual([]);
+    const runners = await waitFor("two idle pool runners", online(2));
+    for (const r of runners) {
+      expect(r.labels.map((l) => l.name)).toEqual(["self-hosted", "tornade", "type=static", "runs-on=FARGATE", "arch=X86_64", "arch=x64", "arch=amd64"]);
+      expect(taskOf(r.name)).toMatchObject({ capacity: "FARGATE", arch: "X86_64", lastStatus: "RUNNING" });
+    }
+    const second = await m.tick();
+    expect(second.launched).toEqual([]);
+    expect(second.pools).toEqual([{ backend: "FARGATE", arch: "X86_64", desired: 2, idle: 2, starting: 0, busy: 0 }]);
+  });
+
+  it("a static job without runs-on/arch is taken by the default pool, completes, and the pool tops back up to 2", async () => {
+    const m = manager(fargate2);
+    const jobId = queueStatic(STATIC, 120);
+    const taken = await waitFor("the job to start", () => {
+      const j = bed.github.control.getJob(jobId);
+      return j?.status === "in_progress" && j;
+    });
+    expect(taken.runner_name).toMatch(/^tornade-pool-fargate-x86_64-\d+$/);
+    const topUp = await m.tick();
+    expect(topUp.pools[0]).toMatchObject({ desired: 2, idle: 1, busy: 1 });
+    expect(topUp.launched).toHaveLength(1);
+    await waitFor("the job to complete", () => bed.github.control.getJob(jobId)?.conclusion === "success");
+    // The ephemeral runner is gone with its job; the replacement makes the pool 2 again.
+    const now = await waitFor("two idle pool runners again", online(2));
+    expect(now.map((r) => r.name)).not.toContain(taken.runner_name);
+    await waitFor("the finished runner's task to stop by itself", () => taskOf(taken.runner_name ?? "")?.lastStatus === "STOPPED");
+    expect((await m.tick()).launched).toEqual([]);
+  });
+
+  it("a static job naming arch=aarch64 and CODEBUILD waits for its own pool, not the X86_64 one", async () => {
+    const jobId = queueStatic([...STATIC, "runs-on=codebuild", "arch=aarch64"], 60);
+    await new Promise((r) => setTimeout(r, 300)); // 60 simulated seconds with two idle X86_64 runners
+    expect(bed.github.control.getJob(jobId)?.status).toBe("queued");
+    const m = manager({ TORNADE_POOL: "FARGATE/X86_64=2,CODEBUILD/ARM64=1" });
+    const r = await m.tick();
+    expect(r.launched).toEqual([expect.stringMatching(/^tornade-pool-codebuild-arm64-\d+$/)]);
+    const done = await waitFor("the ARM64 job to complete", () => {
+      const j = bed.github.control.getJob(jobId);
+      return j?.conclusion === "success" && j;
+    });
+    expect(done.runner_name).toBe(r.launched[0]);
+    expect(bed.aws.control.listBuilds().find((b) => b.env["TORNADE_RUNNER_NAME"] === r.launched[0])?.environmentType).toBe("ARM_CONTAINER");
+  });
+
+  it("shrinking to 0 deregisters the idle runners and stops their tasks, and never touches a busy one", async () => {
+    const jobId = queueStatic(STATIC, 600);
+    const busy = await waitFor("a pool runner to take the long job", () => bed.github.control.getJob(jobId)?.runner_name ?? undefined);
+    const idle = poolRunners().filter((r) => r.name !== busy);
+    expect(idle.length).toBeGreaterThan(0);
+
+    // A new manager (a restart with a new configuration): the ledger tells it which tasks run the runners.
+    const stopsBefore = bed.aws.control.stats().calls["ecs.StopTask"] ?? 0;
+    const r = await manager({ TORNADE_POOL: "FARGATE/X86_64=0" }).tick();
+    expect(r.deregistered.map((d) => d.name).sort()).toEqual(idle.map((i) => i.name).sort());
+    expect(r.deregistered.every((d) => d.why === "drain")).toBe(true);
+    expect([...r.stopped].sort()).toEqual(idle.map((i) => i.name).sort());
+    expect(poolRunners().map((x) => x.name)).toEqual([busy]);
+    // Deregistered, a runner stops listening and exits by itself; the StopTask makes sure of it.
+    expect((bed.aws.control.stats().calls["ecs.StopTask"] ?? 0) - stopsBefore).toBe(idle.length);
+    for (const i of idle) await waitFor(`${i.name}'s task to stop`, () => taskOf(i.name)?.lastStatus === "STOPPED");
+    expect(taskOf(busy)?.lastStatus).toBe("RUNNING");
+    await waitFor("the long job to complete", () => bed.github.control.getJob(jobId)?.conclusion === "success");
+  });
+
+  it("outside its schedule the pool is 0: nothing starts, and what runs is drained", async () => {
+    const today = localTime(bed.clock.now(), "UTC").day;
+    const day = (offset: number) => DAYS[(today + offset) % 7] ?? "Sun";
+    // Whole days, so the compressed clock crossing midnight during the test changes nothing.
+    const open = manager({ ...fargate2, TORNADE_POOL_SCHEDULE: `${day(0)},${day(1)} 00:00-24:00` });
+    const closed = manager({ ...fargate2, TORNADE_POOL_SCHEDULE: `${day(3)} 00:00-24:00` });
+    await waitFor("no pool runners", () => poolRunners().length === 0);
+
+    const shut = await closed.tick();
+    expect(shut.pools).toEqual([{ backend: "FARGATE", arch: "X86_64", desired: 0, idle: 0, starting: 0, busy: 0 }]);
+    expect(shut.launched).toEqual([]);
+
+    expect((await open.tick()).launched).toHaveLength(2);
+    await waitFor("two idle pool runners", online(2));
+    const drained = await closed.tick();
+    expect(drained.deregistered).toHaveLength(2);
+    expect(poolRunners()).toEqual([]);
+  });
+
+  it("a registration that never came online is replaced after the boot timeout", async () => {
+    const d = bed.description();
+    const target = { installationId: d.github.installationId, owner: d.github.owner, repo: d.github.repo, scope: "repo" as const };
+    // What a crash between generate-jitconfig and RunTask leaves: a registered runner nothing runs, 11 minutes old.
+    const orphanName = `tornade-pool-fargate-x86_64-${bed.clock.now() - 11 * 60_000}`;
+    await github.generateJitConfig({ ...target, runnerGroupId: 1, name: orphanName, labels: STATIC });
+    const m = manager({ TORNADE_POOL: "FARGATE/X86_64=1" });
+    const r = await m.tick();
+    expect(r.deregistered).toEqual([{ name: orphanName, why: "stale" }]);
+    expect(r.launched).toHaveLength(1);
+    await waitFor("the replacement online", online(1));
+    expect(poolRunners().map((x) => x.name)).not.toContain(orphanName);
+    expect((await m.drain()).deregistered).toHaveLength(1);
+  });
+
+  it("a capacity shortage is reported and leaves no registration behind; the next round fills the pool", async () => {
+    const m = manager({ TORNADE_POOL: "FARGATE_SPOT/X86_64=1" });
+    bed.aws.control.capacityShortage({ capacityProvider: "FARGATE_SPOT" });
+    const short = await m.tick();
+    expect(short.launched).toEqual([]);
+    expect(short.failures).toEqual([expect.objectContaining({ backend: "FARGATE_SPOT", arch: "X86_64", kind: "capacity" })]);
+    expect(poolRunners("tornade-pool-fargate_spot-")).toEqual([]);
+
+    bed.aws.control.clearCapacityShortage("FARGATE_SPOT");
+    expect((await m.tick()).launched).toHaveLength(1);
+    const [runner] = await waitFor("the Spot pool runner online", online(1, "tornade-pool-fargate_spot-x86_64-"));
+    expect(taskOf(runner?.name ?? "")?.capacity).toBe("FARGATE_SPOT");
+
+    const drained = await m.drain();
+    expect(drained.deregistered).toEqual([{ name: runner?.name, why: "drain" }]);
+    expect(drained.stopped).toEqual([runner?.name]);
+    await waitFor("the Spot task to stop", () => taskOf(runner?.name ?? "")?.lastStatus === "STOPPED");
+  });
+});

@@ -66,6 +66,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_SPOT_FALLBACK", key: "launch.spotFallback", kind: "boolean", doc: "FARGATE_SPOT without capacity falls back to FARGATE; default true" },
   { name: "TORNADE_LAUNCH_TIMEOUT_SECONDS", key: "launch.inFlightTimeoutSeconds", kind: "number", doc: "a launch unanswered this long (a crash mid-launch) is replaced; default 120" },
   { name: "TORNADE_BOOT_TIMEOUT_SECONDS", key: "launch.bootTimeoutSeconds", kind: "number", doc: "a runner not running this long after launch is stopped and replaced; default 600" },
+  { name: "TORNADE_IDLE_TIMEOUT_SECONDS", key: "launch.idleTimeoutSeconds", kind: "number", doc: "a runner idle this long after its job ran elsewhere is deregistered and stopped; default 300" },
   { name: "TORNADE_SPOT_RERUN", key: "launch.spotRerun", kind: "boolean", doc: "re-run once a job whose Spot runner was interrupted mid-job; default true" },
   { name: "TORNADE_RERUN_BACKEND", key: "launch.rerunBackend", kind: "string", doc: "backend of such a re-run: FARGATE (default), FARGATE_SPOT, CODEBUILD or same" },
   { name: "TORNADE_POOL", key: "pool.runners", kind: "string", doc: "always-on pool for type=static jobs: BACKEND/ARCH=SIZE, comma-separated, e.g. FARGATE/X86_64=2; default none" },

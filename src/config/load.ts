@@ -170,6 +170,7 @@ const FIX: Readonly<Record<string, string>> = {
   "launch.inFlightTimeoutSeconds": "seconds, more than 0 and at most 3600",
   "launch.bootTimeoutSeconds": "seconds, more than 0 and at most 86400",
   "launch.spotRerun": "true or false",
+  "launch.idleTimeoutSeconds": "seconds, more than 0 and at most 86400",
   "launch.rerunBackend": "FARGATE, FARGATE_SPOT, CODEBUILD or same",
   "clock.speed": "1 (real time) up to 100000; only against a test bed",
   "clock.origin": "the test bed's clock origin in epoch milliseconds",

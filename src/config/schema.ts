@@ -207,6 +207,8 @@ export const ConfigSchema = z.strictObject({
       inFlightTimeoutSeconds: z.number().positive().max(3600).default(120),
       /** A launched runner not running this long after launch is stopped and replaced. */
       bootTimeoutSeconds: z.number().positive().max(24 * 3600).default(600),
+      /** A runner idle this long after its job ran elsewhere (and no queued job could use it) is stopped. */
+      idleTimeoutSeconds: z.number().positive().max(24 * 3600).default(300),
       /** A job whose Spot runner was interrupted mid-job is re-run once through GitHub's re-run API. */
       spotRerun: z.boolean().default(true),
       /** The backend of that re-run: FARGATE (default) or "same". */

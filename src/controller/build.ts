@@ -20,6 +20,7 @@ import type { Store } from "../store/store.js";
 import { openState } from "./build-state.js";
 import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
+import { defaultReaperPolicy } from "./reaper.js";
 
 export interface BuildOptions {
   readonly clock: Clock;
@@ -71,6 +72,7 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     concurrency: config.workers.concurrency,
     trackIntervalMs: opts.trackIntervalMs ?? 15_000,
     ...(opts.observer ? { observer: opts.observer } : {}),
+    reaperPolicy: { ...defaultReaperPolicy, idleTimeoutMs: config.launch.idleTimeoutSeconds * 1000 },
   });
   return {
     controller,

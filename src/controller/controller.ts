@@ -21,6 +21,7 @@ import { WorkerPool } from "./worker.js";
 import { noopObserver, type ControllerObserver } from "./observer.js";
 import { Periodic } from "./periodic.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
+import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -39,6 +40,7 @@ export interface ControllerDeps {
   /** Clock ms between sweeper rounds (failed deliveries, queued jobs without a webhook). */
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
+  readonly reaperPolicy?: ReaperPolicy;
   /** Real ms between queue polls when idle. */
   readonly idlePollMs?: number;
   readonly observer?: ControllerObserver;
@@ -47,8 +49,10 @@ export interface ControllerDeps {
 export class Controller {
   readonly receiver: WebhookReceiver;
   readonly reconciler: Reconciler;
+  readonly launcher: Launcher;
   readonly tracker: Tracker;
   readonly sweeper: Sweeper;
+  readonly reaper: Reaper;
   readonly observer: ControllerObserver;
   private readonly pool: WorkerPool;
   private readonly rounds: Periodic[];
@@ -57,7 +61,7 @@ export class Controller {
   constructor(private readonly deps: ControllerDeps) {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
-    const launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer });
+    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
     this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
@@ -68,9 +72,11 @@ export class Controller {
     });
     this.receiver = createReceiver({ intake: deps.intake, store, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
     this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy });
+    this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy });
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
       new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger),
+      new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
     ];
   }
 

@@ -13,6 +13,7 @@ import type { GitHubPort, WorkflowJob, WorkflowRun } from "../github/github-port
 import type { Logger } from "../log/logger.js";
 import type { WebhookReceiver } from "../server/app.js";
 import type { Store } from "../store/store.js";
+import { recentRepositories } from "./recent-repositories.js";
 
 export interface SweeperPolicy {
   /** How far back failed deliveries are looked for. */
@@ -110,7 +111,7 @@ export class Sweeper {
     const now = clock.now();
     let calls = 0;
     let count = 0;
-    for (const repo of await this.recentRepositories(now)) {
+    for (const repo of await recentRepositories(store, now, policy.recentActivityMs)) {
       if (calls >= policy.discoveryBudget) break;
       const ref = { installationId: repo.installationId || undefined, owner: repo.owner, repo: repo.repo };
       let runs: WorkflowRun[];
@@ -145,15 +146,6 @@ export class Sweeper {
     return { count, calls };
   }
 
-  private async recentRepositories(now: number): Promise<{ installationId: number; owner: string; repo: string }[]> {
-    const page = await this.deps.store.listJobs({ order: "newest", limit: 1000 });
-    const repos = new Map<string, { installationId: number; owner: string; repo: string }>();
-    for (const j of page.jobs) {
-      if (now - j.receivedAt > this.deps.policy.recentActivityMs) continue;
-      repos.set(j.repository.toLowerCase(), { installationId: j.installationId, owner: j.owner, repo: j.repo });
-    }
-    return [...repos.values()];
-  }
 }
 
 /** A stable GUID per job attempt, so finding the same job twice takes it in once. */

@@ -1,0 +1,134 @@
+/**
+ * The reaper: after a burst, nothing of tornade's may be left running or registered. Each round it
+ * - stops runners that are idle with nothing to do: launched for a job that has since completed or started on
+ *   another runner, online but not busy, and with no queued job in the store they could take (identical labels);
+ *   they are deregistered first and stopped only if GitHub let go of them — never a busy one;
+ * - removes runner registrations nobody will use: offline, named like tornade's, with no live launch behind them
+ *   (left by a launch interrupted between the JIT config and the provider's answer).
+ */
+import type { Clock } from "../clock/clock.js";
+import type { Backend } from "../core/types.js";
+import { GitHubError } from "../github/errors.js";
+import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
+import type { Logger } from "../log/logger.js";
+import type { Provider } from "../providers/provider.js";
+import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
+import type { RunnerPlacement } from "./launcher.js";
+import { recentRepositories } from "./recent-repositories.js";
+
+export interface ReaperPolicy {
+  /** A runner idle this long after its job went elsewhere is stopped. */
+  readonly idleTimeoutMs: number;
+  /** Repositories with a job received this recently have their runner registrations checked. */
+  readonly recentActivityMs: number;
+}
+
+export const defaultReaperPolicy: ReaperPolicy = { idleTimeoutMs: 5 * 60_000, recentActivityMs: 3600_000 };
+
+export interface ReaperDeps {
+  readonly store: Store;
+  readonly github: GitHubPort;
+  readonly providers: ReadonlyMap<Backend, Provider>;
+  readonly placement: RunnerPlacement;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy: ReaperPolicy;
+}
+
+/** tornade's runner names (core/reconcile.ts runnerName). */
+const OUR_RUNNER = /^tornade-(\d+)-(\d+)$/;
+const LIVE: readonly string[] = ["requested", "launched", "running"];
+
+export class Reaper {
+  constructor(private readonly deps: ReaperDeps) {}
+
+  async reap(): Promise<{ stopped: number; deregistered: number }> {
+    const { store, clock, policy } = this.deps;
+    const now = clock.now();
+    const live = await store.listLaunchesByState(["launched", "running"], 1000);
+    const queuedLabels = await this.queuedLabelSets();
+    const jobs = new Map<number, JobRecord | undefined>();
+    const jobOf = async (id: number) => (jobs.has(id) ? jobs.get(id) : (jobs.set(id, await store.getJob(id)), jobs.get(id)));
+
+    // Idle candidates: their own job no longer needs them and no queued job could use them.
+    const idle: { launch: LaunchRecord; job: JobRecord }[] = [];
+    for (const l of live) {
+      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs) continue;
+      const job = await jobOf(l.jobId);
+      if (!job) continue;
+      const jobGone = job.status === "completed" || (job.status === "in_progress" && job.runnerName !== l.runnerName);
+      if (!jobGone || queuedLabels.has(labelKey(job.labels))) continue;
+      idle.push({ launch: l, job });
+    }
+
+    let stopped = 0;
+    let deregistered = 0;
+    // One runner listing per repository (or organization) per round.
+    const listed = new Map<string, { scope: RunnerScope; runners: Runner[] }>();
+    const runnersOf = async (scope: RunnerScope) => {
+      const key = scope.scope === "org" ? `org:${scope.owner}` : `repo:${scope.owner}/${scope.repo}`;
+      let entry = listed.get(key);
+      if (!entry) listed.set(key, (entry = { scope, runners: await this.deps.github.listRunners(scope) }));
+      return entry.runners;
+    };
+
+    for (const { launch, job } of idle) {
+      const scope = this.scope(job);
+      const runner = (await runnersOf(scope)).find((r) => r.name === launch.runnerName);
+      if (runner?.busy) continue;
+      if (runner && !(await this.deregister(scope, runner))) continue;
+      const provider = this.deps.providers.get(launch.backend);
+      if (provider && launch.providerId) await provider.stop({ backend: launch.backend, id: launch.providerId }, "idle: its job went to another runner");
+      await store.updateLaunch(launch.id, launch.version, { state: "stopped", stoppedAt: now, error: { kind: "idle", message: "idle runner stopped: its job ran elsewhere" } });
+      this.deps.logger.info({ jobId: job.id, attempt: launch.attempt, runnerName: launch.runnerName }, "idle runner stopped");
+      stopped++;
+    }
+
+    // Orphan registrations, in the scopes looked at this round plus those of recently active repositories.
+    for (const r of await recentRepositories(store, now, policy.recentActivityMs)) {
+      await runnersOf({ installationId: r.installationId || undefined, owner: r.owner, repo: r.repo, scope: this.deps.placement.scope });
+    }
+    for (const { scope, runners } of listed.values()) {
+      for (const r of runners) {
+        const m = OUR_RUNNER.exec(r.name);
+        if (!m || r.status !== "offline" || r.busy) continue;
+        const launch = await store.getLaunch(`${m[1]}-${m[2]}`);
+        if (launch && LIVE.includes(launch.state)) continue;
+        if (await this.deregister(scope, r)) deregistered++;
+      }
+    }
+    if (stopped || deregistered) this.deps.logger.info({ stopped, deregistered }, "reaper round");
+    return { stopped, deregistered };
+  }
+
+  private scope(job: JobRecord): RunnerScope {
+    return { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo, scope: this.deps.placement.scope };
+  }
+
+  private async deregister(scope: RunnerScope, runner: Runner): Promise<boolean> {
+    try {
+      await this.deps.github.deleteRunner(scope, runner.id);
+      return true;
+    } catch (e) {
+      // 422: the runner took a job between the listing and the delete; leave it to finish.
+      if (e instanceof GitHubError && e.kind === "invalid") return false;
+      throw e;
+    }
+  }
+
+  /** Label sets of the jobs tornade still has queued: a runner with the same labels may yet serve one. */
+  private async queuedLabelSets(): Promise<Set<string>> {
+    const out = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.listJobs({ status: "queued", limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const j of page.jobs) if (j.decision?.kind === "launch") out.add(labelKey(j.labels));
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+}
+
+function labelKey(labels: readonly string[]): string {
+  return labels.map((l) => l.toLowerCase()).sort().join("\n");
+}

@@ -197,6 +197,13 @@ export const ConfigSchema = z.strictObject({
       assumedCodebuildSize: SizeSchema.optional(),
     })
     .default({}),
+  /** How many runners may run at once; jobs beyond wait in order and launch as runners finish. */
+  limits: z
+    .strictObject({
+      maxRunners: z.number().int().positive().optional(),
+      perBackend: z.strictObject({ FARGATE: z.number().int().positive().optional(), FARGATE_SPOT: z.number().int().positive().optional(), CODEBUILD: z.number().int().positive().optional() }).default({}),
+    })
+    .prefault({}),
   /** Retries and fallbacks of runner launches (core/reconcile.ts ReconcilePolicy). */
   launch: z
     .strictObject({

@@ -72,6 +72,7 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     concurrency: config.workers.concurrency,
     trackIntervalMs: opts.trackIntervalMs ?? 15_000,
     ...(opts.observer ? { observer: opts.observer } : {}),
+    limits: { maxRunners: config.limits.maxRunners ?? Number.MAX_SAFE_INTEGER, perBackend: config.limits.perBackend },
     reaperPolicy: { ...defaultReaperPolicy, idleTimeoutMs: config.launch.idleTimeoutSeconds * 1000 },
   });
   return {

@@ -22,6 +22,7 @@ import { noopObserver, type ControllerObserver } from "./observer.js";
 import { Periodic } from "./periodic.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
+import { LaunchGate, type LaunchLimits } from "./launch-gate.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -41,6 +42,8 @@ export interface ControllerDeps {
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
   readonly reaperPolicy?: ReaperPolicy;
+  /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
+  readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
   readonly idlePollMs?: number;
   readonly observer?: ControllerObserver;
@@ -62,7 +65,8 @@ export class Controller {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
     const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
-    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, policy: deps.reconcilePolicy, clock, logger, observer });
+    const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
+    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,

@@ -11,6 +11,7 @@ import { advanceJob, jobStatusOf } from "../core/job-status.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
+import type { LaunchGate } from "./launch-gate.js";
 import { fromStored, toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
@@ -20,6 +21,7 @@ export interface ReconcilerDeps {
   readonly queue: Queue;
   readonly launcher: Launcher;
   readonly github: GitHubPort;
+  readonly gate: LaunchGate;
   readonly policy: ReconcilePolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -55,6 +57,12 @@ export class Reconciler {
         return "wait";
       case "launch": {
         if (action.verify && !(await this.stillQueued(job))) return "verified: no longer queued";
+        const admission = await this.deps.gate.admit(jobId, action.spec.backend);
+        if (!admission.ok) {
+          // Not a failure: the job keeps its place and looks again when capacity or quota allows.
+          await this.deps.queue.enqueue(reconcileItem(jobId, admission.retryInMs));
+          return `wait: ${admission.reason}`;
+        }
         const outcome = await this.deps.launcher.launch(job, action.attempt, action.spec, action.fallbackFrom);
         // A failed attempt is decided on at once (fallback, backoff or give-up) rather than on the next event.
         if (outcome === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));

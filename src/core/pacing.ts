@@ -1,0 +1,51 @@
+/**
+ * Token buckets, as pure values: how tornade paces launches to the published quotas instead of running into them.
+ * A bucket holds up to `capacity` tokens and refills `perSecond` tokens a second; a launch takes one token.
+ */
+export interface BucketSpec {
+  readonly capacity: number;
+  readonly perSecond: number;
+}
+
+export interface Bucket {
+  readonly tokens: number;
+  readonly at: number;
+}
+
+export function fullBucket(spec: BucketSpec, now: number): Bucket {
+  return { tokens: spec.capacity, at: now };
+}
+
+/** The bucket as it stands at `now`. */
+export function refill(b: Bucket, spec: BucketSpec, now: number): Bucket {
+  const elapsed = Math.max(0, now - b.at) / 1000;
+  return { tokens: Math.min(spec.capacity, b.tokens + elapsed * spec.perSecond), at: Math.max(b.at, now) };
+}
+
+/** Milliseconds until the bucket holds one token (0 when it does now). */
+export function waitForToken(b: Bucket, spec: BucketSpec, now: number): number {
+  const r = refill(b, spec, now);
+  return r.tokens >= 1 ? 0 : Math.ceil(((1 - r.tokens) / spec.perSecond) * 1000);
+}
+
+export function take(b: Bucket, spec: BucketSpec, now: number): Bucket {
+  const r = refill(b, spec, now);
+  return { tokens: r.tokens - 1, at: r.at };
+}
+
+/**
+ * The quotas launches are paced to, each with its published source.
+ * - ECS RunTask: 20 calls a second, and Fargate task launches: a burst of 100 refilled at 20 a second, separately for
+ *   On-Demand and Spot ("Amazon ECS service quotas" → API request throttling / Fargate task launch rate; AWS Fargate
+ *   throttling quotas).
+ * - GitHub: the secondary rate limit allows 900 points a minute on one REST endpoint and a POST costs 5 points
+ *   ("Rate limits for the REST API" → secondary rate limits), so at most 180 JIT configs a minute per App.
+ * - CodeBuild StartBuild: AWS publishes no per-second figure for it; a conservative 10 a second (burst 20) is used.
+ */
+export const QUOTAS = {
+  runTask: { capacity: 20, perSecond: 20 },
+  fargateOnDemand: { capacity: 100, perSecond: 20 },
+  fargateSpot: { capacity: 100, perSecond: 20 },
+  startBuild: { capacity: 20, perSecond: 10 },
+  githubJitConfig: { capacity: 180, perSecond: 3 },
+} as const satisfies Record<string, BucketSpec>;

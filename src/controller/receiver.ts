@@ -64,15 +64,16 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
       // still has its decision on record when its `queued` arrives.
       const labelDecision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
-      const decision = await rerouteRerun(deps.store, delivery, storedDecision(labelDecision));
+      const decision = await rerouteRerun(deps.store, delivery, storedDecision(labelDecision, job.head_sha));
       const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name };
       const now = deps.clock.now();
 
       const result = await deps.intake.apply({
         delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: job.id, receivedAt: now },
         job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
-        // Only jobs tornade serves need a look; the others are kept on record with their reason.
-        enqueue: decision.kind === "launch" ? [reconcileItem(job.id)] : [],
+        // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); the others are
+        // kept on record with their reason.
+        enqueue: decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : [],
       });
       if (result.delivery === "duplicate") {
         deps.logger.info({ jobId: job.id, delivery: d.guid }, "duplicate delivery dropped");
@@ -103,11 +104,12 @@ async function rerouteRerun(store: Pick<Store, "getMeta">, p: WorkflowJobDeliver
   return chosen ? { ...decision, spec: { ...decision.spec, backend: chosen } } : decision;
 }
 
-function storedDecision(e: Explanation): JobDecision {
+function storedDecision(e: Explanation, headSha: string): JobDecision {
   const kind = decisionKind(e);
   const spec = launchSpecOf(e);
-  if (kind === "launch" && spec) return { kind, spec };
-  if (kind === "launch") return { kind: "rejected", reason: "launch decision without a complete spec" };
+  if (kind === "launch" && spec) return { kind, spec, headSha };
+  if (kind === "launch") return { kind: "rejected", reason: "launch decision without a complete spec", headSha };
+  if (kind === "rejected") return { kind, reason: e.error ?? e.reason ?? kind, headSha };
   return { kind, reason: e.error ?? e.reason ?? kind };
 }
 

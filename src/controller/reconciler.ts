@@ -83,6 +83,8 @@ export class Reconciler {
       }
       case "rerun":
         return this.rerun(job, action.reason);
+      case "report":
+        return this.report(job, action.title, action.summary);
       case "give-up": {
         await this.giveUp(job, action.reason);
         log.error({ reason: action.reason }, "gave up launching a runner for this job");
@@ -90,6 +92,28 @@ export class Reconciler {
         return "give-up";
       }
     }
+  }
+
+  /**
+   * Puts a check run on the job's commit saying why tornade will not serve it, so the person waiting sees it on GitHub
+   * rather than after 24 hours of "Waiting for a runner". An App without checks:write is told once in the log.
+   */
+  private async report(job: JobRecord, title: string, summary: string): Promise<string> {
+    const decision = fromStored(job.decision);
+    if (!decision || (decision.kind !== "rejected" && decision.kind !== "failed") || !decision.headSha) return "done";
+    let reported: "check-run" | "not-permitted" = "check-run";
+    try {
+      await this.deps.github.createCheckRun(
+        { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo },
+        { headSha: decision.headSha, name: `tornade: ${job.name}`.slice(0, 200), conclusion: "failure", title, summary },
+      );
+    } catch (e) {
+      if (!(e instanceof GitHubError) || (e.kind !== "forbidden" && e.kind !== "not-found" && e.kind !== "invalid")) throw e;
+      reported = "not-permitted";
+      this.deps.logger.warn({ jobId: job.id, err: e.message }, "could not put a check run on the job's commit (does the App have Checks: write?)");
+    }
+    await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ ...decision, reported }) });
+    return `report: ${reported}`;
   }
 
   /**
@@ -151,6 +175,9 @@ export class Reconciler {
   private async giveUp(job: JobRecord, reason: string): Promise<void> {
     const decision = fromStored(job.decision);
     if (decision?.kind !== "launch") return;
-    await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ kind: "failed", reason, spec: decision.spec }) });
+    const failed = { kind: "failed" as const, reason, spec: decision.spec, ...(decision.headSha ? { headSha: decision.headSha } : {}) };
+    await this.deps.store.updateJob(job.id, job.version, { decision: toStored(failed) });
+    // The check run saying so goes out on the next look.
+    await this.deps.queue.enqueue(reconcileItem(job.id));
   }
 }

@@ -14,18 +14,23 @@ export function toStored(d: JobDecision): StoredDecision {
 export function fromStored(d: StoredDecision | null): JobDecision | null {
   if (!d) return null;
   const reason = typeof d.reason === "string" ? d.reason : "";
+  const headSha = typeof d["headSha"] === "string" ? { headSha: d["headSha"] } : {};
+  const r = d["reported"];
+  const reported: { reported?: "check-run" | "not-permitted" } = r === "check-run" || r === "not-permitted" ? { reported: r } : {};
   switch (d.kind) {
     case "launch": {
       const spec = specOf(d["spec"]);
-      return spec ? { kind: "launch", spec } : { kind: "rejected", reason: "stored launch decision has no valid spec" };
+      const rerun = d["rerun"] === "requested" ? { rerun: "requested" as const } : {};
+      return spec ? { kind: "launch", spec, ...headSha, ...rerun } : { kind: "rejected", reason: "stored launch decision has no valid spec" };
     }
     case "failed": {
       const spec = specOf(d["spec"]);
-      return spec ? { kind: "failed", reason, spec } : { kind: "rejected", reason };
+      return spec ? { kind: "failed", reason, spec, ...headSha, ...reported } : { kind: "rejected", reason, ...headSha, ...reported };
     }
+    case "rejected":
+      return { kind: "rejected", reason, ...headSha, ...reported };
     case "static":
     case "ignored":
-    case "rejected":
       return { kind: d.kind, reason };
     default:
       return null;

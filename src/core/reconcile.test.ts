@@ -144,3 +144,16 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
     expect(decide(ranIt, [pending], now, policy).kind).toBe("done");
   });
 });
+
+describe("decide: telling GitHub", () => {
+  it("reports a rejected or given-up job once, with its reason, on its commit", () => {
+    const rejected: JobView = { status: "queued", decision: { kind: "rejected", reason: 'label "arch=RISCV": arch must be X86_64 or ARM64', headSha: "abc" } };
+    const action = decide(rejected, [], now, policy);
+    expect(action).toMatchObject({ kind: "report", title: expect.stringMatching(/will not run/) });
+    expect(action.kind === "report" && action.summary).toMatch(/arch=RISCV/);
+    const reported: JobView = { status: "queued", decision: { kind: "rejected", reason: "x", headSha: "abc", reported: "check-run" } };
+    expect(decide(reported, [], now, policy).kind).toBe("done");
+    const failed: JobView = { status: "queued", decision: { kind: "failed", reason: "Unable to describe task definition", spec, headSha: "abc" } };
+    expect(decide(failed, [], now, policy)).toMatchObject({ kind: "report", title: expect.stringMatching(/could not start/) });
+  });
+});

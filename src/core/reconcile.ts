@@ -15,12 +15,22 @@ export type JobDecision =
       readonly spec: LaunchSpec;
       /** Set once tornade asked GitHub to re-run the job after a Spot interruption: a job is re-run at most once. */
       readonly rerun?: "requested";
+      /** The job's commit, for a check run should tornade give up on it. */
+      readonly headSha?: string;
     }
   | { readonly kind: "static"; readonly reason: string }
   | { readonly kind: "ignored"; readonly reason: string }
-  | { readonly kind: "rejected"; readonly reason: string }
+  | ({ readonly kind: "rejected"; readonly reason: string } & Reportable)
   /** Launching was tried and given up (a permanent error, or too many attempts): the reason is shown to people. */
-  | { readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec };
+  | ({ readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec } & Reportable);
+
+/** A job tornade will not serve is told so on GitHub: a check run on its commit. */
+export interface Reportable {
+  /** The job's commit, where the check run goes. */
+  readonly headSha?: string;
+  /** Set once reported: "check-run" (done) or "not-permitted" (the App may not write checks; the log says so). */
+  readonly reported?: "check-run" | "not-permitted";
+}
 
 export type LaunchPhase = "requested" | "launched" | "running" | "stopped" | "failed";
 
@@ -99,6 +109,8 @@ export type Action =
   | { readonly kind: "abandon"; readonly attempt: number; readonly reason: string }
   /** Stop a launched runner (and deregister it): it never came up, or its job was cancelled before it started. */
   | { readonly kind: "stop"; readonly attempt: number; readonly reason: string; readonly errorKind: "boot-timeout" | "cancelled" }
+  /** Tell GitHub why tornade will not serve the job: a check run on its commit naming the reason. */
+  | { readonly kind: "report"; readonly title: string; readonly summary: string }
   /** Ask GitHub to re-run the job: its runner was lost to a Spot interruption mid-job. */
   | { readonly kind: "rerun"; readonly reason: string }
   | { readonly kind: "wait"; readonly until: number; readonly reason: string }
@@ -107,6 +119,9 @@ export type Action =
 
 export function decide(job: JobView, launches: readonly LaunchView[], now: number, policy: ReconcilePolicy): Action {
   const decision = job.decision;
+  if (decision && (decision.kind === "rejected" || decision.kind === "failed") && decision.headSha && !decision.reported) {
+    return reportOf(decision);
+  }
   if (!decision || decision.kind !== "launch") return { kind: "done", reason: decision ? decision.kind : "no decision" };
   // An interrupted launch is cleared whatever the job did meanwhile, so it stops counting as a runner in flight.
   const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
@@ -142,6 +157,15 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
     case "failed":
       return afterFailure(last, launches.length, now, decision.spec, policy);
   }
+}
+
+function reportOf(d: Extract<JobDecision, { kind: "rejected" | "failed" }>): Action {
+  const title = d.kind === "rejected" ? "tornade will not run this job" : "tornade could not start a runner for this job";
+  const fix =
+    d.kind === "rejected"
+      ? "Fix the job's `runs-on` labels (run `tornade explain --labels ...` to check them), or the tornade setting named above."
+      : "The reason above is AWS's or GitHub's own; fix it (e.g. the task definition or the permissions), then re-run the job.";
+  return { kind: "report", title, summary: `${d.reason}\n\n${fix}` };
 }
 
 function afterCompletion(

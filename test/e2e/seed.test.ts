@@ -103,6 +103,12 @@ describe("the seed workflow", () => {
     expect(decision?.kind).toBe("rejected");
     expect(decision?.reason).toMatch(/arch=RISCV/);
     expect(decision?.reason).toMatch(/X86_64/);
+    // …and says so on GitHub: a failed check run on the job's commit, naming the label and what is allowed.
+    const sha = s.bed.github.control.getJob(job.jobId)?.head_sha;
+    const check = await until("the check run", () => s.bed.github.control.listCheckRuns().find((c) => c.head_sha === sha && c.name.includes("bad_label")));
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: expect.stringMatching(/will not run/) } });
+    expect(check.output.summary).toMatch(/arch=RISCV/);
+    expect((await s.tornade.built.store.getJob(job.jobId))?.decision).toMatchObject({ reported: "check-run" });
   });
 
   it("made one RunTask or StartBuild per launched job, and left nothing running", async () => {

@@ -21,6 +21,7 @@ import { openState } from "./build-state.js";
 import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
 import { defaultReaperPolicy } from "./reaper.js";
+import { PoolManager, poolSetupOf } from "./pool.js";
 
 export interface BuildOptions {
   readonly clock: Clock;
@@ -58,13 +59,31 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     { clock },
   );
   const providers = buildProviders(config, opts);
+  const deliveryPolicy = policyOf(config);
+  const poolSetup = poolSetupOf(config);
+  const pool = poolSetup && {
+    intervalMs: poolSetup.intervalMs,
+    manager: new PoolManager({
+      target: poolSetup.target,
+      runnerGroupId: poolSetup.runnerGroupId,
+      pools: poolSetup.pools,
+      policy: poolSetup.policy,
+      github,
+      providers,
+      labelPolicy: deliveryPolicy,
+      clock,
+      logger: logger.child({ component: "pool" }),
+      ledger: store,
+    }),
+  };
   const controller = new Controller({
     store,
     queue,
     intake: state.intake,
     github,
     providers,
-    deliveryPolicy: policyOf(config),
+    deliveryPolicy,
+    ...(pool ? { pool } : {}),
     reconcilePolicy: opts.reconcilePolicy ?? reconcilePolicyOf(config),
     placement: { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId },
     clock,

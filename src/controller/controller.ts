@@ -23,6 +23,7 @@ import { Periodic } from "./periodic.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
 import { LaunchGate, type LaunchLimits } from "./launch-gate.js";
+import type { PoolManager } from "./pool.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -42,6 +43,8 @@ export interface ControllerDeps {
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
   readonly reaperPolicy?: ReaperPolicy;
+  /** The always-on pool for `type=static` jobs, when configured, and how often it is topped up (clock ms). */
+  readonly pool?: { readonly manager: PoolManager; readonly intervalMs: number };
   /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
   readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
@@ -81,6 +84,7 @@ export class Controller {
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
       new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger),
       new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
+      ...(deps.pool ? [new Periodic("pool", clock, deps.pool.intervalMs, () => deps.pool!.manager.tick(), logger)] : []),
     ];
   }
 

@@ -10,7 +10,7 @@ import { sharedClock } from "../../src/clock/clock.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "./helpers.js";
-import { freePort, startTornade, type TornadeProcess } from "./tornade-process.js";
+import { freePort, startTornade, type TornadeProcess } from "../support/tornade-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-restart-"));
 const SPEED = 100;

@@ -1,0 +1,167 @@
+/**
+ * The chaos run (issue 4 point 12): the same planned jobs twice in one invocation — first with no faults (the
+ * baseline drain time), then with every fault injected and tornade SIGKILLed and restarted — and one report.
+ */
+import { DEFAULT_RATES, makePlan, type FaultRates } from "./plan.js";
+import type { FaultCounts } from "./faults.js";
+import type { LostJob } from "./measure.js";
+import { runOnce, type RunResult } from "./run.js";
+
+export interface ChaosOptions {
+  jobs: number;
+  seed: number;
+  speed: number;
+  rates?: FaultRates;
+  env?: Record<string, string>;
+  /** TORNADE_POOL for tornade, e.g. "FARGATE/X86_64=2": static jobs then count (served only by a pool runner). */
+  staticPool?: string;
+  logFile?: string;
+  /** Default 30 simulated minutes without a job settling. */
+  stallSeconds?: number;
+  /** Default 15 simulated minutes. */
+  graceSeconds?: number;
+  progress?: (line: string) => void;
+}
+
+/** The JSON the chaos run writes. The first eight keys are the ones issue 4 names; the rest explain them. */
+export interface ChaosReport {
+  jobs: number;
+  completed: number;
+  lost: number;
+  reruns: number;
+  extraLaunches: number;
+  orphans: number;
+  drainSeconds: number;
+  faultFreeDrainSeconds: number;
+  seed: number;
+  speed: number;
+  drained: boolean;
+  /** The static pool tornade ran with; null = none, and static jobs are reported apart, not counted in jobs/lost. */
+  staticPool: string | null;
+  staticJobs: number;
+  staticUnserved: number;
+  rerunsRefused: number;
+  launchCalls: number;
+  orphanTasks: number;
+  orphanBuilds: number;
+  orphanRunners: number;
+  orphanDetails: string[];
+  pickupSeconds: { p50: number; p95: number; max: number };
+  faults: FaultCounts;
+  /** Every job not served, with the simulators' evidence of why. */
+  lostJobs: LostJob[];
+  baseline: {
+    completed: number;
+    lost: number;
+    extraLaunches: number;
+    orphans: number;
+    drained: boolean;
+    pickupSeconds: { p50: number; p95: number; max: number };
+  };
+  realSeconds: number;
+}
+
+export interface ChaosOutcome {
+  report: ChaosReport;
+  baseline: RunResult;
+  chaos: RunResult;
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
+  const rates = opts.rates ?? DEFAULT_RATES;
+  const plan = makePlan({ jobs: opts.jobs, seed: opts.seed, rates });
+  const say = opts.progress ?? (() => {});
+  const common = {
+    plan,
+    speed: opts.speed,
+    stallSeconds: opts.stallSeconds ?? 1800,
+    graceSeconds: opts.graceSeconds ?? 900,
+    progress: say,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.staticPool ? { staticPool: opts.staticPool } : {}),
+    ...(opts.logFile ? { logFile: opts.logFile } : {}),
+  };
+  say(`fault-free baseline: ${opts.jobs} jobs in ${plan.runs.length} runs, seed ${opts.seed}, speed ${opts.speed}`);
+  const baseline = await runOnce({ ...common, faults: null });
+  say(`chaos: the same jobs with faults, ${rates.restarts} kills`);
+  const chaos = await runOnce({ ...common, faults: { rates, baselineDrainSeconds: baseline.drainSeconds } });
+  const report: ChaosReport = {
+    jobs: chaos.jobs,
+    completed: chaos.completed,
+    lost: chaos.lost,
+    reruns: chaos.reruns,
+    extraLaunches: chaos.extraLaunches,
+    orphans: chaos.orphans,
+    drainSeconds: chaos.drainSeconds,
+    faultFreeDrainSeconds: baseline.drainSeconds,
+    seed: opts.seed,
+    speed: opts.speed,
+    drained: chaos.drained,
+    staticPool: opts.staticPool ?? null,
+    staticJobs: chaos.staticJobs,
+    staticUnserved: chaos.staticUnserved,
+    rerunsRefused: chaos.rerunsRefused,
+    launchCalls: chaos.launchCalls,
+    orphanTasks: chaos.orphanTasks,
+    orphanBuilds: chaos.orphanBuilds,
+    orphanRunners: chaos.orphanRunners,
+    orphanDetails: chaos.orphanDetails,
+    pickupSeconds: chaos.pickupSeconds,
+    faults: chaos.faults,
+    lostJobs: chaos.lostJobs,
+    baseline: {
+      completed: baseline.completed,
+      lost: baseline.lost,
+      extraLaunches: baseline.extraLaunches,
+      orphans: baseline.orphans,
+      drained: baseline.drained,
+      pickupSeconds: baseline.pickupSeconds,
+    },
+    realSeconds: Math.round((baseline.realSeconds + chaos.realSeconds) * 10) / 10,
+  };
+  return { report, baseline, chaos };
+}
+
+/** The table the CLI prints: baseline beside chaos, the faults injected, and the lost jobs grouped by evidence. */
+export function formatReport(r: ChaosReport): string {
+  const rows: [string, string | number, string | number][] = [
+    [r.staticPool ? "jobs" : "jobs (runner jobs)", r.jobs, r.jobs],
+    ["completed", r.baseline.completed, r.completed],
+    ["lost", r.baseline.lost, r.lost],
+    ["re-runs (GitHub API)", "-", r.reruns],
+    ["extra launches", r.baseline.extraLaunches, `${r.extraLaunches} (${pct(r.extraLaunches, r.jobs)} of jobs)`],
+    ["orphans after drain", r.baseline.orphans, `${r.orphans} (tasks ${r.orphanTasks}, builds ${r.orphanBuilds}, runners ${r.orphanRunners})`],
+    ["drain (simulated s)", r.faultFreeDrainSeconds, `${r.drainSeconds}${r.drained ? "" : " (not drained: stalled)"} = ${ratio(r.drainSeconds, r.faultFreeDrainSeconds)}x`],
+    ["pickup p50 / p95 / max (s)", fmtPickup(r.baseline.pickupSeconds), fmtPickup(r.pickupSeconds)],
+    r.staticPool
+      ? ["static jobs unserved", "-", `${r.staticUnserved} of ${r.staticJobs} (pool ${r.staticPool}; counted as lost)`]
+      : ["static jobs unserved", "-", `${r.staticUnserved} of ${r.staticJobs} (no static pool: not counted in jobs or lost)`],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max("fault-free".length, ...rows.map((x) => String(x[1]).length));
+  const line = (a: string, b: string, c: string) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`;
+  const out = [line("", "fault-free", "chaos"), ...rows.map(([a, b, c]) => line(a, String(b), String(c)))];
+  const f = r.faults;
+  out.push(
+    "",
+    `faults: ${f.webhooksDropped} webhooks dropped (+${f.webhooksDroppedUntraced} without a trace), ${f.webhooksDuplicated} duplicated, ` +
+      `${f.reorderBursts} reorder bursts, ${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
+      `(${f.spotInterruptionsMissed} missed), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
+  );
+  if (r.orphanDetails.length > 0) out.push("", "left behind:", ...r.orphanDetails.slice(0, 20).map((d) => `  ${d}`));
+  if (r.lostJobs.length > 0) {
+    const by = new Map<string, LostJob[]>();
+    for (const j of r.lostJobs) by.set(j.evidence, [...(by.get(j.evidence) ?? []), j]);
+    out.push("", "lost jobs by evidence:");
+    for (const [why, jobs] of [...by].sort((a, b) => b[1].length - a[1].length)) {
+      out.push(`  ${String(jobs.length).padStart(4)}  ${why}`);
+      for (const j of jobs.slice(0, 3)) out.push(`        ${j.name} #${j.jobId}: GitHub ${j.github}${j.runner ? ` on ${j.runner}` : ""}, ${j.attempts} attempt(s); tornade: ${j.tornade}`);
+    }
+  }
+  out.push("", `seed ${r.seed}, speed ${r.speed}, ${r.realSeconds} s real`);
+  return out.join("\n");
+}
+
+const fmtPickup = (p: { p50: number; p95: number; max: number }) => `${p.p50} / ${p.p95} / ${p.max}`;
+const pct = (n: number, d: number) => (d === 0 ? "0 %" : `${Math.round((1000 * n) / d) / 10} %`);
+const ratio = (n: number, d: number) => (d === 0 ? "-" : (Math.round((100 * n) / d) / 100).toFixed(2));

@@ -1,0 +1,77 @@
+/**
+ * npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--static-pool SPEC] [--env KEY=VALUE]...
+ *
+ * Runs N jobs through `tornade serve` (a real child process) on the test bed twice — fault-free, then with faults —
+ * prints the table and writes the JSON report. Exit 0 when no job was lost and nothing was left behind, 1 when
+ * either happened, 2 on a usage error.
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { formatReport, runChaos } from "./chaos.js";
+
+const USAGE = `usage: npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--static-pool SPEC] [--env KEY=VALUE]...
+  --jobs N        jobs to queue (the seed's label sets and some type=static jobs); default 200
+  --seed S        seed of the plan and of every fault decision; default 1
+  --json FILE     write the report as JSON
+  --speed X       simulated ms per real ms, shared by the test bed and tornade; default 100
+  --log FILE      append tornade serve's output (all its processes) to FILE
+  --static-pool SPEC  run tornade with this always-on pool (TORNADE_POOL, e.g. FARGATE/X86_64=2) and count the
+                  type=static jobs: served only when a pool runner takes them; default none (reported apart)
+  --env KEY=VAL   extra environment for tornade serve (repeatable), e.g. TORNADE_WORKERS=8`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positive(flag: string, raw: string | undefined, fallback: number, integer: boolean): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) fail(`${flag} must be a positive ${integer ? "integer" : "number"}, got ${raw}`);
+  return n;
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      jobs: { type: "string" },
+      seed: { type: "string" },
+      json: { type: "string" },
+      speed: { type: "string" },
+      log: { type: "string" },
+      "static-pool": { type: "string" },
+      env: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  fail((e as Error).message);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const env: Record<string, string> = {};
+for (const kv of args.env ?? []) {
+  const eq = kv.indexOf("=");
+  if (eq < 1) fail(`--env takes KEY=VALUE, got ${kv}`);
+  env[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+const seedRaw = args.seed ?? "1";
+const seed = Number(seedRaw);
+if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer, got ${seedRaw}`);
+
+const { report } = await runChaos({
+  jobs: positive("--jobs", args.jobs, 200, true),
+  seed,
+  speed: positive("--speed", args.speed, 100, false),
+  env,
+  ...(args.log ? { logFile: args.log } : {}),
+  ...(args["static-pool"] ? { staticPool: args["static-pool"] } : {}),
+  progress: (line) => process.stderr.write(`${line}\n`),
+});
+process.stdout.write(`${formatReport(report)}\n`);
+if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+process.exit(report.lost === 0 && report.orphans === 0 ? 0 : 1);

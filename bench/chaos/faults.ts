@@ -1,0 +1,195 @@
+/**
+ * Injects a chaos plan's faults into a test bed through its control APIs (docs/testbed.md "Control APIs"):
+ * webhooks dropped (some leaving a failed delivery GitHub can redeliver, some without a trace), duplicated and
+ * reordered; FARGATE_SPOT capacity shortages; Spot interruptions of tasks whose job is running; GitHub 5xx answers.
+ * Which delivery or job a fault hits is a keyed draw from the seed (plan.ts keyedUnit), so it does not depend on the
+ * order in which events happen to arrive.
+ */
+import type { TestBed } from "../../testbed/index.js";
+import type { DeliveryInfo } from "../../testbed/github/webhooks.js";
+import { runnerNameOf } from "./measure.js";
+import { keyedUnit, prng, type ChaosPlan, type FaultRates, type PlannedJob } from "./plan.js";
+
+export interface FaultCounts {
+  webhooksDropped: number;
+  webhooksDroppedUntraced: number;
+  webhooksDuplicated: number;
+  reorderBursts: number;
+  spotCapacityFailures: number;
+  spotInterruptions: number;
+  /** Planned interruptions whose job ran elsewhere (fell back to FARGATE) or ended first. */
+  spotInterruptionsMissed: number;
+  github5xx: number;
+  restarts: number;
+  /** Simulated seconds tornade was down at each restart (planned pause plus process start-up). */
+  downSeconds: number[];
+}
+
+export const noFaults = (): FaultCounts => ({
+  webhooksDropped: 0,
+  webhooksDroppedUntraced: 0,
+  webhooksDuplicated: 0,
+  reorderBursts: 0,
+  spotCapacityFailures: 0,
+  spotInterruptions: 0,
+  spotInterruptionsMissed: 0,
+  github5xx: 0,
+  restarts: 0,
+  downSeconds: [],
+});
+
+/** The endpoint templates tornade calls are GitHub's REST routes; the sim's own (/_runner, /_control) are not. */
+const isRestRoute = (key: string) => !key.split(" ")[1]?.startsWith("/_");
+
+const GITHUB_5XX = [500, 502, 503] as const;
+
+interface Interruption {
+  job: PlannedJob;
+  jobId: number;
+  done: boolean;
+}
+
+export class FaultInjector {
+  readonly counts = noFaults();
+  private readonly rnd: () => number;
+  private readonly start: number;
+  private capacityArmed = 0;
+  private nextBurst = 0;
+  private nextReorderAt: number;
+  private readonly interruptions: Interruption[] = [];
+  private readonly agentByTask = new Map<string, string>();
+  private stopped = false;
+
+  constructor(
+    private readonly bed: TestBed,
+    private readonly plan: ChaosPlan,
+    private readonly rates: FaultRates,
+  ) {
+    this.rnd = prng(plan.seed ^ 0x5eed);
+    this.start = bed.clock.now();
+    this.nextReorderAt = this.start + rates.reorderEverySeconds * 1000;
+  }
+
+  /** Arms the webhook faults; call before the first run is queued. */
+  install(): void {
+    const gh = this.bed.github.control;
+    const { seed } = this.plan;
+    const r = this.rates;
+    const jobEvent = (d: DeliveryInfo) => d.event === "workflow_job" && d.jobId !== null;
+    // One draw per delivery (job id + action) decides drop, untraced drop and duplicate, so the shares are exact
+    // in expectation and independent of timing.
+    const draw = (d: DeliveryInfo) => keyedUnit(seed, `webhook|${d.jobId}|${d.action}`);
+    gh.dropDeliveries(
+      (d) => {
+        if (this.stopped || !jobEvent(d) || draw(d) >= r.dropWebhooks * (1 - r.untracedShare)) return false;
+        this.counts.webhooksDropped++;
+        return true;
+      },
+      { record: true },
+    );
+    gh.dropDeliveries(
+      (d) => {
+        const x = draw(d);
+        if (this.stopped || !jobEvent(d) || x < r.dropWebhooks * (1 - r.untracedShare) || x >= r.dropWebhooks) return false;
+        this.counts.webhooksDroppedUntraced++;
+        return true;
+      },
+      { record: false },
+    );
+    gh.duplicateDeliveries((d) => {
+      if (this.stopped || !jobEvent(d) || keyedUnit(seed, `duplicate|${d.jobId}|${d.action}`) >= r.duplicateWebhooks) return false;
+      this.counts.webhooksDuplicated++;
+      return true;
+    });
+  }
+
+  /** Remembers which GitHub job a planned Spot interruption is for, once its run is queued. */
+  track(job: PlannedJob, jobId: number): void {
+    if (job.interruptAtFraction !== null) this.interruptions.push({ job, jobId, done: false });
+  }
+
+  /** Arms whatever is due now; called every few real milliseconds by the run loop. */
+  tick(): void {
+    if (this.stopped) return;
+    const now = this.bed.clock.now();
+    this.armCapacity(now);
+    this.armReorder(now);
+    this.armGitHub5xx();
+    this.interruptDue(now);
+  }
+
+  /** No new faults from here on (the drain is measured; what is already armed stays armed). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Capacity failures actually answered: armed minus what is still waiting for a Spot RunTask. */
+  finish(): FaultCounts {
+    const left = this.bed.aws.control.state().shortages.filter((s) => s.capacityProvider === "FARGATE_SPOT");
+    const remaining = left.reduce((s, x) => s + (typeof x.remaining === "number" ? x.remaining : 0), 0);
+    this.counts.spotCapacityFailures = this.capacityArmed - remaining;
+    this.counts.spotInterruptionsMissed += this.interruptions.filter((i) => !i.done).length;
+    return { ...this.counts };
+  }
+
+  private armCapacity(now: number): void {
+    const aws = this.bed.aws.control;
+    for (let b = this.plan.capacityBursts[this.nextBurst]; b && now >= this.start + b.atSeconds * 1000; b = this.plan.capacityBursts[++this.nextBurst]) {
+      // capacityShortage replaces the provider's shortage, so carry over what the previous burst has not used yet.
+      const left = aws.state().shortages.find((s) => s.capacityProvider === "FARGATE_SPOT")?.remaining;
+      aws.capacityShortage({ capacityProvider: "FARGATE_SPOT", times: (typeof left === "number" ? left : 0) + b.times });
+      this.capacityArmed += b.times;
+    }
+  }
+
+  private armReorder(now: number): void {
+    if (this.rates.reorderEverySeconds <= 0 || now < this.nextReorderAt) return;
+    this.nextReorderAt = now + this.rates.reorderEverySeconds * 1000;
+    // Held until 2–5 deliveries are collected or 3 s pass, then sent in reverse order.
+    this.bed.github.control.reorderDeliveries(2 + Math.floor(this.rnd() * 4), 3_000);
+    this.counts.reorderBursts++;
+  }
+
+  /** Keeps the 5xx answers at the configured share of tornade's REST requests, spread over the routes it uses. */
+  private armGitHub5xx(): void {
+    if (this.rates.github5xx <= 0) return;
+    const requests = Object.entries(this.bed.github.control.stats().requests).filter(([k]) => isRestRoute(k));
+    const total = requests.reduce((s, [, n]) => s + n, 0);
+    while (this.counts.github5xx < Math.floor(total * this.rates.github5xx)) {
+      let x = this.rnd() * total;
+      const [key] = requests.find(([, n]) => (x -= n) < 0) ?? requests[0] ?? [""];
+      const [method = "GET", route = "/"] = key.split(" ");
+      const status = GITHUB_5XX[Math.floor(this.rnd() * GITHUB_5XX.length)] ?? 502;
+      this.bed.github.control.failEndpoint({ method, route, status, times: 1 });
+      this.counts.github5xx++;
+    }
+  }
+
+  /** Sends the Spot notice to the task running a planned job, once the planned share of the job has run. */
+  private interruptDue(now: number): void {
+    const gh = this.bed.github.control;
+    for (const i of this.interruptions) {
+      if (i.done) continue;
+      const job = gh.getJob(i.jobId);
+      if (!job || job.status === "completed") continue;
+      if (job.status !== "in_progress" || !job.runner_name) continue;
+      const due = Date.parse(job.started_at) + (i.job.interruptAtFraction ?? 0) * i.job.durationSeconds * 1000;
+      if (now < due) continue;
+      i.done = true;
+      const task = this.bed.aws.control
+        .listTasks()
+        .find((t) => t.lastStatus === "RUNNING" && t.capacity === "FARGATE_SPOT" && this.agentName(t.taskArn, t.env) === job.runner_name);
+      if (task && this.bed.aws.control.interruptSpot(task.taskArn).length > 0) this.counts.spotInterruptions++;
+      else this.counts.spotInterruptionsMissed++;
+    }
+  }
+
+  private agentName(taskArn: string, env: Record<string, string>): string | undefined {
+    let name = this.agentByTask.get(taskArn);
+    if (name === undefined) {
+      name = runnerNameOf(env);
+      if (name !== undefined) this.agentByTask.set(taskArn, name);
+    }
+    return name;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * What a chaos run measured, read from the simulators' own state (never from tornade's store or logs): which jobs
+ * GitHub saw complete, how often AWS was asked to launch, what was left running, and — for every job not served —
+ * the evidence of why, so the owner of the failing part knows where to look.
+ */
+import type { TestBed } from "../../testbed/index.js";
+import { JIT_CONFIG_ENV } from "../../src/core/runner-env.js";
+import { decodeJitConfig } from "../../testbed/github/jitconfig.js";
+import type { PlannedJob } from "./plan.js";
+
+/** GitHub's REST route for re-running one job ("Re-run a job from a workflow run"). */
+export const RERUN_ROUTE = "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun";
+
+/** A planned job as GitHub queued it: its run and first attempt's job id. */
+export interface QueuedJob {
+  job: PlannedJob;
+  runId: number;
+  jobId: number;
+  queuedAt: number;
+}
+
+export interface LostJob {
+  name: string;
+  jobId: number;
+  /** GitHub's view of the latest attempt: "queued", "in_progress", "completed/failure", … */
+  github: string;
+  attempts: number;
+  /** The runner GitHub gave the latest attempt to, if any. */
+  runner: string | null;
+  /** Why, as far as the simulators can tell. */
+  evidence: string;
+  /** What tornade's dashboard API said about the job at the end. */
+  tornade: string;
+}
+
+export interface Measurement {
+  jobs: number;
+  completed: number;
+  lost: number;
+  reruns: number;
+  rerunsRefused: number;
+  launchCalls: number;
+  extraLaunches: number;
+  orphans: number;
+  orphanTasks: number;
+  orphanBuilds: number;
+  orphanRunners: number;
+  orphanDetails: string[];
+  staticJobs: number;
+  staticServed: number;
+  staticUnserved: number;
+  /** Simulated seconds from the first job queued until the last runner job settled (or the cut-off, when not drained). */
+  drainSeconds: number;
+  drained: boolean;
+  /** Simulated seconds from a job's first attempt being queued to a runner taking it (p50, p95, max). */
+  pickupSeconds: { p50: number; p95: number; max: number };
+  lostJobs: LostJob[];
+}
+
+/** Pool runners are meant to stay: tornade names them tornade-pool-<backend>-<arch>-<n> (core/pool.ts). */
+const isPoolRunner = (name: string | undefined) => name?.startsWith("tornade-pool-") === true;
+
+/** Tasks and builds started for pool runners. */
+function poolLaunches(bed: TestBed): number {
+  const envs = [...bed.aws.control.listTasks().map((t) => t.env), ...bed.aws.control.listBuilds().map((b) => b.env)];
+  return envs.filter((env) => isPoolRunner(runnerNameOf(env))).length;
+}
+
+/** Latest attempt of a planned job: GitHub keeps the name and bumps run_attempt on a re-run. */
+function latestAttempt(bed: TestBed, q: QueuedJob) {
+  const run = bed.github.control.getRun(q.runId);
+  const attempts = (run?.jobs ?? []).filter((j) => j.name === q.job.name).sort((a, b) => (a.run_attempt ?? 1) - (b.run_attempt ?? 1));
+  return { latest: attempts[attempts.length - 1], attempts };
+}
+
+/** Completed successfully — and a static job only by a pool runner (a runner launched for another job must not). */
+export function isServed(bed: TestBed, q: QueuedJob): boolean {
+  const { latest } = latestAttempt(bed, q);
+  if (latest?.status !== "completed" || latest.conclusion !== "success") return false;
+  return !q.job.static || isPoolRunner(latest.runner_name ?? undefined);
+}
+
+/** The jobs lost/completed/drain are counted over: static ones only when a static pool is configured to serve them. */
+export function countedJobs(queued: QueuedJob[], countStatic: boolean): QueuedJob[] {
+  return countStatic ? queued : queued.filter((q) => !q.job.static);
+}
+
+/** When the job settled (its latest attempt completed), in clock ms; undefined while it has not. */
+export function settledAt(bed: TestBed, q: QueuedJob): number | undefined {
+  const { latest } = latestAttempt(bed, q);
+  return latest?.status === "completed" && latest.completed_at ? Date.parse(latest.completed_at) : undefined;
+}
+
+export interface Orphans {
+  tasks: number;
+  builds: number;
+  runners: number;
+  /** One line per orphan: what it is, its runner name and state. */
+  details: string[];
+}
+
+/** What is still running or registered, pool members aside. */
+export function orphansOf(bed: TestBed): Orphans {
+  const aws = bed.aws.control;
+  const details: string[] = [];
+  const tasks = aws.listTasks().filter((t) => t.lastStatus !== "STOPPED" && !isPoolRunner(runnerNameOf(t.env)));
+  for (const t of tasks) details.push(`task ${t.taskArn.split("/").pop()} ${t.capacity} ${t.lastStatus} runner ${runnerNameOf(t.env) ?? "?"}`);
+  const builds = aws.listBuilds().filter((b) => b.buildStatus === "IN_PROGRESS" && !isPoolRunner(runnerNameOf(b.env)));
+  for (const b of builds) details.push(`build ${b.id} ${b.currentPhase} runner ${runnerNameOf(b.env) ?? "?"}`);
+  const runners = bed.github.control.listRunners().filter((r) => !isPoolRunner(r.name));
+  for (const r of runners) details.push(`runner ${r.name} ${r.status}${r.busy ? " busy" : ""}`);
+  return { tasks: tasks.length, builds: builds.length, runners: runners.length, details };
+}
+
+export function measure(
+  bed: TestBed,
+  queued: QueuedJob[],
+  opts: { countStatic: boolean; drained: boolean; cutoffAt: number; tornade: Map<number, string> },
+): Measurement {
+  const { countStatic, drained, cutoffAt } = opts;
+  const gh = bed.github.control;
+  const runnerJobs = countedJobs(queued, countStatic);
+  const staticJobs = queued.filter((q) => q.job.static);
+  const served = runnerJobs.filter((q) => isServed(bed, q));
+  const stats = gh.stats();
+  const calls = bed.aws.control.stats().calls;
+  const launchCalls = (calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0);
+  const o = orphansOf(bed);
+  const first = Math.min(...queued.map((q) => q.queuedAt));
+  const settled = runnerJobs.map((q) => settledAt(bed, q) ?? cutoffAt);
+  const lostJobs = runnerJobs.filter((q) => !isServed(bed, q)).map((q) => explainLost(bed, q, opts.tornade));
+  return {
+    jobs: runnerJobs.length,
+    completed: served.length,
+    lost: runnerJobs.length - served.length,
+    reruns: stats.responses[`${RERUN_ROUTE} 201`] ?? 0,
+    rerunsRefused: (stats.requests[RERUN_ROUTE] ?? 0) - (stats.responses[`${RERUN_ROUTE} 201`] ?? 0),
+    launchCalls,
+    // Pool runners are launched for the pool, not per job: only per-job launches count against "one per job".
+    extraLaunches: Math.max(0, launchCalls - poolLaunches(bed) - runnerJobs.filter((q) => !q.job.static).length),
+    orphans: o.tasks + o.builds + o.runners,
+    orphanTasks: o.tasks,
+    orphanBuilds: o.builds,
+    orphanRunners: o.runners,
+    orphanDetails: o.details,
+    staticJobs: staticJobs.length,
+    staticServed: staticJobs.filter((q) => isServed(bed, q)).length,
+    staticUnserved: staticJobs.filter((q) => !isServed(bed, q)).length,
+    drainSeconds: settled.length === 0 ? 0 : Math.round((Math.max(...settled) - first) / 1000),
+    drained,
+    pickupSeconds: pickup(bed, runnerJobs),
+    lostJobs,
+  };
+}
+
+function pickup(bed: TestBed, jobs: QueuedJob[]): Measurement["pickupSeconds"] {
+  const waits = jobs
+    .map((q) => bed.github.control.getJob(q.jobId))
+    .filter((j) => j?.runner_name)
+    .map((j) => (Date.parse(j?.started_at ?? "") - Date.parse(j?.created_at ?? "")) / 1000)
+    .sort((a, b) => a - b);
+  const at = (p: number) => Math.round(waits[Math.min(waits.length - 1, Math.floor(p * waits.length))] ?? 0);
+  return { p50: at(0.5), p95: at(0.95), max: Math.round(waits[waits.length - 1] ?? 0) };
+}
+
+/** The simulators' evidence for one job that was not served. */
+function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>): LostJob {
+  const gh = bed.github.control;
+  const { latest, attempts } = latestAttempt(bed, q);
+  const ids = new Set(attempts.map((a) => Number(a.id)));
+  const deliveries = gh.listDeliveries().filter((d) => d.jobId !== null && ids.has(d.jobId) && d.action === "queued");
+  const acked = deliveries.some((d) => d.statusCode >= 200 && d.statusCode < 300);
+  const launched = launchesFor(bed, ids);
+  const github = latest ? (latest.status === "completed" ? `completed/${latest.conclusion}` : String(latest.status)) : "unknown";
+  let evidence: string;
+  if (latest?.status === "completed" && q.job.interruptAtFraction !== null) evidence = "Spot-interrupted while running; not re-run";
+  else if (latest?.status === "completed") evidence = `completed ${latest.conclusion}; not re-run`;
+  else if (latest?.status === "in_progress") evidence = "still running at the cut-off";
+  else if (q.job.static) evidence = "no pool runner took it";
+  else if (!acked && deliveries.length === 0) evidence = "queued webhook dropped without a trace; the job was not found by any scan";
+  else if (!acked) evidence = `queued webhook never acknowledged (${[...new Set(deliveries.map((d) => d.status))].join(", ")}); not redelivered`;
+  else if (launched === 0) evidence = "queued webhook acknowledged, but no task or build was launched for it";
+  else evidence = `${launched} launches, but no runner took the job`;
+  const told = [...ids].map((id) => tornade.get(id)).filter((v): v is string => v !== undefined);
+  return { name: q.job.name, jobId: q.jobId, github, attempts: attempts.length, runner: latest?.runner_name ?? null, evidence, tornade: told.join("; ") || "no record" };
+}
+
+/** The runner name in a task's or build's JIT config; undefined when there is none (or it does not decode). */
+export function runnerNameOf(env: Record<string, string>): string | undefined {
+  const jit = env[JIT_CONFIG_ENV];
+  if (jit === undefined) return undefined;
+  try {
+    return decodeJitConfig(jit).runner.agentName;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tasks and builds whose runner was named for one of these job ids (tornade names runners tornade-<jobId>-<n>). */
+function launchesFor(bed: TestBed, jobIds: Set<number>): number {
+  const envs = [...bed.aws.control.listTasks().map((t) => t.env), ...bed.aws.control.listBuilds().map((b) => b.env)];
+  const prefixes = [...jobIds].map((id) => `tornade-${id}-`);
+  return envs.filter((env) => {
+    const name = runnerNameOf(env);
+    return name !== undefined && prefixes.some((p) => name.startsWith(p));
+  }).length;
+}

@@ -1,0 +1,95 @@
+/**
+ * `tornade serve` as a real child process against an in-process test bed: for restart and crash tests and for the
+ * chaos run (bench/chaos), which all need the controller in its own process so SIGKILL means what it means in
+ * production.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import type { TestBed } from "../../testbed/index.js";
+import { testBedEnv } from "../../src/sandbox/sandbox.js";
+
+const BIN = resolve(import.meta.dirname, "../../bin/tornade.js");
+
+/** How much of the child's output `output()` keeps: enough for a failure message, bounded for long chaos runs. */
+const OUTPUT_TAIL_CHARS = 1 << 20;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface TornadeProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** The last megabyte the process wrote to stdout and stderr. */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+export interface TornadeProcessOptions {
+  port: number;
+  storePath: string;
+  /** The test bed's shared clock (src/clock/clock.ts sharedClock): same speed and origin in both processes. */
+  clock: { speed: number; origin: number };
+  /** Extra environment, overriding the test bed's. */
+  env?: Record<string, string>;
+  /** Also append everything the process writes to this file (kept open until the process exits). */
+  logFile?: string;
+  /** Real milliseconds to wait for /healthz; default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+/** Starts `tornade serve` configured through the environment for `bed`, and waits for /healthz. */
+export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): Promise<TornadeProcess> {
+  const env = {
+    PATH: process.env["PATH"] ?? "",
+    ...testBedEnv(bed),
+    PORT: String(opts.port),
+    TORNADE_STORE_PATH: opts.storePath,
+    TORNADE_CLOCK_SPEED: String(opts.clock.speed),
+    TORNADE_CLOCK_ORIGIN: String(opts.clock.origin),
+    // The AWS SDK's own credential variables; the simulated AWS accepts any signature.
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
+  let out = "";
+  const collect = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 2 * OUTPUT_TAIL_CHARS) out = out.slice(-OUTPUT_TAIL_CHARS);
+    log?.write(d);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | string>((r) =>
+    child.once("exit", (code, signal) => {
+      log?.end();
+      r(code ?? signal ?? "unknown");
+    }),
+  );
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`tornade serve exited early:\n${out.slice(-6000)}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`timed out waiting for tornade serve to answer /healthz:\n${out.slice(-6000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, url, output: () => out.slice(-OUTPUT_TAIL_CHARS), exited };
+}

@@ -83,8 +83,8 @@ export interface ChaosPlan {
   arrivalSeconds: number;
   /** Capacity shortage bursts: when (simulated seconds) and how many Spot RunTask calls fail. */
   capacityBursts: { atSeconds: number; times: number }[];
-  /** When tornade is SIGKILLed, as fractions of the fault-free drain time, and how long it stays down (sim s). */
-  kills: { atFraction: number; downSeconds: number }[];
+  /** When tornade is SIGKILLed (sim s after the start) and how long it is kept down before the restart (sim s). */
+  kills: { atSeconds: number; downSeconds: number }[];
 }
 
 export interface PlanOptions {
@@ -172,7 +172,13 @@ export function makePlan(opts: PlanOptions): ChaosPlan {
   }
   capacityBursts.sort((a, b) => a.atSeconds - b.atSeconds);
 
-  const kills = Array.from({ length: rates.restarts }, () => ({ atFraction: 0.1 + rnd() * 0.75, downSeconds: 5 + Math.floor(rnd() * 55) }));
-  kills.sort((a, b) => a.atFraction - b.atFraction);
+  // Between 10 % and 85 % of the planned span (arrivals plus the longest job), so every kill lands mid-burst, at the
+  // same simulated moment on any machine.
+  const span = arrivalSeconds + Math.max(0, ...jobs.map((j) => j.durationSeconds));
+  const kills = Array.from({ length: rates.restarts }, () => ({
+    atSeconds: Math.round((0.1 + rnd() * 0.75) * span),
+    downSeconds: 5 + Math.floor(rnd() * 55),
+  }));
+  kills.sort((a, b) => a.atSeconds - b.atSeconds);
   return { seed: opts.seed, runs, arrivalSeconds, capacityBursts, kills };
 }

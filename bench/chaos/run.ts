@@ -20,7 +20,7 @@ export interface RunOptions {
   /** Clock speed shared by the test bed and tornade: simulated ms per real ms. */
   speed: number;
   /** Null for the fault-free baseline. */
-  faults: { rates: FaultRates; /** Fault-free drain (sim s) the kill fractions apply to. */ baselineDrainSeconds: number } | null;
+  faults: { rates: FaultRates } | null;
   /** A static pool for tornade (TORNADE_POOL, e.g. "FARGATE/X86_64=2"): then static jobs count like the others. */
   staticPool?: string;
   /** Extra environment for tornade serve (e.g. a reliability setting under test). */
@@ -81,7 +81,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     const t0 = clock.now();
     const queued: QueuedJob[] = [];
     const kills = opts.faults
-      ? opts.plan.kills.map((k) => ({ at: t0 + k.atFraction * opts.faults!.baselineDrainSeconds * 1000, down: k.downSeconds * 1000 }))
+      ? opts.plan.kills.map((k) => ({ at: t0 + k.atSeconds * 1000, down: k.downSeconds * 1000 }))
       : [];
     let nextRun = 0;
     let restarting: Promise<void> | undefined;

@@ -46,7 +46,7 @@ async function makeBed(): Promise<ContractBed & { sim: AwsSim }> {
   };
 }
 
-providerContract("CodeBuild", makeBed);
+providerContract("CodeBuild", makeBed, { capacityShortage: false });
 
 describe("CodeBuildProvider specifics", () => {
   let bed: Awaited<ReturnType<typeof makeBed>>;

@@ -12,7 +12,8 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
-import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
+import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
+import { parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { recentRepositories } from "./recent-repositories.js";
 
@@ -35,8 +36,6 @@ export interface ReaperDeps {
   readonly policy: ReaperPolicy;
 }
 
-/** tornade's runner names (core/reconcile.ts runnerName). */
-const OUR_RUNNER = /^tornade-(\d+)-(\d+)$/;
 const LIVE: readonly string[] = ["requested", "launched", "running"];
 
 export class Reaper {
@@ -90,9 +89,9 @@ export class Reaper {
     }
     for (const { scope, runners } of listed.values()) {
       for (const r of runners) {
-        const m = OUR_RUNNER.exec(r.name);
-        if (!m || r.status !== "offline" || r.busy) continue;
-        const launch = await store.getLaunch(`${m[1]}-${m[2]}`);
+        const ours = parseRunnerName(r.name);
+        if (!ours || r.status !== "offline" || r.busy) continue;
+        const launch = await store.getLaunch(launchId(ours.jobId, ours.attempt));
         if (launch && LIVE.includes(launch.state)) continue;
         if (await this.deregister(scope, r)) deregistered++;
       }

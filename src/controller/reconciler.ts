@@ -3,7 +3,7 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, parseRunnerName, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
@@ -45,7 +45,7 @@ export class Reconciler {
     const job = await store.getJob(jobId);
     if (!job) return "unknown job";
     const launches = await store.listLaunches(jobId);
-    const view = { status: job.status, decision: fromStored(job.decision), conclusion: job.conclusion, runnerName: job.runnerName };
+    const view = { status: job.status, decision: fromStored(job.decision), conclusion: job.conclusion, runnerName: job.runnerName, ranOn: await this.ranOn(job, launches) };
     const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });
 
@@ -92,6 +92,14 @@ export class Reconciler {
         return "give-up";
       }
     }
+  }
+
+  /** The launch behind the runner that ran the job, when it is tornade's: the job's own or a sibling's. */
+  private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
+    const ours = parseRunnerName(job.runnerName);
+    if (!ours) return null;
+    if (ours.jobId === job.id) return own.find((l) => l.attempt === ours.attempt) ?? null;
+    return (await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt))) ?? null;
   }
 
   /**

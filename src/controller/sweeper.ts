@@ -18,7 +18,7 @@ import { recentRepositories } from "./recent-repositories.js";
 export interface SweeperPolicy {
   /** How far back failed deliveries are looked for. */
   readonly deliveryLookbackMs: number;
-  /** Pages of the delivery log read per round (100 deliveries a page). */
+  /** Most pages of the delivery log read per round (100 deliveries a page); a steady state needs about one. */
   readonly deliveryPages: number;
   /** GitHub calls per round spent finding queued jobs (one per repository's run list, one per run's jobs). */
   readonly discoveryBudget: number;
@@ -28,9 +28,16 @@ export interface SweeperPolicy {
   readonly discoveryGraceMs: number;
 }
 
+/** A redelivery not seen to succeed after this long is asked for again. */
+const REDELIVERY_RETRY_MS = 5 * 60_000;
+/** How long a run found complete (no unknown queued job) is left alone before the sweeper lists its jobs again. */
+const RUN_RECHECK_MS = 5 * 60_000;
+/** GitHub keeps a delivery redeliverable for 3 days ("Redelivering webhooks"). */
+const DELIVERY_RETENTION_MS = 3 * 24 * 3600_000;
+
 export const defaultSweeperPolicy: SweeperPolicy = {
   deliveryLookbackMs: 2 * 3600_000,
-  deliveryPages: 3,
+  deliveryPages: 20,
   discoveryBudget: 10,
   recentActivityMs: 3600_000,
   discoveryGraceMs: 60_000,
@@ -52,8 +59,12 @@ export interface SweepResult {
 }
 
 export class Sweeper {
-  /** GUIDs redelivered recently, so a redelivery still on its way is not asked for again. */
-  private readonly redelivered = new Map<string, number>();
+  /** The newest delivery id a complete scan of the log has seen: older ones were looked at already. */
+  private watermark = 0;
+  /** Runs whose queued jobs were all known when last listed, by run id: not listed again for RUN_RECHECK_MS. */
+  private readonly checkedRuns = new Map<number, number>();
+  /** Deliveries redelivered and not yet seen to succeed, by GUID: the attempt to redeliver and when it was asked. */
+  private readonly pending = new Map<string, { id: number; at: number }>();
 
   constructor(private readonly deps: SweeperDeps) {}
 
@@ -68,7 +79,12 @@ export class Sweeper {
     return { count: 0, calls: 0 };
   }
 
-  /** Redelivers each delivery GUID none of whose attempts succeeded and that tornade has not stored. */
+  /**
+   * Redelivers each workflow_job delivery none of whose attempts succeeded and that tornade has not stored.
+   * The log is read newest first down to the newest delivery a previous complete scan saw (or the lookback horizon,
+   * after a start), so a steady state costs about one page a round. A redelivery that fails again (tornade down
+   * again) is asked for again after REDELIVERY_RETRY_MS, whether or not the scan reaches it.
+   */
   private async redeliverFailed(): Promise<{ count: number; calls: number }> {
     const { github, store, clock, policy } = this.deps;
     const now = clock.now();
@@ -76,29 +92,45 @@ export class Sweeper {
     const attempts = new Map<string, { ok: boolean; latestId: number; event: string }>();
     let cursor: string | undefined;
     let calls = 0;
-    for (let page = 0; page < policy.deliveryPages; page++) {
+    let complete = false;
+    let newest = this.watermark;
+    for (let page = 0; page < policy.deliveryPages && !complete; page++) {
       const res = await github.listWebhookDeliveries({ perPage: 100, ...(cursor ? { cursor } : {}) });
       calls++;
-      let older = false;
       for (const d of res.deliveries) {
-        if (d.deliveredAt !== undefined && d.deliveredAt < horizon) older = true;
+        if (d.id <= this.watermark || (d.deliveredAt !== undefined && d.deliveredAt < horizon)) {
+          complete = true;
+          continue;
+        }
+        newest = Math.max(newest, d.id);
         const seen = attempts.get(d.guid);
         const ok = d.statusCode >= 200 && d.statusCode < 300;
-        if (!seen) attempts.set(d.guid, { ok, latestId: d.id, event: d.event });
-        else attempts.set(d.guid, { ok: seen.ok || ok, latestId: Math.max(seen.latestId, d.id), event: seen.event });
+        attempts.set(d.guid, { ok: ok || (seen?.ok ?? false), latestId: Math.max(d.id, seen?.latestId ?? 0), event: d.event });
       }
       cursor = res.nextCursor;
-      if (!cursor || older) break;
+      if (!cursor) complete = true;
     }
-    for (const [guid, t] of this.redelivered) if (now - t > policy.deliveryLookbackMs) this.redelivered.delete(guid);
-    let count = 0;
+    if (complete) this.watermark = newest;
+
+    const candidates = new Map<string, number>();
     for (const [guid, a] of attempts) {
-      if (a.ok || a.event !== "workflow_job" || this.redelivered.has(guid)) continue;
+      if (a.ok) this.pending.delete(guid);
+      else if (a.event === "workflow_job" && !this.pending.has(guid)) candidates.set(guid, a.latestId);
+    }
+    for (const [guid, p] of this.pending) {
+      if (now - p.at > DELIVERY_RETENTION_MS) this.pending.delete(guid);
+      else if (now - p.at >= REDELIVERY_RETRY_MS && !attempts.get(guid)?.ok) candidates.set(guid, Math.max(p.id, attempts.get(guid)?.latestId ?? 0));
+    }
+    let count = 0;
+    for (const [guid, id] of candidates) {
       // Stored means tornade took it in and only the answer was lost (a crash after the commit).
-      if (await store.getDelivery(guid)) continue;
-      await github.redeliver(a.latestId);
+      if (await store.getDelivery(guid)) {
+        this.pending.delete(guid);
+        continue;
+      }
+      await github.redeliver(id);
       calls++;
-      this.redelivered.set(guid, now);
+      this.pending.set(guid, { id, at: now });
       count++;
     }
     if (count > 0) this.deps.logger.info({ count }, "failed webhook deliveries redelivered");
@@ -111,40 +143,52 @@ export class Sweeper {
     const now = clock.now();
     let calls = 0;
     let count = 0;
+    for (const [runId, at] of this.checkedRuns) if (now - at > RUN_RECHECK_MS) this.checkedRuns.delete(runId);
     for (const repo of await recentRepositories(store, now, policy.recentActivityMs)) {
-      if (calls >= policy.discoveryBudget) break;
       const ref = { installationId: repo.installationId || undefined, owner: repo.owner, repo: repo.repo };
-      let runs: WorkflowRun[];
-      try {
-        runs = await github.listQueuedRuns(ref, { maxPages: 1 });
-      } catch (e) {
-        if (e instanceof GitHubError && e.kind === "not-found") continue;
-        throw e;
-      }
-      calls++;
-      for (const run of runs) {
-        if (calls >= policy.discoveryBudget) break;
-        if (run.createdAt !== undefined && now - run.createdAt < policy.discoveryGraceMs) continue;
-        const jobs = await github.listRunJobs(ref, run.id);
+      // A run with one job started is "in_progress" while its other jobs may still wait: both lists are searched.
+      for (const status of ["queued", "in_progress"] as const) {
+        if (calls >= policy.discoveryBudget) return { count, calls };
+        let runs: WorkflowRun[];
+        try {
+          runs = await github.listQueuedRuns(ref, { maxPages: 1, status });
+        } catch (e) {
+          if (e instanceof GitHubError && e.kind === "not-found") break;
+          throw e;
+        }
         calls++;
-        for (const job of jobs) {
-          if (job.status !== "queued") continue;
-          if (job.createdAt !== undefined && now - job.createdAt < policy.discoveryGraceMs) continue;
-          if (await store.getJob(job.id)) continue;
-          const answer = await this.deps.receiver.receive({
-            event: "workflow_job",
-            guid: sweeperGuid(job.id, job.runAttempt),
-            payload: queuedPayload(job, run, repo.installationId),
-          });
-          if (answer.status === 202) {
-            count++;
-            this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
+        for (const run of runs) {
+          if (calls >= policy.discoveryBudget) return { count, calls };
+          if (this.checkedRuns.has(run.id)) continue;
+          if (run.createdAt !== undefined && now - run.createdAt < policy.discoveryGraceMs) continue;
+          const jobs = await github.listRunJobs(ref, run.id);
+          calls++;
+          let settled = true;
+          for (const job of jobs) {
+            if (job.status !== "queued") continue;
+            if (job.createdAt !== undefined && now - job.createdAt < policy.discoveryGraceMs) {
+              settled = false;
+              continue;
+            }
+            if (await store.getJob(job.id)) continue;
+            const answer = await this.deps.receiver.receive({
+              event: "workflow_job",
+              guid: sweeperGuid(job.id, job.runAttempt),
+              payload: queuedPayload(job, run, repo.installationId),
+            });
+            if (answer.status === 202) {
+              count++;
+              this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
+            }
           }
+          // Every queued job of this run is known: no need to list it again for a while.
+          if (settled) this.checkedRuns.set(run.id, now);
         }
       }
     }
     return { count, calls };
   }
+
 
 }
 

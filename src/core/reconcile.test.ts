@@ -127,13 +127,27 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
 
   it("re-runs once a job that failed because its Spot runner was interrupted", () => {
     const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-1-1" });
-    const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", decision: launchSpec };
+    const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", ranOn: lost, decision: launchSpec };
     expect(decide(failed, [lost], now, policy)).toMatchObject({ kind: "rerun" });
     const again: JobView = { ...failed, decision: { ...launchSpec, rerun: "requested" } };
     expect(decide(again, [lost], now, policy).kind).toBe("done");
     expect(decide(failed, [lost], now, { ...policy, spotRerun: false }).kind).toBe("done");
     // A failure on a runner that was not interrupted is the job's own: no re-run.
-    expect(decide(failed, [launch({ state: "stopped", runnerName: "tornade-1-1" })], now, policy).kind).toBe("done");
+    const fine = launch({ state: "stopped", runnerName: "tornade-1-1" });
+    expect(decide({ ...failed, ranOn: fine }, [fine], now, policy).kind).toBe("done");
+  });
+
+  it("re-runs a job lost with an identical sibling's Spot runner, which it had taken", () => {
+    const own = launch({ state: "running", runnerName: "tornade-1-1" });
+    const siblings = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1" });
+    const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-2-1", ranOn: siblings, decision: launchSpec };
+    expect(decide(failed, [own], now, policy)).toMatchObject({ kind: "rerun" });
+  });
+
+  it("waits for AWS to say why the runner stopped before deciding on a failed job", () => {
+    const stillRunning = launch({ state: "running", runnerName: "tornade-1-1" });
+    const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", ranOn: stillRunning, decision: launchSpec };
+    expect(decide(failed, [stillRunning], now, policy)).toMatchObject({ kind: "wait" });
   });
 
   it("stops the pending runner of a job cancelled before it started, never the one that ran it", () => {

@@ -41,6 +41,11 @@ export interface JobView {
   readonly conclusion?: string | null;
   /** The runner GitHub gave the job, once it started. */
   readonly runnerName?: string | null;
+  /**
+   * The launch behind `runnerName` when it is one of tornade's — the job's own, or an identical sibling's that took
+   * it. Whether a failed job was lost to a Spot interruption is read from this launch, not from the job's own.
+   */
+  readonly ranOn?: LaunchView | null;
 }
 
 export interface LaunchView {
@@ -94,6 +99,9 @@ export const defaultReconcilePolicy: ReconcilePolicy = {
   rerunBackend: "FARGATE",
 };
 
+/** How long to wait before looking again at a failed job whose runner's task has not been seen to stop yet. */
+const SPOT_VERDICT_WAIT_MS = 30_000;
+
 export type Action =
   | {
       readonly kind: "launch";
@@ -127,7 +135,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
   if (stale) return { kind: "abandon", attempt: stale.attempt, reason: "launch interrupted before the provider answered" };
   const last = latest(launches);
-  if (job.status === "completed") return afterCompletion(job, decision, last, policy);
+  if (job.status === "completed") return afterCompletion(job, decision, last, now, policy);
   if (job.status === "in_progress") return { kind: "done", reason: "a runner took the job" };
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
   if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
@@ -172,13 +180,19 @@ function afterCompletion(
   job: JobView,
   decision: Extract<JobDecision, { kind: "launch" }>,
   last: LaunchView | undefined,
+  now: number,
   policy: ReconcilePolicy,
 ): Action {
+  const ranOn = job.ranOn ?? null;
+  if (job.conclusion === "failure" && ranOn && policy.spotRerun && !decision.rerun) {
+    if (ranOn.spotInterrupted) return { kind: "rerun", reason: "its runner was lost to a Spot interruption" };
+    // GitHub reports the failure before AWS reports why the runner's task stopped: look again once it has.
+    if (ranOn.state === "launched" || ranOn.state === "running") {
+      return { kind: "wait", until: now + SPOT_VERDICT_WAIT_MS, reason: "waiting to learn whether the runner was interrupted" };
+    }
+  }
   if (!last) return { kind: "done", reason: "job completed" };
   const ranOnOurs = job.runnerName != null && job.runnerName === last.runnerName;
-  if (job.conclusion === "failure" && ranOnOurs && last.spotInterrupted && policy.spotRerun && !decision.rerun) {
-    return { kind: "rerun", reason: "its runner was lost to a Spot interruption" };
-  }
   // Cancelled before its runner took it: that runner would only idle.
   if (job.conclusion === "cancelled" && !ranOnOurs && (last.state === "launched" || last.state === "running")) {
     return { kind: "stop", attempt: last.attempt, reason: "job cancelled before its runner took it", errorKind: "cancelled" };
@@ -224,6 +238,12 @@ function latest(launches: readonly LaunchView[]): LaunchView | undefined {
 /** The runner's name: unique per job and attempt, so a retry never collides with an earlier registration. */
 export function runnerName(jobId: number, attempt: number): string {
   return `tornade-${jobId}-${attempt}`;
+}
+
+/** The job id and attempt a tornade runner name stands for; null for any other runner. */
+export function parseRunnerName(name: string | null | undefined): { jobId: number; attempt: number } | null {
+  const m = name ? /^tornade-(\d+)-(\d+)$/.exec(name) : null;
+  return m ? { jobId: Number(m[1]), attempt: Number(m[2]) } : null;
 }
 
 /** ECS clientToken / CodeBuild idempotencyToken: the same job and attempt always launch at most once. */

@@ -15,8 +15,11 @@ export interface GitHubPort {
   getJob(repo: RepoRef, jobId: number): Promise<WorkflowJob>;
   /** The latest attempt's jobs of one run, all pages. */
   listRunJobs(repo: RepoRef, runId: number): Promise<WorkflowJob[]>;
-  /** Runs with status "queued" (their jobs may be waiting for a runner), optionally created at or after `since`. */
-  listQueuedRuns(repo: RepoRef, opts?: { since?: number; maxPages?: number }): Promise<WorkflowRun[]>;
+  /**
+   * Runs with status "queued" (default) or "in_progress" — a run with one job started is in progress while its other
+   * jobs may still wait for a runner — optionally created at or after `since`.
+   */
+  listQueuedRuns(repo: RepoRef, opts?: { since?: number; maxPages?: number; status?: "queued" | "in_progress" }): Promise<WorkflowRun[]>;
   /** Re-runs one job (and what depends on it). GitHub refuses (forbidden) while the run is still in progress. */
   rerunJob(repo: RepoRef, jobId: number): Promise<void>;
   /** Runners of a repository, or of the organization when `scope` is "org", all pages. */

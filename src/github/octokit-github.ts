@@ -88,7 +88,7 @@ export class OctokitGitHub implements GitHubPort {
     }
   }
 
-  async listQueuedRuns(repo: RepoRef, opts: { since?: number; maxPages?: number } = {}): Promise<WorkflowRun[]> {
+  async listQueuedRuns(repo: RepoRef, opts: { since?: number; maxPages?: number; status?: "queued" | "in_progress" } = {}): Promise<WorkflowRun[]> {
     const octokit = this.octokit(repo);
     const runs: WorkflowRun[] = [];
     const maxPages = opts.maxPages ?? 10;
@@ -97,7 +97,7 @@ export class OctokitGitHub implements GitHubPort {
         octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
           owner: repo.owner,
           repo: repo.repo,
-          status: "queued",
+          status: opts.status ?? "queued",
           per_page: PER_PAGE,
           page,
           // GitHub's date-range syntax for `created` ("Searching for workflow runs" / search syntax: >=YYYY-MM-DDTHH:MM:SSZ).

@@ -25,7 +25,8 @@ describe("lost webhooks", () => {
     const [job] = await s.queueScenario({
       jobs: [
         { name: "redelivered", labels, durationSeconds: 60, count: 1 },
-        { name: "neighbour", labels, durationSeconds: 60, count: 1 },
+        // Different labels: its runner cannot take the job under test, which must get its own.
+        { name: "neighbour", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 60, count: 1 },
       ],
     });
     await until("the job to complete", () => (gh.getJob(job!.jobId)?.status === "completed" ? true : undefined), 30_000);

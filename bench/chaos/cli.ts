@@ -16,8 +16,12 @@ const USAGE = `usage: npm run chaos -- --jobs N [--seed S] [--json FILE] [--spee
   --speed X       simulated ms per real ms, shared by the test bed and tornade; default 100
   --log FILE      append tornade serve's output (all its processes) to FILE
   --static-pool SPEC  run tornade with this always-on pool (TORNADE_POOL, e.g. FARGATE/X86_64=2) and count the
-                  type=static jobs: served only when a pool runner takes them; default none (reported apart)
+                  type=static jobs: served only when a pool runner takes them; default FARGATE/X86_64=2;
+                  "none" leaves static jobs unserved and reports them apart
   --env KEY=VAL   extra environment for tornade serve (repeatable), e.g. TORNADE_WORKERS=8`;
+
+/** The seed's static jobs are served by an always-on pool in the chaos run (issue 4 point 13). */
+const DEFAULT_STATIC_POOL = "FARGATE/X86_64=2";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -69,7 +73,7 @@ const { report } = await runChaos({
   speed: positive("--speed", args.speed, 100, false),
   env,
   ...(args.log ? { logFile: args.log } : {}),
-  ...(args["static-pool"] ? { staticPool: args["static-pool"] } : {}),
+  ...(args["static-pool"] === "none" ? {} : { staticPool: args["static-pool"] ?? DEFAULT_STATIC_POOL }),
   progress: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`${formatReport(report)}\n`);

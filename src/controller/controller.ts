@@ -82,7 +82,8 @@ export class Controller {
     this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy });
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
-      new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger),
+      // At start the sweeper looks at once: deliveries that failed while tornade was down are redelivered now.
+      new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger, true),
       new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
       ...(deps.pool ? [new Periodic("pool", clock, deps.pool.intervalMs, () => deps.pool!.manager.tick(), logger)] : []),
     ];

@@ -13,12 +13,14 @@ export class Periodic {
     private readonly intervalMs: number,
     private readonly round: () => Promise<unknown>,
     private readonly logger: Logger,
+    /** Run the first round at start rather than after one interval. */
+    private readonly immediate = false,
   ) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.schedule();
+    this.schedule(this.immediate ? 0 : this.intervalMs);
   }
 
   /** Stops scheduling and waits for a round in progress. */
@@ -28,12 +30,12 @@ export class Periodic {
     await this.running;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.intervalMs): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimeout(() => {
       this.running = this.round()
         .catch((e: unknown) => this.logger.error({ err: e instanceof Error ? e.message : String(e) }, `${this.name} round failed`))
         .finally(() => this.schedule());
-    }, this.intervalMs);
+    }, delayMs);
   }
 }

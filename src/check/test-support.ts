@@ -1,8 +1,8 @@
 /**
  * Test support (imported by tests only): tornade configured through the environment against a standing test bed,
  * the way an operator configures it, and a seed workflow run waited on until every runner has stopped.
- * src/sandbox/sandbox.ts builds the same environment for the sandbox; this one also lets a test pick the store file
- * and watch the simulated GitHub's answers (to collect the secrets it hands out).
+ * The environment is the sandbox's (src/sandbox/sandbox.ts testBedEnv); this module also lets a test pick the store
+ * file and watch the simulated GitHub's answers (to collect the secrets it hands out).
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,27 +12,15 @@ import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
 import { expandJobs, seedScenario } from "../sandbox/scenario.js";
 import { runTornade, type RunningTornade } from "../server/run.js";
+import { testBedEnv } from "../sandbox/sandbox.js";
 import type { Store } from "../store/store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { SimResponseInfo } from "../../testbed/github/index.js";
 
-/** The environment `tornade serve` / `check` / `cost` need to use the test bed: the seed's names plus TORNADE_*. */
+/** The environment `tornade serve` / `check` / `cost` need to use the test bed (the sandbox's), plus AWS credentials. */
 export function testbedEnv(bed: TestBed, extra: Record<string, string> = {}): Record<string, string> {
-  const d = bed.description();
   return {
-    APP_ID: String(d.github.appId),
-    SECRET_KEY_PEM: Buffer.from(bed.github.privateKeyPem).toString("base64"),
-    TORNADE_WEBHOOK_SECRET: d.github.webhookSecret,
-    TORNADE_GITHUB_BASE_URL: d.github.url,
-    TORNADE_AWS_ENDPOINT: d.aws.endpoint,
-    TORNADE_AWS_REGION: d.aws.region,
-    TORNADE_ECS_CLUSTER: d.aws.cluster,
-    TORNADE_SUBNETS: d.aws.subnets.join(","),
-    TORNADE_SECURITY_GROUPS: d.aws.securityGroups.join(","),
-    TORNADE_TASK_DEFINITION_X86_64: d.aws.taskDefinitions.X86_64,
-    TORNADE_TASK_DEFINITION_ARM64: d.aws.taskDefinitions.ARM64,
-    TORNADE_CODEBUILD_PROJECT_X86_64: d.aws.codebuildProject,
-    TORNADE_CODEBUILD_PROJECT_ARM64: d.aws.codebuildProject,
+    ...testBedEnv(bed),
     // The test bed's AWS accepts any SigV4-signed request; the SDK's default chain reads these.
     AWS_ACCESS_KEY_ID: "testbed",
     AWS_SECRET_ACCESS_KEY: "testbed",

@@ -22,7 +22,8 @@ export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--s
   --sandbox      run against the in-process simulated GitHub and AWS (the default when nothing is configured)
   --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
 
-Endpoints: POST /events (GitHub App webhook), GET /healthz.
+Endpoints: POST /events (GitHub App webhook), GET /healthz, GET /metrics (Prometheus), GET / (dashboard),
+GET /api/state (the dashboard's JSON), GET /setup (create the GitHub App from a manifest).
 `;
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
@@ -63,7 +64,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
     );
     const sandbox = await startSandbox({ speed, logger, port: config.server.port, launchLabel: config.launchLabel });
-    io.stderr(`  tornade: ${sandbox.tornade.url}   (POST /events, GET /healthz)\n  the seed workflow is queued; watch the log.\n\n`);
+    io.stderr(`  tornade: ${sandbox.tornade.url}   (dashboard at /, POST /events, GET /healthz, GET /metrics)\n  the seed workflow is queued; watch it on the dashboard.\n\n`);
     await sandbox.queueSeedWorkflow();
     await untilSignal(logger);
     await sandbox.close();

@@ -1,6 +1,7 @@
 /**
- * `tornade serve` killed mid-run and started again on the same store loses nothing: every job it had acknowledged
- * gets its runner and completes, and no job gets more than the one extra launch its in-flight attempt may cost.
+ * `tornade serve` killed mid-run (SIGKILL) or stopped (SIGTERM) and started again on the same store loses nothing:
+ * every job it had acknowledged gets its runner and completes, and at most the launches in flight at the kill are
+ * made twice.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,12 +25,16 @@ afterAll(async () => {
 });
 
 describe("a restart mid-run", () => {
-  it("loses no job", { timeout: 120_000 }, async () => {
+  // SIGKILL: nothing is finished; SIGTERM: work in hand is finished (or handed back) and the process exits 0.
+  it.each(["SIGKILL", "SIGTERM"] as const)("after %s loses no job", { timeout: 120_000 }, async (signal) => {
+    // A fresh world for each signal: the previous case's tornade and test bed go first.
+    proc?.child.kill("SIGKILL");
+    await bed?.close();
     const origin = Date.now();
     const clock = sharedClock(SPEED, origin);
     bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 60 * 60_000 } });
     const port = await freePort();
-    const opts = { port, storePath: join(dir, "tornade.db"), clock: { speed: SPEED, origin }, env: { TORNADE_LAUNCH_TIMEOUT_SECONDS: "60" } };
+    const opts = { port, storePath: join(dir, `tornade-${signal}.db`), clock: { speed: SPEED, origin }, env: { TORNADE_LAUNCH_TIMEOUT_SECONDS: "60" } };
     proc = await startTornade(bed, opts);
     bed.github.control.setWebhookUrl(`${proc.url}/events`);
     // Slow GitHub's JIT endpoint so launches are still in flight when the process dies.
@@ -56,8 +61,8 @@ describe("a restart mid-run", () => {
     };
     await until("a first launch", () => (launchCalls() > 0 ? true : undefined));
     expect(launchCalls()).toBeLessThan(ids.length);
-    proc.child.kill("SIGKILL");
-    expect(await proc.exited).toBe("SIGKILL");
+    proc.child.kill(signal);
+    expect(await proc.exited).toBe(signal === "SIGKILL" ? "SIGKILL" : 0);
 
     proc = await startTornade(bed, opts);
     try {

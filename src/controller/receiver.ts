@@ -65,7 +65,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       // still has its decision on record when its `queued` arrives.
       const labelDecision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
       const decision = await rerouteRerun(deps.store, delivery, storedDecision(labelDecision, job.head_sha));
-      const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name };
+      const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
       const now = deps.clock.now();
 
       const result = await deps.intake.apply({
@@ -85,7 +85,8 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       if (result.job === "created") observer.jobDecided(decision.kind);
       if (result.job !== "none" && seen.status === "in_progress") {
         const created = job.created_at ? Date.parse(job.created_at) : NaN;
-        if (Number.isFinite(created)) observer.jobStarted({ queueSeconds: Math.max(0, (now - created) / 1000) });
+        const started = seen.startedAt ?? now;
+        if (Number.isFinite(created)) observer.jobStarted({ queueSeconds: Math.max(0, (started - created) / 1000) });
       }
       logDecision(deps.logger, delivery, d.guid, decision, result.job);
       return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
@@ -104,6 +105,13 @@ async function rerouteRerun(store: Pick<Store, "getMeta">, p: WorkflowJobDeliver
   return chosen ? { ...decision, spec: { ...decision.spec, backend: chosen } } : decision;
 }
 
+/** GitHub's started_at, once the job is on a runner (before that GitHub may send a placeholder or nothing). */
+function startedAtOf(j: WorkflowJobDelivery["workflow_job"]): number | null {
+  if (j.status !== "in_progress" && j.status !== "completed") return null;
+  const t = j.started_at ? Date.parse(j.started_at) : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
 function storedDecision(e: Explanation, headSha: string): JobDecision {
   const kind = decisionKind(e);
   const spec = launchSpecOf(e);
@@ -116,7 +124,7 @@ function storedDecision(e: Explanation, headSha: string): JobDecision {
 function newJob(
   p: WorkflowJobDelivery,
   decision: JobDecision,
-  seen: { status: NewJob["status"]; conclusion: string | null; runnerName: string | null },
+  seen: { status: NewJob["status"]; conclusion: string | null; runnerName: string | null; startedAt: number | null },
   now: number,
 ): NewJob {
   const j = p.workflow_job;
@@ -135,6 +143,7 @@ function newJob(
     status: seen.status,
     conclusion: seen.conclusion,
     runnerName: seen.runnerName,
+    startedAt: seen.startedAt,
     decision: toStored(decision),
     createdAt: Number.isFinite(created) ? created : now,
     receivedAt: now,

@@ -23,6 +23,8 @@ export const WorkflowJobDeliverySchema = z.object({
     status: z.string(),
     conclusion: z.string().nullable(),
     created_at: z.string().optional(),
+    // Set once the job is on a runner (in_progress, completed); null or absent before.
+    started_at: z.string().nullable().optional(),
     head_sha: z.string(),
     runner_name: z.string().nullable(),
     workflow_name: z.string().nullable().optional(),

@@ -17,6 +17,10 @@ describe("advanceJob", () => {
     expect(advanceJob(at("waiting"), at("queued"))).toEqual({ status: "queued" });
   });
 
+  it("records when the job started on its runner", () => {
+    expect(advanceJob(at("queued"), { ...at("in_progress", null, "r1"), startedAt: 5_000 })).toEqual({ status: "in_progress", runnerName: "r1", startedAt: 5_000 });
+  });
+
   it("never moves backwards when deliveries arrive out of order", () => {
     expect(advanceJob(at("completed", "success"), at("queued"))).toBeNull();
     expect(advanceJob(at("in_progress", null, "r1"), at("queued"))).toBeNull();

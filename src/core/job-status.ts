@@ -26,6 +26,8 @@ export interface JobObservation {
   readonly status: JobStatus;
   readonly conclusion: string | null;
   readonly runnerName: string | null;
+  /** When the job started on its runner, ms; null until it has. */
+  readonly startedAt?: number | null;
 }
 
 /**
@@ -38,5 +40,6 @@ export function advanceJob(current: JobObservation, seen: JobObservation): Parti
   if (seen.status !== current.status) patch.status = seen.status;
   if (seen.conclusion !== null && seen.conclusion !== current.conclusion) patch.conclusion = seen.conclusion;
   if (seen.runnerName !== null && seen.runnerName !== current.runnerName) patch.runnerName = seen.runnerName;
+  if (seen.startedAt != null && seen.startedAt !== current.startedAt) patch.startedAt = seen.startedAt;
   return Object.keys(patch).length > 0 ? patch : null;
 }

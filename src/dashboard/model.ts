@@ -121,7 +121,6 @@ export function buildView(input: ViewInput): DashboardView {
     const c = runnerCost(u, prices);
     return { awsUsd: c.awsCost, githubUsd: c.githubHostedCost };
   };
-  const startKnown = input.jobs.some((j) => startedAtOf(j) !== null);
 
   return {
     now: input.now,
@@ -133,9 +132,7 @@ export function buildView(input: ViewInput): DashboardView {
     events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
     cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
     queueDepth: input.queueDepth,
-    notes: startKnown
-      ? []
-      : ["job started: the store keeps no start time for a job (workflow_job.started_at), so only queued → runner online is charted"],
+    notes: [],
   };
 }
 
@@ -183,13 +180,9 @@ function jobView(job: JobRecord, launches: readonly LaunchRecord[]): JobView {
   };
 }
 
-/**
- * The job's start time, if the store keeps one. JobRecord has no such field today; this reads it when a store adds
- * `startedAt` (from workflow_job.started_at) so the chart's second series appears without a change here.
- */
+/** When the job started on its runner (GitHub's started_at, from the in_progress webhook). */
 function startedAtOf(job: JobRecord): number | null {
-  const v: unknown = (job as unknown as Record<string, unknown>)["startedAt"];
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
+  return job.startedAt;
 }
 
 function spec(job: JobRecord): Record<string, unknown> | null {

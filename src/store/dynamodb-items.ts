@@ -100,6 +100,7 @@ export function toJob(item: Item): JobRecord {
     status: str(item, "status") as JobStatus,
     conclusion: strOrNull(item, "conclusion"),
     runnerName: strOrNull(item, "runnerName"),
+    startedAt: numOrNull(item, "startedAt"),
     decision: decision && typeof decision["kind"] === "string" ? (decision as JobDecision) : null,
     createdAt: num(item, "createdAt"),
     receivedAt: num(item, "receivedAt"),

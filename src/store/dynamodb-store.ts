@@ -407,7 +407,7 @@ function jobAttributes(job: Partial<NewJob>): Item {
   const out: Item = {};
   const scalars = [
     "runId", "runAttempt", "repository", "owner", "repo", "installationId", "name", "workflowName", "status",
-    "conclusion", "runnerName", "createdAt", "receivedAt",
+    "conclusion", "runnerName", "startedAt", "createdAt", "receivedAt",
   ] as const;
   for (const field of scalars) if (field in job && job[field] !== undefined) out[field] = av(job[field] as Scalar);
   if (job.labels !== undefined) out["labels"] = json(job.labels);

@@ -33,7 +33,7 @@ export function decodeCursor(cursor: string): [number, number] {
 interface JobRow {
   id: number; run_id: number; run_attempt: number; repository: string; owner: string; repo: string;
   installation_id: number; labels: string; name: string; workflow_name: string | null; status: JobStatus;
-  conclusion: string | null; runner_name: string | null; decision: string | null; created_at: number;
+  conclusion: string | null; runner_name: string | null; started_at: number | null; decision: string | null; created_at: number;
   received_at: number; updated_at: number; version: number;
 }
 
@@ -55,6 +55,7 @@ export function toJob(raw: unknown): JobRecord {
     status: row.status,
     conclusion: row.conclusion,
     runnerName: row.runner_name,
+    startedAt: row.started_at ?? null,
     decision: decision && typeof decision.kind === "string" ? (decision as JobDecision) : null,
     createdAt: row.created_at,
     receivedAt: row.received_at,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
-import { openSqlite } from "./sqlite.js";
+import { SCHEMA_VERSION, openSqlite } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { sampleJob, sampleLaunch, storeContract } from "./store.contract.js";
 
@@ -30,7 +30,8 @@ describe("sqlite store specifics", () => {
     expect(first.handle.closed).toBe(true);
 
     const second = sqliteStore(path, clock);
-    expect(Number(second.handle.db.pragma("user_version", { simple: true }))).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(Number(second.handle.db.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION);
     expect(String(second.handle.db.pragma("journal_mode", { simple: true }))).toBe("wal");
     // 2 = FULL: every commit is synced (see sqlite.ts for why).
     expect(Number(second.handle.db.pragma("synchronous", { simple: true }))).toBe(2);

@@ -83,6 +83,7 @@ const JOB_COLUMNS: Record<keyof Omit<JobRecord, "id" | "version" | "updatedAt">,
   status: "status",
   conclusion: "conclusion",
   runnerName: "runner_name",
+  startedAt: "started_at",
   decision: "decision",
   createdAt: "created_at",
   receivedAt: "received_at",
@@ -119,13 +120,13 @@ export class SqliteStoreSync {
     const result = this.h
       .stmt(
         `INSERT INTO jobs (id, run_id, run_attempt, repository, owner, repo, installation_id, labels, name, workflow_name,
-           status, conclusion, runner_name, decision, created_at, received_at, updated_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+           status, conclusion, runner_name, started_at, decision, created_at, received_at, updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
       )
       .run(
         job.id, job.runId, job.runAttempt, job.repository, job.owner, job.repo, job.installationId,
         JSON.stringify(job.labels), job.name, job.workflowName ?? null, checkJobStatus(job.status), job.conclusion ?? null,
-        job.runnerName ?? null, encodeJson(job.decision ?? null), job.createdAt, job.receivedAt, now,
+        job.runnerName ?? null, job.startedAt ?? null, encodeJson(job.decision ?? null), job.createdAt, job.receivedAt, now,
       );
     return result.changes === 1;
   }

@@ -115,6 +115,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX queue_leased ON queue_items (visible_at) WHERE receipt IS NOT NULL AND dead = 0;
    CREATE INDEX queue_leased_keys ON queue_items (key) WHERE receipt IS NOT NULL AND dead = 0;
    CREATE INDEX queue_dead ON queue_items (died_at, id) WHERE dead = 1;`,
+  // The moment a job started on its runner (GitHub's started_at): the dashboard's queued → started time.
+  `ALTER TABLE jobs ADD COLUMN started_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -58,7 +58,7 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.createJobIfAbsent(job)).toBe(true);
         expect(await t.store.createJobIfAbsent({ ...job, name: "other" })).toBe(false);
         const stored = await t.store.getJob(1);
-        expect(stored).toMatchObject({ ...job, version: 1, conclusion: null, runnerName: null });
+        expect(stored).toMatchObject({ ...job, version: 1, conclusion: null, runnerName: null, startedAt: null });
         expect(stored?.decision).toEqual({ kind: "launch", spec: { backend: "FARGATE", cpu: 0.5 } });
         expect(stored?.updatedAt).toBeGreaterThanOrEqual(before);
         expect(await t.store.getJob(2)).toBeUndefined();
@@ -80,11 +80,12 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
           runnerName: "tornade-3-1",
           decision: { kind: "launch", reason: "fits" },
         });
-        expect(updated).toMatchObject({ id: 3, version: 2, status: "in_progress", runnerName: "tornade-3-1", name: "build 3" });
+        expect(updated).toMatchObject({ id: 3, version: 2, status: "in_progress", runnerName: "tornade-3-1", name: "build 3", startedAt: null });
         expect(updated.labels).toEqual(sampleJob(3).labels);
         expect(await t.store.getJob(3)).toEqual(updated);
-        const cleared = await t.store.updateJob(3, 2, { runnerName: null, conclusion: "success", status: "completed" });
-        expect(cleared).toMatchObject({ version: 3, runnerName: null, conclusion: "success" });
+        const cleared = await t.store.updateJob(3, 2, { runnerName: null, conclusion: "success", status: "completed", startedAt: 1_700_000_000_000 });
+        expect(cleared).toMatchObject({ version: 3, runnerName: null, conclusion: "success", startedAt: 1_700_000_000_000 });
+        expect(await t.store.getJob(3)).toEqual(cleared);
       });
 
       it("refuses a stale version with a VersionConflict naming the stored version", async () => {

@@ -110,6 +110,8 @@ export interface JobRecord {
   readonly status: JobStatus;
   readonly conclusion: string | null;
   readonly runnerName: string | null;
+  /** GitHub's `started_at` once the job is in progress on a runner, ms (the end of its queue time). */
+  readonly startedAt: number | null;
   readonly decision: JobDecision | null;
   /** GitHub's `created_at`, ms. */
   readonly createdAt: number;
@@ -119,7 +121,8 @@ export interface JobRecord {
   readonly version: number;
 }
 
-export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "workflowName" | "conclusion" | "runnerName" | "decision"> & {
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "workflowName" | "conclusion" | "runnerName" | "startedAt" | "decision"> & {
+  readonly startedAt?: number | null;
   readonly workflowName?: string | null;
   readonly conclusion?: string | null;
   readonly runnerName?: string | null;

@@ -51,6 +51,10 @@ describe("the seed workflow", () => {
     const gh = s.bed.github.control.getJob(id);
     expect(gh).toMatchObject({ status: "completed", conclusion: "success", runner_name: `tornade-${id}-1` });
 
+    // tornade recorded when the job started on its runner (the end of its queue time).
+    const stored = await s.tornade.built.store.getJob(id);
+    expect(stored?.startedAt).toBe(Date.parse(gh!.started_at));
+
     const launches = await s.tornade.built.store.listLaunches(id);
     expect(launches).toHaveLength(1);
     expect(launches[0]).toMatchObject({ backend: want.backend, arch: want.arch, attempt: 1 });

@@ -1,0 +1,81 @@
+/**
+ * npm run bench [-- --quick] [--json FILE] [--results DIR] [--plots DIR]
+ *
+ * Runs every benchmark against the test bed with `tornade serve` as a child process, prints the results beside their
+ * targets and writes the JSON report to bench/results/<date>.json (and FILE). --quick uses smaller counts and faster
+ * clocks and finishes in under a minute; --plots DIR draws the bursts' dispatch curves and queue-time distribution as
+ * PNG (headless Chromium). Exit 0 whatever the figures: a missed target is a finding, not a crash. See
+ * docs/performance.md.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { benchBurst } from "./burst.js";
+import { benchHistory } from "./footprint.js";
+import { benchIntake } from "./intake.js";
+import { formatTable, type BenchReport } from "./report.js";
+import { benchSandboxSeed } from "./sandbox-seed.js";
+import { benchSteady } from "./steady.js";
+
+const USAGE = `usage: npm run bench -- [--quick] [--json FILE] [--results DIR] [--plots DIR]
+  --quick        smaller counts and faster clocks: about a minute
+  --json FILE    also write the JSON report to FILE
+  --results DIR  where the dated JSON goes; default bench/results
+  --plots DIR  draw perf-dispatch.png and perf-queue-time.png into DIR (needs /usr/bin/chromium)`;
+
+let args;
+try {
+  args = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "string" }, results: { type: "string" }, plots: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const quick = args.quick === true;
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+say(`tornade bench${quick ? " --quick" : ""}: ${cpus().length} cores, node ${process.version}`);
+say("intake");
+const intake = await benchIntake({ rates: quick ? [100, 1000, 3000] : [100, 1000, 3000, 5000], seconds: quick ? 1 : 3, progress: say });
+say("overhead (100 jobs/s real at 10x: under every quota for the whole run)");
+const over = await benchSteady({ jobs: 150, speed: 10, progress: say });
+say("API calls per job, footprint (100 jobs/s real at 100x = 1 job/s simulated)");
+const steady = await benchSteady({ jobs: quick ? 200 : 1000, speed: 100, progress: say });
+say("bursts");
+const matrix256 = await benchBurst({ name: "matrix256", jobs: 256, matrix: true, speed: quick ? 30 : 5 }, say);
+const burst1000 = await benchBurst({ name: "burst1000", jobs: 1000, matrix: false, speed: quick ? 60 : 10 }, say);
+const matrix256ContentLimit = quick
+  ? undefined
+  : await benchBurst({ name: "matrix256-content", jobs: 256, matrix: true, speed: 10, githubLimits: { contentCreationPerMinute: 80, contentCreationPerHour: 500 } }, say);
+say("footprint with history");
+const history = await benchHistory({ jobs: quick ? 20_000 : 100_000, progress: say });
+say("sandbox");
+const sandboxSeedSeconds = await benchSandboxSeed();
+
+const date = new Date().toISOString();
+const report: BenchReport = {
+  intake,
+  overhead: { ...over.overhead, jobs: over.jobs, speed: 10 },
+  apiPerJob: { ...steady.apiPerJob, jobs: steady.launched },
+  burst: { matrix256, burst1000, ...(matrix256ContentLimit ? { matrix256ContentLimit } : {}) },
+  footprint: { rssMb: steady.footprint.rssMb, cpuMsPer1000Jobs: steady.footprint.cpuMsPer1000Jobs, rssMbAfter100k: history.rssMb, historyJobs: history.jobs },
+  sandboxSeedSeconds,
+  machine: { nproc: cpus().length, memoryMb: Math.round(totalmem() / 1048576), node: process.version, cpu: cpus()[0]?.model ?? "unknown", quick, date },
+};
+process.stdout.write(`${formatTable(report)}\n`);
+const json = `${JSON.stringify(report, null, 2)}\n`;
+const resultsDir = args.results ? resolve(args.results) : resolve(import.meta.dirname, "results");
+mkdirSync(resultsDir, { recursive: true });
+const resultFile = resolve(resultsDir, `${date.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
+writeFileSync(resultFile, json);
+say(`wrote ${resultFile}`);
+if (args.json) writeFileSync(args.json, json);
+if (args.plots) {
+  const { drawPlots } = await import("./plots.js");
+  for (const f of await drawPlots(report, args.plots)) say(`wrote ${f}`);
+}
+process.exit(0);

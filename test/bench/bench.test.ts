@@ -1,0 +1,47 @@
+/**
+ * `npm run bench -- --quick --json FILE` runs end to end and writes every key the issue asks for, each a finite
+ * number, and a floor that follows from the limits. No time is asserted: the figures depend on the machine.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { floorSeconds } from "../../bench/floor.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(join(tmpdir(), "tornade-bench-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("floor", () => {
+  it("is set by GitHub's 180 JIT configs a minute for the bursts, by Fargate when GitHub allows more", () => {
+    const gh = { pointsPerMinute: 900, writeCost: 5 };
+    expect(floorSeconds({ FARGATE: 0, FARGATE_SPOT: 256, CODEBUILD: 0, github: gh })).toEqual({ seconds: 60, boundBy: "GitHub 180 JIT configs/min" });
+    expect(floorSeconds({ FARGATE: 400, FARGATE_SPOT: 200, CODEBUILD: 400, github: gh }).seconds).toBe(300);
+    expect(floorSeconds({ FARGATE: 500, FARGATE_SPOT: 0, CODEBUILD: 0, github: { pointsPerMinute: 1e6, writeCost: 5 } })).toEqual({ seconds: 24, boundBy: "ECS RunTask 20/s" });
+  });
+});
+
+describe("npm run bench -- --quick --json FILE", () => {
+  it("writes every key of the report as a finite number", () => {
+    const file = join(dir, "bench.json");
+    const r = spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", "--quick", "--json", file, "--results", dir], { cwd: root, encoding: "utf8", timeout: 240_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/intake p50 \/ p99/);
+    const j = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
+    const num = (v: unknown) => expect(typeof v === "number" && Number.isFinite(v), String(v)).toBe(true);
+    for (const k of ["p50Ms", "p99Ms", "maxRate"]) num(j["intake"]?.[k]);
+    for (const k of ["p50Ms", "p99Ms"]) num(j["overhead"]?.[k]);
+    for (const k of ["github", "aws"]) num(j["apiPerJob"]?.[k]);
+    for (const b of ["matrix256", "burst1000"]) {
+      const burst = j["burst"]?.[b] as Record<string, unknown>;
+      for (const k of ["seconds", "floorSeconds", "ratio"]) num(burst[k]);
+      expect(burst["launched"]).toBe(burst["jobs"]);
+    }
+    for (const k of ["rssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
+    num(j["sandboxSeedSeconds"]);
+    // At least one GitHub call and one AWS call per launched job: the physical floor.
+    expect(j["apiPerJob"]?.["github"]).toBeGreaterThanOrEqual(1);
+    expect(j["apiPerJob"]?.["aws"]).toBeGreaterThanOrEqual(1);
+  }, 300_000);
+});

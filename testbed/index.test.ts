@@ -13,6 +13,7 @@ import { scaledClock } from "../src/clock/clock.js";
 import { JIT_CONFIG_ENV } from "../src/core/runner-env.js";
 import { validateInput, validateOutput, type RequestRecord, type ResponseRecord } from "./aws/index.js";
 import type { SimResponseInfo } from "./github/index.js";
+import { until } from "./until.js";
 import { startTestBed, type TestBed } from "./index.js";
 import { validateGitHubResponse, validateWebhookPayload } from "./spec/github-openapi.js";
 
@@ -22,16 +23,6 @@ interface Delivery {
   payload: Record<string, unknown>;
 }
 
-/** Real time: waits for something the test bed does on its own; never an assertion about how long it took. */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("the test bed, one job end to end through the real clients", () => {
   // 600× — a 5-minute job takes half a real second.

@@ -18,6 +18,7 @@ import type { Provider } from "../providers/provider.js";
 import { testBedEnv } from "../sandbox/sandbox.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { until } from "../../testbed/until.js";
 import { PoolManager, poolSetupOf } from "./pool.js";
 
 // At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real and a 10-minute job takes 3 s.
@@ -72,15 +73,8 @@ function manager(pool: Record<string, string>): PoolManager {
 const poolRunners = (prefix = "tornade-pool-") => bed.github.control.listRunners().filter((r) => r.name.startsWith(prefix));
 const taskOf = (runnerName: string) => bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === runnerName);
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The shared poll-until helper, under this file's name for it. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> => until(what, probe, timeoutMs);
 
 const online = (n: number, prefix = "tornade-pool-fargate-x86_64-") => () => {
   const rs = poolRunners(prefix);

@@ -10,16 +10,7 @@ export function sandbox(speed = E2E_SPEED): Promise<Sandbox> {
   return startSandbox({ speed, logger: silentLogger, port: 0 });
 }
 
-/** Polls `probe` (real time) until it returns a value other than undefined, or fails after `timeoutMs` real ms. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from "../../testbed/until.js";
 
 /** POSTs a webhook to tornade exactly as GitHub would: signed with the App's webhook secret. */
 export async function deliver(

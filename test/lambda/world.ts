@@ -62,13 +62,4 @@ export async function startWorld(speed: number): Promise<World> {
   };
 }
 
-/** Polls `probe` (real time) until it returns a value other than undefined. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from "../../testbed/until.js";

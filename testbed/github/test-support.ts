@@ -1,3 +1,4 @@
+import { until as pollUntil } from "../until.js";
 /**
  * Shared by the simulator's tests: a sim whose every answer is checked against GitHub's OpenAPI subset, a webhook
  * receiver that verifies signatures like tornade must, and App JWTs made by hand for the auth-failure cases.
@@ -91,9 +92,5 @@ export function signJwt(pem: string, claims: Record<string, unknown>): string {
 
 /** Polls `cond` on real time until true (tests must not assert durations; this only bounds the wait). */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await pollUntil(what, async () => (await cond()) || undefined, timeoutMs, 5);
 }

@@ -52,6 +52,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CODEBUILD_IMAGE_X86_64", key: "aws.codebuild.images.X86_64", kind: "string", doc: "CodeBuild image override, x86_64" },
   { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
   { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 1 MiB" },
+  { name: "TORNADE_SETUP_FILE", key: "setup.credentialsPath", kind: "string", doc: "where /setup writes the new GitHub App's credentials (0600); default tornade-github-app.json beside the store" },
   { name: "TORNADE_STORE_PATH", key: "store.path", kind: "string", doc: "SQLite file; default tornade.db" },
   { name: "TORNADE_STORE", key: "store.kind", kind: "string", doc: "sqlite (default) or dynamodb (replicated / serverless)" },
   { name: "TORNADE_DYNAMODB_TABLE", key: "store.table", kind: "string", doc: "DynamoDB table (store dynamodb); layout in docs/scale-out.md" },

@@ -158,6 +158,7 @@ const FIX: Readonly<Record<string, string>> = {
   "server.port": "a whole number from 0 to 65535",
   "server.bodyLimitBytes": "a positive whole number of bytes",
   "store.path": "a file path for the SQLite database",
+  "setup.credentialsPath": "a file path the server may create",
   "store.kind": "sqlite or dynamodb",
   "store.table": "the DynamoDB table's name (3 to 255 characters)",
   "store.endpoint": "a URL, or leave it out to use AWS's own endpoint",

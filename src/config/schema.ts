@@ -157,6 +157,8 @@ export const ConfigSchema = z.strictObject({
    * Where jobs, launches and deliveries live: "sqlite" (embedded, `path`) or "dynamodb" (replicated and serverless;
    * one table, layout in store/dynamodb-table.ts). `endpoint` only for a local DynamoDB (tests).
    */
+  /** The setup wizard (/setup): where it writes the GitHub App's credentials (mode 0600); default beside the store. */
+  setup: z.strictObject({ credentialsPath: z.string().min(1).optional() }).prefault({}),
   store: z
     .strictObject({
       kind: z.enum(["sqlite", "dynamodb"]).default("sqlite"),

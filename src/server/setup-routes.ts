@@ -30,7 +30,7 @@ export function defaultCredentialsPath(storePath: string): string {
 }
 
 export function mountSetup(app: Hono, ctx: Pick<ServerContext, "config" | "clock" | "logger">, opts: SetupOptions = {}): void {
-  const path = opts.credentialsPath ?? defaultCredentialsPath(ctx.config.store.path);
+  const path = opts.credentialsPath ?? ctx.config.setup.credentialsPath ?? defaultCredentialsPath(ctx.config.store.path);
   const apiBase = ctx.config.github.baseUrl;
   const webUrl = githubWebUrl(apiBase);
   const pending = new Map<string, { scope: RunnerScope; at: number }>();

@@ -29,11 +29,11 @@ beforeAll(async () => {
       if (r.route === "/app-manifests/{code}/conversions" && r.status === 201) conversions.push(r.body as Record<string, unknown>);
     },
   });
-  // A tornade with no App yet: only the GitHub URL is configured.
-  const config = loadConfig({ TORNADE_GITHUB_BASE_URL: checked.sim.url }, undefined, { partial: true });
+  // A tornade with no App yet: only the GitHub URL and where the wizard writes the credentials are configured.
+  const config = loadConfig({ TORNADE_GITHUB_BASE_URL: checked.sim.url, TORNADE_SETUP_FILE: credentials }, undefined, { partial: true });
   const logger = createLogger({ destination: { write: (line: string) => void logLines.push(line) } });
   const app = new Hono();
-  mountSetup(app, { config, clock: systemClock, logger }, { credentialsPath: credentials });
+  mountSetup(app, { config, clock: systemClock, logger });
   server = await listen(app, 0, "127.0.0.1");
 });
 afterAll(async () => {

@@ -22,7 +22,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--json FILE] [--results DIR] [
   --quick        smaller counts and faster clocks: about a minute
   --json FILE    also write the JSON report to FILE
   --results DIR  where the dated JSON goes; default bench/results
-  --plots DIR  draw perf-dispatch.png and perf-queue-time.png into DIR (needs /usr/bin/chromium)`;
+  --plots DIR    draw perf-dispatch.png and perf-queue-time.png into DIR (needs /usr/bin/chromium)`;
 
 let args;
 try {

@@ -14,6 +14,8 @@ import {
 import { Construct } from "constructs";
 
 export const METRIC_NAMESPACE = "Tornade";
+/** Written by the sweep function (src/lambda/sweep.ts) as an embedded metric. */
+export const DEAD_LETTERS_METRIC = "DeadLetters";
 export const LAUNCH_FAILURES_METRIC = "LaunchFailures";
 
 export interface TornadeAlarmsProps {
@@ -27,6 +29,8 @@ export interface TornadeAlarmsProps {
 
 export class TornadeAlarms extends Construct {
   readonly deadLetters: cw.Alarm;
+  /** tornade's own queue keeps its dead letters in DynamoDB; the sweep function reports their count (EMF). */
+  readonly queueDeadLetters: cw.Alarm;
   readonly launchFailures: cw.Alarm;
 
   constructor(scope: Construct, id: string, props: TornadeAlarmsProps) {
@@ -34,6 +38,14 @@ export class TornadeAlarms extends Construct {
     this.deadLetters = new cw.Alarm(this, "DeadLetters", {
       alarmDescription: "tornade: messages in the dead-letter queue; a job or state change was given up on (see the worker's log)",
       metric: props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    this.queueDeadLetters = new cw.Alarm(this, "QueueDeadLetters", {
+      alarmDescription: "tornade: work items gave up after their attempts (tornade's queue dead letters; see the worker's log, redrive once fixed)",
+      metric: new cw.Metric({ namespace: METRIC_NAMESPACE, metricName: DEAD_LETTERS_METRIC, statistic: "Maximum", period: Duration.minutes(5) }),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -58,7 +70,7 @@ export class TornadeAlarms extends Construct {
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     });
     if (props.topic) {
-      for (const alarm of [this.deadLetters, this.launchFailures]) alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+      for (const alarm of [this.deadLetters, this.queueDeadLetters, this.launchFailures]) alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
     }
   }
 }

@@ -132,7 +132,8 @@ describe("serverless controller", () => {
   });
 
   it("alarms on dead letters and on failed launches counted from the 'launch failed' log line", () => {
-    template.resourceCountIs("AWS::CloudWatch::Alarm", 2);
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 3);
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", { Namespace: "Tornade", MetricName: "DeadLetters", Threshold: 1 });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "ApproximateNumberOfMessagesVisible", Threshold: 1 });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", { Namespace: "Tornade", MetricName: "LaunchFailures", Threshold: 3 });
     template.resourceCountIs("AWS::Logs::MetricFilter", 2);

@@ -29,7 +29,7 @@ export interface BuildOptions {
   /** Static AWS credentials (the test bed); production uses the SDK's default provider chain. */
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
   readonly reconcilePolicy?: ReconcilePolicy;
-  /** Clock ms between tracker rounds; default 15 s. */
+  /** Clock ms between tracker rounds; default 30 s (webhooks bring job progress; the tracker catches runner deaths). */
   readonly trackIntervalMs?: number;
   /** Where the controller reports what it does (metrics). */
   readonly observer?: ControllerObserver;
@@ -89,7 +89,7 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     clock,
     logger,
     concurrency: config.workers.concurrency,
-    trackIntervalMs: opts.trackIntervalMs ?? 15_000,
+    trackIntervalMs: opts.trackIntervalMs ?? 30_000,
     ...(opts.observer ? { observer: opts.observer } : {}),
     limits: { maxRunners: config.limits.maxRunners ?? Number.MAX_SAFE_INTEGER, perBackend: config.limits.perBackend },
     reaperPolicy: { ...defaultReaperPolicy, idleTimeoutMs: config.launch.idleTimeoutSeconds * 1000 },

@@ -5,7 +5,7 @@
  * replicated mode each replica paces itself (the quotas are per account, so set limits per replica accordingly).
  */
 import type { Clock } from "../clock/clock.js";
-import { QUOTAS, fullBucket, take, waitForToken, type Bucket, type BucketSpec } from "../core/pacing.js";
+import { GITHUB_JIT_WINDOW, QUOTAS, fullBucket, take, waitForToken, windowTake, windowWait, type Bucket, type BucketSpec } from "../core/pacing.js";
 import type { Backend } from "../core/types.js";
 import type { Store } from "../store/store.js";
 
@@ -24,6 +24,8 @@ const WAITER_TTL_MS = 4 * CAPACITY_RETRY_MS;
 
 export class LaunchGate {
   private readonly buckets = new Map<string, Bucket>();
+  /** When the JIT configs of the last minute were asked for. */
+  private jitTimes: number[] = [];
   /** Jobs held back by a concurrency limit, oldest first, per backend. */
   private readonly line = new Map<Backend, Map<number, number>>();
 
@@ -54,9 +56,10 @@ export class LaunchGate {
       return { ok: false, retryInMs: 100, reason: "older jobs wait for this backend first" };
     }
     const specs = bucketsFor(backend);
-    const wait = Math.max(...specs.map(([key, spec]) => waitForToken(this.bucket(key, spec, now), spec, now)));
+    const wait = Math.max(windowWait(this.jitTimes, GITHUB_JIT_WINDOW, now), ...specs.map(([key, spec]) => waitForToken(this.bucket(key, spec, now), spec, now)));
     if (wait > 0) return { ok: false, retryInMs: wait, reason: "paced to the AWS and GitHub quotas" };
     for (const [key, spec] of specs) this.buckets.set(key, take(this.bucket(key, spec, now), spec, now));
+    this.jitTimes = windowTake(this.jitTimes, GITHUB_JIT_WINDOW, now);
     line.delete(jobId);
     return { ok: true };
   }
@@ -74,14 +77,14 @@ export class LaunchGate {
   }
 }
 
+/** The AWS buckets a launch on `backend` takes a token from (GitHub's window applies to every launch). */
 function bucketsFor(backend: Backend): [string, BucketSpec][] {
-  const github: [string, BucketSpec] = ["github", QUOTAS.githubJitConfig];
   switch (backend) {
     case "FARGATE":
-      return [github, ["runTask", QUOTAS.runTask], ["fargate", QUOTAS.fargateOnDemand]];
+      return [["runTask", QUOTAS.runTask], ["fargate", QUOTAS.fargateOnDemand]];
     case "FARGATE_SPOT":
-      return [github, ["runTask", QUOTAS.runTask], ["fargateSpot", QUOTAS.fargateSpot]];
+      return [["runTask", QUOTAS.runTask], ["fargateSpot", QUOTAS.fargateSpot]];
     case "CODEBUILD":
-      return [github, ["startBuild", QUOTAS.startBuild]];
+      return [["startBuild", QUOTAS.startBuild]];
   }
 }

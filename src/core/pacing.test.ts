@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fullBucket, take, waitForToken, refill } from "./pacing.js";
+import { fullBucket, refill, take, waitForToken, windowTake, windowWait } from "./pacing.js";
 
 const spec = { capacity: 100, perSecond: 20 };
 
@@ -33,5 +33,21 @@ describe("token buckets", () => {
     // 100 at once, then 20 a second for the ~10 s that follow.
     expect(launched).toBeGreaterThanOrEqual(299);
     expect(launched).toBeLessThanOrEqual(300);
+  });
+});
+
+describe("sliding windows", () => {
+  const spec = { limit: 3, windowMs: 60_000 };
+  it("allow `limit` events in any window, then wait until the oldest leaves it", () => {
+    let times: number[] = [];
+    for (const t of [0, 1000, 2000]) {
+      expect(windowWait(times, spec, t)).toBe(0);
+      times = windowTake(times, spec, t);
+    }
+    expect(windowWait(times, spec, 3000)).toBe(57_000);
+    expect(windowWait(times, spec, 60_000)).toBe(0);
+    // A second burst never lands in the same minute as the first.
+    times = windowTake(times, spec, 60_000);
+    expect(windowWait(times, spec, 60_500)).toBe(500);
   });
 });

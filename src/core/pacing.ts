@@ -34,12 +34,34 @@ export function take(b: Bucket, spec: BucketSpec, now: number): Bucket {
 }
 
 /**
+ * A sliding window: at most `limit` events in any `windowMs`. GitHub counts its secondary limit per minute, so a
+ * token bucket (a burst, then a steady rate) would let a second burst into the same minute; a window does not.
+ */
+export interface WindowSpec {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Milliseconds until one more event fits in the window (0 when it fits now). `times` are past events, oldest first. */
+export function windowWait(times: readonly number[], spec: WindowSpec, now: number): number {
+  const recent = times.filter((t) => now - t < spec.windowMs);
+  if (recent.length < spec.limit) return 0;
+  const oldest = recent[recent.length - spec.limit] ?? now;
+  return Math.max(1, oldest + spec.windowMs - now);
+}
+
+/** The events after one more at `now`, with those outside the window dropped. */
+export function windowTake(times: readonly number[], spec: WindowSpec, now: number): number[] {
+  return [...times.filter((t) => now - t < spec.windowMs), now];
+}
+
+/**
  * The quotas launches are paced to, each with its published source.
  * - ECS RunTask: 20 calls a second, and Fargate task launches: a burst of 100 refilled at 20 a second, separately for
  *   On-Demand and Spot ("Amazon ECS service quotas" → API request throttling / Fargate task launch rate; AWS Fargate
  *   throttling quotas).
- * - GitHub: the secondary rate limit allows 900 points a minute on one REST endpoint and a POST costs 5 points
- *   ("Rate limits for the REST API" → secondary rate limits), so at most 180 JIT configs a minute per App.
+ * - GitHub (GITHUB_JIT_WINDOW below): the secondary rate limit allows 900 points a minute on one REST endpoint and a
+ *   POST costs 5 points ("Rate limits for the REST API" → secondary rate limits), so at most 180 JIT configs a minute.
  * - CodeBuild StartBuild: AWS publishes no per-second figure for it; a conservative 10 a second (burst 20) is used.
  */
 export const QUOTAS = {
@@ -47,5 +69,7 @@ export const QUOTAS = {
   fargateOnDemand: { capacity: 100, perSecond: 20 },
   fargateSpot: { capacity: 100, perSecond: 20 },
   startBuild: { capacity: 20, perSecond: 10 },
-  githubJitConfig: { capacity: 180, perSecond: 3 },
 } as const satisfies Record<string, BucketSpec>;
+
+/** GitHub's 180 JIT configs a minute per App, less a margin for the odd retry that counts against the same endpoint. */
+export const GITHUB_JIT_WINDOW: WindowSpec = { limit: 170, windowMs: 60_000 };

@@ -52,8 +52,12 @@ describe("decide", () => {
     expect(decide(queued, [stale], now, policy)).toMatchObject({ kind: "abandon", attempt: 1 });
   });
 
-  it("replaces a runner that stopped while the job is still queued, after asking GitHub", () => {
-    const stopped = launch({ state: "stopped", backend: "FARGATE" });
+  it("replaces a runner that stopped while the job is still queued, after a grace for late webhooks and asking GitHub", () => {
+    const justStopped = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - 1000 });
+    expect(decide(queued, [justStopped], now, policy)).toMatchObject({ kind: "wait", until: now - 1000 + policy.replaceGraceMs });
+    const bootTimedOut = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - 1000, error: { kind: "boot-timeout", message: "not running" } });
+    expect(decide(queued, [bootTimedOut], now, policy)).toMatchObject({ kind: "launch", attempt: 2 });
+    const stopped = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - policy.replaceGraceMs });
     expect(decide(queued, [stopped], now, policy)).toEqual({ kind: "launch", attempt: 2, spec: { ...spec, backend: "FARGATE" }, verify: true });
     const many = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped" }));
     expect(decide(queued, many, now, policy)).toMatchObject({ kind: "give-up" });

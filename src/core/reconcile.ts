@@ -56,6 +56,8 @@ export interface LaunchView {
   readonly requestedAt: number;
   /** When the provider accepted the launch (task or build id known). */
   readonly launchedAt?: number | null;
+  /** When the runner's task or build was seen stopped. */
+  readonly stoppedAt?: number | null;
   readonly runnerName?: string;
   /** AWS stopped this FARGATE_SPOT task for a Spot interruption. */
   readonly spotInterrupted?: boolean;
@@ -86,6 +88,11 @@ export interface ReconcilePolicy {
   readonly spotRerun: boolean;
   /** Where the re-run job's runner goes: on-demand by default, so the same interruption cannot strike twice. */
   readonly rerunBackend: Backend | "same";
+  /**
+   * After a runner stops while its job still looks queued, how long to wait for the webhook that says the job ran
+   * (deliveries lag in a burst) before asking GitHub and replacing the runner.
+   */
+  readonly replaceGraceMs: number;
 }
 
 export const defaultReconcilePolicy: ReconcilePolicy = {
@@ -97,6 +104,7 @@ export const defaultReconcilePolicy: ReconcilePolicy = {
   bootTimeoutMs: 10 * 60_000,
   spotRerun: true,
   rerunBackend: "FARGATE",
+  replaceGraceMs: 120_000,
 };
 
 /** How long to wait before looking again at a failed job whose runner's task has not been seen to stop yet. */
@@ -157,6 +165,11 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
       // took it (labels match both), or it crashed or was stopped before starting. Replace it, bounded.
       if (launches.length >= policy.maxAttempts) {
         return { kind: "give-up", reason: `gave up after ${launches.length} runners ended without taking the job` };
+      }
+      // A runner that exited cleanly most often did run the job and its webhooks are still on their way: give them a
+      // moment before spending a GitHub call (and maybe a runner) on it. One stopped for a reason is replaced now.
+      if (!last.error && last.stoppedAt != null && now - last.stoppedAt < policy.replaceGraceMs) {
+        return { kind: "wait", until: last.stoppedAt + policy.replaceGraceMs, reason: "runner stopped; waiting for the job's webhook" };
       }
       return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
     case "requested":

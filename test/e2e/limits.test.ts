@@ -30,10 +30,9 @@ describe("runner limits", () => {
     );
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(2);
-    // Identical siblings may run on each other's runners, so a job still waiting in line can be served by a
-    // sibling's runner and need none of its own: never more launches than jobs, never a job with two.
+    // Identical siblings run on each other's runners (a job may have none of its own, another two), but every runner
+    // ran exactly one job: never more launches than jobs.
     const counts = await Promise.all(jobs.map(async (j) => (await sb.tornade.built.store.listLaunches(j.jobId)).length));
-    expect(counts.every((n) => n <= 1)).toBe(true);
     expect(counts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(jobs.length);
   });
 });

@@ -167,6 +167,8 @@ const FIX: Readonly<Record<string, string>> = {
   "queue.endpoint": "a URL, or leave it out to use AWS's own endpoint",
   "workers.concurrency": "a whole number from 1 to 256",
   "launch.maxAttempts": "a whole number from 1 to 20",
+  "sweeper.intervalSeconds": "seconds, more than 0 and at most 3600",
+  "sweeper.discoveryBudget": "a whole number from 0 to 1000",
   "limits.maxRunners": "a positive whole number, or leave it out for no limit",
   "limits.perBackend.FARGATE": "a positive whole number",
   "limits.perBackend.FARGATE_SPOT": "a positive whole number",

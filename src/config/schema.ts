@@ -199,6 +199,14 @@ export const ConfigSchema = z.strictObject({
       assumedCodebuildSize: SizeSchema.optional(),
     })
     .default({}),
+  /** The sweeper: redelivers failed webhooks and finds queued jobs no webhook brought, within an API budget. */
+  sweeper: z
+    .strictObject({
+      intervalSeconds: z.number().positive().max(3600).default(60),
+      /** GitHub calls a round may spend listing runs and their jobs. */
+      discoveryBudget: z.number().int().min(0).max(1000).default(10),
+    })
+    .prefault({}),
   /** How many runners may run at once; jobs beyond wait in order and launch as runners finish. */
   limits: z
     .strictObject({

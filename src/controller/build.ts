@@ -21,6 +21,7 @@ import { openState } from "./build-state.js";
 import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
 import { defaultReaperPolicy } from "./reaper.js";
+import { defaultSweeperPolicy } from "./sweeper.js";
 import { PoolManager, poolSetupOf } from "./pool.js";
 
 export interface BuildOptions {
@@ -92,6 +93,8 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     trackIntervalMs: opts.trackIntervalMs ?? 30_000,
     ...(opts.observer ? { observer: opts.observer } : {}),
     limits: { maxRunners: config.limits.maxRunners ?? Number.MAX_SAFE_INTEGER, perBackend: config.limits.perBackend },
+    sweepIntervalMs: config.sweeper.intervalSeconds * 1000,
+    sweeperPolicy: { ...defaultSweeperPolicy, discoveryBudget: config.sweeper.discoveryBudget },
     reaperPolicy: { ...defaultReaperPolicy, idleTimeoutMs: config.launch.idleTimeoutSeconds * 1000 },
   });
   return {

@@ -3,9 +3,10 @@
  * deliveries GitHub never even logged is found among the repository's queued runs. Both get their runner.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
-import { sandbox, until } from "./helpers.js";
+import { E2E_SPEED, sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
 beforeAll(async () => {
@@ -46,5 +47,24 @@ describe("lost webhooks", () => {
     const stored = await s.tornade.built.store.getJob(job!.jobId);
     expect(stored?.decision).toMatchObject({ kind: "launch" });
     expect(await s.tornade.built.store.listLaunches(job!.jobId)).toHaveLength(1);
+  });
+});
+
+describe("the discovery budget", () => {
+  it("is configurable, and 0 spends no call on finding jobs (only redelivery remains)", async () => {
+    const sb = await startSandbox({ speed: E2E_SPEED, logger: silentLogger, port: 0, env: { TORNADE_DISCOVERY_BUDGET: "0" } });
+    try {
+      const gh = sb.bed.github.control;
+      gh.dropDeliveries({ jobName: "unfound" }, { record: false });
+      const [job] = await sb.queueScenario({ jobs: [{ name: "unfound", labels, durationSeconds: 60, count: 1 }, { name: "seen", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 60, count: 1 }] });
+      const rounds = () => gh.stats().requests["GET /app/hook/deliveries"] ?? 0;
+      // Several sweeper rounds go by (each reads the delivery log once)…
+      await until("five sweeper rounds", () => (rounds() >= 5 ? true : undefined), 30_000);
+      // …and none of them listed runs: the job nobody delivered stays unknown, as the budget says.
+      expect(gh.stats().requests["GET /repos/{owner}/{repo}/actions/runs"] ?? 0).toBe(0);
+      expect(await sb.tornade.built.store.getJob(job!.jobId)).toBeUndefined();
+    } finally {
+      await sb.close();
+    }
   });
 });

@@ -34,9 +34,21 @@ export interface SteadyResult {
 const RATE_PER_SECOND = 100;
 const WARMUP_JOBS = 10;
 
-export async function benchSteady(opts: { jobs: number; speed: number; progress: (s: string) => void }): Promise<SteadyResult> {
+export interface SteadyOptions {
+  jobs: number;
+  speed: number;
+  progress: (s: string) => void;
+  /** Extra node flags for the tornade child (bench/profile.ts passes --cpu-prof). */
+  nodeArgs?: string[];
+  /** Told the measured span (after warm-up, to the end of the quiet minute) on the monotonic clock, in µs. */
+  onMeasured?: (window: { fromUs: number; toUs: number }) => void;
+}
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
   const SPEED = opts.speed;
-  const world = await startWorld({ speed: SPEED, webhooks: true });
+  const world = await startWorld({ speed: SPEED, webhooks: true, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   try {
     const gh = world.bed.github.control;
     // Warm-up: the first jobs pay for the installation token and the JIT of both processes; not measured.
@@ -46,6 +58,7 @@ export async function benchSteady(opts: { jobs: number; speed: number; progress:
     gh.resetStats();
     world.bed.aws.control.resetStats();
     const before = await childUsage(world.proc.child.pid!);
+    const fromUs = monotonicUs();
     const t0 = world.clock.now();
 
     const ids: number[] = [];
@@ -68,6 +81,7 @@ export async function benchSteady(opts: { jobs: number; speed: number; progress:
     // A simulated minute of quiet: the tracker, sweeper and reaper rounds after the last job count too.
     await world.clock.sleep(60_000);
     const after = await childUsage(world.proc.child.pid!);
+    opts.onMeasured?.({ fromUs, toUs: monotonicUs() });
     const simulatedSeconds = round((world.clock.now() - t0) / 1000, 0);
     const ghStats = gh.stats();
     const awsStats = world.bed.aws.control.stats();

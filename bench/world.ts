@@ -30,6 +30,8 @@ export interface WorldOptions {
   /** Replaces the simulated runner (e.g. idleRuntime when no job needs to run). */
   runtime?: ContainerRuntime;
   env?: Record<string, string>;
+  /** Extra flags for the tornade child's node (bench/profile.ts: --cpu-prof). */
+  nodeArgs?: string[];
   /** Where the SQLite store lives; default a fresh directory under os.tmpdir() (a real disk: durable writes). */
   storePath?: string;
 }
@@ -123,6 +125,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       storePath: opts.storePath ?? join(dir!, "tornade.db"),
       clock: { speed: opts.speed, origin },
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
     });
     if (opts.webhooks) {
       relay = await startRelay(`${proc.url}/events`, received);

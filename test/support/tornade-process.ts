@@ -41,6 +41,8 @@ export interface TornadeProcessOptions {
   env?: Record<string, string>;
   /** Also append everything the process writes to this file (kept open until the process exits). */
   logFile?: string;
+  /** Extra flags for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
   /** Real milliseconds to wait for /healthz; default 30 s. */
   readyTimeoutMs?: number;
 }
@@ -60,7 +62,7 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...opts.env,
   };
-  const child = spawn(process.execPath, [BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
   const log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
   let out = "";
   const collect = (d: Buffer) => {

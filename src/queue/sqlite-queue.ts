@@ -93,7 +93,8 @@ export class SqliteQueueSync {
     const wanted = Math.floor(max);
     if (wanted < 1) return [];
     if (!(visibilityTimeoutMs > 0)) throw new RangeError(`visibility timeout must be positive, got ${visibilityTimeoutMs} ms`);
-    return this.h.tx(() => {
+    // Leases are bookkeeping: one lost on a power cut is received again (sqlite.ts relaxed).
+    return this.h.relaxed(() => this.h.tx(() => {
       const now = this.clock.now();
       this.reap(now);
       const busy = new Set(
@@ -129,25 +130,27 @@ export class SqliteQueueSync {
         }
       }
       return leased;
-    });
+    }));
   }
 
   ack(receipt: string): void {
     const id = receiptId(receipt);
-    if (id !== undefined) this.h.stmt("DELETE FROM queue_items WHERE id = ? AND receipt = ?").run(id, receipt);
+    // A lost ack means one more look at the job, which reconcile makes harmless.
+    if (id !== undefined) this.h.relaxed(() => this.h.stmt("DELETE FROM queue_items WHERE id = ? AND receipt = ?").run(id, receipt));
   }
 
   release(receipt: string, delayMs: number): boolean {
     const id = receiptId(receipt);
     if (id === undefined) return false;
-    return this.h.tx(() => {
+    // Lost on a power cut, the lease simply expires and the item comes back.
+    return this.h.relaxed(() => this.h.tx(() => {
       const row = this.h.stmt("SELECT * FROM queue_items WHERE id = ? AND receipt = ? AND dead = 0").get(id, receipt) as
         | ItemRow
         | undefined;
       if (!row) return false;
       this.unlease(row, this.clock.now() + Math.max(0, delayMs));
       return true;
-    });
+    }));
   }
 
   extend(receipt: string, ms: number): boolean {

@@ -24,6 +24,14 @@ export interface SqliteHandle {
   stmt(sql: string): Database.Statement;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T;
+  /**
+   * Runs `fn` (one statement or one `tx`) with synchronous=NORMAL: its commit does not wait for the disk, and
+   * becomes durable with the next synced commit (the WAL is one append-only file, so syncing it syncs every frame
+   * before). For writes whose loss on a power cut is harmless because they are redone — the queue's leases and
+   * acknowledgements: a lost ack means one more (idempotent) look at a job, a lost lease means the item is received
+   * again. A process crash loses nothing either way (https://www.sqlite.org/pragma.html#pragma_synchronous).
+   */
+  relaxed<T>(fn: () => T): T;
   /** Counted by every store and queue built on this handle; the database closes when the last one lets go. */
   retain(): void;
   release(): void;
@@ -140,6 +148,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
 
   const statements = new Map<string, Database.Statement>();
   let users = 0;
+  const full = options.durability !== "normal";
   const handle: SqliteHandle = {
     db,
     path,
@@ -153,6 +162,17 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     },
     tx(fn) {
       return db.transaction(fn).immediate();
+    },
+    relaxed(fn) {
+      // Inside a transaction the commit belongs to the caller's; it keeps the caller's durability.
+      if (!full || db.inTransaction) return fn();
+      // exec, not a prepared statement: SQLite applies PRAGMA synchronous while compiling it, not when it runs.
+      db.exec("PRAGMA synchronous = NORMAL");
+      try {
+        return fn();
+      } finally {
+        db.exec("PRAGMA synchronous = FULL");
+      }
     },
     retain() {
       if (!db.open) throw new Error(`SQLite database ${path} is closed`);

@@ -69,9 +69,11 @@ export async function benchBurst(spec: BurstSpec, progress: (s: string) => void)
     // Real-time budget: the floor at this speed, three times over, plus slack for a loaded machine.
     const budgetMs = ((floor.seconds * 3 + 120) * 1000) / spec.speed + 30_000;
     const idSet = new Set(ids);
-    const allLaunched = () => ids.every((id) => world.launches.get(id)?.launchedClock !== undefined);
-    if (!(await waitFor(allLaunched, budgetMs))) progress(`  ${spec.name}: not every job launched in time`);
-    const launchedAt = ids.map((id) => world.launches.get(id)?.launchedClock).filter((t): t is number => t !== undefined);
+    // Every job has a runner once AWS accepted as many launches as there are jobs (world.ts `accepted`: a job served
+    // by a sibling's runner has none of its own).
+    const acceptedSince = () => world.accepted.filter((t) => t >= t0);
+    if (!(await waitFor(() => acceptedSince().length >= ids.length, budgetMs))) progress(`  ${spec.name}: not every job launched in time`);
+    const launchedAt = acceptedSince().slice(0, ids.length);
     const seconds = launchedAt.length ? (Math.max(...launchedAt) - t0) / 1000 : NaN;
     const allDone = () => gh.listJobs({ status: "completed" }).filter((j) => idSet.has(Number(j.id))).length === ids.length;
     if (!(await waitFor(allDone, budgetMs))) progress(`  ${spec.name}: not every job completed in time`);

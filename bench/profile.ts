@@ -1,5 +1,5 @@
 /**
- *   node bin/run-ts.js bench/profile.ts [--jobs N] [--speed X] [--dir DIR] [--top N]
+ *   node bin/run-ts.js bench/profile.ts [--jobs N] [--speed X] [--rate JOBS_PER_S] [--dir DIR] [--top N]
  *
  * Runs the steady benchmark (bench/steady.ts: N jobs at 100/s real, every one launched and run to the end) with
  * `tornade serve` under `node --cpu-prof`, then prints the child's self time per function and per module over the
@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { summarise, type CpuProfile, type SelfTime } from "./profile-summary.js";
 import { benchSteady } from "./steady.js";
 
-const args = parseArgs({ options: { jobs: { type: "string" }, speed: { type: "string" }, dir: { type: "string" }, top: { type: "string" } }, strict: true }).values;
+const args = parseArgs({ options: { jobs: { type: "string" }, speed: { type: "string" }, rate: { type: "string" }, dir: { type: "string" }, top: { type: "string" } }, strict: true }).values;
 const jobs = Number(args.jobs ?? 1000);
 const dir = resolve(args.dir ?? join(tmpdir(), `tornade-profile-${Date.now()}`));
 mkdirSync(dir, { recursive: true });
@@ -22,6 +22,7 @@ let window: { fromUs: number; toUs: number } | undefined;
 const result = await benchSteady({
   jobs,
   speed: Number(args.speed ?? 100),
+  ratePerSecond: Number(args.rate ?? 100),
   progress: say,
   nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
   onMeasured: (w) => (window = w),

@@ -31,12 +31,14 @@ export interface SteadyResult {
   simulatedSeconds: number;
 }
 
-const RATE_PER_SECOND = 100;
+const DEFAULT_RATE_PER_SECOND = 100;
 const WARMUP_JOBS = 10;
 
 export interface SteadyOptions {
   jobs: number;
   speed: number;
+  /** Jobs queued per real second; default 100. */
+  ratePerSecond?: number;
   progress: (s: string) => void;
   /** Extra node flags for the tornade child (bench/profile.ts passes --cpu-prof). */
   nodeArgs?: string[];
@@ -48,6 +50,7 @@ const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
   const SPEED = opts.speed;
+  const RATE_PER_SECOND = opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND;
   const world = await startWorld({ speed: SPEED, webhooks: true, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   try {
     const gh = world.bed.github.control;

@@ -51,6 +51,12 @@ export interface World {
   /** Webhook arrivals at the relay by job id (first `queued` delivery), real ms. */
   received: Map<number, number>;
   launches: Map<number, LaunchSeen>;
+  /**
+   * Clock ms of every launch AWS accepted, in order. A job may be served by an identical sibling's runner (GitHub
+   * gives a runner any queued job its labels fit) and then never gets a launch of its own, while the sibling gets a
+   * second: "every job has a runner" is this list reaching the job count, not every job id having a launch.
+   */
+  accepted: number[];
   /** AWS answers that refused a launch for a quota (ThrottlingException). */
   throttled: { aws: number };
   close(): Promise<void>;
@@ -84,6 +90,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const received = new Map<number, number>();
   const launches = new Map<number, LaunchSeen>();
   const throttled = { aws: 0 };
+  const accepted: number[] = [];
   const seen = (id: number): LaunchSeen => {
     let l = launches.get(id);
     if (!l) launches.set(id, (l = {}));
@@ -107,6 +114,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
         const body = r.body as { tasks?: unknown[]; build?: unknown } | null;
         const ok = r.status === 200 && ((body?.tasks?.length ?? 0) > 0 || body?.build !== undefined);
         if (!ok) return;
+        accepted.push(clock.now());
         const id = jobIdIn(body);
         if (id === undefined) return;
         const l = seen(id);
@@ -142,6 +150,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     proc: p,
     received,
     launches,
+    accepted,
     throttled,
     async close() {
       bed.github.control.setWebhookUrl(null);

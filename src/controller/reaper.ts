@@ -13,7 +13,7 @@ import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
-import { parseRunnerName } from "../core/reconcile.js";
+import { TAKEN, parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { recentRepositories } from "./recent-repositories.js";
 
@@ -52,10 +52,13 @@ export class Reaper {
     // Idle candidates: their own job no longer needs them and no queued job could use them.
     const idle: { launch: LaunchRecord; job: JobRecord }[] = [];
     for (const l of live) {
-      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs) continue;
+      // A runner taken by a sibling is running that sibling's job and exits when it is done.
+      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || l.error?.kind === TAKEN) continue;
       const job = await jobOf(l.jobId);
       if (!job) continue;
-      const jobGone = job.status === "completed" || (job.status === "in_progress" && job.runnerName !== l.runnerName);
+      // Its job went to another runner (or was cancelled before any). A runner that ran its own job exits by itself:
+      // it is never idle, even while the tracker has not yet seen its task stop.
+      const jobGone = (job.status === "completed" || job.status === "in_progress") && job.runnerName !== l.runnerName;
       if (!jobGone || queuedLabels.has(labelKey(job.labels))) continue;
       idle.push({ launch: l, job });
     }

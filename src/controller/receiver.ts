@@ -19,7 +19,8 @@ import type { JobDecision } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/app.js";
 import type { Intake } from "../store/intake.js";
-import type { NewJob, Store } from "../store/store.js";
+import { VersionConflict, launchId, type NewJob, type Store } from "../store/store.js";
+import { TAKEN, parseRunnerName } from "../core/reconcile.js";
 import { BACKENDS } from "../core/types.js";
 import { rerunBackendKey } from "./reconciler.js";
 import { toStored } from "./stored-decision.js";
@@ -28,8 +29,8 @@ import type { ControllerObserver } from "./observer.js";
 
 export interface ReceiverDeps {
   readonly intake: Intake;
-  /** Read-only here: the backend a re-run job was promised (reconciler.ts rerunBackendKey). */
-  readonly store: Pick<Store, "getMeta">;
+  /** The backend a re-run job was promised (reconciler.ts rerunBackendKey), and launches whose runner a sibling took. */
+  readonly store: Pick<Store, "getMeta" | "getLaunch" | "updateLaunch">;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -68,12 +69,17 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
       const now = deps.clock.now();
 
+      // The runner named here was launched for another job (an identical sibling's): that job needs another runner.
+      const robbed = seen.status === "in_progress" ? await markTaken(deps.store, job.id, job.runner_name) : null;
       const result = await deps.intake.apply({
         delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: job.id, receivedAt: now },
         job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
         // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); the others are
         // kept on record with their reason.
-        enqueue: decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : [],
+        enqueue: [
+          ...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []),
+          ...(robbed === null ? [] : [reconcileItem(robbed)]),
+        ],
       });
       if (result.delivery === "duplicate") {
         deps.logger.info({ jobId: job.id, delivery: d.guid }, "duplicate delivery dropped");
@@ -92,6 +98,28 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
     },
   };
+}
+
+/**
+ * When job `jobId` started on a runner tornade launched for another job, marks that launch as taken (before the
+ * intake commits, so the look it enqueues sees the mark) and returns the other job's id. Idempotent.
+ */
+async function markTaken(store: Pick<Store, "getLaunch" | "updateLaunch">, jobId: number, runner: string | null): Promise<number | null> {
+  const ours = parseRunnerName(runner);
+  if (!ours || ours.jobId === jobId) return null;
+  const id = launchId(ours.jobId, ours.attempt);
+  for (let i = 0; i < 3; i++) {
+    const launch = await store.getLaunch(id);
+    if (!launch) return null;
+    if (launch.error?.kind === TAKEN) return ours.jobId;
+    try {
+      await store.updateLaunch(id, launch.version, { error: { kind: TAKEN, message: `its runner took job ${jobId}, an identical sibling` } });
+      return ours.jobId;
+    } catch (e) {
+      if (!(e instanceof VersionConflict)) throw e;
+    }
+  }
+  return ours.jobId;
 }
 
 /**

@@ -72,7 +72,8 @@ export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null 
       startedAt: row.startedAt ?? s.startedAt ?? null,
       stoppedAt: s.stoppedAt ?? null,
       spotInterrupted: s.spotInterrupted,
-      error: s.succeeded === false ? { kind: s.spotInterrupted ? "spot-interrupted" : "runner-failed", message: s.reason ?? "runner failed" } : null,
+      // A mark the runner already carries (taken by a sibling) says more than a clean exit does.
+      error: s.succeeded === false ? { kind: s.spotInterrupted ? "spot-interrupted" : "runner-failed", message: s.reason ?? "runner failed" } : row.error,
     };
   }
   if (s.status === "running" && row.state === "launched") return { state: "running", startedAt: s.startedAt ?? null };

@@ -5,6 +5,7 @@ import {
   idempotencyKey,
   retryDelay,
   runnerName,
+  TAKEN,
   type JobView,
   type LaunchView,
 } from "./reconcile.js";
@@ -173,5 +174,19 @@ describe("decide: telling GitHub", () => {
     expect(decide(reported, [], now, policy).kind).toBe("done");
     const failed: JobView = { status: "queued", decision: { kind: "failed", reason: "Unable to describe task definition", spec, headSha: "abc" } };
     expect(decide(failed, [], now, policy)).toMatchObject({ kind: "report", title: expect.stringMatching(/could not start/) });
+  });
+});
+
+describe("decide: a runner taken by an identical sibling", () => {
+  it("is replaced at once (after one GET), and does not count as a failed attempt", () => {
+    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    expect(decide(queued, [taken], now, policy)).toEqual({ kind: "launch", attempt: 2, spec: { ...spec, backend: "FARGATE_SPOT" }, verify: true });
+    const manyTaken = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped", error: { kind: TAKEN, message: "x" } }));
+    expect(decide(queued, manyTaken, now, policy)).toMatchObject({ kind: "launch", attempt: 6 });
+  });
+
+  it("needs nothing once the job itself has started", () => {
+    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    expect(decide({ ...queued, status: "in_progress" }, [taken], now, policy).kind).toBe("done");
   });
 });

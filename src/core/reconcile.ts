@@ -150,6 +150,14 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
 
   if (!last) return { kind: "launch", attempt: 1, spec: decision.spec };
 
+  // GitHub gave this job's runner to an identical sibling (its in_progress webhook named the runner): the job needs
+  // another now, not after the grace for late webhooks. One GET first: in a swap (each took the other's runner) the
+  // job is already running and its own webhook is merely behind. Such launches served a job, so they do not count
+  // toward maxAttempts.
+  if ((last.state === "launched" || last.state === "running" || last.state === "stopped") && last.error?.kind === TAKEN) {
+    return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
+  }
+
   switch (last.state) {
     case "launched":
       if (last.launchedAt != null && now - last.launchedAt >= policy.bootTimeoutMs) {
@@ -163,8 +171,8 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
     case "stopped":
       // The runner ended and the job is still queued: it never took this job — an identical sibling in the same run
       // took it (labels match both), or it crashed or was stopped before starting. Replace it, bounded.
-      if (launches.length >= policy.maxAttempts) {
-        return { kind: "give-up", reason: `gave up after ${launches.length} runners ended without taking the job` };
+      if (attemptsCounted(launches) >= policy.maxAttempts) {
+        return { kind: "give-up", reason: `gave up after ${attemptsCounted(launches)} runners ended without taking the job` };
       }
       // A runner that exited cleanly most often did run the job and its webhooks are still on their way: give them a
       // moment before spending a GitHub call (and maybe a runner) on it. One stopped for a reason is replaced now.
@@ -176,7 +184,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
       if (last.providerId !== null) return { kind: "done", reason: "runner launched" };
       return { kind: "wait", until: last.requestedAt + policy.requestLeaseMs, reason: "launch in flight" };
     case "failed":
-      return afterFailure(last, launches.length, now, decision.spec, policy);
+      return afterFailure(last, attemptsCounted(launches), now, decision.spec, policy);
   }
 }
 
@@ -240,6 +248,14 @@ export function retryDelay(attempt: number, policy: Pick<ReconcilePolicy, "retry
   const exp = Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.max(0, attempt - 1));
   const spread = ((attempt * 2654435761) % 1000) / 1000; // Knuth's multiplicative hash: stable, well spread
   return Math.round(exp / 2 + (exp / 2) * spread);
+}
+
+/** Marks a launch whose runner took an identical sibling's job instead of its own (LaunchView.error.kind). */
+export const TAKEN = "taken-by-sibling";
+
+/** Launch attempts that count toward maxAttempts: runners taken by a sibling served a job, so they do not. */
+function attemptsCounted(launches: readonly LaunchView[]): number {
+  return launches.filter((l) => l.error?.kind !== TAKEN).length;
 }
 
 function latest(launches: readonly LaunchView[]): LaunchView | undefined {

@@ -2,14 +2,13 @@
  * The test bed's control surface: what a test (in process) or another process (HTTP under /_control, JSON) uses to
  * create workflow runs, read state and inject faults. Not part of GitHub's API.
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { components } from "@octokit/openapi-types";
 import type { EndpointFault, SimContext, SimStats } from "./context.js";
 import { emptyStats } from "./context.js";
 import { error, intParam, notFound, type Req, type Res, type Router } from "./http.js";
 import { iso, jobBody, runBody, runnerBody } from "./payloads.js";
-import { jitConfigFor } from "./runners-routes.js";
+import { jitConfigFor, registerRunner } from "./runners-routes.js";
 import { checkRunBody } from "./checks-routes.js";
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
 import { pingPayload } from "./webhook-payloads.js";
@@ -128,24 +127,7 @@ export function createControl(ctx: SimContext): GitHubControl {
       if (!group) throw new Error(`runner group ${groupId} does not exist; create it with addRunnerGroup`);
       const scope = repo === undefined ? null : ctx.state.repo(repo).name;
       if (ctx.state.findRunnerByName(scope, name)) throw new Error(`a runner named ${name} already exists`);
-      const now = ctx.clock.now();
-      const r: RunnerRecord = {
-        id: ctx.state.runnerId(),
-        name,
-        labels: [...labels],
-        groupId: group.id,
-        groupName: group.name,
-        repo: scope,
-        ephemeral: false,
-        clientId: randomUUID(),
-        clientSecret: randomBytes(32).toString("base64url"),
-        sessionId: null,
-        jobId: null,
-        lastSeen: now,
-        createdAt: now,
-        idleSince: 0,
-      };
-      ctx.state.runners.set(r.id, r);
+      const r = registerRunner(ctx, { name, labels, group, scope, ephemeral: false });
       return { runner: runnerView(r), encodedJitConfig: jitConfigFor(ctx, r) };
     },
     addRunnerGroup(name) {

@@ -42,15 +42,24 @@ function generateJitConfig(ctx: SimContext, req: Req): Res {
   const group = ctx.state.groups.get(groupId);
   if (!group) return notFound();
   if (ctx.state.findRunnerByName(scope, name)) return error(409, `Already exists - A runner with the name ${name} already exists.`);
+  const runner = registerRunner(ctx, { name, labels, group, scope, ephemeral: true });
+  return { status: 201, body: { runner: runnerBody(runner), encoded_jit_config: jitConfigFor(ctx, runner, workFolder ?? "_work") } };
+}
+
+/** Registers a runner (offline until it opens a session) with fresh credentials; JIT runners are ephemeral. */
+export function registerRunner(
+  ctx: SimContext,
+  r: { name: string; labels: readonly string[]; group: { id: number; name: string }; scope: string | null; ephemeral: boolean },
+): RunnerRecord {
   const now = ctx.clock.now();
   const runner: RunnerRecord = {
     id: ctx.state.runnerId(),
-    name,
-    labels: [...labels],
-    groupId: group.id,
-    groupName: group.name,
-    repo: scope,
-    ephemeral: true,
+    name: r.name,
+    labels: [...r.labels],
+    groupId: r.group.id,
+    groupName: r.group.name,
+    repo: r.scope,
+    ephemeral: r.ephemeral,
     clientId: randomUUID(),
     clientSecret: randomBytes(32).toString("base64url"),
     sessionId: null,
@@ -60,7 +69,7 @@ function generateJitConfig(ctx: SimContext, req: Req): Res {
     idleSince: 0,
   };
   ctx.state.runners.set(runner.id, runner);
-  return { status: 201, body: { runner: runnerBody(runner), encoded_jit_config: jitConfigFor(ctx, runner, workFolder ?? "_work") } };
+  return runner;
 }
 
 export function jitConfigFor(ctx: SimContext, runner: RunnerRecord, workFolder = "_work"): string {

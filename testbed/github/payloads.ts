@@ -162,7 +162,8 @@ export function steps(job: JobRecord): Step[] {
   ];
 }
 
-export function jobBody(site: Site, state: SimState, job: JobRecord): S["job"] {
+/** A job's fields common to the REST job body and the `workflow_job` webhook (which set status, conclusion, steps). */
+export function jobFields(site: Site, state: SimState, job: JobRecord) {
   const run = state.runs.get(job.runId);
   const repo = run?.repo ?? "unknown";
   return {
@@ -173,13 +174,10 @@ export function jobBody(site: Site, state: SimState, job: JobRecord): S["job"] {
     head_sha: run?.headSha ?? "",
     head_branch: run?.headBranch ?? null,
     ...jobUrls(site, repo, job),
-    status: job.status,
-    conclusion: job.conclusion,
     created_at: iso(job.createdAt),
     started_at: iso(job.startedAt),
     completed_at: job.completedAt === null ? null : iso(job.completedAt),
     name: job.name,
-    steps: steps(job),
     labels: job.labels,
     runner_id: job.runnerId,
     runner_name: job.runnerName,
@@ -187,6 +185,10 @@ export function jobBody(site: Site, state: SimState, job: JobRecord): S["job"] {
     runner_group_name: job.runnerGroupName,
     workflow_name: run?.workflowName ?? null,
   };
+}
+
+export function jobBody(site: Site, state: SimState, job: JobRecord): S["job"] {
+  return { ...jobFields(site, state, job), status: job.status, conclusion: job.conclusion, steps: steps(job) };
 }
 
 export interface RunStatus {

@@ -3,7 +3,7 @@
  * workflow_job, ping). The repository object is the webhook variant, which carries more members than REST's.
  */
 import type { components } from "@octokit/openapi-webhooks-types";
-import { iso, jobUrls, repoUrls, simpleUser, steps, type Site } from "./payloads.js";
+import { iso, jobFields, repoUrls, simpleUser, steps, type Site } from "./payloads.js";
 import type { SimState } from "./state.js";
 import type { JobRecord, RepoRecord } from "./types.js";
 
@@ -75,25 +75,7 @@ export function workflowJobPayload(
   const repoName = run?.repo ?? "unknown";
   const repo = state.repo(repoName);
   const st = steps(job);
-  const common = {
-    id: job.id,
-    run_id: job.runId,
-    run_attempt: job.runAttempt,
-    node_id: `CR_kwDO${job.id}`,
-    head_sha: run?.headSha ?? "",
-    head_branch: run?.headBranch ?? null,
-    ...jobUrls(site, repoName, job),
-    created_at: iso(job.createdAt),
-    started_at: iso(job.startedAt),
-    completed_at: job.completedAt === null ? null : iso(job.completedAt),
-    name: job.name,
-    labels: job.labels,
-    runner_id: job.runnerId,
-    runner_name: job.runnerName,
-    runner_group_id: job.runnerGroupId,
-    runner_group_name: job.runnerGroupName,
-    workflow_name: run?.workflowName ?? null,
-  };
+  const common = jobFields(site, state, job);
   const envelope = {
     repository: webhookRepository(site, repo, epoch),
     sender: sender(site),

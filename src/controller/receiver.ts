@@ -26,11 +26,12 @@ import { rerunBackendKey } from "./reconciler.js";
 import { toStored } from "./stored-decision.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
+import { waiterOn } from "./spares.js";
 
 export interface ReceiverDeps {
   readonly intake: Intake;
   /** The backend a re-run job was promised (reconciler.ts rerunBackendKey), and launches whose runner a sibling took. */
-  readonly store: Pick<Store, "getMeta" | "getLaunch" | "updateLaunch">;
+  readonly store: Pick<Store, "getMeta" | "getLaunch" | "updateLaunch" | "getJob">;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -71,6 +72,8 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
 
       // The runner named here was launched for another job (an identical sibling's): that job needs another runner.
       const robbed = seen.status === "in_progress" ? await markTaken(deps.store, job.id, job.runner_name) : null;
+      // That runner may have been the spare another robbed job was waiting for: it looks again now.
+      const waiter = robbed === null ? undefined : await waiterOn(deps.store, robbed);
       const result = await deps.intake.apply({
         delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: job.id, receivedAt: now },
         job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
@@ -79,6 +82,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
         enqueue: [
           ...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []),
           ...(robbed === null ? [] : [reconcileItem(robbed)]),
+          ...(waiter === undefined || waiter === job.id ? [] : [reconcileItem(waiter)]),
         ],
       });
       if (result.delivery === "duplicate") {
@@ -113,7 +117,7 @@ async function markTaken(store: Pick<Store, "getLaunch" | "updateLaunch">, jobId
     if (!launch) return null;
     if (launch.error?.kind === TAKEN) return ours.jobId;
     try {
-      await store.updateLaunch(id, launch.version, { error: { kind: TAKEN, message: `its runner took job ${jobId}, an identical sibling` } });
+      await store.updateLaunch(id, launch.version, { error: { kind: TAKEN, message: `its runner took job ${jobId}, an identical sibling`, takenBy: jobId } });
       return ours.jobId;
     } catch (e) {
       if (!(e instanceof VersionConflict)) throw e;

@@ -3,16 +3,17 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, parseRunnerName, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, parseRunnerName, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
-import { advanceJob, jobStatusOf } from "../core/job-status.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
 import type { LaunchGate } from "./launch-gate.js";
 import { fromStored, toStored } from "./stored-decision.js";
+import { refreshJob } from "./job-refresh.js";
+import { spareRunner } from "./spares.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 
@@ -45,7 +46,14 @@ export class Reconciler {
     const job = await store.getJob(jobId);
     if (!job) return "unknown job";
     const launches = await store.listLaunches(jobId);
-    const view = { status: job.status, decision: fromStored(job.decision), conclusion: job.conclusion, runnerName: job.runnerName, ranOn: await this.ranOn(job, launches) };
+    const view = {
+      status: job.status,
+      decision: fromStored(job.decision),
+      conclusion: job.conclusion,
+      runnerName: job.runnerName,
+      ranOn: await this.ranOn(job, launches),
+      spare: await this.spare(job, launches),
+    };
     const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });
 
@@ -102,6 +110,13 @@ export class Reconciler {
     return (await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt))) ?? null;
   }
 
+  /** For a queued job whose runner an identical sibling took: the sibling's runner it can have instead, if any. */
+  private async spare(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
+    const last = own[own.length - 1];
+    if (job.status !== "queued" || last?.error?.kind !== TAKEN) return null;
+    return (await spareRunner(this.deps.store, last)) ?? null;
+  }
+
   /**
    * Puts a check run on the job's commit saying why tornade will not serve it, so the person waiting sees it on GitHub
    * rather than after 24 hours of "Waiting for a runner". An App without checks:write is told once in the log.
@@ -152,22 +167,9 @@ export class Reconciler {
     return "rerun";
   }
 
-  /**
-   * Asks GitHub for the job's status and records what it says. One GET, spent only before replacing a runner, so a
-   * late webhook never costs a spare runner.
-   */
+  /** Asks GitHub whether the job still waits (recording what it says), before a runner is spent on it. */
   private async stillQueued(job: JobRecord): Promise<boolean> {
-    let seen;
-    try {
-      seen = await this.deps.github.getJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
-    } catch (e) {
-      if (e instanceof GitHubError && e.kind === "not-found") return false;
-      throw e;
-    }
-    const observation = { status: jobStatusOf(seen.status), conclusion: seen.conclusion, runnerName: seen.runnerName };
-    const patch = advanceJob(job, observation);
-    if (patch) await this.deps.store.updateJob(job.id, job.version, patch);
-    return observation.status === "queued";
+    return (await refreshJob(this.deps, job)) === "queued";
   }
 
   private async abandon(launches: readonly LaunchRecord[], attempt: number, reason: string): Promise<void> {

@@ -189,4 +189,39 @@ describe("decide: a runner taken by an identical sibling", () => {
     const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
     expect(decide({ ...queued, status: "in_progress" }, [taken], now, policy).kind).toBe("done");
   });
+
+  describe("waits for the sibling's spare runner instead of launching one more", () => {
+    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    const waitFor = (spare: LaunchView) => decide({ ...queued, spare }, [taken], now, policy);
+
+    it("while the spare is starting, until its boot timeout", () => {
+      const launchedAt = now - 30_000;
+      expect(waitFor(launch({ state: "launched", launchedAt }))).toEqual({
+        kind: "wait",
+        until: launchedAt + policy.bootTimeoutMs,
+        reason: "a sibling's spare runner is starting",
+      });
+    });
+
+    it("while a launch for it is in flight, until the launch lease runs out", () => {
+      const requestedAt = now - 5_000;
+      expect(waitFor(launch({ state: "requested", providerId: null, requestedAt }))).toMatchObject({ kind: "wait", until: requestedAt + policy.requestLeaseMs });
+    });
+
+    it("while it is up and idle, for the grace a late webhook gets", () => {
+      const startedAt = now - 10_000;
+      expect(waitFor(launch({ state: "running", launchedAt: now - 60_000, startedAt }))).toMatchObject({ kind: "wait", until: startedAt + policy.replaceGraceMs });
+    });
+
+    it.each([
+      ["booted too long ago", launch({ state: "launched", launchedAt: now - policy.bootTimeoutMs })],
+      ["up and idle past the grace", launch({ state: "running", launchedAt: now - 200_000, startedAt: now - policy.replaceGraceMs })],
+      ["stopped", launch({ state: "stopped", stoppedAt: now - 1 })],
+      ["failed", launch({ state: "failed", error: { kind: "capacity", message: "no capacity" } })],
+      ["taken itself", launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 3" } })],
+      ["an abandoned request", launch({ state: "requested", providerId: null, requestedAt: now - policy.requestLeaseMs })],
+    ])("but launches (after one GET) when the spare is %s", (_name, spare) => {
+      expect(waitFor(spare)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
+    });
+  });
 });

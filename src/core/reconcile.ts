@@ -46,6 +46,12 @@ export interface JobView {
    * it. Whether a failed job was lost to a Spot interruption is read from this launch, not from the job's own.
    */
   readonly ranOn?: LaunchView | null;
+  /**
+   * When this job's runner was taken by an identical sibling: the runner that sibling no longer needs — its own, if
+   * still starting — found by following the chain of takings (spareRunner in controller/spares.ts). That runner will
+   * take this job, so launching another would leave one idle.
+   */
+  readonly spare?: LaunchView | null;
 }
 
 export interface LaunchView {
@@ -56,6 +62,8 @@ export interface LaunchView {
   readonly requestedAt: number;
   /** When the provider accepted the launch (task or build id known). */
   readonly launchedAt?: number | null;
+  /** When the runner's task or build was seen running. */
+  readonly startedAt?: number | null;
   /** When the runner's task or build was seen stopped. */
   readonly stoppedAt?: number | null;
   readonly runnerName?: string;
@@ -150,11 +158,13 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
 
   if (!last) return { kind: "launch", attempt: 1, spec: decision.spec };
 
-  // GitHub gave this job's runner to an identical sibling (its in_progress webhook named the runner): the job needs
-  // another now, not after the grace for late webhooks. One GET first: in a swap (each took the other's runner) the
-  // job is already running and its own webhook is merely behind. Such launches served a job, so they do not count
-  // toward maxAttempts.
+  // GitHub gave this job's runner to an identical sibling (its in_progress webhook named the runner). The sibling's
+  // own runner, if still starting, is as good as ours: wait for it. Otherwise the job needs another runner now, not
+  // after the grace for late webhooks. One GET first: in a swap (each took the other's runner) the job is already
+  // running and its own webhook is merely behind. Such launches served a job, so they do not count toward maxAttempts.
   if ((last.state === "launched" || last.state === "running" || last.state === "stopped") && last.error?.kind === TAKEN) {
+    const until = job.spare ? spareDeadline(job.spare, policy) : null;
+    if (until !== null && now < until) return { kind: "wait", until, reason: "a sibling's spare runner is starting" };
     return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
   }
 
@@ -248,6 +258,20 @@ export function retryDelay(attempt: number, policy: Pick<ReconcilePolicy, "retry
   const exp = Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.max(0, attempt - 1));
   const spread = ((attempt * 2654435761) % 1000) / 1000; // Knuth's multiplicative hash: stable, well spread
   return Math.round(exp / 2 + (exp / 2) * spread);
+}
+
+/**
+ * Until when a spare runner can be counted on to take a job: a live one, for as long as its own boot would be waited
+ * for. Null when it holds no runner (stopped, failed, or a request that never reached the provider).
+ */
+function spareDeadline(spare: LaunchView, policy: ReconcilePolicy): number | null {
+  if (spare.error?.kind === TAKEN) return null;
+  if (spare.state === "requested") return spare.providerId === null ? spare.requestedAt + policy.requestLeaseMs : spare.requestedAt + policy.bootTimeoutMs;
+  if (spare.state === "launched") return (spare.launchedAt ?? spare.requestedAt) + policy.bootTimeoutMs;
+  // Up and idle with this job queued, GitHub hands it over within seconds; if not, its webhook is late or lost, and
+  // after the same grace a stopped runner gets, the job is asked about and served anew.
+  if (spare.state === "running") return (spare.startedAt ?? spare.launchedAt ?? spare.requestedAt) + policy.replaceGraceMs;
+  return null;
 }
 
 /** Marks a launch whose runner took an identical sibling's job instead of its own (LaunchView.error.kind). */

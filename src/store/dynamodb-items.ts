@@ -6,7 +6,8 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { Arch, Backend } from "../core/types.js";
 import { pad } from "./dynamodb-table.js";
-import type { DeliveryRecord, JobDecision, JobRecord, JobStatus, LaunchFailure, LaunchRecord, LaunchRecordState } from "./store.js";
+import type { DeliveryRecord, JobDecision, JobRecord, JobStatus, LaunchRecord, LaunchRecordState } from "./store.js";
+import { launchFailureOf } from "./store.js";
 
 export type Item = Record<string, AttributeValue>;
 export type Scalar = string | number | boolean | null;
@@ -120,7 +121,7 @@ export function toLaunch(item: Item): LaunchRecord {
     providerId: strOrNull(item, "providerId"),
     runnerName: str(item, "runnerName"),
     state: str(item, "state") as LaunchRecordState,
-    error: error ? ({ kind: String(error["kind"]), message: String(error["message"]) } satisfies LaunchFailure) : null,
+    error: launchFailureOf(error),
     spotInterrupted: item["spotInterrupted"]?.BOOL === true,
     fallbackFrom: strOrNull(item, "fallbackFrom") as Backend | null,
     requestedAt: num(item, "requestedAt"),

@@ -1,5 +1,6 @@
 import type { Arch, Backend } from "../core/types.js";
-import type { JobDecision, JobRecord, JobStatus, LaunchFailure, LaunchRecord, LaunchRecordState } from "./store.js";
+import type { JobDecision, JobRecord, JobStatus, LaunchRecord, LaunchRecordState } from "./store.js";
+import { launchFailureOf } from "./store.js";
 
 /** Rows of the SQLite tables (sqlite.ts) to records and back: JSON columns, cursors. */
 
@@ -83,7 +84,7 @@ export function toLaunch(raw: unknown): LaunchRecord {
     providerId: row.provider_id,
     runnerName: row.runner_name,
     state: row.state,
-    error: error ? ({ kind: String(error.kind), message: String(error.message) } satisfies LaunchFailure) : null,
+    error: launchFailureOf(error),
     spotInterrupted: row.spot_interrupted === 1,
     fallbackFrom: row.fallback_from,
     requestedAt: row.requested_at,

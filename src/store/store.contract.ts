@@ -187,6 +187,9 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         });
         expect(failed).toMatchObject({ version: 3, spotInterrupted: true, error: { kind: "capacity" } });
         await expect(t.store.updateLaunch("11-1", 2, { state: "running" })).rejects.toBeInstanceOf(VersionConflict);
+        // A runner taken by a sibling keeps the sibling's job id: the chain a robbed job follows to a spare.
+        await t.store.updateLaunch("11-1", 3, { error: { kind: "taken-by-sibling", message: "its runner took job 12", takenBy: 12 } });
+        expect((await t.store.getLaunch("11-1"))?.error).toEqual({ kind: "taken-by-sibling", message: "its runner took job 12", takenBy: 12 });
         await expect(t.store.updateLaunch("nope-1", 1, { state: "running" })).rejects.toMatchObject({ actual: null });
       });
 

@@ -158,6 +158,19 @@ export interface LaunchFailure {
   /** e.g. a provider LaunchErrorKind ("capacity", "permanent", ...) or "boot-timeout". */
   readonly kind: string;
   readonly message: string;
+  /** For a runner taken by an identical sibling: that sibling's job id (the chain a robbed job follows to a spare). */
+  readonly takenBy?: number;
+}
+
+/** A stored failure read back from its JSON object (both stores keep it as a JSON string); null for none. */
+export function launchFailureOf(raw: Record<string, unknown> | null): LaunchFailure | null {
+  if (!raw) return null;
+  const takenBy = raw["takenBy"];
+  return {
+    kind: String(raw["kind"]),
+    message: String(raw["message"]),
+    ...(typeof takenBy === "number" && Number.isSafeInteger(takenBy) ? { takenBy } : {}),
+  };
 }
 
 /**

@@ -162,6 +162,11 @@ export class AwsControl {
     }
   }
 
+  /** The next `times` RunTask'd tasks stay PROVISIONING `extraMs` longer (slow capacity: runners up out of order). */
+  slowProvisioning(times: number, extraMs: number): void {
+    this.lifecycle.slowNext(times, extraMs);
+  }
+
   /**
    * Spot interruption: the given FARGATE_SPOT task (or every live one) gets SIGTERM now and stops two clock minutes
    * later at the latest. Answers the ARNs interrupted.

@@ -57,9 +57,25 @@ export class EcsLifecycle {
     task.version++;
   }
 
+  /** Tasks still to be slowed by slowNext, and by how much. */
+  private slow: { remaining: number; extraMs: number } | undefined;
+
+  /**
+   * The next `times` tasks stay PROVISIONING `extraMs` longer than usual — Fargate sometimes takes minutes to find
+   * capacity, so runners launched in one order come up in another.
+   */
+  slowNext(times: number, extraMs: number): void {
+    this.slow = times > 0 ? { remaining: times, extraMs } : undefined;
+  }
+
   /** Starts a freshly created (PROVISIONING) task on its way. */
   begin(task: TaskRecord): void {
-    this.after(task, this.delays.provisioningMs, () => {
+    let extraMs = 0;
+    if (this.slow && this.slow.remaining > 0) {
+      extraMs = this.slow.extraMs;
+      if (--this.slow.remaining === 0) this.slow = undefined;
+    }
+    this.after(task, this.delays.provisioningMs + extraMs, () => {
       this.set(task, "PENDING");
       task.pullStartedAt = this.clock.now();
       this.after(task, this.delays.pendingMs, () => this.run(task));

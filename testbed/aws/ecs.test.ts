@@ -40,6 +40,15 @@ describe("ECS simulator through @aws-sdk/client-ecs", () => {
     return t;
   };
 
+  it("keeps the tasks slowProvisioning names PROVISIONING longer, so runners come up out of launch order", async () => {
+    bed.sim.control.slowProvisioning(1, 3600_000);
+    const slow = (await bed.ecs().send(new RunTaskCommand(input()))).tasks?.[0]?.taskArn ?? "";
+    const normal = (await bed.ecs().send(new RunTaskCommand(input()))).tasks?.[0]?.taskArn ?? "";
+    await eventually(async () => ((await describeOne(normal)).lastStatus === "RUNNING" ? true : undefined));
+    expect((await describeOne(slow)).lastStatus).toBe("PROVISIONING");
+    for (const task of [slow, normal]) await bed.ecs().send(new StopTaskCommand({ cluster: bed.sim.cluster, task }));
+  });
+
   it("runs a task through PROVISIONING → PENDING → RUNNING → STOPPED with the program's exit code", async () => {
     const out = await bed.ecs().send(new RunTaskCommand(input()));
     const task = out.tasks?.[0];

@@ -1,0 +1,28 @@
+/**
+ * Asking GitHub about one job when a webhook about it may have been lost, and recording the answer exactly as the
+ * webhook would have (core/job-status: a status never moves backwards). One GET, spent only where a wrong belief
+ * would cost a runner: before replacing one, or before keeping an idle one alive for a job that may be long gone.
+ */
+import { advanceJob, jobStatusOf } from "../core/job-status.js";
+import type { JobStatus } from "../core/reconcile.js";
+import { GitHubError } from "../github/errors.js";
+import type { GitHubPort } from "../github/github-port.js";
+import type { JobRecord, Store } from "../store/store.js";
+
+/** GitHub's status of the job now, recorded; "gone" when GitHub no longer knows it. */
+export async function refreshJob(
+  deps: { readonly store: Pick<Store, "updateJob">; readonly github: Pick<GitHubPort, "getJob"> },
+  job: JobRecord,
+): Promise<JobStatus | "gone"> {
+  let seen;
+  try {
+    seen = await deps.github.getJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
+  } catch (e) {
+    if (e instanceof GitHubError && e.kind === "not-found") return "gone";
+    throw e;
+  }
+  const observation = { status: jobStatusOf(seen.status), conclusion: seen.conclusion, runnerName: seen.runnerName };
+  const patch = advanceJob(job, observation);
+  if (patch) await deps.store.updateJob(job.id, job.version, patch);
+  return observation.status;
+}

@@ -3,6 +3,8 @@
  * - stops runners that are idle with nothing to do: launched for a job that has since completed or started on
  *   another runner, online but not busy, and with no queued job in the store they could take (identical labels);
  *   they are deregistered first and stopped only if GitHub let go of them — never a busy one;
+ * - asks GitHub about a job still believed queued whose runner is up and idle long after launch (its later webhooks
+ *   were lost), so that runner is not kept forever;
  * - removes runner registrations nobody will use: offline, named like tornade's, with no live launch behind them
  *   (left by a launch interrupted between the JIT config and the provider's answer).
  */
@@ -15,6 +17,7 @@ import type { Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 import { TAKEN, parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
+import { refreshJob } from "./job-refresh.js";
 import { recentRepositories } from "./recent-repositories.js";
 
 export interface ReaperPolicy {
@@ -41,7 +44,7 @@ const LIVE: readonly string[] = ["requested", "launched", "running"];
 export class Reaper {
   constructor(private readonly deps: ReaperDeps) {}
 
-  async reap(): Promise<{ stopped: number; deregistered: number }> {
+  async reap(): Promise<{ stopped: number; deregistered: number; refreshed: number }> {
     const { store, clock, policy } = this.deps;
     const now = clock.now();
     const live = await store.listLaunchesByState(["launched", "running"], 1000);
@@ -51,6 +54,9 @@ export class Reaper {
 
     // Idle candidates: their own job no longer needs them and no queued job could use them.
     const idle: { launch: LaunchRecord; job: JobRecord }[] = [];
+    // Runners whose job tornade still believes queued, long after launch: if GitHub shows them up and idle, that belief
+    // is stale (the job's later webhooks were lost) and would keep them — and every runner with the same labels — alive.
+    const doubtful: { launch: LaunchRecord; job: JobRecord }[] = [];
     for (const l of live) {
       // A runner taken by a sibling is running that sibling's job and exits when it is done.
       if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || l.error?.kind === TAKEN) continue;
@@ -59,6 +65,7 @@ export class Reaper {
       // Its job went to another runner (or was cancelled before any). A runner that ran its own job exits by itself:
       // it is never idle, even while the tracker has not yet seen its task stop.
       const jobGone = (job.status === "completed" || job.status === "in_progress") && job.runnerName !== l.runnerName;
+      if (!jobGone && job.status === "queued" && job.runnerName === null) doubtful.push({ launch: l, job });
       if (!jobGone || queuedLabels.has(labelKey(job.labels))) continue;
       idle.push({ launch: l, job });
     }
@@ -86,6 +93,18 @@ export class Reaper {
       stopped++;
     }
 
+    // One GET per doubtful job brings its record up to date; a job found gone elsewhere frees its runner next round.
+    let refreshed = 0;
+    for (const { launch, job } of doubtful) {
+      const runner = (await runnersOf(this.scope(job))).find((r) => r.name === launch.runnerName);
+      if (runner?.status !== "online" || runner.busy) continue;
+      const status = await refreshJob(this.deps, job);
+      if (status !== "queued") {
+        this.deps.logger.warn({ jobId: job.id, status }, "job's webhooks were lost: GitHub says it is no longer queued");
+        refreshed++;
+      }
+    }
+
     // Orphan registrations, in the scopes looked at this round plus those of recently active repositories.
     for (const r of await recentRepositories(store, now, policy.recentActivityMs)) {
       await runnersOf({ installationId: r.installationId || undefined, owner: r.owner, repo: r.repo, scope: this.deps.placement.scope });
@@ -99,8 +118,8 @@ export class Reaper {
         if (await this.deregister(scope, r)) deregistered++;
       }
     }
-    if (stopped || deregistered) this.deps.logger.info({ stopped, deregistered }, "reaper round");
-    return { stopped, deregistered };
+    if (stopped || deregistered || refreshed) this.deps.logger.info({ stopped, deregistered, refreshed }, "reaper round");
+    return { stopped, deregistered, refreshed };
   }
 
   private scope(job: JobRecord): RunnerScope {

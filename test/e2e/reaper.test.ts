@@ -16,6 +16,16 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** Once the job's own runner is launched, a second one for it, as a duplicated launch would leave: one idles. */
+async function launchSpare(jobId: number): Promise<void> {
+  const store = s.tornade.built.store;
+  await until("the first runner", async () => ((await store.listLaunches(jobId)).length === 1 ? true : undefined));
+  const record = (await store.getJob(jobId))!;
+  const decision = fromStored(record.decision);
+  if (decision?.kind !== "launch") throw new Error("expected a launch decision");
+  expect(await s.tornade.built.controller.launcher.launch(record, 2, decision.spec)).toBe("launched");
+}
+
 describe("the reaper", () => {
   it("stops a spare runner whose job ran on another, and leaves no registration behind", async () => {
     const gh = s.bed.github.control;
@@ -24,12 +34,7 @@ describe("the reaper", () => {
       jobs: [{ name: "spare", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 120, count: 1 }],
     });
     const id = job!.jobId;
-    await until("the first runner", async () => ((await store.listLaunches(id)).length === 1 ? true : undefined));
-    // A second runner for the same job, as a duplicated launch would leave: one of the two runs the job, one idles.
-    const record = (await store.getJob(id))!;
-    const decision = fromStored(record.decision);
-    if (decision?.kind !== "launch") throw new Error("expected a launch decision");
-    expect(await s.tornade.built.controller.launcher.launch(record, 2, decision.spec)).toBe("launched");
+    await launchSpare(id);
 
     await until("the job to complete", () => (gh.getJob(id)?.status === "completed" ? true : undefined));
     const launches = await until("one launch to be stopped as idle", async () => {
@@ -40,6 +45,31 @@ describe("the reaper", () => {
     expect(idle.runnerName).not.toBe(gh.getJob(id)?.runner_name);
     await until("its task to stop", () => (s.bed.aws.control.listTasks().find((t) => t.taskArn === idle.providerId)?.lastStatus === "STOPPED" ? true : undefined));
     await until("no runner registered", () => (gh.listRunners().length === 0 ? true : undefined));
+  });
+
+  it("stops a spare runner even when every webhook after its job's `queued` was lost", async () => {
+    const gh = s.bed.github.control;
+    const store = s.tornade.built.store;
+    // Lost without a trace: no redelivery can bring them back, so tornade's record would say "queued" forever.
+    gh.dropDeliveries((d) => d.jobName === "stale" && d.action !== "queued", { record: false });
+    const [job] = await s.queueScenario({
+      jobs: [{ name: "stale", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 60, count: 1 }],
+    });
+    const id = job!.jobId;
+    await launchSpare(id);
+
+    await until("the job to complete", () => (gh.getJob(id)?.status === "completed" ? true : undefined));
+    // GitHub sent tornade nothing after `queued`, and keeps no record it could redeliver.
+    expect(gh.listDeliveries().filter((d) => d.jobId === id).map((d) => d.action)).toEqual(["queued"]);
+    // The reaper asks GitHub about the job its idle runner was launched for, then stops that runner.
+    await until("the record to catch up with GitHub", async () => ((await store.getJob(id))?.status === "completed" ? true : undefined), 30_000);
+    const launches = await until("one launch to be stopped as idle", async () => {
+      const ls = await store.listLaunches(id);
+      return ls.some((l) => l.error?.kind === "idle") ? ls : undefined;
+    }, 30_000);
+    expect(launches.find((l) => l.error?.kind === "idle")?.runnerName).not.toBe(gh.getJob(id)?.runner_name);
+    await until("no runner registered", () => (gh.listRunners().length === 0 ? true : undefined));
+    gh.clearFaults();
   });
 
   it("removes a registration no launch stands behind (a launch interrupted after its JIT config)", async () => {

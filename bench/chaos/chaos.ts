@@ -4,6 +4,7 @@
  */
 import { DEFAULT_RATES, makePlan, type FaultRates } from "./plan.js";
 import type { FaultCounts } from "./faults.js";
+import type { LaunchAccount } from "./launches.js";
 import type { LostJob } from "./measure.js";
 import { runOnce, type RunResult } from "./run.js";
 
@@ -42,6 +43,8 @@ export interface ChaosReport {
   staticUnserved: number;
   rerunsRefused: number;
   launchCalls: number;
+  /** Where every launch went: calls, refused calls, runners started, runners that ran a job, extra ones by reason. */
+  launches: LaunchAccount;
   orphanTasks: number;
   orphanBuilds: number;
   orphanRunners: number;
@@ -57,6 +60,8 @@ export interface ChaosReport {
     orphans: number;
     drained: boolean;
     pickupSeconds: { p50: number; p95: number; max: number };
+    /** A job the fault-free run did not serve points at the harness or the plan, not at a fault: shown the same way. */
+    lostJobs: LostJob[];
   };
   realSeconds: number;
 }
@@ -102,6 +107,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     staticUnserved: chaos.staticUnserved,
     rerunsRefused: chaos.rerunsRefused,
     launchCalls: chaos.launchCalls,
+    launches: chaos.launches,
     orphanTasks: chaos.orphanTasks,
     orphanBuilds: chaos.orphanBuilds,
     orphanRunners: chaos.orphanRunners,
@@ -116,6 +122,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
       orphans: baseline.orphans,
       drained: baseline.drained,
       pickupSeconds: baseline.pickupSeconds,
+      lostJobs: baseline.lostJobs,
     },
     realSeconds: Math.round((baseline.realSeconds + chaos.realSeconds) * 10) / 10,
   };
@@ -148,18 +155,32 @@ export function formatReport(r: ChaosReport): string {
       `${f.reorderBursts} reorder bursts, ${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
       `(${f.spotInterruptionsMissed} missed), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
   );
+  const l = r.launches;
+  out.push(
+    "",
+    `launches: ${l.calls} calls, ${l.refusedCalls} refused (started nothing), ${l.started} runners started, ` +
+      `${l.ranAJob} ran a job attempt (first or re-run), ${l.extra} ran none:`,
+    ...Object.entries(l.extraByReason)
+      .sort((a, b) => b[1] - a[1])
+      .map(([why, n]) => `  ${String(n).padStart(4)}  ${why}`),
+  );
   if (r.orphanDetails.length > 0) out.push("", "left behind:", ...r.orphanDetails.slice(0, 20).map((d) => `  ${d}`));
-  if (r.lostJobs.length > 0) {
-    const by = new Map<string, LostJob[]>();
-    for (const j of r.lostJobs) by.set(j.evidence, [...(by.get(j.evidence) ?? []), j]);
-    out.push("", "lost jobs by evidence:");
-    for (const [why, jobs] of [...by].sort((a, b) => b[1].length - a[1].length)) {
-      out.push(`  ${String(jobs.length).padStart(4)}  ${why}`);
-      for (const j of jobs.slice(0, 3)) out.push(`        ${j.name} #${j.jobId}: GitHub ${j.github}${j.runner ? ` on ${j.runner}` : ""}, ${j.attempts} attempt(s); tornade: ${j.tornade}`);
-    }
-  }
+  out.push(...lostByEvidence("lost jobs by evidence (fault-free):", r.baseline.lostJobs));
+  out.push(...lostByEvidence("lost jobs by evidence:", r.lostJobs));
   out.push("", `seed ${r.seed}, speed ${r.speed}, ${r.realSeconds} s real`);
   return out.join("\n");
+}
+
+function lostByEvidence(title: string, lost: LostJob[]): string[] {
+  if (lost.length === 0) return [];
+  const by = new Map<string, LostJob[]>();
+  for (const j of lost) by.set(j.evidence, [...(by.get(j.evidence) ?? []), j]);
+  const out = ["", title];
+  for (const [why, jobs] of [...by].sort((a, b) => b[1].length - a[1].length)) {
+    out.push(`  ${String(jobs.length).padStart(4)}  ${why}`);
+    for (const j of jobs.slice(0, 3)) out.push(`        ${j.name} #${j.jobId}: GitHub ${j.github}${j.runner ? ` on ${j.runner}` : ""}, ${j.attempts} attempt(s); tornade: ${j.tornade}`);
+  }
+  return out;
 }
 
 const fmtPickup = (p: { p50: number; p95: number; max: number }) => `${p.p50} / ${p.p95} / ${p.max}`;

@@ -7,7 +7,7 @@
  */
 import type { TestBed } from "../../testbed/index.js";
 import type { DeliveryInfo } from "../../testbed/github/webhooks.js";
-import { runnerNameOf } from "./measure.js";
+import { runnerNameOf } from "./runner-name.js";
 import { keyedUnit, prng, type ChaosPlan, type FaultRates, type PlannedJob } from "./plan.js";
 
 export interface FaultCounts {

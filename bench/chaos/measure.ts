@@ -4,8 +4,8 @@
  * the evidence of why, so the owner of the failing part knows where to look.
  */
 import type { TestBed } from "../../testbed/index.js";
-import { JIT_CONFIG_ENV } from "../../src/core/runner-env.js";
-import { decodeJitConfig } from "../../testbed/github/jitconfig.js";
+import { accountLaunches, type LaunchAccount } from "./launches.js";
+import { isPoolRunner, runnerNameOf } from "./runner-name.js";
 import type { PlannedJob } from "./plan.js";
 
 /** GitHub's REST route for re-running one job ("Re-run a job from a workflow run"). */
@@ -40,7 +40,9 @@ export interface Measurement {
   reruns: number;
   rerunsRefused: number;
   launchCalls: number;
+  /** Started runners that ran no job (see launches.ts). */
   extraLaunches: number;
+  launches: LaunchAccount;
   orphans: number;
   orphanTasks: number;
   orphanBuilds: number;
@@ -55,15 +57,6 @@ export interface Measurement {
   /** Simulated seconds from a job's first attempt being queued to a runner taking it (p50, p95, max). */
   pickupSeconds: { p50: number; p95: number; max: number };
   lostJobs: LostJob[];
-}
-
-/** Pool runners are meant to stay: tornade names them tornade-pool-<backend>-<arch>-<n> (core/pool.ts). */
-const isPoolRunner = (name: string | undefined) => name?.startsWith("tornade-pool-") === true;
-
-/** Tasks and builds started for pool runners. */
-function poolLaunches(bed: TestBed): number {
-  const envs = [...bed.aws.control.listTasks().map((t) => t.env), ...bed.aws.control.listBuilds().map((b) => b.env)];
-  return envs.filter((env) => isPoolRunner(runnerNameOf(env))).length;
 }
 
 /** Latest attempt of a planned job: GitHub keeps the name and bumps run_attempt on a re-run. */
@@ -123,8 +116,7 @@ export function measure(
   const staticJobs = queued.filter((q) => q.job.static);
   const served = runnerJobs.filter((q) => isServed(bed, q));
   const stats = gh.stats();
-  const calls = bed.aws.control.stats().calls;
-  const launchCalls = (calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0);
+  const launches = accountLaunches(bed);
   const o = orphansOf(bed);
   const first = Math.min(...queued.map((q) => q.queuedAt));
   const settled = runnerJobs.map((q) => settledAt(bed, q) ?? cutoffAt);
@@ -135,9 +127,9 @@ export function measure(
     lost: runnerJobs.length - served.length,
     reruns: stats.responses[`${RERUN_ROUTE} 201`] ?? 0,
     rerunsRefused: (stats.requests[RERUN_ROUTE] ?? 0) - (stats.responses[`${RERUN_ROUTE} 201`] ?? 0),
-    launchCalls,
-    // Pool runners are launched for the pool, not per job: only per-job launches count against "one per job".
-    extraLaunches: Math.max(0, launchCalls - poolLaunches(bed) - runnerJobs.filter((q) => !q.job.static).length),
+    launchCalls: launches.calls,
+    extraLaunches: launches.extra,
+    launches,
     orphans: o.tasks + o.builds + o.runners,
     orphanTasks: o.tasks,
     orphanBuilds: o.builds,
@@ -183,17 +175,6 @@ function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>): 
   else evidence = `${launched} launches, but no runner took the job`;
   const told = [...ids].map((id) => tornade.get(id)).filter((v): v is string => v !== undefined);
   return { name: q.job.name, jobId: q.jobId, github, attempts: attempts.length, runner: latest?.runner_name ?? null, evidence, tornade: told.join("; ") || "no record" };
-}
-
-/** The runner name in a task's or build's JIT config; undefined when there is none (or it does not decode). */
-export function runnerNameOf(env: Record<string, string>): string | undefined {
-  const jit = env[JIT_CONFIG_ENV];
-  if (jit === undefined) return undefined;
-  try {
-    return decodeJitConfig(jit).runner.agentName;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Tasks and builds whose runner was named for one of these job ids (tornade names runners tornade-<jobId>-<n>). */

@@ -1,0 +1,85 @@
+/**
+ * Where every launch went, read from the simulators alone. A launch is a task or build AWS actually started; a call
+ * AWS refused (no Spot capacity, throttled, 5xx) started nothing and costs nothing, so it is counted apart as a refused
+ * call. An ephemeral runner runs at most one job, so each started runner either ran a job attempt — the job it was
+ * launched for or an identical sibling's — or ran none: that one was extra. Its reason says which fault cost it.
+ */
+import type { TestBed } from "../../testbed/index.js";
+import { parseRunnerName } from "../../src/core/reconcile.js";
+import { isPoolRunner, runnerNameOf } from "./runner-name.js";
+
+export interface LaunchAccount {
+  /** `ecs.RunTask` + `codebuild.StartBuild` calls, refused ones included. */
+  calls: number;
+  /** Calls that started nothing: Spot capacity failures, throttling, 5xx. */
+  refusedCalls: number;
+  /** Tasks and builds started for runner jobs (pool runners left out: they are launched for the pool, not a job). */
+  started: number;
+  /** Started runners that ran a job attempt (a first attempt or a re-run). */
+  ranAJob: number;
+  /** Started runners that ran no job: the extra launches. */
+  extra: number;
+  /** The extra launches by reason, e.g. {"spot-interrupted before a job": 3}. */
+  extraByReason: Record<string, number>;
+}
+
+interface Started {
+  runner: string | undefined;
+  /** Why AWS stopped it, when it did: "SpotInterruption", "UserInitiated", "FAILED", … */
+  stop: string | undefined;
+  /** Who stopped it and why, in words (StopTask's reason), when known. */
+  words: string | undefined;
+}
+
+function startedRunners(bed: TestBed): Started[] {
+  const aws = bed.aws.control;
+  const tasks = aws.listTasks().map((t) => ({ runner: runnerNameOf(t.env), stop: t.stopCode, words: t.stoppedReason }));
+  const builds = aws.listBuilds().map((b) => ({
+    runner: runnerNameOf(b.env),
+    stop: b.buildStatus === "IN_PROGRESS" ? undefined : b.buildStatus,
+    words: undefined,
+  }));
+  return [...tasks, ...builds];
+}
+
+/** Why a runner that ran no job was started and then wasted, as far as the simulators can tell. */
+function reasonFor(s: Started, jobRunner: Map<number, string | null>): string {
+  if (s.stop === "SpotInterruption") return "spot-interrupted before a job";
+  const meant = parseRunnerName(s.runner);
+  const ranOn = meant ? jobRunner.get(meant.jobId) : undefined;
+  if (meant && ranOn && ranOn !== s.runner) return "its job ran on another runner (taken by a sibling or replaced)";
+  if (meant && ranOn === null) return "its job never ran (cancelled or still queued)";
+  if (!meant) return "not a tornade runner name";
+  if (ranOn === undefined) return "its job is unknown to GitHub";
+  // Its own job ran on it? Then it took a job; only reached for the wrong runner name, so say what AWS said.
+  return `other: ${s.stop ?? "still running"}${s.words ? ` (${s.words.split(/[:.]/)[0]})` : ""}`;
+}
+
+export function accountLaunches(bed: TestBed): LaunchAccount {
+  const calls = bed.aws.control.stats().calls;
+  const callCount = (calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0);
+  const everything = startedRunners(bed);
+  const started = everything.filter((s) => !isPoolRunner(s.runner));
+  const jobs = bed.github.control.listJobs();
+  // Each job id's runner (null: it never ran); and every runner name that took some job.
+  const jobRunner = new Map(jobs.map((j) => [Number(j.id), j.runner_name ?? null] as const));
+  const tookAJob = new Set(jobs.map((j) => j.runner_name).filter((n): n is string => !!n));
+  const extraByReason: Record<string, number> = {};
+  let ranAJob = 0;
+  for (const s of started) {
+    if (s.runner !== undefined && tookAJob.has(s.runner)) {
+      ranAJob += 1;
+      continue;
+    }
+    const why = reasonFor(s, jobRunner);
+    extraByReason[why] = (extraByReason[why] ?? 0) + 1;
+  }
+  return {
+    calls: callCount,
+    refusedCalls: callCount - everything.length,
+    started: started.length,
+    ranAJob,
+    extra: started.length - ranAJob,
+    extraByReason,
+  };
+}

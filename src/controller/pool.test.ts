@@ -212,4 +212,34 @@ describe("PoolManager on the test bed", () => {
     expect(drained.stopped).toEqual([runner?.name]);
     await waitFor("the Spot task to stop", () => taskOf(runner?.name ?? "")?.lastStatus === "STOPPED");
   });
+
+  it("never stops a busy pool runner that a listing skipped (GitHub pages by offset while runners come and go)", async () => {
+    const gh = bed.github.control;
+    const d = bed.description();
+    const target = { installationId: d.github.installationId, owner: d.github.owner, repo: d.github.repo, scope: "repo" as const };
+    await manager(fargate2).drain();
+    await waitFor("no pool runner", () => poolRunners().length === 0);
+    // 100 registrations older than the pool runner put it first on the second page of 100.
+    const fillers = Array.from({ length: 100 - gh.listRunners().length }, (_, i) => gh.createStaticRunner({ name: `filler-${i}`, labels: ["filler"], repo: d.github.repo }).runner);
+    const m = manager({ TORNADE_POOL: "FARGATE/X86_64=1" });
+    expect((await m.tick()).launched).toHaveLength(1);
+    const [runner] = await waitFor("the pool runner online", online(1));
+    const jobId = queueStatic(STATIC, 3600);
+    await waitFor("the pool runner to take the static job", () => gh.getJob(jobId)?.status === "in_progress");
+
+    // While the round's second page is on its way, a runner on the first page is removed: the page shifts by one.
+    const LIST = "GET /repos/{owner}/{repo}/actions/runners";
+    const listed = () => gh.stats().requests[LIST] ?? 0;
+    const before = listed();
+    gh.slowEndpoint({ method: "GET", route: "/repos/{owner}/{repo}/actions/runners", ms: 500 });
+    const round = m.tick();
+    await waitFor("the second page requested", () => listed() >= before + 2, 10_000);
+    await github.deleteRunner(target, fillers[0]!.id);
+    const r = await round;
+    gh.clearFaults();
+
+    expect(r.stopped).not.toContain(runner?.name);
+    expect(taskOf(runner?.name ?? "")?.lastStatus).toBe("RUNNING");
+    expect(gh.getJob(jobId)?.status).toBe("in_progress");
+  });
 });

@@ -123,10 +123,13 @@ export class PoolManager {
       if (await this.stopTask(runner.name, why === "stale" ? "pool runner never came online" : "pool shrank")) stopped.push(runner.name);
     }
 
-    // Runners GitHub no longer lists finished their one job (or were removed): their tasks end, or are ended here.
+    // Runners GitHub no longer has finished their one job (or were removed): their tasks end, or are ended here.
+    // "Not listed" is confirmed by name first: GitHub pages by offset, so a listing taken while other runners come
+    // and go can skip one — and stopping a pool runner that is running a static job would fail that job.
     const listedNames = new Set(runners.map((r) => r.name));
     for (const name of [...this.handles.keys()]) {
       if (listedNames.has(name) || deregistered.some((d) => d.name === name)) continue;
+      if (await github.findRunner(target, name).catch(() => "unknown" as const)) continue;
       if (await this.stopTask(name, "pool runner is no longer registered")) stopped.push(name);
     }
 

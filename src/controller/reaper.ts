@@ -83,7 +83,9 @@ export class Reaper {
 
     for (const { launch, job } of idle) {
       const scope = this.scope(job);
-      const runner = (await runnersOf(scope)).find((r) => r.name === launch.runnerName);
+      // Missing from a listing is not gone: GitHub pages by offset, so a runner is skipped when others are removed
+      // between pages — and one that just took a sibling's job must never be stopped. One GET by name settles it.
+      const runner = (await runnersOf(scope)).find((r) => r.name === launch.runnerName) ?? (await this.deps.github.findRunner(scope, launch.runnerName));
       if (runner?.busy) continue;
       if (runner && !(await this.deregister(scope, runner))) continue;
       const provider = this.deps.providers.get(launch.backend);

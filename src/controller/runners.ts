@@ -7,7 +7,7 @@ import type { GitHubPort, RunnerScope } from "../github/github-port.js";
  * would end its job. Returns what it did.
  */
 export async function deregisterByName(github: GitHubPort, target: RunnerScope, name: string): Promise<"removed" | "absent" | "busy"> {
-  const runner = (await github.listRunners(target)).find((r) => r.name === name);
+  const runner = await github.findRunner(target, name);
   if (!runner) return "absent";
   if (runner.busy) return "busy";
   try {

@@ -24,6 +24,12 @@ export interface GitHubPort {
   rerunJob(repo: RepoRef, jobId: number): Promise<void>;
   /** Runners of a repository, or of the organization when `scope` is "org", all pages. */
   listRunners(target: RunnerScope): Promise<Runner[]>;
+  /**
+   * The runner registered under exactly this name, if any: one request. A listing of every page can skip a runner
+   * when others are removed between pages (GitHub pages by offset), so "not in the listing" is confirmed here before
+   * anything is stopped for it.
+   */
+  findRunner(target: RunnerScope, name: string): Promise<Runner | undefined>;
   getRunner(target: RunnerScope, runnerId: number): Promise<Runner>;
   /** Deregisters a runner. An already-gone runner is not an error. */
   deleteRunner(target: RunnerScope, runnerId: number): Promise<void>;

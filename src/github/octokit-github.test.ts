@@ -127,6 +127,18 @@ describe("OctokitGitHub against the GitHub simulator", () => {
     expect((await caught(gh.getRunner(target, jit.runnerId))).kind).toBe("not-found");
   });
 
+  it("finds one runner by its exact name in one request, and nothing for a name not registered", async () => {
+    const { gh } = appPort(sim, clock, { writeSpacingMs: 0 });
+    const target = { ...repo, scope: "repo" as const };
+    for (const name of ["tornade-find-1", "tornade-find-10", "tornade-find-2"]) {
+      await gh.generateJitConfig({ ...target, runnerGroupId: 1, name, labels: ["self-hosted"] });
+    }
+    const before = sim.control.stats().requests["GET /repos/{owner}/{repo}/actions/runners"] ?? 0;
+    expect((await gh.findRunner(target, "tornade-find-1"))?.name).toBe("tornade-find-1");
+    expect(await gh.findRunner(target, "tornade-find-3")).toBeUndefined();
+    expect(sim.control.stats().requests["GET /repos/{owner}/{repo}/actions/runners"]).toBe(before + 2);
+  });
+
   it("reads jobs and queued runs, and a re-run is refused while the run is in progress", async () => {
     const { gh } = appPort(sim, clock, { writeSpacingMs: 0 });
     const run = sim.control.createRun({ jobs: [{ name: "build", labels: ["self-hosted", "tornade", "x"], durationSeconds: 60 }] });

@@ -122,22 +122,28 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async listRunners(target: RunnerScope): Promise<Runner[]> {
-    const octokit = this.octokit(target);
     const runners: Runner[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.call("GET runners", () =>
-        target.scope === "org"
-          ? octokit.request("GET /orgs/{org}/actions/runners", { org: target.owner, per_page: PER_PAGE, page })
-          : octokit.request("GET /repos/{owner}/{repo}/actions/runners", {
-              owner: target.owner,
-              repo: target.repo,
-              per_page: PER_PAGE,
-              page,
-            }),
-      );
+      const res = await this.runnersPage(target, { page });
       runners.push(...res.data.runners.map(toRunner));
       if (!hasNext(res.headers.link)) return runners;
     }
+  }
+
+  async findRunner(target: RunnerScope, name: string): Promise<Runner | undefined> {
+    const res = await this.runnersPage(target, { page: 1, name });
+    return res.data.runners.map(toRunner).find((r) => r.name === name);
+  }
+
+  /** One page of "List self-hosted runners", optionally filtered by exact `name` (a query parameter GitHub offers). */
+  private runnersPage(target: RunnerScope, q: { page: number; name?: string }) {
+    const octokit = this.octokit(target);
+    const query = { per_page: PER_PAGE, page: q.page, ...(q.name === undefined ? {} : { name: q.name }) };
+    return this.call("GET runners", () =>
+      target.scope === "org"
+        ? octokit.request("GET /orgs/{org}/actions/runners", { org: target.owner, ...query })
+        : octokit.request("GET /repos/{owner}/{repo}/actions/runners", { owner: target.owner, repo: target.repo, ...query }),
+    );
   }
 
   async getRunner(target: RunnerScope, runnerId: number): Promise<Runner> {

@@ -75,6 +75,7 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     hookId: HOOK_ID,
     appId: site.appId,
     timeoutMs: opts.deliveryTimeoutMs ?? 10_000,
+    ...(opts.deliveryConcurrency === undefined ? {} : { concurrency: opts.deliveryConcurrency }),
     url: () => ctxRef?.webhookUrl ?? null,
   });
   const ctx: SimContext = {

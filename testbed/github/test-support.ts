@@ -53,12 +53,18 @@ export interface Receiver {
   received: Received[];
   /** What the receiver answers next (default 200). */
   status: number;
+  /** Real milliseconds each answer is held back (default 0), to see deliveries overlap. */
+  holdMs: number;
+  /** The most deliveries that were ever being answered at once. */
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
 export async function startReceiver(secret: string): Promise<Receiver> {
-  const rec: Receiver = { url: "", received: [], status: 200, close: async () => {} };
+  const rec: Receiver = { url: "", received: [], status: 200, holdMs: 0, maxInFlight: 0, close: async () => {} };
+  let inFlight = 0;
   const server: Server = createServer(async (req, res) => {
+    rec.maxInFlight = Math.max(rec.maxInFlight, ++inFlight);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -74,6 +80,8 @@ export async function startReceiver(secret: string): Promise<Receiver> {
       payload,
       schemaErrors: validateWebhookPayload(event, payload),
     });
+    if (rec.holdMs > 0) await new Promise((r) => setTimeout(r, rec.holdMs));
+    inFlight--;
     res.writeHead(rec.status).end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

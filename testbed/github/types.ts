@@ -62,6 +62,9 @@ export interface GitHubSimOptions {
   /** Real-time timeout of one webhook delivery: GitHub gives the receiver 10 s ("Best practices for using webhooks").
    *  Real, not clock, time: it bounds a real HTTP exchange whose speed does not scale with the clock. */
   deliveryTimeoutMs?: number;
+  /** Webhook deliveries in flight at once. GitHub delivers in parallel and promises no order; 1 (the default) keeps
+   *  tests that read a delivery sequence simple, a larger figure is closer to GitHub under load. */
+  deliveryConcurrency?: number;
 }
 
 export interface RepoRecord {

@@ -44,6 +44,8 @@ export interface DispatcherOptions {
   appId: number;
   timeoutMs: number;
   url: () => string | null;
+  /** Deliveries in flight at once (default 1: in order, one after another). */
+  concurrency?: number;
 }
 
 /** GitHub's hookshot user agent carries a short build hash. */
@@ -57,7 +59,8 @@ export class WebhookDispatcher {
   private held: Pending[] = [];
   private heldTimer: ReturnType<Clock["setTimeout"]> | null = null;
   private outOfBand = 0;
-  private sending = false;
+  /** Deliveries being posted right now. */
+  private sending = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
 
@@ -160,13 +163,14 @@ export class WebhookDispatcher {
     return true;
   }
 
+  /** Keeps up to `concurrency` senders draining the queue; each posts one delivery after another. */
   private async pump(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
+    if (this.sending >= Math.max(1, this.o.concurrency ?? 1)) return;
+    this.sending++;
     try {
       for (let p = this.queue.shift(); p; p = this.queue.shift()) await this.post(p);
     } finally {
-      this.sending = false;
+      this.sending--;
       this.notify();
     }
   }
@@ -229,7 +233,7 @@ export class WebhookDispatcher {
   }
 
   private busy(): boolean {
-    return this.sending || this.queue.length > 0 || this.held.length > 0 || this.outOfBand > 0;
+    return this.sending > 0 || this.queue.length > 0 || this.held.length > 0 || this.outOfBand > 0;
   }
 
   private notify(): void {

@@ -69,7 +69,10 @@ export class Controller {
     const observer = (this.observer = deps.observer ?? noopObserver);
     const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
-    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, policy: deps.reconcilePolicy, clock, logger, observer });
+    // The receiver wakes the worker pool (built below) only when a delivery arrives, long after construction.
+    this.receiver = createReceiver({ intake: deps.intake, store, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
+    const receiver = this.receiver;
+    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
@@ -77,7 +80,6 @@ export class Controller {
       visibilityTimeoutMs: 5 * 60_000,
       idlePollMs: deps.idlePollMs ?? 250,
     });
-    this.receiver = createReceiver({ intake: deps.intake, store, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
     this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy });
     this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy });
     this.rounds = [

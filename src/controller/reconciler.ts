@@ -3,7 +3,7 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, parseRunnerName, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
@@ -14,8 +14,10 @@ import type { LaunchGate } from "./launch-gate.js";
 import { fromStored, toStored } from "./stored-decision.js";
 import { refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
+import { syntheticDelivery } from "./synthetic-delivery.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
+import type { WebhookReceiver } from "../server/app.js";
 
 export interface ReconcilerDeps {
   readonly store: Store;
@@ -27,6 +29,8 @@ export interface ReconcilerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
+  /** Where a job learned of through the REST API is taken in, exactly as its webhook would have been. */
+  readonly receiver: WebhookReceiver;
 }
 
 /** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
@@ -91,6 +95,15 @@ export class Reconciler {
       }
       case "rerun":
         return this.rerun(job, action.reason);
+      case "find-job-on-runner": {
+        const row = launches.find((l) => l.attempt === action.attempt);
+        return row ? this.findJobOnRunner(job, row) : "done";
+      }
+      case "refresh": {
+        await refreshJob(this.deps, job);
+        await this.deps.queue.enqueue(reconcileItem(jobId, action.retryInMs));
+        return "refresh";
+      }
       case "report":
         return this.report(job, action.title, action.summary);
       case "give-up": {
@@ -115,6 +128,27 @@ export class Reconciler {
     const last = own[own.length - 1];
     if (job.status !== "queued" || last?.error?.kind !== TAKEN) return null;
     return (await spareRunner(this.deps.store, last)) ?? null;
+  }
+
+  /**
+   * A runner launched for this job was lost to a Spot interruption while running some other job — an identical
+   * sibling that took it, whose webhooks tornade never got. GitHub's run listing says which job that was; it is taken
+   * in through the receiver as the webhook would have been (and re-run like any interrupted job), and the launch is
+   * marked as taken by it. One run read and one job listing, only on a Spot interruption.
+   */
+  private async findJobOnRunner(job: JobRecord, launch: LaunchRecord): Promise<string> {
+    const { github, store } = this.deps;
+    const ref = { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo };
+    const ran = (await github.listRunJobs(ref, job.runId)).find((j) => j.runnerName === launch.runnerName);
+    if (ran) await this.deps.receiver.receive(syntheticDelivery("spot", ran, await github.getRun(ref, job.runId), job.installationId));
+    const error =
+      ran && ran.id !== job.id
+        ? { kind: TAKEN, message: `its runner took job ${ran.id}, an identical sibling, and was lost to a Spot interruption`, takenBy: ran.id }
+        : { kind: SPOT_INTERRUPTED_CHECKED, message: launch.error?.message ?? "Spot interruption" };
+    await store.updateLaunch(launch.id, launch.version, { error });
+    await this.deps.queue.enqueue(reconcileItem(job.id));
+    this.deps.logger.child({ jobId: job.id }).warn({ attempt: launch.attempt, ranJob: ran?.id ?? null }, "looked up which job a Spot-interrupted runner was running");
+    return ran && ran.id !== job.id ? `found job ${ran.id}` : "no other job";
   }
 
   /**

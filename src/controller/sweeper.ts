@@ -6,14 +6,14 @@
  *    has that tornade does not — so a job whose every webhook was lost still gets its runner.
  * What it finds goes through the same receiver as a webhook, so it is decided and stored exactly the same way.
  */
-import { createHash } from "node:crypto";
 import type { Clock } from "../clock/clock.js";
 import { GitHubError } from "../github/errors.js";
-import type { GitHubPort, WorkflowJob, WorkflowRun } from "../github/github-port.js";
+import type { GitHubPort, WorkflowRun } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookReceiver } from "../server/app.js";
 import type { Store } from "../store/store.js";
 import { recentRepositories } from "./recent-repositories.js";
+import { syntheticDelivery } from "./synthetic-delivery.js";
 
 export interface SweeperPolicy {
   /** How far back failed deliveries are looked for. */
@@ -171,11 +171,7 @@ export class Sweeper {
               continue;
             }
             if (await store.getJob(job.id)) continue;
-            const answer = await this.deps.receiver.receive({
-              event: "workflow_job",
-              guid: sweeperGuid(job.id, job.runAttempt),
-              payload: queuedPayload(job, run, repo.installationId),
-            });
+            const answer = await this.deps.receiver.receive(syntheticDelivery("sweeper", job, run, repo.installationId));
             if (answer.status === 202) {
               count++;
               this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
@@ -188,35 +184,4 @@ export class Sweeper {
     }
     return { count, calls };
   }
-
-
-}
-
-/** A stable GUID per job attempt, so finding the same job twice takes it in once. */
-function sweeperGuid(jobId: number, attempt: number): string {
-  const h = createHash("sha256").update(`tornade-sweeper:${jobId}:${attempt}`).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-/** The `workflow_job` `queued` webhook GitHub would have sent, rebuilt from the REST answers. */
-function queuedPayload(job: WorkflowJob, run: WorkflowRun, installationId: number): Record<string, unknown> {
-  const r = run.repository;
-  return {
-    action: "queued",
-    workflow_job: {
-      id: job.id,
-      run_id: job.runId,
-      run_attempt: job.runAttempt,
-      name: job.name,
-      labels: [...job.labels],
-      status: job.status,
-      conclusion: job.conclusion,
-      created_at: job.createdAt === undefined ? undefined : new Date(job.createdAt).toISOString(),
-      head_sha: job.headSha,
-      runner_name: job.runnerName,
-      workflow_name: run.workflowName,
-    },
-    repository: { id: r.id, name: r.name, full_name: r.fullName, owner: { login: r.ownerLogin }, private: r.private, ...(r.visibility ? { visibility: r.visibility } : {}) },
-    ...(installationId ? { installation: { id: installationId } } : {}),
-  };
 }

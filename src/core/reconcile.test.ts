@@ -5,6 +5,8 @@ import {
   idempotencyKey,
   retryDelay,
   runnerName,
+  SPOT_INTERRUPTED,
+  SPOT_INTERRUPTED_CHECKED,
   TAKEN,
   type JobView,
   type LaunchView,
@@ -147,6 +149,29 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
     const siblings = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1" });
     const failed: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-2-1", ranOn: siblings, decision: launchSpec };
     expect(decide(failed, [own], now, policy)).toMatchObject({ kind: "rerun" });
+  });
+
+  it("asks GitHub which job a Spot-interrupted runner was running when it was not this job (once)", () => {
+    const interrupted = { kind: SPOT_INTERRUPTED, message: "Your Spot Task was interrupted." };
+    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-1-1", error: interrupted });
+    for (const job of [queued, { ...queued, status: "in_progress" as const, runnerName: "tornade-9-1" }, { ...queued, status: "completed" as const }]) {
+      expect(decide(job, [lost], now, policy)).toMatchObject({ kind: "find-job-on-runner", attempt: 1 });
+    }
+    // Its own job ran on it: the usual re-run path, no lookup.
+    const ownJob: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", ranOn: lost, decision: launchSpec };
+    expect(decide(ownJob, [lost], now, policy)).toMatchObject({ kind: "rerun" });
+    // Looked up already (found nothing else, or found the sibling: then it is marked taken), or re-runs are off.
+    expect(decide(queued, [{ ...lost, error: { kind: SPOT_INTERRUPTED_CHECKED, message: "x" } }], now, policy).kind).toBe("launch");
+    expect(decide(queued, [{ ...lost, error: { kind: TAKEN, message: "x" } }], now, policy).kind).toBe("launch");
+    expect(decide(queued, [lost], now, { ...policy, spotRerun: false }).kind).toBe("launch");
+  });
+
+  it("keeps asking GitHub about a running job whose runner was interrupted, until it ends (its webhook may be lost)", () => {
+    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1", error: { kind: TAKEN, message: "x" } });
+    const running: JobView = { status: "in_progress", runnerName: "tornade-2-1", ranOn: lost, decision: launchSpec };
+    expect(decide(running, [], now, policy)).toMatchObject({ kind: "refresh", retryInMs: expect.any(Number) });
+    expect(decide({ ...running, ranOn: { ...lost, spotInterrupted: false } }, [], now, policy).kind).toBe("done");
+    expect(decide(running, [], now, { ...policy, spotRerun: false }).kind).toBe("done");
   });
 
   it("waits for AWS to say why the runner stopped before deciding on a failed job", () => {

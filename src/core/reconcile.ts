@@ -137,6 +137,13 @@ export type Action =
   | { readonly kind: "report"; readonly title: string; readonly summary: string }
   /** Ask GitHub to re-run the job: its runner was lost to a Spot interruption mid-job. */
   | { readonly kind: "rerun"; readonly reason: string }
+  /**
+   * This job's runner was lost to a Spot interruption, but not while running this job: ask GitHub which job it was
+   * running (an identical sibling whose webhooks were lost would otherwise fail unnoticed and never be re-run).
+   */
+  | { readonly kind: "find-job-on-runner"; readonly attempt: number; readonly reason: string }
+  /** Ask GitHub how the job stands now, then look again after `retryInMs`: its webhooks may have been lost. */
+  | { readonly kind: "refresh"; readonly retryInMs: number; readonly reason: string }
   | { readonly kind: "wait"; readonly until: number; readonly reason: string }
   | { readonly kind: "give-up"; readonly reason: string }
   | { readonly kind: "done"; readonly reason: string };
@@ -150,9 +157,22 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   // An interrupted launch is cleared whatever the job did meanwhile, so it stops counting as a runner in flight.
   const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
   if (stale) return { kind: "abandon", attempt: stale.attempt, reason: "launch interrupted before the provider answered" };
+  if (policy.spotRerun) {
+    const lostElsewhere = launches.find((l) => l.state === "stopped" && l.spotInterrupted && l.error?.kind === SPOT_INTERRUPTED && l.runnerName !== job.runnerName);
+    if (lostElsewhere) {
+      return { kind: "find-job-on-runner", attempt: lostElsewhere.attempt, reason: "its runner was lost to a Spot interruption, not while running this job" };
+    }
+  }
   const last = latest(launches);
   if (job.status === "completed") return afterCompletion(job, decision, last, now, policy);
-  if (job.status === "in_progress") return { kind: "done", reason: "a runner took the job" };
+  if (job.status === "in_progress") {
+    // Its runner is gone: GitHub fails the job shortly, and if that webhook is lost too the job would never be re-run.
+    const ranOn = job.ranOn;
+    if (policy.spotRerun && !decision.rerun && ranOn?.spotInterrupted && ranOn.state === "stopped") {
+      return { kind: "refresh", retryInMs: SPOT_VERDICT_WAIT_MS, reason: "its runner was lost to a Spot interruption; waiting for GitHub to fail the job" };
+    }
+    return { kind: "done", reason: "a runner took the job" };
+  }
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
   if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
 
@@ -273,6 +293,11 @@ function spareDeadline(spare: LaunchView, policy: ReconcilePolicy): number | nul
   if (spare.state === "running") return (spare.startedAt ?? spare.launchedAt ?? spare.requestedAt) + policy.replaceGraceMs;
   return null;
 }
+
+/** The error kind the tracker records for a runner AWS stopped for a Spot interruption (before anyone looked at why). */
+export const SPOT_INTERRUPTED = "spot-interrupted";
+/** The same, once GitHub was asked which job the runner was running and it was none but the launch's own (or none). */
+export const SPOT_INTERRUPTED_CHECKED = "spot-interrupted-checked";
 
 /** Marks a launch whose runner took an identical sibling's job instead of its own (LaunchView.error.kind). */
 export const TAKEN = "taken-by-sibling";

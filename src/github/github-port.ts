@@ -13,6 +13,8 @@ export interface GitHubPort {
    */
   generateJitConfig(req: JitConfigRequest): Promise<JitConfig>;
   getJob(repo: RepoRef, jobId: number): Promise<WorkflowJob>;
+  /** One workflow run (with its repository's visibility, which policy needs). */
+  getRun(repo: RepoRef, runId: number): Promise<WorkflowRun>;
   /** The latest attempt's jobs of one run, all pages. */
   listRunJobs(repo: RepoRef, runId: number): Promise<WorkflowJob[]>;
   /**

@@ -69,6 +69,14 @@ export class OctokitGitHub implements GitHubPort {
     return toJob(res.data);
   }
 
+  async getRun(repo: RepoRef, runId: number): Promise<WorkflowRun> {
+    const octokit = this.octokit(repo);
+    const res = await this.call("GET run", () =>
+      octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: repo.owner, repo: repo.repo, run_id: runId }),
+    );
+    return toRun(res.data);
+  }
+
   async listRunJobs(repo: RepoRef, runId: number): Promise<WorkflowJob[]> {
     const octokit = this.octokit(repo);
     const jobs: WorkflowJob[] = [];

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
+import { runnerName } from "../../src/core/reconcile.js";
 import { sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
@@ -46,5 +47,40 @@ describe("Spot interruption mid-job", () => {
     // Once: the interrupted job's record says it was re-run, and GitHub saw one re-run request.
     expect((await s.tornade.built.store.getJob(id))?.decision).toMatchObject({ rerun: "requested" });
     expect(gh.stats().requests["POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"]).toBe(1);
+  });
+
+  it("re-runs a job tornade never heard of, lost with the sibling's runner it had taken", async () => {
+    const gh = s.bed.github.control;
+    const labels = ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE_SPOT"];
+    // Every webhook of "ghost" is lost without a trace; it is older than "seen", so it takes seen's runner first.
+    gh.dropDeliveries({ jobName: "ghost" }, { record: false });
+    const [ghost, seen] = await s.queueScenario({
+      jobs: [
+        { name: "ghost", labels, durationSeconds: 600, count: 1 },
+        { name: "seen", labels, durationSeconds: 60, count: 1 },
+      ],
+    });
+    const ghostId = ghost!.jobId;
+    const taken = await until("ghost to start on seen's runner", () => {
+      const j = gh.getJob(ghostId);
+      return j?.status === "in_progress" && j.runner_name ? j.runner_name : undefined;
+    });
+    expect(taken).toBe(runnerName(seen!.jobId, 1));
+    const task = s.bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === taken && t.lastStatus === "RUNNING");
+    expect(s.bed.aws.control.interruptSpot(task!.taskArn)).toHaveLength(1);
+
+    const rerun = await until(
+      "ghost's re-run to complete",
+      () => gh.listJobs({ runId: Number(gh.getJob(ghostId)!.run_id) }).find((j) => j.name === "ghost" && Number(j.id) !== ghostId && j.status === "completed"),
+      30_000,
+    );
+    expect(rerun.conclusion).toBe("success");
+    expect(gh.getJob(ghostId)).toMatchObject({ status: "completed", conclusion: "failure" });
+    // tornade learned of ghost only from GitHub's job listing, after the interruption.
+    expect(gh.listDeliveries().filter((d) => d.jobId === ghostId)).toEqual([]);
+    expect((await s.tornade.built.store.getJob(ghostId))?.decision).toMatchObject({ rerun: "requested" });
+    await until("seen to complete", () => (gh.getJob(seen!.jobId)?.status === "completed" ? true : undefined), 30_000);
+    expect(gh.getJob(seen!.jobId)?.conclusion).toBe("success");
+    gh.clearFaults();
   });
 });

@@ -23,7 +23,7 @@ describe("runners taken by identical siblings", () => {
     const store = s.tornade.built.store;
     // The first task launched (the oldest job's) waits five minutes for capacity; the others start as usual and
     // take the oldest queued jobs, so each later job's runner goes to an older sibling.
-    s.bed.aws.control.slowProvisioning(1, 5 * 60_000);
+    s.bed.aws.control.slowProvisioning({ times: 1, extraMs: 5 * 60_000 });
     const jobs = await s.queueScenario({
       jobs: [{ name: "matrix", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 60, count: 3 }],
     });

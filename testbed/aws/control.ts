@@ -40,6 +40,12 @@ export const ShortageInput = z.object({
 });
 export type ShortageInput = z.input<typeof ShortageInput>;
 
+export const SlowProvisioningInput = z.object({
+  times: z.number().int().positive(),
+  extraMs: z.number().int().nonnegative(),
+});
+export type SlowProvisioningInput = z.input<typeof SlowProvisioningInput>;
+
 export const FailNextInput = z.object({
   service: z.enum(["ecs", "codebuild"]),
   operation: z.string().min(1),
@@ -163,7 +169,8 @@ export class AwsControl {
   }
 
   /** The next `times` RunTask'd tasks stay PROVISIONING `extraMs` longer (slow capacity: runners up out of order). */
-  slowProvisioning(times: number, extraMs: number): void {
+  slowProvisioning(input: SlowProvisioningInput): void {
+    const { times, extraMs } = SlowProvisioningInput.parse(input);
     this.lifecycle.slowNext(times, extraMs);
   }
 

@@ -41,7 +41,7 @@ describe("ECS simulator through @aws-sdk/client-ecs", () => {
   };
 
   it("keeps the tasks slowProvisioning names PROVISIONING longer, so runners come up out of launch order", async () => {
-    bed.sim.control.slowProvisioning(1, 3600_000);
+    bed.sim.control.slowProvisioning({ times: 1, extraMs: 3600_000 });
     const slow = (await bed.ecs().send(new RunTaskCommand(input()))).tasks?.[0]?.taskArn ?? "";
     const normal = (await bed.ecs().send(new RunTaskCommand(input()))).tasks?.[0]?.taskArn ?? "";
     await eventually(async () => ((await describeOne(normal)).lastStatus === "RUNNING" ? true : undefined));

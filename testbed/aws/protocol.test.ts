@@ -71,6 +71,10 @@ describe("AWS JSON 1.1 protocol, auth and model validation", () => {
     expect(state.shortages).toEqual([{ capacityProvider: "FARGATE", remaining: 1 }]);
     const bad = await fetch(`${bed.sim.endpoint}/_control/fail-next`, { method: "POST", body: JSON.stringify({ service: "s3" }) });
     expect(bad.status).toBe(400);
+    const slow = { method: "POST", body: JSON.stringify({ times: 1, extraMs: 0 }) };
+    expect((await fetch(`${bed.sim.endpoint}/_control/slow-provisioning`, slow)).status).toBe(200);
+    const negative = { method: "POST", body: JSON.stringify({ times: 1, extraMs: -5 }) };
+    expect((await fetch(`${bed.sim.endpoint}/_control/slow-provisioning`, negative)).status).toBe(400);
   });
 });
 

@@ -144,6 +144,9 @@ async function handleControl(control: AwsControl, req: IncomingMessage, res: Ser
       case "DELETE /_control/capacity-shortage":
         control.clearCapacityShortage((input as { capacityProvider?: "FARGATE" | "FARGATE_SPOT" }).capacityProvider);
         return json(200, {});
+      case "POST /_control/slow-provisioning":
+        control.slowProvisioning(arg);
+        return json(200, {});
       case "POST /_control/interrupt-spot":
         return json(200, { interrupted: control.interruptSpot((input as { taskArn?: string }).taskArn) });
       case "POST /_control/fail-next":

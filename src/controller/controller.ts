@@ -61,6 +61,8 @@ export class Controller {
   readonly reaper: Reaper;
   readonly observer: ControllerObserver;
   private readonly pool: WorkerPool;
+  /** The static pool's round, nudged when a static job is queued or taken so the pool tops up at once. */
+  private staticPoolRound: Periodic | undefined;
   private readonly rounds: Periodic[];
   private stopped = true;
 
@@ -70,7 +72,16 @@ export class Controller {
     const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
     // The receiver wakes the worker pool (built below) only when a delivery arrives, long after construction.
-    this.receiver = createReceiver({ intake: deps.intake, store, policy: deps.deliveryPolicy, clock, logger, observer, wake: () => this.pool.wake() });
+    this.receiver = createReceiver({
+      intake: deps.intake,
+      store,
+      policy: deps.deliveryPolicy,
+      clock,
+      logger,
+      observer,
+      wake: () => this.pool.wake(),
+      staticJobMoved: () => this.staticPoolRound?.nudge(),
+    });
     const receiver = this.receiver;
     this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
@@ -87,8 +98,13 @@ export class Controller {
       // At start the sweeper looks at once: deliveries that failed while tornade was down are redelivered now.
       new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger, true),
       new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
-      ...(deps.pool ? [new Periodic("pool", clock, deps.pool.intervalMs, () => deps.pool!.manager.tick(), logger)] : []),
     ];
+    if (deps.pool) {
+      const { manager, intervalMs } = deps.pool;
+      // At start the pool fills at once; after that, on its interval or when a static job nudges it.
+      this.staticPoolRound = new Periodic("pool", clock, intervalMs, () => manager.tick(), logger, true);
+      this.rounds.push(this.staticPoolRound);
+    }
   }
 
   start(): void {

@@ -38,6 +38,8 @@ export interface ReceiverDeps {
   readonly observer: ControllerObserver;
   /** Called after a delivery was taken in, so idle workers look at the queue at once. */
   readonly wake?: () => void;
+  /** Called when a `type=static` job is queued or starts: the static pool should top up now, not at its next round. */
+  readonly staticJobMoved?: () => void;
 }
 
 export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
@@ -91,6 +93,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
         return { status: 200, body: { duplicate: true } };
       }
       if (result.enqueued > 0) deps.wake?.();
+      if (decision.kind === "static" && (seen.status === "queued" || seen.status === "in_progress")) deps.staticJobMoved?.();
       observer.webhook("accepted");
       if (result.job === "created") observer.jobDecided(decision.kind);
       if (result.job !== "none" && seen.status === "in_progress") {

@@ -16,14 +16,19 @@ describe("the static pool", () => {
       speed: E2E_SPEED,
       logger: silentLogger,
       port: 0,
-      env: { TORNADE_POOL: "FARGATE/X86_64=2", TORNADE_POOL_OWNER: "tornade-org", TORNADE_POOL_REPO: "app", TORNADE_POOL_INSTALLATION_ID: "51000001", TORNADE_POOL_INTERVAL_SECONDS: "10" },
+      env: { TORNADE_POOL: "FARGATE/X86_64=2", TORNADE_POOL_OWNER: "tornade-org", TORNADE_POOL_REPO: "app", TORNADE_POOL_INSTALLATION_ID: "51000001", TORNADE_POOL_INTERVAL_SECONDS: "3600" },
     });
     const sb = s;
     const gh = sb.bed.github.control;
     const poolRunners = () => gh.listRunners().filter((r) => r.name.startsWith("tornade-pool-") && r.status === "online");
     await until("two pool runners online", () => (poolRunners().length === 2 ? true : undefined), 30_000);
 
-    const [job] = await sb.queueScenario({ jobs: [{ name: "static", labels: ["self-hosted", "tornade", "type=static"], durationSeconds: 120, count: 1 }] });
+    const [job] = await sb.queueScenario({ jobs: [{ name: "static", labels: ["self-hosted", "tornade", "type=static"], durationSeconds: 1800, count: 1 }] });
+    // Topped up as soon as a pool runner takes the job (its webhook nudges the pool), not at the next round — which,
+    // with a 1-hour interval, would come after this 30-minute job has ended.
+    await until("a pool runner to take the job", () => (gh.getJob(job!.jobId)?.status === "in_progress" ? true : undefined), 30_000);
+    await until("two idle pool runners again while the job runs", () => (poolRunners().filter((r) => !r.busy).length === 2 ? true : undefined), 30_000);
+    expect(gh.getJob(job!.jobId)?.status).toBe("in_progress");
     const done = await until("the static job to complete", () => {
       const j = gh.getJob(job!.jobId);
       return j?.status === "completed" ? j : undefined;

@@ -32,6 +32,10 @@ export interface SweeperPolicy {
 const REDELIVERY_RETRY_MS = 5 * 60_000;
 /** How long a run found complete (no unknown queued job) is left alone before the sweeper lists its jobs again. */
 const RUN_RECHECK_MS = 5 * 60_000;
+/** Runs not listed for this long are forgotten (a run that long finished is not listed any more). */
+const RUN_FORGET_MS = 24 * 3600_000;
+/** GitHub's page size for run listings, as OctokitGitHub asks for it: how many calls a listing took. */
+const RUNS_PER_PAGE = 100;
 /** GitHub keeps a delivery redeliverable for 3 days ("Redelivering webhooks"). */
 const DELIVERY_RETENTION_MS = 3 * 24 * 3600_000;
 
@@ -63,6 +67,8 @@ export class Sweeper {
   private watermark = 0;
   /** Runs whose queued jobs were all known when last listed, by run id: not listed again for RUN_RECHECK_MS. */
   private readonly checkedRuns = new Map<number, number>();
+  /** When each run's jobs were last listed: the least recently looked at go first. */
+  private readonly lookedAt = new Map<number, number>();
   /** Deliveries redelivered and not yet seen to succeed, by GUID: the attempt to redeliver and when it was asked. */
   private readonly pending = new Map<string, { id: number; at: number }>();
 
@@ -137,49 +143,62 @@ export class Sweeper {
     return { count, calls };
   }
 
-  /** Queued jobs GitHub has and tornade does not, in recently active repositories, within the call budget. */
+  /**
+   * Queued jobs GitHub has and tornade does not, in recently active repositories, within the call budget. GitHub lists
+   * runs newest first, so a run that falls off the first page while a burst goes on would wait for the burst to end:
+   * a few pages are read, and the runs looked at least recently (then the oldest) get the job listings the budget
+   * allows, so every active run has its turn.
+   */
   private async discoverQueued(): Promise<{ count: number; calls: number }> {
     const { github, store, clock, policy } = this.deps;
     const now = clock.now();
     let calls = 0;
     let count = 0;
     for (const [runId, at] of this.checkedRuns) if (now - at > RUN_RECHECK_MS) this.checkedRuns.delete(runId);
+    for (const [runId, at] of this.lookedAt) if (now - at > RUN_FORGET_MS) this.lookedAt.delete(runId);
+    // A quarter of the budget, at least one call, for each of the two run listings.
+    const pages = Math.max(1, Math.floor(policy.discoveryBudget / 4));
     for (const repo of await recentRepositories(store, now, policy.recentActivityMs)) {
       const ref = { installationId: repo.installationId || undefined, owner: repo.owner, repo: repo.repo };
       // A run with one job started is "in_progress" while its other jobs may still wait: both lists are searched.
+      const listed = new Map<number, WorkflowRun>();
       for (const status of ["queued", "in_progress"] as const) {
         if (calls >= policy.discoveryBudget) return { count, calls };
+        const maxPages = Math.min(pages, policy.discoveryBudget - calls);
         let runs: WorkflowRun[];
         try {
-          runs = await github.listQueuedRuns(ref, { maxPages: 1, status });
+          runs = await github.listQueuedRuns(ref, { maxPages, status });
         } catch (e) {
           if (e instanceof GitHubError && e.kind === "not-found") break;
           throw e;
         }
+        calls += Math.min(maxPages, Math.max(1, Math.ceil(runs.length / RUNS_PER_PAGE)));
+        for (const run of runs) listed.set(run.id, run);
+      }
+      const due = [...listed.values()]
+        .filter((run) => !this.checkedRuns.has(run.id) && !(run.createdAt !== undefined && now - run.createdAt < policy.discoveryGraceMs))
+        .sort((a, b) => (this.lookedAt.get(a.id) ?? 0) - (this.lookedAt.get(b.id) ?? 0) || (a.createdAt ?? 0) - (b.createdAt ?? 0));
+      for (const run of due) {
+        if (calls >= policy.discoveryBudget) return { count, calls };
+        const jobs = await github.listRunJobs(ref, run.id);
         calls++;
-        for (const run of runs) {
-          if (calls >= policy.discoveryBudget) return { count, calls };
-          if (this.checkedRuns.has(run.id)) continue;
-          if (run.createdAt !== undefined && now - run.createdAt < policy.discoveryGraceMs) continue;
-          const jobs = await github.listRunJobs(ref, run.id);
-          calls++;
-          let settled = true;
-          for (const job of jobs) {
-            if (job.status !== "queued") continue;
-            if (job.createdAt !== undefined && now - job.createdAt < policy.discoveryGraceMs) {
-              settled = false;
-              continue;
-            }
-            if (await store.getJob(job.id)) continue;
-            const answer = await this.deps.receiver.receive(syntheticDelivery("sweeper", job, run, repo.installationId));
-            if (answer.status === 202) {
-              count++;
-              this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
-            }
+        this.lookedAt.set(run.id, now);
+        let settled = true;
+        for (const job of jobs) {
+          if (job.status !== "queued") continue;
+          if (job.createdAt !== undefined && now - job.createdAt < policy.discoveryGraceMs) {
+            settled = false;
+            continue;
           }
-          // Every queued job of this run is known: no need to list it again for a while.
-          if (settled) this.checkedRuns.set(run.id, now);
+          if (await store.getJob(job.id)) continue;
+          const answer = await this.deps.receiver.receive(syntheticDelivery("sweeper", job, run, repo.installationId));
+          if (answer.status === 202) {
+            count++;
+            this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
+          }
         }
+        // Every queued job of this run is known: no need to list it again for a while.
+        if (settled) this.checkedRuns.set(run.id, now);
       }
     }
     return { count, calls };

@@ -50,6 +50,23 @@ describe("lost webhooks", () => {
   });
 });
 
+describe("discovery in a busy repository", () => {
+  it("finds a lost job whose run fell off the first page of runs (GitHub lists the newest first)", async () => {
+    const gh = s.bed.github.control;
+    gh.dropDeliveries({ jobName: "buried" }, { record: false });
+    const [buried] = await s.queueScenario({ jobs: [{ name: "buried", labels, durationSeconds: 60, count: 1 }] });
+    // 120 newer runs whose jobs no runner takes: they stay queued and push the buried run to the second page.
+    const others = Array.from({ length: 120 }, (_, i) => gh.createRun({ jobs: [{ name: `other-${i}`, labels: ["self-hosted", "elsewhere"], durationSeconds: 60 }] }));
+    try {
+      await until("the buried job to complete", () => (gh.getJob(buried!.jobId)?.status === "completed" ? true : undefined), 30_000);
+      expect(gh.listDeliveries().filter((d) => d.jobId === buried!.jobId)).toHaveLength(0);
+      expect(await s.tornade.built.store.listLaunches(buried!.jobId)).toHaveLength(1);
+    } finally {
+      for (const run of others) gh.cancelRun(run.id);
+    }
+  });
+});
+
 describe("the discovery budget", () => {
   it("is configurable, and 0 spends no call on finding jobs (only redelivery remains)", async () => {
     const sb = await startSandbox({ speed: E2E_SPEED, logger: silentLogger, port: 0, env: { TORNADE_DISCOVERY_BUDGET: "0" } });

@@ -53,6 +53,8 @@ export interface ChaosReport {
   faults: FaultCounts;
   /** Every job not served, with the simulators' evidence of why. */
   lostJobs: LostJob[];
+  /** The jobs the drain waited for longest. */
+  lastSettled: RunResult["lastSettled"];
   baseline: {
     completed: number;
     lost: number;
@@ -115,6 +117,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     pickupSeconds: chaos.pickupSeconds,
     faults: chaos.faults,
     lostJobs: chaos.lostJobs,
+    lastSettled: chaos.lastSettled,
     baseline: {
       completed: baseline.completed,
       lost: baseline.lost,
@@ -167,6 +170,11 @@ export function formatReport(r: ChaosReport): string {
   if (r.orphanDetails.length > 0) out.push("", "left behind:", ...r.orphanDetails.slice(0, 20).map((d) => `  ${d}`));
   out.push(...lostByEvidence("lost jobs by evidence (fault-free):", r.baseline.lostJobs));
   out.push(...lostByEvidence("lost jobs by evidence:", r.lostJobs));
+  out.push(
+    "",
+    "settled last:",
+    ...r.lastSettled.map((j) => `  ${j.name} #${j.jobId}: settled at ${j.settledSeconds} s, ${j.attempts} attempt(s), first attempt picked up after ${j.pickupSeconds ?? "-"} s`),
+  );
   out.push("", `seed ${r.seed}, speed ${r.speed}, ${r.realSeconds} s real`);
   return out.join("\n");
 }

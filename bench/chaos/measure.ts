@@ -57,6 +57,8 @@ export interface Measurement {
   /** Simulated seconds from a job's first attempt being queued to a runner taking it (p50, p95, max). */
   pickupSeconds: { p50: number; p95: number; max: number };
   lostJobs: LostJob[];
+  /** The five jobs that settled last: what the drain waited for. */
+  lastSettled: { name: string; jobId: number; settledSeconds: number; attempts: number; pickupSeconds: number | null }[];
 }
 
 /** Latest attempt of a planned job: GitHub keeps the name and bumps run_attempt on a re-run. */
@@ -142,6 +144,7 @@ export function measure(
     drained,
     pickupSeconds: pickup(bed, runnerJobs),
     lostJobs,
+    lastSettled: lastSettled(bed, runnerJobs, first, cutoffAt),
   };
 }
 
@@ -153,6 +156,25 @@ function pickup(bed: TestBed, jobs: QueuedJob[]): Measurement["pickupSeconds"] {
     .sort((a, b) => a - b);
   const at = (p: number) => Math.round(waits[Math.min(waits.length - 1, Math.floor(p * waits.length))] ?? 0);
   return { p50: at(0.5), p95: at(0.95), max: Math.round(waits[waits.length - 1] ?? 0) };
+}
+
+function lastSettled(bed: TestBed, jobs: QueuedJob[], first: number, cutoffAt: number): Measurement["lastSettled"] {
+  return jobs
+    .map((q) => ({ q, at: settledAt(bed, q) ?? cutoffAt }))
+    .sort((a, b) => b.at - a.at)
+    .slice(0, 5)
+    .map(({ q, at }) => {
+      const { attempts } = latestAttempt(bed, q);
+      const j = bed.github.control.getJob(q.jobId);
+      const started = j?.started_at ? Date.parse(j.started_at) : NaN;
+      return {
+        name: q.job.name,
+        jobId: q.jobId,
+        settledSeconds: Math.round((at - first) / 1000),
+        attempts: attempts.length,
+        pickupSeconds: Number.isFinite(started) ? Math.round((started - q.queuedAt) / 1000) : null,
+      };
+    });
 }
 
 /** The simulators' evidence for one job that was not served. */

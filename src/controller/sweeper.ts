@@ -32,6 +32,30 @@ export interface SweeperPolicy {
 const REDELIVERY_RETRY_MS = 5 * 60_000;
 /** How long a run found complete (no unknown queued job) is left alone before the sweeper lists its jobs again. */
 const RUN_RECHECK_MS = 5 * 60_000;
+/** Where the delivery watermark is kept across restarts. */
+const WATERMARK_KEY = "sweeper:delivery-watermark";
+/**
+ * Redeliveries asked for in one round: under GitHub's secondary limit of 900 points a minute on one endpoint at 5
+ * points a POST ("Rate limits for the REST API"), with room for a retry.
+ */
+const REDELIVERIES_PER_ROUND = 150;
+/** Redeliveries in flight at once: a backlog after a restart goes out in seconds, not one round trip at a time. */
+const REDELIVERY_CONCURRENCY = 8;
+
+/** Redelivery order: a `queued` delivery (a job waiting for a runner) before any other. */
+function rank(a: { action: string | null } | undefined): number {
+  return a?.action === "queued" ? 0 : 1;
+}
+
+/** Runs `fn` over `items`, at most `width` at a time. */
+async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
 /** Runs not listed for this long are forgotten (a run that long finished is not listed any more). */
 const RUN_FORGET_MS = 24 * 3600_000;
 /** GitHub's page size for run listings, as OctokitGitHub asks for it: how many calls a listing took. */
@@ -65,6 +89,7 @@ export interface SweepResult {
 export class Sweeper {
   /** The newest delivery id a complete scan of the log has seen: older ones were looked at already. */
   private watermark = 0;
+  private watermarkLoaded = false;
   /** Runs whose queued jobs were all known when last listed, by run id: not listed again for RUN_RECHECK_MS. */
   private readonly checkedRuns = new Map<number, number>();
   /** When each run's jobs were last listed: the least recently looked at go first. */
@@ -77,7 +102,10 @@ export class Sweeper {
   async sweep(): Promise<SweepResult> {
     const a = await this.redeliverFailed().catch((e: unknown) => this.failed("redelivery", e));
     const b = await this.discoverQueued().catch((e: unknown) => this.failed("discovery", e));
-    return { redelivered: a.count, discovered: b.count, githubCalls: a.calls + b.calls };
+    const result = { redelivered: a.count, discovered: b.count, githubCalls: a.calls + b.calls };
+    // One line a round: an operator sees the sweeper at work (and what it costs) without waiting for a loss.
+    this.deps.logger.info(result, "sweeper round");
+    return result;
   }
 
   private failed(what: string, e: unknown): { count: number; calls: number } {
@@ -95,7 +123,13 @@ export class Sweeper {
     const { github, store, clock, policy } = this.deps;
     const now = clock.now();
     const horizon = now - policy.deliveryLookbackMs;
-    const attempts = new Map<string, { ok: boolean; latestId: number; event: string }>();
+    if (!this.watermarkLoaded) {
+      // Kept in the store, so a restarted controller reads only what came since (its downtime's failures among it)
+      // rather than the whole lookback, which in a busy hour is more than a round's pages.
+      this.watermark = Math.max(this.watermark, Number((await store.getMeta(WATERMARK_KEY)) ?? 0) || 0);
+      this.watermarkLoaded = true;
+    }
+    const attempts = new Map<string, { ok: boolean; latestId: number; event: string; action: string | null }>();
     let cursor: string | undefined;
     let calls = 0;
     let complete = false;
@@ -111,12 +145,15 @@ export class Sweeper {
         newest = Math.max(newest, d.id);
         const seen = attempts.get(d.guid);
         const ok = d.statusCode >= 200 && d.statusCode < 300;
-        attempts.set(d.guid, { ok: ok || (seen?.ok ?? false), latestId: Math.max(d.id, seen?.latestId ?? 0), event: d.event });
+        attempts.set(d.guid, { ok: ok || (seen?.ok ?? false), latestId: Math.max(d.id, seen?.latestId ?? 0), event: d.event, action: d.action });
       }
       cursor = res.nextCursor;
       if (!cursor) complete = true;
     }
-    if (complete) this.watermark = newest;
+    if (complete && newest > this.watermark) {
+      this.watermark = newest;
+      await store.putMeta(WATERMARK_KEY, String(newest));
+    }
 
     const candidates = new Map<string, number>();
     for (const [guid, a] of attempts) {
@@ -127,20 +164,22 @@ export class Sweeper {
       if (now - p.at > DELIVERY_RETENTION_MS) this.pending.delete(guid);
       else if (now - p.at >= REDELIVERY_RETRY_MS && !attempts.get(guid)?.ok) candidates.set(guid, Math.max(p.id, attempts.get(guid)?.latestId ?? 0));
     }
-    let count = 0;
-    for (const [guid, id] of candidates) {
+    // `queued` first (a job waiting for its runner), newest first; a round asks for at most what GitHub's limit on one
+    // endpoint allows in a minute, a few at a time, and leaves the rest to the next round.
+    const due: { guid: string; id: number }[] = [];
+    for (const [guid, id] of [...candidates].sort(([g1, a], [g2, b]) => rank(attempts.get(g1)) - rank(attempts.get(g2)) || b - a)) {
+      if (due.length >= REDELIVERIES_PER_ROUND) break;
       // Stored means tornade took it in and only the answer was lost (a crash after the commit).
-      if (await store.getDelivery(guid)) {
-        this.pending.delete(guid);
-        continue;
-      }
-      await github.redeliver(id);
-      calls++;
-      this.pending.set(guid, { id, at: now });
-      count++;
+      if (await store.getDelivery(guid)) this.pending.delete(guid);
+      else due.push({ guid, id });
     }
-    if (count > 0) this.deps.logger.info({ count }, "failed webhook deliveries redelivered");
-    return { count, calls };
+    await inBatches(due, REDELIVERY_CONCURRENCY, async ({ guid, id }) => {
+      await github.redeliver(id);
+      this.pending.set(guid, { id, at: now });
+    });
+    calls += due.length;
+    if (due.length > 0) this.deps.logger.info({ count: due.length, left: candidates.size - due.length }, "failed webhook deliveries redelivered");
+    return { count: due.length, calls };
   }
 
   /**

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log/logger.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
+import { defaultSweeperPolicy, Sweeper } from "../../src/controller/sweeper.js";
 import { E2E_SPEED, sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
@@ -64,6 +65,26 @@ describe("discovery in a busy repository", () => {
     } finally {
       for (const run of others) gh.cancelRun(run.id);
     }
+  });
+
+  it("a restarted sweeper reads only the deliveries since the last complete scan: the watermark is stored", async () => {
+    const gh = s.bed.github.control;
+    const built = s.tornade.built;
+    // More deliveries than one page by now (the 120 runs above), and the running controller stopped: no other scan.
+    await built.controller.stop();
+    expect(gh.listDeliveries().length).toBeGreaterThan(100);
+    expect(Number(await built.store.getMeta("sweeper:delivery-watermark"))).toBeGreaterThan(0);
+    const LOG = "GET /app/hook/deliveries";
+    const pagesRead = async () => {
+      const before = gh.stats().requests[LOG] ?? 0;
+      const sweeper = new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+      await sweeper.sweep();
+      return (gh.stats().requests[LOG] ?? 0) - before;
+    };
+    expect(await pagesRead()).toBe(1);
+    // Without the stored watermark, a new sweeper reads the whole lookback.
+    await built.store.putMeta("sweeper:delivery-watermark", "0");
+    expect(await pagesRead()).toBeGreaterThan(1);
   });
 });
 

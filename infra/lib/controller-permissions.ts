@@ -3,7 +3,7 @@
  * - ecs:RunTask only on the runner task definitions (exact revisions), and only into tornade's cluster;
  * - ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with `tags` needs it: "Grant
  *   permission to tag resources on creation", Amazon ECS Developer Guide);
- * - ecs:StopTask / ecs:DescribeTasks only on tasks of that cluster;
+ * - ecs:StopTask / ecs:DescribeTasks only on tasks of that cluster, ecs:ListTasks only in that cluster;
  * - iam:PassRole only for the runner task and execution roles, only to ECS tasks;
  * - codebuild:StartBuild / BatchGetBuilds / StopBuild only on the runner projects;
  * - secretsmanager:GetSecretValue only on tornade's two secrets.
@@ -44,6 +44,14 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       sid: "WatchAndStopRunnerTasks",
       actions: ["ecs:DescribeTasks", "ecs:StopTask"],
       resources: [clusterTasksArn(t.cluster)],
+      conditions: inCluster,
+    }),
+    new iam.PolicyStatement({
+      // Finding a task by its runner's name (startedBy) after a crash lost RunTask's answer. ListTasks authorizes on
+      // the cluster's container-instance resource type and the ecs:cluster condition key.
+      sid: "FindRunnerTasks",
+      actions: ["ecs:ListTasks"],
+      resources: [Stack.of(t.cluster).formatArn({ service: "ecs", resource: "container-instance", resourceName: `${t.cluster.clusterName}/*` })],
       conditions: inCluster,
     }),
     new iam.PolicyStatement({

@@ -25,12 +25,19 @@ export function acknowledgeFindings(t: TornadeRunners): void {
   ack(t.ecs.executionRole, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
 
   const taskArn = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${logicalId(t.ecs.cluster)}>/*`;
+  const instances = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:container-instance/<${logicalId(t.ecs.cluster)}>/*`;
   for (const f of Object.values(t.controller.functions)) {
     ack(
       f.role,
       `AwsSolutions-IAM5[${taskArn}]`,
       "Runner task ids are made by RunTask, so DescribeTasks/StopTask/TagResource name the cluster's tasks by " +
         "wildcard; each statement is further conditioned on ecs:cluster (or ecs:CreateAction = RunTask).",
+    );
+    ack(
+      f.role,
+      `AwsSolutions-IAM5[${instances}]`,
+      "ListTasks authorizes on the container-instance resource type (Service Authorization Reference); Fargate has no " +
+        "container instances to name, so the cluster's are named by wildcard, further conditioned on ecs:cluster.",
     );
   }
 

@@ -34,6 +34,17 @@ describe("controller permissions", () => {
     }
   });
 
+  it("lists tasks (to find one whose RunTask answer a crash lost) only in the runner cluster", () => {
+    const listing = withAction(allStatements(template), "ecs:ListTasks");
+    expect(listing.length).toBeGreaterThan(0);
+    const instances = stack.resolve(stack.formatArn({ service: "ecs", resource: "container-instance", resourceName: `${tornade.ecs.cluster.clusterName}/*` }));
+    for (const s of listing) {
+      expect(actions(s)).toEqual(["ecs:ListTasks"]);
+      expect(stack.resolve(s.Resource)).toEqual(instances);
+      expect(s.Condition).toEqual({ ArnEquals: { "ecs:cluster": stack.resolve(tornade.ecs.cluster.clusterArn) } });
+    }
+  });
+
   it("passes only the runner task and execution roles, only to ECS tasks", () => {
     const pass = withAction(allStatements(template), "iam:PassRole");
     expect(pass.length).toBe(3); // worker, events, sweep

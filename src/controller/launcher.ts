@@ -11,7 +11,7 @@ import type { Backend, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
-import { LaunchError, type Provider } from "../providers/provider.js";
+import { LaunchError, type LaunchHandle, type Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchFailure, type LaunchRecord, type Store } from "../store/store.js";
 import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
@@ -97,6 +97,11 @@ export class Launcher {
       report("failed", e.kind);
       return this.fail(id, { kind: e.kind, message: e.message }, log);
     }
+  }
+
+  /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
+  async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
+    return this.deps.providers.get(launch.backend)?.findLaunch(launch.backend, launch.runnerName);
   }
 
   /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */

@@ -209,6 +209,14 @@ export class Reconciler {
   private async abandon(launches: readonly LaunchRecord[], attempt: number, reason: string): Promise<void> {
     const row = launches.find((l) => l.attempt === attempt);
     if (!row) return;
+    // The launch may well have started before the process died: adopt its task rather than forget it, so it is
+    // followed (a Spot interruption of it is seen) and not launched twice.
+    const found = await this.deps.launcher.findLaunch(row);
+    if (found) {
+      await this.deps.store.updateLaunch(launchId(row.jobId, attempt), row.version, { state: "launched", providerId: found.id, launchedAt: this.deps.clock.now() });
+      this.deps.logger.child({ jobId: row.jobId }).warn({ attempt, providerId: found.id }, "launch interrupted by a crash found running: adopted");
+      return;
+    }
     await this.deps.store.updateLaunch(launchId(row.jobId, attempt), row.version, {
       state: "failed",
       error: { kind: "transient", message: reason },

@@ -131,6 +131,15 @@ export class CodeBuildProvider implements Provider {
     );
   }
 
+  /**
+   * Not offered: CodeBuild lists a project's builds only by id, with nothing naming the runner short of describing
+   * each. A build whose StartBuild answer was lost still serves a job (or idles until the reaper stops it), and
+   * CodeBuild has no Spot interruption whose re-run would depend on finding the build.
+   */
+  async findLaunch(_backend: Backend, _runnerName: string): Promise<LaunchHandle | undefined> {
+    return undefined;
+  }
+
   async stop(handle: LaunchHandle, _why: string): Promise<void> {
     // StopBuild takes no reason; the caller records why.
     try {

@@ -62,13 +62,24 @@ describe("EcsProvider specifics", () => {
   });
   afterAll(() => bed.close());
 
+  it("finds a task again by its runner's name, running or stopped (a launch whose answer was lost)", async () => {
+    const req = { ...launchRequest("FARGATE_SPOT", "X86_64"), runnerName: "tornade-77-1", idempotencyKey: "tornade-77-1" };
+    const handle = await bed.provider.launch(req);
+    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-77-1")).toEqual(handle);
+    await bed.provider.stop(handle, "test");
+    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-77-1")).toEqual(handle);
+    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-78-1")).toBeUndefined();
+    // Names longer than ECS's 36-character startedBy are not looked for.
+    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-pool-fargate_spot-x86_64-1795993612232")).toBeUndefined();
+  });
+
   it("sends the task size, disk, capacity provider, network, tags and runner identity", async () => {
     const req = launchRequest("FARGATE_SPOT", "ARM64", { cpu: 2, memory: 4096, disk: 50 });
     const handle = await bed.provider.launch(req);
     const task = bed.sim.control.listTasks().find((t) => t.taskArn === handle.id);
     expect(task?.capacity).toBe("FARGATE_SPOT");
     expect(task?.arch).toBe("ARM64");
-    expect(task?.startedBy).toBe("tornade");
+    expect(task?.startedBy).toBe(req.runnerName);
     expect(task?.env).toMatchObject({
       TORNADE_RUNNER_NAME: req.runnerName,
       TORNADE_JOB_ID: String(req.jobId),

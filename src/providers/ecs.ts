@@ -1,5 +1,6 @@
 import {
   DescribeTasksCommand,
+  ListTasksCommand,
   RunTaskCommand,
   StopTaskCommand,
   type ECSClient,
@@ -92,7 +93,9 @@ export class EcsProvider implements Provider {
           overrides: this.overrides(req),
           // RunTask is idempotent on clientToken (up to 64 characters): a retry after a lost answer starts nothing new.
           clientToken: awsIdempotencyToken(req.idempotencyKey),
-          startedBy: "tornade",
+          // The runner's name, so a launch whose answer was lost can be found again (findLaunch); ECS allows 36
+          // characters, so longer names (pool runners, which are found through GitHub instead) say only "tornade".
+          startedBy: startedByOf(req.runnerName),
           // Tags are given directly; propagateTags (copying the task definition's or service's tags) is not needed.
           tags: tags(req),
         }),
@@ -103,6 +106,22 @@ export class EcsProvider implements Provider {
     const arn = answer.tasks?.[0]?.taskArn;
     if (arn) return { backend: spec.backend, id: arn };
     throw ecsFailureToLaunchError(answer.failures?.[0] ?? {});
+  }
+
+  async findLaunch(backend: Backend, runnerName: string): Promise<LaunchHandle | undefined> {
+    if (startedByOf(runnerName) !== runnerName) return undefined;
+    // ListTasks shows running tasks by default and recently stopped ones on request: both count.
+    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+      let answer;
+      try {
+        answer = await this.opts.client.send(new ListTasksCommand({ cluster: this.opts.cluster, startedBy: runnerName, desiredStatus, maxResults: 1 }));
+      } catch (e) {
+        throw awsErrorToLaunchError("ECS", "ListTasks", e);
+      }
+      const arn = answer.taskArns?.[0];
+      if (arn) return { backend, id: arn };
+    }
+    return undefined;
   }
 
   async describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]> {
@@ -217,6 +236,13 @@ export function ecsStatus(lastStatus: string | undefined): LaunchStatus {
  */
 function tagValue(v: string): string {
   return v.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_").slice(0, 256);
+}
+
+/** ECS's RunTask `startedBy` takes up to 36 characters. */
+const STARTED_BY_MAX = 36;
+
+function startedByOf(runnerName: string): string {
+  return runnerName.length <= STARTED_BY_MAX ? runnerName : "tornade";
 }
 
 function tags(req: LaunchRequest): Tag[] {

@@ -11,6 +11,12 @@ export interface Provider {
   /** The current state of many launches in as few API calls as the backend allows. */
   describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]>;
   stop(handle: LaunchHandle, why: string): Promise<void>;
+  /**
+   * The task or build started as this runner, when the backend can find one by the runner's name: for a launch whose
+   * answer was lost (the controller died between asking and recording it). Undefined when there is none, or when the
+   * backend offers no such look-up.
+   */
+  findLaunch(backend: Backend, runnerName: string): Promise<LaunchHandle | undefined>;
 }
 
 export interface LaunchRequest {

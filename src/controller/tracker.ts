@@ -52,6 +52,10 @@ export class Tracker {
         if (!patch) continue;
         await this.deps.store.updateLaunch(row.id, row.version, patch);
         await this.deps.queue.enqueue(reconcileItem(row.jobId));
+        // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
+        // is that job's business too, even if the job's own webhooks never say so.
+        const takenBy = row.error?.kind === TAKEN ? row.error.takenBy : undefined;
+        if (takenBy !== undefined) await this.deps.queue.enqueue(reconcileItem(takenBy));
         changed++;
         if (patch.state === "stopped") {
           this.deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });

@@ -145,7 +145,9 @@ export class Reconciler {
       ran && ran.id !== job.id
         ? { kind: TAKEN, message: `its runner took job ${ran.id}, an identical sibling, and was lost to a Spot interruption`, takenBy: ran.id }
         : { kind: SPOT_INTERRUPTED_CHECKED, message: launch.error?.message ?? "Spot interruption" };
-    await store.updateLaunch(launch.id, launch.version, { error });
+    // Re-read: taking the job in may have marked this very launch (an in_progress job on it is a taking).
+    const current = (await store.getLaunch(launch.id)) ?? launch;
+    await store.updateLaunch(launch.id, current.version, { error });
     await this.deps.queue.enqueue(reconcileItem(job.id));
     this.deps.logger.child({ jobId: job.id }).warn({ attempt: launch.attempt, ranJob: ran?.id ?? null }, "looked up which job a Spot-interrupted runner was running");
     return ran && ran.id !== job.id ? `found job ${ran.id}` : "no other job";

@@ -42,9 +42,16 @@ const REDELIVERIES_PER_ROUND = 150;
 /** Redeliveries in flight at once: a backlog after a restart goes out in seconds, not one round trip at a time. */
 const REDELIVERY_CONCURRENCY = 8;
 
+/** A failed delivery to redeliver: its latest attempt's id, its action, and when it was found. */
+interface Candidate {
+  readonly id: number;
+  readonly action: string | null;
+  readonly at: number;
+}
+
 /** Redelivery order: a `queued` delivery (a job waiting for a runner) before any other. */
-function rank(a: { action: string | null } | undefined): number {
-  return a?.action === "queued" ? 0 : 1;
+function rank(c: Candidate): number {
+  return c.action === "queued" ? 0 : 1;
 }
 
 /** Runs `fn` over `items`, at most `width` at a time. */
@@ -90,6 +97,8 @@ export class Sweeper {
   /** The newest delivery id a complete scan of the log has seen: older ones were looked at already. */
   private watermark = 0;
   private watermarkLoaded = false;
+  /** Failed deliveries found but not yet redelivered: a round asks for at most REDELIVERIES_PER_ROUND. */
+  private readonly backlog = new Map<string, Candidate>();
   /** Runs whose queued jobs were all known when last listed, by run id: not listed again for RUN_RECHECK_MS. */
   private readonly checkedRuns = new Map<number, number>();
   /** When each run's jobs were last listed: the least recently looked at go first. */
@@ -155,30 +164,43 @@ export class Sweeper {
       await store.putMeta(WATERMARK_KEY, String(newest));
     }
 
-    const candidates = new Map<string, number>();
+    const candidates = new Map<string, Candidate>();
     for (const [guid, a] of attempts) {
-      if (a.ok) this.pending.delete(guid);
-      else if (a.event === "workflow_job" && !this.pending.has(guid)) candidates.set(guid, a.latestId);
+      if (a.ok) {
+        this.pending.delete(guid);
+        this.backlog.delete(guid);
+      } else if (a.event === "workflow_job" && !this.pending.has(guid)) candidates.set(guid, { id: a.latestId, action: a.action, at: now });
+    }
+    // Found in an earlier round but left for later: the scan (past the watermark now) will not show them again.
+    for (const [guid, c] of this.backlog) {
+      if (now - c.at > DELIVERY_RETENTION_MS) this.backlog.delete(guid);
+      else if (!candidates.has(guid)) candidates.set(guid, c);
     }
     for (const [guid, p] of this.pending) {
       if (now - p.at > DELIVERY_RETENTION_MS) this.pending.delete(guid);
-      else if (now - p.at >= REDELIVERY_RETRY_MS && !attempts.get(guid)?.ok) candidates.set(guid, Math.max(p.id, attempts.get(guid)?.latestId ?? 0));
+      else if (now - p.at >= REDELIVERY_RETRY_MS && !attempts.get(guid)?.ok) {
+        candidates.set(guid, { id: Math.max(p.id, attempts.get(guid)?.latestId ?? 0), action: attempts.get(guid)?.action ?? null, at: now });
+      }
     }
     // `queued` first (a job waiting for its runner), newest first; a round asks for at most what GitHub's limit on one
     // endpoint allows in a minute, a few at a time, and leaves the rest to the next round.
     const due: { guid: string; id: number }[] = [];
-    for (const [guid, id] of [...candidates].sort(([g1, a], [g2, b]) => rank(attempts.get(g1)) - rank(attempts.get(g2)) || b - a)) {
-      if (due.length >= REDELIVERIES_PER_ROUND) break;
+    for (const [guid, c] of [...candidates].sort(([, a], [, b]) => rank(a) - rank(b) || b.id - a.id)) {
+      if (due.length >= REDELIVERIES_PER_ROUND) {
+        this.backlog.set(guid, c);
+        continue;
+      }
+      this.backlog.delete(guid);
       // Stored means tornade took it in and only the answer was lost (a crash after the commit).
       if (await store.getDelivery(guid)) this.pending.delete(guid);
-      else due.push({ guid, id });
+      else due.push({ guid, id: c.id });
     }
     await inBatches(due, REDELIVERY_CONCURRENCY, async ({ guid, id }) => {
       await github.redeliver(id);
       this.pending.set(guid, { id, at: now });
     });
     calls += due.length;
-    if (due.length > 0) this.deps.logger.info({ count: due.length, left: candidates.size - due.length }, "failed webhook deliveries redelivered");
+    if (due.length > 0) this.deps.logger.info({ count: due.length, left: this.backlog.size }, "failed webhook deliveries redelivered");
     return { count: due.length, calls };
   }
 

@@ -86,6 +86,27 @@ describe("discovery in a busy repository", () => {
     await built.store.putMeta("sweeper:delivery-watermark", "0");
     expect(await pagesRead()).toBeGreaterThan(1);
   });
+
+  it("redelivers a backlog over rounds, at most 150 a round, and forgets none", async () => {
+    const gh = s.bed.github.control;
+    const built = s.tornade.built;
+    const sweeper = new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+    await sweeper.sweep();
+    // 160 deliveries fail (recorded, so redeliverable), as they would while tornade is down.
+    gh.dropDeliveries(160, { record: true });
+    const runs = Array.from({ length: 160 }, (_, i) => gh.createRun({ jobs: [{ name: `backlog-${i}`, labels: ["self-hosted", "elsewhere"], durationSeconds: 60 }] }));
+    try {
+      await gh.deliveriesIdle();
+      expect((await sweeper.sweep()).redelivered).toBe(150);
+      await gh.deliveriesIdle();
+      // The other 10 are older than the new watermark: only the sweeper's backlog remembers them.
+      expect((await sweeper.sweep()).redelivered).toBe(10);
+      await gh.deliveriesIdle();
+      expect((await sweeper.sweep()).redelivered).toBe(0);
+    } finally {
+      for (const run of runs) gh.cancelRun(run.id);
+    }
+  });
 });
 
 describe("the discovery budget", () => {

@@ -8,6 +8,7 @@ import type { JobStatus } from "../core/reconcile.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { JobRecord, Store } from "../store/store.js";
+import { repoRefOf } from "./repo-ref.js";
 
 /** GitHub's status of the job now, recorded; "gone" when GitHub no longer knows it. */
 export async function refreshJob(
@@ -16,7 +17,7 @@ export async function refreshJob(
 ): Promise<JobStatus | "gone"> {
   let seen;
   try {
-    seen = await deps.github.getJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
+    seen = await deps.github.getJob(repoRefOf(job), job.id);
   } catch (e) {
     if (e instanceof GitHubError && e.kind === "not-found") return "gone";
     throw e;

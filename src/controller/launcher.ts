@@ -15,6 +15,7 @@ import { LaunchError, type LaunchHandle, type Provider } from "../providers/prov
 import { launchId, type JobRecord, type LaunchFailure, type LaunchRecord, type Store } from "../store/store.js";
 import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
+import { repoRefOf } from "./repo-ref.js";
 
 export interface RunnerPlacement {
   /** Repository runners by default; organization runners (in a runner group) by configuration. */
@@ -116,7 +117,7 @@ export class Launcher {
 
   private target(job: JobRecord) {
     const { scope, runnerGroupId } = this.deps.placement;
-    return { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo, scope, runnerGroupId };
+    return { ...repoRefOf(job), scope, runnerGroupId };
   }
 
   private async fail(id: string, error: LaunchFailure, log: Logger): Promise<LaunchOutcome> {

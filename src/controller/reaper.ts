@@ -19,6 +19,7 @@ import { TAKEN, parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { refreshJob } from "./job-refresh.js";
 import { recentRepositories } from "./recent-repositories.js";
+import { repoRefOf } from "./repo-ref.js";
 
 export interface ReaperPolicy {
   /** A runner idle this long after its job went elsewhere is stopped. */
@@ -109,7 +110,7 @@ export class Reaper {
 
     // Orphan registrations, in the scopes looked at this round plus those of recently active repositories.
     for (const r of await recentRepositories(store, now, policy.recentActivityMs)) {
-      await runnersOf({ installationId: r.installationId || undefined, owner: r.owner, repo: r.repo, scope: this.deps.placement.scope });
+      await runnersOf({ ...repoRefOf(r), scope: this.deps.placement.scope });
     }
     for (const { scope, runners } of listed.values()) {
       for (const r of runners) {
@@ -125,7 +126,7 @@ export class Reaper {
   }
 
   private scope(job: JobRecord): RunnerScope {
-    return { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo, scope: this.deps.placement.scope };
+    return { ...repoRefOf(job), scope: this.deps.placement.scope };
   }
 
   private async deregister(scope: RunnerScope, runner: Runner): Promise<boolean> {

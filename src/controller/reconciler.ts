@@ -3,7 +3,7 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, latestLaunch, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
@@ -18,6 +18,7 @@ import { syntheticDelivery } from "./synthetic-delivery.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 import type { WebhookReceiver } from "../server/app.js";
+import { repoRefOf } from "./repo-ref.js";
 
 export interface ReconcilerDeps {
   readonly store: Store;
@@ -125,7 +126,7 @@ export class Reconciler {
 
   /** For a queued job whose runner an identical sibling took: the sibling's runner it can have instead, if any. */
   private async spare(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
-    const last = own[own.length - 1];
+    const last = latestLaunch(own);
     if (job.status !== "queued" || last?.error?.kind !== TAKEN) return null;
     return (await spareRunner(this.deps.store, last)) ?? null;
   }
@@ -138,7 +139,7 @@ export class Reconciler {
    */
   private async findJobOnRunner(job: JobRecord, launch: LaunchRecord): Promise<string> {
     const { github, store } = this.deps;
-    const ref = { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo };
+    const ref = repoRefOf(job);
     const ran = (await github.listRunJobs(ref, job.runId)).find((j) => j.runnerName === launch.runnerName);
     if (ran) await this.deps.receiver.receive(syntheticDelivery("spot", ran, await github.getRun(ref, job.runId), job.installationId));
     const error =
@@ -163,7 +164,7 @@ export class Reconciler {
     let reported: "check-run" | "not-permitted" = "check-run";
     try {
       await this.deps.github.createCheckRun(
-        { installationId: job.installationId || undefined, owner: job.owner, repo: job.repo },
+        repoRefOf(job),
         { headSha: decision.headSha, name: `tornade: ${job.name}`.slice(0, 200), conclusion: "failure", title, summary },
       );
     } catch (e) {
@@ -186,7 +187,7 @@ export class Reconciler {
     const backend = this.deps.policy.rerunBackend;
     if (backend !== "same") await this.deps.store.putMeta(rerunBackendKey(job.runId, job.name), backend);
     try {
-      await this.deps.github.rerunJob({ installationId: job.installationId || undefined, owner: job.owner, repo: job.repo }, job.id);
+      await this.deps.github.rerunJob(repoRefOf(job), job.id);
     } catch (e) {
       if (e instanceof GitHubError && e.kind === "forbidden") {
         await this.deps.queue.enqueue(reconcileItem(job.id, RERUN_RETRY_MS));

@@ -5,16 +5,11 @@
  * from A's runner leads to exactly one such spare (each job runs on one runner, so no two chains meet), and a robbed
  * job that waits for it launches nothing extra.
  */
-import { parseRunnerName, TAKEN } from "../core/reconcile.js";
+import { latestLaunch, parseRunnerName, TAKEN } from "../core/reconcile.js";
 import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
 
 /** Chains longer than this are not followed (a burst of identical jobs rarely goes past two or three hops). */
 const MAX_HOPS = 16;
-
-/** The last launch of a job: the one that holds (or held) its runner. */
-function latest(launches: readonly LaunchRecord[]): LaunchRecord | undefined {
-  return launches.reduce<LaunchRecord | undefined>((best, l) => (!best || l.attempt > best.attempt ? l : best), undefined);
-}
 
 /**
  * The runner a robbed job can expect: from its taken launch, the robber's own latest launch, and so on while that
@@ -26,7 +21,7 @@ export async function spareRunner(store: Pick<Store, "listLaunches">, taken: Lau
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const robber = at.error?.kind === TAKEN ? at.error.takenBy : undefined;
     if (robber === undefined) return undefined;
-    const next = latest(await store.listLaunches(robber));
+    const next = latestLaunch(await store.listLaunches(robber));
     if (!next || next.id === at.id) return undefined;
     if (next.error?.kind !== TAKEN) return next;
     at = next;

@@ -14,6 +14,7 @@ import type { WebhookReceiver } from "../server/app.js";
 import type { Store } from "../store/store.js";
 import { recentRepositories } from "./recent-repositories.js";
 import { syntheticDelivery } from "./synthetic-delivery.js";
+import { repoRefOf } from "./repo-ref.js";
 
 export interface SweeperPolicy {
   /** How far back failed deliveries are looked for. */
@@ -220,7 +221,7 @@ export class Sweeper {
     // A quarter of the budget, at least one call, for each of the two run listings.
     const pages = Math.max(1, Math.floor(policy.discoveryBudget / 4));
     for (const repo of await recentRepositories(store, now, policy.recentActivityMs)) {
-      const ref = { installationId: repo.installationId || undefined, owner: repo.owner, repo: repo.repo };
+      const ref = repoRefOf(repo);
       // A run with one job started is "in_progress" while its other jobs may still wait: both lists are searched.
       const listed = new Map<number, WorkflowRun>();
       for (const status of ["queued", "in_progress"] as const) {

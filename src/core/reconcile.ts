@@ -163,7 +163,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
       return { kind: "find-job-on-runner", attempt: lostElsewhere.attempt, reason: "its runner was lost to a Spot interruption, not while running this job" };
     }
   }
-  const last = latest(launches);
+  const last = latestLaunch(launches);
   if (job.status === "completed") return afterCompletion(job, decision, last, now, policy);
   if (job.status === "in_progress") {
     // Its runner is gone: GitHub fails the job shortly, and if that webhook is lost too the job would never be re-run.
@@ -307,8 +307,9 @@ function attemptsCounted(launches: readonly LaunchView[]): number {
   return launches.filter((l) => l.error?.kind !== TAKEN).length;
 }
 
-function latest(launches: readonly LaunchView[]): LaunchView | undefined {
-  let best: LaunchView | undefined;
+/** A job's latest launch attempt: the one that holds (or held) its runner. */
+export function latestLaunch<L extends { readonly attempt: number }>(launches: readonly L[]): L | undefined {
+  let best: L | undefined;
   for (const l of launches) if (!best || l.attempt > best.attempt) best = l;
   return best;
 }

@@ -23,7 +23,7 @@ export interface LaunchAccount {
   extraByReason: Record<string, number>;
 }
 
-interface Started {
+export interface Started {
   runner: string | undefined;
   /** Why AWS stopped it, when it did: "SpotInterruption", "UserInitiated", "FAILED", … */
   stop: string | undefined;
@@ -31,7 +31,8 @@ interface Started {
   words: string | undefined;
 }
 
-function startedRunners(bed: TestBed): Started[] {
+/** Every task and build AWS started, with the runner it was launched as and how it stopped. */
+export function startedRunners(bed: TestBed): Started[] {
   const aws = bed.aws.control;
   const tasks = aws.listTasks().map((t) => ({ runner: runnerNameOf(t.env), stop: t.stopCode, words: t.stoppedReason }));
   const builds = aws.listBuilds().map((b) => ({

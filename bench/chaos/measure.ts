@@ -4,7 +4,8 @@
  * the evidence of why, so the owner of the failing part knows where to look.
  */
 import type { TestBed } from "../../testbed/index.js";
-import { accountLaunches, type LaunchAccount } from "./launches.js";
+import { parseRunnerName } from "../../src/core/reconcile.js";
+import { accountLaunches, startedRunners, type LaunchAccount } from "./launches.js";
 import { isPoolRunner, runnerNameOf } from "./runner-name.js";
 import type { PlannedJob } from "./plan.js";
 
@@ -201,10 +202,8 @@ function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>): 
 
 /** Tasks and builds whose runner was named for one of these job ids (tornade names runners tornade-<jobId>-<n>). */
 function launchesFor(bed: TestBed, jobIds: Set<number>): number {
-  const envs = [...bed.aws.control.listTasks().map((t) => t.env), ...bed.aws.control.listBuilds().map((b) => b.env)];
-  const prefixes = [...jobIds].map((id) => `tornade-${id}-`);
-  return envs.filter((env) => {
-    const name = runnerNameOf(env);
-    return name !== undefined && prefixes.some((p) => name.startsWith(p));
+  return startedRunners(bed).filter((s) => {
+    const meant = parseRunnerName(s.runner);
+    return meant !== null && jobIds.has(meant.jobId);
   }).length;
 }

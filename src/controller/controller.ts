@@ -82,8 +82,7 @@ export class Controller {
       wake: () => this.pool.wake(),
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
-    const receiver = this.receiver;
-    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver, policy: deps.reconcilePolicy, clock, logger, observer });
+    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { CheckResult } from "./result.js";
-import { spawnTornade, testbedEnv } from "./test-support.js";
+import { spawnTornade, testbedEnv } from "../../test/support/bed-tornade.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-check-"));
 let bed: TestBed;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSeed, spawnTornade, startBedTornade, type BedTornade } from "../check/test-support.js";
+import { runSeed, spawnTornade, startBedTornade, type BedTornade } from "../../test/support/bed-tornade.js";
 import { systemClock } from "../clock/clock.js";
 import { DEFAULT_PRICES, runnerCost } from "../core/cost.js";
 import type { LaunchRecord } from "../store/store.js";

@@ -6,7 +6,7 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSeed, startBedTornade, type BedTornade, type SeedRun } from "../check/test-support.js";
+import { runSeed, startBedTornade, type BedTornade, type SeedRun } from "../../test/support/bed-tornade.js";
 import { createLogger } from "./logger.js";
 
 const lines: string[] = [];

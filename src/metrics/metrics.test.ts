@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log/logger.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
-import { runSeed, type SeedRun } from "../check/test-support.js";
-import { parseExposition, total, samples, type Sample } from "./exposition.js";
+import { runSeed, type SeedRun } from "../../test/support/bed-tornade.js";
+import { parseExposition, total, samples, type Sample } from "../../test/support/exposition.js";
 import { createTornadeMetrics } from "./metrics.js";
 
 describe("/metrics after the seed workflow ran in the sandbox", () => {

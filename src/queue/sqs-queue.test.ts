@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { scaledClock } from "../clock/clock.js";
-import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../store/dynamodb-local.js";
+import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../../test/support/local-aws.js";
 import { queueContract } from "./queue.contract.js";
 import { sqsQueue } from "./sqs-queue.js";
 import { secondsOf } from "./sqs-time.js";

@@ -13,9 +13,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const dir = mkdtempSync(join(tmpdir(), "tornade-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs crash-child.ts until it has acknowledged `writes` intakes, then SIGKILLs it mid-stride. */
+/** Runs store-crash-child.ts until it has acknowledged `writes` intakes, then SIGKILLs it mid-stride. */
 async function runAndKill(path: string, writes: number): Promise<string[]> {
-  const child = spawn(process.execPath, [join(root, "bin/run-ts.js"), "src/store/crash-child.ts", path], {
+  const child = spawn(process.execPath, [join(root, "bin/run-ts.js"), "test/support/store-crash-child.ts", path], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });

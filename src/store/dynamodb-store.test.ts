@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { scaledClock } from "../clock/clock.js";
-import { startLocalDynamo, type LocalDynamo } from "./dynamodb-local.js";
+import { startLocalDynamo, type LocalDynamo } from "../../test/support/local-aws.js";
 import { dynamoDbStore } from "./dynamodb-store.js";
 import { sampleJob, sampleLaunch, storeContract } from "./store.contract.js";
 

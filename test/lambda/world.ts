@@ -3,7 +3,7 @@ import { scaledClock, type Clock } from "../../src/clock/clock.js";
 import { wire, type LambdaServices } from "../../src/lambda/wiring.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
-import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../../src/store/dynamodb-local.js";
+import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../support/local-aws.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 
 export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

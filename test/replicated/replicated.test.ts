@@ -12,7 +12,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import { runTornade, type RunningTornade } from "../../src/server/run.js";
-import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../../src/store/dynamodb-local.js";
+import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../support/local-aws.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../lambda/world.js";
 

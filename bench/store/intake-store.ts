@@ -2,16 +2,16 @@
  * Quick measurement (not a test): how many webhook intakes per second the embedded SQLite store and queue take with
  * every commit synced (synchronous=FULL), and how fast workers can drain the queue. Target: >= 3,000 intakes/s.
  *
- * usage: node bin/run-ts.js src/store/intake-bench.ts [count=20000] [full|normal] [concurrency=1]
+ * usage: node bin/run-ts.js bench/store/intake-store.ts [count=20000] [full|normal] [concurrency=1]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { systemClock } from "../clock/clock.js";
-import { sqliteQueue } from "../queue/sqlite-queue.js";
-import { sqliteIntake } from "./intake.js";
-import { openSqlite } from "./sqlite.js";
-import { sqliteStore } from "./sqlite-store.js";
+import { systemClock } from "../../src/clock/clock.js";
+import { sqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { sqliteIntake } from "../../src/store/intake.js";
+import { openSqlite } from "../../src/store/sqlite.js";
+import { sqliteStore } from "../../src/store/sqlite-store.js";
 
 const count = Number(process.argv[2] ?? 20_000);
 const durability = process.argv[3] === "normal" ? "normal" : "full";

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createTornadeTable } from "./dynamodb-table.js";
+import { createTornadeTable } from "../../src/store/dynamodb-table.js";
 
 /** Any credentials: neither emulator checks them, but the SDK must sign. */
 export const LOCAL_AWS = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } } as const;

@@ -2,14 +2,14 @@
  * The victim of crash.test.ts: takes deliveries in and works the queue as fast as it can, printing a line after each
  * write has been acknowledged (its promise resolved), until the test SIGKILLs it. Not production code.
  *
- * usage: node bin/run-ts.js src/store/crash-child.ts <database path>
+ * usage: node bin/run-ts.js test/support/store-crash-child.ts <database path>
  */
 import { writeSync } from "node:fs";
-import { systemClock } from "../clock/clock.js";
-import { sqliteQueue } from "../queue/sqlite-queue.js";
-import { sqliteIntake } from "./intake.js";
-import { openSqlite } from "./sqlite.js";
-import { sqliteStore } from "./sqlite-store.js";
+import { systemClock } from "../../src/clock/clock.js";
+import { sqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { sqliteIntake } from "../../src/store/intake.js";
+import { openSqlite } from "../../src/store/sqlite.js";
+import { sqliteStore } from "../../src/store/sqlite-store.js";
 
 const path = process.argv[2];
 if (!path) throw new Error("usage: crash-child.ts <database path>");

@@ -6,14 +6,14 @@
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { scaledClock, type Clock } from "../clock/clock.js";
-import { loadConfig } from "../config/index.js";
-import type { Logger } from "../log/logger.js";
-import { silentLogger } from "../log/logger.js";
-import { expandJobs, seedScenario } from "../sandbox/scenario.js";
-import { runTornade, type RunningTornade } from "../server/run.js";
-import { testBedEnv } from "../sandbox/sandbox.js";
-import type { Store } from "../store/store.js";
+import { scaledClock, type Clock } from "../../src/clock/clock.js";
+import { loadConfig } from "../../src/config/index.js";
+import type { Logger } from "../../src/log/logger.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { expandJobs, seedScenario } from "../../src/sandbox/scenario.js";
+import { runTornade, type RunningTornade } from "../../src/server/run.js";
+import { testBedEnv } from "../../src/sandbox/sandbox.js";
+import type { Store } from "../../src/store/store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { SimResponseInfo } from "../../testbed/github/index.js";
 

@@ -107,6 +107,8 @@ describe("tornade check", () => {
   it("fails when nothing is configured", async () => {
     const r = await spawnTornade(["check"], {}, dir);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAIL {2}configuration: nothing is configured/);
+    // Every missing piece at once, each with its fix.
+    expect(r.stdout).toMatch(/FAIL {2}configuration: github credentials: none given/);
+    expect(r.stdout).toMatch(/FAIL {2}configuration: aws: no backend configured/);
   });
 });

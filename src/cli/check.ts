@@ -38,7 +38,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   try {
     const config = loadConfig(io.env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { cwd: io.cwd });
     results = config.sandbox
-      ? [fail("configuration", "nothing is configured: tornade would start as a sandbox", "set APP_ID, SECRET_KEY_PEM, TORNADE_WEBHOOK_SECRET and the AWS settings (or --config FILE); see docs/operations.md")]
+      ? [fail("configuration", "sandbox is on (TORNADE_SANDBOX / sandbox: true): there is nothing real to check", "turn the sandbox off and set APP_ID, SECRET_KEY_PEM, TORNADE_WEBHOOK_SECRET and the AWS settings (or --config FILE); see docs/operations.md")]
       : await runChecks(config, { clock: systemClock });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

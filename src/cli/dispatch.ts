@@ -1,25 +1,43 @@
 /** `tornade <command> [options]`: picks the command, turns usage errors into usage text on stderr and exit 2. */
 import { UsageError } from "./args.js";
-import { CHECK_USAGE, runCheck } from "./check.js";
-import { COST_USAGE, runCost } from "./cost.js";
-import { EXPLAIN_USAGE, runExplain } from "./explain.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
-import { SANDBOX_USAGE, runSandbox } from "./sandbox.js";
-import { SERVE_USAGE, runServe } from "./serve.js";
+
+interface CommandModule {
+  readonly run: (argv: string[], io: CliIo) => Promise<number>;
+  /** Printed on stderr after a usage error. */
+  readonly usage: string;
+}
 
 interface Command {
   readonly summary: string;
-  readonly run: (argv: string[], io: CliIo) => Promise<number>;
-  /** Printed on stderr after a usage error. */
-  readonly usage?: string;
+  /**
+   * Loaded only when the command runs: `tornade --help` and `explain` must not pay for the AWS SDK, Octokit or the
+   * test bed, and only the sandbox commands may load the test bed at all.
+   */
+  readonly load: () => Promise<CommandModule>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { summary: "run the webhook intake, workers and HTTP server", run: runServe, usage: SERVE_USAGE },
-  sandbox: { summary: "run the controller against the in-process test bed", run: runSandbox, usage: SANDBOX_USAGE },
-  explain: { summary: "show what tornade would do with a job's labels or a webhook body", run: runExplain, usage: EXPLAIN_USAGE },
-  check: { summary: "check the configuration, the GitHub App and the AWS resources, with fixes", run: runCheck, usage: CHECK_USAGE },
-  cost: { summary: "estimate the runners' AWS cost next to GitHub-hosted runners", run: runCost, usage: COST_USAGE },
+  serve: {
+    summary: "run the webhook intake, workers and HTTP server",
+    load: async () => import("./serve.js").then((m) => ({ run: m.runServe, usage: m.SERVE_USAGE })),
+  },
+  sandbox: {
+    summary: "run the controller against the in-process test bed",
+    load: async () => import("./sandbox.js").then((m) => ({ run: m.runSandbox, usage: m.SANDBOX_USAGE })),
+  },
+  explain: {
+    summary: "show what tornade would do with a job's labels or a webhook body",
+    load: async () => import("./explain.js").then((m) => ({ run: m.runExplain, usage: m.EXPLAIN_USAGE })),
+  },
+  check: {
+    summary: "check the configuration, the GitHub App and the AWS resources, with fixes",
+    load: async () => import("./check.js").then((m) => ({ run: m.runCheck, usage: m.CHECK_USAGE })),
+  },
+  cost: {
+    summary: "estimate the runners' AWS cost next to GitHub-hosted runners",
+    load: async () => import("./cost.js").then((m) => ({ run: m.runCost, usage: m.COST_USAGE })),
+  },
 };
 
 export const USAGE = `usage: tornade <command> [options]
@@ -47,11 +65,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`tornade: unknown command "${name}"\n\n${USAGE}`);
     return EXIT_USAGE;
   }
+  let loaded: CommandModule | undefined;
   try {
-    return await command.run(rest, io);
+    loaded = await command.load();
+    return await loaded.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`tornade ${name}: ${err.message}\n\n${command.usage ?? `Run "tornade ${name} --help" for usage.\n`}`);
+      io.stderr(`tornade ${name}: ${err.message}\n\n${loaded?.usage ?? ""}`);
       return EXIT_USAGE;
     }
     io.stderr(`tornade ${name}: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,14 +1,13 @@
 /**
  * `tornade serve`: the webhook intake, workers and HTTP server, configured from a file and the environment.
- * With no configuration at all (a fresh clone's `npm start`), or with --sandbox, it serves the sandbox: the real
- * controller against the in-process test bed, with the seed workflow queued at start.
+ * With --sandbox (a fresh clone's `npm start`) it serves the sandbox: the real controller against the in-process test
+ * bed, with the seed workflow queued at start. Without configuration and without --sandbox it refuses to start.
  */
 import { resolve } from "node:path";
 import { sharedClock, systemClock } from "../clock/clock.js";
-import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
+import { ConfigError, describeConfig, hasOwnEnvConfig, loadConfig } from "../config/index.js";
 import { createLogger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
-import { startSandbox } from "../sandbox/sandbox.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
@@ -19,7 +18,7 @@ export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--s
   --port N       HTTP port (default 8080; also PORT)
   --store KIND   sqlite (default, one process) or dynamodb (replicas; also TORNADE_STORE, with TORNADE_DYNAMODB_TABLE)
   --queue KIND   sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
-  --sandbox      run against the in-process simulated GitHub and AWS (the default when nothing is configured)
+  --sandbox      run against the in-process simulated GitHub and AWS (npm start does this)
   --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
 
 Endpoints: POST /events (GitHub App webhook), GET /healthz, GET /metrics (Prometheus), GET / (dashboard),
@@ -51,7 +50,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.stderr(`tornade serve: ${err.message}\n`);
+      const nothingSet = values.config === undefined && !hasOwnEnvConfig(io.env);
+      const hint = nothingSet
+        ? "\nNothing is configured. Set the values above (see the README's configuration reference), or try tornade " +
+          "against a simulated GitHub and AWS with: tornade serve --sandbox\n"
+        : "";
+      io.stderr(`tornade serve: ${err.message}\n${hint}`);
       return EXIT_FAILED;
     }
     throw err;
@@ -63,6 +67,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       `\n  *** SANDBOX *** tornade is running against a SIMULATED GitHub and AWS (clock ${speed}x).\n` +
         `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
     );
+    const { startSandbox } = await loadSandbox();
     const sandbox = await startSandbox({ speed, logger, port: config.server.port, launchLabel: config.launchLabel });
     io.stderr(`  tornade: ${sandbox.tornade.url}   (dashboard at /, POST /events, GET /healthz, GET /metrics)\n  the seed workflow is queued; watch it on the dashboard.\n\n`);
     await sandbox.queueSeedWorkflow();
@@ -72,6 +77,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");
   logger.info({ config: describeConfig(config) }, "configuration loaded");
+  warnIfOldNode(logger);
   // Against a compressed test bed (chaos runs, restart tests), tornade keeps the test bed's time.
   const { speed, origin } = config.clock;
   const clock = speed === 1 && origin === undefined ? systemClock : sharedClock(speed, origin ?? Date.now());
@@ -79,6 +85,28 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   await untilSignal(logger);
   await running.close();
   return EXIT_OK;
+}
+
+/** Node.js 20 reached its end of life on 2026-04-30; tornade is tested on 20 and 24 and ships on 24. One line. */
+function warnIfOldNode(logger: { warn(o: object, m: string): void }): void {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 24) logger.warn({ node: process.version }, "Node.js before 24 is past its end of life or untested; run tornade on Node.js 24 LTS");
+}
+
+/**
+ * The sandbox and its test bed load only here, on demand: production starts never pay for them, and the controller's
+ * container image leaves the test bed out.
+ */
+async function loadSandbox(): Promise<typeof import("../sandbox/sandbox.js")> {
+  try {
+    return await import("../sandbox/sandbox.js");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new Error(
+      "this installation has no sandbox (the controller's container image leaves the test bed out). " +
+        "Fix: run the sandbox from the npm package or a clone (npx tornade serve --sandbox), or configure tornade",
+    );
+  }
 }
 
 /** SIGTERM / SIGINT: stop taking requests, finish (or hand back) the work in hand, close the store. */

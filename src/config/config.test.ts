@@ -37,8 +37,24 @@ const prod: NodeJS.ProcessEnv = {
 };
 
 describe("loadConfig: sources", () => {
-  it("no configuration at all is a sandbox", () => {
-    const c = loadConfig({}, undefined, { cwd: dir });
+  it("no configuration at all is not a sandbox: it names everything to set", () => {
+    // A production container that lost its configuration must refuse to start, not boot a simulator.
+    const err = (() => {
+      try {
+        loadConfig({}, undefined, { cwd: dir });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("loadConfig accepted an empty configuration");
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/github credentials: none given/);
+    expect(err.message).toMatch(/webhookSecret: missing/);
+    expect(err.message).toMatch(/aws\.region: missing/);
+    expect(err.message).toMatch(/no backend configured/);
+  });
+  it("--sandbox with nothing else fills what the sandbox needs", () => {
+    const c = loadConfig({}, undefined, { cwd: dir, sandbox: true });
     expect(c.sandbox).toBe(true);
     expect(c.store.path).toBe(":memory:");
     expect(c.aws.taskDefinitions.ARM64).toBeDefined();
@@ -46,8 +62,9 @@ describe("loadConfig: sources", () => {
     expect(c.launchLabel).toBe("tornade");
     expect(c.server.port).toBe(8080);
   });
-  it("PORT alone (set by the platform) still means sandbox, on that port", () => {
-    const c = loadConfig({ PORT: "3000" });
+  it("PORT alone (set by the platform) is not a configuration; the sandbox still takes it", () => {
+    expect(() => loadConfig({ PORT: "3000" })).toThrow(ConfigError);
+    const c = loadConfig({ PORT: "3000" }, undefined, { sandbox: true });
     expect(c).toMatchObject({ sandbox: true, server: { port: 3000 } });
   });
   it("--sandbox wins over a full configuration", () => {

@@ -96,7 +96,7 @@ export function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
   return v !== undefined && v.trim() !== "";
 }
 
-/** True when no configuration of tornade's own is present: then tornade starts as a (loudly labelled) sandbox. */
+/** True when some configuration of tornade's own is present (a file or a variable besides PORT and AWS_REGION). */
 export function hasOwnEnvConfig(env: NodeJS.ProcessEnv): boolean {
   return isSet(env, CONFIG_FILE_ENV) || ENV_VARS.some((v) => !AMBIENT.has(v.name) && isSet(env, v.name));
 }

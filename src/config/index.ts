@@ -1,7 +1,7 @@
 /** tornade's configuration: the only module that reads the environment or configuration files. */
 export { ConfigSchema, DEFAULT_BODY_LIMIT_BYTES, type Config, type ImageEntry } from "./schema.js";
 export { ConfigError, SANDBOX_AWS, loadConfig, sandboxConfig, type LoadOptions } from "./load.js";
-export { CONFIG_FILE_ENV, ENV_VARS, type EnvVar } from "./env.js";
+export { CONFIG_FILE_ENV, ENV_VARS, hasOwnEnvConfig, type EnvVar } from "./env.js";
 export { REDACTED, describeConfig } from "./redact.js";
 export { loadPolicy, policyOf } from "./policy.js";
 export { normalisePrivateKey, PrivateKeyFormatError } from "./private-key.js";

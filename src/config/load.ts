@@ -7,7 +7,7 @@ import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
-import { CONFIG_FILE_ENV, configFromEnv, hasOwnEnvConfig, isSet } from "./env.js";
+import { CONFIG_FILE_ENV, configFromEnv, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
 import { checkClock, checkSizes, checkRunnable } from "./checks.js";
 import { attachRedaction } from "./redact.js";
@@ -59,7 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
     return path === undefined ? key : `${key} in ${fileName}`;
   };
 
-  const sandbox = options.sandbox === true || merged["sandbox"] === true || (path === undefined && !hasOwnEnvConfig(env));
+  // Only when asked: a production container that lost its configuration must refuse to start, not boot a simulator.
+  const sandbox = options.sandbox === true || merged["sandbox"] === true;
   if (sandbox) merged["sandbox"] = true;
 
   const parsed = ConfigSchema.safeParse(merged);

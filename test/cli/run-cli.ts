@@ -18,7 +18,7 @@ export function runTornadeCli(args: string[], opts: { cwd: string; env?: NodeJS.
     execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: opts.cwd, env: { PATH: process.env["PATH"], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: opts.cwd, env: { PATH: process.env["PATH"], ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         done({ code, stdout, stderr });

@@ -93,14 +93,25 @@ describe("tornade serve", () => {
   });
 });
 
-describe("tornade serve with no configuration (npm start on a fresh clone)", () => {
+describe("tornade serve with no configuration", () => {
+  it("refuses to start, naming everything to set and the --sandbox way to try it", async () => {
+    const r = await runTornadeCli(["serve", "--port", "0"], { cwd: dir, env: {} });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/github credentials: none given/);
+    expect(r.stderr).toMatch(/aws: no backend configured/);
+    expect(r.stderr).toMatch(/Nothing is configured\..*tornade serve --sandbox/s);
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("tornade serve --sandbox (npm start on a fresh clone)", () => {
   it("serves the sandbox, says so loudly, queues the seed workflow, and stops cleanly on SIGTERM", async () => {
     const { spawn } = await import("node:child_process");
     const { join: j } = await import("node:path");
     const bin = j(import.meta.dirname, "../../bin/tornade.js");
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--speed", "300"], {
+    const child = spawn(process.execPath, [bin, "serve", "--sandbox", "--port", "0", "--speed", "300"], {
       cwd: dir,
-      env: { PATH: process.env["PATH"], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      env: { PATH: process.env["PATH"] },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -114,8 +114,12 @@ export interface CliRun {
  * Spawns the real `bin/tornade.js` with only `env` (and PATH): nothing of the developer's shell leaks in. Async, so an
  * in-process test bed keeps answering the child.
  */
-export function spawnTornade(args: readonly string[], env: Record<string, string>, cwd: string): Promise<CliRun> {
-  const bin = fileURLToPath(new URL("../../bin/tornade.js", import.meta.url));
+export function spawnTornade(
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+  bin = fileURLToPath(new URL("../../bin/tornade.js", import.meta.url)),
+): Promise<CliRun> {
   return new Promise((done) => {
     execFile(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env["PATH"] ?? "", ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;

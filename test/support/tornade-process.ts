@@ -45,6 +45,8 @@ export interface TornadeProcessOptions {
   nodeArgs?: string[];
   /** Real milliseconds to wait for /healthz; default 30 s. */
   readyTimeoutMs?: number;
+  /** The `tornade` launcher to run; default this repository's bin/tornade.js (an installed package's, in package tests). */
+  bin?: string;
 }
 
 /** Starts `tornade serve` configured through the environment for `bed`, and waits for /healthz. */
@@ -59,10 +61,9 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     // The AWS SDK's own credential variables; the simulated AWS accepts any signature.
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...opts.env,
   };
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
   const log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
   let out = "";
   const collect = (d: Buffer) => {

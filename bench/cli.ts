@@ -12,6 +12,7 @@ import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBurst } from "./burst.js";
+import { benchCliStart, benchIdleRss } from "./cli-start.js";
 import { benchHistory } from "./footprint.js";
 import { benchIntake } from "./intake.js";
 import { formatTable, type BenchReport } from "./report.js";
@@ -59,6 +60,9 @@ say("footprint with history");
 const history = await benchHistory({ jobs: quick ? 20_000 : 100_000, progress: say });
 say("sandbox");
 const sandboxSeedSeconds = await benchSandboxSeed();
+say("command start and idle footprint");
+const cli = benchCliStart(10);
+const idleRssMb = await benchIdleRss();
 
 const date = new Date().toISOString();
 const report: BenchReport = {
@@ -66,8 +70,9 @@ const report: BenchReport = {
   overhead: { ...over.overhead, jobs: over.jobs, speed: 10 },
   apiPerJob: { ...steady.apiPerJob, jobs: steady.launched },
   burst: { matrix256, burst1000, ...(matrix256ContentLimit ? { matrix256ContentLimit } : {}) },
-  footprint: { rssMb: steady.footprint.rssMb, cpuMsPer1000Jobs: steady.footprint.cpuMsPer1000Jobs, rssMbAfter100k: history.rssMb, historyJobs: history.jobs },
+  footprint: { rssMb: steady.footprint.rssMb, idleRssMb, cpuMsPer1000Jobs: steady.footprint.cpuMsPer1000Jobs, rssMbAfter100k: history.rssMb, historyJobs: history.jobs },
   sandboxSeedSeconds,
+  cli,
   machine: { nproc: cpus().length, memoryMb: Math.round(totalmem() / 1048576), node: process.version, cpu: cpus()[0]?.model ?? "unknown", quick, date },
 };
 process.stdout.write(`${formatTable(report)}\n`);

@@ -1,5 +1,6 @@
 /** The benchmark report: the JSON the issue asks for (plus the detail behind each figure) and the table beside targets. */
 import type { BurstResult } from "./burst.js";
+import type { CliStartResult } from "./cli-start.js";
 import type { IntakeResult } from "./intake.js";
 import type { SteadyResult } from "./steady.js";
 
@@ -8,8 +9,9 @@ export interface BenchReport {
   overhead: { p50Ms: number; p99Ms: number; rawP50Ms: number; rawP99Ms: number; jitRoundTripMs: number; jobs: number; speed: number };
   apiPerJob: SteadyResult["apiPerJob"] & { jobs: number };
   burst: { matrix256: BurstResult; burst1000: BurstResult; matrix256ContentLimit?: BurstResult };
-  footprint: { rssMb: number; cpuMsPer1000Jobs: number; rssMbAfter100k: number; historyJobs: number };
+  footprint: { rssMb: number; idleRssMb: number; cpuMsPer1000Jobs: number; rssMbAfter100k: number; historyJobs: number };
   sandboxSeedSeconds: number;
+  cli: CliStartResult;
   machine: { nproc: number; memoryMb: number; node: string; cpu: string; quick: boolean; date: string };
 }
 
@@ -42,6 +44,9 @@ export function rows(r: BenchReport): Row[] {
     { what: "RSS peak (steady run)", value: `${r.footprint.rssMb} MB`, target: "≤ 150 MB", met: r.footprint.rssMb <= 150 },
     { what: "CPU time per 1,000 jobs", value: `${r.footprint.cpuMsPer1000Jobs} ms`, target: "—", met: null },
     { what: `RSS with ${r.footprint.historyJobs} finished jobs`, value: `${r.footprint.rssMbAfter100k} MB`, target: "≤ 150 MB", met: r.footprint.rssMbAfter100k <= 150 },
+    { what: "RSS of an idle tornade serve", value: `${r.footprint.idleRssMb} MB`, target: "≤ 100 MB", met: r.footprint.idleRssMb <= 100 },
+    { what: `tornade --help (median of ${r.cli.runs})`, value: `${r.cli.helpMs} ms`, target: "≤ 200 ms", met: r.cli.helpMs <= 200 },
+    { what: `tornade explain --labels (median of ${r.cli.runs})`, value: `${r.cli.explainMs} ms`, target: "≤ 300 ms", met: r.cli.explainMs <= 300 },
     { what: "tornade sandbox (seed workflow)", value: `${r.sandboxSeedSeconds} s`, target: "—", met: null },
   );
   return out;

@@ -38,7 +38,8 @@ describe("npm run bench -- --quick --json FILE", () => {
       for (const k of ["seconds", "floorSeconds", "ratio"]) num(burst[k]);
       expect(burst["launched"]).toBe(burst["jobs"]);
     }
-    for (const k of ["rssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
+    for (const k of ["rssMb", "idleRssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
+    for (const k of ["helpMs", "explainMs"]) num(j["cli"]?.[k]);
     num(j["sandboxSeedSeconds"]);
     // At least one GitHub call and one AWS call per launched job: the physical floor.
     expect(j["apiPerJob"]?.["github"]).toBeGreaterThanOrEqual(1);

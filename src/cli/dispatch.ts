@@ -1,5 +1,5 @@
 /** `tornade <command> [options]`: picks the command, turns usage errors into usage text on stderr and exit 2. */
-import { UsageError } from "./args.js";
+import { InputError, UsageError } from "./args.js";
 import { CHECK_USAGE, runCheck } from "./check.js";
 import { COST_USAGE, runCost } from "./cost.js";
 import { EXPLAIN_USAGE, runExplain } from "./explain.js";
@@ -52,6 +52,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`tornade ${name}: ${err.message}\n\n${command.usage ?? `Run "tornade ${name} --help" for usage.\n`}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof InputError) {
+      io.stderr(`tornade ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }
     io.stderr(`tornade ${name}: ${err instanceof Error ? err.message : String(err)}\n`);

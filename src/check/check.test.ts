@@ -2,6 +2,7 @@
 // then one thing broken at a time, each seen as its failing check with the fix, and exit 1.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,30 @@ afterAll(async () => {
   await bed?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A port on 127.0.0.1 where nothing listens: bound, then closed. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+/** A server that accepts connections and never answers: a timeout, not a refusal. */
+async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => void sockets.add(s));
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((ok) => server.close(ok));
+    },
+  };
+}
 
 const check = (overrides: Record<string, string> = {}, args: string[] = []) => spawnTornade(["check", ...args], { ...env, ...overrides }, dir);
 const failing = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("FAIL"));
@@ -91,11 +116,78 @@ describe("tornade check", () => {
     });
     expect(r.code).toBe(1);
     expect(failing(r.stdout)).toEqual([
-      expect.stringMatching(new RegExp(`^FAIL {2}github: repository ${d.github.owner}/not-installed: the App is not installed on it`)),
+      expect.stringMatching(new RegExp(`^FAIL {2}github: repository ${d.github.owner}/not-installed: the App is not installed on ${d.github.owner}/not-installed`)),
       `FAIL  aws: task definition ${d.aws.taskDefinitions.X86_64} (ARM64): its runtimePlatform.cpuArchitecture is X86_64`,
       "FAIL  aws: CodeBuild project no-such-project: not found",
     ]);
     expect(r.stdout).toContain("fix: set aws.taskDefinitions.ARM64 to a task definition with cpuArchitecture ARM64");
+  });
+
+  it("tells an unreachable GitHub (connection refused) and AWS (no answer) from refused credentials or missing resources", async () => {
+    const dead = await deadPort();
+    const silent = await silentServer();
+    try {
+      const r = await check({ TORNADE_GITHUB_BASE_URL: `http://127.0.0.1:${dead}`, TORNADE_AWS_ENDPOINT: silent.url }, ["--timeout", "1s"]);
+      expect(r.code).toBe(1);
+      expect(failing(r.stdout)).toEqual([
+        `FAIL  github: App credentials: cannot reach GitHub at http://127.0.0.1:${dead}: connection refused (ECONNREFUSED)`,
+        `FAIL  aws: ECS cluster ${bed.description().aws.cluster}: cannot reach AWS (ECS) at ${silent.url}: timed out (ETIMEDOUT)`,
+        `FAIL  aws: CodeBuild projects ${bed.description().aws.codebuildProject}: cannot reach AWS (CodeBuild) at ${silent.url}: timed out (ETIMEDOUT)`,
+      ]);
+      expect(r.stdout).toMatch(/fix: check the host and port in TORNADE_GITHUB_BASE_URL .*: nothing accepts connections there/);
+      expect(r.stdout).toMatch(/fix: check that this machine can reach it .* and TORNADE_AWS_ENDPOINT .*allow more time with --timeout/);
+      // Said once: the task definitions are not each reported as missing.
+      expect(r.stdout).toMatch(/SKIP {2}aws: task definition .*: not checked: ECS cannot be reached/);
+      expect(r.stdout).not.toMatch(/APP_ID|register it|JWT/);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("names the repository the App is not installed on, with where to install it, and the permission it lacks", async () => {
+    const d = bed.description();
+    bed.github.control.setRepositoryVisibility("tools", "private");
+    bed.github.control.setInstalledRepositories([d.github.repo]);
+    bed.github.control.setPermission("administration", null);
+    try {
+      const r = await check({ TORNADE_ALLOWED_REPOSITORIES: `${d.github.owner}/${d.github.repo},${d.github.owner}/tools` });
+      expect(r.code).toBe(1);
+      expect(failing(r.stdout)).toEqual([
+        `FAIL  github: installation ${d.github.installationId} (${d.github.owner}) token: a token was minted, but the App lacks Administration: write on ${d.github.owner}`,
+        `FAIL  github: repository ${d.github.owner}/${d.github.repo}: the App lacks Administration: write on ${d.github.owner}/${d.github.repo} (GitHub: Resource not accessible by integration)`,
+        `FAIL  github: repository ${d.github.owner}/tools: the App is not installed on ${d.github.owner}/tools (GitHub answers 404 for it: no installation covers it, or it does not exist)`,
+      ]);
+      expect(r.stdout).toContain("fix: grant it in the App's settings (Permissions & events → Repository permissions → Administration: Read and write)");
+      // GET /app's html_url + /installations/new: where GitHub installs an App on more repositories.
+      expect(r.stdout).toMatch(new RegExp(`fix: install it at ${d.github.url}/apps/[\\w-]+/installations/new \\(on ${d.github.owner}/tools\\), or remove it from TORNADE_ALLOWED_REPOSITORIES`));
+    } finally {
+      bed.github.control.setInstalledRepositories(null);
+      bed.github.control.setPermission("administration", "write");
+    }
+  });
+
+  it("tells AWS's access denied from a missing task definition", async () => {
+    bed.aws.control.failNext({
+      service: "ecs",
+      operation: "DescribeClusters",
+      error: "AccessDeniedException",
+      message: "User: arn:aws:sts::123456789012:assumed-role/tornade/i-0 is not authorized to perform: ecs:DescribeClusters",
+    });
+    const r = await check({ TORNADE_TASK_DEFINITION_ARM64: "no-such-family:1" });
+    expect(r.code).toBe(1);
+    expect(failing(r.stdout)).toEqual([
+      expect.stringMatching(/^FAIL {2}aws: ECS cluster \S+: access denied \(AccessDeniedException: User: .* is not authorized to perform: ecs:DescribeClusters\)$/),
+      "FAIL  aws: task definition no-such-family:1 (ARM64): not found (ClientException: Unable to describe task definition.)",
+    ]);
+    expect(r.stdout).toContain("fix: allow ecs:DescribeClusters to tornade's IAM role");
+    expect(r.stdout).toContain("fix: register it, or correct aws.taskDefinitions.ARM64");
+  });
+
+  it("refuses a bad --timeout without the usage text", async () => {
+    const r = await check({}, ["--timeout", "soon"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--timeout must be a duration above zero, a number and a unit/);
+    expect(r.stderr).not.toMatch(/usage:/);
   });
 
   it("reports configuration problems with their keys and fixes", async () => {

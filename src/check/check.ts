@@ -8,7 +8,11 @@ import { checkAws, type AwsCheckOptions } from "./aws-checks.js";
 import { checkGitHub } from "./github-checks.js";
 import { pass, type CheckResult } from "./result.js";
 
-export async function runChecks(config: Config, opts: AwsCheckOptions & { clock: Clock }): Promise<CheckResult[]> {
-  const [github, aws] = await Promise.all([checkGitHub(config, opts.clock), checkAws(config, opts)]);
+/** How long one call to GitHub or AWS may take before the service counts as unreachable. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+
+export async function runChecks(config: Config, opts: Partial<AwsCheckOptions> & { clock: Clock }): Promise<CheckResult[]> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const [github, aws] = await Promise.all([checkGitHub(config, opts.clock, { timeoutMs }), checkAws(config, { ...opts, timeoutMs })]);
   return [pass("configuration", "valid"), ...github, ...aws];
 }

@@ -7,12 +7,13 @@
 import { resolve } from "node:path";
 import { systemClock } from "../clock/clock.js";
 import { ConfigError, loadConfig } from "../config/index.js";
-import { runChecks } from "../check/check.js";
+import { DEFAULT_CHECK_TIMEOUT_MS, runChecks } from "../check/check.js";
+import { DURATION_GRAMMAR, formatDuration, parseDuration } from "../core/duration.js";
 import { fail, formatChecks, type CheckResult } from "../check/result.js";
-import { parseCommandArgs } from "./args.js";
+import { InputError, parseCommandArgs } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
-export const CHECK_USAGE = `usage: tornade check [--config FILE] [--json]
+export const CHECK_USAGE = `usage: tornade check [--config FILE] [--json] [--timeout D]
 
 Checks what tornade serve needs, with the configuration it would run with:
   configuration   valid, complete (every problem named with its key and fix)
@@ -24,22 +25,30 @@ Checks what tornade serve needs, with the configuration it would run with:
 
   --config FILE   configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
   --json          print {"ok": bool, "checks": [{name, status, detail, fix?}]}
+  --timeout D     how long to wait for each answer of GitHub or AWS before calling it unreachable (default
+                  ${formatDuration(DEFAULT_CHECK_TIMEOUT_MS)}), e.g. 30s
+
+A failure says which kind of problem it is: GitHub or AWS cannot be reached at all ("cannot reach GitHub at URL",
+with Node's error code), the credentials are refused, or the App is not installed on a repository or lacks a
+permission there (naming both), or an AWS resource is missing or its role may not read it.
 
 Exit status: 0 when every check passed, 1 when one failed.
 `;
 
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, { config: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseCommandArgs(argv, { config: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" } });
   if (values.help) {
     io.stdout(CHECK_USAGE);
     return EXIT_OK;
   }
+  const timeoutMs = values.timeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseDuration(values.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new InputError(`--timeout must be a duration above zero, ${DURATION_GRAMMAR}; got "${values.timeout ?? ""}"`);
   let results: CheckResult[];
   try {
     const config = loadConfig(io.env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { cwd: io.cwd });
     results = config.sandbox
       ? [fail("configuration", "sandbox is on (TORNADE_SANDBOX / sandbox: true): there is nothing real to check", "turn the sandbox off and set APP_ID, SECRET_KEY_PEM, TORNADE_WEBHOOK_SECRET and the AWS settings (or --config FILE); see docs/operations.md")]
-      : await runChecks(config, { clock: systemClock });
+      : await runChecks(config, { clock: systemClock, timeoutMs });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     results = err.problems.map((p) => {

@@ -1,5 +1,5 @@
 /** `tornade <command> [options]`: picks the command, turns usage errors into usage text on stderr and exit 2. */
-import { UsageError } from "./args.js";
+import { InputError, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
 
 interface CommandModule {
@@ -72,6 +72,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`tornade ${name}: ${err.message}\n\n${loaded?.usage ?? ""}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof InputError) {
+      io.stderr(`tornade ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }
     io.stderr(`tornade ${name}: ${err instanceof Error ? err.message : String(err)}\n`);

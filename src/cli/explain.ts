@@ -2,11 +2,11 @@
  * `tornade explain`: what tornade would do with a job, without doing it. Prints one JSON object (core/decision.ts
  * Explanation). The payload form runs the very function the webhook intake runs on a delivery.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError, loadPolicy } from "../config/index.js";
+import { DataFileError, readDataFile } from "../config/data-file.js";
 import { decideDelivery, explainLabels, parseWorkflowJobDelivery, PayloadError } from "../core/decision.js";
-import { parseCommandArgs, UsageError } from "./args.js";
+import { InputError, parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
 
 export const EXPLAIN_USAGE = `usage: tornade explain (--labels LABELS | --payload FILE) [--config FILE] [--sandbox]
@@ -21,7 +21,7 @@ memory, disk, size, image, runnerLabels, reason (why nothing is launched), error
   --config FILE     configuration file (YAML or JSON); the environment applies as for serve
   --sandbox         judge with the sandbox configuration
 
-Exit status: 0 when it decided (whatever the decision), 2 on a usage error.
+Exit status: 0 when it decided (whatever the decision), 2 on a usage error or a bad file or configuration.
 `;
 
 export async function runExplain(argv: string[], io: CliIo): Promise<number> {
@@ -43,7 +43,7 @@ export async function runExplain(argv: string[], io: CliIo): Promise<number> {
     const file = values.config === undefined ? undefined : resolve(io.cwd, values.config);
     policy = loadPolicy(io.env, file, { sandbox: values.sandbox === true });
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new InputError(err.message);
     throw err;
   }
   const explanation =
@@ -62,22 +62,17 @@ function splitLabels(text: string): string[] {
 }
 
 function readPayload(path: string) {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`--payload ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = readDataFile(path, "json");
   } catch (err) {
-    throw new UsageError(`--payload ${path}: not JSON (${(err as Error).message})`);
+    if (err instanceof DataFileError) throw new InputError(`--payload ${err.message}`);
+    throw err;
   }
   try {
     return parseWorkflowJobDelivery(body);
   } catch (err) {
-    if (err instanceof PayloadError) throw new UsageError(`--payload ${path}: ${err.message}`);
+    if (err instanceof PayloadError) throw new InputError(`--payload ${path}: ${err.message}`);
     throw err;
   }
 }

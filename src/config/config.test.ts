@@ -160,7 +160,7 @@ const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp
   ["images.default is reserved", prod, "images: { default: { taskDefinitions: { X86_64: x } } }\n", /images\.default in .*: "default" is built from aws\.taskDefinitions/],
   ["image names collide", prod, "images: { Gpu: {}, gpu: {} }\n", /images\.gpu in .*another image is already called "gpu"/],
   ["image entry typo", prod, "images: { gpu: { taskDefinition: {} } }\n", /images\.gpu\.taskDefinition in .*unknown key/],
-  ["YAML syntax", prod, "aws: [\n", /typo\.yaml: not valid YAML.*Fix: correct the syntax/],
+  ["YAML syntax, at its line and column", prod, "aws:\n  region: us-east-1\n  region: eu-west-1\n", /typo\.yaml:3:3: not valid YAML: Map keys must be unique\. Fix: correct the syntax there/],
   ["top level not a mapping", prod, "- a\n- b\n", /the top level must be a mapping/],
 ];
 
@@ -181,7 +181,7 @@ describe("loadConfig: each bad value names its key and the fix", () => {
     expect(err?.problems.length).toBe(2);
   });
   it("an unreadable file and an unknown extension", () => {
-    expect(() => loadConfig({}, join(dir, "missing.yaml"))).toThrow(/--config .*missing\.yaml: cannot read it \(ENOENT\)\. Fix: check the path/);
+    expect(() => loadConfig({}, join(dir, "missing.yaml"))).toThrow(/--config .*missing\.yaml: cannot read it: no such file \(ENOENT\)\. Fix: check the path/);
     expect(() => loadConfig({ TORNADE_CONFIG: join(dir, "x.toml") })).toThrow(/TORNADE_CONFIG .*x\.toml: unknown file type "\.toml"/);
   });
 });

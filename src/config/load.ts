@@ -2,10 +2,9 @@
  * Loading configuration: file (YAML or JSON, by extension) + environment (which wins), validated once. This module
  * and env.ts are the only places in tornade that read process.env or configuration files.
  */
-import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { DataFileError, readDataFile } from "./data-file.js";
 import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
 import { CONFIG_FILE_ENV, configFromEnv, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
@@ -100,17 +99,13 @@ function readConfigFile(path: string, via: string): Record<string, unknown> {
   if (![".json", ".yaml", ".yml"].includes(ext)) {
     throw new ConfigError([`${via} ${path}: unknown file type "${ext}". Fix: use a .yaml, .yml or .json file`]);
   }
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError([`${via} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Fix: check the path`]);
-  }
   let data: unknown;
   try {
-    data = ext === ".json" ? JSON.parse(text) : parseYaml(text);
+    data = readDataFile(path, ext === ".json" ? "json" : "yaml");
   } catch (err) {
-    throw new ConfigError([`${via} ${path}: not valid ${ext === ".json" ? "JSON" : "YAML"} (${(err as Error).message.split("\n")[0]}). Fix: correct the syntax`]);
+    if (!(err instanceof DataFileError)) throw err;
+    // "--config tornade.yaml:3:3: not valid YAML: Map keys must be unique. Fix: …"
+    throw new ConfigError([`${via} ${err.message}. Fix: ${err.at ? "correct the syntax there" : "check the path"}`]);
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== "object" || Array.isArray(data)) {

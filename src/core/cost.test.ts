@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PRICES, parseDuration, runnerCost, summarizeCost, type Prices } from "./cost.js";
+import { DEFAULT_PRICES, runnerCost, summarizeCost, type Prices } from "./cost.js";
 
 const p = DEFAULT_PRICES;
 const close = (a: number, b: number) => expect(a).toBeCloseTo(b, 10);
@@ -87,15 +87,4 @@ describe("summarizeCost", () => {
     expect(s.rows).toEqual([]);
     expect(s.total.awsCost).toBe(0);
   });
-});
-
-describe("parseDuration", () => {
-  it.each([
-    ["7d", 7 * 86_400_000],
-    ["12h", 12 * 3_600_000],
-    ["30m", 1_800_000],
-    ["2w", 14 * 86_400_000],
-    ["1.5h", 5_400_000],
-  ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
-  it.each(["", "7", "d", "-1d", "0d", "7 days"])("refuses %j", (text) => expect(parseDuration(text)).toBeUndefined());
 });

@@ -153,12 +153,3 @@ function addUp(usages: readonly (RunnerUsage & { readonly jobId: number })[], p:
     saving: hosted - aws,
   };
 }
-
-/** "7d", "12h", "30m", "90s" → milliseconds; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim().toLowerCase());
-  if (!m) return undefined;
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as "s" | "m" | "h" | "d" | "w"];
-  const ms = Number(m[1]) * unit;
-  return ms > 0 ? ms : undefined;
-}

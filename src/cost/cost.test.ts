@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSeed, spawnTornade, startBedTornade, type BedTornade } from "../../test/support/bed-tornade.js";
 import { systemClock } from "../clock/clock.js";
@@ -17,7 +18,9 @@ let live: CostReport;
 
 beforeAll(async () => {
   // A seed workflow run by the real controller on the test bed, into a store file the command then reads.
-  const t: BedTornade = await startBedTornade({ storePath });
+  // 100x, not the default 600x: on a loaded 2-core machine a launch's 120-second in-flight lease is 200 ms of real
+  // time at 600x, and a slow StartBuild then counts as interrupted and is launched again (two runners for one job).
+  const t: BedTornade = await startBedTornade({ storePath, speed: 100 });
   try {
     const seed = await runSeed(t.bed, t.tornade.built.store);
     const store = t.tornade.built.store;
@@ -99,12 +102,68 @@ describe("tornade cost (spawned)", () => {
     expect(report.notes.join("\n")).toMatch(/prices are us-east-1's but tornade runs in eu-west-1/);
   });
 
-  it("fails with the fix when there is no store, and refuses a bad --since with exit 2", async () => {
+  it("accepts --since 0d, and a window reaching back past the store's first job starts there and says so", async () => {
+    const zero = await spawnTornade(["cost", "--since", "0d", "--json"], { TORNADE_STORE_PATH: storePath }, dir);
+    expect(zero.code).toBe(0);
+    const now = JSON.parse(zero.stdout) as CostReport;
+    expect(now.requestedSince).toBe(now.until);
+    const all = await spawnTornade(["cost", "--since", "520w"], { TORNADE_STORE_PATH: storePath }, dir);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^total\s+5\s+5\s/m);
+    const first = new Date(live.firstRecordAt ?? 0).toISOString();
+    expect(all.stdout).toContain(`runners from ${first} to `);
+    expect(all.stdout).toContain(`note: the window reaches back past the store's first job (${first}), so the report starts there`);
+  });
+
+  it("refuses a negative, an absurd or a malformed --since with exit 2, saying what it accepts, without the usage text", async () => {
+    const cases: Array<[string, RegExp]> = [
+      ["-1d", /--since counts back from now and cannot be negative; got "-1d"\. Fix: give how far back, e.g\. 1d/],
+      ["99999w", /--since 99999w reaches back further than 520w \(ten years\)\. Fix: give 520w or less/],
+      ["a week", /--since must be a number and a unit: s, m, h, d or w .*from 0s to 520w; got "a week"/],
+    ];
+    for (const [since, message] of cases) {
+      const r = await spawnTornade(["cost", "--since", since], { TORNADE_STORE_PATH: storePath }, dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/ambiguous|usage:/);
+    }
+  });
+
+  it("names the path and the fix when there is no store, when nothing is configured, and when the file is not tornade's", async () => {
+    const fix = /\. Fix: point TORNADE_STORE_PATH \(or store\.path\) at the SQLite file tornade serve writes/;
     const missing = await spawnTornade(["cost"], { TORNADE_STORE_PATH: join(dir, "nope.db") }, dir);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no store at .*nope\.db\. Fix: point TORNADE_STORE_PATH/);
-    const bad = await spawnTornade(["cost", "--since", "a week"], { TORNADE_STORE_PATH: storePath }, dir);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--since must be/);
+    expect(missing.stderr).toContain(`tornade cost: ${join(dir, "nope.db")} does not exist: there is no store there`);
+    expect(missing.stderr).toMatch(fix);
+
+    // Nothing configured: the default store, tornade.db in the working directory, is looked for there.
+    const empty = mkdtempSync(join(dir, "empty-"));
+    const nothing = await spawnTornade(["cost"], {}, empty);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain(`tornade cost: ${join(empty, "tornade.db")} does not exist: there is no store there`);
+    expect(nothing.stderr).toMatch(fix);
+
+    const sandbox = await spawnTornade(["cost"], { TORNADE_SANDBOX: "true" }, dir);
+    expect(sandbox.code).toBe(1);
+    expect(sandbox.stderr).toMatch(/there is no store to read: store\.path is ":memory:" \(the sandbox keeps its store in memory.*\)\. Fix: set TORNADE_STORE_PATH/);
+
+    const text = join(dir, "notes.db");
+    writeFileSync(text, "not a database\n");
+    const notSqlite = await spawnTornade(["cost"], { TORNADE_STORE_PATH: text }, dir);
+    expect(notSqlite.code).toBe(1);
+    expect(notSqlite.stderr).toContain(`tornade cost: ${text} is not a SQLite database`);
+    expect(notSqlite.stderr).toMatch(fix);
+
+    const other = join(dir, "other.db");
+    const foreign = new Database(other);
+    foreign.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
+    foreign.close();
+    const before = readFileSync(other);
+    const notOurs = await spawnTornade(["cost"], { TORNADE_STORE_PATH: other }, dir);
+    expect(notOurs.code).toBe(1);
+    expect(notOurs.stderr).toContain(`tornade cost: ${other} is a SQLite database but not tornade's store (it has no jobs table)`);
+    // Looked at read-only: tornade's tables were not written into someone else's database.
+    expect(readFileSync(other).equals(before)).toBe(true);
   });
 });

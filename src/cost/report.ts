@@ -8,8 +8,12 @@ import { summarizeCost, type CostSummary, type Prices, type RunnerUsage } from "
 import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
 
 export interface CostReport extends CostSummary {
-  /** Window start and end, epoch ms. */
+  /** Window start and end, epoch ms. The start is never before the store's first job (see `requestedSince`). */
   readonly since: number;
+  /** The start that was asked for; earlier than `since` when it reached back past the store's history. */
+  readonly requestedSince: number;
+  /** When the store's first job arrived (epoch ms), or null for an empty store. */
+  readonly firstRecordAt: number | null;
   readonly until: number;
   readonly prices: Prices;
   /** Runners still running at `until`, counted up to then. */
@@ -25,7 +29,9 @@ export async function costReport(store: Store, opts: { since: number; until: num
   const usages: Usage[] = [];
   let stillRunning = 0;
   let assumedSizes = 0;
+  let firstRecordAt: number | null = null;
   for await (const job of allJobs(store)) {
+    firstRecordAt = Math.min(firstRecordAt ?? job.receivedAt, job.receivedAt);
     const spec = specOf(job);
     for (const l of await store.listLaunches(job.id)) {
       const u = usageOf(l, spec, opts.until);
@@ -45,7 +51,13 @@ export async function costReport(store: Store, opts: { since: number; until: num
         `Fix: set prices.assumedTask / prices.assumedCodebuildSize to your task definitions' and projects' sizes`,
     );
   }
-  return { ...summarizeCost(usages, opts.prices), since: opts.since, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes };
+  const since = firstRecordAt !== null && opts.since < firstRecordAt ? firstRecordAt : opts.since;
+  if (firstRecordAt === null) notes.push("the store holds no jobs yet: tornade serve has not taken in a job with this store");
+  else if (since > opts.since) {
+    notes.push(`the window reaches back past the store's first job (${new Date(firstRecordAt).toISOString()}), so the report starts there`);
+  }
+  const history = { since, requestedSince: opts.since, firstRecordAt };
+  return { ...summarizeCost(usages, opts.prices), ...history, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes };
 }
 
 /** Every stored job, page by page (newest first). */

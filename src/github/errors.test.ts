@@ -43,6 +43,26 @@ describe("toGitHubError", () => {
     expect(e.details.retryAt).toBe(1_700_000_000_000);
   });
 
+  it("tells a request that got no answer (refused, DNS, timeout) as unreachable, with Node's code, and retryable", () => {
+    const socket = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    // What Octokit throws when fetch fails: status 500, no response, the fetch TypeError as the cause.
+    const octokitError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { status: 500, cause: new TypeError("fetch failed", { cause: socket }) });
+    const e = toGitHubError(octokitError, "GET /app");
+    expect(e.kind).toBe("unreachable");
+    expect(e.status).toBe(0);
+    expect(e.retryable).toBe(true);
+    expect(e.details.network).toEqual({ kind: "refused", code: "ECONNREFUSED", text: "connection refused (ECONNREFUSED)" });
+    expect(e.message).toBe("cannot reach GitHub: connection refused (ECONNREFUSED)");
+    const dns = Object.assign(new Error("getaddrinfo ENOTFOUND x.invalid"), { code: "ENOTFOUND" });
+    expect(toGitHubError(new TypeError("fetch failed", { cause: dns })).details.network?.kind).toBe("dns");
+  });
+
+  it("says when a 403 is a missing permission (GitHub: Resource not accessible by integration)", () => {
+    expect(toGitHubError(httpError(403, "Resource not accessible by integration")).lacksPermission).toBe(true);
+    expect(toGitHubError(httpError(403, "This installation has been suspended")).lacksPermission).toBe(false);
+    expect(toGitHubError(httpError(404, "Not Found")).lacksPermission).toBe(false);
+  });
+
   it("treats a failure without an HTTP answer as transient", () => {
     expect(toGitHubError(new TypeError("fetch failed")).kind).toBe("transient");
     expect(toGitHubError("boom").kind).toBe("transient");

@@ -1,7 +1,9 @@
 /**
  * GitHub failures as typed errors. Callers branch on `kind`, never on message text; the one place that reads
- * GitHub's words (the secondary-rate-limit message) is here.
+ * GitHub's words (the secondary-rate-limit message, "Resource not accessible by integration") is here.
  */
+import { networkFailure, type NetworkFailure } from "../core/network-errors.js";
+
 export type GitHubErrorKind =
   | "conflict" // 409: e.g. a runner with this name already exists → reuse or rename
   | "not-found" // 404 / 410
@@ -9,7 +11,8 @@ export type GitHubErrorKind =
   | "rate-limited" // primary (x-ratelimit-remaining: 0) or secondary limit, after the client's own bounded retries
   | "unauthorized" // 401: bad App key, bad or expired token
   | "invalid" // 400 / 422: GitHub rejected the request's content
-  | "transient"; // 5xx, network failure: worth retrying later
+  | "unreachable" // no answer: DNS, connection refused or reset, timeout, TLS (details.network says which)
+  | "transient"; // 5xx, or a failure without an answer of unknown cause: worth retrying later
 
 export class GitHubError extends Error {
   override readonly name = "GitHubError";
@@ -23,13 +26,23 @@ export class GitHubError extends Error {
       readonly operation?: string;
       /** When a rate limit lifts (epoch ms in the clock GitHub's headers speak), if GitHub said. */
       readonly retryAt?: number;
+      /** Why no answer came, for "unreachable". */
+      readonly network?: NetworkFailure;
       readonly cause?: unknown;
     } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
   }
   get retryable(): boolean {
-    return this.kind === "transient" || this.kind === "rate-limited";
+    return this.kind === "transient" || this.kind === "rate-limited" || this.kind === "unreachable";
+  }
+  /**
+   * A 403 because the App's installation lacks a permission the endpoint needs: GitHub answers "Resource not
+   * accessible by integration" ("Permissions required for GitHub Apps",
+   * https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
+   */
+  get lacksPermission(): boolean {
+    return this.kind === "forbidden" && /not accessible by integration/i.test(this.message);
   }
 }
 
@@ -71,6 +84,11 @@ function isRateLimit(e: HttpErrorLike, text: string): boolean {
 /** Turns whatever an Octokit call threw into a GitHubError (idempotent on GitHubErrors). */
 export function toGitHubError(e: unknown, operation?: string, now: () => number = Date.now): GitHubError {
   if (e instanceof GitHubError) return e;
+  const network = networkFailure(e);
+  // Octokit reports a request that got no answer as status 500 without a response; the cause says why.
+  if (network && !(isHttpErrorLike(e) && e.response)) {
+    return new GitHubError("unreachable", 0, `cannot reach GitHub: ${network.text}`, { operation, cause: e, network });
+  }
   if (!isHttpErrorLike(e)) {
     const message = e instanceof Error ? e.message : String(e);
     return new GitHubError("transient", 0, `GitHub request failed: ${message}`, { operation, cause: e });

@@ -3,6 +3,7 @@
  * outcome a person would check: did the job complete, on which backend and arch, after how many launches, and if
  * nothing was launched, why.
  */
+import { formatDuration } from "../core/duration.js";
 import type { Arch, Backend } from "../core/types.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 
@@ -73,11 +74,14 @@ export interface Totals {
   /** ECS tasks and CodeBuild builds still running, and runners still registered, when the sandbox ended. */
   readonly leftoverTasks: number;
   readonly leftoverRunners: number;
+  /** The simulated time limit (`--time-limit`), and whether the run stopped there with jobs still pending. */
+  readonly timeLimitSeconds: number;
+  readonly stoppedAtTimeLimit: boolean;
 }
 
 export function totals(
   reports: readonly JobReport[],
-  extra: Pick<Totals, "simulatedSeconds" | "wallSeconds" | "leftoverTasks" | "leftoverRunners">,
+  extra: Pick<Totals, "simulatedSeconds" | "wallSeconds" | "leftoverTasks" | "leftoverRunners" | "timeLimitSeconds" | "stoppedAtTimeLimit">,
 ): Totals {
   const count = (o: Outcome) => reports.filter((r) => r.outcome === o).length;
   return {
@@ -107,4 +111,18 @@ export function formatTable(reports: readonly JobReport[], t: Totals): string {
       `${t.launches} launches; ${t.simulatedSeconds.toFixed(0)} s simulated in ${t.wallSeconds.toFixed(1)} s; ` +
       `${t.leftoverTasks} tasks/builds and ${t.leftoverRunners} runners left behind`,
   ].join("\n");
+}
+
+/**
+ * Why a run ended with jobs pending, when it hit its time limit: what was left, and the fix. `suggestedSpeed` comes from
+ * speed.ts (suggestSpeed).
+ */
+export function timeLimitMessage(t: Totals, speed: number, suggestedSpeed: number): string | undefined {
+  if (!t.stoppedAtTimeLimit) return undefined;
+  return (
+    `the run stopped at its simulated time limit of ${formatDuration(t.timeLimitSeconds * 1000)} (--time-limit) with ${t.pending} of ${t.jobs} jobs still pending; ` +
+    `${t.leftoverTasks} tasks/builds and ${t.leftoverRunners} runners were left behind. At ${speed}x this machine could not do the work before ` +
+    `simulated time ran out (the simulators and the controller share one process and pay for every job in real time). ` +
+    `Fix: run it again with a lower --speed, e.g. --speed ${suggestedSpeed}, or a longer --time-limit`
+  );
 }

@@ -2,8 +2,8 @@
  * Sandbox scenarios: which jobs a simulated workflow run queues. With no scenario the sandbox runs the seed's
  * example workflow (SEED.md) plus one `type=static` job.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { DataFileError, readDataFile } from "../config/data-file.js";
 
 /** Replaced by the simulated run's id, as `${{ github.run_id }}` is in a real workflow. */
 export const RUN_ID_PLACEHOLDER = "${{ github.run_id }}";
@@ -37,26 +37,20 @@ export class ScenarioError extends Error {
   override readonly name = "ScenarioError";
 }
 
-/** Reads and validates a scenario file; the error names the file and the offending field. */
+/** Reads and validates a scenario file; the error names the file and every offending field (or the line and column). */
 export function loadScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ScenarioError(`cannot read scenario ${path}: ${(e as Error).message}`);
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readDataFile(path, "json");
   } catch (e) {
-    throw new ScenarioError(`scenario ${path} is not JSON: ${(e as Error).message}`);
+    if (e instanceof DataFileError) throw new ScenarioError(`--scenario ${e.message}`);
+    throw e;
   }
   const parsed = Scenario.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join(".") : "(top level)";
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(top level)"}: ${issue.message}`);
     throw new ScenarioError(
-      `scenario ${path}: ${where}: ${issue?.message ?? "invalid"} — expected {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}]}`,
+      `--scenario ${path}: ${problems.join("; ")}. Fix: write {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}]}`,
     );
   }
   return parsed.data;

@@ -98,26 +98,43 @@ describe("tornade explain --payload", () => {
 });
 
 describe("usage errors: exit 2, a message on stderr, nothing on stdout", () => {
-  const notWorkflowJob = join(dir, "push.json");
-  writeFileSync(notWorkflowJob, JSON.stringify({ ref: "refs/heads/main", commits: [] }));
-  const notJson = join(dir, "x.json");
-  writeFileSync(notJson, "{nope");
   it.each([
     ["no command", [], /usage: tornade <command>/],
     ["unknown command", ["launch"], /unknown command "launch"/],
     ["unknown flag", ["explain", "--labels", "a", "--colour"], /Unknown option '--colour'[\s\S]*usage: tornade explain/],
-    ["neither --labels nor --payload", ["explain"], /give exactly one of --labels or --payload/],
+    ["neither --labels nor --payload", ["explain"], /give exactly one of --labels or --payload[\s\S]*usage: tornade explain/],
     ["both", ["explain", "--labels", "a", "--payload", "b.json"], /give exactly one of --labels or --payload/],
     ["empty --labels", ["explain", "--labels", " , "], /--labels is empty/],
-    ["unreadable payload", ["explain", "--payload", "missing.json"], /--payload .*missing\.json: cannot read it \(ENOENT\)/],
-    ["payload not JSON", ["explain", "--payload", notJson], /not JSON/],
-    ["payload not a workflow_job body", ["explain", "--payload", notWorkflowJob], /not a workflow_job webhook body: .*workflow_job/],
-    ["unreadable --config", ["explain", "--labels", "a", "--config", "nope.yaml"], /nope\.yaml: cannot read it/],
   ])("%s", async (_name, args, message) => {
     const r = await tornade(args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe("bad files: exit 2, the file named (with the line and column of a syntax error), no usage text", () => {
+  const notWorkflowJob = join(dir, "push.json");
+  writeFileSync(notWorkflowJob, JSON.stringify({ ref: "refs/heads/main", commits: [] }));
+  const notJson = join(dir, "x.json");
+  writeFileSync(notJson, '{\n  "action": "queued",\n  "workflow_job": {"labels": ["a"] "id": 1}\n}\n');
+  const badConfig = join(dir, "bad.json");
+  writeFileSync(badConfig, '{\n  "launchLabel": "tornade",\n}\n');
+  const badYaml = join(dir, "bad.yaml");
+  writeFileSync(badYaml, "launchLabel: tornade\naws:\n  region: us-east-1\n region: eu-west-1\n");
+  it.each([
+    ["unreadable payload", ["explain", "--payload", "missing.json"], /^tornade explain: --payload .*missing\.json: cannot read it: no such file \(ENOENT\)\n$/],
+    ["payload not JSON", ["explain", "--payload", notJson], /^tornade explain: --payload .*x\.json:3:36: not valid JSON: expected , or } after a property value, found "\\""\n$/],
+    ["payload not a workflow_job body", ["explain", "--payload", notWorkflowJob], /not a workflow_job webhook body: .*workflow_job/],
+    ["unreadable --config", ["explain", "--labels", "a", "--config", "nope.yaml"], /nope\.yaml: cannot read it: no such file \(ENOENT\)\. Fix: check the path/],
+    ["--config not JSON", ["explain", "--labels", "a", "--config", badConfig], /bad\.json:3:1: not valid JSON: expected a property name in double quotes, found "}"\. Fix: correct the syntax there/],
+    ["--config not YAML", ["explain", "--labels", "a", "--config", badYaml], /bad\.yaml:4:\d+: not valid YAML: .*\. Fix: correct the syntax there/],
+  ])("%s", async (_name, args, message) => {
+    const r = await tornade(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/usage:/);
   });
 });
 

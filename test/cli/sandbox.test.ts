@@ -30,7 +30,7 @@ describe("tornade sandbox", () => {
     expect(byName["static"]?.reason).toMatch(/static/);
     // The run id placeholder became the simulated run's id.
     expect(byName["fargate_x86"]?.labels[2]).toMatch(/^\d+$/);
-    expect(out.totals).toMatchObject({ jobs: 6, completed: 5, notLaunched: 1, rejected: 0, launches: 5, leftoverTasks: 0, leftoverRunners: 0 });
+    expect(out.totals).toMatchObject({ jobs: 6, completed: 5, notLaunched: 1, rejected: 0, launches: 5, leftoverTasks: 0, leftoverRunners: 0, stoppedAtTimeLimit: false });
     // Progress went to stderr, one line per job as it settled.
     expect(r.stderr.match(/\[\d\/6\]/g)).toHaveLength(6);
   });
@@ -66,15 +66,37 @@ describe("tornade sandbox", () => {
     expect(r.stdout).toMatch(/^one\s+completed\s+FARGATE\s+X86_64\s+1/m);
   });
 
-  it("refuses a bad scenario with exit 2, naming the field", async () => {
+  it("refuses a bad scenario with exit 2, naming the file and every bad field or the line and column, without the usage text", async () => {
     const file = join(dir, "bad.json");
-    writeFileSync(file, JSON.stringify({ jobs: [{ name: "x", labels: [], durationSeconds: 60 }] }));
+    writeFileSync(file, JSON.stringify({ jobs: [{ name: "x", labels: [], durationSeconds: 60 }, { name: "", labels: ["a"] }] }));
     const r = await tornade(["sandbox", "--scenario", file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/jobs\.0\.labels/);
+    expect(r.stderr).toMatch(/^tornade sandbox: --scenario .*bad\.json: jobs\.0\.labels: .*; jobs\.1\.name: .*\. Fix: write \{"jobs"/);
+    const syntax = join(dir, "syntax.json");
+    writeFileSync(syntax, '{"jobs": [\n  {"name": "a", "labels": ["self-hosted"],}\n]}\n');
+    const s = await tornade(["sandbox", "--scenario", syntax]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toBe(`tornade sandbox: --scenario ${syntax}:2:43: not valid JSON: expected a property name in double quotes, found "}"\n`);
     const missing = await tornade(["sandbox", "--scenario", join(dir, "nope.json")]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/cannot read scenario/);
+    expect(missing.stderr).toBe(`tornade sandbox: --scenario ${join(dir, "nope.json")}: cannot read it: no such file (ENOENT)\n`);
+    for (const bad of [r, s, missing]) expect(bad.stderr).not.toMatch(/usage:/);
+    const flag = await tornade(["sandbox", "--time-limit", "0s"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--time-limit must be a simulated duration above zero/);
+  });
+
+  it("says when a run stops at its simulated time limit, what was left, and suggests a lower --speed", async () => {
+    const file = join(dir, "long.json");
+    writeFileSync(file, JSON.stringify({ jobs: [{ name: "long", labels: ["self-hosted", "tornade"], durationSeconds: 3600, count: 2 }] }));
+    const r = await tornade(["sandbox", "--scenario", file, "--json", "--speed", "300", "--time-limit", "2m"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as SandboxJson;
+    expect(out.totals).toMatchObject({ jobs: 2, pending: 2, timeLimitSeconds: 120, stoppedAtTimeLimit: true });
+    expect(r.stderr).toMatch(/time limit 2m simulated/);
+    expect(r.stderr).toMatch(
+      /tornade sandbox: the run stopped at its simulated time limit of 2m \(--time-limit\) with 2 of 2 jobs still pending; \d+ tasks\/builds and \d+ runners were left behind\. At 300x .*Fix: run it again with a lower --speed, e\.g\. --speed \d+, or a longer --time-limit/,
+    );
   });
 });
 

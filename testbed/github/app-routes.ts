@@ -4,12 +4,20 @@
  */
 import type { SimContext } from "./context.js";
 import { intParam, notFound, type Req, type Res, type Router } from "./http.js";
-import { installationBody, iso, simpleUser } from "./payloads.js";
+import { installationBody, iso, simpleUser, type InstallationAccess } from "./payloads.js";
 import type { DeliveryRecord } from "./types.js";
 
 function installationFor(ctx: SimContext, owner: string | undefined): Res {
   if (!owner || owner.toLowerCase() !== ctx.site.owner.toLowerCase()) return notFound();
-  return { status: 200, body: installationBody(ctx.site, ctx.createdAt) };
+  return { status: 200, body: installationBody(ctx.site, ctx.createdAt, accessOf(ctx)) };
+}
+
+/** The installation's permissions and repository selection as they stand (control.setPermission / setInstalledRepositories). */
+export function accessOf(ctx: SimContext): InstallationAccess {
+  return {
+    permissions: Object.fromEntries(ctx.state.permissions),
+    repositorySelection: ctx.state.selectedRepos === null ? "all" : "selected",
+  };
 }
 
 function deliveryItem(d: DeliveryRecord) {
@@ -72,25 +80,19 @@ export function integrationBody(ctx: SimContext) {
     html_url: `${ctx.site.url}/apps/${ctx.site.appSlug}`,
     created_at: iso(ctx.createdAt),
     updated_at: iso(ctx.createdAt),
-    permissions: { actions: "write", administration: "write", metadata: "read", ...checksPermission(ctx) },
+    permissions: accessOf(ctx).permissions,
     events: ["workflow_job"],
     installations_count: 1,
   };
 }
 
-/** `checks` as the installation currently grants it (control.setChecksPermission), or nothing. */
-function checksPermission(ctx: SimContext): { checks?: "write" | "read" } {
-  const level = ctx.state.checksPermission;
-  return level === null ? {} : { checks: level };
-}
-
 export function addAppRoutes(router: Router, ctx: SimContext): void {
   router
     .add("GET", "/app", "app", () => ({ status: 200, body: integrationBody(ctx) }))
-    .add("GET", "/app/installations", "app", () => ({ status: 200, body: [installationBody(ctx.site, ctx.createdAt)] }))
+    .add("GET", "/app/installations", "app", () => ({ status: 200, body: [installationBody(ctx.site, ctx.createdAt, accessOf(ctx))] }))
     .add("GET", "/app/installations/{installation_id}", "app", (req) =>
       intParam(req.params["installation_id"]) === ctx.site.installationId
-        ? { status: 200, body: installationBody(ctx.site, ctx.createdAt) }
+        ? { status: 200, body: installationBody(ctx.site, ctx.createdAt, accessOf(ctx)) }
         : notFound(),
     )
     .add("POST", "/app/installations/{installation_id}/access_tokens", "app", (req) => {
@@ -102,13 +104,14 @@ export function addAppRoutes(router: Router, ctx: SimContext): void {
         body: {
           token,
           expires_at: iso(expiresAt),
-          permissions: { actions: "write", administration: "write", organization_self_hosted_runners: "write", metadata: "read", ...checksPermission(ctx) },
-          repository_selection: "all",
+          permissions: accessOf(ctx).permissions,
+          repository_selection: accessOf(ctx).repositorySelection,
         },
       };
     })
+    // GitHub answers 404 for a repository the App is not installed on, as for one that does not exist.
     .add("GET", "/repos/{owner}/{repo}/installation", "app", (req) =>
-      ctx.state.findRepo(req.params["repo"] ?? "") ? installationFor(ctx, req.params["owner"]) : notFound(),
+      ctx.state.coversRepo(req.params["repo"] ?? "") ? installationFor(ctx, req.params["owner"]) : notFound(),
     )
     .add("GET", "/orgs/{org}/installation", "app", (req) => installationFor(ctx, req.params["org"]))
     .add("GET", "/app/hook/deliveries", "app", (req) => listDeliveries(ctx, req))

@@ -81,7 +81,7 @@ function create(ctx: SimContext, req: Req): Res {
   if (!req.actor.startsWith("installation:")) {
     return error(403, "Resource not accessible by personal access token", DOCS_URL);
   }
-  if (ctx.state.checksPermission !== "write") return error(403, "Resource not accessible by integration", DOCS_URL);
+  if (!ctx.state.grants("checks", "write")) return error(403, "Resource not accessible by integration", DOCS_URL);
   const owner = req.params["owner"] ?? "";
   const repo = owner.toLowerCase() === ctx.site.owner.toLowerCase() ? ctx.state.findRepo(req.params["repo"] ?? "") : undefined;
   if (!repo) return notFound();

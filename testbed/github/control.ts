@@ -10,6 +10,7 @@ import { error, intParam, notFound, type Req, type Res, type Router } from "./ht
 import { iso, jobBody, runBody, runnerBody } from "./payloads.js";
 import { jitConfigFor, registerRunner } from "./runners-routes.js";
 import { checkRunBody } from "./checks-routes.js";
+import type { PermissionLevel } from "./state.js";
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
 import { pingPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
@@ -76,6 +77,16 @@ export interface GitHubControl {
   setRepositoryVisibility(repo: string, visibility: RepoVisibility): void;
   /** The installation's `checks` permission: write (default), read or none (null); check-run creation needs write. */
   setChecksPermission(level: "write" | "read" | null): void;
+  /**
+   * One permission of the installation (actions, administration, organization_self_hosted_runners, checks, …): read,
+   * write or none (null). A call that needs more answers 403 "Resource not accessible by integration", as GitHub does.
+   */
+  setPermission(name: string, level: PermissionLevel | null): void;
+  /**
+   * Which of the owner's repositories the installation covers ("Only select repositories"; created if new), or null
+   * for all. GitHub answers 404 for the others: GET /repos/{owner}/{repo}/installation and every installation call.
+   */
+  setInstalledRepositories(repos: readonly string[] | null): void;
 }
 
 export type CheckRunView = S["check-run"] & { repo: string };
@@ -173,7 +184,14 @@ export function createControl(ctx: SimContext): GitHubControl {
     deliveriesIdle: () => ctx.hooks.idle(),
     listCheckRuns: () => ctx.state.checkRuns.map((c) => ({ ...checkRunBody(ctx, c), repo: c.repo })),
     setRepositoryVisibility: (repo, visibility) => void (ctx.state.repo(repo).visibility = visibility),
-    setChecksPermission: (level) => void (ctx.state.checksPermission = level),
+    setChecksPermission: (level) => control.setPermission("checks", level),
+    setPermission(name, level) {
+      if (level === null) ctx.state.permissions.delete(name);
+      else ctx.state.permissions.set(name, level);
+    },
+    setInstalledRepositories(repos) {
+      ctx.state.selectedRepos = repos === null ? null : new Set(repos.map((r) => ctx.state.repo(r).name.toLowerCase()));
+    },
   };
   return control;
 }
@@ -317,6 +335,18 @@ export function addControlRoutes(router: Router, ctx: SimContext, control: GitHu
     .add("PUT", "/_control/checks-permission", "none", (req) => {
       return withBody(z.object({ level: z.enum(["write", "read"]).nullable() }), req.body, (v) => {
         control.setChecksPermission(v.level);
+        return ok(v);
+      });
+    })
+    .add("PUT", "/_control/permissions/{name}", "none", (req) => {
+      return withBody(z.object({ level: z.enum(["write", "read"]).nullable() }), req.body, (v) => {
+        control.setPermission(req.params["name"] ?? "", v.level);
+        return ok({ name: req.params["name"], level: v.level });
+      });
+    })
+    .add("PUT", "/_control/installed-repositories", "none", (req) => {
+      return withBody(z.object({ repositories: z.array(z.string().min(1)).nullable() }), req.body, (v) => {
+        control.setInstalledRepositories(v.repositories);
         return ok(v);
       });
     })

@@ -33,18 +33,25 @@ interface Route {
   handler: Handler;
   /** Creates content (counts against the content-creation secondary limit). */
   creates: boolean;
+  /** The installation permission the call needs ("Permissions required for GitHub Apps"), if any. */
+  needs?: Permission;
 }
+
+/** A GitHub App permission and the level a call needs, e.g. ["administration", "write"]. */
+export type Permission = readonly [name: string, level: "read" | "write"];
 
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, template: string, auth: AuthKind, handler: Handler, opts: { creates?: boolean } = {}): this {
+  add(method: string, template: string, auth: AuthKind, handler: Handler, opts: { creates?: boolean; needs?: Permission } = {}): this {
     const names: string[] = [];
     const pattern = template.replace(/\./g, "\\.").replace(/\{(\w+)\}/g, (_m, name: string) => {
       names.push(name);
       return "([^/]+)";
     });
-    this.routes.push({ method, template, auth, regex: new RegExp(`^${pattern}$`), names, handler, creates: opts.creates ?? false });
+    const route: Route = { method, template, auth, regex: new RegExp(`^${pattern}$`), names, handler, creates: opts.creates ?? false };
+    if (opts.needs) route.needs = opts.needs;
+    this.routes.push(route);
     return this;
   }
 

@@ -254,11 +254,22 @@ export function runBody(site: Site, state: SimState, run: RunRecord): S["workflo
   };
 }
 
-export function installationBody(site: Site, createdAt: number): S["installation"] {
+/** What an installation grants: its permissions and which repositories it covers. */
+export interface InstallationAccess {
+  readonly permissions: Record<string, string>;
+  readonly repositorySelection: "all" | "selected";
+}
+
+const DEFAULT_ACCESS: InstallationAccess = {
+  permissions: { actions: "write", administration: "write", organization_self_hosted_runners: "write", metadata: "read" },
+  repositorySelection: "all",
+};
+
+export function installationBody(site: Site, createdAt: number, access: InstallationAccess = DEFAULT_ACCESS): S["installation"] {
   return {
     id: site.installationId,
     account: simpleUser(site),
-    repository_selection: "all",
+    repository_selection: access.repositorySelection,
     access_tokens_url: `${site.url}/app/installations/${site.installationId}/access_tokens`,
     repositories_url: `${site.url}/installation/repositories`,
     html_url: `${site.url}/organizations/${site.owner}/settings/installations/${site.installationId}`,
@@ -266,7 +277,7 @@ export function installationBody(site: Site, createdAt: number): S["installation
     client_id: site.clientId,
     target_id: site.ownerId,
     target_type: "Organization",
-    permissions: { actions: "write", administration: "write", organization_self_hosted_runners: "write", metadata: "read" },
+    permissions: access.permissions,
     events: ["workflow_job"],
     created_at: iso(createdAt),
     updated_at: iso(createdAt),

@@ -137,18 +137,35 @@ function deleteRunner(ctx: SimContext, req: Req): Res {
 }
 
 export function addRunnerRoutes(router: Router, ctx: SimContext): void {
-  for (const base of ["/repos/{owner}/{repo}/actions/runners", "/orgs/{org}/actions/runners"]) {
+  // Repository runners need the Administration permission, organization runners "Self-hosted runners"
+  // ("Permissions required for GitHub Apps" → "Self-hosted runners"); reading needs read, the rest write.
+  for (const [base, permission] of [
+    ["/repos/{owner}/{repo}/actions/runners", "administration"],
+    ["/orgs/{org}/actions/runners", "organization_self_hosted_runners"],
+  ] as const) {
+    const read = { needs: [permission, "read"] } as const;
+    const write = { needs: [permission, "write"] } as const;
     router
-      .add("POST", `${base}/generate-jitconfig`, "installation", (r) => generateJitConfig(ctx, r), { creates: true })
-      .add("POST", `${base}/registration-token`, "installation", (r) => runnerToken(ctx, r), { creates: true })
-      .add("POST", `${base}/remove-token`, "installation", (r) => runnerToken(ctx, r), { creates: true })
-      .add("GET", base, "installation", (r) =>
-        listRunners(ctx, r, base.replace("{owner}", r.params["owner"] ?? "").replace("{repo}", r.params["repo"] ?? "").replace("{org}", r.params["org"] ?? "")),
+      .add("POST", `${base}/generate-jitconfig`, "installation", (r) => generateJitConfig(ctx, r), { creates: true, ...write })
+      .add("POST", `${base}/registration-token`, "installation", (r) => runnerToken(ctx, r), { creates: true, ...write })
+      .add("POST", `${base}/remove-token`, "installation", (r) => runnerToken(ctx, r), { creates: true, ...write })
+      .add(
+        "GET",
+        base,
+        "installation",
+        (r) => listRunners(ctx, r, base.replace("{owner}", r.params["owner"] ?? "").replace("{repo}", r.params["repo"] ?? "").replace("{org}", r.params["org"] ?? "")),
+        read,
       )
-      .add("GET", `${base}/{runner_id}`, "installation", (r) => {
-        const runner = findRunner(ctx, r);
-        return runner ? { status: 200, body: runnerBody(runner) } : notFound();
-      })
-      .add("DELETE", `${base}/{runner_id}`, "installation", (r) => deleteRunner(ctx, r));
+      .add(
+        "GET",
+        `${base}/{runner_id}`,
+        "installation",
+        (r) => {
+          const runner = findRunner(ctx, r);
+          return runner ? { status: 200, body: runnerBody(runner) } : notFound();
+        },
+        read,
+      )
+      .add("DELETE", `${base}/{runner_id}`, "installation", (r) => deleteRunner(ctx, r), write);
   }
 }

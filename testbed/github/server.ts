@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer, verifyAppJwt } from "./auth.js";
 import type { SimContext } from "./context.js";
-import { DOCS, error, type Req, type Res, type Router } from "./http.js";
+import { DOCS, error, type Permission, type Req, type Res, type Router } from "./http.js";
 import { RATE_LIMIT_DOCS, SECONDARY_MESSAGE } from "./ratelimit.js";
 import type { SimResponseInfo } from "./types.js";
 
@@ -105,6 +105,8 @@ export function createRequestHandler(ctx: SimContext, routers: Routers, onRespon
       return answer({ ...r, headers: { "retry-after": String(verdict.retryAfterS) } }, request.actor);
     }
     try {
+      const refused = installationRefusal(ctx, route.needs, request);
+      if (refused) return answer(refused, request.actor);
       const delay = ctx.latency.find((l) => (!l.method || l.method.toUpperCase() === method) && (!l.route || l.route === route.template));
       if (delay) await new Promise((r) => setTimeout(r, delay.ms));
       const fault = ctx.endpointFaults.find((f) => f.method === method && f.route === route.template && f.times > 0);
@@ -118,6 +120,23 @@ export function createRequestHandler(ctx: SimContext, routers: Routers, onRespon
     }
   };
 }
+
+/**
+ * What GitHub answers an installation token that may not make this call: 404 for a repository the installation does
+ * not cover (GitHub does not reveal whether it exists), 403 "Resource not accessible by integration" when the
+ * installation lacks the permission the endpoint needs ("Permissions required for GitHub Apps",
+ * https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
+ */
+function installationRefusal(ctx: SimContext, needs: Permission | undefined, req: Req): Res | undefined {
+  if (!req.actor.startsWith("installation:")) return undefined;
+  const repo = req.params["repo"];
+  const owner = req.params["owner"];
+  if (repo !== undefined && owner?.toLowerCase() === ctx.site.owner.toLowerCase() && !ctx.state.coversRepo(repo)) return error(404, "Not Found");
+  if (needs && !ctx.state.grants(needs[0], needs[1])) return error(403, "Resource not accessible by integration", PERMISSIONS_DOCS);
+  return undefined;
+}
+
+const PERMISSIONS_DOCS = "https://docs.github.com/rest/actions/self-hosted-runners";
 
 async function safely(fn: () => Res | Promise<Res>): Promise<Res> {
   try {

@@ -8,6 +8,8 @@ export interface RunnerGroup {
 }
 
 /** GitHub ids of jobs and runs passed 2^32 long ago; starting above it catches code that assumes 32-bit ids. */
+export type PermissionLevel = "read" | "write";
+
 const FIRST_RUN_ID = 9_000_000_001;
 const FIRST_JOB_ID = 25_000_000_001;
 
@@ -19,8 +21,19 @@ export class SimState {
   /** Every organization has the "Default" runner group with id 1 (GitHub REST "Self-hosted runner groups"). */
   readonly groups = new Map<number, RunnerGroup>([[1, { id: 1, name: "Default" }]]);
   readonly checkRuns: CheckRunRecord[] = [];
-  /** The installation's `checks` permission; tornade's App manifest asks for write (src/setup/manifest.ts). */
-  checksPermission: "write" | "read" | null = "write";
+  /**
+   * The permissions the installation grants (as GET /app, the installation and its tokens show them). tornade's App
+   * manifest asks for these (src/setup/manifest.ts); a test takes one away with control.setPermission.
+   */
+  readonly permissions = new Map<string, PermissionLevel>([
+    ["actions", "write"],
+    ["administration", "write"],
+    ["organization_self_hosted_runners", "write"],
+    ["checks", "write"],
+    ["metadata", "read"],
+  ]);
+  /** The repositories the installation covers ("Only select repositories"), or null for all of the owner's. */
+  selectedRepos: Set<string> | null = null;
   private nextRunnerId = 1;
   private nextRunId = FIRST_RUN_ID;
   private nextJobId = FIRST_JOB_ID;
@@ -43,6 +56,17 @@ export class SimState {
 
   findRepo(name: string): RepoRecord | undefined {
     return this.repos.get(name.toLowerCase());
+  }
+
+  /** Whether the installation covers this repository of its owner (it exists and is selected, or all are). */
+  coversRepo(name: string): boolean {
+    return this.findRepo(name) !== undefined && (this.selectedRepos === null || this.selectedRepos.has(name.toLowerCase()));
+  }
+
+  /** Whether the installation grants `permission` at `level` or above (write includes read). */
+  grants(permission: string, level: PermissionLevel): boolean {
+    const granted = this.permissions.get(permission);
+    return granted === "write" || (level === "read" && granted === "read");
   }
 
   runnerId(): number {

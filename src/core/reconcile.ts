@@ -20,7 +20,8 @@ export type JobDecision =
     }
   | { readonly kind: "static"; readonly reason: string }
   | { readonly kind: "ignored"; readonly reason: string }
-  | ({ readonly kind: "rejected"; readonly reason: string } & Reportable)
+  /** `problems`: each label problem on its own (the reason joins them), so a check run can list them. */
+  | ({ readonly kind: "rejected"; readonly reason: string; readonly problems?: readonly string[] } & Reportable)
   /** Launching was tried and given up (a permanent error, or too many attempts): the reason is shown to people. */
   | ({ readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec } & Reportable);
 

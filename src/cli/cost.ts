@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../clock/clock.js";
-import { ConfigError, loadConfig } from "../config/index.js";
+import { ceilingsOf, ConfigError, loadConfig } from "../config/index.js";
 import { parseDuration } from "../core/cost.js";
 import { priceNotes, pricesOf } from "../cost/prices.js";
 import { costReport, formatCostReport } from "../cost/report.js";
@@ -54,7 +54,7 @@ export async function runCost(argv: string[], io: CliIo): Promise<number> {
   try {
     const prices = pricesOf(config);
     const until = systemClock.now();
-    const report = await costReport(store, { since: until - sinceMs, until, prices, notes: priceNotes(config, prices) });
+    const report = await costReport(store, { since: until - sinceMs, until, prices, notes: priceNotes(config, prices), ceilings: ceilingsOf(config) });
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCostReport(report));
     return EXIT_OK;
   } finally {

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
 import { CONFIG_FILE_ENV, configFromEnv, hasOwnEnvConfig, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
-import { checkClock, checkSizes, checkRunnable } from "./checks.js";
+import { checkCeilings, checkClock, checkSizes, checkRunnable } from "./checks.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
@@ -79,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
     }
   }
   problems.push(...checkSizes(config, where));
+  problems.push(...checkCeilings(config, where));
   problems.push(...checkStateBackends(config, where));
   problems.push(...checkClock(config, where));
   config.images = resolveImages(config, where, problems);
@@ -169,7 +170,11 @@ const FIX: Readonly<Record<string, string>> = {
   "launch.maxAttempts": "a whole number from 1 to 20",
   "sweeper.intervalSeconds": "seconds, more than 0 and at most 3600",
   "sweeper.discoveryBudget": "a whole number from 0 to 1000",
-  "limits.maxRunners": "a positive whole number, or leave it out for no limit",
+  "limits.maxRunners": "a positive whole number (default 50)",
+  "limits.maxCpu": "vCPU, more than 0 (default 8; Fargate's largest is 16)",
+  "limits.maxMemory": "whole MiB, more than 0 (default 32768; Fargate's largest is 122880)",
+  "limits.maxDisk": "whole GiB from 21 to 200 (default 100)",
+  "limits.maxCodeBuildSize": "small, medium, large, xlarge or 2xlarge (default large)",
   "limits.perBackend.FARGATE": "a positive whole number",
   "limits.perBackend.FARGATE_SPOT": "a positive whole number",
   "limits.perBackend.CODEBUILD": "a positive whole number",

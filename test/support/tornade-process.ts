@@ -60,6 +60,9 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // The chaos run and the benchmarks burst hundreds of jobs at once to measure throughput and recovery, not the
+    // cost ceiling of 50 runners (test/e2e/limits.test.ts covers that): lifted here, still overridable per run.
+    TORNADE_MAX_RUNNERS: "100000",
     ...opts.env,
   };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });

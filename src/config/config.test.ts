@@ -151,6 +151,16 @@ const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp
   ["top level not a mapping", prod, "- a\n- b\n", /the top level must be a mapping/],
 ];
 
+function problemsOf(env: NodeJS.ProcessEnv, path?: string): readonly string[] {
+  try {
+    loadConfig(env, path);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
 describe("loadConfig: each bad value names its key and the fix", () => {
   it.each(problemCases)("%s", (_name, env, fileText, message) => {
     const path = fileText === undefined ? undefined : file("typo.yaml", fileText);
@@ -166,6 +176,30 @@ describe("loadConfig: each bad value names its key and the fix", () => {
   it("lists every problem at once", () => {
     const err = (() => { try { loadConfig({ ...prod, PORT: "x", APP_ID: "y" }); } catch (e) { return e as ConfigError; } })();
     expect(err?.problems.length).toBe(2);
+  });
+  it("names the schema's problems and the later checks' together (issue 12's example)", () => {
+    const err = problemsOf({ APP_ID: "abc", SECRET_KEY_PEM: "garbage", TORNADE_SUBNETS: "" });
+    expect(err).toEqual([
+      expect.stringMatching(/^APP_ID \(github\.appId\): .*expected number/),
+      expect.stringMatching(/^SECRET_KEY_PEM \(github\.privateKey\): it is neither PEM text/),
+      expect.stringMatching(/^github\.webhookSecret: missing/),
+      expect.stringMatching(/^aws\.region: missing/),
+      expect.stringMatching(/^aws: no backend configured/),
+    ]);
+  });
+  it("a refused value is not reported twice (APP_ID refused, then not also \"missing\")", () => {
+    const err = problemsOf({ ...prod, APP_ID: "abc" });
+    expect(err).toEqual([expect.stringMatching(/^APP_ID \(github\.appId\): .*expected number/)]);
+  });
+  it("schema problems in a file and cross-field problems in the environment, together", () => {
+    const path = file("mixed.yaml", "workers: { concurrency: many }\naws: { subnet: [x] }\npool: { runners: [{ backend: LAMBDA, size: 1 }] }\n");
+    const err = problemsOf({ ...prod, TORNADE_DEFAULT_CPU: "3", TORNADE_WEBHOOK_SECRET: "" }, path);
+    expect(err.join("\n")).toMatch(/workers\.concurrency in .*mixed\.yaml: .*expected number/);
+    expect(err.join("\n")).toMatch(/aws\.subnet in .*mixed\.yaml: unknown key/);
+    expect(err.join("\n")).toMatch(/pool\.runners\.0\.backend in .*mixed\.yaml/);
+    expect(err.join("\n")).toMatch(/TORNADE_DEFAULT_CPU \(defaults\.cpu\): 3 is not a Fargate vCPU value/);
+    expect(err.join("\n")).toMatch(/github\.webhookSecret.*: missing/);
+    expect(err).toHaveLength(5);
   });
   it("an unreadable file and an unknown extension", () => {
     expect(() => loadConfig({}, join(dir, "missing.yaml"))).toThrow(/--config .*missing\.yaml: cannot read it \(ENOENT\)\. Fix: check the path/);

@@ -6,10 +6,11 @@ import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
+import type { Config, ImageEntry } from "./schema.js";
 import { CONFIG_FILE_ENV, configFromEnv, hasOwnEnvConfig, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
 import { checkCeilings, checkClock, checkSizes, checkRunnable } from "./checks.js";
+import { parseLeniently } from "./lenient-parse.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
@@ -62,9 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   const sandbox = options.sandbox === true || merged["sandbox"] === true || (path === undefined && !hasOwnEnvConfig(env));
   if (sandbox) merged["sandbox"] = true;
 
-  const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, where)));
-  const config = parsed.data;
+  // Every problem at once: the schema's, and those the later checks find in what the schema accepted.
+  const parsed = parseLeniently(merged);
+  const schemaProblems = parsed.issues.map((i) => describeIssue(i, where));
+  const config = parsed.config;
+  if (config === undefined) throw new ConfigError(schemaProblems);
 
   const problems: string[] = [];
   const key = config.github.privateKey;
@@ -86,7 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
   if (!options.partial) problems.push(...checkPool(config, where));
-  if (problems.length) throw new ConfigError(problems);
+  // A refused value was set aside (its default stands in): what the checks say about that key only repeats the
+  // schema's word ("APP_ID: expected number" need not be followed by "APP_ID: missing").
+  const repeats = (p: string): boolean => parsed.setAside.some((key) => p.startsWith(`${where(key)}:`));
+  const all = [...schemaProblems, ...problems.filter((p) => !repeats(p))];
+  if (all.length) throw new ConfigError(all);
   return attachRedaction(config);
 }
 

@@ -16,5 +16,10 @@ export function configReference(): string {
     "",
     "An environment variable overrides the same key in the file. With no file and none of these variables (PORT and",
     "AWS_REGION aside), tornade starts as a sandbox. Secrets (private key, tokens, webhook secret) are never printed.",
+    "",
+    "A bad configuration is refused with every problem named at once, each with its key (file key or variable) and the",
+    "fix: values the schema refuses, the private key, and what `serve` needs (credentials, region, backends, pool) —",
+    "the same list in `tornade serve` and `tornade check`; `tornade explain --config` names every problem of what it",
+    "reads (it needs no credentials).",
   ].join("\n");
 }

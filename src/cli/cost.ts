@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { systemClock } from "../clock/clock.js";
-import { ConfigError, loadConfig } from "../config/index.js";
+import { ceilingsOf, ConfigError, loadConfig } from "../config/index.js";
 import { DURATION_GRAMMAR, formatDuration, parseDuration } from "../core/duration.js";
 import { priceNotes, pricesOf } from "../cost/prices.js";
 import { costReport, formatCostReport } from "../cost/report.js";
@@ -81,7 +81,7 @@ export async function runCost(argv: string[], io: CliIo): Promise<number> {
   try {
     const prices = pricesOf(config);
     const until = systemClock.now();
-    const report = await costReport(store, { since: until - since, until, prices, notes: priceNotes(config, prices) });
+    const report = await costReport(store, { since: until - since, until, prices, notes: priceNotes(config, prices), ceilings: ceilingsOf(config) });
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCostReport(report));
     return EXIT_OK;
   } finally {

@@ -12,7 +12,8 @@ import { EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
 export const EXPLAIN_USAGE = `usage: tornade explain (--labels LABELS | --payload FILE) [--config FILE] [--sandbox]
 
 Prints, as one JSON object, what tornade would do for a job: launch (bool), backend, arch, static (bool), cpu,
-memory, disk, size, image, runnerLabels, reason (why nothing is launched), error (a label error, or null).
+memory, disk, size, image, runnerLabels, reason (why nothing is launched), errors (every problem of the job's labels
+or the policy refusal, one message each; [] when none) and error (them joined in one line, or null).
 
   --labels LABELS   the job's runs-on labels, comma-separated:
                     "self-hosted,tornade,123,runs-on=FARGATE_SPOT,arch=ARM64"

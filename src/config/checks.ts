@@ -1,5 +1,7 @@
 /** Cross-field rules zod's per-field schema cannot express. Each problem names its key and the fix. */
+import { overCeilings, type Asked, type Ceilings } from "../core/ceilings.js";
 import {
+  DEFAULT_FARGATE_SIZES,
   describeMemoryOptions,
   FARGATE_CPUS,
   isFargateCpu,
@@ -37,6 +39,23 @@ export function checkSizes(config: Config, where: Where): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * The configured defaults must sit within the cost ceilings: otherwise every job that names no size would be rejected
+ * for something its author never asked for. Said at start, naming both settings.
+ */
+export function checkCeilings(config: Config, where: Where): string[] {
+  const d = config.defaults;
+  const preset = d.size === undefined ? undefined : { ...DEFAULT_FARGATE_SIZES[d.size], ...config.sizes[d.size] };
+  const asked: Asked = { cpu: d.cpu ?? preset?.cpu, memory: d.memory ?? preset?.memory, disk: d.disk, codebuildSize: d.size };
+  const source: Readonly<Record<keyof Ceilings, string>> = {
+    maxCpu: d.cpu !== undefined ? "defaults.cpu" : "defaults.size",
+    maxMemory: d.memory !== undefined ? "defaults.memory" : "defaults.size",
+    maxDisk: "defaults.disk",
+    maxCodeBuildSize: "defaults.size",
+  };
+  return overCeilings(asked, config.limits).map((o) => `${where(source[o.key])}: the default ${o.problem.replace("Fix: ask for less", "Fix: lower the default")}`);
 }
 
 /** A compressed clock makes sense only against a test bed on this machine; against real GitHub or AWS it is a mistake. */

@@ -154,6 +154,10 @@ const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp
   ["no cluster", { ...prod, TORNADE_ECS_CLUSTER: "" }, undefined, /aws\.cluster: missing.*Fix: set TORNADE_ECS_CLUSTER/],
   ["default backend unconfigured", { ...prod, TORNADE_DEFAULT_BACKEND: "CODEBUILD", TORNADE_DEFAULT_ARCH: "ARM64" }, undefined, /defaultBackend\): CODEBUILD on ARM64 .* is not configured/],
   ["no backend at all", { ...prod, TORNADE_TASK_DEFINITION_X86_64: "", TORNADE_TASK_DEFINITION_ARM64: "", TORNADE_CODEBUILD_PROJECT_X86_64: "" }, undefined, /aws: no backend configured/],
+  ["ceiling not a size", { ...prod, TORNADE_MAX_CODEBUILD_SIZE: "huge" }, undefined, /TORNADE_MAX_CODEBUILD_SIZE \(limits\.maxCodeBuildSize\): .*Fix: small, medium, large, xlarge or 2xlarge/],
+  ["disk ceiling out of range", { ...prod, TORNADE_MAX_DISK: "500" }, undefined, /TORNADE_MAX_DISK \(limits\.maxDisk\): .*Fix: whole GiB from 21 to 200/],
+  ["default cpu above its ceiling", { ...prod, TORNADE_DEFAULT_CPU: "16" }, undefined, /TORNADE_DEFAULT_CPU \(defaults\.cpu\): the default asks for 16 vCPU, above this tornade's ceiling of 8 vCPU\. Fix: lower the default, or raise limits\.maxCpu \(env TORNADE_MAX_CPU\)/],
+  ["default size above the CodeBuild ceiling", { ...prod, TORNADE_DEFAULT_SIZE: "xlarge" }, undefined, /TORNADE_DEFAULT_SIZE \(defaults\.size\): the default asks for 16 vCPU[\s\S]*TORNADE_DEFAULT_SIZE \(defaults\.size\): the default asks for the CodeBuild size xlarge/],
   ["misspelt file key", prod, "aws:\n  subnet: [x]\n", /aws\.subnet in .*typo\.yaml: unknown key\. Fix: remove it/],
   ["file value of the wrong type", prod, "workers: { concurrency: many }\n", /workers\.concurrency in .*typo\.yaml: .*expected number/],
   ["bad Fargate preset", prod, "sizes: { small: { cpu: 4, memory: 1024 } }\n", /sizes\.small in .*: Fargate does not run 4 vCPU with 1024 MiB.*8192–30720/],
@@ -163,6 +167,16 @@ const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp
   ["YAML syntax, at its line and column", prod, "aws:\n  region: us-east-1\n  region: eu-west-1\n", /typo\.yaml:3:3: not valid YAML: Map keys must be unique\. Fix: correct the syntax there/],
   ["top level not a mapping", prod, "- a\n- b\n", /the top level must be a mapping/],
 ];
+
+function problemsOf(env: NodeJS.ProcessEnv, path?: string): readonly string[] {
+  try {
+    loadConfig(env, path);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
 
 describe("loadConfig: each bad value names its key and the fix", () => {
   it.each(problemCases)("%s", (_name, env, fileText, message) => {
@@ -179,6 +193,30 @@ describe("loadConfig: each bad value names its key and the fix", () => {
   it("lists every problem at once", () => {
     const err = (() => { try { loadConfig({ ...prod, PORT: "x", APP_ID: "y" }); } catch (e) { return e as ConfigError; } })();
     expect(err?.problems.length).toBe(2);
+  });
+  it("names the schema's problems and the later checks' together (issue 12's example)", () => {
+    const err = problemsOf({ APP_ID: "abc", SECRET_KEY_PEM: "garbage", TORNADE_SUBNETS: "" });
+    expect(err).toEqual([
+      expect.stringMatching(/^APP_ID \(github\.appId\): .*expected number/),
+      expect.stringMatching(/^SECRET_KEY_PEM \(github\.privateKey\): it is neither PEM text/),
+      expect.stringMatching(/^github\.webhookSecret: missing/),
+      expect.stringMatching(/^aws\.region: missing/),
+      expect.stringMatching(/^aws: no backend configured/),
+    ]);
+  });
+  it("a refused value is not reported twice (APP_ID refused, then not also \"missing\")", () => {
+    const err = problemsOf({ ...prod, APP_ID: "abc" });
+    expect(err).toEqual([expect.stringMatching(/^APP_ID \(github\.appId\): .*expected number/)]);
+  });
+  it("schema problems in a file and cross-field problems in the environment, together", () => {
+    const path = file("mixed.yaml", "workers: { concurrency: many }\naws: { subnet: [x] }\npool: { runners: [{ backend: LAMBDA, size: 1 }] }\n");
+    const err = problemsOf({ ...prod, TORNADE_DEFAULT_CPU: "3", TORNADE_WEBHOOK_SECRET: "" }, path);
+    expect(err.join("\n")).toMatch(/workers\.concurrency in .*mixed\.yaml: .*expected number/);
+    expect(err.join("\n")).toMatch(/aws\.subnet in .*mixed\.yaml: unknown key/);
+    expect(err.join("\n")).toMatch(/pool\.runners\.0\.backend in .*mixed\.yaml/);
+    expect(err.join("\n")).toMatch(/TORNADE_DEFAULT_CPU \(defaults\.cpu\): 3 is not a Fargate vCPU value/);
+    expect(err.join("\n")).toMatch(/github\.webhookSecret.*: missing/);
+    expect(err).toHaveLength(5);
   });
   it("an unreadable file and an unknown extension", () => {
     expect(() => loadConfig({}, join(dir, "missing.yaml"))).toThrow(/--config .*missing\.yaml: cannot read it: no such file \(ENOENT\)\. Fix: check the path/);
@@ -203,6 +241,20 @@ describe("secrets are never printed", () => {
   });
   it("the values themselves are still there for the code that needs them", () => {
     expect(c.github.webhookSecret).toBe("s3cret-hook");
+  });
+});
+
+describe("cost ceilings", () => {
+  it("are on by default: 50 runners, 8 vCPU, 32 GiB, 100 GiB of disk, CodeBuild large", () => {
+    const c = loadConfig(prod);
+    expect(c.limits).toMatchObject({ maxRunners: 50, maxCpu: 8, maxMemory: 32768, maxDisk: 100, maxCodeBuildSize: "large" });
+    expect(policyOf(c).ceilings).toMatchObject({ maxCpu: 8, maxMemory: 32768, maxDisk: 100, maxCodeBuildSize: "large" });
+  });
+  it("are read from the environment and reach the label grammar", () => {
+    const c = loadConfig({ ...prod, TORNADE_MAX_RUNNERS: "500", TORNADE_MAX_CPU: "16", TORNADE_MAX_MEMORY: "122880", TORNADE_MAX_DISK: "200", TORNADE_MAX_CODEBUILD_SIZE: "2XLARGE" });
+    expect(c.limits).toMatchObject({ maxRunners: 500, maxCpu: 16, maxMemory: 122880, maxDisk: 200, maxCodeBuildSize: "2xlarge" });
+    expect(explainLabels(["self-hosted", "fast", "size=2xlarge"], policyOf(c)).launch).toBe(true);
+    expect(explainLabels(["self-hosted", "fast", "size=2xlarge"], policyOf(loadConfig(prod))).error).toMatch(/raise limits\.maxCpu/);
   });
 });
 

@@ -3,6 +3,6 @@ export { ConfigSchema, DEFAULT_BODY_LIMIT_BYTES, type Config, type ImageEntry } 
 export { ConfigError, SANDBOX_AWS, loadConfig, sandboxConfig, type LoadOptions } from "./load.js";
 export { CONFIG_FILE_ENV, ENV_VARS, hasOwnEnvConfig, type EnvVar } from "./env.js";
 export { REDACTED, describeConfig } from "./redact.js";
-export { loadPolicy, policyOf } from "./policy.js";
+export { ceilingsOf, loadPolicy, policyOf } from "./policy.js";
 export { normalisePrivateKey, PrivateKeyFormatError } from "./private-key.js";
 export { configReference } from "./reference.js";

@@ -5,10 +5,11 @@
 import { dirname, extname, resolve } from "node:path";
 import type { z } from "zod";
 import { DataFileError, readDataFile } from "./data-file.js";
-import { ConfigSchema, type Config, type ImageEntry } from "./schema.js";
+import type { Config, ImageEntry } from "./schema.js";
 import { CONFIG_FILE_ENV, configFromEnv, isSet } from "./env.js";
 import { PrivateKeyFormatError, normalisePrivateKey } from "./private-key.js";
-import { checkClock, checkSizes, checkRunnable } from "./checks.js";
+import { checkCeilings, checkClock, checkSizes, checkRunnable } from "./checks.js";
+import { parseLeniently } from "./lenient-parse.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
@@ -62,9 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   const sandbox = options.sandbox === true || merged["sandbox"] === true;
   if (sandbox) merged["sandbox"] = true;
 
-  const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, where)));
-  const config = parsed.data;
+  // Every problem at once: the schema's, and those the later checks find in what the schema accepted.
+  const parsed = parseLeniently(merged);
+  const schemaProblems = parsed.issues.map((i) => describeIssue(i, where));
+  const config = parsed.config;
+  if (config === undefined) throw new ConfigError(schemaProblems);
 
   const problems: string[] = [];
   const key = config.github.privateKey;
@@ -79,13 +82,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
     }
   }
   problems.push(...checkSizes(config, where));
+  problems.push(...checkCeilings(config, where));
   problems.push(...checkStateBackends(config, where));
   problems.push(...checkClock(config, where));
   config.images = resolveImages(config, where, problems);
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
   if (!options.partial) problems.push(...checkPool(config, where));
-  if (problems.length) throw new ConfigError(problems);
+  // A refused value was set aside (its default stands in): what the checks say about that key only repeats the
+  // schema's word ("APP_ID: expected number" need not be followed by "APP_ID: missing").
+  const repeats = (p: string): boolean => parsed.setAside.some((key) => p.startsWith(`${where(key)}:`));
+  const all = [...schemaProblems, ...problems.filter((p) => !repeats(p))];
+  if (all.length) throw new ConfigError(all);
   return attachRedaction(config);
 }
 
@@ -165,7 +173,11 @@ const FIX: Readonly<Record<string, string>> = {
   "launch.maxAttempts": "a whole number from 1 to 20",
   "sweeper.intervalSeconds": "seconds, more than 0 and at most 3600",
   "sweeper.discoveryBudget": "a whole number from 0 to 1000",
-  "limits.maxRunners": "a positive whole number, or leave it out for no limit",
+  "limits.maxRunners": "a positive whole number (default 50)",
+  "limits.maxCpu": "vCPU, more than 0 (default 8; Fargate's largest is 16)",
+  "limits.maxMemory": "whole MiB, more than 0 (default 32768; Fargate's largest is 122880)",
+  "limits.maxDisk": "whole GiB from 21 to 200 (default 100)",
+  "limits.maxCodeBuildSize": "small, medium, large, xlarge or 2xlarge (default large)",
   "limits.perBackend.FARGATE": "a positive whole number",
   "limits.perBackend.FARGATE_SPOT": "a positive whole number",
   "limits.perBackend.CODEBUILD": "a positive whole number",

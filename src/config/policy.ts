@@ -1,5 +1,6 @@
 /** The slice of configuration the delivery decision reads, as plain values for core/decision.ts. */
 import { DEFAULT_FARGATE_SIZES } from "../core/fargate-sizes.js";
+import type { CostCeilings } from "../core/ceilings.js";
 import type { DeliveryPolicy } from "../core/decision.js";
 import type { Arch, Backend } from "../core/types.js";
 import { loadConfig } from "./load.js";
@@ -27,7 +28,15 @@ export function policyOf(config: Config): DeliveryPolicy {
     allowedRepositories: config.github.allowedRepositories,
     allowedOrganizations: config.github.allowedOrganizations,
     allowPublicRepositories: config.github.allowPublicRepositories,
+    ceilings: ceilingsOf(config),
+    staticPools: config.pool.runners.map((r) => ({ backend: r.backend, arch: r.arch ?? config.defaultArch })),
   };
+}
+
+/** The cost ceilings in force (the limits section), for the label grammar, `tornade cost` and the dashboard. */
+export function ceilingsOf(config: Config): CostCeilings {
+  const { maxRunners, perBackend, maxCpu, maxMemory, maxDisk, maxCodeBuildSize } = config.limits;
+  return { maxRunners, perBackend: definedOnly(perBackend), maxCpu, maxMemory, maxDisk, maxCodeBuildSize };
 }
 
 /** The policy `tornade explain` applies: the same as serve's, without requiring what only a server needs. */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
 import { FARGATE_DISK_MAX_GIB, FARGATE_DISK_MIN_GIB } from "../core/fargate-sizes.js";
 import { isTimeZone, parseWindow } from "../core/pool.js";
+import { DEFAULT_CEILINGS, DEFAULT_MAX_RUNNERS } from "../core/ceilings.js";
 
 /** Enum values are case-insensitive, like labels: `fargate_spot` reads as FARGATE_SPOT. */
 function upperEnum<const T extends readonly [string, ...string[]]>(values: T) {
@@ -207,11 +208,22 @@ export const ConfigSchema = z.strictObject({
       discoveryBudget: z.number().int().min(0).max(1000).default(10),
     })
     .prefault({}),
-  /** How many runners may run at once; jobs beyond wait in order and launch as runners finish. */
+  /**
+   * Cost ceilings (core/ceilings.ts argues each default): how many runners may run at once (jobs beyond wait in order
+   * and launch as runners finish), and the most one job may ask for (a job over it is rejected, naming the setting).
+   */
   limits: z
     .strictObject({
-      maxRunners: z.number().int().positive().optional(),
+      maxRunners: z.number().int().positive().default(DEFAULT_MAX_RUNNERS),
       perBackend: z.strictObject({ FARGATE: z.number().int().positive().optional(), FARGATE_SPOT: z.number().int().positive().optional(), CODEBUILD: z.number().int().positive().optional() }).default({}),
+      /** vCPU of one Fargate runner. */
+      maxCpu: z.number().positive().default(DEFAULT_CEILINGS.maxCpu),
+      /** MiB of memory of one Fargate runner. */
+      maxMemory: z.number().int().positive().default(DEFAULT_CEILINGS.maxMemory),
+      /** GiB of Fargate ephemeral storage. */
+      maxDisk: z.number().int().min(FARGATE_DISK_MIN_GIB).max(FARGATE_DISK_MAX_GIB).default(DEFAULT_CEILINGS.maxDisk),
+      /** The largest CodeBuild compute type. */
+      maxCodeBuildSize: SizeSchema.default(DEFAULT_CEILINGS.maxCodeBuildSize),
     })
     .prefault({}),
   /** Retries and fallbacks of runner launches (core/reconcile.ts ReconcilePolicy). */

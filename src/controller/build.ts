@@ -92,7 +92,7 @@ export function buildController(config: Config, opts: BuildOptions): Built {
     concurrency: config.workers.concurrency,
     trackIntervalMs: opts.trackIntervalMs ?? 30_000,
     ...(opts.observer ? { observer: opts.observer } : {}),
-    limits: { maxRunners: config.limits.maxRunners ?? Number.MAX_SAFE_INTEGER, perBackend: config.limits.perBackend },
+    limits: { maxRunners: config.limits.maxRunners, perBackend: config.limits.perBackend },
     sweepIntervalMs: config.sweeper.intervalSeconds * 1000,
     sweeperPolicy: { ...defaultSweeperPolicy, discoveryBudget: config.sweeper.discoveryBudget },
     reaperPolicy: { ...defaultReaperPolicy, idleTimeoutMs: config.launch.idleTimeoutSeconds * 1000 },

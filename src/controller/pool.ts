@@ -11,7 +11,7 @@
  */
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
-import { interpretLabels, type LabelPolicy } from "../core/labels.js";
+import { describeLabelErrors, interpretLabels, type LabelPolicy } from "../core/labels.js";
 import {
   parsePoolRunnerName,
   parseWindow,
@@ -194,7 +194,7 @@ export class PoolManager {
     const p = this.deps.labelPolicy;
     const verdict = interpretLabels(["self-hosted", p.launchLabel, `runs-on=${backend}`, `arch=${arch}`], p);
     if (verdict.kind !== "launch") {
-      return verdict.kind === "error" ? verdict.error.message : `pool ${backend}/${arch} cannot be launched: ${verdict.reason}`;
+      return verdict.kind === "error" ? describeLabelErrors(verdict.errors) : `pool ${backend}/${arch} cannot be launched: ${verdict.reason}`;
     }
     return { ...verdict.spec, runnerLabels: poolRunnerLabels(p.launchLabel, backend, arch) };
   }

@@ -152,7 +152,7 @@ function storedDecision(e: Explanation, headSha: string): JobDecision {
   const spec = launchSpecOf(e);
   if (kind === "launch" && spec) return { kind, spec, headSha };
   if (kind === "launch") return { kind: "rejected", reason: "launch decision without a complete spec", headSha };
-  if (kind === "rejected") return { kind, reason: e.error ?? e.reason ?? kind, headSha };
+  if (kind === "rejected") return { kind, reason: e.error ?? e.reason ?? kind, ...(e.errors.length > 1 ? { problems: e.errors } : {}), headSha };
   return { kind, reason: e.error ?? e.reason ?? kind };
 }
 

@@ -58,6 +58,7 @@ export class Reconciler {
       runnerName: job.runnerName,
       ranOn: await this.ranOn(job, launches),
       spare: await this.spare(job, launches),
+      shown: { name: job.name, labels: job.labels },
     };
     const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });

@@ -9,6 +9,7 @@ describe("stored decisions", () => {
     { kind: "launch", spec, headSha: "abc" },
     { kind: "launch", spec, headSha: "abc", rerun: "requested" },
     { kind: "rejected", reason: "label \"arch=RISCV\"", headSha: "abc", reported: "check-run" },
+    { kind: "rejected", reason: "label \"a=1\": x; label \"b=2\": y", problems: ['label "a=1": x', 'label "b=2": y'], headSha: "abc" },
     { kind: "failed", reason: "Unable to describe task definition", spec, headSha: "abc", reported: "not-permitted" },
     { kind: "static", reason: "type=static" },
     { kind: "ignored", reason: "no launch label" },

@@ -27,8 +27,11 @@ export function fromStored(d: StoredDecision | null): JobDecision | null {
       const spec = specOf(d["spec"]);
       return spec ? { kind: "failed", reason, spec, ...headSha, ...reported } : { kind: "rejected", reason, ...headSha, ...reported };
     }
-    case "rejected":
-      return { kind: "rejected", reason, ...headSha, ...reported };
+    case "rejected": {
+      const list = d["problems"];
+      const problems = Array.isArray(list) && list.every((p): p is string => typeof p === "string") ? { problems: list } : {};
+      return { kind: "rejected", reason, ...problems, ...headSha, ...reported };
+    }
     case "static":
     case "ignored":
       return { kind: d.kind, reason };

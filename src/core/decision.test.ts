@@ -53,7 +53,7 @@ describe("decideDelivery", () => {
     const e = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
     expect(e).toEqual({
       launch: true, backend: "FARGATE_SPOT", arch: "ARM64", static: false, cpu: null, memory: null, disk: null,
-      size: null, image: "default", runnerLabels: ours, reason: null, error: null,
+      size: null, image: "default", runnerLabels: ours, reason: null, error: null, errors: [],
     });
     expect(decisionKind(e)).toBe("launch");
     expect(launchSpecOf(e)).toMatchObject({ backend: "FARGATE_SPOT", arch: "ARM64", runnerLabels: ours });
@@ -81,6 +81,13 @@ describe("decideDelivery", () => {
     expect(e.error).toMatch(/^label "arch=RISCV": arch must be X86_64 or ARM64/);
     expect(e.reason).toContain("arch=RISCV");
     expect(decisionKind(e)).toBe("rejected");
+  });
+  it("several bad labels: each in errors, all in error and reason", () => {
+    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "runs-on=LAMBDA", "arch=sparc", "cpu=3", "disk=500"])), policy);
+    expect(e.errors).toHaveLength(4);
+    expect(e.errors.map((x) => x.slice(0, x.indexOf(":")))).toEqual(['label "runs-on=LAMBDA"', 'label "arch=sparc"', 'label "cpu=3"', 'label "disk=500"']);
+    expect(e.error).toBe(e.errors.join("; "));
+    for (const x of e.errors) expect(e.reason).toContain(x);
   });
 
   describe("allow-list", () => {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { components } from "@octokit/openapi-webhooks-types";
-import { interpretLabels, type LabelPolicy, type LabelVerdict } from "./labels.js";
+import { describeLabelErrors, interpretLabels, type LabelPolicy, type LabelVerdict } from "./labels.js";
 import type { Arch, Backend, LaunchSpec, Size } from "./types.js";
 
 /**
@@ -105,8 +105,13 @@ export interface Explanation {
   readonly runnerLabels: readonly string[] | null;
   /** Why nothing is launched; null when launching. */
   readonly reason: string | null;
-  /** The label error's message ("label \"arch=RISCV\": arch must be …") or the policy refusal's, or null. */
+  /**
+   * Why the job is rejected, as one line: every label problem ("label \"arch=RISCV\": arch must be …; label …"), or
+   * the policy refusal's message. Null when not rejected.
+   */
   readonly error: string | null;
+  /** The same problems one by one (a job with four bad labels has four); empty when not rejected. */
+  readonly errors: readonly string[];
 }
 
 /** The only action that asks for a runner (SEED.md: the endpoint acts on `action == "queued"`). */
@@ -125,7 +130,7 @@ export function decideDelivery(payload: WorkflowJobDelivery, policy: DeliveryPol
   // A public repository is one we were asked to serve (allow-listed or no list), so the refusal is visible: rejected,
   // with the setting that changes it, rather than a job left waiting for GitHub's 24-hour timeout.
   const exposed = publicRefusal(payload, policy);
-  if (exposed) return { ...nothing(`rejected: ${exposed}`), error: exposed };
+  if (exposed) return { ...nothing(`rejected: ${exposed}`), error: exposed, errors: [exposed] };
   return fromVerdict(verdict);
 }
 
@@ -189,8 +194,10 @@ function fromVerdict(v: LabelVerdict): Explanation {
       return nothing(v.reason);
     case "static":
       return { ...nothing(v.reason), static: true };
-    case "error":
-      return { ...nothing(`rejected: ${v.error.message}`), error: v.error.message };
+    case "error": {
+      const error = describeLabelErrors(v.errors);
+      return { ...nothing(`rejected: ${error}`), error, errors: v.errors.map((e) => e.message) };
+    }
     case "launch": {
       const s = v.spec;
       return {
@@ -206,6 +213,7 @@ function fromVerdict(v: LabelVerdict): Explanation {
         runnerLabels: [...s.runnerLabels],
         reason: null,
         error: null,
+        errors: [],
       };
     }
   }
@@ -225,5 +233,6 @@ function nothing(reason: string): Explanation {
     runnerLabels: null,
     reason,
     error: null,
+    errors: [],
   };
 }

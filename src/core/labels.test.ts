@@ -8,9 +8,9 @@ function spec(v: LabelVerdict) {
   if (v.kind !== "launch") throw new Error(`expected launch, got ${JSON.stringify(v)}`);
   return v.spec;
 }
-function err(v: LabelVerdict): LabelError {
+function errs(v: LabelVerdict): readonly LabelError[] {
   if (v.kind !== "error") throw new Error(`expected error, got ${JSON.stringify(v)}`);
-  return v.error;
+  return v.errors;
 }
 
 describe("interpretLabels: the seed's five jobs", () => {
@@ -96,8 +96,27 @@ describe("interpretLabels: not tornade's, static", () => {
     expect(interpretLabels([...base, "type=static"], policy).kind).toBe("static");
     expect(interpretLabels([...base, "TYPE=Static"], policy).kind).toBe("static");
   });
-  it("type=static wins over otherwise invalid labels", () => {
-    expect(interpretLabels([...base, "type=static", "arch=RISCV", "colour=red", "runs-on=CODEBUILD", "cpu=2"], policy).kind).toBe("static");
+  it("type=static names the runner it picks (runs-on= and arch= select among the always-on runners)", () => {
+    const v = interpretLabels([...base, "type=static", "runs-on=CODEBUILD", "arch=aarch64"], policy);
+    expect(v).toEqual({ kind: "static", reason: '"type=static": served by an always-on runner registered with runs-on=CODEBUILD and arch=aarch64, no runner is launched' });
+  });
+  it("type=static does not hide bad labels: every one is named", () => {
+    const e = errs(interpretLabels([...base, "type=static", "arch=RISCV", "colour=red", "runs-on=CODEBUILD", "cpu=2"], policy));
+    expect(e.map((x) => x.label)).toEqual(["colour=red", "arch=RISCV", "cpu=2"]);
+  });
+  it.each(["cpu=2", "memory=4GB", "disk=50", "size=large", "image=gpu"])("type=static with %s is an error: no always-on runner carries it", (label) => {
+    const [e, ...rest] = errs(interpretLabels([...base, "type=static", label], policy));
+    expect(rest).toEqual([]);
+    expect(e?.message).toMatch(/cannot apply with "type=static": an always-on runner is already running .* Fix: remove it/);
+  });
+  it("with tornade's pool configured, a static job must name a backend/arch some pool runs", () => {
+    const pooled: LabelPolicy = { ...policy, staticPools: [{ backend: "FARGATE", arch: "X86_64" }, { backend: "CODEBUILD", arch: "ARM64" }] };
+    expect(interpretLabels([...base, "type=static", "runs-on=CODEBUILD"], pooled).kind).toBe("static");
+    expect(interpretLabels([...base, "type=static", "arch=arm64"], pooled).kind).toBe("static");
+    const [e] = errs(interpretLabels([...base, "type=static", "runs-on=FARGATE", "arch=ARM64"], pooled));
+    expect(e?.message).toMatch(/^label "runs-on=FARGATE": no pool of tornade's always-on runners is FARGATE\/ARM64 \(pools: FARGATE\/X86_64, CODEBUILD\/ARM64\).*TORNADE_POOL/);
+    // Without a pool, the operator's own runners serve static jobs: tornade does not know their labels.
+    expect(interpretLabels([...base, "type=static", "runs-on=FARGATE", "arch=ARM64"], policy).kind).toBe("static");
   });
   it("static still needs self-hosted and the launch label", () => {
     expect(interpretLabels(["self-hosted", "type=static"], policy).kind).toBe("not-tornade");
@@ -144,10 +163,89 @@ describe("interpretLabels: errors name the label and what is allowed", () => {
     }],
   ];
   it.each(cases)("%s", (_name, extra, label, message, p) => {
-    const e = err(interpretLabels([...base, ...extra], p ?? policy));
+    const [e, ...more] = errs(interpretLabels([...base, ...extra], p ?? policy));
+    expect(more.map((m) => m.message)).toEqual([]);
     expect(e).toBeInstanceOf(LabelError);
+    if (!e) return;
     expect(e.label).toBe(label);
     expect(e.message).toContain(`label "${label}"`);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe("interpretLabels: every problem at once", () => {
+  it("names all four bad labels of the issue's example, in the order written", () => {
+    const e = errs(interpretLabels([...base, "runs-on=LAMBDA", "arch=sparc", "cpu=3", "disk=500"], policy));
+    expect(e.map((x) => x.label)).toEqual(["runs-on=LAMBDA", "arch=sparc", "cpu=3", "disk=500"]);
+    expect(e.map((x) => x.message)).toEqual([
+      expect.stringMatching(/runs-on must be one of FARGATE, FARGATE_SPOT, CODEBUILD/),
+      expect.stringMatching(/arch must be X86_64 or ARM64/),
+      expect.stringMatching(/Fargate vCPU value/),
+      expect.stringMatching(/21 to 200/),
+    ]);
+  });
+  it("an unknown key, a bad image and Fargate keys on CodeBuild, together", () => {
+    const e = errs(interpretLabels([...base, "colour=red", "runs-on=CODEBUILD", "image=windows", "cpu=2", "disk=50"], policy));
+    expect(e.map((x) => x.label)).toEqual(["colour=red", "image=windows", "cpu=2", "disk=50"]);
+  });
+});
+
+describe("interpretLabels: GitHub's limits (core/label-limits.ts)", () => {
+  it("more than 100 labels is refused, naming the limit", () => {
+    const many = [...base, ...Array.from({ length: 98 }, (_, i) => `l${i}`)];
+    expect(many).toHaveLength(101);
+    const [e, ...rest] = errs(interpretLabels(many, policy));
+    expect(rest).toEqual([]);
+    expect(e?.label).toBeNull();
+    expect(e?.message).toMatch(/^the job has 101 labels; a runner registers with at most 100 \(GitHub's generate-jitconfig takes 1–100 labels\)/);
+    expect(interpretLabels(many.slice(0, 100), policy).kind).toBe("launch");
+  });
+  it("a label over 200 characters is refused, quoted short", () => {
+    const long = "x".repeat(10_000);
+    const [e] = errs(interpretLabels([...base, long], policy));
+    expect(e?.label).toBe(long);
+    expect(e?.message).toMatch(/^label "x{60}…" \(10000 characters\): is 10000 characters long; tornade accepts labels of at most 200 characters/);
+    expect(e!.message.length).toBeLessThan(250);
+    expect(interpretLabels([...base, "y".repeat(200)], policy).kind).toBe("launch");
+  });
+  it("a long key=value label is refused once, not also parsed", () => {
+    expect(errs(interpretLabels([...base, `cpu=${"9".repeat(300)}`], policy))).toHaveLength(1);
+  });
+});
+
+describe("interpretLabels: spaces around = are refused", () => {
+  it.each(["runs-on = FARGATE", "runs-on= FARGATE", "arch =ARM64", " size=small"])("%j", (label) => {
+    const [e, ...rest] = errs(interpretLabels([...base, label], policy));
+    expect(rest).toEqual([]);
+    expect(e?.message).toMatch(/without spaces around "=" or at its ends: "[a-z-]+=[A-Za-z0-9]+"/);
+  });
+  it("a space inside a value is the value's business (memory=4 GB reads as 4 GB)", () => {
+    expect(interpretLabels([...base, "memory=4 GB"], policy)).toMatchObject({ kind: "launch", spec: { memory: 4096 } });
+  });
+});
+
+describe("interpretLabels: cost ceilings (core/ceilings.ts)", () => {
+  const capped: LabelPolicy = { ...policy, ceilings: { maxCpu: 8, maxMemory: 32768, maxDisk: 100, maxCodeBuildSize: "large" } };
+  it.each([
+    ["cpu=16", ["cpu=16"], "cpu=16", /asks for 16 vCPU, above this tornade's ceiling of 8 vCPU\. Fix: ask for less, or raise limits\.maxCpu \(env TORNADE_MAX_CPU\)/],
+    ["memory=60GB", ["memory=60GB"], "memory=60GB", /61440 MiB of memory, above .* 32768 MiB.*limits\.maxMemory \(env TORNADE_MAX_MEMORY\)/],
+    ["memory=64GB implies 16 vCPU", ["memory=64GB"], "memory=64GB", /16 vCPU/],
+    ["disk=150", ["disk=150"], "disk=150", /150 GiB of disk, above .* 100 GiB.*limits\.maxDisk \(env TORNADE_MAX_DISK\)/],
+    ["a Fargate size preset", ["size=xlarge"], "size=xlarge", /16 vCPU/],
+    ["a CodeBuild size", ["runs-on=CODEBUILD", "size=2xlarge"], "size=2xlarge", /the CodeBuild size 2xlarge, above this tornade's ceiling of large .*limits\.maxCodeBuildSize \(env TORNADE_MAX_CODEBUILD_SIZE\)/],
+  ] as const)("%s", (_name, extra, label, message) => {
+    const e = errs(interpretLabels([...base, ...extra], capped));
+    expect(e[0]?.label).toBe(label);
+    expect(e.map((x) => x.message).join("\n")).toMatch(message);
+  });
+  it("at the ceiling is fine", () => {
+    expect(interpretLabels([...base, "cpu=8", "memory=32GB", "disk=100"], capped).kind).toBe("launch");
+    expect(interpretLabels([...base, "runs-on=CODEBUILD", "size=large"], capped).kind).toBe("launch");
+    expect(interpretLabels([...base, "size=large"], capped).kind).toBe("launch");
+  });
+  it("configured defaults over a ceiling are named as such", () => {
+    const [e] = errs(interpretLabels(base, { ...capped, defaults: { cpu: 16, memory: 32768 } }));
+    expect(e?.label).toBeNull();
+    expect(e?.message).toMatch(/^the configured default size \(the defaults section\) asks for 16 vCPU/);
   });
 });

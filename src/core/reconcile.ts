@@ -5,6 +5,7 @@
  * late, or after a crash yields the same answer for the same stored state, which is what makes recovery provable.
  */
 import type { Backend, LaunchSpec } from "./types.js";
+import { checkRunOutput, type CheckRunJob } from "./check-run.js";
 
 export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
 
@@ -20,7 +21,8 @@ export type JobDecision =
     }
   | { readonly kind: "static"; readonly reason: string }
   | { readonly kind: "ignored"; readonly reason: string }
-  | ({ readonly kind: "rejected"; readonly reason: string } & Reportable)
+  /** `problems`: each label problem on its own (the reason joins them), so a check run can list them. */
+  | ({ readonly kind: "rejected"; readonly reason: string; readonly problems?: readonly string[] } & Reportable)
   /** Launching was tried and given up (a permanent error, or too many attempts): the reason is shown to people. */
   | ({ readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec } & Reportable);
 
@@ -52,6 +54,8 @@ export interface JobView {
    * take this job, so launching another would leave one idle.
    */
   readonly spare?: LaunchView | null;
+  /** The job's name and labels, for the check run that says why tornade will not serve it (core/check-run.ts). */
+  readonly shown?: CheckRunJob;
 }
 
 export interface LaunchView {
@@ -151,7 +155,7 @@ export type Action =
 export function decide(job: JobView, launches: readonly LaunchView[], now: number, policy: ReconcilePolicy): Action {
   const decision = job.decision;
   if (decision && (decision.kind === "rejected" || decision.kind === "failed") && decision.headSha && !decision.reported) {
-    return reportOf(decision);
+    return { kind: "report", ...checkRunOutput(decision, job.shown) };
   }
   if (!decision || decision.kind !== "launch") return { kind: "done", reason: decision ? decision.kind : "no decision" };
   // An interrupted launch is cleared whatever the job did meanwhile, so it stops counting as a runner in flight.
@@ -218,14 +222,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   }
 }
 
-function reportOf(d: Extract<JobDecision, { kind: "rejected" | "failed" }>): Action {
-  const title = d.kind === "rejected" ? "tornade will not run this job" : "tornade could not start a runner for this job";
-  const fix =
-    d.kind === "rejected"
-      ? "Fix the job's `runs-on` labels (run `tornade explain --labels ...` to check them), or the tornade setting named above."
-      : "The reason above is AWS's or GitHub's own; fix it (e.g. the task definition or the permissions), then re-run the job.";
-  return { kind: "report", title, summary: `${d.reason}\n\n${fix}` };
-}
+
 
 function afterCompletion(
   job: JobView,

@@ -85,11 +85,13 @@ describe("tornade cost (spawned)", () => {
     for (const b of ["FARGATE ", "FARGATE_SPOT", "CODEBUILD"]) expect(r.stdout).toContain(b);
     expect(r.stdout).toMatch(/^total\s+5\s+5\s/m);
     expect(r.stdout).toMatch(/saving \$[0-9.]+ \(\d+ % of the GitHub-hosted price\)/);
+    // The default cost ceilings, next to the figures they bound.
+    expect(r.stdout).toMatch(/^ceilings: at most 50 runners at once; per runner at most 8 vCPU, 32768 MiB of memory and 100 GiB of disk on Fargate, CodeBuild size large\./m);
   });
 
   it("prints JSON with configured prices: a 50 % Spot discount and another region's warning", async () => {
     const file = join(dir, "tornade.yaml");
-    writeFileSync(file, `aws:\n  region: eu-west-1\nprices:\n  spotDiscount: 0.5\n  githubHosted:\n    X86_64: 0.008\n`);
+    writeFileSync(file, `aws:\n  region: eu-west-1\nprices:\n  spotDiscount: 0.5\n  githubHosted:\n    X86_64: 0.008\nlimits:\n  maxRunners: 7\n  perBackend: { CODEBUILD: 3 }\n`);
     const r = await spawnTornade(["cost", "--json", "--config", file], { TORNADE_STORE_PATH: storePath }, dir);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as CostReport;
@@ -100,6 +102,7 @@ describe("tornade cost (spawned)", () => {
     // Spot at half price: per billed minute, half of on-demand x86.
     expect((spot?.awsCost ?? 0) / (spot?.billedMinutes ?? 1)).toBeCloseTo(((fargate?.awsCost ?? 0) / (fargate?.billedMinutes ?? 1)) * 0.5, 10);
     expect(report.notes.join("\n")).toMatch(/prices are us-east-1's but tornade runs in eu-west-1/);
+    expect(report.ceilings).toEqual({ maxRunners: 7, perBackend: { CODEBUILD: 3 }, maxCpu: 8, maxMemory: 32768, maxDisk: 100, maxCodeBuildSize: "large" });
   });
 
   it("accepts --since 0d, and a window reaching back past the store's first job starts there and says so", async () => {

@@ -4,6 +4,7 @@
  * life counts (from the task or build starting to it stopping).
  */
 import { fromStored } from "../controller/stored-decision.js";
+import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
 import { summarizeCost, type CostSummary, type Prices, type RunnerUsage } from "../core/cost.js";
 import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
 
@@ -21,11 +22,16 @@ export interface CostReport extends CostSummary {
   /** Runners whose size was not recorded and was assumed (prices.assumedTask / assumedCodebuildSize). */
   readonly assumedSizes: number;
   readonly notes: string[];
+  /** The cost ceilings in force (limits.*), so the figures are read next to what bounds them. */
+  readonly ceilings?: CostCeilings;
 }
 
 type Usage = RunnerUsage & { readonly jobId: number };
 
-export async function costReport(store: Store, opts: { since: number; until: number; prices: Prices; notes?: string[] }): Promise<CostReport> {
+export async function costReport(
+  store: Store,
+  opts: { since: number; until: number; prices: Prices; notes?: string[]; ceilings?: CostCeilings },
+): Promise<CostReport> {
   const usages: Usage[] = [];
   let stillRunning = 0;
   let assumedSizes = 0;
@@ -56,8 +62,9 @@ export async function costReport(store: Store, opts: { since: number; until: num
   else if (since > opts.since) {
     notes.push(`the window reaches back past the store's first job (${new Date(firstRecordAt).toISOString()}), so the report starts there`);
   }
+  const ceilings = opts.ceilings ? { ceilings: opts.ceilings } : {};
   const history = { since, requestedSince: opts.since, firstRecordAt };
-  return { ...summarizeCost(usages, opts.prices), ...history, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes };
+  return { ...summarizeCost(usages, opts.prices), ...history, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes, ...ceilings };
 }
 
 /** Every stored job, page by page (newest first). */
@@ -121,6 +128,7 @@ export function formatCostReport(r: CostReport): string {
     r.total.runners === 0 ? "no runners in this window" : `saving ${usd(r.total.saving)}${pct} against GitHub-hosted 2-core runners`,
   ];
   if (r.stillRunning > 0) out.push(`${r.stillRunning} runner(s) still running, counted up to now`);
+  if (r.ceilings) out.push(`ceilings: ${describeCeilings(r.ceilings)}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return `${out.join("\n")}\n`;
 }

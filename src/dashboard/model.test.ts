@@ -104,4 +104,15 @@ describe("buildView", () => {
     expect(v.cost.awsUsd).toBeCloseTo(view.cost.awsUsd);
     expect(v.cost.source).toMatch(/^eu-west-1 prices .*1 vCPU \/ 2048 MiB.*\. check your bill$/);
   });
+
+  it("shows the cost ceilings it is given, and none when given none", () => {
+    expect(view.ceilings).toBeNull();
+    const ceilings = { maxRunners: 12, perBackend: { FARGATE_SPOT: 4 }, maxCpu: 4, maxMemory: 8192, maxDisk: 50, maxCodeBuildSize: "medium" } as const;
+    const v = buildView({ jobs, launches, now: T0 + 100_000, sandbox: false, queueDepth: depth, ceilings });
+    expect(v.ceilings).toMatchObject(ceilings);
+    expect(v.ceilings?.text).toBe(
+      "at most 12 runners at once (4 on FARGATE_SPOT); per runner at most 4 vCPU, 8192 MiB of memory and 50 GiB of disk on Fargate, CodeBuild size medium. " +
+        "Change them under limits (TORNADE_MAX_RUNNERS, TORNADE_MAX_CPU, TORNADE_MAX_MEMORY, TORNADE_MAX_DISK, TORNADE_MAX_CODEBUILD_SIZE)",
+    );
+  });
 });

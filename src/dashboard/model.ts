@@ -8,6 +8,7 @@ import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 import { DEFAULT_PRICES, runnerCost, type Prices, type RunnerUsage } from "../core/cost.js";
+import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
 
 export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -71,6 +72,8 @@ export interface DashboardView {
   readonly queueTime: HistogramView;
   readonly events: readonly EventView[];
   readonly cost: { readonly awsUsd: number; readonly githubUsd: number; readonly source: string };
+  /** The cost ceilings in force (limits.*) and a line saying them; null when the server did not give them. */
+  readonly ceilings: (CostCeilings & { readonly text: string }) | null;
   readonly queueDepth: QueueDepth;
   /** What the view could not show and why (e.g. a field the store does not keep). */
   readonly notes: readonly string[];
@@ -94,6 +97,7 @@ export interface ViewInput {
   readonly prices?: Prices;
   /** Caveats about the prices (another region, an assumed Spot discount), shown under the cost. */
   readonly priceNotes?: readonly string[];
+  readonly ceilings?: CostCeilings;
 }
 
 type PriceRunner = (u: RunnerUsage) => { awsUsd: number; githubUsd: number };
@@ -131,6 +135,7 @@ export function buildView(input: ViewInput): DashboardView {
     queueTime: histogram(views),
     events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
     cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
+    ceilings: input.ceilings ? { ...input.ceilings, text: describeCeilings(input.ceilings) } : null,
     queueDepth: input.queueDepth,
     notes: [],
   };

@@ -2,6 +2,7 @@
  * Reads what the dashboard needs from the Store port and hands it to buildView. Two queries for the whole page, not
  * one per job: the newest jobs (paged) and every launch in one listLaunchesByState call.
  */
+import type { CostCeilings } from "../core/ceilings.js";
 import type { Prices } from "../core/cost.js";
 import type { QueueDepth } from "../queue/queue.js";
 import { LAUNCH_STATES, type JobRecord, type Store } from "../store/store.js";
@@ -14,6 +15,7 @@ export interface StateSources {
   readonly sandbox: boolean;
   readonly prices?: Prices;
   readonly priceNotes?: readonly string[];
+  readonly ceilings?: CostCeilings;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function readDashboard(src: StateSources): Promise<DashboardView> {
     queueDepth: await src.queueDepth(),
     ...(src.prices ? { prices: src.prices } : {}),
     ...(src.priceNotes ? { priceNotes: src.priceNotes } : {}),
+    ...(src.ceilings ? { ceilings: src.ceilings } : {}),
   });
   if (jobs.length < MAX_JOBS) return view;
   return { ...view, notes: [...view.notes, `only the newest ${MAX_JOBS} jobs are counted`] };

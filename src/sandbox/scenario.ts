@@ -4,13 +4,24 @@
  */
 import { z } from "zod";
 import { DataFileError, readDataFile } from "../config/data-file.js";
+import { labelLimitProblems, quoteLabel } from "../core/label-limits.js";
 
 /** Replaced by the simulated run's id, as `${{ github.run_id }}` is in a real workflow. */
 export const RUN_ID_PLACEHOLDER = "${{ github.run_id }}";
 
+/** Labels within GitHub's and tornade's limits (core/label-limits.ts), the same ones explain and serve apply. */
+const ScenarioLabels = z
+  .array(z.string().min(1))
+  .min(1)
+  .superRefine((labels, ctx) => {
+    for (const p of labelLimitProblems(labels)) {
+      ctx.addIssue({ code: "custom", message: p.label === null ? p.problem : `label ${quoteLabel(p.label)} ${p.problem}` });
+    }
+  });
+
 const ScenarioJob = z.strictObject({
   name: z.string().min(1).max(100),
-  labels: z.array(z.string().min(1).max(200)).min(1).max(100),
+  labels: ScenarioLabels,
   durationSeconds: z.number().positive().max(6 * 3600).default(60),
   count: z.number().int().min(1).max(10_000).default(1),
 });

@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/assets.js";
+import { ceilingsOf } from "../config/index.js";
 import { pricesOf, priceNotes } from "../cost/prices.js";
 import { readDashboard } from "../dashboard/state.js";
 import type { RouteModule } from "./context.js";
@@ -12,6 +13,7 @@ import { mountSetup } from "./setup-routes.js";
 export const mountDashboard: RouteModule = (app, ctx) => {
   const prices = pricesOf(ctx.config);
   const notes = priceNotes(ctx.config, prices);
+  const ceilings = ceilingsOf(ctx.config);
   const asset = (c: Context, body: string, type: string) =>
     c.body(body, 200, { "content-type": type, "content-security-policy": DASHBOARD_CSP, "x-content-type-options": "nosniff", "cache-control": "no-cache" });
   app.get("/", (c) => asset(c, DASHBOARD_HTML, "text/html; charset=utf-8"));
@@ -25,6 +27,7 @@ export const mountDashboard: RouteModule = (app, ctx) => {
       sandbox: ctx.config.sandbox,
       prices,
       priceNotes: notes,
+      ceilings,
     });
     return c.json(view, 200, { "cache-control": "no-store" });
   });

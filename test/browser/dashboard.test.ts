@@ -119,6 +119,7 @@ describe("dashboard in headless Chromium", () => {
     await page.waitForFunction(() => (globalThis as unknown as BrowserGlobal).document.querySelector('[data-count="done"] b')?.textContent === "5", undefined, { timeout: 5_000 });
     expect(await page.textContent("#backends tbody")).toMatch(/CODEBUILD/);
     expect(await page.textContent("#cost")).toMatch(/on AWS, against \$[\d.]+ on GitHub-hosted/);
+    expect(await page.textContent("#ceilings")).toMatch(/^Cost ceilings: at most 50 runners at once; per runner at most 8 vCPU/);
     expect(await page.locator("#chart svg rect").count()).toBeGreaterThan(0);
     const events = await page.locator("#events li").allTextContents();
     expect(events.some((e) => /fallback.*fargate_spot.*FARGATE_SPOT → FARGATE/.test(e))).toBe(true);

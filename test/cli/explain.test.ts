@@ -35,7 +35,7 @@ describe("tornade explain --labels", () => {
     expect(out).toMatchObject({ launch: true, backend, arch, static: false, image: "default", reason: null, error: null });
     expect(out["runnerLabels"]).toEqual(labels.split(","));
     expect(Object.keys(out).sort()).toEqual(
-      ["arch", "backend", "cpu", "disk", "error", "image", "launch", "memory", "reason", "runnerLabels", "size", "static"],
+      ["arch", "backend", "cpu", "disk", "error", "errors", "image", "launch", "memory", "reason", "runnerLabels", "size", "static"],
     );
   });
   it("a static job launches nothing, without error", async () => {
@@ -50,6 +50,34 @@ describe("tornade explain --labels", () => {
     const out = await explain(["--labels", "self-hosted,tornade,cpu=4,memory=1024"]);
     expect(out).toMatchObject({ launch: false });
     expect(out["error"]).toMatch(/^label "memory=1024": Fargate does not run 4 vCPU with 1024 MiB/);
+  });
+  it("every bad label at once: errors lists each, error joins them", async () => {
+    const out = await explain(["--labels", "self-hosted,tornade,runs-on=LAMBDA,arch=sparc,cpu=3,disk=500"]);
+    expect(out).toMatchObject({ launch: false, static: false });
+    const errors = out["errors"] as string[];
+    expect(errors.map((e) => e.slice(0, e.indexOf(":")))).toEqual(['label "runs-on=LAMBDA"', 'label "arch=sparc"', 'label "cpu=3"', 'label "disk=500"']);
+    expect(out["error"]).toBe(errors.join("; "));
+  });
+  it("GitHub's label limits: 150 labels, or a 10,000-character label, are rejected naming the limit", async () => {
+    const many = ["self-hosted", "tornade", ...Array.from({ length: 148 }, (_, i) => `l${i}`)].join(",");
+    const tooMany = await explain(["--labels", many]);
+    expect(tooMany).toMatchObject({ launch: false });
+    expect(tooMany["errors"]).toEqual([expect.stringMatching(/^the job has 150 labels; a runner registers with at most 100/)]);
+    const long = await explain(["--labels", `self-hosted,tornade,${"z".repeat(10_000)}`]);
+    expect(long).toMatchObject({ launch: false });
+    expect(long["error"]).toMatch(/^label "z{60}…" \(10000 characters\): is 10000 characters long; tornade accepts labels of at most 200 characters/);
+  });
+  it("type=static says which runner it picks, and refuses a size key it could never get", async () => {
+    const picked = await explain(["--labels", "self-hosted,tornade,type=static,runs-on=CODEBUILD"]);
+    expect(picked).toMatchObject({ launch: false, static: true, error: null });
+    expect(picked["reason"]).toMatch(/always-on runner registered with runs-on=CODEBUILD/);
+    const sized = await explain(["--labels", "self-hosted,tornade,type=static,size=large"]);
+    expect(sized).toMatchObject({ launch: false, static: false });
+    expect(sized["error"]).toMatch(/^label "size=large": size= cannot apply with "type=static"/);
+  });
+  it("spaces around = are refused with the spelling to use", async () => {
+    const out = await explain(["--labels", "self-hosted,tornade,runs-on = FARGATE"]);
+    expect(out["error"]).toMatch(/^label "runs-on = FARGATE": write it without spaces around "=" or at its ends: "runs-on=FARGATE"/);
   });
   it("honours LAUNCH_LABEL from the environment and a --config file", async () => {
     expect(await explain(["--labels", "self-hosted,fast"], { LAUNCH_LABEL: "fast" })).toMatchObject({ launch: true });

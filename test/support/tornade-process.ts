@@ -61,6 +61,9 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     // The AWS SDK's own credential variables; the simulated AWS accepts any signature.
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
+    // The chaos run and the benchmarks burst hundreds of jobs at once to measure throughput and recovery, not the
+    // cost ceiling of 50 runners (test/e2e/limits.test.ts covers that): lifted here, still overridable per run.
+    TORNADE_MAX_RUNNERS: "100000",
     ...opts.env,
   };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });

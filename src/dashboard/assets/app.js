@@ -63,6 +63,7 @@ function renderBackends(v) {
     "So far: " + usd(v.cost.awsUsd) + " on AWS, against " + usd(v.cost.githubUsd) + " on GitHub-hosted runners" +
     (saving === null ? "" : " (" + saving + " % saved)");
   document.getElementById("cost-source").textContent = "Prices: " + v.cost.source + ".";
+  document.getElementById("ceilings").textContent = v.ceilings ? "Cost ceilings: " + v.ceilings.text + "." : "";
 }
 
 function renderChart(v) {

@@ -14,7 +14,8 @@ export function configReference(): string {
     "| — | `images.NAME.taskDefinitions.X86_64/ARM64`, `images.NAME.codebuildImages.X86_64/ARM64` | runner images for `image=NAME`; `default` is built from `aws.taskDefinitions` and `aws.codebuild.images` |",
     "| — | `sizes.small … sizes.2xlarge` (`{cpu, memory}`) | Fargate `size=` presets; defaults 2/4 GiB, 4/8, 8/16, 16/64, 16/120 |",
     "",
-    "An environment variable overrides the same key in the file. With no file and none of these variables (PORT and",
-    "AWS_REGION aside), tornade starts as a sandbox. Secrets (private key, tokens, webhook secret) are never printed.",
+    "An environment variable overrides the same key in the file. With no file and none of these variables (PORT,",
+    "TORNADE_ADMIN_PORT and AWS_REGION aside), tornade starts as a sandbox. Secrets (private key, tokens, webhook secret,",
+    "admin token) are never printed.",
   ].join("\n");
 }

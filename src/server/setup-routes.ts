@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
@@ -42,6 +43,7 @@ export interface SetupWizard {
 }
 
 export const CREDENTIALS_FILE = "tornade-github-app.json";
+const FORM_LIMIT_BYTES = 16 * 1024;
 /** The browser session a flow is bound to (flows.ts). HttpOnly: no script reads it; SameSite=Lax: GitHub's redirect
  * back is a top-level GET navigation from another site, which Lax cookies accompany and Strict ones do not. */
 export const SESSION_COOKIE = "tornade_setup";
@@ -67,7 +69,7 @@ export function createSetupWizard(opts: SetupWizardOptions): SetupWizard {
   let markDone: () => void = () => {};
   const done = new Promise<void>((r) => (markDone = r));
 
-  const html = (c: Context, body: string, status: 200 | 400 | 403 | 409 | 429 | 502 = 200) =>
+  const html = (c: Context, body: string, status: 200 | 400 | 403 | 409 | 413 | 429 | 502 = 200) =>
     c.html(body, status, {
       // The review form posts to GitHub; nothing else leaves this origin.
       "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${new URL(webUrl).origin}; frame-ancestors 'none'; base-uri 'none'`,
@@ -79,7 +81,8 @@ export function createSetupWizard(opts: SetupWizardOptions): SetupWizard {
   const mount = (app: Hono) => {
     app.get("/setup", (c) => (closed !== null ? html(c, closedPage(closed), 409) : html(c, startPage(blank()))));
 
-    app.post("/setup", async (c) => {
+    // The form is four short fields; nothing bigger is read.
+    app.post("/setup", bodyLimit({ maxSize: FORM_LIMIT_BYTES, onError: (c) => html(c, errorPage("Too large", "That form is too large."), 413) }), async (c) => {
       if (closed !== null) return html(c, closedPage(closed), 409);
       const body = await c.req.parseBody();
       const field = (k: string) => (typeof body[k] === "string" ? body[k].trim() : "");

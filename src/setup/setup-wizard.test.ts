@@ -258,6 +258,7 @@ describe("setup wizard", () => {
     expect(html).toMatch(/organization must be a GitHub login/);
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;");
+    expect((await new Browser().start({ name: "x".repeat(20_000) })).status).toBe(413);
   });
 
   it("answers only requests addressed to loopback (no DNS rebinding), and nothing but the wizard", async () => {

@@ -26,7 +26,7 @@ export async function benchHistory(opts: { jobs: number; progress: (s: string) =
     try {
       // Five simulated minutes of rounds over the history, then one look at the dashboard's API, as an operator would.
       await world.clock.sleep(5 * 60_000);
-      await fetch(`${world.proc.url}/api/state`).then((r) => r.text()).catch(() => "");
+      await fetch(`${world.proc.adminUrl}/api/state`).then((r) => r.text()).catch(() => "");
       await sleep(500);
       const u = await childUsage(world.proc.child.pid!);
       return { jobs: opts.jobs, rssMb: round(Math.max(u.rssMb, u.peakRssMb), 1), fillSeconds };

@@ -70,6 +70,8 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     const countStatic = opts.staticPool !== undefined;
     const tornadeOpts = {
       port,
+      // Restarts keep both ports: the test bed's webhook URL and the final dashboard read stay valid.
+      adminPort: await freePort(),
       storePath: join(dir, "tornade.db"),
       clock: { speed: opts.speed, origin },
       env: { ...poolEnv, ...opts.env },
@@ -164,7 +166,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
       if (o.tasks + o.builds + o.runners === 0) break;
       await new Promise((r) => setTimeout(r, TICK_MS * 4));
     }
-    const result = measure(bed, queued, { countStatic, drained, cutoffAt, tornade: await tornadeView(proc.url) });
+    const result = measure(bed, queued, { countStatic, drained, cutoffAt, tornade: await tornadeView(proc.adminUrl) });
     const faults = injector ? injector.finish() : noFaults();
     faults.restarts = downSeconds.length;
     faults.downSeconds = downSeconds;

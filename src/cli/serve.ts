@@ -5,30 +5,37 @@
  */
 import { resolve } from "node:path";
 import { sharedClock, systemClock } from "../clock/clock.js";
-import { ConfigError, describeConfig, hasOwnEnvConfig, loadConfig } from "../config/index.js";
-import { createLogger } from "../log/logger.js";
+import { ConfigError, describeConfig, hasOwnEnvConfig, loadConfig, type Config } from "../config/index.js";
+import { createLogger, type Logger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
+import { runSetup, SetupRefused } from "../server/setup-server.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
-export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--store sqlite|dynamodb] [--queue sqlite|sqs]
-                     [--sandbox [--speed N]]
+export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--admin-port N] [--store sqlite|dynamodb] [--queue sqlite|sqs]
+                     [--sandbox [--speed N]] [--setup]
 
-  --config FILE  configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
-  --port N       HTTP port (default 8080; also PORT)
-  --store KIND   sqlite (default, one process) or dynamodb (replicas; also TORNADE_STORE, with TORNADE_DYNAMODB_TABLE)
-  --queue KIND   sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
-  --sandbox      run against the in-process simulated GitHub and AWS (npm start does this)
-  --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
+  --config FILE     configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
+  --port N          public HTTP port (default 8080; also PORT), on TORNADE_HOST (default 0.0.0.0)
+  --admin-port N    operator HTTP port (default 9090; also TORNADE_ADMIN_PORT), on TORNADE_ADMIN_HOST (default 127.0.0.1)
+  --store KIND      sqlite (default, one process) or dynamodb (replicas; also TORNADE_STORE, with TORNADE_DYNAMODB_TABLE)
+  --queue KIND      sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
+  --sandbox         run against the in-process simulated GitHub and AWS (npm start does this)
+  --speed N         sandbox only: how much faster than real time the simulated world runs (default 20)
+  --setup           no GitHub credentials yet: serve only the setup wizard (GET /setup on the operator port), which
+                    creates the GitHub App from a manifest and writes its credentials; prints the code it asks for
 
-Endpoints: POST /events (GitHub App webhook), GET /healthz, GET /metrics (Prometheus), GET / (dashboard),
-GET /api/state (the dashboard's JSON), GET /setup (create the GitHub App from a manifest).
+Public port: POST /events (GitHub App webhook), GET /healthz (liveness). Nothing else.
+Operator port: GET / (dashboard), GET /api/state (its JSON), GET /metrics (Prometheus); a bearer token
+(TORNADE_ADMIN_TOKEN) on every request when it is not bound to loopback.
 `;
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     config: { type: "string" },
     port: { type: "string" },
+    "admin-port": { type: "string" },
+    setup: { type: "boolean" },
     store: { type: "string" },
     queue: { type: "string" },
     sandbox: { type: "boolean" },
@@ -38,16 +45,21 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     io.stdout(SERVE_USAGE);
     return EXIT_OK;
   }
-  const port = values.port === undefined ? undefined : parsePort(values.port);
+  const port = values.port === undefined ? undefined : parsePort("--port", values.port);
+  const adminPort = values["admin-port"] === undefined ? undefined : parsePort("--admin-port", values["admin-port"]);
+  if (values.setup === true && values.sandbox === true) throw new UsageError("--setup is not for --sandbox: the sandbox serves /setup itself");
   const env = {
     ...io.env,
     ...(port === undefined ? {} : { PORT: String(port) }),
+    ...(adminPort === undefined ? {} : { TORNADE_ADMIN_PORT: String(adminPort) }),
     ...(values.store === undefined ? {} : { TORNADE_STORE: oneOf("--store", values.store, ["sqlite", "dynamodb"]) }),
     ...(values.queue === undefined ? {} : { TORNADE_QUEUE: oneOf("--queue", values.queue, ["sqlite", "sqs"]) }),
   };
   let config;
   try {
-    config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
+    // The wizard runs before there are credentials, a webhook secret or AWS: only what it reads is required.
+    const options = { sandbox: values.sandbox === true, cwd: io.cwd, partial: values.setup === true };
+    config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), options);
   } catch (err) {
     if (err instanceof ConfigError) {
       const nothingSet = values.config === undefined && !hasOwnEnvConfig(io.env);
@@ -61,6 +73,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const logger = createLogger();
+  if (values.setup === true) return serveSetup(config, logger, io);
   if (config.sandbox) {
     const speed = values.speed === undefined ? 20 : parseSpeed(values.speed);
     io.stderr(
@@ -68,8 +81,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
     );
     const { startSandbox } = await loadSandbox();
-    const sandbox = await startSandbox({ speed, logger, port: config.server.port, launchLabel: config.launchLabel });
-    io.stderr(`  tornade: ${sandbox.tornade.url}   (dashboard at /, POST /events, GET /healthz, GET /metrics)\n  the seed workflow is queued; watch it on the dashboard.\n\n`);
+    const sandbox = await startSandbox({ speed, logger, port: config.server.port, adminPort: config.admin.port, launchLabel: config.launchLabel });
+    io.stderr(
+      `  tornade: ${sandbox.tornade.url}   (public: POST /events, GET /healthz)\n` +
+        `  operator: ${sandbox.tornade.adminUrl}   (dashboard at /, /api/state, /metrics; /setup asks for code ${sandbox.setupCode})\n` +
+        `  the seed workflow is queued; watch it on the dashboard.\n\n`,
+    );
     await sandbox.queueSeedWorkflow();
     await untilSignal(logger);
     await sandbox.close();
@@ -109,6 +126,31 @@ async function loadSandbox(): Promise<typeof import("../sandbox/sandbox.js")> {
   }
 }
 
+/** `serve --setup`: the wizard alone on the operator listener, its one-time code on the console (never in the log). */
+async function serveSetup(config: Config, logger: Logger, io: CliIo): Promise<number> {
+  let running;
+  try {
+    running = await runSetup(config, { clock: systemClock, logger });
+  } catch (err) {
+    if (err instanceof SetupRefused) {
+      io.stderr(`tornade serve --setup: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
+    throw err;
+  }
+  io.stderr(
+    `\n  tornade setup wizard: open ${running.url}/setup\n` +
+      `  setup code: ${running.code}   (the first page asks for it; valid until the App is created)\n` +
+      `  the App's credentials will be written to ${running.credentialsPath} (mode 0600)\n\n`,
+  );
+  void running.done.then(() =>
+    io.stderr(`\n  credentials written to ${running.credentialsPath}. Stop this process and run: TORNADE_CONFIG=${running.credentialsPath} tornade serve\n\n`),
+  );
+  await untilSignal(logger);
+  await running.close();
+  return EXIT_OK;
+}
+
 /** SIGTERM / SIGINT: stop taking requests, finish (or hand back) the work in hand, close the store. */
 function untilSignal(logger: { info(o: object, m: string): void }): Promise<void> {
   return new Promise((done) => {
@@ -130,9 +172,9 @@ function oneOf(flag: string, v: string, allowed: readonly string[]): string {
   return v;
 }
 
-function parsePort(v: string): number {
+function parsePort(flag: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got "${v}"`);
   return n;
 }
 

@@ -28,7 +28,7 @@ describe("clock and launch settings", () => {
   });
 
   it("reads the launch policy with its defaults", () => {
-    expect(loadConfig(testBed).launch).toEqual({ maxAttempts: 5, spotFallback: true, inFlightTimeoutSeconds: 120, bootTimeoutSeconds: 600, idleTimeoutSeconds: 300, spotRerun: true, rerunBackend: "FARGATE" });
+    expect(loadConfig(testBed).launch).toEqual({ maxAttempts: 5, spotFallback: true, inFlightTimeoutSeconds: 120, bootTimeoutSeconds: 600, idleTimeoutSeconds: 300, confirmOlderThanSeconds: 300, spotRerun: true, rerunBackend: "FARGATE" });
     const c = loadConfig({ ...testBed, TORNADE_SPOT_FALLBACK: "false", TORNADE_MAX_LAUNCH_ATTEMPTS: "2", TORNADE_LAUNCH_TIMEOUT_SECONDS: "30" });
     expect(c.launch).toMatchObject({ maxAttempts: 2, spotFallback: false, inFlightTimeoutSeconds: 30 });
   });

@@ -25,7 +25,7 @@ const prod: NodeJS.ProcessEnv = {
   APP_ID: "12345",
   SECRET_KEY_PEM: b64,
   LAUNCH_LABEL: "fast",
-  PORT: "9090",
+  PORT: "8090",
   TORNADE_WEBHOOK_SECRET: "s3cret-hook",
   TORNADE_AWS_REGION: "ap-northeast-1",
   TORNADE_ECS_CLUSTER: "runners",
@@ -76,7 +76,7 @@ describe("loadConfig: sources", () => {
     expect(c.github.appId).toBe(12345);
     expect(c.github.privateKey).toBe(pem);
     expect(c.launchLabel).toBe("fast");
-    expect(c.server.port).toBe(9090);
+    expect(c.server.port).toBe(8090);
     expect(c.aws.subnets).toEqual(["subnet-a", "subnet-b"]);
     const t = loadConfig({ ...prod, APP_ID: "", SECRET_KEY_PEM: "", PERSONAL_TOKEN: "ghp_abc" });
     expect(t.github.personalToken).toBe("ghp_abc");

@@ -22,7 +22,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "APP_ID", key: "github.appId", kind: "number", doc: "GitHub App ID (seed)" },
   { name: "SECRET_KEY_PEM", key: "github.privateKey", kind: "string", doc: "GitHub App private key: base64 of the PEM (seed), PEM text, or a path to the PEM file" },
   { name: "PERSONAL_TOKEN", key: "github.personalToken", kind: "string", doc: "personal access token, used when no App is configured (seed)" },
-  { name: "PORT", key: "server.port", kind: "number", doc: "HTTP port (seed); default 8080" },
+  { name: "PORT", key: "server.port", kind: "number", doc: "public HTTP port (seed): POST /events and GET /healthz only; default 8080" },
   { name: "TORNADE_SANDBOX", key: "sandbox", kind: "boolean", doc: "true: run against the in-process test bed" },
   { name: "TORNADE_DEFAULT_BACKEND", key: "defaultBackend", kind: "string", doc: "FARGATE (default), FARGATE_SPOT or CODEBUILD, for jobs without runs-on=" },
   { name: "TORNADE_DEFAULT_ARCH", key: "defaultArch", kind: "string", doc: "X86_64 (default) or ARM64, for jobs without arch=" },
@@ -51,7 +51,15 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CODEBUILD_PROJECT_ARM64", key: "aws.codebuild.projectARM64", kind: "string", doc: "CodeBuild project, ARM64 (may be the same project)" },
   { name: "TORNADE_CODEBUILD_IMAGE_X86_64", key: "aws.codebuild.images.X86_64", kind: "string", doc: "CodeBuild image override, x86_64" },
   { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
-  { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 1 MiB" },
+  { name: "TORNADE_HOST", key: "server.host", kind: "string", doc: "address the public listener (POST /events, GET /healthz) binds; default 0.0.0.0 (GitHub must reach it)" },
+  { name: "TORNADE_BODY_LIMIT_BYTES", key: "server.bodyLimitBytes", kind: "number", doc: "largest webhook body accepted; default 262144 (256 KiB, 23× the largest published workflow_job delivery)" },
+  { name: "TORNADE_MAX_CONNECTIONS", key: "server.maxConnections", kind: "number", doc: "connections the public listener holds at once; more are closed on arrival; default 256" },
+  { name: "TORNADE_REQUEST_TIMEOUT_SECONDS", key: "server.requestTimeoutSeconds", kind: "number", doc: "a request (headers and body) not received within this is cut off with 408; default 10" },
+  { name: "TORNADE_HEADERS_TIMEOUT_SECONDS", key: "server.headersTimeoutSeconds", kind: "number", doc: "request headers not received within this are cut off; default 5, at most the request timeout" },
+  { name: "TORNADE_IDLE_TIMEOUT_SECONDS", key: "server.idleTimeoutSeconds", kind: "number", doc: "a kept-alive connection idle this long is closed; default 5" },
+  { name: "TORNADE_ADMIN_PORT", key: "admin.port", kind: "number", doc: "port of the operator listener (dashboard, /api, /metrics, /setup); default 9090" },
+  { name: "TORNADE_ADMIN_HOST", key: "admin.host", kind: "string", doc: "address of the operator listener; default 127.0.0.1. Any non-loopback address requires TORNADE_ADMIN_TOKEN" },
+  { name: "TORNADE_ADMIN_TOKEN", key: "admin.token", kind: "string", doc: "bearer token (at least 32 characters) the operator listener requires on every request; required when admin.host is not loopback" },
   { name: "TORNADE_SETUP_FILE", key: "setup.credentialsPath", kind: "string", doc: "where /setup writes the new GitHub App's credentials (0600); default tornade-github-app.json beside the store" },
   { name: "TORNADE_STORE_PATH", key: "store.path", kind: "string", doc: "SQLite file; default tornade.db" },
   { name: "TORNADE_STORE", key: "store.kind", kind: "string", doc: "sqlite (default) or dynamodb (replicated / serverless)" },
@@ -78,6 +86,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_LAUNCH_TIMEOUT_SECONDS", key: "launch.inFlightTimeoutSeconds", kind: "number", doc: "a launch unanswered this long (a crash mid-launch) is replaced; default 120" },
   { name: "TORNADE_BOOT_TIMEOUT_SECONDS", key: "launch.bootTimeoutSeconds", kind: "number", doc: "a runner not running this long after launch is stopped and replaced; default 600" },
   { name: "TORNADE_IDLE_TIMEOUT_SECONDS", key: "launch.idleTimeoutSeconds", kind: "number", doc: "a runner idle this long after its job ran elsewhere is deregistered and stopped; default 300" },
+  { name: "TORNADE_CONFIRM_OLDER_THAN_SECONDS", key: "launch.confirmOlderThanSeconds", kind: "number", doc: "a job first heard of this long after GitHub created it gets one GET confirming it is still queued before its first launch; default 300" },
   { name: "TORNADE_SPOT_RERUN", key: "launch.spotRerun", kind: "boolean", doc: "re-run once a job whose Spot runner was interrupted mid-job; default true" },
   { name: "TORNADE_RERUN_BACKEND", key: "launch.rerunBackend", kind: "string", doc: "backend of such a re-run: FARGATE (default), FARGATE_SPOT, CODEBUILD or same" },
   { name: "TORNADE_POOL", key: "pool.runners", kind: "string", doc: "always-on pool for type=static jobs: BACKEND/ARCH=SIZE, comma-separated, e.g. FARGATE/X86_64=2; default none" },
@@ -92,8 +101,11 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CLOCK_ORIGIN", key: "clock.origin", kind: "number", doc: "test beds only: the compressed clock's origin (epoch ms), shared with the test bed" },
 ];
 
-/** Variables that do not by themselves mean "this is configured" (a platform sets PORT; AWS_REGION is ambient). */
-const AMBIENT = new Set(["PORT", "AWS_REGION", "TORNADE_SANDBOX"]);
+/**
+ * Variables that do not by themselves mean "this is configured" (a platform sets PORT; AWS_REGION is ambient; the
+ * admin port only moves a listener, as `serve --admin-port` does in the sandbox).
+ */
+const AMBIENT = new Set(["PORT", "TORNADE_ADMIN_PORT", "AWS_REGION", "TORNADE_SANDBOX"]);
 
 export function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
   const v = env[name];

@@ -13,6 +13,7 @@ import { parseLeniently } from "./lenient-parse.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
+import { checkListeners } from "./listener-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   problems.push(...checkCeilings(config, where));
   problems.push(...checkStateBackends(config, where));
   problems.push(...checkClock(config, where));
+  problems.push(...checkListeners(config, where));
   config.images = resolveImages(config, where, problems);
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
@@ -161,6 +163,15 @@ const FIX: Readonly<Record<string, string>> = {
   "aws.assignPublicIp": "true or false",
   "server.port": "a whole number from 0 to 65535",
   "server.bodyLimitBytes": "a positive whole number of bytes",
+  "server.host": "an address to listen on, e.g. 0.0.0.0 (every interface) or 127.0.0.1",
+  "server.maxConnections": "a whole number from 1 to 100000",
+  "server.requestTimeoutSeconds": "seconds, more than 0 and at most 300",
+  "server.headersTimeoutSeconds": "seconds, more than 0 and at most 300",
+  "server.idleTimeoutSeconds": "seconds, more than 0 and at most 300",
+  "admin.port": "a whole number from 0 to 65535, not the public port",
+  "admin.host": "an address to listen on; 127.0.0.1 (default) needs no token",
+  "admin.token": "a random string of at least 32 characters",
+  "launch.confirmOlderThanSeconds": "seconds from 0 (confirm every new job) to 86400",
   "store.path": "a file path for the SQLite database",
   "setup.credentialsPath": "a file path the server may create",
   "store.kind": "sqlite or dynamodb",

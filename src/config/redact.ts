@@ -11,6 +11,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     github: { ...g, privateKey: hide(g.privateKey), personalToken: hide(g.personalToken), webhookSecret: hide(g.webhookSecret) },
+    admin: { ...config.admin, token: hide(config.admin.token) },
   };
 }
 
@@ -21,5 +22,6 @@ export function attachRedaction(config: Config): Config {
   };
   define(config, () => describeConfig(config));
   define(config.github, () => describeConfig(config)["github"]);
+  define(config.admin, () => describeConfig(config)["admin"]);
   return config;
 }

@@ -16,7 +16,7 @@ export function configReference(): string {
     "",
     "An environment variable overrides the same key in the file. With no file and none of these variables, `tornade serve`",
     "refuses to start and names what to set; `tornade serve --sandbox` runs against simulated GitHub and AWS instead.",
-    "Secrets (private key, tokens, webhook secret) are never printed.",
+    "Secrets (private key, tokens, webhook secret, admin token) are never printed.",
     "",
     "A bad configuration is refused with every problem named at once, each with its key (file key or variable) and the",
     "fix: values the schema refuses, the private key, and what `serve` needs (credentials, region, backends, pool) —",

@@ -29,9 +29,16 @@ const sizePrices = z.strictObject({
   "2xlarge": price.optional(),
 });
 
-/** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads" → "Payload cap"); a workflow_job body is a
- * few KB, so 1 MiB refuses junk early while leaving ample room. */
-export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * The largest `workflow_job` delivery GitHub publishes is 11,395 bytes (`@octokit/webhooks-examples` 7.6.1,
+ * api.github.com, the `queued` example with two labels; the `completed` ones grow by ~220 bytes a step). 256 KiB is
+ * 23 times that: room for a job of about a thousand steps, while 256 connections × 256 KiB stay far below the 0.5 GB
+ * the documented task has (docs/security.md, "Intake"). GitHub's own cap is 25 MB ("Webhook events and payloads" →
+ * "Payload cap").
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/** Connections the public listener holds at once; more are closed on arrival (docs/security.md, "Intake"). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 export const ImageEntrySchema = z.strictObject({
   /** ECS task definition (family, family:revision or ARN) per arch, for FARGATE and FARGATE_SPOT. */
@@ -148,10 +155,31 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Runner images by name, for `image=NAME`. `default` is built from aws.taskDefinitions and aws.codebuild.images. */
   images: z.record(z.string(), ImageEntrySchema).default({}),
+  /** The public listener: POST /events and GET /healthz only (docs/security.md, "Listeners" and "Intake"). */
   server: z
     .strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
+      /** GitHub must reach it, so every interface by default; a reverse proxy on the same host may want 127.0.0.1. */
+      host: z.string().trim().min(1).default("0.0.0.0"),
       bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+      maxConnections: z.number().int().positive().max(100_000).default(DEFAULT_MAX_CONNECTIONS),
+      /** The whole request (headers and body) must arrive within this; GitHub itself gives up after 10 s. */
+      requestTimeoutSeconds: z.number().positive().max(300).default(10),
+      /** The headers must arrive within this (at most requestTimeoutSeconds). */
+      headersTimeoutSeconds: z.number().positive().max(300).default(5),
+      /** A kept-alive connection with no request in flight is closed after this. */
+      idleTimeoutSeconds: z.number().positive().max(300).default(5),
+    })
+    .prefault({}),
+  /**
+   * The operator listener: dashboard, /api, /metrics, /setup. Loopback by default; bound anywhere else it needs
+   * `token` (at least 32 characters) as `Authorization: Bearer` on every request (listener-checks.ts).
+   */
+  admin: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(9090),
+      host: z.string().trim().min(1).default("127.0.0.1"),
+      token: z.string().min(1).optional(),
     })
     .prefault({}),
   /**
@@ -240,6 +268,11 @@ export const ConfigSchema = z.strictObject({
       idleTimeoutSeconds: z.number().positive().max(24 * 3600).default(300),
       /** A job whose Spot runner was interrupted mid-job is re-run once through GitHub's re-run API. */
       spotRerun: z.boolean().default(true),
+      /**
+       * A job tornade first hears of this long after GitHub created it (a late redelivery, or a replayed signed body:
+       * the signature does not cover X-GitHub-Delivery) is confirmed queued with one GET before its first launch.
+       */
+      confirmOlderThanSeconds: z.number().min(0).max(24 * 3600).default(300),
       /** The backend of that re-run: FARGATE (default) or "same". */
       rerunBackend: z.preprocess((v) => (typeof v === "string" ? v.trim().toUpperCase() : v), z.enum(["FARGATE", "FARGATE_SPOT", "CODEBUILD", "SAME"])).default("FARGATE"),
     })

@@ -119,6 +119,7 @@ export function reconcilePolicyOf(config: Config): ReconcilePolicy {
     bootTimeoutMs: config.launch.bootTimeoutSeconds * 1000,
     spotRerun: config.launch.spotRerun,
     rerunBackend: config.launch.rerunBackend === "SAME" ? "same" : config.launch.rerunBackend,
+    confirmOlderThanMs: config.launch.confirmOlderThanSeconds * 1000,
   };
 }
 

@@ -5,7 +5,11 @@
  */
 import type { Arch, Backend } from "../core/types.js";
 
-export type WebhookOutcome = "accepted" | "duplicate" | "ignored" | "invalid" | "unauthorized" | "too-large";
+/**
+ * `foreign`: a workflow_job that is not tornade's (no launch label, or a repository it does not serve) — counted,
+ * never stored. `aborted`: the client went away before its body arrived.
+ */
+export type WebhookOutcome = "accepted" | "duplicate" | "ignored" | "foreign" | "invalid" | "unauthorized" | "too-large" | "aborted";
 
 export interface ControllerObserver {
   /** One webhook request, by what became of it. */

@@ -19,6 +19,7 @@ import type { JobDecision } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/app.js";
 import type { Intake } from "../store/intake.js";
+import type { EnqueueItem } from "../queue/queue.js";
 import { VersionConflict, launchId, type NewJob, type Store } from "../store/store.js";
 import { TAKEN, parseRunnerName } from "../core/reconcile.js";
 import { BACKENDS } from "../core/types.js";
@@ -73,19 +74,19 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       const now = deps.clock.now();
 
       // The runner named here was launched for another job (an identical sibling's): that job needs another runner.
+      // Any job can take a tornade runner whose labels cover its own — a foreign one too (DESIGN.md).
       const robbed = seen.status === "in_progress" ? await markTaken(deps.store, job.id, job.runner_name) : null;
       // That runner may have been the spare another robbed job was waiting for: it looks again now.
       const waiter = robbed === null ? undefined : await waiterOn(deps.store, robbed);
+      const looks = [...(robbed === null ? [] : [reconcileItem(robbed)]), ...(waiter === undefined || waiter === job.id ? [] : [reconcileItem(waiter)])];
+
+      if (decision.kind === "ignored") return foreign(deps, d, delivery, decision.reason, looks);
       const result = await deps.intake.apply({
         delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: job.id, receivedAt: now },
         job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
-        // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); the others are
+        // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); static ones are
         // kept on record with their reason.
-        enqueue: [
-          ...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []),
-          ...(robbed === null ? [] : [reconcileItem(robbed)]),
-          ...(waiter === undefined || waiter === job.id ? [] : [reconcileItem(waiter)]),
-        ],
+        enqueue: [...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []), ...looks],
       });
       if (result.delivery === "duplicate") {
         deps.logger.info({ jobId: job.id, delivery: d.guid }, "duplicate delivery dropped");
@@ -105,6 +106,32 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       return { status: 202, body: { job: job.id, decision: decision.kind, stored: result.job } };
     },
   };
+}
+
+/**
+ * A job that is not tornade's (no launch label, GitHub-hosted labels, a repository it does not serve): counted, never
+ * stored — its repository, name and labels are nobody's business here. Only when it took one of tornade's runners is
+ * something written: the delivery's GUID (no job) and the looks that follow from the taking, in one intake.
+ */
+async function foreign(
+  deps: ReceiverDeps,
+  d: WebhookDelivery,
+  delivery: WorkflowJobDelivery,
+  reason: string,
+  looks: readonly EnqueueItem[],
+): Promise<WebhookAnswer> {
+  const job = delivery.workflow_job;
+  deps.observer.webhook("foreign");
+  const answer: WebhookAnswer = { status: 200, body: { job: job.id, decision: "ignored", stored: "none" } };
+  deps.logger.debug({ jobId: job.id, delivery: d.guid, action: delivery.action, reason }, "not tornade's job: counted, not stored");
+  if (looks.length === 0) return answer;
+  const result = await deps.intake.apply({
+    delivery: { guid: d.guid, event: d.event, action: delivery.action, jobId: null, receivedAt: deps.clock.now() },
+    enqueue: looks,
+  });
+  if (result.enqueued > 0) deps.wake?.();
+  deps.logger.info({ jobId: job.id, delivery: d.guid, runner: job.runner_name }, "a job that is not tornade's took a tornade runner");
+  return answer;
 }
 
 /**

@@ -3,7 +3,7 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, latestLaunch, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, latestLaunch, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type JobStatus, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
@@ -59,6 +59,8 @@ export class Reconciler {
       ranOn: await this.ranOn(job, launches),
       spare: await this.spare(job, launches),
       shown: { name: job.name, labels: job.labels },
+      createdAt: job.createdAt,
+      receivedAt: job.receivedAt,
     };
     const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });
@@ -70,12 +72,16 @@ export class Reconciler {
         await this.deps.queue.enqueue(reconcileItem(jobId, Math.max(0, action.until - clock.now())));
         return "wait";
       case "launch": {
-        if (action.verify && !(await this.stillQueued(job))) return "verified: no longer queued";
         const admission = await this.deps.gate.admit(jobId, action.spec.backend);
         if (!admission.ok) {
           // Not a failure: the job keeps its place and looks again when capacity or quota allows.
           await this.deps.queue.enqueue(reconcileItem(jobId, admission.retryInMs));
           return `wait: ${admission.reason}`;
+        }
+        // After admission, so a job held back by a limit is asked about once, when it is its turn, not at every look.
+        if (action.verify) {
+          const now = await this.confirmQueued(job, action.attempt);
+          if (now !== "queued") return `verified: ${now}`;
         }
         const outcome = await this.deps.launcher.launch(job, action.attempt, action.spec, action.fallbackFrom);
         // A failed attempt is decided on at once (fallback, backoff or give-up) rather than on the next event.
@@ -205,9 +211,20 @@ export class Reconciler {
     return "rerun";
   }
 
-  /** Asks GitHub whether the job still waits (recording what it says), before a runner is spent on it. */
-  private async stillQueued(job: JobRecord): Promise<boolean> {
-    return (await refreshJob(this.deps, job)) === "queued";
+  /**
+   * Asks GitHub whether the job still waits (recording what it says), before a runner is spent on it. A job GitHub no
+   * longer knows is filed as ignored with that reason, so it does not sit "queued" on the dashboard forever.
+   */
+  private async confirmQueued(job: JobRecord, attempt: number): Promise<JobStatus | "gone"> {
+    const now = await refreshJob(this.deps, job);
+    if (now === "queued") return now;
+    const log = this.deps.logger.child({ jobId: job.id });
+    if (now === "gone") {
+      const reason = "GitHub no longer knows this job (404): nothing launched";
+      await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ kind: "ignored", reason }) });
+    }
+    log.info({ attempt, github: now, heardAfterSeconds: Math.round((job.receivedAt - job.createdAt) / 1000) }, "job not launched: GitHub says it is no longer queued");
+    return now;
   }
 
   private async abandon(launches: readonly LaunchRecord[], attempt: number, reason: string): Promise<void> {

@@ -43,6 +43,17 @@ describe("decide", () => {
     expect(decide(queued, [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec });
   });
 
+  it("asks GitHub first before the first launch of a job first heard of long after it was created", () => {
+    const heard = (lateMs: number): JobView => ({ ...queued, createdAt: now - lateMs, receivedAt: now });
+    expect(decide(heard(policy.confirmOlderThanMs), [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec, verify: true });
+    expect(decide(heard(3_600_000), [], now, policy)).toMatchObject({ verify: true });
+    // Fresh jobs cost nothing extra; a job's age at a later look does not matter, only when tornade first heard of it.
+    expect(decide(heard(policy.confirmOlderThanMs - 1), [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec });
+    expect(decide({ ...queued, createdAt: now - 1000, receivedAt: now - 999 }, [], now + 3_600_000, policy)).toEqual({ kind: "launch", attempt: 1, spec });
+    // 0 confirms every new job.
+    expect(decide(heard(0), [], now, { ...policy, confirmOlderThanMs: 0 })).toMatchObject({ verify: true });
+  });
+
   it("does not launch again while a runner is launched or running", () => {
     expect(decide(queued, [launch({ state: "launched" })], now, policy).kind).toBe("done");
     expect(decide(queued, [launch({ state: "running" })], now, policy).kind).toBe("done");

@@ -56,6 +56,9 @@ export interface JobView {
   readonly spare?: LaunchView | null;
   /** The job's name and labels, for the check run that says why tornade will not serve it (core/check-run.ts). */
   readonly shown?: CheckRunJob;
+  /** When GitHub created the job, and when tornade first heard of it (epoch ms). */
+  readonly createdAt?: number;
+  readonly receivedAt?: number;
 }
 
 export interface LaunchView {
@@ -105,6 +108,12 @@ export interface ReconcilePolicy {
    * (deliveries lag in a burst) before asking GitHub and replacing the runner.
    */
   readonly replaceGraceMs: number;
+  /**
+   * A job first heard of this long after GitHub created it is confirmed queued (one GET) before its first launch: a
+   * redelivery that late, or a signed body replayed with a fresh X-GitHub-Delivery (the signature does not cover
+   * that header), must not start a runner for a job that is long done. Fresh jobs cost nothing extra.
+   */
+  readonly confirmOlderThanMs: number;
 }
 
 export const defaultReconcilePolicy: ReconcilePolicy = {
@@ -117,6 +126,7 @@ export const defaultReconcilePolicy: ReconcilePolicy = {
   spotRerun: true,
   rerunBackend: "FARGATE",
   replaceGraceMs: 120_000,
+  confirmOlderThanMs: 5 * 60_000,
 };
 
 /** How long to wait before looking again at a failed job whose runner's task has not been seen to stop yet. */
@@ -130,7 +140,8 @@ export type Action =
       readonly fallbackFrom?: Backend;
       /**
        * Ask GitHub first whether the job is still queued: set when replacing a runner that stopped, because the
-       * webhook saying the job started or finished may simply not have arrived yet.
+       * webhook saying the job started or finished may simply not have arrived yet; and before the first launch for
+       * a job tornade first heard of long after it was created (ReconcilePolicy.confirmOlderThanMs).
        */
       readonly verify?: true;
     }
@@ -180,7 +191,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
   if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
 
-  if (!last) return { kind: "launch", attempt: 1, spec: decision.spec };
+  if (!last) return { kind: "launch", attempt: 1, spec: decision.spec, ...(heardOfLate(job, policy) ? { verify: true as const } : {}) };
 
   // GitHub gave this job's runner to an identical sibling (its in_progress webhook named the runner). The sibling's
   // own runner, if still starting, is as good as ours: wait for it. Otherwise the job needs another runner now, not
@@ -222,6 +233,11 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   }
 }
 
+/** True when tornade first heard of the job at least confirmOlderThanMs after GitHub created it. */
+function heardOfLate(job: JobView, policy: ReconcilePolicy): boolean {
+  if (job.createdAt === undefined || job.receivedAt === undefined) return false;
+  return job.receivedAt - job.createdAt >= policy.confirmOlderThanMs;
+}
 
 
 function afterCompletion(

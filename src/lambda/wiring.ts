@@ -10,7 +10,7 @@ import { buildController, type Built } from "../controller/build.js";
 import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { SqsQueue } from "../queue/sqs-queue.js";
-import { createApp } from "../server/app.js";
+import { createPublicApp } from "../server/app.js";
 import { resolveSecrets } from "./secrets.js";
 
 export interface LambdaServices {
@@ -46,13 +46,13 @@ export function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): LambdaServ
   const built = buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
   const queue = built.queue;
-  const app = createApp({
+  // The public app only: a function URL serves POST /events and GET /healthz, never the operator's routes.
+  const app = createPublicApp({
     receiver: built.controller.receiver,
     verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
     bodyLimitBytes: config.server.bodyLimitBytes,
     logger,
     onRefused: (outcome) => built.controller.observer.webhook(outcome),
-    health: async () => ({ ok: true, mode: "lambda" }),
   });
   return { config, clock, logger, built, queue, app, close: () => built.close() };
 }

@@ -14,7 +14,7 @@ describe("/metrics after the seed workflow ran in the sandbox", () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ speed: 600, logger: silentLogger, port: 0 });
     seed = await runSeed(sandbox.bed, sandbox.tornade.built.store);
-    const res = await fetch(`${sandbox.tornade.url}/metrics`);
+    const res = await fetch(`${sandbox.tornade.adminUrl}/metrics`);
     expect(res.status).toBe(200);
     contentType = res.headers.get("content-type");
     scraped = parseExposition(await res.text());

@@ -46,7 +46,7 @@ export function createTornadeMetrics(): TornadeMetrics {
   let source: MetricsSource | undefined;
 
   const webhooks = new Counter({ name: "tornade_webhooks_total", help: "Webhook requests by what became of them.", labelNames: ["outcome"], registers });
-  const decisions = new Counter({ name: "tornade_jobs_decided_total", help: "Jobs first taken in, by decision (launch, static, ignored, rejected).", labelNames: ["decision"], registers });
+  const decisions = new Counter({ name: "tornade_jobs_decided_total", help: "Jobs first taken in, by decision (launch, static, rejected).", labelNames: ["decision"], registers });
   const launches = new Counter({ name: "tornade_launches_total", help: "Launch attempts by backend, arch and outcome (launched, failed).", labelNames: ["backend", "arch", "outcome"], registers });
   const launchErrors = new Counter({ name: "tornade_launch_failures_total", help: "Failed launch attempts by backend and error kind.", labelNames: ["backend", "kind"], registers });
   const latency = new Histogram({ name: "tornade_launch_latency_seconds", help: "From the job's arrival at tornade to the provider's answer to the launch.", labelNames: ["backend"], buckets: LAUNCH_BUCKETS, registers });

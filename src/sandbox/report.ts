@@ -31,18 +31,23 @@ export interface GitHubJobView {
   readonly conclusion: string | null;
 }
 
-/** One job's report from what tornade stored and what GitHub says. */
+/**
+ * One job's report from what tornade stored and what GitHub says. `foreign` is why the labels are not tornade's, or
+ * null: such jobs are counted, never stored, so their reason comes from the labels rather than the store.
+ */
 export function reportJob(
   name: string,
   labels: readonly string[],
   github: GitHubJobView | undefined,
   job: JobRecord | undefined,
   launches: readonly LaunchRecord[],
+  foreign: string | null = null,
 ): JobReport {
   const last = launches.reduce<LaunchRecord | undefined>((a, l) => (!a || l.attempt > a.attempt ? l : a), undefined);
   const base = { name, labels, launches: launches.length, backend: last?.backend ?? null, arch: last?.arch ?? null, conclusion: github?.conclusion ?? null };
   const decision = job?.decision;
   if (github?.status === "completed") return { ...base, outcome: "completed", reason: null };
+  if (!job && foreign !== null) return { ...base, outcome: "not-launched", reason: foreign };
   switch (decision?.kind) {
     case "static":
     case "ignored":

@@ -2,6 +2,8 @@
  * `tornade sandbox`: run a scenario through the real controller on the test bed until every job has completed or been
  * decided, reporting each job as it settles.
  */
+import { policyOf } from "../config/index.js";
+import { decisionKind, explainLabels } from "../core/decision.js";
 import type { Logger } from "../log/logger.js";
 import { startSandbox, type QueuedJob, type Sandbox } from "./sandbox.js";
 import { isSettled, reportJob, totals, type JobReport, type Totals } from "./report.js";
@@ -73,7 +75,9 @@ async function reportFor(sandbox: Sandbox, q: QueuedJob): Promise<JobReport> {
   const { store } = sandbox.tornade.built;
   const [job, launches] = await Promise.all([store.getJob(q.jobId), store.listLaunches(q.jobId)]);
   const gh = sandbox.bed.github.control.getJob(q.jobId);
-  return reportJob(q.name, q.labels, gh ? { status: gh.status, conclusion: gh.conclusion } : undefined, job, launches);
+  const labels = explainLabels(q.labels, policyOf(sandbox.tornade.config));
+  const foreign = decisionKind(labels) === "ignored" ? labels.reason : null;
+  return reportJob(q.name, q.labels, gh ? { status: gh.status, conclusion: gh.conclusion } : undefined, job, launches, foreign);
 }
 
 /** Waits (bounded) for every task and build to stop and every ephemeral runner to go, then counts what remains. */

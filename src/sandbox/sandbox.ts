@@ -7,6 +7,7 @@ import { scaledClock, type Clock } from "../clock/clock.js";
 import { loadConfig } from "../config/index.js";
 import type { Logger } from "../log/logger.js";
 import { runTornade, type RunningTornade } from "../server/run.js";
+import { createSetupWizard, type SetupWizard } from "../server/setup-routes.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { RUN_ID_PLACEHOLDER, expandJobs, seedScenario, type Scenario } from "./scenario.js";
 
@@ -14,8 +15,10 @@ export interface SandboxOptions {
   /** Clock speed: how many simulated milliseconds pass per real one. */
   readonly speed: number;
   readonly logger: Logger;
-  /** tornade's HTTP port; 0 picks a free one. */
+  /** tornade's public HTTP port; 0 picks a free one. */
   readonly port: number;
+  /** The operator listener's port (dashboard, /api, /metrics, /setup); default 0, a free one. */
+  readonly adminPort?: number;
   readonly launchLabel?: string;
   /** More configuration, as environment variables (e.g. TORNADE_RUNNER_SCOPE=org). */
   readonly env?: Readonly<Record<string, string>>;
@@ -34,6 +37,8 @@ export interface Sandbox {
   readonly bed: TestBed;
   readonly tornade: RunningTornade;
   readonly clock: Clock;
+  /** The setup wizard's one-time code (the sandbox serves /setup on its operator listener). */
+  readonly setupCode: string;
   /** Queues one workflow run with the scenario's jobs on the simulated GitHub (which sends the webhooks). */
   queueScenario(scenario: Scenario): Promise<QueuedJob[]>;
   queueSeedWorkflow(): Promise<QueuedJob[]>;
@@ -53,16 +58,27 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     github: { runnerLostAfterMs: 30 * 60_000 },
   });
   let tornade: RunningTornade;
+  let setup: SetupWizard;
   try {
-    // Configured the way a user configures tornade: through the environment, with the seed's variable names.
-    const env = { ...testBedEnv(bed), PORT: String(opts.port), ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}), ...opts.env };
+    // Configured the way a user configures tornade: through the environment, with the seed's variable names. Both
+    // listeners on loopback, whatever else is set: a sandbox is for the person at this machine.
+    const env = {
+      ...testBedEnv(bed),
+      PORT: String(opts.port),
+      TORNADE_ADMIN_PORT: String(opts.adminPort ?? 0),
+      ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}),
+      ...opts.env,
+      TORNADE_HOST: "127.0.0.1",
+      TORNADE_ADMIN_HOST: "127.0.0.1",
+    };
     const config = loadConfig(env, undefined, { sandbox: true });
+    setup = createSetupWizard({ config, clock, logger: opts.logger });
     tornade = await runTornade(config, {
       clock,
       logger: opts.logger,
       awsCredentials: SANDBOX_CREDENTIALS,
-      host: "127.0.0.1",
       trackIntervalMs: 5_000,
+      setup,
     });
   } catch (e) {
     await bed.close();
@@ -83,6 +99,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     bed,
     tornade,
     clock,
+    setupCode: setup.code,
     queueScenario,
     queueSeedWorkflow: () => queueScenario(seedScenario),
     async close() {

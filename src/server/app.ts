@@ -1,11 +1,14 @@
 /**
- * The HTTP face of tornade, built from the services it is given (Hono: the same app serves Node and, later, Lambda).
- * It knows requests and answers; what a job is lives in the receiver.
+ * The public HTTP face of tornade: POST /events (GitHub's webhooks) and GET /healthz, nothing else — the dashboard,
+ * API, metrics and setup wizard live on the operator listener (admin-app.ts). Hono, so the same app serves Node
+ * (`tornade serve`) and Lambda (`lambda/webhook.ts`). It knows requests and answers; what a job is lives in the
+ * receiver.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/logger.js";
 import type { WebhookOutcome } from "../controller/observer.js";
+import { abortWarner, isClientAbort } from "./aborts.js";
 
 export interface WebhookDelivery {
   /** X-GitHub-Event */
@@ -26,27 +29,26 @@ export interface WebhookReceiver {
   receive(delivery: WebhookDelivery): Promise<WebhookAnswer>;
 }
 
-export interface AppDeps {
+export interface PublicAppDeps {
   readonly receiver: WebhookReceiver;
   /** Constant-time check of X-Hub-Signature-256 over the raw body. */
   readonly verifySignature: (rawBody: string, signature: string | undefined) => Promise<boolean>;
   readonly bodyLimitBytes: number;
-  readonly health: () => Promise<Readonly<Record<string, unknown>>> | Readonly<Record<string, unknown>>;
   readonly logger: Logger;
-  /** Counts webhook requests refused before they reach the receiver. */
+  /** Counts webhook requests refused (or abandoned by their clients) before they reach the receiver. */
   readonly onRefused?: (outcome: WebhookOutcome) => void;
-  /** Extra routes (dashboard, JSON API) mounted by the caller. */
-  readonly extend?: (app: Hono) => void;
 }
 
 // GitHub's delivery ids are GUIDs; anything else is not from GitHub (and must not reach the store as a key).
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT = /^[a-z_]{1,64}$/;
 
-export function createApp(deps: AppDeps): Hono {
+export function createPublicApp(deps: PublicAppDeps): Hono {
   const app = new Hono();
+  const warnAborted = abortWarner(deps.logger);
 
-  app.get("/healthz", async (c) => c.json(await deps.health()));
+  // Liveness and nothing more: anyone can reach this port, so it tells nothing of the queue, the load or the mode.
+  app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.post(
     "/events",
@@ -85,9 +87,14 @@ export function createApp(deps: AppDeps): Hono {
     },
   );
 
-  deps.extend?.(app);
   app.notFound((c) => c.json({ error: "not found" }, 404));
   app.onError((err, c) => {
+    if (isClientAbort(err, c.env)) {
+      deps.onRefused?.("aborted");
+      warnAborted(c.req.path);
+      // Nobody is left to read it.
+      return c.body(null, 400);
+    }
     // Never echo internals (they may name secrets' locations); the log has the detail.
     deps.logger.error({ path: c.req.path, err: String(err) }, "request failed");
     return c.json({ error: "internal error" }, 500);

@@ -1,6 +1,6 @@
 /**
- * The dashboard at / and its JSON API (GET /api/state), plus the setup wizard (setup-routes.ts). The page polls the
- * API every 2 s; the API reads the store through the port, so any store behind tornade serves it.
+ * The dashboard at / and its JSON API (GET /api/state), on the operator listener. The page polls the API every 2 s;
+ * the API reads the store through the port, so any store behind tornade serves it.
  */
 import type { Context } from "hono";
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/assets.js";
@@ -8,7 +8,6 @@ import { ceilingsOf } from "../config/index.js";
 import { pricesOf, priceNotes } from "../cost/prices.js";
 import { readDashboard } from "../dashboard/state.js";
 import type { RouteModule } from "./context.js";
-import { mountSetup } from "./setup-routes.js";
 
 export const mountDashboard: RouteModule = (app, ctx) => {
   const prices = pricesOf(ctx.config);
@@ -31,5 +30,4 @@ export const mountDashboard: RouteModule = (app, ctx) => {
     });
     return c.json(view, 200, { "cache-control": "no-store" });
   });
-  mountSetup(app, ctx);
 };

@@ -1,58 +1,81 @@
 /**
- * One running tornade: the controller (intake, workers, tracker) behind the HTTP app. `tornade serve` and the
- * sandbox both start exactly this, so what the sandbox shows is what production runs.
+ * One running tornade: the controller (intake, workers, tracker) behind its two listeners — the public one (POST
+ * /events, GET /healthz) and the operator one (dashboard, /api, /metrics, and /setup when a wizard is given).
+ * `tornade serve` and the sandbox both start exactly this, so what the sandbox shows is what production runs.
  */
 import type { Config } from "../config/index.js";
 import { buildController, type BuildOptions, type Built } from "../controller/build.js";
 import { verifyWebhookSignature } from "../github/webhook-verify.js";
-import { createApp } from "./app.js";
-import { listen, type Listening } from "./node.js";
+import { adminAccessOf, createAdminApp } from "./admin-app.js";
+import { createPublicApp } from "./app.js";
 import { mountDashboard } from "./dashboard-routes.js";
+import { listenAdmin, listenPublic } from "./listeners.js";
 import { createMetrics } from "./metrics-routes.js";
+import type { Listening } from "./node.js";
+import type { SetupWizard } from "./setup-routes.js";
 
 export interface RunningTornade {
+  /** The public listener, as reached from this machine: POST /events, GET /healthz. */
   readonly url: string;
   readonly port: number;
+  /** The operator listener, as reached from this machine: the dashboard, /api, /metrics (and /setup in the sandbox). */
+  readonly adminUrl: string;
+  readonly adminPort: number;
+  readonly config: Config;
   readonly built: Built;
   /** Stops taking requests, finishes work in hand, closes the store. */
   close(): Promise<void>;
 }
 
-export async function runTornade(config: Config, opts: BuildOptions & { host?: string }): Promise<RunningTornade> {
+export interface RunOptions extends BuildOptions {
+  /** The setup wizard, mounted on the operator listener (the sandbox's; `serve --setup` runs setup.ts instead). */
+  readonly setup?: SetupWizard;
+}
+
+export async function runTornade(config: Config, opts: RunOptions): Promise<RunningTornade> {
   const secret = config.github.webhookSecret;
   if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
   const metrics = createMetrics();
   const built = buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
   const ctx = { config, built, clock: opts.clock, logger: opts.logger };
-  const app = createApp({
+  const publicApp = createPublicApp({
     receiver: built.controller.receiver,
     verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
     bodyLimitBytes: config.server.bodyLimitBytes,
     logger: opts.logger,
     onRefused: (outcome) => built.controller.observer.webhook(outcome),
-    health: async () => ({ ok: true, sandbox: config.sandbox, queue: await built.queue.depth(), busy: built.controller.busy() }),
-    extend: (app) => {
-      metrics.mount(app, ctx);
-      mountDashboard(app, ctx);
-    },
   });
-  let server: Listening;
+  const access = adminAccessOf(config);
+  const adminApp = createAdminApp({
+    access,
+    logger: opts.logger,
+    mount: [(app) => metrics.mount(app, ctx), (app) => mountDashboard(app, ctx), ...(opts.setup ? [opts.setup.mount] : [])],
+  });
+  let pub: Listening | undefined;
+  let admin: Listening;
   try {
-    server = await listen(app, config.server.port, opts.host);
+    pub = await listenPublic(publicApp, config);
+    admin = await listenAdmin(adminApp, config);
   } catch (e) {
+    await pub?.close();
     await built.close();
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new Error(`port ${config.server.port} is in use. Fix: set PORT (or server.port) to a free port`);
     throw e;
   }
+  const publicListener = pub;
   built.controller.start();
-  opts.logger.info({ url: server.url, sandbox: config.sandbox }, "tornade listening");
+  opts.logger.info(
+    { public: publicListener.address, admin: admin.address, adminAuth: access.kind === "token" ? "bearer token" : "loopback only", sandbox: config.sandbox },
+    "tornade listening: POST /events and GET /healthz on public; dashboard, /api, /metrics on admin",
+  );
   return {
-    url: server.url,
-    port: server.port,
+    url: publicListener.url,
+    port: publicListener.port,
+    adminUrl: admin.url,
+    adminPort: admin.port,
+    config,
     built,
     async close() {
-      await server.close();
+      await Promise.all([publicListener.close(), admin.close()]);
       await built.close();
     },
   };

@@ -10,8 +10,10 @@
 export type RunnerScope = "repo" | "org";
 
 export interface ManifestRequest {
-  /** Where GitHub (and people) reach this tornade, e.g. https://tornade.example.com. */
+  /** Where GitHub reaches this tornade's public listener (its /events), e.g. https://tornade.example.com. */
   readonly publicUrl: string;
+  /** Where the operator's browser reaches the wizard (the operator listener), e.g. http://127.0.0.1:9090. */
+  readonly redirectBase: string;
   readonly appName: string;
   readonly scope: RunnerScope;
 }
@@ -48,7 +50,7 @@ export function buildManifest(req: ManifestRequest): AppManifest {
     url: base,
     description: "tornade: one ephemeral self-hosted runner per GitHub Actions job, on AWS Fargate, Fargate Spot or CodeBuild.",
     hook_attributes: { url: `${base}/events`, active: true },
-    redirect_url: `${base}/setup/callback`,
+    redirect_url: `${req.redirectBase.replace(/\/+$/, "")}/setup/callback`,
     public: false,
     default_permissions: permissionsFor(req.scope),
     default_events: ["workflow_job"],

@@ -26,31 +26,32 @@ export interface StartForm {
   readonly publicUrl: string;
   readonly org: string;
   readonly errors: readonly string[];
-  /** Non-null when the server already runs with an App (not in the sandbox). */
-  readonly configuredAppId: number | null;
 }
 
 export function startPage(f: StartForm): string {
-  const warn =
-    f.configuredAppId === null
-      ? ""
-      : `<p class="err">This tornade already runs with GitHub App ${esc(f.configuredAppId)}. The wizard creates a new App only when none is configured.</p>`;
   const errors = f.errors.map((e) => `<p class="err">${esc(e)}</p>`).join("");
   return page(
     "Create the GitHub App",
-    `${warn}<p>tornade receives <code>workflow_job</code> webhooks from a GitHub App and registers runners through it. This creates
+    `<p>tornade receives <code>workflow_job</code> webhooks from a GitHub App and registers runners through it. This creates
 that App on GitHub with exactly the permissions tornade needs, through GitHub's App manifest flow, and stores its
 credentials for <code>tornade serve</code>.</p>${errors}
-<form method="get" action="/setup">
+<form method="post" action="/setup">
+<label for="code">Setup code (printed on tornade's console when the wizard started)</label>
+<input type="text" id="code" name="code" value="" required autocomplete="off" spellcheck="false" maxlength="64">
 <label for="name">App name (unique on GitHub, at most 34 characters)</label>
 <input type="text" id="name" name="name" value="${esc(f.appName)}" required maxlength="34">
-<label for="url">Public URL of this tornade (GitHub sends webhooks to its <code>/events</code>)</label>
-<input type="url" id="url" name="url" value="${esc(f.publicUrl)}" required>
+<label for="url">Public URL of this tornade: GitHub sends webhooks to its <code>/events</code> (the public listener, not this page's)</label>
+<input type="url" id="url" name="url" value="${esc(f.publicUrl)}" required placeholder="https://tornade.example.com">
 <label for="org">Organization (leave empty for your personal account and repository runners)</label>
 <input type="text" id="org" name="org" value="${esc(f.org)}" maxlength="39">
 <button type="submit">Review the manifest</button>
 </form>`,
   );
+}
+
+/** Shown instead of the wizard once GitHub credentials are configured (or the wizard has just written them). */
+export function closedPage(reason: string): string {
+  return page("Setup is closed", `<p>${esc(reason)}</p><p>The setup wizard runs only under <code>tornade serve --setup</code> while no GitHub App or token is configured.</p>`);
 }
 
 export function reviewPage(manifest: AppManifest, action: string, org: string | null): string {
@@ -90,11 +91,11 @@ this page does not show them.</p>
 TORNADE_ECS_CLUSTER=… TORNADE_SUBNETS=… TORNADE_TASK_DEFINITION_X86_64=… \\
 tornade serve</pre>
 or copy its <code>github</code> section into your own configuration file.</li>
-<li>Restart tornade: the running process keeps the configuration it started with.</li>
+<li>Stop this <code>tornade serve --setup</code> and start <code>tornade serve</code> as above: the wizard is closed now.</li>
 </ol>`,
   );
 }
 
-export function errorPage(title: string, message: string): string {
-  return page(title, `<p class="err">${esc(message)}</p><p><a href="/setup">Start again</a></p>`);
+export function errorPage(title: string, message: string, again = true): string {
+  return page(title, `<p class="err">${esc(message)}</p>${again ? `<p><a href="/setup">Start again</a></p>` : ""}`);
 }

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { privateDatabaseFile } from "./sqlite-file.js";
 
 /**
  * One SQLite database file shared by the embedded store and queue (sqlite-store.ts, ../queue/sqlite-queue.ts).
@@ -131,6 +132,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Opens (creating if needed) and migrates the database at `path`. Pass the handle to sqliteStore and sqliteQueue. */
 export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHandle {
+  privateDatabaseFile(path);
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);

@@ -68,7 +68,7 @@ const rowStates = () =>
 
 describe("dashboard in headless Chromium", () => {
   it("shows a sandbox run's jobs reaching their outcomes live, without a reload", async () => {
-    await page.goto(sandbox.tornade.url);
+    await page.goto(sandbox.tornade.adminUrl);
     await expect(page.title()).resolves.toBe("tornade");
     // A marker a reload would wipe, and a record of every state each row is drawn in.
     await page.evaluate(`(() => {

@@ -131,7 +131,7 @@ describe("tornade serve --sandbox (npm start on a fresh clone)", () => {
     const { spawn } = await import("node:child_process");
     const { join: j } = await import("node:path");
     const bin = j(import.meta.dirname, "../../bin/tornade.js");
-    const child = spawn(process.execPath, [bin, "serve", "--sandbox", "--port", "0", "--speed", "300"], {
+    const child = spawn(process.execPath, [bin, "serve", "--sandbox", "--port", "0", "--admin-port", "0", "--speed", "300"], {
       cwd: dir,
       env: { PATH: process.env["PATH"] },
       stdio: ["ignore", "pipe", "pipe"],
@@ -143,14 +143,19 @@ describe("tornade serve --sandbox (npm start on a fresh clone)", () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const deadline = Date.now() + 30_000;
     let url: string | undefined;
-    while (!url && Date.now() < deadline) {
+    let adminUrl: string | undefined;
+    while (!(url && adminUrl) && Date.now() < deadline) {
       url = /tornade: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      adminUrl = /operator: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(stderr).toMatch(/\*\*\* SANDBOX \*\*\*/);
     expect(url).toBeDefined();
-    const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean; sandbox: boolean };
-    expect(health).toMatchObject({ ok: true, sandbox: true });
+    // The public listener says only that it is alive; the operator one says it is a sandbox.
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    expect((await fetch(`${url}/api/state`)).status).toBe(404);
+    const state = (await (await fetch(`${adminUrl}/api/state`)).json()) as { sandbox: boolean };
+    expect(state.sandbox).toBe(true);
     // The seed workflow runs: its jobs are taken in and runners launched (the structured log says so).
     while (!/"msg":"runner launched"/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(stdout).toMatch(/"msg":"runner launched"/);

@@ -4,7 +4,9 @@
  * durably recorded — launching happens later, from the queue.
  */
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../../src/config/index.js";
 import { appJwtSigner } from "../../src/github/app-jwt.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
@@ -53,9 +55,17 @@ describe("POST /events", () => {
     expect(await jobCount()).toBe(before);
   });
 
-  it("refuses a body over the size limit with 413", async () => {
-    const res = await deliver(url, secret, "workflow_job", JSON.stringify({ pad: "x".repeat(2 * 1024 * 1024) }));
-    expect(res.status).toBe(413);
+  it("takes the largest workflow_job delivery GitHub publishes, and refuses a body over the 256 KiB default with 413", async () => {
+    const examples = (createRequire(import.meta.url)("@octokit/webhooks-examples") as { name: string; examples: object[] }[]).find((e) => e.name === "workflow_job")!.examples;
+    const largest = examples.map((e) => JSON.stringify(e)).sort((a, b) => Buffer.byteLength(b) - Buffer.byteLength(a))[0]!;
+    expect(Buffer.byteLength(largest)).toBe(11_395); // the figure docs/security.md cites
+    const taken = await deliver(url, secret, "workflow_job", largest);
+    expect(taken.status).toBeGreaterThanOrEqual(200);
+    expect(taken.status).toBeLessThan(300);
+    const over = JSON.stringify({ pad: "x".repeat(DEFAULT_BODY_LIMIT_BYTES) });
+    expect(DEFAULT_BODY_LIMIT_BYTES).toBe(256 * 1024);
+    expect((await deliver(url, secret, "workflow_job", over)).status).toBe(413);
+    expect((await deliver(url, secret, "workflow_job", JSON.stringify({ pad: "x".repeat(2 * 1024 * 1024) }))).status).toBe(413);
   });
 
   it("answers ping, and acknowledges but ignores other events", async () => {

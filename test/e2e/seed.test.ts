@@ -24,16 +24,20 @@ beforeAll(async () => {
   const gh = s.bed.github.control;
   const launched = jobs.filter((j) => !["static", "not_tornade", "bad_label"].includes(j.name));
   await until("the seed's five jobs to complete", () => (launched.every((j) => gh.getJob(j.jobId)?.status === "completed") ? true : undefined), 30_000);
-  // The three that launch nothing are settled once tornade has recorded a decision for each.
+  // The two of its own that launch nothing are settled once tornade has recorded a decision for each; the job that is
+  // not tornade's once its delivery was answered.
   await until("every job to be decided", async () => {
-    const stored = await Promise.all(jobs.map((j) => s.tornade.built.store.getJob(j.jobId)));
-    return stored.every((j) => j?.decision) ? true : undefined;
+    const stored = await Promise.all(jobs.filter((j) => j.name !== "not_tornade").map((j) => s.tornade.built.store.getJob(j.jobId)));
+    const foreign = s.bed.github.control.listDeliveries().some((d) => d.jobId === notTornade().jobId && d.statusCode === 200);
+    return stored.every((j) => j?.decision) && foreign ? true : undefined;
   });
 });
 
 afterAll(async () => {
   await s?.close();
 });
+
+const notTornade = () => jobs.find((j) => j.name === "not_tornade")!;
 
 const seed: Record<string, { backend: string; arch: "X86_64" | "ARM64" }> = {
   fargate_x86: { backend: "FARGATE", arch: "X86_64" },
@@ -92,12 +96,18 @@ describe("the seed workflow", () => {
     expect((await s.tornade.built.store.getJob(job.jobId))?.decision).toMatchObject({ kind: "static" });
   });
 
-  it("ignores a job without the launch label", async () => {
-    const job = jobs.find((j) => j.name === "not_tornade")!;
+  it("counts a job without the launch label, and keeps nothing of it", async () => {
+    const job = notTornade();
     expect(await s.tornade.built.store.listLaunches(job.jobId)).toHaveLength(0);
-    const decision = (await s.tornade.built.store.getJob(job.jobId))?.decision;
-    expect(decision).toMatchObject({ kind: "ignored" });
-    expect(decision?.reason).toMatch(/tornade/);
+    expect(await s.tornade.built.store.getJob(job.jobId)).toBeUndefined();
+    // Not on the dashboard either: its repository, name and labels are not tornade's business.
+    const state = (await (await fetch(`${s.tornade.adminUrl}/api/state`)).json()) as { jobs: { id: number }[] };
+    expect(state.jobs.map((j) => j.id)).not.toContain(job.jobId);
+    expect(state.jobs.length).toBeGreaterThan(0);
+    // Counted: its queued delivery (and any later one) as a foreign webhook.
+    const metrics = await (await fetch(`${s.tornade.adminUrl}/metrics`)).text();
+    const foreign = Number(/^tornade_webhooks_total\{outcome="foreign"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    expect(foreign).toBeGreaterThanOrEqual(1);
   });
 
   it("rejects a bad label, naming it and what is allowed", async () => {

@@ -37,6 +37,8 @@ beforeAll(async () => {
   const env = {
     ...testBedEnv(bed),
     PORT: "0",
+    TORNADE_HOST: "127.0.0.1",
+    TORNADE_ADMIN_PORT: "0",
     TORNADE_STORE: "dynamodb",
     TORNADE_DYNAMODB_TABLE: await dynamo.newTable(),
     TORNADE_DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -47,7 +49,7 @@ beforeAll(async () => {
   // The same configuration as `tornade serve --store dynamodb --queue sqs` reads from these variables.
   const config = loadConfig(env);
   for (let i = 0; i < 2; i++) {
-    replicas.push(await runTornade(config, { clock, logger: silentLogger, awsCredentials: CREDENTIALS, host: "127.0.0.1", trackIntervalMs: 5_000 }));
+    replicas.push(await runTornade(config, { clock, logger: silentLogger, awsCredentials: CREDENTIALS, trackIntervalMs: 5_000 }));
   }
   let next = 0;
   proxy = createServer((req, res) => {

@@ -40,6 +40,8 @@ export async function startBedTornade(opts: {
   logger?: Logger;
   storePath?: string;
   onGitHubResponse?: (r: SimResponseInfo) => void;
+  /** More configuration, as environment variables (e.g. TORNADE_ADMIN_TOKEN). */
+  env?: Record<string, string>;
 }): Promise<BedTornade> {
   const clock = scaledClock(opts.speed ?? 600);
   const bed = await startTestBed({
@@ -48,12 +50,13 @@ export async function startBedTornade(opts: {
     github: { runnerLostAfterMs: 30 * 60_000, ...(opts.onGitHubResponse ? { onResponse: opts.onGitHubResponse } : {}) },
   });
   try {
-    const config = loadConfig(testbedEnv(bed, { PORT: "0", TORNADE_STORE_PATH: opts.storePath ?? ":memory:" }));
+    const config = loadConfig(
+      testbedEnv(bed, { PORT: "0", TORNADE_HOST: "127.0.0.1", TORNADE_ADMIN_PORT: "0", TORNADE_STORE_PATH: opts.storePath ?? ":memory:", ...opts.env }),
+    );
     const tornade = await runTornade(config, {
       clock,
       logger: opts.logger ?? silentLogger,
       awsCredentials: { accessKeyId: "testbed", secretAccessKey: "testbed" },
-      host: "127.0.0.1",
       trackIntervalMs: 5_000,
     });
     bed.github.control.setWebhookUrl(`${tornade.url}/events`);

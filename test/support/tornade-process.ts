@@ -25,7 +25,10 @@ export async function freePort(): Promise<number> {
 
 export interface TornadeProcess {
   readonly child: ChildProcess;
+  /** The public listener: POST /events, GET /healthz. */
   readonly url: string;
+  /** The operator listener: the dashboard, /api/state, /metrics. */
+  readonly adminUrl: string;
   /** The last megabyte the process wrote to stdout and stderr. */
   output(): string;
   /** Resolves with the exit code (or the signal's name). */
@@ -34,6 +37,8 @@ export interface TornadeProcess {
 
 export interface TornadeProcessOptions {
   port: number;
+  /** The operator listener's port; default a free one, chosen here. */
+  adminPort?: number;
   storePath: string;
   /** The test bed's shared clock (src/clock/clock.ts sharedClock): same speed and origin in both processes. */
   clock: { speed: number; origin: number };
@@ -51,10 +56,13 @@ export interface TornadeProcessOptions {
 
 /** Starts `tornade serve` configured through the environment for `bed`, and waits for /healthz. */
 export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): Promise<TornadeProcess> {
+  const adminPort = opts.adminPort ?? (await freePort());
   const env = {
     PATH: process.env["PATH"] ?? "",
     ...testBedEnv(bed),
     PORT: String(opts.port),
+    TORNADE_HOST: "127.0.0.1",
+    TORNADE_ADMIN_PORT: String(adminPort),
     TORNADE_STORE_PATH: opts.storePath,
     TORNADE_CLOCK_SPEED: String(opts.clock.speed),
     TORNADE_CLOCK_ORIGIN: String(opts.clock.origin),
@@ -97,5 +105,5 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, url, output: () => out.slice(-OUTPUT_TAIL_CHARS), exited };
+  return { child, url, adminUrl: `http://127.0.0.1:${adminPort}`, output: () => out.slice(-OUTPUT_TAIL_CHARS), exited };
 }

@@ -13,6 +13,7 @@ import { checkClock, checkSizes, checkRunnable } from "./checks.js";
 import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
+import { checkScope } from "./scope-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
   if (!options.partial) problems.push(...checkPool(config, where));
+  if (!options.partial) problems.push(...checkScope(config, where));
   if (problems.length) throw new ConfigError(problems);
   return attachRedaction(config);
 }

@@ -10,6 +10,7 @@ import { error, intParam, notFound, type Req, type Res, type Router } from "./ht
 import { iso, jobBody, runBody, runnerBody } from "./payloads.js";
 import { jitConfigFor, registerRunner } from "./runners-routes.js";
 import { checkRunBody } from "./checks-routes.js";
+import { newRunnerGroup, type RunnerGroup, type RunnerGroupAccess } from "./runner-groups.js";
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
 import { pingPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
@@ -51,7 +52,8 @@ export interface GitHubControl {
   listRunners(): RunnerView[];
   /** A non-ephemeral runner (e.g. a `type=static` pool member) and its config for runSimulatedRunner. */
   createStaticRunner(opts: { name: string; labels: string[]; repo?: string; groupId?: number }): { runner: RunnerView; encodedJitConfig: string };
-  addRunnerGroup(name: string): { id: number; name: string };
+  /** An organization runner group; its repository access defaults to GitHub's for a new group (all, no public). */
+  addRunnerGroup(name: string, access?: RunnerGroupAccess): RunnerGroup;
   listDeliveries(): DeliveryView[];
   /** Sets (or clears) the webhook URL; GitHub sends `ping` to a newly set URL. */
   setWebhookUrl(url: string | null): void;
@@ -130,11 +132,13 @@ export function createControl(ctx: SimContext): GitHubControl {
       const r = registerRunner(ctx, { name, labels, group, scope, ephemeral: false });
       return { runner: runnerView(r), encodedJitConfig: jitConfigFor(ctx, r) };
     },
-    addRunnerGroup(name) {
-      const id = Math.max(...ctx.state.groups.keys()) + 1;
-      const g = { id, name };
-      ctx.state.groups.set(id, g);
-      return g;
+    addRunnerGroup(name, access) {
+      const g = newRunnerGroup(Math.max(...ctx.state.groups.keys()) + 1, name, access);
+      for (const repo of g.selectedRepositories) ctx.state.repo(repo);
+      ctx.state.groups.set(g.id, g);
+      // A group opened to more repositories may let a queued job onto an idle runner.
+      ctx.scheduler.assign();
+      return { ...g, selectedRepositories: [...g.selectedRepositories] };
     },
     listDeliveries: () =>
       ctx.hooks.deliveries.map((d) => ({
@@ -245,6 +249,15 @@ export function addControlRoutes(router: Router, ctx: SimContext, control: GitHu
           return error(422, e instanceof Error ? e.message : String(e));
         }
       });
+    })
+    .add("POST", "/_control/runner-groups", "none", (req) => {
+      const schema = z.object({
+        name: z.string().min(1),
+        visibility: z.enum(["all", "selected", "private"]).optional(),
+        selectedRepositories: z.array(z.string().min(1)).optional(),
+        allowsPublicRepositories: z.boolean().optional(),
+      });
+      return withBody(schema, req.body, ({ name, ...access }) => ok(control.addRunnerGroup(name, access), 201));
     })
     .add("GET", "/_control/deliveries", "none", () => ok(control.listDeliveries()))
     .add("GET", "/_control/deliveries/idle", "none", async () => {

@@ -7,8 +7,9 @@ import type { Config } from "../config/index.js";
 import { checkAws, type AwsCheckOptions } from "./aws-checks.js";
 import { checkGitHub } from "./github-checks.js";
 import { pass, type CheckResult } from "./result.js";
+import { checkRunnerGroups } from "./runner-group-check.js";
 
 export async function runChecks(config: Config, opts: AwsCheckOptions & { clock: Clock }): Promise<CheckResult[]> {
-  const [github, aws] = await Promise.all([checkGitHub(config, opts.clock), checkAws(config, opts)]);
-  return [pass("configuration", "valid"), ...github, ...aws];
+  const [github, group, aws] = await Promise.all([checkGitHub(config, opts.clock), checkRunnerGroups(config, opts.clock), checkAws(config, opts)]);
+  return [pass("configuration", "valid"), ...github, ...group, ...aws];
 }

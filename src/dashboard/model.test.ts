@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PRICES } from "../core/cost.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
+import { TAKEN_BY_REFUSED } from "../core/reconcile.js";
 import { buildView, jobState } from "./model.js";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -103,5 +104,21 @@ describe("buildView", () => {
     expect(v.cost.githubUsd).toBeCloseTo(2 * view.cost.githubUsd);
     expect(v.cost.awsUsd).toBeCloseTo(view.cost.awsUsd);
     expect(v.cost.source).toMatch(/^eu-west-1 prices .*1 vCPU \/ 2048 MiB.*\. check your bill$/);
+  });
+});
+
+describe("buildView: clock and policy violations", () => {
+  it("says whether the times are simulated, and how fast the clock runs", () => {
+    expect(buildView({ jobs: [], launches: [], now: T0, sandbox: false, queueDepth: depth }).clock).toEqual({ speed: 1, simulated: false });
+    expect(buildView({ jobs: [], launches: [], now: T0, sandbox: true, clockSpeed: 20, queueDepth: depth }).clock).toEqual({ speed: 20, simulated: true });
+  });
+
+  it("counts runners taken by a job tornade refuses and lists each as a policy violation", () => {
+    const message = "its runner was taken by job 9 of o/other, which this tornade refuses: not allowed";
+    const taken = launch(1, { state: "running", startedAt: T0 + 20_000, error: { kind: TAKEN_BY_REFUSED, message, takenBy: 9 } });
+    const replacement = launch(1, { id: "1-2", attempt: 2, state: "launched" });
+    const v = buildView({ jobs: [job(1)], launches: [taken, replacement], now: T0 + 60_000, sandbox: false, queueDepth: depth });
+    expect(v.policyViolations).toBe(1);
+    expect(v.events).toEqual([{ at: T0 + 20_000, jobId: 1, jobName: "job-1", kind: "policy-violation", backend: "FARGATE", message }]);
   });
 });

@@ -9,6 +9,8 @@ import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
 import { createLogger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
 import { startSandbox } from "../sandbox/sandbox.js";
+import { sandboxBanner, sandboxWarning } from "../sandbox/banner.js";
+import { preparePoke } from "../sandbox/poke.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
@@ -59,15 +61,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger();
   if (config.sandbox) {
     const speed = values.speed === undefined ? 20 : parseSpeed(values.speed);
-    io.stderr(
-      `\n  *** SANDBOX *** tornade is running against a SIMULATED GitHub and AWS (clock ${speed}x).\n` +
-        `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
-    );
+    io.stderr(sandboxWarning(speed));
     const sandbox = await startSandbox({ speed, logger, port: config.server.port, launchLabel: config.launchLabel });
-    io.stderr(`  tornade: ${sandbox.tornade.url}   (dashboard at /, POST /events, GET /healthz, GET /metrics)\n  the seed workflow is queued; watch it on the dashboard.\n\n`);
+    const delivery = await preparePoke(sandbox);
+    io.stderr(sandboxBanner({ speed, eventsUrl: sandbox.tornade.url, webhookSecret: sandbox.bed.github.webhookSecret, delivery }));
     await sandbox.queueSeedWorkflow();
     await untilSignal(logger);
     await sandbox.close();
+    await delivery.remove();
     return EXIT_OK;
   }
   if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");

@@ -12,7 +12,7 @@ import { jitConfigFor, registerRunner } from "./runners-routes.js";
 import { checkRunBody } from "./checks-routes.js";
 import { newRunnerGroup, type RunnerGroup, type RunnerGroupAccess } from "./runner-groups.js";
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
-import { pingPayload } from "./webhook-payloads.js";
+import { pingPayload, workflowJobPayload, type WorkflowJobAction, type WorkflowJobPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
 
 type S = components["schemas"];
@@ -78,6 +78,8 @@ export interface GitHubControl {
   setRepositoryVisibility(repo: string, visibility: RepoVisibility): void;
   /** The installation's `checks` permission: write (default), read or none (null); check-run creation needs write. */
   setChecksPermission(level: "write" | "read" | null): void;
+  /** The `workflow_job` body GitHub would deliver for the job's `action` now (e.g. to post it by hand). */
+  workflowJobPayload(jobId: number, action: WorkflowJobAction): WorkflowJobPayload | undefined;
 }
 
 export type CheckRunView = S["check-run"] & { repo: string };
@@ -178,6 +180,10 @@ export function createControl(ctx: SimContext): GitHubControl {
     listCheckRuns: () => ctx.state.checkRuns.map((c) => ({ ...checkRunBody(ctx, c), repo: c.repo })),
     setRepositoryVisibility: (repo, visibility) => void (ctx.state.repo(repo).visibility = visibility),
     setChecksPermission: (level) => void (ctx.state.checksPermission = level),
+    workflowJobPayload(jobId, action) {
+      const job = ctx.state.jobs.get(jobId);
+      return job ? workflowJobPayload(ctx.site, ctx.state, job, action, ctx.clock.now()) : undefined;
+    },
   };
   return control;
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { sharedClock, systemClock } from "../clock/clock.js";
-import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
+import { ConfigError, TEST_BED_AWS_CREDENTIALS, describeConfig, loadConfig, readTestBedFile } from "../config/index.js";
 import { createLogger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
 import { startSandbox } from "../sandbox/sandbox.js";
@@ -15,7 +15,7 @@ import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
 export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--store sqlite|dynamodb] [--queue sqlite|sqs]
-                     [--sandbox [--speed N]]
+                     [--sandbox [--speed N] | --testbed FILE]
 
   --config FILE  configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
   --port N       HTTP port (default 8080; also PORT)
@@ -23,6 +23,8 @@ export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--s
   --queue KIND   sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
   --sandbox      run against the in-process simulated GitHub and AWS (the default when nothing is configured)
   --speed N      sandbox only: how much faster than real time the simulated world runs (default 20)
+  --testbed FILE run against a standing test bed (npm run testbed -- --port-file FILE): its GitHub and AWS endpoints,
+                 App, webhook secret, cluster, subnets, task definitions, projects and clock, read from FILE
 
 Endpoints: POST /events (GitHub App webhook), GET /healthz, GET /metrics (Prometheus), GET / (dashboard),
 GET /api/state (the dashboard's JSON), GET /setup (create the GitHub App from a manifest).
@@ -36,6 +38,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     queue: { type: "string" },
     sandbox: { type: "boolean" },
     speed: { type: "string" },
+    testbed: { type: "string" },
   });
   if (values.help) {
     io.stdout(SERVE_USAGE);
@@ -48,9 +51,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     ...(values.store === undefined ? {} : { TORNADE_STORE: oneOf("--store", values.store, ["sqlite", "dynamodb"]) }),
     ...(values.queue === undefined ? {} : { TORNADE_QUEUE: oneOf("--queue", values.queue, ["sqlite", "sqs"]) }),
   };
+  if (values.testbed !== undefined && values.sandbox === true) {
+    throw new UsageError("--testbed and --sandbox exclude each other: --sandbox starts a test bed of its own, in process");
+  }
   let config;
   try {
-    config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
+    // A standing test bed's port file, in the environment's names; the flag wins over the same variables.
+    const bed = values.testbed === undefined ? {} : readTestBedFile(resolve(io.cwd, values.testbed));
+    config = loadConfig({ ...env, ...bed }, values.config === undefined ? undefined : resolve(io.cwd, values.config), { sandbox: values.sandbox === true, cwd: io.cwd });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`tornade serve: ${err.message}\n`);
@@ -76,7 +84,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   // Against a compressed test bed (chaos runs, restart tests), tornade keeps the test bed's time.
   const { speed, origin } = config.clock;
   const clock = speed === 1 && origin === undefined ? systemClock : sharedClock(speed, origin ?? Date.now());
-  const running = await runTornade(config, { clock, logger });
+  // The test bed's AWS takes any signature: no need for the operator to invent credentials for it.
+  const running = await runTornade(config, { clock, logger, ...(values.testbed === undefined ? {} : { awsCredentials: TEST_BED_AWS_CREDENTIALS }) });
   await untilSignal(logger);
   await running.close();
   return EXIT_OK;

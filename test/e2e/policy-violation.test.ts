@@ -40,6 +40,8 @@ describe("a runner taken by a job tornade refuses", () => {
     expect(gh.control.addRunnerGroup("everyone", { visibility: "all" }).id).toBe(2);
     expect(`${gh.owner}/${gh.repo}`).toBe("tornade-org/app");
 
+    // GitHub sends the foreign job's in_progress twice: one taking, counted once.
+    gh.control.duplicateDeliveries({ jobName: "foreign", action: "in_progress" });
     // Queued first, so GitHub serves it first; its labels are a subset of the allowed job's runner's.
     const foreign = gh.control.createRun({ repo: "outside", jobs: [{ name: "foreign", labels: ["self-hosted", "tornade"], durationSeconds: 60 }] }).jobs[0];
     const [allowed] = await s.queueScenario({ jobs: [{ name: "allowed", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER], durationSeconds: 60, count: 1 }] });
@@ -58,6 +60,9 @@ describe("a runner taken by a job tornade refuses", () => {
     expect(violation).toMatchObject({ jobId: foreignId, repository: "tornade-org/outside", runnerName: `tornade-${allowedId}-1`, launchedFor: allowedId });
     expect(String(violation?.["reason"])).toMatch(/not in this tornade's allowed repositories/);
 
+    await gh.control.deliveriesIdle();
+    expect(gh.control.listDeliveries().filter((d) => d.jobId === foreignId && d.action === "in_progress")).toHaveLength(2);
+    expect(lines.filter((l) => l["msg"] === violation?.["msg"])).toHaveLength(1);
     const metrics = parseExposition(await (await fetch(`${s.tornade.url}/metrics`)).text());
     expect(total(metrics, "tornade_policy_violations_total", { kind: "runner-taken" })).toBe(1);
 

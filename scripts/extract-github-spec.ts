@@ -9,6 +9,11 @@
  * `components.schemas`, and only the components those operations reach are copied.
  *
  *   npx tsx scripts/extract-github-spec.ts [--version 23.0.2] [--from path/to/api.github.com.json]
+ *
+ * Without --from it fetches the package with `npm pack`. Where that is not wanted, install the package outside the
+ * project and point at it:
+ *   npm i --prefix /tmp/openapi @octokit/openapi@23.0.2
+ *   npx tsx scripts/extract-github-spec.ts --from /tmp/openapi/node_modules/@octokit/openapi/generated/api.github.com.json
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -52,6 +57,8 @@ export const OPERATIONS: ReadonlyArray<readonly [method: string, route: string]>
   ["POST", "/repos/{owner}/{repo}/check-runs"],
   ["GET", "/rate_limit"],
   ["GET", "/orgs/{org}/actions/runner-groups"],
+  ["GET", "/orgs/{org}/actions/runner-groups/{runner_group_id}"],
+  ["GET", "/orgs/{org}/actions/runner-groups/{runner_group_id}/repositories"],
   ["GET", "/installation/repositories"],
   ["POST", "/app-manifests/{code}/conversions"],
 ];

@@ -8,7 +8,7 @@ import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "./cli.js";
-import type { TestBedDescription } from "./index.js";
+import type { PortFile } from "./cli.js";
 import { validateGitHubResponse } from "./spec/github-openapi.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,13 +81,15 @@ describe("testbed standing mode, through the real clients", () => {
   let dir: string;
   let portFile: string;
   let proc: ReturnType<typeof run>;
-  let d: TestBedDescription;
+  let d: PortFile;
+  let startedBefore: number;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "tornade-testbed-cli-"));
     portFile = join(dir, "testbed.json");
+    startedBefore = Date.now();
     proc = run(["--port-file", portFile]);
-    d = JSON.parse(await waitForFile(portFile, proc.exited)) as TestBedDescription;
+    d = JSON.parse(await waitForFile(portFile, proc.exited)) as PortFile;
   });
 
   afterAll(async () => {
@@ -96,7 +98,12 @@ describe("testbed standing mode, through the real clients", () => {
   });
 
   it("describes both simulators with exactly the documented members", async () => {
-    expect(Object.keys(d).sort()).toEqual(["aws", "github"]);
+    expect(Object.keys(d).sort()).toEqual(["aws", "clock", "github"]);
+    // The clock: real time here (no --speed), anchored when the test bed started.
+    expect(Object.keys(d.clock).sort()).toEqual(["origin", "speed"]);
+    expect(d.clock.speed).toBe(1);
+    expect(d.clock.origin).toBeGreaterThanOrEqual(startedBefore);
+    expect(d.clock.origin).toBeLessThanOrEqual(Date.now());
     expect(Object.keys(d.github).sort()).toEqual(["appId", "installationId", "owner", "privateKeyPath", "repo", "url", "webhookSecret"]);
     expect(Object.keys(d.aws).sort()).toEqual(["cluster", "codebuildProject", "endpoint", "region", "securityGroups", "subnets", "taskDefinitions"]);
     expect(Object.keys(d.aws.taskDefinitions).sort()).toEqual(["ARM64", "X86_64"]);

@@ -8,13 +8,14 @@
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { scaledClock } from "../src/clock/clock.js";
-import { startTestBed, type TestBed } from "./index.js";
+import { sharedClock } from "../src/clock/clock.js";
+import { startTestBed, type TestBed, type TestBedDescription } from "./index.js";
 
 export const USAGE = `usage: npm run testbed -- --port-file FILE [options]
 
 Starts the simulated GitHub and AWS (ECS, CodeBuild) and writes FILE, a JSON description of both
-(URLs, App id, private key path, webhook secret, cluster, task definitions, ...), once they listen.
+(URLs, App id, private key path, webhook secret, cluster, task definitions, ..., the clock's origin and speed),
+once they listen. \`tornade serve --testbed FILE\` runs tornade against them, on the same clock.
 Runs until interrupted (Ctrl-C / SIGTERM), then closes and removes FILE and the key file.
 
   --port-file FILE    where to write the description (required); the App's private key goes next to it (mode 0600)
@@ -90,6 +91,13 @@ export function parseArgs(argv: readonly string[]): CliArgs | "help" {
   return { ...out, portFile: out.portFile };
 }
 
+/**
+ * The port file: the test bed's description plus its clock. Simulated time is origin + (real now - origin) × speed
+ * (src/clock/clock.ts sharedClock), so another process given both — `tornade serve --testbed FILE` — keeps the same
+ * time without asking (src/config/testbed-file.ts reads it).
+ */
+export type PortFile = TestBedDescription & { clock: { origin: number; speed: number } };
+
 /** Writes `text` to `file` so a reader sees either nothing or all of it: a sibling temp file, then rename. */
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -105,6 +113,7 @@ function summary(bed: TestBed, args: CliArgs): string {
     `  AWS     ${d.aws.endpoint}  ${d.aws.region}, cluster ${d.aws.cluster}, CodeBuild project ${d.aws.codebuildProject}`,
     `  webhooks → ${args.webhookUrl ?? "(none: pass --webhook-url)"}`,
     `  described in ${resolve(args.portFile)}; Ctrl-C to stop`,
+    `  tornade against it, on its clock: tornade serve --testbed ${resolve(args.portFile)}`,
   ].join("\n");
 }
 
@@ -122,14 +131,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const portFile = resolve(args.portFile);
+  const origin = Date.now();
   const bed = await startTestBed({
-    clock: scaledClock(args.speed),
+    clock: sharedClock(args.speed, origin),
     ...(args.webhookUrl === undefined ? {} : { webhookUrl: args.webhookUrl }),
     github: { port: args.githubPort },
     aws: { port: args.awsPort },
   });
   const keyPath = await bed.writePrivateKey(dirname(portFile), `${basename(portFile).replace(/\.json$/, "")}.github-app-key.pem`);
-  await writeAtomically(portFile, `${JSON.stringify(bed.description(), null, 2)}\n`);
+  const described: PortFile = { ...bed.description(), clock: { origin, speed: args.speed } };
+  await writeAtomically(portFile, `${JSON.stringify(described, null, 2)}\n`);
   process.stderr.write(`${summary(bed, args)}\n`);
 
   const signal = await new Promise<NodeJS.Signals>((done) => {

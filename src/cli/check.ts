@@ -20,6 +20,7 @@ Checks what tornade serve needs, with the configuration it would run with:
   GitHub          the App's JWT is accepted; a token is minted for every installation, with Actions: read and
                   Administration: write (repository runners) or Self-hosted runners: write (organization runners);
                   the configured repositories / organizations have the App installed and their runners readable
+                  organization runners with an allow-list: the runner group admits exactly the allowed repositories
   AWS             the ECS cluster is ACTIVE with FARGATE_SPOT; each task definition exists, is for Fargate, has the
                   runner container and the cpuArchitecture of its arch; the CodeBuild projects exist
 

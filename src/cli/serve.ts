@@ -1,19 +1,22 @@
 /**
- * `tornade serve`: the webhook intake, workers and HTTP server, configured from a file and the environment.
- * With --sandbox (a fresh clone's `npm start`) it serves the sandbox: the real controller against the in-process test
- * bed, with the seed workflow queued at start. Without configuration and without --sandbox it refuses to start.
+ * `tornade serve`: the webhook intake, workers and HTTP listeners, configured from a file and the environment.
+ * With --sandbox (a fresh clone's `npm start`) it serves the sandbox (serve-sandbox.ts); with --setup only the setup
+ * wizard (serve-setup.ts); with --testbed FILE it runs for real against a standing test bed. Without configuration
+ * and without --sandbox it refuses to start and names what to set.
  */
 import { resolve } from "node:path";
 import { sharedClock, systemClock } from "../clock/clock.js";
-import { ConfigError, describeConfig, hasOwnEnvConfig, loadConfig, type Config } from "../config/index.js";
-import { createLogger, type Logger } from "../log/logger.js";
+import { ConfigError, TEST_BED_AWS_CREDENTIALS, describeConfig, hasOwnEnvConfig, loadConfig, readTestBedFile } from "../config/index.js";
+import { createLogger } from "../log/logger.js";
 import { runTornade } from "../server/run.js";
-import { runSetup, SetupRefused } from "../server/setup-server.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
+import { serveSandbox } from "./serve-sandbox.js";
+import { serveSetup } from "./serve-setup.js";
+import { untilSignal } from "./signals.js";
 
 export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--admin-port N] [--store sqlite|dynamodb] [--queue sqlite|sqs]
-                     [--sandbox [--speed N]] [--setup]
+                     [--sandbox [--speed N] | --testbed FILE | --setup]
 
   --config FILE     configuration file (YAML or JSON); also TORNADE_CONFIG. The environment overrides it.
   --port N          public HTTP port (default 8080; also PORT), on TORNADE_HOST (default 0.0.0.0)
@@ -22,6 +25,8 @@ export const SERVE_USAGE = `usage: tornade serve [--config FILE] [--port N] [--a
   --queue KIND      sqlite (default) or sqs (replicas; also TORNADE_QUEUE, with TORNADE_SQS_QUEUE_URL)
   --sandbox         run against the in-process simulated GitHub and AWS (npm start does this)
   --speed N         sandbox only: how much faster than real time the simulated world runs (default 20)
+  --testbed FILE    run against a standing test bed (npm run testbed -- --port-file FILE): its GitHub and AWS
+                    endpoints, App, webhook secret, cluster, subnets, task definitions, projects and clock
   --setup           no GitHub credentials yet: serve only the setup wizard (GET /setup on the operator port), which
                     creates the GitHub App from a manifest and writes its credentials; prints the code it asks for
 
@@ -40,6 +45,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     queue: { type: "string" },
     sandbox: { type: "boolean" },
     speed: { type: "string" },
+    testbed: { type: "string" },
   });
   if (values.help) {
     io.stdout(SERVE_USAGE);
@@ -47,7 +53,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   const port = values.port === undefined ? undefined : parsePort("--port", values.port);
   const adminPort = values["admin-port"] === undefined ? undefined : parsePort("--admin-port", values["admin-port"]);
-  if (values.setup === true && values.sandbox === true) throw new UsageError("--setup is not for --sandbox: the sandbox serves /setup itself");
+  const modes = (["sandbox", "testbed", "setup"] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  if (modes.length > 1) {
+    throw new UsageError(`--${modes.join(" and --")} exclude each other: --sandbox starts a test bed of its own, --setup runs before there is anything to run against`);
+  }
   const env = {
     ...io.env,
     ...(port === undefined ? {} : { PORT: String(port) }),
@@ -57,9 +66,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   };
   let config;
   try {
+    // A standing test bed's port file, in the environment's names; the flag wins over the same variables.
+    const bed = values.testbed === undefined ? {} : readTestBedFile(resolve(io.cwd, values.testbed));
     // The wizard runs before there are credentials, a webhook secret or AWS: only what it reads is required.
     const options = { sandbox: values.sandbox === true, cwd: io.cwd, partial: values.setup === true };
-    config = loadConfig(env, values.config === undefined ? undefined : resolve(io.cwd, values.config), options);
+    config = loadConfig({ ...env, ...bed }, values.config === undefined ? undefined : resolve(io.cwd, values.config), options);
   } catch (err) {
     if (err instanceof ConfigError) {
       const nothingSet = values.config === undefined && !hasOwnEnvConfig(io.env);
@@ -74,31 +85,15 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger();
   if (values.setup === true) return serveSetup(config, logger, io);
-  if (config.sandbox) {
-    const speed = values.speed === undefined ? 20 : parseSpeed(values.speed);
-    io.stderr(
-      `\n  *** SANDBOX *** tornade is running against a SIMULATED GitHub and AWS (clock ${speed}x).\n` +
-        `  Nothing real is contacted. Configure a GitHub App and AWS to run for real (see README).\n\n`,
-    );
-    const { startSandbox } = await loadSandbox();
-    const sandbox = await startSandbox({ speed, logger, port: config.server.port, adminPort: config.admin.port, launchLabel: config.launchLabel });
-    io.stderr(
-      `  tornade: ${sandbox.tornade.url}   (public: POST /events, GET /healthz)\n` +
-        `  operator: ${sandbox.tornade.adminUrl}   (dashboard at /, /api/state, /metrics; /setup asks for code ${sandbox.setupCode})\n` +
-        `  the seed workflow is queued; watch it on the dashboard.\n\n`,
-    );
-    await sandbox.queueSeedWorkflow();
-    await untilSignal(logger);
-    await sandbox.close();
-    return EXIT_OK;
-  }
+  if (config.sandbox) return serveSandbox(config, values.speed === undefined ? 20 : parseSpeed(values.speed), logger, io);
   if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");
   logger.info({ config: describeConfig(config) }, "configuration loaded");
   warnIfOldNode(logger);
-  // Against a compressed test bed (chaos runs, restart tests), tornade keeps the test bed's time.
+  // Against a compressed test bed (chaos runs, restart tests, --testbed), tornade keeps the test bed's time.
   const { speed, origin } = config.clock;
   const clock = speed === 1 && origin === undefined ? systemClock : sharedClock(speed, origin ?? Date.now());
-  const running = await runTornade(config, { clock, logger });
+  // The test bed's AWS takes any signature: no need for the operator to invent credentials for it.
+  const running = await runTornade(config, { clock, logger, ...(values.testbed === undefined ? {} : { awsCredentials: TEST_BED_AWS_CREDENTIALS }) });
   await untilSignal(logger);
   await running.close();
   return EXIT_OK;
@@ -108,63 +103,6 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 function warnIfOldNode(logger: { warn(o: object, m: string): void }): void {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 24) logger.warn({ node: process.version }, "Node.js before 24 is past its end of life or untested; run tornade on Node.js 24 LTS");
-}
-
-/**
- * The sandbox and its test bed load only here, on demand: production starts never pay for them, and the controller's
- * container image leaves the test bed out.
- */
-async function loadSandbox(): Promise<typeof import("../sandbox/sandbox.js")> {
-  try {
-    return await import("../sandbox/sandbox.js");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
-    throw new Error(
-      "this installation has no sandbox (the controller's container image leaves the test bed out). " +
-        "Fix: run the sandbox from the npm package or a clone (npx tornade serve --sandbox), or configure tornade",
-    );
-  }
-}
-
-/** `serve --setup`: the wizard alone on the operator listener, its one-time code on the console (never in the log). */
-async function serveSetup(config: Config, logger: Logger, io: CliIo): Promise<number> {
-  let running;
-  try {
-    running = await runSetup(config, { clock: systemClock, logger });
-  } catch (err) {
-    if (err instanceof SetupRefused) {
-      io.stderr(`tornade serve --setup: ${err.message}\n`);
-      return EXIT_FAILED;
-    }
-    throw err;
-  }
-  io.stderr(
-    `\n  tornade setup wizard: open ${running.url}/setup\n` +
-      `  setup code: ${running.code}   (the first page asks for it; valid until the App is created)\n` +
-      `  the App's credentials will be written to ${running.credentialsPath} (mode 0600)\n\n`,
-  );
-  void running.done.then(() =>
-    io.stderr(`\n  credentials written to ${running.credentialsPath}. Stop this process and run: TORNADE_CONFIG=${running.credentialsPath} tornade serve\n\n`),
-  );
-  await untilSignal(logger);
-  await running.close();
-  return EXIT_OK;
-}
-
-/** SIGTERM / SIGINT: stop taking requests, finish (or hand back) the work in hand, close the store. */
-function untilSignal(logger: { info(o: object, m: string): void }): Promise<void> {
-  return new Promise((done) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down");
-      process.off("SIGTERM", onTerm);
-      process.off("SIGINT", onInt);
-      done();
-    };
-    const onTerm = () => stop("SIGTERM");
-    const onInt = () => stop("SIGINT");
-    process.on("SIGTERM", onTerm);
-    process.on("SIGINT", onInt);
-  });
 }
 
 function oneOf(flag: string, v: string, allowed: readonly string[]): string {

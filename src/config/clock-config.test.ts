@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./index.js";
+import { MINIMAL_SERVE_ENV } from "../../test/support/config-env.js";
 
-const testBed = {
-  PERSONAL_TOKEN: "ghp_x",
-  TORNADE_WEBHOOK_SECRET: "s",
-  TORNADE_AWS_REGION: "us-east-1",
-  TORNADE_ECS_CLUSTER: "c",
-  TORNADE_SUBNETS: "subnet-1",
-  TORNADE_TASK_DEFINITION_X86_64: "td",
-};
+const testBed = MINIMAL_SERVE_ENV;
 
 describe("clock and launch settings", () => {
   it("accepts a compressed clock against a test bed on loopback", () => {

@@ -33,7 +33,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_WEBHOOK_SECRET", key: "github.webhookSecret", kind: "string", doc: "the GitHub App's webhook secret (required unless sandbox)" },
   { name: "TORNADE_GITHUB_BASE_URL", key: "github.baseUrl", kind: "string", doc: "GitHub API URL; https://HOST/api/v3 for Enterprise Server" },
   { name: "TORNADE_RUNNER_SCOPE", key: "github.runnerScope", kind: "string", doc: "repo (default) or org: where runners register" },
-  { name: "TORNADE_RUNNER_GROUP_ID", key: "github.runnerGroupId", kind: "number", doc: "runner group for org runners; default 1" },
+  { name: "TORNADE_RUNNER_GROUP_ID", key: "github.runnerGroupId", kind: "number", doc: "runner group for org runners; default 1 (Default), refused with an allow-list: use a group restricted to the allowed repositories" },
   { name: "TORNADE_ALLOWED_REPOSITORIES", key: "github.allowedRepositories", kind: "list", doc: "comma-separated owner/repo; empty = all" },
   { name: "TORNADE_ALLOWED_ORGANIZATIONS", key: "github.allowedOrganizations", kind: "list", doc: "comma-separated owner logins; empty = all" },
   { name: "TORNADE_ALLOW_PUBLIC_REPOSITORIES", key: "github.allowPublicRepositories", kind: "boolean", doc: "true: also serve public repositories (a fork's pull request then reaches a runner); default false" },

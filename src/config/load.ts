@@ -14,6 +14,7 @@ import { attachRedaction } from "./redact.js";
 import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
 import { checkListeners } from "./listener-checks.js";
+import { checkScope } from "./scope-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -91,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
   else if (!options.partial) problems.push(...checkRunnable(config, where));
   if (!options.partial) problems.push(...checkPool(config, where));
+  if (!options.partial) problems.push(...checkScope(config, where));
   // A refused value was set aside (its default stands in): what the checks say about that key only repeats the
   // schema's word ("APP_ID: expected number" need not be followed by "APP_ID: missing").
   const repeats = (p: string): boolean => parsed.setAside.some((key) => p.startsWith(`${where(key)}:`));

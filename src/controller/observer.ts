@@ -31,6 +31,12 @@ export interface ControllerObserver {
    * ("spot-interrupted", "runner-lost", ...), not free text: it becomes a metric label.
    */
   rerun(e: { reason: string }): void;
+  /**
+   * Something happened that tornade's policy forbids and could not prevent: "runner-taken" — a job tornade refuses
+   * (a repository outside the allow-list, no launch label) took a runner launched for another job (docs/security.md,
+   * "Scope").
+   */
+  policyViolation(e: { kind: "runner-taken" }): void;
 }
 
 export const noopObserver: ControllerObserver = {
@@ -42,4 +48,5 @@ export const noopObserver: ControllerObserver = {
   jobStarted() {},
   gaveUp() {},
   rerun() {},
+  policyViolation() {},
 };

@@ -15,7 +15,7 @@ import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
-import { TAKEN, parseRunnerName } from "../core/reconcile.js";
+import { isTaken, parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { refreshJob } from "./job-refresh.js";
 import { recentRepositories } from "./recent-repositories.js";
@@ -59,8 +59,8 @@ export class Reaper {
     // is stale (the job's later webhooks were lost) and would keep them — and every runner with the same labels — alive.
     const doubtful: { launch: LaunchRecord; job: JobRecord }[] = [];
     for (const l of live) {
-      // A runner taken by a sibling is running that sibling's job and exits when it is done.
-      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || l.error?.kind === TAKEN) continue;
+      // A runner taken by another job (a sibling's, or one tornade refuses) is running it and exits when it is done.
+      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || isTaken(l.error)) continue;
       const job = await jobOf(l.jobId);
       if (!job) continue;
       // Its job went to another runner (or was cancelled before any). A runner that ran its own job exits by itself:

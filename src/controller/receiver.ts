@@ -21,7 +21,7 @@ import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/
 import type { Intake } from "../store/intake.js";
 import type { EnqueueItem } from "../queue/queue.js";
 import { VersionConflict, launchId, type NewJob, type Store } from "../store/store.js";
-import { TAKEN, parseRunnerName } from "../core/reconcile.js";
+import { TAKEN, TAKEN_BY_REFUSED, isTaken, parseRunnerName } from "../core/reconcile.js";
 import { BACKENDS } from "../core/types.js";
 import { rerunBackendKey } from "./reconciler.js";
 import { toStored } from "./stored-decision.js";
@@ -73,9 +73,18 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
       const now = deps.clock.now();
 
-      // The runner named here was launched for another job (an identical sibling's): that job needs another runner.
-      // Any job can take a tornade runner whose labels cover its own — a foreign one too (DESIGN.md).
-      const robbed = seen.status === "in_progress" ? await markTaken(deps.store, job.id, job.runner_name) : null;
+      // The runner named here was launched for another job (an identical sibling's, or — a policy violation — any
+      // job's, taken by one tornade refuses): that job needs another runner.
+      const taker = { jobId: job.id, repository: delivery.repository.full_name, refusal: decision.kind === "launch" ? null : decision.reason };
+      const taking = seen.status === "in_progress" ? await markTaken(deps.store, taker, job.runner_name) : null;
+      const robbed = taking?.robbed ?? null;
+      if (taking?.violation) {
+        deps.logger.warn(
+          { jobId: job.id, repository: taker.repository, runnerName: job.runner_name, launchedFor: robbed, reason: taker.refusal, delivery: d.guid },
+          "policy violation: a job tornade refuses took a runner launched for another job",
+        );
+        observer.policyViolation({ kind: "runner-taken" });
+      }
       // That runner may have been the spare another robbed job was waiting for: it looks again now.
       const waiter = robbed === null ? undefined : await waiterOn(deps.store, robbed);
       const looks = [...(robbed === null ? [] : [reconcileItem(robbed)]), ...(waiter === undefined || waiter === job.id ? [] : [reconcileItem(waiter)])];
@@ -108,6 +117,13 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
   };
 }
 
+/** The job a runner was seen running, and why tornade refuses that job (null when tornade would launch for it). */
+interface Taker {
+  readonly jobId: number;
+  readonly repository: string;
+  readonly refusal: string | null;
+}
+
 /**
  * A job that is not tornade's (no launch label, GitHub-hosted labels, a repository it does not serve): counted, never
  * stored — its repository, name and labels are nobody's business here. Only when it took one of tornade's runners is
@@ -135,25 +151,34 @@ async function foreign(
 }
 
 /**
- * When job `jobId` started on a runner tornade launched for another job, marks that launch as taken (before the
- * intake commits, so the look it enqueues sees the mark) and returns the other job's id. Idempotent.
+ * When the taker started on a runner tornade launched for another job, marks that launch as taken — by a sibling, or,
+ * when tornade refuses the taker, as a policy violation — before the intake commits, so the look it enqueues sees the
+ * mark. Returns the other job's id, and `violation` only for the delivery that made a violation's mark (a duplicate
+ * or a redelivery is not counted twice). Idempotent.
  */
-async function markTaken(store: Pick<Store, "getLaunch" | "updateLaunch">, jobId: number, runner: string | null): Promise<number | null> {
+async function markTaken(
+  store: Pick<Store, "getLaunch" | "updateLaunch">,
+  taker: Taker,
+  runner: string | null,
+): Promise<{ robbed: number; violation: boolean } | null> {
   const ours = parseRunnerName(runner);
-  if (!ours || ours.jobId === jobId) return null;
+  if (!ours || ours.jobId === taker.jobId) return null;
   const id = launchId(ours.jobId, ours.attempt);
+  const error = taker.refusal === null
+    ? { kind: TAKEN, message: `its runner took job ${taker.jobId}, an identical sibling`, takenBy: taker.jobId }
+    : { kind: TAKEN_BY_REFUSED, message: `its runner was taken by job ${taker.jobId} of ${taker.repository}, which this tornade refuses: ${taker.refusal}`, takenBy: taker.jobId };
   for (let i = 0; i < 3; i++) {
     const launch = await store.getLaunch(id);
     if (!launch) return null;
-    if (launch.error?.kind === TAKEN) return ours.jobId;
+    if (isTaken(launch.error)) return { robbed: ours.jobId, violation: false };
     try {
-      await store.updateLaunch(id, launch.version, { error: { kind: TAKEN, message: `its runner took job ${jobId}, an identical sibling`, takenBy: jobId } });
-      return ours.jobId;
+      await store.updateLaunch(id, launch.version, { error });
+      return { robbed: ours.jobId, violation: error.kind === TAKEN_BY_REFUSED };
     } catch (e) {
       if (!(e instanceof VersionConflict)) throw e;
     }
   }
-  return ours.jobId;
+  return { robbed: ours.jobId, violation: false };
 }
 
 /**

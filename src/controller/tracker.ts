@@ -8,7 +8,7 @@ import type { Logger } from "../log/logger.js";
 import type { LaunchState, Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
 import type { LaunchPatch, LaunchRecord, Store } from "../store/store.js";
-import { SPOT_INTERRUPTED, TAKEN } from "../core/reconcile.js";
+import { SPOT_INTERRUPTED, TAKEN, isTaken } from "../core/reconcile.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 
@@ -77,10 +77,11 @@ export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null 
       startedAt: row.startedAt ?? s.startedAt ?? null,
       stoppedAt: s.stoppedAt ?? null,
       spotInterrupted: s.spotInterrupted,
-      // A runner known to have been taken by a sibling keeps that mark (whose job it ran is what matters next; the
-      // interruption is in spotInterrupted). Otherwise a failure says more than a clean exit does.
+      // A runner known to have been taken — by a sibling, or by a job tornade refuses — keeps that mark (whose job it
+      // ran is what matters next; the interruption is in spotInterrupted). Otherwise a failure says more than a clean
+      // exit does.
       error:
-        row.error?.kind === TAKEN || s.succeeded !== false
+        isTaken(row.error) || s.succeeded !== false
           ? row.error
           : { kind: s.spotInterrupted ? SPOT_INTERRUPTED : "runner-failed", message: s.reason ?? "runner failed" },
     };

@@ -8,6 +8,7 @@ import {
   SPOT_INTERRUPTED,
   SPOT_INTERRUPTED_CHECKED,
   TAKEN,
+  TAKEN_BY_REFUSED,
   type JobView,
   type LaunchView,
 } from "./reconcile.js";
@@ -259,5 +260,27 @@ describe("decide: a runner taken by an identical sibling", () => {
     ])("but launches (after one GET) when the spare is %s", (_name, spare) => {
       expect(waitFor(spare)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
     });
+  });
+});
+
+describe("decide: a runner taken by a job tornade refuses (a policy violation)", () => {
+  const refused = (attempt: number, state: LaunchView["state"] = "running") =>
+    launch({ attempt, state, error: { kind: TAKEN_BY_REFUSED, message: "its runner was taken by job 9 of acme/other, which this tornade refuses: not allowed" } });
+
+  it("is replaced at once, after one GET, without waiting for the runner to end", () => {
+    expect(decide(queued, [refused(1)], now, policy)).toEqual({ kind: "launch", attempt: 2, spec, verify: true });
+    expect(decide(queued, [refused(1, "launched")], now, policy)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
+  });
+
+  it("counts toward maxAttempts, so foreign jobs cannot make tornade launch without bound", () => {
+    const all = [1, 2, 3, 4, 5].map((a) => refused(a, "stopped"));
+    const action = decide(queued, all, now, policy);
+    expect(action).toMatchObject({ kind: "give-up" });
+    expect(action.kind === "give-up" && action.reason).toMatch(/gave up after 5 runners; the last was taken by a job this tornade refuses \(.*acme\/other/);
+  });
+
+  it("is never waited for as a sibling's spare", () => {
+    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    expect(decide({ ...queued, spare: refused(1) }, [taken], now, policy)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
   });
 });

@@ -203,6 +203,17 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
     return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
   }
 
+  // A job tornade refuses (a repository outside the allow-list, a job without the launch label) took this job's
+  // runner: a policy violation, already logged and counted when it was seen. The job still needs a runner, so it gets
+  // another now (after one GET) — but such runners count toward maxAttempts, so a stream of foreign jobs cannot make
+  // tornade launch without bound. The lasting fix is a runner group admitting only the allowed repositories.
+  if ((last.state === "launched" || last.state === "running" || last.state === "stopped") && last.error?.kind === TAKEN_BY_REFUSED) {
+    if (attemptsCounted(launches) >= policy.maxAttempts) {
+      return { kind: "give-up", reason: `gave up after ${attemptsCounted(launches)} runners; the last was taken by a job this tornade refuses (${last.error.message})` };
+    }
+    return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
+  }
+
   switch (last.state) {
     case "launched":
       if (last.launchedAt != null && now - last.launchedAt >= policy.bootTimeoutMs) {
@@ -298,7 +309,7 @@ export function retryDelay(attempt: number, policy: Pick<ReconcilePolicy, "retry
  * for. Null when it holds no runner (stopped, failed, or a request that never reached the provider).
  */
 function spareDeadline(spare: LaunchView, policy: ReconcilePolicy): number | null {
-  if (spare.error?.kind === TAKEN) return null;
+  if (isTaken(spare.error)) return null;
   if (spare.state === "requested") return spare.providerId === null ? spare.requestedAt + policy.requestLeaseMs : spare.requestedAt + policy.bootTimeoutMs;
   if (spare.state === "launched") return (spare.launchedAt ?? spare.requestedAt) + policy.bootTimeoutMs;
   // Up and idle with this job queued, GitHub hands it over within seconds; if not, its webhook is late or lost, and
@@ -314,6 +325,18 @@ export const SPOT_INTERRUPTED_CHECKED = "spot-interrupted-checked";
 
 /** Marks a launch whose runner took an identical sibling's job instead of its own (LaunchView.error.kind). */
 export const TAKEN = "taken-by-sibling";
+
+/**
+ * Marks a launch whose runner a job tornade refuses took: a policy violation (docs/security.md, "Scope"). GitHub gives
+ * a job any idle runner its repository may use whose labels cover the job's, so in organization scope a job of a
+ * repository outside the allow-list, or one without the launch label, can take a runner launched for an allowed job.
+ */
+export const TAKEN_BY_REFUSED = "taken-by-refused-job";
+
+/** Whether a launch's runner went to another job (a sibling's, or one tornade refuses): it runs that job, not ours. */
+export function isTaken(error: { readonly kind: string } | null | undefined): boolean {
+  return error?.kind === TAKEN || error?.kind === TAKEN_BY_REFUSED;
+}
 
 /** Launch attempts that count toward maxAttempts: runners taken by a sibling served a job, so they do not. */
 function attemptsCounted(launches: readonly LaunchView[]): number {

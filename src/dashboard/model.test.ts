@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PRICES } from "../core/cost.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
+import { TAKEN_BY_REFUSED } from "../core/reconcile.js";
 import { buildView, jobState } from "./model.js";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -114,5 +115,21 @@ describe("buildView", () => {
       "at most 12 runners at once (4 on FARGATE_SPOT); per runner at most 4 vCPU, 8192 MiB of memory and 50 GiB of disk on Fargate, CodeBuild size medium. " +
         "Change them under limits (TORNADE_MAX_RUNNERS, TORNADE_MAX_CPU, TORNADE_MAX_MEMORY, TORNADE_MAX_DISK, TORNADE_MAX_CODEBUILD_SIZE)",
     );
+  });
+});
+
+describe("buildView: clock and policy violations", () => {
+  it("says whether the times are simulated, and how fast the clock runs", () => {
+    expect(buildView({ jobs: [], launches: [], now: T0, sandbox: false, queueDepth: depth }).clock).toEqual({ speed: 1, simulated: false });
+    expect(buildView({ jobs: [], launches: [], now: T0, sandbox: true, clockSpeed: 20, queueDepth: depth }).clock).toEqual({ speed: 20, simulated: true });
+  });
+
+  it("counts runners taken by a job tornade refuses and lists each as a policy violation", () => {
+    const message = "its runner was taken by job 9 of o/other, which this tornade refuses: not allowed";
+    const taken = launch(1, { state: "running", startedAt: T0 + 20_000, error: { kind: TAKEN_BY_REFUSED, message, takenBy: 9 } });
+    const replacement = launch(1, { id: "1-2", attempt: 2, state: "launched" });
+    const v = buildView({ jobs: [job(1)], launches: [taken, replacement], now: T0 + 60_000, sandbox: false, queueDepth: depth });
+    expect(v.policyViolations).toBe(1);
+    expect(v.events).toEqual([{ at: T0 + 20_000, jobId: 1, jobName: "job-1", kind: "policy-violation", backend: "FARGATE", message }]);
   });
 });

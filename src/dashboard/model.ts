@@ -9,6 +9,7 @@ import type { QueueDepth } from "../queue/queue.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 import { DEFAULT_PRICES, runnerCost, type Prices, type RunnerUsage } from "../core/cost.js";
 import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
+import { TAKEN_BY_REFUSED } from "../core/reconcile.js";
 
 export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -36,7 +37,8 @@ export interface EventView {
   readonly at: number;
   readonly jobId: number;
   readonly jobName: string;
-  readonly kind: "failure" | "fallback" | "spot-interruption" | "rejected" | "gave-up";
+  /** "policy-violation": a job tornade refuses took this job's runner (docs/security.md, "Scope"). */
+  readonly kind: "failure" | "fallback" | "spot-interruption" | "rejected" | "gave-up" | "policy-violation";
   readonly backend: Backend | null;
   readonly message: string;
 }
@@ -63,14 +65,26 @@ export interface HistogramView {
   readonly median: { readonly runnerOnline: number | null; readonly jobStarted: number | null };
 }
 
+/** The time the dashboard shows: real, or a test bed's compressed clock (sandbox, `serve --testbed`). */
+export interface ClockView {
+  /** Simulated milliseconds per real one; 1 is real time. */
+  readonly speed: number;
+  /** True when `now` and every time on the page is simulated time, not the wall clock. */
+  readonly simulated: boolean;
+}
+
 export interface DashboardView {
+  /** Epoch milliseconds on tornade's clock (simulated when `clock.simulated`). */
   readonly now: number;
   readonly sandbox: boolean;
+  readonly clock: ClockView;
   readonly counts: Readonly<Record<JobState, number>>;
   readonly jobs: readonly JobView[];
   readonly backends: readonly BackendView[];
   readonly queueTime: HistogramView;
   readonly events: readonly EventView[];
+  /** Runners taken by a job tornade refuses, among the launches looked at (each is also an event). */
+  readonly policyViolations: number;
   readonly cost: { readonly awsUsd: number; readonly githubUsd: number; readonly source: string };
   /** The cost ceilings in force (limits.*) and a line saying them; null when the server did not give them. */
   readonly ceilings: (CostCeilings & { readonly text: string }) | null;
@@ -89,6 +103,8 @@ export interface ViewInput {
   readonly launches: readonly LaunchRecord[];
   readonly now: number;
   readonly sandbox: boolean;
+  /** tornade's clock speed (Clock.speed); default 1, real time. */
+  readonly clockSpeed?: number;
   readonly queueDepth: QueueDepth;
   /** Rows in the job table, newest first. */
   readonly jobLimit?: number;
@@ -126,14 +142,17 @@ export function buildView(input: ViewInput): DashboardView {
     return { awsUsd: c.awsCost, githubUsd: c.githubHostedCost };
   };
 
+  const speed = input.clockSpeed ?? 1;
   return {
     now: input.now,
     sandbox: input.sandbox,
+    clock: { speed, simulated: speed !== 1 },
     counts,
     jobs: [...views].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).slice(0, input.jobLimit ?? 200),
     backends: backendViews(input.launches, specs, input.now, price),
     queueTime: histogram(views),
     events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
+    policyViolations: input.launches.filter((l) => l.error?.kind === TAKEN_BY_REFUSED).length,
     cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
     ceilings: input.ceilings ? { ...input.ceilings, text: describeCeilings(input.ceilings) } : null,
     queueDepth: input.queueDepth,
@@ -296,7 +315,10 @@ function events(jobs: readonly JobRecord[], launches: readonly LaunchRecord[], n
     if (l.fallbackFrom) {
       out.push({ at: l.requestedAt, jobId: l.jobId, jobName, kind: "fallback", backend: l.backend, message: `${l.fallbackFrom} → ${l.backend} (attempt ${l.attempt})` });
     }
-    if (l.error) {
+    if (l.error?.kind === TAKEN_BY_REFUSED) {
+      // The store keeps no time for the taking; the runner's start is the closest stable one.
+      out.push({ at: l.startedAt ?? l.launchedAt ?? l.requestedAt, jobId: l.jobId, jobName, kind: "policy-violation", backend: l.backend, message: l.error.message });
+    } else if (l.error) {
       const kind = l.spotInterrupted || l.error.kind === "spot-interrupted" ? "spot-interruption" : "failure";
       out.push({ at: l.stoppedAt ?? l.updatedAt, jobId: l.jobId, jobName, kind, backend: l.backend, message: `${l.error.kind}: ${l.error.message}` });
     }

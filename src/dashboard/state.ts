@@ -13,6 +13,8 @@ export interface StateSources {
   readonly queueDepth: () => Promise<QueueDepth>;
   readonly now: () => number;
   readonly sandbox: boolean;
+  /** tornade's clock speed (Clock.speed): the page marks simulated time when it is not 1. */
+  readonly clockSpeed?: number;
   readonly prices?: Prices;
   readonly priceNotes?: readonly string[];
   readonly ceilings?: CostCeilings;
@@ -40,6 +42,7 @@ export async function readDashboard(src: StateSources): Promise<DashboardView> {
     launches,
     now: src.now(),
     sandbox: src.sandbox,
+    ...(src.clockSpeed === undefined ? {} : { clockSpeed: src.clockSpeed }),
     queueDepth: await src.queueDepth(),
     ...(src.prices ? { prices: src.prices } : {}),
     ...(src.priceNotes ? { priceNotes: src.priceNotes } : {}),

@@ -56,6 +56,14 @@ export function createTornadeMetrics(): TornadeMetrics {
   const spot = new Counter({ name: "tornade_spot_interruptions_total", help: "Fargate Spot tasks ended by a Spot interruption.", labelNames: ["arch"], registers });
   const gaveUp = new Counter({ name: "tornade_give_ups_total", help: "Jobs tornade gave up on (a permanent error or too many attempts).", registers });
   const reruns = new Counter({ name: "tornade_reruns_total", help: "Jobs tornade asked GitHub to re-run, by reason.", labelNames: ["reason"], registers });
+  const violations = new Counter({
+    name: "tornade_policy_violations_total",
+    help: "Policy violations tornade saw but could not prevent, by kind (runner-taken: a job tornade refuses took a runner launched for another job).",
+    labelNames: ["kind"],
+    registers,
+  });
+  // Present at 0 from the start, so an alert on its increase sees the first one.
+  violations.inc({ kind: "runner-taken" }, 0);
 
   new Gauge({
     name: "tornade_jobs",
@@ -125,6 +133,7 @@ export function createTornadeMetrics(): TornadeMetrics {
     jobStarted: (e) => safe(() => queueTime.observe(e.queueSeconds)),
     gaveUp: () => safe(() => gaveUp.inc()),
     rerun: (e) => safe(() => reruns.inc({ reason: e.reason })),
+    policyViolation: (e) => safe(() => violations.inc({ kind: e.kind })),
   };
 
   return {

@@ -4,7 +4,7 @@
  * `tornade sandbox` and `tornade serve --sandbox` import it.
  */
 import { scaledClock, type Clock } from "../clock/clock.js";
-import { loadConfig } from "../config/index.js";
+import { TEST_BED_AWS_CREDENTIALS, loadConfig, testBedEnvOf } from "../config/index.js";
 import type { Logger } from "../log/logger.js";
 import { runTornade, type RunningTornade } from "../server/run.js";
 import { createSetupWizard, type SetupWizard } from "../server/setup-routes.js";
@@ -45,9 +45,6 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** The test bed's simulated AWS accepts any SigV4-signed request; these sign them. */
-const SANDBOX_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox" };
-
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const clock = scaledClock(opts.speed);
   const bed = await startTestBed({
@@ -76,7 +73,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     tornade = await runTornade(config, {
       clock,
       logger: opts.logger,
-      awsCredentials: SANDBOX_CREDENTIALS,
+      awsCredentials: TEST_BED_AWS_CREDENTIALS,
       trackIntervalMs: 5_000,
       setup,
     });
@@ -115,23 +112,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
  * the sandbox, and by tests that run `tornade serve` as a child process against a test bed.
  */
 export function testBedEnv(bed: TestBed): Record<string, string> {
-  const d = bed.description();
-  return {
-    APP_ID: String(d.github.appId),
-    // The seed gives the App's key base64-encoded in SECRET_KEY_PEM; the sandbox does the same.
-    SECRET_KEY_PEM: Buffer.from(bed.github.privateKeyPem).toString("base64"),
-    TORNADE_WEBHOOK_SECRET: d.github.webhookSecret,
-    TORNADE_GITHUB_BASE_URL: d.github.url,
-    TORNADE_AWS_ENDPOINT: d.aws.endpoint,
-    TORNADE_AWS_REGION: d.aws.region,
-    TORNADE_ECS_CLUSTER: d.aws.cluster,
-    TORNADE_SUBNETS: d.aws.subnets.join(","),
-    TORNADE_SECURITY_GROUPS: d.aws.securityGroups.join(","),
-    TORNADE_TASK_DEFINITION_X86_64: d.aws.taskDefinitions.X86_64,
-    TORNADE_TASK_DEFINITION_ARM64: d.aws.taskDefinitions.ARM64,
-    TORNADE_CODEBUILD_PROJECT_X86_64: d.aws.codebuildProject,
-    TORNADE_CODEBUILD_PROJECT_ARM64: d.aws.codebuildProject,
-  };
+  // The seed gives the App's key base64-encoded in SECRET_KEY_PEM; the sandbox does the same.
+  return testBedEnvOf(bed.description(), Buffer.from(bed.github.privateKeyPem).toString("base64"));
 }
 
 export { RUN_ID_PLACEHOLDER };

@@ -24,6 +24,7 @@ export const mountDashboard: RouteModule = (app, ctx) => {
       queueDepth: () => ctx.built.queue.depth(),
       now: () => ctx.clock.now(),
       sandbox: ctx.config.sandbox,
+      clockSpeed: ctx.clock.speed,
       prices,
       priceNotes: notes,
       ceilings,

@@ -121,6 +121,14 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("#cost")).toMatch(/on AWS, against \$[\d.]+ on GitHub-hosted/);
     expect(await page.textContent("#ceilings")).toMatch(/^Cost ceilings: at most 50 runners at once; per runner at most 8 vCPU/);
     expect(await page.locator("#chart svg rect").count()).toBeGreaterThan(0);
+    // Both series: queued → runner online (blue) and queued → job started (green, from GitHub's started_at).
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobal).document.querySelector("#chart-note")?.textContent?.includes("job started (green)") === true, undefined, { timeout: 5_000 });
+    expect(await page.locator('#chart svg rect[fill="#1a7f37"]').count()).toBeGreaterThan(0);
+    // The sandbox runs on a compressed clock, and the page says so; no policy violation happened.
+    expect(await page.locator("#clock").isVisible()).toBe(true);
+    expect(await page.textContent("#clock")).toBe("simulated clock, 100× real time");
+    expect(await page.textContent("#status")).toMatch(/^live · simulated \d\d:\d\d:\d\d UTC/);
+    expect(await page.locator("#violations").isVisible()).toBe(false);
     const events = await page.locator("#events li").allTextContents();
     expect(events.some((e) => /fallback.*fargate_spot.*FARGATE_SPOT → FARGATE/.test(e))).toBe(true);
     expect(events.some((e) => /failure.*fargate_spot.*on FARGATE_SPOT: capacity/i.test(e))).toBe(true);
@@ -151,6 +159,18 @@ describe("dashboard in headless Chromium", () => {
     // No element was made from the strings, and nothing ran.
     expect(await page.locator("img, main script, #jobs b, #events b").count()).toBe(0);
     expect(await page.evaluate("window.__pwned")).toBeUndefined();
+  });
+
+  it("shows a runner taken by a job tornade refuses as a policy violation", async () => {
+    // Queued first and served first: a job without the launch label, whose labels tornade's runner covers.
+    const bare = sandbox.bed.github.control.createRun({ jobs: [{ name: "bare-self-hosted", labels: ["self-hosted"], durationSeconds: 60 }] }).jobs[0];
+    const [robbed] = await sandbox.queueScenario({ jobs: [{ name: "robbed", labels: ["self-hosted", "tornade", "${{ github.run_id }}"], durationSeconds: 60, count: 1 }] });
+    const badge = page.locator("#violations");
+    await badge.waitFor({ state: "visible", timeout: 15_000 });
+    expect(await badge.textContent()).toBe("1 policy violation, listed under recent failures");
+    const event = page.locator('#events li[data-kind="policy-violation"]');
+    await expect(event.textContent()).resolves.toContain(`job ${robbed?.jobId} (robbed)`);
+    await expect(event.textContent()).resolves.toContain(`taken by job ${Number(bare?.id)} of tornade-org/app, which this tornade refuses`);
   });
 
 });

@@ -11,8 +11,9 @@ import { iso, jobBody, runBody, runnerBody } from "./payloads.js";
 import { jitConfigFor, registerRunner } from "./runners-routes.js";
 import { checkRunBody } from "./checks-routes.js";
 import type { PermissionLevel } from "./state.js";
+import { newRunnerGroup, type RunnerGroup, type RunnerGroupAccess } from "./runner-groups.js";
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
-import { pingPayload } from "./webhook-payloads.js";
+import { pingPayload, workflowJobPayload, type WorkflowJobAction, type WorkflowJobPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
 
 type S = components["schemas"];
@@ -52,7 +53,8 @@ export interface GitHubControl {
   listRunners(): RunnerView[];
   /** A non-ephemeral runner (e.g. a `type=static` pool member) and its config for runSimulatedRunner. */
   createStaticRunner(opts: { name: string; labels: string[]; repo?: string; groupId?: number }): { runner: RunnerView; encodedJitConfig: string };
-  addRunnerGroup(name: string): { id: number; name: string };
+  /** An organization runner group; its repository access defaults to GitHub's for a new group (all, no public). */
+  addRunnerGroup(name: string, access?: RunnerGroupAccess): RunnerGroup;
   listDeliveries(): DeliveryView[];
   /** Sets (or clears) the webhook URL; GitHub sends `ping` to a newly set URL. */
   setWebhookUrl(url: string | null): void;
@@ -87,6 +89,8 @@ export interface GitHubControl {
    * for all. GitHub answers 404 for the others: GET /repos/{owner}/{repo}/installation and every installation call.
    */
   setInstalledRepositories(repos: readonly string[] | null): void;
+  /** The `workflow_job` body GitHub would deliver for the job's `action` now (e.g. to post it by hand). */
+  workflowJobPayload(jobId: number, action: WorkflowJobAction): WorkflowJobPayload | undefined;
 }
 
 export type CheckRunView = S["check-run"] & { repo: string };
@@ -141,11 +145,13 @@ export function createControl(ctx: SimContext): GitHubControl {
       const r = registerRunner(ctx, { name, labels, group, scope, ephemeral: false });
       return { runner: runnerView(r), encodedJitConfig: jitConfigFor(ctx, r) };
     },
-    addRunnerGroup(name) {
-      const id = Math.max(...ctx.state.groups.keys()) + 1;
-      const g = { id, name };
-      ctx.state.groups.set(id, g);
-      return g;
+    addRunnerGroup(name, access) {
+      const g = newRunnerGroup(Math.max(...ctx.state.groups.keys()) + 1, name, access);
+      for (const repo of g.selectedRepositories) ctx.state.repo(repo);
+      ctx.state.groups.set(g.id, g);
+      // A group opened to more repositories may let a queued job onto an idle runner.
+      ctx.scheduler.assign();
+      return { ...g, selectedRepositories: [...g.selectedRepositories] };
     },
     listDeliveries: () =>
       ctx.hooks.deliveries.map((d) => ({
@@ -191,6 +197,10 @@ export function createControl(ctx: SimContext): GitHubControl {
     },
     setInstalledRepositories(repos) {
       ctx.state.selectedRepos = repos === null ? null : new Set(repos.map((r) => ctx.state.repo(r).name.toLowerCase()));
+    },
+    workflowJobPayload(jobId, action) {
+      const job = ctx.state.jobs.get(jobId);
+      return job ? workflowJobPayload(ctx.site, ctx.state, job, action, ctx.clock.now()) : undefined;
     },
   };
   return control;
@@ -263,6 +273,15 @@ export function addControlRoutes(router: Router, ctx: SimContext, control: GitHu
           return error(422, e instanceof Error ? e.message : String(e));
         }
       });
+    })
+    .add("POST", "/_control/runner-groups", "none", (req) => {
+      const schema = z.object({
+        name: z.string().min(1),
+        visibility: z.enum(["all", "selected", "private"]).optional(),
+        selectedRepositories: z.array(z.string().min(1)).optional(),
+        allowsPublicRepositories: z.boolean().optional(),
+      });
+      return withBody(schema, req.body, ({ name, ...access }) => ok(control.addRunnerGroup(name, access), 201));
     })
     .add("GET", "/_control/deliveries", "none", () => ok(control.listDeliveries()))
     .add("GET", "/_control/deliveries/idle", "none", async () => {

@@ -19,6 +19,7 @@ import type { Site } from "./payloads.js";
 import { RateLimiter } from "./ratelimit.js";
 import { addRunnerProtocolRoutes } from "./runner-protocol.js";
 import { addRunnerRoutes } from "./runners-routes.js";
+import { addRunnerGroupRoutes } from "./runner-groups.js";
 import { Scheduler } from "./scheduler.js";
 import { createRequestHandler } from "./server.js";
 import { SimState } from "./state.js";
@@ -99,6 +100,7 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
   const api = new Router();
   addAppRoutes(api, ctx);
   addRunnerRoutes(api, ctx);
+  addRunnerGroupRoutes(api, ctx);
   addJobRoutes(api, ctx);
   addCheckRunRoutes(api, ctx);
   const manifests = createManifestFlow(ctx, { privateKeyPem: keys.privateKeyPem, webhookSecret });

@@ -12,6 +12,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock, ClockTimer } from "../../src/clock/clock.js";
 import type { Site } from "./payloads.js";
+import { groupAdmits } from "./runner-groups.js";
 import type { SimState } from "./state.js";
 import type { CreateRunInput, JobConclusion, JobRecord, RunRecord, RunnerRecord } from "./types.js";
 import { workflowJobPayload, type WorkflowJobAction } from "./webhook-payloads.js";
@@ -187,10 +188,14 @@ export class Scheduler {
       .filter((r) => r.sessionId !== null && r.jobId === null)
       .sort((a, b) => a.idleSince - b.idleSince);
     for (const job of queued) {
-      const repo = this.state.runs.get(job.runId)?.repo.toLowerCase();
+      const repoName = this.state.runs.get(job.runId)?.repo ?? "";
+      const repo = repoName.toLowerCase();
       const wanted = job.labels.map((l) => l.toLowerCase());
       const i = idle.findIndex((r) => {
         if (r.repo !== null && r.repo.toLowerCase() !== repo) return false;
+        // An organization runner serves only the repositories its group gives access to.
+        const group = r.repo === null ? this.state.groups.get(r.groupId) : undefined;
+        if (group && !groupAdmits(group, this.state.repo(repoName))) return false;
         const have = new Set(r.labels.map((l) => l.toLowerCase()));
         return wanted.every((l) => have.has(l));
       });

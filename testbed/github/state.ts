@@ -1,11 +1,7 @@
 /** The simulator's memory: repositories, runners, runs, jobs and id counters. No behaviour beyond look-ups. */
 import { randomBytes } from "node:crypto";
+import { DEFAULT_GROUP, type RunnerGroup } from "./runner-groups.js";
 import type { CheckRunRecord, JobRecord, RepoRecord, RunRecord, RunnerRecord } from "./types.js";
-
-export interface RunnerGroup {
-  id: number;
-  name: string;
-}
 
 /** GitHub ids of jobs and runs passed 2^32 long ago; starting above it catches code that assumes 32-bit ids. */
 export type PermissionLevel = "read" | "write";
@@ -19,7 +15,7 @@ export class SimState {
   readonly runs = new Map<number, RunRecord>();
   readonly jobs = new Map<number, JobRecord>();
   /** Every organization has the "Default" runner group with id 1 (GitHub REST "Self-hosted runner groups"). */
-  readonly groups = new Map<number, RunnerGroup>([[1, { id: 1, name: "Default" }]]);
+  readonly groups = new Map<number, RunnerGroup>([[DEFAULT_GROUP.id, { ...DEFAULT_GROUP, selectedRepositories: [] }]]);
   readonly checkRuns: CheckRunRecord[] = [];
   /**
    * The permissions the installation grants (as GET /app, the installation and its tokens show them). tornade's App

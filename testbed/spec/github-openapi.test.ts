@@ -18,7 +18,8 @@ describe("the committed GitHub spec subset", () => {
   it("holds every operation tornade calls, from a named package version", () => {
     expect(subset.source.package).toBe("@octokit/openapi");
     expect(subset.source.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(knownRoutes()).toHaveLength(31);
+    expect(knownRoutes()).toHaveLength(33);
+    expect(knownRoutes()).toContainEqual({ method: "GET", route: "/orgs/{org}/actions/runner-groups/{runner_group_id}/repositories" });
     expect(knownRoutes()).toContainEqual({ method: "DELETE", route: "/orgs/{org}/actions/runners/{runner_id}" });
     expect(knownRoutes()).toContainEqual({ method: "POST", route: "/app-manifests/{code}/conversions" });
   });

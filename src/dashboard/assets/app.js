@@ -27,6 +27,20 @@ function svg(tag, attrs, text) {
 const usd = (n) => "$" + n.toFixed(n < 1 ? 4 : 2);
 const secs = (n) => (n === null || n === undefined ? "–" : n < 120 ? n.toFixed(0) + " s" : (n / 60).toFixed(1) + " min");
 const time = (ms) => new Date(ms).toISOString().slice(11, 19);
+const speed = (x) => String(Number(x.toFixed(2)));
+
+// The sandbox and `serve --testbed` run on a compressed clock: every time on the page is simulated, and says so.
+function renderClock(v) {
+  const badge = document.getElementById("clock");
+  badge.hidden = !v.clock.simulated;
+  badge.textContent = "simulated clock, " + speed(v.clock.speed) + "× real time";
+}
+
+function renderViolations(v) {
+  const badge = document.getElementById("violations");
+  badge.hidden = v.policyViolations === 0;
+  badge.textContent = v.policyViolations + (v.policyViolations === 1 ? " policy violation" : " policy violations") + ", listed under recent failures";
+}
 
 function stateBadge(state) {
   return el("span", { class: "state", style: "--c: var(--" + state + ")", "data-state": state }, state);
@@ -131,12 +145,14 @@ async function poll() {
     if (!res.ok) throw new Error("HTTP " + res.status);
     const v = await res.json();
     document.getElementById("mode").hidden = !v.sandbox;
+    renderClock(v);
+    renderViolations(v);
     renderCounts(v);
     renderBackends(v);
     renderChart(v);
     renderEvents(v);
     renderJobs(v);
-    status.textContent = "live · " + time(v.now) + " UTC · queue " + v.queueDepth.pending + " pending, " + v.queueDepth.inFlight + " in flight" + (v.queueDepth.dead ? ", " + v.queueDepth.dead + " dead" : "");
+    status.textContent = "live · " + (v.clock.simulated ? "simulated " : "") + time(v.now) + " UTC · queue " + v.queueDepth.pending + " pending, " + v.queueDepth.inFlight + " in flight" + (v.queueDepth.dead ? ", " + v.queueDepth.dead + " dead" : "");
     status.className = "status";
   } catch (err) {
     status.textContent = "cannot reach tornade (" + err.message + "); retrying";

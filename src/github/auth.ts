@@ -1,5 +1,6 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
@@ -48,7 +49,7 @@ export interface GitHubClientOptions {
   readonly tokenRefreshMarginMs?: number;
 }
 
-const OctokitWithPlugins = Octokit.plugin(retry, throttling);
+const OctokitWithPlugins = Octokit.plugin(paginateRest, retry, throttling);
 export type GitHubOctokit = InstanceType<typeof OctokitWithPlugins>;
 
 /** Octokit instances per installation (App) or one shared instance (token), plus what they observed. */

@@ -12,10 +12,10 @@ const TOKEN_LIFETIME_MS = 60 * 60_000;
  *
  * @octokit/auth-app keeps minting, caching (its documented `cache` option, given a plain map that never expires
  * anything by itself), the JWT and its retries. This adds the one thing it cannot know: time. Its own cache expires
- * tokens 59 minutes of real time after minting, which a compressed test clock outruns, so tornade keeps a lease per
- * installation — when its token expires, GitHub's `expires_at` as auth-app's documented `auth({ type:
- * "installation" })` result gives it — and before any request whose token has `marginMs` or less left, asks auth-app for a
- * new one (`refresh: true`). Concurrent requests share one mint.
+ * tokens 59 minutes of real time after minting, which a compressed test clock outruns; so tornade keeps, per
+ * installation, when its token expires (GitHub's `expires_at`, as auth-app's documented `auth({ type: "installation"
+ * })` result gives it), and before any request whose token has `marginMs` or less left asks auth-app for a new one
+ * (`refresh: true`). Concurrent requests share one mint.
  */
 export class InstallationTokens {
   /** Per installation, when its token expires: GitHub's `expires_at`, epoch ms (the test bed shares tornade's clock). */

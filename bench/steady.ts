@@ -142,7 +142,7 @@ function queue(world: World, from: number, n: number): number[] {
  */
 async function jitRoundTripMs(world: World, n: number): Promise<number> {
   const gh = world.bed.github;
-  const { jwt } = appJwtSigner(gh.appId, gh.privateKeyPem)(Math.floor(world.clock.now() / 1000));
+  const { jwt } = await appJwtSigner(gh.appId, gh.privateKeyPem)(Math.floor(world.clock.now() / 1000));
   const headers = { accept: "application/vnd.github+json", "content-type": "application/json" };
   const tokenRes = await fetch(`${gh.url}/app/installations/${gh.installationId}/access_tokens`, { method: "POST", headers: { ...headers, authorization: `Bearer ${jwt}` } });
   const { token } = (await tokenRes.json()) as { token: string };

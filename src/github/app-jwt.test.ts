@@ -11,13 +11,13 @@ function decode(part: string | undefined): Record<string, unknown> {
 }
 
 describe("appJwtSigner", () => {
-  it("signs an RS256 JWT with iss, iat 60 s back and exp 10 minutes after iat, at the given time", () => {
+  it("signs an RS256 JWT with iss, iat 30 s back and exp 10 minutes after iat, at the given time", async () => {
     for (const pem of [pkcs1, pkcs8]) {
-      const { jwt, expiresAt } = appJwtSigner(12345, pem)(1_700_000_000.7);
+      const { jwt, expiresAt } = await appJwtSigner(12345, pem)(1_700_000_000.7);
       const [h, p, s] = jwt.split(".");
       expect(decode(h)).toEqual({ alg: "RS256", typ: "JWT" });
-      expect(decode(p)).toEqual({ iss: "12345", iat: 1_700_000_000 - 60, exp: 1_700_000_000 + 540 });
-      expect(expiresAt).toBe(new Date((1_700_000_000 + 540) * 1000).toISOString());
+      expect(decode(p)).toEqual({ iss: "12345", iat: 1_700_000_000 - 30, exp: 1_700_000_000 + 570 });
+      expect(expiresAt).toBe(new Date((1_700_000_000 + 570) * 1000).toISOString());
       expect(verify("RSA-SHA256", Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s ?? "", "base64url"))).toBe(true);
     }
   });

@@ -1,16 +1,36 @@
-import { createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+import githubAppJwt from "universal-github-app-jwt";
 
 /**
- * Signs the JSON Web Token a GitHub App uses to authenticate as itself: RS256, `iss` = App ID, issued 60 s in the
- * past to absorb clock drift and expiring at most 10 minutes after issue, exactly as "Generating a JSON Web Token
- * (JWT) for a GitHub App" asks
- * (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app).
+ * The JSON Web Token a GitHub App authenticates as itself with ("Generating a JSON Web Token (JWT) for a GitHub App",
+ * https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app),
+ * signed by universal-github-app-jwt — the signer @octokit/auth-app uses itself: RS256, `iss` = App ID, issued 30 s
+ * in the past for clock drift, expiring 10 minutes after issue.
  *
- * We sign it ourselves (rather than letting @octokit/auth-app do it) for one reason: the time comes from tornade's
- * Clock, so the same code runs against a test bed whose clock is compressed.
+ * What this adds: the time is an argument, so auth.ts passes tornade's Clock (the test bed's is compressed); and
+ * the key is checked once, up front, with an error that names the setting and never echoes the key.
  */
-export function appJwtSigner(appId: number | string, privateKeyPem: string): (nowSeconds: number) => AppJwt {
-  let key: KeyObject;
+export function appJwtSigner(appId: number | string, privateKeyPem: string): (nowSeconds: number) => Promise<AppJwt> {
+  const privateKey = pkcs8Of(privateKeyPem);
+  const id = String(appId);
+  return async (nowSeconds) => {
+    const { token, expiration } = await githubAppJwt({ id, privateKey, now: Math.floor(nowSeconds) });
+    return { jwt: token, expiresAt: new Date(expiration * 1000).toISOString() };
+  };
+}
+
+/** What @octokit/auth-app's `createJwt` option returns. */
+export interface AppJwt {
+  readonly jwt: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * The key as PKCS#8 PEM, the one form WebCrypto (and so the library) signs with; GitHub hands out PKCS#1. Converted
+ * here once rather than by the library on every token.
+ */
+function pkcs8Of(privateKeyPem: string): string {
+  let key;
   try {
     key = createPrivateKey(privateKeyPem);
   } catch {
@@ -22,23 +42,5 @@ export function appJwtSigner(appId: number | string, privateKeyPem: string): (no
   if (key.asymmetricKeyType !== "rsa") {
     throw new Error(`the GitHub App private key must be an RSA key, got ${key.asymmetricKeyType ?? "unknown"}`);
   }
-  const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
-  return (nowSeconds) => {
-    const now = Math.floor(nowSeconds);
-    const iat = now - 60;
-    const exp = iat + 10 * 60;
-    const payload = b64url(JSON.stringify({ iat, exp, iss: String(appId) }));
-    const input = `${header}.${payload}`;
-    const signature = sign("RSA-SHA256", Buffer.from(input), key).toString("base64url");
-    return { jwt: `${input}.${signature}`, expiresAt: new Date(exp * 1000).toISOString() };
-  };
-}
-
-export interface AppJwt {
-  readonly jwt: string;
-  readonly expiresAt: string;
-}
-
-function b64url(s: string): string {
-  return Buffer.from(s).toString("base64url");
+  return key.export({ type: "pkcs8", format: "pem" }).toString();
 }

@@ -1,9 +1,12 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { appJwtSigner } from "./app-jwt.js";
+import { InstallationTokens } from "./installation-tokens.js";
 import { RateLimitTracker, type RateLimitObservation } from "./rate-limits.js";
 
 /** pino-compatible subset, so a pino logger (or a child of one) can be passed as is. */
@@ -46,7 +49,7 @@ export interface GitHubClientOptions {
   readonly tokenRefreshMarginMs?: number;
 }
 
-const OctokitWithPlugins = Octokit.plugin(retry, throttling);
+const OctokitWithPlugins = Octokit.plugin(paginateRest, retry, throttling);
 export type GitHubOctokit = InstanceType<typeof OctokitWithPlugins>;
 
 /** Octokit instances per installation (App) or one shared instance (token), plus what they observed. */
@@ -67,7 +70,7 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
   const tracker = new RateLimitTracker(() => clock.now());
   const common = commonOptions(opts, clock, logger);
   const instances = new Map<string, GitHubOctokit>();
-  const cache = new ClockedTokenCache(clock, opts.tokenRefreshMarginMs ?? 5 * 60_000);
+  const tokens = new InstallationTokens(clock, opts.tokenRefreshMarginMs ?? 5 * 60_000);
 
   const observe = (octokit: GitHubOctokit, key: string): GitHubOctokit => {
     octokit.hook.after("request", (response) => tracker.observe(key, response.headers));
@@ -93,8 +96,14 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
   }
 
   const sign = appJwtSigner(auth.appId, auth.privateKeyPem);
-  const createJwt = async (_appId: string | number, timeDifference?: number) =>
-    sign(clock.now() / 1000 + (timeDifference ?? 0));
+  // auth-app's documented hook for a JWT signed elsewhere, timed by tornade's clock. When GitHub refuses a JWT for its
+  // times, auth-app retries once with `timeDifference`: GitHub's Date header minus the *system* time, in seconds; so
+  // that JWT is timed by GitHub's clock, the system time plus that difference, whatever tornade's clock says.
+  const createJwt = (_appId: string | number, timeDifference?: number) =>
+    sign(timeDifference === undefined ? clock.now() / 1000 : systemClock.now() / 1000 + timeDifference);
+  // auth-app's documented `cache`, as a map that expires nothing: InstallationTokens decides when a token is stale.
+  const cached = new Map<string, string>();
+  const cache = { get: (key: string) => cached.get(key), set: (key: string, value: string) => void cached.set(key, value) };
   const appAuth = (installationId?: number) => ({
     appId: auth.appId,
     createJwt,
@@ -116,6 +125,7 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
           new OctokitWithPlugins({ ...common, authStrategy: createAppAuth, auth: appAuth(installationId) }),
           key,
         );
+        tokens.keepFresh(octokit, installationId);
         instances.set(key, octokit);
       }
       return octokit;
@@ -129,7 +139,7 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
       return octokit;
     },
     rateLimits: () => tracker.snapshot(),
-    tokensMinted: () => cache.minted,
+    tokensMinted: () => tokens.minted,
   };
 }
 
@@ -158,7 +168,7 @@ function commonOptions(opts: GitHubClientOptions, clock: Clock, logger: Logger) 
       );
       return again;
     },
-    write: clockedGate(clock, opts.writeSpacingMs ?? 1000) as unknown as NonNullable<ThrottleWrite>,
+    write: writeGroup(clock, opts.writeSpacingMs ?? 1000),
   };
   return {
     baseUrl: (opts.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
@@ -180,59 +190,12 @@ function commonOptions(opts: GitHubClientOptions, clock: Clock, logger: Logger) 
   };
 }
 
-type ThrottleWrite = Extract<ThrottlingOptions, { onRateLimit: unknown }>["write"];
-
 /**
- * Stands in for the throttling plugin's Bottleneck "write" group (1 s between writes in real time), which it
- * calls as `write.key(id).schedule(options, fn)`: the same spacing, but in clock time, so a compressed test clock
- * compresses it too. Writes go out one by one, `spacingMs` apart.
+ * The throttling plugin's `write` group (its typed option), built as the plugin builds its own — one Bottleneck
+ * group whose limiter lets a write start `minTime` after the last — but with tornade's spacing: the plugin's is one
+ * second of real time, process-wide, which would cap the controller at one launch a second; tornade's is in clock
+ * time (a compressed test clock compresses it too) and may be 0, when the controller paces its launches itself.
  */
-function clockedGate(clock: Clock, spacingMs: number) {
-  let nextAt = 0;
-  const gate = {
-    key: () => gate,
-    async schedule<T>(_options: unknown, fn: () => T | Promise<T>): Promise<T> {
-      if (spacingMs > 0) {
-        const now = clock.now();
-        const at = Math.max(now, nextAt);
-        nextAt = at + spacingMs;
-        if (at > now) await clock.sleep(at - now);
-      }
-      return fn();
-    },
-  };
-  return gate;
-}
-
-/**
- * @octokit/auth-app's token cache, with expiry read from GitHub's own `expires_at` against tornade's clock: a token
- * is reused until `marginMs` before it expires (installation tokens last one hour: "Generating an installation access
- * token for a GitHub App", https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-an-installation-access-token-for-a-github-app).
- * auth-app stores "token|createdAt|expiresAt|…" strings; its default LRU expires them after 59 real minutes, which a
- * compressed clock would outrun.
- */
-class ClockedTokenCache {
-  private readonly entries = new Map<string, string>();
-  minted = 0;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly marginMs: number,
-  ) {}
-
-  get(key: string): string | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    const expiresAt = Date.parse(value.split("|")[2] ?? "");
-    if (!Number.isFinite(expiresAt) || expiresAt - this.clock.now() <= this.marginMs) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return value;
-  }
-
-  set(key: string, value: string): void {
-    this.minted++;
-    this.entries.set(key, value);
-  }
+function writeGroup(clock: Clock, spacingMs: number): Bottleneck.Group {
+  return new Bottleneck.Group({ maxConcurrent: 1, minTime: Math.max(0, spacingMs) / clock.speed });
 }

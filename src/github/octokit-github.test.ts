@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scaledClock, type Clock } from "../clock/clock.js";
+import { scaledClock, systemClock, type Clock } from "../clock/clock.js";
 import { startGitHubSim } from "../../testbed/github/index.js";
 import { createGitHubClients, type GitHubClientOptions, type Logger } from "./auth.js";
 import { GitHubError } from "./errors.js";
@@ -215,12 +215,13 @@ describe("OctokitGitHub against the GitHub simulator", () => {
 });
 
 describe("installation token lifetime", () => {
-  // 1 clock hour ≈ 0.7 real seconds, so a token's whole life fits in a test.
+  // 1 clock hour = 3.6 real seconds, so a token's whole life fits in a test; an App JWT's 10 minutes are 0.6 real
+  // seconds, time enough for it to reach the test bed on a busy machine.
   let fastSim: Sim;
   let fast: Clock;
   let fastRepo: { installationId: number; owner: string; repo: string };
   beforeAll(async () => {
-    fast = scaledClock(5000);
+    fast = scaledClock(1000);
     fastSim = await startGitHubSim({ clock: fast });
     fastRepo = { installationId: fastSim.installationId, owner: fastSim.owner, repo: fastSim.repo };
   });
@@ -228,15 +229,35 @@ describe("installation token lifetime", () => {
 
   it("mints a new token shortly before the old one expires (1 hour), not after", async () => {
     const { clients, gh } = appPort(fastSim, fast, { tokenRefreshMarginMs: 5 * 60_000 });
+    const until = (at: number) => fast.sleep(Math.max(0, at - fast.now()));
+    // The token is minted between `asked` and `got`: the later calls are timed from those, not from how long the
+    // first call took (many clock minutes when the machine is busy).
+    const asked = fast.now();
     await gh.listRunners({ ...fastRepo, scope: "repo" });
-    await fast.sleep(50 * 60_000);
+    const got = fast.now();
+    await until(asked + 50 * 60_000);
     await gh.listRunners({ ...fastRepo, scope: "repo" });
     expect(clients.tokensMinted()).toBe(1);
-    await fast.sleep(6 * 60_000);
+    await until(got + 56 * 60_000);
     await gh.listRunners({ ...fastRepo, scope: "repo" });
     expect(clients.tokensMinted()).toBe(2);
   });
 
+  it("signs again by GitHub's time when GitHub refuses a JWT for its clock (auth-app's retry), and the call succeeds", async () => {
+    // GitHub on the system time; tornade's (compressed, as in the sandbox) clock 20 minutes behind it, so its first
+    // JWT has expired by GitHub's clock. auth-app measures the difference against the system time.
+    const github = await startGitHubSim({ clock: systemClock });
+    try {
+      const behind = scaledClock(1000, Date.now() - 20 * 60_000);
+      const logger = recordingLogger();
+      const { gh } = appPort(github, behind, { logger });
+      const runners = await gh.listRunners({ installationId: github.installationId, owner: github.owner, repo: github.repo, scope: "repo" });
+      expect(runners).toBeInstanceOf(Array);
+      expect(logger.lines.some((l) => /time and system time are different/.test(l.msg))).toBe(true);
+    } finally {
+      await github.close();
+    }
+  });
 });
 
 describe("throttling against the simulator's secondary limit", () => {
@@ -244,21 +265,36 @@ describe("throttling against the simulator's secondary limit", () => {
   let clock: Clock;
   beforeAll(async () => {
     clock = scaledClock(SPEED);
-    // Two POSTs a minute on one endpoint: the third waits for GitHub's retry-after.
+    // Two POSTs a minute on one endpoint: the third waits for GitHub's retry-after; four at once are spread over several.
     sim = await startGitHubSim({ clock, limits: { pointsPerMinute: 10, writeCost: 5 } });
   });
   afterAll(() => sim.close());
+
+  it("lands every write: the throttling plugin sits out each retry-after the test bed answers with", async () => {
+    const logger = recordingLogger();
+    const { gh } = appPort(sim, clock, { logger, writeSpacingMs: 0 });
+    const target = { installationId: sim.installationId, owner: sim.owner, repo: sim.repo, scope: "repo" as const };
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => gh.generateJitConfig({ ...target, runnerGroupId: 1, name: `tornade-burst-${i}`, labels: ["self-hosted"] })),
+    );
+    expect(new Set(results.map((r) => r.runnerId)).size).toBe(4);
+    expect(sim.control.listRunners().filter((r) => r.name.startsWith("tornade-burst-"))).toHaveLength(4);
+    // The limit was really hit (nothing on the client spaced the writes), and each refusal was waited out.
+    expect(sim.control.stats().secondaryLimited).toBeGreaterThanOrEqual(2);
+    expect(logger.lines.filter((l) => /secondary rate limit/.test(l.msg)).every((l) => (l.obj as { again: boolean }).again)).toBe(true);
+  });
 
   it("waits out retry-after on the secondary limit and succeeds, logging through the injected logger", async () => {
     const logger = recordingLogger();
     const { gh } = appPort(sim, clock, { logger, writeSpacingMs: 0 });
     const target = { installationId: sim.installationId, owner: sim.owner, repo: sim.repo, scope: "repo" as const };
+    const limitedBefore = sim.control.stats().secondaryLimited;
     const results = [];
     for (let i = 0; i < 3; i++) {
       results.push(await gh.generateJitConfig({ ...target, runnerGroupId: 1, name: `tornade-thr-${i}`, labels: ["self-hosted"] }));
     }
     expect(new Set(results.map((r) => r.runnerId)).size).toBe(3);
-    expect(sim.control.stats().secondaryLimited).toBeGreaterThanOrEqual(1);
+    expect(sim.control.stats().secondaryLimited - limitedBefore).toBeGreaterThanOrEqual(1);
     expect(logger.lines.some((l) => l.level === "warn" && /secondary rate limit/.test(l.msg))).toBe(true);
   });
 

@@ -79,43 +79,40 @@ export class OctokitGitHub implements GitHubPort {
 
   async listRunJobs(repo: RepoRef, runId: number): Promise<WorkflowJob[]> {
     const octokit = this.octokit(repo);
-    const jobs: WorkflowJob[] = [];
-    for (let page = 1; ; page++) {
-      const res = await this.call("GET run jobs", () =>
-        octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
-          owner: repo.owner,
-          repo: repo.repo,
-          run_id: runId,
-          filter: "latest",
-          per_page: PER_PAGE,
-          page,
-        }),
-      );
-      jobs.push(...res.data.jobs.map(toJob));
-      if (!hasNext(res.headers.link)) return jobs;
-    }
+    const jobs = await this.call("GET run jobs", () =>
+      octokit.paginate("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
+        owner: repo.owner,
+        repo: repo.repo,
+        run_id: runId,
+        filter: "latest",
+        per_page: PER_PAGE,
+      }),
+    );
+    return jobs.map(toJob);
   }
 
   async listQueuedRuns(repo: RepoRef, opts: { since?: number; maxPages?: number; status?: "queued" | "in_progress" } = {}): Promise<WorkflowRun[]> {
     const octokit = this.octokit(repo);
-    const runs: WorkflowRun[] = [];
     const maxPages = opts.maxPages ?? 10;
-    for (let page = 1; page <= maxPages; page++) {
-      const res = await this.call("GET queued runs", () =>
-        octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
+    if (maxPages < 1) return [];
+    let pages = 0;
+    return this.call("GET queued runs", () =>
+      octokit.paginate(
+        "GET /repos/{owner}/{repo}/actions/runs",
+        {
           owner: repo.owner,
           repo: repo.repo,
           status: opts.status ?? "queued",
           per_page: PER_PAGE,
-          page,
           // GitHub's date-range syntax for `created` ("Searching for workflow runs" / search syntax: >=YYYY-MM-DDTHH:MM:SSZ).
           ...(opts.since === undefined ? {} : { created: `>=${isoSeconds(opts.since)}` }),
-        }),
-      );
-      runs.push(...res.data.workflow_runs.map(toRun));
-      if (!hasNext(res.headers.link)) break;
-    }
-    return runs;
+        },
+        (response, done) => {
+          if (++pages >= maxPages) done();
+          return response.data.map(toRun);
+        },
+      ),
+    );
   }
 
   async rerunJob(repo: RepoRef, jobId: number): Promise<void> {
@@ -130,28 +127,26 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async listRunners(target: RunnerScope): Promise<Runner[]> {
-    const runners: Runner[] = [];
-    for (let page = 1; ; page++) {
-      const res = await this.runnersPage(target, { page });
-      runners.push(...res.data.runners.map(toRunner));
-      if (!hasNext(res.headers.link)) return runners;
-    }
+    const octokit = this.octokit(target);
+    const query = { per_page: PER_PAGE };
+    const runners = await this.call("GET runners", () =>
+      target.scope === "org"
+        ? octokit.paginate("GET /orgs/{org}/actions/runners", { org: target.owner, ...query })
+        : octokit.paginate("GET /repos/{owner}/{repo}/actions/runners", { owner: target.owner, repo: target.repo, ...query }),
+    );
+    return runners.map(toRunner);
   }
 
   async findRunner(target: RunnerScope, name: string): Promise<Runner | undefined> {
-    const res = await this.runnersPage(target, { page: 1, name });
-    return res.data.runners.map(toRunner).find((r) => r.name === name);
-  }
-
-  /** One page of "List self-hosted runners", optionally filtered by exact `name` (a query parameter GitHub offers). */
-  private runnersPage(target: RunnerScope, q: { page: number; name?: string }) {
+    // One page of "List self-hosted runners" filtered by exact `name` (a query parameter GitHub offers).
     const octokit = this.octokit(target);
-    const query = { per_page: PER_PAGE, page: q.page, ...(q.name === undefined ? {} : { name: q.name }) };
-    return this.call("GET runners", () =>
+    const query = { per_page: PER_PAGE, name };
+    const res = await this.call("GET runners", () =>
       target.scope === "org"
         ? octokit.request("GET /orgs/{org}/actions/runners", { org: target.owner, ...query })
         : octokit.request("GET /repos/{owner}/{repo}/actions/runners", { owner: target.owner, repo: target.repo, ...query }),
     );
+    return res.data.runners.map(toRunner).find((r) => r.name === name);
   }
 
   async getRunner(target: RunnerScope, runnerId: number): Promise<Runner> {
@@ -323,23 +318,13 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** GitHub paginates with a `Link` header ("Using pagination in the REST API"). */
-function nextLink(link: string | undefined): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(",")) {
-    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-function hasNext(link: string | undefined): boolean {
-  return nextLink(link) !== undefined;
-}
-
-/** The deliveries log pages by `cursor`, carried in the next link's query string. */
+/**
+ * The deliveries log pages by an opaque `cursor`, carried in the query of the `Link` header's rel="next" URL ("Using
+ * pagination in the REST API"). The sweeper walks it a page at a time and stops early, so the cursor is handed back
+ * rather than followed here.
+ */
 function nextCursor(link: string | undefined): string | undefined {
-  const next = nextLink(link);
+  const next = /<([^<>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
   if (!next) return undefined;
   try {
     return new URL(next, "https://api.github.com").searchParams.get("cursor") ?? undefined;

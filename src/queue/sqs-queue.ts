@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../clock/clock.js";
-import { av, json, num, parseJson, str, type Item } from "../store/dynamodb-items.js";
-import { isConditionFailed } from "../store/dynamodb-store.js";
-import { GSI_BY_STATE, pad } from "../store/dynamodb-table.js";
-import { DEFAULT_MAX_ATTEMPTS, type DeadLetter, type EnqueueItem, type JsonValue, type LeasedItem, type Queue, type QueueDepth } from "./queue.js";
+import { num, str } from "../store/dynamodb-items.js";
+import { DEFAULT_MAX_ATTEMPTS, type DeadLetter, type EnqueueItem, type LeasedItem, type Queue, type QueueDepth } from "./queue.js";
+import { leasedOf, QueueRecords } from "./sqs-queue-records.js";
 import { secondsOf, SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from "./sqs-time.js";
 
 export interface SqsQueueOptions {
@@ -43,7 +42,7 @@ type Claimed = Exclude<ClaimOutcome, { kind: "leased" }> | { readonly kind: "lea
 /**
  * The Queue port on SQS, with the coalescing SQS lacks kept in DynamoDB.
  *
- * SQS stores wake-ups, DynamoDB stores the items:
+ * SQS stores wake-ups, DynamoDB stores the items (sqs-queue-records.ts):
  * - `QPEND#<key>` is the one pending item of a key (kind, newest payload, visibleAt, a version). enqueue() creates it
  *   with a conditional put or updates it under its version; it sends an SQS message `{key, at}` only when no earlier
  *   message can already be on its way: every write that sets visibleAt to t is preceded by a message due at t, so a
@@ -64,9 +63,11 @@ type Claimed = Exclude<ClaimOutcome, { kind: "leased" }> | { readonly kind: "lea
 export class SqsQueue implements Queue {
   readonly maxAttempts: number;
   private readonly o: SqsQueueOptions;
+  private readonly records: QueueRecords;
 
   constructor(options: SqsQueueOptions) {
     this.o = options;
+    this.records = new QueueRecords(options.dynamo, options.table, options.queueUrl);
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!(Number.isInteger(this.maxAttempts) && this.maxAttempts >= 1)) {
       throw new RangeError(`queue maxAttempts must be a whole number of at least 1, got ${this.maxAttempts}`);
@@ -77,37 +78,17 @@ export class SqsQueue implements Queue {
     if (item.key.length === 0) throw new RangeError("queue item key must not be empty");
     const delayMs = Math.max(0, item.delayMs ?? 0);
     for (let tries = 0; ; tries++) {
-      const now = this.o.clock.now();
-      const at = now + delayMs;
-      const pending = await this.get(pendKey(item.key));
+      const at = this.o.clock.now() + delayMs;
+      const pending = await this.records.pending(item.key);
       const covered = pending !== undefined && num(pending, "visibleAt") <= at;
       if (!covered) await this.send(item.key, at, delayMs);
-      try {
-        if (pending === undefined) {
-          await this.o.dynamo.send(
-            new PutItemCommand({
-              TableName: this.o.table,
-              Item: this.pendingItem(item, at, randomUUID(), 1),
-              ConditionExpression: "attribute_not_exists(pk)",
-            }),
-          );
-        } else {
-          const version = num(pending, "version");
-          const visibleAt = Math.min(num(pending, "visibleAt"), at);
-          await this.o.dynamo.send(
-            new PutItemCommand({
-              TableName: this.o.table,
-              Item: this.pendingItem(item, visibleAt, str(pending, "itemId"), version + 1),
-              ConditionExpression: "version = :v",
-              ExpressionAttributeValues: { ":v": av(version) },
-            }),
-          );
-        }
-        return;
-      } catch (e) {
-        // Another enqueue or a claim moved the record since we read it: read again.
-        if (!isConditionFailed(e) || tries >= 20) throw e;
-      }
+      const written =
+        pending === undefined
+          ? await this.records.putPending(item, at, randomUUID(), undefined)
+          : await this.records.putPending(item, Math.min(num(pending, "visibleAt"), at), str(pending, "itemId"), num(pending, "version"));
+      if (written) return;
+      // Another enqueue or a claim moved the record since we read it: read again.
+      if (tries >= 20) throw new Error(`queue key ${item.key}: its pending item kept changing while being enqueued; try again`);
     }
   }
 
@@ -153,15 +134,7 @@ export class SqsQueue implements Queue {
 
   async ack(receipt: string): Promise<void> {
     const r = parseReceipt(receipt);
-    if (!r) return;
-    try {
-      await this.o.dynamo.send(
-        new DeleteItemCommand({ TableName: this.o.table, Key: msgKey(r.messageId), ConditionExpression: "receipt = :r", ExpressionAttributeValues: { ":r": av(receipt) } }),
-      );
-    } catch (e) {
-      if (isConditionFailed(e)) return;
-      throw e;
-    }
+    if (!r || !(await this.records.ack(r.messageId, receipt))) return;
     await this.o.sqs.send(new DeleteMessageCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: r.handle }));
   }
 
@@ -174,50 +147,25 @@ export class SqsQueue implements Queue {
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    const { Items } = await this.o.dynamo.send(
-      new QueryCommand({
-        TableName: this.o.table,
-        IndexName: GSI_BY_STATE,
-        KeyConditionExpression: "gsi2pk = :p",
-        ExpressionAttributeValues: { ":p": { S: this.partition("dead") } },
-        Limit: Math.max(1, Math.floor(limit)),
-      }),
-    );
-    return (Items ?? []).map((i) => ({
-      id: str(i, "itemId"),
-      key: str(i, "key"),
-      kind: str(i, "kind"),
-      payload: parseJson(i, "payload") as JsonValue | null,
-      attempts: num(i, "attempts"),
-      diedAt: num(i, "diedAt"),
-    }));
+    return this.records.deadLetters(limit);
   }
 
   async redrive(id: string): Promise<boolean> {
-    let old: Item | undefined;
-    try {
-      ({ Attributes: old } = await this.o.dynamo.send(
-        new DeleteItemCommand({ TableName: this.o.table, Key: deadKey(id), ConditionExpression: "attribute_exists(pk)", ReturnValues: "ALL_OLD" }),
-      ));
-    } catch (e) {
-      if (isConditionFailed(e)) return false;
-      throw e;
-    }
-    if (!old) return false;
-    const payload = parseJson(old, "payload") as JsonValue | null;
-    await this.enqueue({ key: str(old, "key"), kind: str(old, "kind"), ...(payload === null ? {} : { payload }) });
+    const dead = await this.records.takeDead(id);
+    if (!dead) return false;
+    await this.enqueue({ key: dead.key, kind: dead.kind, ...(dead.payload === null ? {} : { payload: dead.payload }) });
     return true;
   }
 
   /** Counted from DynamoDB (GSI reads: a moment behind, like SQS's own approximate counts). */
   async depth(): Promise<QueueDepth> {
     const now = this.o.clock.now();
-    const inflight = await this.queryPartition("inflight");
+    const inflight = await this.records.all("inflight");
     const expired = inflight.filter((i) => num(i, "leaseUntil") <= now).length;
     return {
-      pending: (await this.queryPartition("pending")).length + expired,
+      pending: (await this.records.all("pending")).length + expired,
       inFlight: inflight.length - expired,
-      dead: (await this.queryPartition("dead")).length,
+      dead: (await this.records.all("dead")).length,
     };
   }
 
@@ -228,19 +176,22 @@ export class SqsQueue implements Queue {
   private async claimOne(m: SqsMessage, visibilityTimeoutMs: number): Promise<Claimed> {
     const now = this.o.clock.now();
     const receipt = `${m.messageId} ${m.receiptHandle}`;
-    const inflight = await this.get(msgKey(m.messageId));
+    const inflight = await this.records.inflight(m.messageId);
     if (inflight) {
       // A redelivery: the lease of whoever had it ran out.
       const attempts = m.receiveCount - num(inflight, "claimedAt") + 1;
-      if (attempts > this.maxAttempts) return this.kill(inflight, m, attempts - 1, now);
-      const updated = await this.setLease(m.messageId, receipt, now + visibilityTimeoutMs, undefined);
+      if (attempts > this.maxAttempts) {
+        await this.records.bury(inflight, m.messageId, attempts - 1, now);
+        return this.drop(m);
+      }
+      const updated = await this.records.setLease(m.messageId, receipt, now + visibilityTimeoutMs, undefined);
       if (!updated) return this.drop(m);
       return { kind: "leased", item: leasedOf(updated, attempts, receipt), at: num(updated, "visibleAt") };
     }
     const body = parseBody(m.body);
     if (!body) return this.drop(m);
     for (let tries = 0; tries < 20; tries++) {
-      const pending = await this.get(pendKey(body.key));
+      const pending = await this.records.pending(body.key);
       if (!pending) return this.drop(m);
       const visibleAt = num(pending, "visibleAt");
       if (visibleAt > now) {
@@ -252,58 +203,16 @@ export class SqsQueue implements Queue {
         );
         return { kind: "deferred" };
       }
-      const record: Item = {
-        ...msgKey(m.messageId),
-        gsi2pk: { S: this.partition("inflight") },
-        gsi2sk: { S: m.messageId },
-        itemId: pending["itemId"]!,
-        key: pending["key"]!,
-        kind: pending["kind"]!,
-        payload: pending["payload"]!,
-        visibleAt: pending["visibleAt"]!,
-        claimedAt: av(m.receiveCount),
-        receipt: av(receipt),
-        leaseUntil: av(now + visibilityTimeoutMs),
-      };
-      await this.o.dynamo.send(new PutItemCommand({ TableName: this.o.table, Item: record }));
-      try {
-        await this.o.dynamo.send(
-          new DeleteItemCommand({ TableName: this.o.table, Key: pendKey(body.key), ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": pending["version"]! } }),
-        );
-        return { kind: "leased", item: leasedOf(record, 1, receipt), at: visibleAt };
-      } catch (e) {
-        if (!isConditionFailed(e)) throw e;
-        // Updated (newer payload: take it) or taken by another message (then ours is stale).
-        const now2 = await this.get(pendKey(body.key));
-        if (!now2 || str(now2, "itemId") !== str(pending, "itemId")) {
-          await this.o.dynamo.send(new DeleteItemCommand({ TableName: this.o.table, Key: msgKey(m.messageId) }));
-          return this.drop(m);
-        }
+      const claimed = await this.records.claim(pending, m.messageId, m.receiveCount, receipt, now + visibilityTimeoutMs);
+      if (claimed) return { kind: "leased", item: leasedOf(claimed, 1, receipt), at: visibleAt };
+      // Updated (newer payload: take it) or taken by another message (then ours is stale).
+      const now2 = await this.records.pending(body.key);
+      if (!now2 || str(now2, "itemId") !== str(pending, "itemId")) {
+        await this.records.dropInflight(m.messageId);
+        return this.drop(m);
       }
     }
     throw new Error(`queue key ${body.key}: its pending item kept changing while being received; it will be received again`);
-  }
-
-  private async kill(inflight: Item, m: SqsMessage, attempts: number, now: number): Promise<Claimed> {
-    const id = str(inflight, "itemId");
-    await this.o.dynamo.send(
-      new PutItemCommand({
-        TableName: this.o.table,
-        Item: {
-          ...deadKey(id),
-          gsi2pk: { S: this.partition("dead") },
-          gsi2sk: { S: `${pad(now)}#${id}` },
-          itemId: av(id),
-          key: inflight["key"]!,
-          kind: inflight["kind"]!,
-          payload: inflight["payload"]!,
-          attempts: av(attempts),
-          diedAt: av(now),
-        },
-      }),
-    );
-    await this.o.dynamo.send(new DeleteItemCommand({ TableName: this.o.table, Key: msgKey(m.messageId) }));
-    return this.drop(m);
   }
 
   private async drop(m: SqsMessage): Promise<Claimed> {
@@ -315,7 +224,7 @@ export class SqsQueue implements Queue {
   private async hide(receipt: string, ms: number, minSeconds: number): Promise<boolean> {
     const r = parseReceipt(receipt);
     if (!r) return false;
-    if (!(await this.setLease(r.messageId, receipt, this.o.clock.now() + ms, receipt))) return false;
+    if (!(await this.records.setLease(r.messageId, receipt, this.o.clock.now() + ms, receipt))) return false;
     try {
       await this.o.sqs.send(
         new ChangeMessageVisibilityCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: r.handle, VisibilityTimeout: this.seconds(ms, SQS_MAX_VISIBILITY_S, minSeconds) }),
@@ -324,25 +233,6 @@ export class SqsQueue implements Queue {
     } catch (e) {
       // SQS says the message is no longer in flight under this handle: the lease is gone.
       if (e instanceof Error && /NotInflight|ReceiptHandleIsInvalid/i.test(e.name)) return false;
-      throw e;
-    }
-  }
-
-  private async setLease(messageId: string, receipt: string, leaseUntil: number, expectedReceipt: string | undefined): Promise<Item | undefined> {
-    try {
-      const { Attributes } = await this.o.dynamo.send(
-        new UpdateItemCommand({
-          TableName: this.o.table,
-          Key: msgKey(messageId),
-          UpdateExpression: "SET receipt = :r, leaseUntil = :l",
-          ConditionExpression: expectedReceipt === undefined ? "attribute_exists(pk)" : "receipt = :e",
-          ExpressionAttributeValues: { ":r": av(receipt), ":l": av(leaseUntil), ...(expectedReceipt === undefined ? {} : { ":e": av(expectedReceipt) }) },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return Attributes;
-    } catch (e) {
-      if (isConditionFailed(e)) return undefined;
       throw e;
     }
   }
@@ -360,59 +250,11 @@ export class SqsQueue implements Queue {
   private seconds(clockMs: number, cap: number, min: number): number {
     return secondsOf(clockMs, this.o.clock.speed, min, cap);
   }
-
-  /** Queue records of this queue only, so two queues can share a table. */
-  private partition(state: "pending" | "inflight" | "dead"): string {
-    return `QUEUE#${state}#${this.o.queueUrl}`;
-  }
-
-  private async queryPartition(state: "pending" | "inflight" | "dead"): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const answer = await this.o.dynamo.send(
-        new QueryCommand({
-          TableName: this.o.table,
-          IndexName: GSI_BY_STATE,
-          KeyConditionExpression: "gsi2pk = :p",
-          ExpressionAttributeValues: { ":p": { S: this.partition(state) } },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      out.push(...(answer.Items ?? []));
-      start = answer.LastEvaluatedKey;
-    } while (start);
-    return out;
-  }
-
-  private async get(key: Item): Promise<Item | undefined> {
-    const { Item: item } = await this.o.dynamo.send(new GetItemCommand({ TableName: this.o.table, Key: key, ConsistentRead: true }));
-    return item;
-  }
-
-  /** A key's pending record; it carries its partition in gsi2 for depth(). */
-  private pendingItem(item: EnqueueItem, visibleAt: number, itemId: string, version: number): Item {
-    return {
-      ...pendKey(item.key),
-      gsi2pk: { S: this.partition("pending") },
-      gsi2sk: { S: item.key },
-      itemId: av(itemId),
-      key: av(item.key),
-      kind: av(item.kind),
-      payload: json(item.payload ?? null),
-      visibleAt: av(visibleAt),
-      version: av(version),
-    };
-  }
 }
 
 export function sqsQueue(options: SqsQueueOptions): SqsQueue {
   return new SqsQueue(options);
 }
-
-const pendKey = (key: string): Item => ({ pk: { S: `QPEND#${key}` }, sk: { S: "ITEM" } });
-const msgKey = (messageId: string): Item => ({ pk: { S: `QMSG#${messageId}` }, sk: { S: "ITEM" } });
-const deadKey = (id: string): Item => ({ pk: { S: `QDEAD#${id}` }, sk: { S: "ITEM" } });
 
 function parseReceipt(receipt: string): { messageId: string; handle: string } | undefined {
   const space = receipt.indexOf(" ");
@@ -430,15 +272,4 @@ function parseBody(body: string): { key: string; at: number } | undefined {
     // Not one of ours: dropped below.
   }
   return undefined;
-}
-
-function leasedOf(record: Item, attempts: number, receipt: string): LeasedItem {
-  return {
-    id: str(record, "itemId"),
-    key: str(record, "key"),
-    kind: str(record, "kind"),
-    payload: parseJson(record, "payload") as JsonValue | null,
-    attempts,
-    receiptHandle: receipt,
-  };
 }

@@ -153,7 +153,7 @@ describe("a job tornade never saw", () => {
   async function loggedQueuedBody(jobId: number): Promise<Record<string, unknown>> {
     const gh = limited.bed.github;
     const d = await until("the queued delivery in the log", () => gh.control.listDeliveries().find((x) => x.jobId === jobId && x.action === "queued"));
-    const { jwt } = appJwtSigner(gh.appId, gh.privateKeyPem)(limited.clock.now() / 1000);
+    const { jwt } = await appJwtSigner(gh.appId, gh.privateKeyPem)(limited.clock.now() / 1000);
     const res = await fetch(`${gh.url}/app/hook/deliveries/${d.id}`, { headers: { authorization: `Bearer ${jwt}`, accept: "application/vnd.github+json" } });
     return ((await res.json()) as { request: { payload: Record<string, unknown> } }).request.payload;
   }

@@ -35,7 +35,7 @@ async function recordedQueuedDelivery(labels: string[]): Promise<{ body: string;
   const d = await until("the queued delivery", () =>
     gh.control.listDeliveries().find((x) => x.event === "workflow_job" && x.action === "queued" && x.jobId === job!.jobId),
   );
-  const { jwt } = appJwtSigner(gh.appId, gh.privateKeyPem)(s.clock.now() / 1000);
+  const { jwt } = await appJwtSigner(gh.appId, gh.privateKeyPem)(s.clock.now() / 1000);
   const res = await fetch(`${gh.url}/app/hook/deliveries/${d.id}`, { headers: { authorization: `Bearer ${jwt}`, accept: "application/vnd.github+json" } });
   const full = (await res.json()) as { request: { payload: unknown } };
   return { body: JSON.stringify(full.request.payload), jobId: job!.jobId, guid: d.guid };

@@ -22,6 +22,8 @@ export const CONTEXT_KEYS = [
   "fargateMemoryMiB",
   "fargateEphemeralStorageGiB",
   "codebuildComputeType",
+  "codebuildPrivileged",
+  "webhookReservedConcurrency",
   "runnerImageRepository",
   "runnerImageTag",
   "alarmEmail",
@@ -45,6 +47,13 @@ function int(scope: Construct, key: ContextKey): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new ContextError(`context ${key}=${v}: must be a whole number (-c ${key}=1234)`);
   return Number(v);
+}
+
+function bool(scope: Construct, key: ContextKey): boolean | undefined {
+  const v = ctx(scope, key);
+  if (v === undefined) return undefined;
+  if (v !== "true" && v !== "false") throw new ContextError(`context ${key}=${v}: must be true or false (-c ${key}=false)`);
+  return v === "true";
 }
 
 /** Code for handlers whose file does not exist yet: a function that fails loudly instead of a broken synth. */
@@ -78,6 +87,8 @@ export class TornadeStack extends Stack {
     const memoryMiB = int(this, "fargateMemoryMiB");
     const ephemeralStorageGiB = int(this, "fargateEphemeralStorageGiB");
     const computeType = ctx(this, "codebuildComputeType");
+    const privileged = bool(this, "codebuildPrivileged");
+    const webhookReservedConcurrency = int(this, "webhookReservedConcurrency");
     const alarmEmail = ctx(this, "alarmEmail");
     const missing = HANDLERS.filter((h) => !handlerExists(h));
     for (const h of missing) process.stderr.write(`warning: src/lambda/${h}.ts does not exist; its function gets a placeholder that fails\n`);
@@ -86,7 +97,7 @@ export class TornadeStack extends Stack {
       topic = new sns.Topic(this, "Alarms", { enforceSSL: true });
       topic.addSubscription(new subs.EmailSubscription(alarmEmail));
     }
-    const assignPublicIp = ctx(this, "assignPublicIp");
+    const assignPublicIp = bool(this, "assignPublicIp");
     const scopeValue = ctx(this, "runnerScope");
     if (scopeValue !== undefined && scopeValue !== "repo" && scopeValue !== "org") {
       throw new ContextError(`context runnerScope=${scopeValue}: must be repo or org`);
@@ -108,12 +119,13 @@ export class TornadeStack extends Stack {
       ...(vpc ? { vpc } : {}),
       ...(subnetIds ? { subnets: { subnets: subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) } } : {}),
       ...(sgIds ? { securityGroups: sgIds.map((s, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg${i}`, s)) } : {}),
-      ...(assignPublicIp === undefined ? {} : { assignPublicIp: assignPublicIp === "true" }),
+      ...(assignPublicIp === undefined ? {} : { assignPublicIp }),
       ...(repoName
         ? { runnerImage: { kind: "ecr", repository: ecr.Repository.fromRepositoryName(this, "RunnerRepo", repoName), tagOrDigest: ctx(this, "runnerImageTag") ?? "latest" } }
         : {}),
       fargate: { ...(cpu ? { cpu } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(ephemeralStorageGiB ? { ephemeralStorageGiB } : {}) },
-      ...(computeType ? { codebuild: { computeType: computeType as codebuild.ComputeType } } : {}),
+      codebuild: { ...(computeType ? { computeType: computeType as codebuild.ComputeType } : {}), ...(privileged === undefined ? {} : { privileged }) },
+      ...(webhookReservedConcurrency === undefined ? {} : { webhookReservedConcurrency }),
       ...(topic ? { alarmTopic: topic } : {}),
       ...(missing.length ? { controllerCode: placeholderCode(missing) } : {}),
       ...(props.overrides ?? {}),

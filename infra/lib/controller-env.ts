@@ -24,7 +24,10 @@ export const ENV = {
   table: "TORNADE_DYNAMODB_TABLE",
   queueKind: "TORNADE_QUEUE",
   queueUrl: "TORNADE_SQS_QUEUE_URL",
-  /** Secrets Manager ARNs; the functions read the values at cold start (never in the function's configuration). */
+  /**
+   * Secrets Manager ARNs; the functions read the values at cold start (never in the function's configuration). The
+   * webhook function is given the webhook secret's only (serverless-controller.ts).
+   */
   privateKeySecretArn: "TORNADE_PRIVATE_KEY_SECRET_ARN",
   webhookSecretArn: "TORNADE_WEBHOOK_SECRET_ARN",
 } as const;

@@ -20,6 +20,8 @@ export interface ControllerFunctionProps {
   readonly code?: lambda.Code;
   /** The file to bundle; default src/lambda/NAME.ts. */
   readonly entry?: string;
+  /** Concurrent executions reserved for (and the most allowed to) this function; default the account's shared pool. */
+  readonly reservedConcurrency?: number;
 }
 
 export class ControllerFunction extends Construct {
@@ -45,6 +47,7 @@ export class ControllerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       // The AWS Parameters and Secrets Lambda Extension serves GetSecretValue on http://localhost:2773 (with the
       // function's own role, cached), so the handlers read the secrets named by TORNADE_*_SECRET_ARN with a plain
       // fetch and no Secrets Manager SDK ("Use AWS Secrets Manager secrets in AWS Lambda functions").
@@ -64,6 +67,7 @@ export class ControllerFunction extends Construct {
           bundling: {
             forceDockerBundling: false,
             format: nodejs.OutputFormat.ESM,
+            // The oldest Node tornade supports, so the bundle also loads where tests run it; Lambda runs Node 24.
             target: "node20",
             sourceMap: true,
             minify: true,

@@ -1,16 +1,18 @@
 /**
  * The least privilege tornade's controller needs to launch and watch runners, as IAM statements:
- * - ecs:RunTask only on the runner task definitions (exact revisions), and only into tornade's cluster;
- * - ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with `tags` needs it: "Grant
- *   permission to tag resources on creation", Amazon ECS Developer Guide);
- * - ecs:StopTask / ecs:DescribeTasks only on tasks of that cluster, ecs:ListTasks only in that cluster;
- * - iam:PassRole only for the runner task and execution roles, only to ECS tasks;
- * - codebuild:StartBuild / BatchGetBuilds / StopBuild only on the runner projects;
- * - secretsmanager:GetSecretValue only on tornade's two secrets.
+ * - watching (the sweep's tracker round; the worker): ecs:DescribeTasks only on tasks of tornade's cluster,
+ *   codebuild:BatchGetBuilds only on the runner projects;
+ * - launching and stopping (the worker only): ecs:RunTask only on the runner task definitions (exact revisions), and
+ *   only into tornade's cluster; ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with
+ *   `tags` needs it: "Grant permission to tag resources on creation", Amazon ECS Developer Guide); ecs:StopTask only
+ *   on tasks of that cluster, ecs:ListTasks only in that cluster; iam:PassRole only for the runner task and execution
+ *   roles, only to ECS tasks; codebuild:StartBuild / StopBuild only on the runner projects;
+ * - secretsmanager:GetSecretValue only on the secrets a function reads;
+ * - sqs:SendMessage only on the work queue.
  * Resource and condition keys: "Actions, resources, and condition keys for Amazon ECS / AWS CodeBuild / AWS Secrets
  * Manager" (Service Authorization Reference).
  */
-import { aws_codebuild as codebuild, aws_ecs as ecs, aws_iam as iam, aws_secretsmanager as sm, Stack } from "aws-cdk-lib";
+import { aws_codebuild as codebuild, aws_ecs as ecs, aws_iam as iam, aws_secretsmanager as sm, aws_sqs as sqs, Stack } from "aws-cdk-lib";
 
 export interface RunnerTargets {
   readonly cluster: ecs.ICluster;
@@ -25,14 +27,34 @@ export function clusterTasksArn(cluster: ecs.ICluster): string {
   return Stack.of(cluster).formatArn({ service: "ecs", resource: "task", resourceName: `${cluster.clusterName}/*` });
 }
 
+/** The cluster's container instances, the resource type ecs:ListTasks authorizes on. */
+export function clusterInstancesArn(cluster: ecs.ICluster): string {
+  return Stack.of(cluster).formatArn({ service: "ecs", resource: "container-instance", resourceName: `${cluster.clusterName}/*` });
+}
+
+const inCluster = (cluster: ecs.ICluster) => ({ ArnEquals: { "ecs:cluster": cluster.clusterArn } });
+
+/** Reading the state of runner tasks and builds (src/providers: describe). */
+export function watchStatements(t: RunnerTargets): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: "WatchRunnerTasks",
+      actions: ["ecs:DescribeTasks"],
+      resources: [clusterTasksArn(t.cluster)],
+      conditions: inCluster(t.cluster),
+    }),
+    new iam.PolicyStatement({ sid: "WatchRunnerBuilds", actions: ["codebuild:BatchGetBuilds"], resources: t.projects.map((p) => p.projectArn) }),
+  ];
+}
+
+/** Starting, finding and stopping runner tasks and builds (src/providers: launch, find, stop), and watching them. */
 export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
-  const inCluster = { ArnEquals: { "ecs:cluster": t.cluster.clusterArn } };
   return [
     new iam.PolicyStatement({
       sid: "RunRunnerTasks",
       actions: ["ecs:RunTask"],
       resources: t.taskDefinitions.map((td) => td.taskDefinitionArn),
-      conditions: inCluster,
+      conditions: inCluster(t.cluster),
     }),
     new iam.PolicyStatement({
       sid: "TagRunnerTasksAtLaunch",
@@ -41,18 +63,18 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       conditions: { StringEquals: { "ecs:CreateAction": "RunTask" } },
     }),
     new iam.PolicyStatement({
-      sid: "WatchAndStopRunnerTasks",
-      actions: ["ecs:DescribeTasks", "ecs:StopTask"],
+      sid: "StopRunnerTasks",
+      actions: ["ecs:StopTask"],
       resources: [clusterTasksArn(t.cluster)],
-      conditions: inCluster,
+      conditions: inCluster(t.cluster),
     }),
     new iam.PolicyStatement({
       // Finding a task by its runner's name (startedBy) after a crash lost RunTask's answer. ListTasks authorizes on
       // the cluster's container-instance resource type and the ecs:cluster condition key.
       sid: "FindRunnerTasks",
       actions: ["ecs:ListTasks"],
-      resources: [Stack.of(t.cluster).formatArn({ service: "ecs", resource: "container-instance", resourceName: `${t.cluster.clusterName}/*` })],
-      conditions: inCluster,
+      resources: [clusterInstancesArn(t.cluster)],
+      conditions: inCluster(t.cluster),
     }),
     new iam.PolicyStatement({
       sid: "PassRunnerRolesToEcs",
@@ -61,10 +83,11 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     }),
     new iam.PolicyStatement({
-      sid: "RunnerBuilds",
-      actions: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+      sid: "StartAndStopRunnerBuilds",
+      actions: ["codebuild:StartBuild", "codebuild:StopBuild"],
       resources: t.projects.map((p) => p.projectArn),
     }),
+    ...watchStatements(t),
   ];
 }
 
@@ -74,4 +97,9 @@ export function secretStatement(secrets: readonly sm.ISecret[]): iam.PolicyState
     actions: ["secretsmanager:GetSecretValue"],
     resources: secrets.map((s) => s.secretArn),
   });
+}
+
+/** Enqueueing "look at job N again" (src/queue/sqs-queue.ts sends; it never reads the queue's attributes or URL). */
+export function sendStatement(queue: sqs.IQueue): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid: "EnqueueWork", actions: ["sqs:SendMessage"], resources: [queue.queueArn] });
 }

@@ -1,60 +1,56 @@
 /**
  * Every cdk-nag AwsSolutions finding tornade accepts, on the construct it concerns, each with its reason.
  * Anything not listed here fails `npm run synth` (and `cdk deploy` of infra/bin/app.ts).
- * Finding ids of IAM5 name resources by their CloudFormation logical ids, which depend on where the construct sits in
- * the user's app; they are computed here, not written out.
+ * Finding ids of IAM5 name resources as CloudFormation values (logical ids, pseudo parameters, or the account and
+ * region of a stack with an explicit environment), which depend on where the construct sits in the user's app; they
+ * are computed here with cdk-nag's own flattening, not written out.
  */
-import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { Stack, Validations } from "aws-cdk-lib";
+// cdk-nag's IAM5 rule names a wildcard resource by this function's output (cdk-nag is pinned to an exact version).
+import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
 import type { IConstruct } from "constructs";
+import { clusterInstancesArn, clusterTasksArn } from "./controller-permissions.js";
 import type { TornadeRunners } from "./tornade-runners.js";
-
-function logicalId(c: IConstruct): string {
-  const stack = Stack.of(c);
-  return String(stack.resolve((c.node.defaultChild as CfnElement).logicalId));
-}
 
 function ack(c: IConstruct, id: string, reason: string): void {
   Validations.of(c).acknowledge({ id, reason });
+}
+
+/** The id of cdk-nag's finding for a wildcard resource `arn` in a policy of `c`. */
+function wildcardResource(c: IConstruct, arn: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(c).resolve(arn))}]`;
 }
 
 const ECR_AUTH =
   "ecr:GetAuthorizationToken has no resource-level permissions (Service Authorization Reference, Amazon ECR); it is " +
   "required to pull the runner image. The repository-level pull actions are scoped to the image's repository.";
 
+const NO_KMS_KEY =
+  "Builds produce no artifacts (NO_ARTIFACTS, no cache); CodeBuild encrypts its logs and temporary storage with " +
+  "AWS-managed keys. A customer managed KMS key would add $1/month of idle cost for no data at rest.";
+
 export function acknowledgeFindings(t: TornadeRunners): void {
   ack(t.ecs.executionRole, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
 
-  const taskArn = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${logicalId(t.ecs.cluster)}>/*`;
-  const instances = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:container-instance/<${logicalId(t.ecs.cluster)}>/*`;
-  for (const f of Object.values(t.controller.functions)) {
+  const { worker, sweep } = t.controller.functions;
+  for (const f of [worker, sweep]) {
     ack(
       f.role,
-      `AwsSolutions-IAM5[${taskArn}]`,
+      wildcardResource(f.role, clusterTasksArn(t.ecs.cluster)),
       "Runner task ids are made by RunTask, so DescribeTasks/StopTask/TagResource name the cluster's tasks by " +
         "wildcard; each statement is further conditioned on ecs:cluster (or ecs:CreateAction = RunTask).",
     );
-    ack(
-      f.role,
-      `AwsSolutions-IAM5[${instances}]`,
-      "ListTasks authorizes on the container-instance resource type (Service Authorization Reference); Fargate has no " +
-        "container instances to name, so the cluster's are named by wildcard, further conditioned on ecs:cluster.",
-    );
   }
+  ack(
+    worker.role,
+    wildcardResource(worker.role, clusterInstancesArn(t.ecs.cluster)),
+    "ListTasks authorizes on the container-instance resource type (Service Authorization Reference); Fargate has no " +
+      "container instances to name, so the cluster's are named by wildcard, further conditioned on ecs:cluster.",
+  );
 
+  for (const role of Object.values(t.codebuild.roles)) ack(role, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
   for (const project of Object.values(t.codebuild.projects)) {
-    const id = logicalId(project);
-    ack(project, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
-    const cdkDefault =
-      "aws-cdk-lib grants every project its default log group and report groups by its own name prefix; tornade's " +
-      "builds log to the explicit log group and create no reports, so these grants reach nothing else.";
-    ack(project, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<${id}>:*]`, cdkDefault);
-    ack(project, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<${id}>-*]`, cdkDefault);
-    ack(
-      project,
-      "AwsSolutions-CB4",
-      "Builds produce no artifacts (NO_ARTIFACTS, no cache); CodeBuild encrypts its logs and temporary storage with " +
-        "AWS-managed keys. A customer managed KMS key would add $1/month of idle cost for no data at rest.",
-    );
+    ack(project, "AwsSolutions-CB4", NO_KMS_KEY);
     ack(
       project,
       "AwsSolutions-CB5",
@@ -63,6 +59,12 @@ export function acknowledgeFindings(t: TornadeRunners): void {
     );
   }
   // Privileged mode is CodeBuild's purpose here (Docker for jobs); AwsSolutions has no rule for it in cdk-nag 3.
+
+  const copy = t.runnerImages.copy;
+  if (copy) {
+    ack(copy.role, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
+    ack(copy.project, "AwsSolutions-CB4", NO_KMS_KEY);
+  }
 
   ack(
     t.privateKeySecret,

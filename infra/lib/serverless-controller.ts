@@ -2,6 +2,10 @@
  * tornade's controller in serverless mode (docs/scale-out.md): webhook (function URL) → SQS → worker; EventBridge
  * task and build state changes → events; a scheduled sweep; state in one DynamoDB table; the App's private key and
  * the webhook secret in Secrets Manager. Nothing here is billed by the hour.
+ *
+ * Each function holds what it uses (docs/security.md, "Deployment (infra/)"): the public webhook function the webhook
+ * secret only, intake's items of the table only, and a reserved concurrency that caps it; only the worker launches
+ * and stops runners; the sweep only describes them; the events function touches no runner.
  */
 import {
   aws_dynamodb as dynamodb,
@@ -18,9 +22,9 @@ import {
 import { Construct } from "constructs";
 import { ENV } from "./controller-env.js";
 import { ControllerFunction } from "./controller-function.js";
-import { launchStatements, secretStatement, type RunnerTargets } from "./controller-permissions.js";
+import { launchStatements, secretStatement, sendStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
 import type { HandlerName } from "./paths.js";
-import { stateTable, tableStatement } from "./state-table.js";
+import { intakeTableStatements, stateTable, tableStatements } from "./state-table.js";
 
 export interface ServerlessControllerProps {
   readonly targets: RunnerTargets;
@@ -33,6 +37,8 @@ export interface ServerlessControllerProps {
   readonly code?: Partial<Record<HandlerName, lambda.Code>>;
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** Concurrent executions reserved for the public webhook function, which is also the most it may run. */
+  readonly webhookReservedConcurrency: number;
 }
 
 /** The worker's timeout; SQS's visibility timeout should be six times it ("Using Lambda with Amazon SQS"). */
@@ -55,42 +61,51 @@ export class ServerlessController extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: props.maxReceiveCount },
     });
-    const environment = {
+    const state = {
       ...props.environment,
       [ENV.storeKind]: "dynamodb",
       [ENV.table]: this.table.tableName,
       [ENV.queueKind]: "sqs",
       [ENV.queueUrl]: this.queue.queueUrl,
-      [ENV.privateKeySecretArn]: props.privateKeySecret.secretArn,
       [ENV.webhookSecretArn]: props.webhookSecret.secretArn,
     };
-    const fn = (name: HandlerName, description: string, timeout: Duration) =>
+    // The webhook function is not told where the App's private key is, and may not read it (src/lambda/wiring.ts).
+    const withKey = { ...state, [ENV.privateKeySecretArn]: props.privateKeySecret.secretArn };
+    const fn = (name: HandlerName, description: string, timeout: Duration, environment: Record<string, string>, reservedConcurrency?: number) =>
       new ControllerFunction(this, name[0]?.toUpperCase() + name.slice(1), {
         name,
         description,
         timeout,
         environment,
         logRetention: props.logRetention,
+        ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         ...(props.code?.[name] ? { code: props.code[name] } : {}),
       });
     this.functions = {
       // GitHub gives a webhook 10 s ("Best practices for using webhooks"); the function only verifies and enqueues.
-      webhook: fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10)),
-      worker: fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT),
-      events: fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30)),
-      sweep: fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120)),
+      // Its reserved concurrency keeps a flood of requests to the public URL from taking the account's other functions'
+      // concurrency (or running up more than that many executions); GitHub's failed deliveries are redelivered by the
+      // sweep.
+      webhook: fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), state, props.webhookReservedConcurrency),
+      worker: fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey),
+      events: fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), withKey),
+      sweep: fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey),
     };
 
-    const secrets = secretStatement([props.privateKeySecret, props.webhookSecret]);
-    for (const f of Object.values(this.functions)) {
-      f.role.addToPrincipalPolicy(secrets);
-      f.role.addToPrincipalPolicy(tableStatement(this.table));
-      this.queue.grantSendMessages(f.role);
+    const { webhook, worker, events: eventsFn, sweep } = this.functions;
+    webhook.role.addToPrincipalPolicy(secretStatement([props.webhookSecret]));
+    for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
+    webhook.role.addToPrincipalPolicy(sendStatement(this.queue));
+    // The worker, events and sweep functions load the whole configuration, which names both secrets.
+    for (const f of [worker, eventsFn, sweep]) {
+      f.role.addToPrincipalPolicy(secretStatement([props.privateKeySecret, props.webhookSecret]));
+      for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
+      f.role.addToPrincipalPolicy(sendStatement(this.queue));
     }
-    // Only the functions that launch or check runners may touch ECS and CodeBuild.
-    for (const f of [this.functions.worker, this.functions.sweep, this.functions.events]) {
-      for (const s of launchStatements(props.targets)) f.role.addToPrincipalPolicy(s);
-    }
+    // Only the worker launches and stops runners; the sweep's tracker round only reads their states; the events
+    // function learns them from EventBridge and calls neither ECS nor CodeBuild.
+    for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
+    for (const s of watchStatements(props.targets)) sweep.role.addToPrincipalPolicy(s);
 
     // GitHub cannot sign requests with SigV4: the URL is public and every request is checked against the webhook
     // secret (X-Hub-Signature-256) before anything is stored.
@@ -137,8 +152,8 @@ export class ServerlessController extends Construct {
 
   /** Lets another principal (e.g. an ECS-hosted `tornade serve` replica) use the same state and queue. */
   grantStateAndQueue(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(tableStatement(this.table));
-    this.queue.grantSendMessages(grantee);
+    for (const s of tableStatements(this.table)) grantee.grantPrincipal.addToPrincipalPolicy(s);
+    grantee.grantPrincipal.addToPrincipalPolicy(sendStatement(this.queue));
     this.queue.grantConsumeMessages(grantee);
   }
 }

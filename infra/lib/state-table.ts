@@ -47,25 +47,53 @@ export function stateTable(scope: Construct, id: string): dynamodb.Table {
 }
 
 /**
- * Item reads and conditional writes on the table and its named indexes — each index by its exact ARN rather than
- * the `index/*` wildcard that `grantReadWriteData` would add.
+ * What the worker, events and sweep functions (and replicas) do on the table: item reads and conditional writes,
+ * and queries of the table and of its named indexes — each index by its exact ARN rather than the `index/*` wildcard
+ * that `grantReadWriteData` would add. Nothing in tornade scans, batch-writes or describes the table
+ * (src/store/dynamodb-store.ts, src/queue/sqs-queue.ts), so none of those is granted.
  */
-export function tableStatement(table: dynamodb.ITable): iam.PolicyStatement {
+export function tableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
   const indexes = (TORNADE_TABLE.GlobalSecondaryIndexes ?? []).map((g) => `${table.tableArn}/index/${g.IndexName ?? ""}`);
-  return new iam.PolicyStatement({
-    sid: "TornadeState",
-    actions: [
-      "dynamodb:GetItem",
-      "dynamodb:BatchGetItem",
-      "dynamodb:Query",
-      "dynamodb:Scan",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
-      "dynamodb:DescribeTable",
-    ],
-    resources: [table.tableArn, ...indexes],
+  return [
+    new iam.PolicyStatement({
+      sid: "TornadeState",
+      actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      resources: [table.tableArn],
+    }),
+    new iam.PolicyStatement({ sid: "TornadeStateIndexes", actions: ["dynamodb:Query"], resources: indexes }),
+  ];
+}
+
+/**
+ * Partition keys (src/store/dynamodb-table.ts, the key table) of the items the webhook's intake writes: the delivery
+ * (recorded once), the job and its launches (JOB#<id>: a job created or advanced; a launch marked as taken when a
+ * sibling's job started on its runner, src/controller/receiver.ts), and the pending queue item of a key (QPEND#<key>,
+ * src/queue/sqs-queue.ts). infra/test/intake-access.test.ts records every request the real intake makes and checks it
+ * against these.
+ */
+export const INTAKE_WRITES = ["DELIVERY#*", "JOB#*", "QPEND#*"] as const;
+/** What intake reads: what it writes, and the backend a re-run job was promised (META#rerun-backend:…). */
+export const INTAKE_READS = [...INTAKE_WRITES, "META#rerun-backend:*"] as const;
+
+/**
+ * The webhook function's access to the table: GetItem, and PutItem/UpdateItem (intake's writes are all conditional:
+ * insert-if-absent or versioned), only on items whose partition key intake owns — `dynamodb:LeadingKeys` ("Using IAM
+ * policy conditions for fine-grained access control", DynamoDB Developer Guide). No Query, Scan, DeleteItem or batch
+ * operation, no index. The `Null` condition refuses a request that names no partition key, for which a ForAllValues
+ * condition alone would hold.
+ */
+export function intakeTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+  const leadingKeys = (keys: readonly string[]) => ({
+    "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...keys] },
+    Null: { "dynamodb:LeadingKeys": "false" },
   });
+  return [
+    new iam.PolicyStatement({ sid: "IntakeReads", actions: ["dynamodb:GetItem"], resources: [table.tableArn], conditions: leadingKeys(INTAKE_READS) }),
+    new iam.PolicyStatement({
+      sid: "IntakeWrites",
+      actions: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+      resources: [table.tableArn],
+      conditions: leadingKeys(INTAKE_WRITES),
+    }),
+  ];
 }

@@ -46,13 +46,25 @@ export interface TornadeRunnersProps {
   readonly runnerImage?: RunnerImageSource;
   /** Size declared by the Fargate task definitions (jobs' cpu=/memory=/size= labels override per launch). */
   readonly fargate?: FargateSizeProps;
-  readonly codebuild?: { readonly computeType?: codebuild.ComputeType; readonly timeout?: Duration };
+  /**
+   * The CodeBuild runner projects. `privileged` (default true) is Docker in the build, which is what the CODEBUILD
+   * backend is for; turn it off if your CodeBuild jobs never need Docker.
+   */
+  readonly codebuild?: { readonly computeType?: codebuild.ComputeType; readonly timeout?: Duration; readonly privileged?: boolean };
 
   /** Bring your own secrets; default two new ones (the private key to be set after deploy, the webhook secret
    * generated). */
   readonly privateKeySecret?: sm.ISecret;
   readonly webhookSecret?: sm.ISecret;
 
+  /**
+   * Concurrent executions reserved for the public webhook function, which are also the most it may run: a flood of
+   * requests to its URL cannot take the account's other functions' concurrency, nor run more than this many at once.
+   * Default 20 (one execution takes a delivery in tens of milliseconds, so hundreds of deliveries a second; a
+   * delivery refused with 429 beyond that is redelivered by the sweep). Lambda keeps 100 of the account's concurrency
+   * unreserved, so the account's limit must be at least 100 more than this ("Configuring reserved concurrency").
+   */
+  readonly webhookReservedConcurrency?: number;
   /** How often the sweep runs. Default 1 minute. */
   readonly sweepInterval?: Duration;
   /**
@@ -76,6 +88,8 @@ export class TornadeRunners extends Construct {
   readonly network: RunnerNetwork;
   readonly ecs: EcsRunners;
   readonly codebuild: CodeBuildRunners;
+  /** Where the runner images come from (and, when the CDK builds them, their copy for CodeBuild). */
+  readonly runnerImages: RunnerImages;
   readonly controller: ServerlessController;
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
@@ -91,7 +105,7 @@ export class TornadeRunners extends Construct {
       ...(props.assignPublicIp === undefined ? {} : { assignPublicIp: props.assignPublicIp }),
       flowLogRetention: logRetention,
     });
-    const images = new RunnerImages(this, "RunnerImage", props.runnerImage ?? { kind: "asset" });
+    const images = (this.runnerImages = new RunnerImages(this, "RunnerImage", { source: props.runnerImage ?? { kind: "asset" }, logRetention }));
     this.ecs = new EcsRunners(this, "Fargate", {
       vpc: this.network.vpc,
       images,
@@ -143,6 +157,7 @@ export class TornadeRunners extends Construct {
       sweepInterval: props.sweepInterval ?? Duration.minutes(1),
       logRetention,
       maxReceiveCount: props.maxReceiveCount ?? 50,
+      webhookReservedConcurrency: reservedConcurrency(props.webhookReservedConcurrency),
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
     const { functions } = this.controller;
@@ -160,4 +175,15 @@ export class TornadeRunners extends Construct {
     // A function URL ends with "/" ("Lambda function URLs" → URL format).
     return `${this.controller.webhookUrl.url}events`;
   }
+}
+
+const DEFAULT_WEBHOOK_CONCURRENCY = 20;
+
+function reservedConcurrency(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_WEBHOOK_CONCURRENCY;
+  if (!Number.isInteger(value) || value < 1) {
+    // 0 would be valid for Lambda and stop the function altogether.
+    throw new Error(`TornadeRunners webhookReservedConcurrency=${value}: must be a whole number of at least 1 (default ${DEFAULT_WEBHOOK_CONCURRENCY})`);
+  }
+  return value;
 }

@@ -38,5 +38,6 @@ describe("controller function bundling", () => {
     expect(result.logger).toBe(true);
     expect(result.verdict.kind).toBe("launch");
     expect(result.verdict.spec?.backend).toBe("FARGATE_SPOT");
-  });
+    // esbuild and a synth take tens of seconds on two busy cores, beyond the suite's default.
+  }, 120_000);
 });

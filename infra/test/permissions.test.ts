@@ -12,6 +12,9 @@ function withAction(statements: Statement[], action: string): Statement[] {
   return statements.filter((s) => actions(s).includes(action));
 }
 
+/** The deploy-time custom resource that starts the runner image copy (runner-image-copy.ts). */
+const isCopyStart = (s: Statement) => JSON.stringify(s.Resource).includes("RunnerImageCopyProject");
+
 describe("controller permissions", () => {
   it("allows ecs:RunTask only on the two runner task definitions, and only in tornade's cluster", () => {
     const runTask = withAction(allStatements(template), "ecs:RunTask");
@@ -25,7 +28,9 @@ describe("controller permissions", () => {
 
   it("scopes StopTask/DescribeTasks to the cluster's tasks, and tagging to RunTask's own tasks", () => {
     const taskArn = stack.resolve(stack.formatArn({ service: "ecs", resource: "task", resourceName: `${tornade.ecs.cluster.clusterName}/*` }));
-    for (const s of withAction(allStatements(template), "ecs:StopTask")) {
+    const onTasks = [...withAction(allStatements(template), "ecs:StopTask"), ...withAction(allStatements(template), "ecs:DescribeTasks")];
+    expect(onTasks.length).toBe(3); // the worker stops and describes, the sweep describes
+    for (const s of onTasks) {
       expect(stack.resolve(s.Resource)).toEqual(taskArn);
       expect(s.Condition).toEqual({ ArnEquals: { "ecs:cluster": stack.resolve(tornade.ecs.cluster.clusterArn) } });
     }
@@ -45,9 +50,10 @@ describe("controller permissions", () => {
     }
   });
 
-  it("passes only the runner task and execution roles, only to ECS tasks", () => {
+  it("passes only the runner task and execution roles, only to ECS tasks, and only from the worker", () => {
     const pass = withAction(allStatements(template), "iam:PassRole");
-    expect(pass.length).toBe(3); // worker, events, sweep
+    expect(pass).toEqual(withAction(statementsOf(template, stack, fns.worker.role), "iam:PassRole"));
+    expect(pass.length).toBe(1);
     for (const s of pass) {
       expect(s.Resource).toEqual([
         stack.resolve(tornade.ecs.taskRole.roleArn),
@@ -57,35 +63,60 @@ describe("controller permissions", () => {
     }
   });
 
-  it("starts, reads and stops builds only of the runner projects", () => {
-    const start = withAction(allStatements(template), "codebuild:StartBuild");
-    expect(start.length).toBe(3);
+  it("starts and stops builds only of the runner projects, and only from the worker; the worker and sweep read them", () => {
+    const projects = [stack.resolve(tornade.codebuild.projects.X86_64.projectArn), stack.resolve(tornade.codebuild.projects.ARM64.projectArn)];
+    const start = withAction(allStatements(template), "codebuild:StartBuild").filter((s) => !isCopyStart(s));
+    expect(start).toEqual(withAction(statementsOf(template, stack, fns.worker.role), "codebuild:StartBuild"));
     for (const s of start) {
-      expect([...actions(s)].sort()).toEqual(["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"]);
-      expect(s.Resource).toEqual([
-        stack.resolve(tornade.codebuild.projects.X86_64.projectArn),
-        stack.resolve(tornade.codebuild.projects.ARM64.projectArn),
-      ]);
+      expect([...actions(s)].sort()).toEqual(["codebuild:StartBuild", "codebuild:StopBuild"]);
+      expect(s.Resource).toEqual(projects);
+    }
+    for (const f of [fns.worker, fns.sweep]) {
+      const reads = withAction(statementsOf(template, stack, f.role), "codebuild:BatchGetBuilds");
+      expect(reads.map((s) => s.Resource)).toEqual([projects]);
     }
   });
 
-  it("reads only tornade's two secrets", () => {
-    const reads = withAction(allStatements(template), "secretsmanager:GetSecretValue");
-    expect(reads.length).toBe(4);
-    for (const s of reads) {
-      expect(actions(s)).toEqual(["secretsmanager:GetSecretValue"]);
-      expect(s.Resource).toEqual([ref(tornade.privateKeySecret), ref(tornade.webhookSecret)]);
+  it("lets each function act on runners only as far as it needs: the sweep only describes, events and webhook nothing", () => {
+    const runnerActions = (f: { role: { node: { defaultChild?: unknown } } }) =>
+      statementsOf(template, stack, f.role)
+        .flatMap(actions)
+        .filter((a) => /^(ecs|codebuild|iam):/.test(a))
+        .sort();
+    expect(runnerActions(fns.sweep)).toEqual(["codebuild:BatchGetBuilds", "ecs:DescribeTasks"]);
+    expect(runnerActions(fns.events)).toEqual([]);
+    expect(runnerActions(fns.webhook)).toEqual([]);
+    expect(runnerActions(fns.worker)).toEqual(
+      ["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "iam:PassRole"].sort(),
+    );
+  });
+
+  it("lets the webhook read only the webhook secret, the other functions both of tornade's secrets", () => {
+    const secretsOf = (f: { role: { node: { defaultChild?: unknown } } }) => withAction(statementsOf(template, stack, f.role), "secretsmanager:GetSecretValue");
+    expect(secretsOf(fns.webhook).map((s) => s.Resource)).toEqual([ref(tornade.webhookSecret)]);
+    for (const f of [fns.worker, fns.events, fns.sweep]) {
+      expect(secretsOf(f).map((s) => s.Resource)).toEqual([[ref(tornade.privateKeySecret), ref(tornade.webhookSecret)]]);
+    }
+    for (const s of withAction(allStatements(template), "secretsmanager:GetSecretValue")) expect(actions(s)).toEqual(["secretsmanager:GetSecretValue"]);
+  });
+
+  it("lets every function send to the work queue and nothing more, but the worker, which consumes it", () => {
+    for (const f of [fns.webhook, fns.events, fns.sweep]) {
+      expect(statementsOf(template, stack, f.role).flatMap(actions).filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:SendMessage"]);
     }
   });
 
-  it("gives the webhook function no ECS, CodeBuild or PassRole rights", () => {
-    const webhook = statementsOf(template, stack, fns.webhook.role).flatMap(actions);
-    expect(webhook.filter((a) => /^(ecs|codebuild|iam):/.test(a))).toEqual([]);
-    expect(webhook).toContain("sqs:SendMessage");
+  it("grants nothing in tornade that scans, batch-writes or describes the table", () => {
+    const dynamo = allStatements(template).flatMap(actions).filter((a) => a.startsWith("dynamodb:"));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const a of ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:*"]) expect(dynamo).not.toContain(a);
   });
 
-  it("names each DynamoDB index exactly instead of index/*", () => {
-    for (const s of withAction(allStatements(template), "dynamodb:PutItem")) {
+  it("names each DynamoDB index exactly instead of index/*, for queries only", () => {
+    const indexed = allStatements(template).filter((s) => JSON.stringify(s.Resource).includes("/index/"));
+    expect(indexed.length).toBe(3); // worker, events, sweep
+    for (const s of indexed) {
+      expect(actions(s)).toEqual(["dynamodb:Query"]);
       expect(JSON.stringify(s.Resource)).not.toContain("index/*");
       expect(JSON.stringify(s.Resource)).toContain("/index/gsi3");
     }

@@ -40,7 +40,12 @@ describe("runners", () => {
 
   it.each([["LINUX_CONTAINER"], ["ARM_CONTAINER"]])("has a privileged %s CodeBuild project running the runner image's buildspec", (type) => {
     template.hasResourceProperties("AWS::CodeBuild::Project", {
-      Environment: Match.objectLike({ Type: type, PrivilegedMode: true, ImagePullCredentialsType: "SERVICE_ROLE" }),
+      Environment: Match.objectLike({
+        Type: type,
+        PrivilegedMode: true,
+        ImagePullCredentialsType: "SERVICE_ROLE",
+        EnvironmentVariables: [{ Name: "TORNADE_DOCKER", Type: "PLAINTEXT", Value: "true" }],
+      }),
       Source: { Type: "NO_SOURCE", BuildSpec: Match.stringLikeRegexp("tornade-entrypoint\\.sh") },
       Artifacts: { Type: "NO_ARTIFACTS" },
     });
@@ -70,9 +75,12 @@ describe("runners", () => {
 });
 
 describe("serverless controller", () => {
-  it("has four functions: webhook, worker, events, sweep, configured for the store, queue and secrets", () => {
-    template.resourceCountIs("AWS::Lambda::Function", 4);
-    const env = environmentOf(tornade.controller.functions.webhook.fn);
+  it("has four functions: webhook, worker, events, sweep, configured for the store, queue and secrets, on Node.js 24", () => {
+    // The fifth is the deploy-time custom resource that starts the runner image copy (runner-image-copy.ts).
+    template.resourceCountIs("AWS::Lambda::Function", 5);
+    const functions = Object.values(template.findResources("AWS::Lambda::Function")) as { Properties: { Runtime: string } }[];
+    expect(functions.map((f) => f.Properties.Runtime)).toEqual(Array(5).fill("nodejs24.x"));
+    const env = environmentOf(tornade.controller.functions.worker.fn);
     expect(env).toMatchObject({ APP_ID: "4242", LAUNCH_LABEL: "tornade", TORNADE_STORE: "dynamodb", TORNADE_QUEUE: "sqs" });
     expect(Object.keys(env)).toEqual(
       expect.arrayContaining(["TORNADE_DYNAMODB_TABLE", "TORNADE_SQS_QUEUE_URL", "TORNADE_PRIVATE_KEY_SECRET_ARN", "TORNADE_WEBHOOK_SECRET_ARN", "TORNADE_TASK_DEFINITION_ARM64", "TORNADE_CODEBUILD_PROJECT_X86_64"]),

@@ -21,7 +21,7 @@ function synth(...args: string[]) {
 
 describe("npm run synth", () => {
   it("synthesizes offline with no unacknowledged cdk-nag finding, and the template holds tornade", () => {
-    const result = synth("-c", "appId=987654", "-c", "launchLabel=fast");
+    const result = synth("-c", "appId=987654", "-c", "launchLabel=fast", "-c", "webhookReservedConcurrency=7", "-c", "codebuildPrivileged=false");
     expect(result.stderr).not.toContain("unacknowledged");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("synth: clean");
@@ -34,8 +34,13 @@ describe("npm run synth", () => {
       expect(types).toContain(t);
     }
     expect(types.filter((t) => t === "AWS::ECS::TaskDefinition")).toHaveLength(2);
-    expect(types.filter((t) => t === "AWS::Lambda::Function")).toHaveLength(4);
-    const envs = Object.values(template.Resources).flatMap((r) => (r.Type === "AWS::Lambda::Function" ? [r.Properties?.Environment?.Variables ?? {}] : []));
+    // tornade's four, and the deploy-time custom resource that starts the runner image copy.
+    expect(types.filter((t) => t === "AWS::Lambda::Function")).toHaveLength(5);
+    const envs = Object.values(template.Resources).flatMap((r) => (r.Type === "AWS::Lambda::Function" && r.Properties?.Environment ? [r.Properties.Environment.Variables ?? {}] : []));
+    expect(envs).toHaveLength(4);
+    const props = Object.values(template.Resources).map((r) => r.Properties as Record<string, unknown> | undefined);
+    expect(props.filter((p) => p?.["ReservedConcurrentExecutions"] !== undefined).map((p) => p?.["ReservedConcurrentExecutions"])).toEqual([7]);
+    expect(props.filter((p) => (p?.["Environment"] as { PrivilegedMode?: boolean } | undefined)?.PrivilegedMode === false)).toHaveLength(2);
     for (const env of envs) expect(env).toMatchObject({ APP_ID: "987654", LAUNCH_LABEL: "fast" });
     expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(["WebhookUrl", "PrivateKeySecretArn", "WebhookSecretArn"]));
 
@@ -63,7 +68,10 @@ describe("npm run synth", () => {
     const result = synth("-c", "appId=not-a-number");
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("appId");
-  }, 60_000);
+    const flag = synth("-c", "codebuildPrivileged=maybe");
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain("codebuildPrivileged=maybe: must be true or false");
+  }, 120_000);
 });
 
 describe("runNag", () => {

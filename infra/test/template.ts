@@ -45,9 +45,13 @@ export function allStatements(template: Template): Statement[] {
   return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
+/** The properties of a function (or any resource) in the template. */
+export function propertiesOf(template: Template, stack: Stack, c: IConstruct): Record<string, unknown> {
+  const id = stack.resolve((c.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
+  return (template.toJSON().Resources[id] as { Properties: Record<string, unknown> }).Properties;
+}
+
 /** The environment variables of a function in the template. */
 export function functionEnvironment(template: Template, stack: Stack, fn: IConstruct): Record<string, unknown> {
-  const id = stack.resolve((fn.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
-  const res = template.toJSON().Resources[id] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
-  return res.Properties.Environment.Variables;
+  return (propertiesOf(template, stack, fn) as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
 }

@@ -6,7 +6,8 @@
  * function's AWS_SESSION_TOKEN answers GetSecretValue's JSON ("Use AWS Secrets Manager secrets in AWS Lambda
  * functions", https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html); its port is
  * PARAMETERS_SECRETS_EXTENSION_HTTP_PORT. The values become the variables the configuration already reads
- * (SECRET_KEY_PEM accepts PEM text; TORNADE_WEBHOOK_SECRET).
+ * (SECRET_KEY_PEM accepts PEM text; TORNADE_WEBHOOK_SECRET). Each function reads only the secrets it needs
+ * (wiring.ts): the public webhook function never the App's private key.
  */
 import { z } from "zod";
 
@@ -15,13 +16,23 @@ export const SECRET_ARN_VARS = {
   webhookSecret: { arn: "TORNADE_WEBHOOK_SECRET_ARN", value: "TORNADE_WEBHOOK_SECRET" },
 } as const;
 
+export type SecretName = keyof typeof SECRET_ARN_VARS;
+
 const SecretValue = z.object({ SecretString: z.string().min(1) });
 
-/** A copy of `env` with each secret named by ARN (and not given by value) fetched and set by value. */
-export async function resolveSecrets(env: NodeJS.ProcessEnv, fetchImpl: typeof fetch = fetch): Promise<NodeJS.ProcessEnv> {
+/**
+ * A copy of `env` with each secret of `names` named by ARN (and not given by value) fetched and set by value. A
+ * secret not in `names` is never fetched, whatever ARN the environment holds: the webhook function reads only the
+ * webhook secret.
+ */
+export async function resolveSecrets(
+  env: NodeJS.ProcessEnv,
+  fetchImpl: typeof fetch = fetch,
+  names: readonly SecretName[] = ["privateKey", "webhookSecret"],
+): Promise<NodeJS.ProcessEnv> {
   const out: NodeJS.ProcessEnv = { ...env };
   const port = env["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] ?? "2773";
-  for (const { arn: arnVar, value: valueVar } of Object.values(SECRET_ARN_VARS)) {
+  for (const { arn: arnVar, value: valueVar } of names.map((n) => SECRET_ARN_VARS[n])) {
     const arn = env[arnVar];
     if (!arn || env[valueVar]) continue;
     const url = `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`;

@@ -2,10 +2,11 @@
  * Webhook function behind a Lambda function URL: verify, dedupe, store, enqueue — and answer at once; the worker
  * function launches. Function URLs deliver the API Gateway HTTP API payload format 2.0 ("Lambda function URLs" →
  * "Invocation payloads", https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html), which Hono's adapter
- * turns into a Request for the same app `tornade serve` runs.
+ * turns into a Request for the same app `tornade serve` runs. The function is wired for intake only
+ * (wiring.ts wireIntake): it holds the webhook secret and never the App's private key.
  */
 import { handle, type APIGatewayProxyResult, type ApiGatewayRequestContextV2 } from "hono/aws-lambda";
-import { services, type LambdaServices } from "./wiring.js";
+import { intakeServices, type IntakeServices } from "./wiring.js";
 
 /** Payload format 2.0, as a function URL sends it (routeKey is "$default"; body is absent for an empty request). */
 export interface FunctionUrlEvent {
@@ -23,7 +24,7 @@ export interface FunctionUrlEvent {
 }
 export type FunctionUrlResult = APIGatewayProxyResult;
 
-export function webhookHandler(s: LambdaServices): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
+export function webhookHandler(s: Pick<IntakeServices, "app">): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   const adapter = handle(s.app);
   return (event) =>
     adapter({
@@ -33,4 +34,4 @@ export function webhookHandler(s: LambdaServices): (event: FunctionUrlEvent) => 
     });
 }
 
-export const handler = async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => webhookHandler(await services())(event);
+export const handler = async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => webhookHandler(await intakeServices())(event);

@@ -1,28 +1,41 @@
 /**
  * The one place the Lambda handlers are wired: configuration from the function's environment (the same keys as
- * `tornade serve`, config/env.ts), the controller built by controller/build.ts on DynamoDB + SQS, and the HTTP app.
- * Built once per execution environment (a cold start) and reused by every invocation it serves.
+ * `tornade serve`, config/env.ts) and the HTTP app. Built once per execution environment (a cold start) and reused
+ * by every invocation it serves.
+ *
+ * Two wirings, because the public webhook function must hold less than the others:
+ * - wireIntake (webhook): the store, the queue and the receiver only — no GitHub client, no provider, and the only
+ *   secret it needs or reads is the webhook secret. Its role may not read the App's private key (infra/).
+ * - wire (worker, events, sweep): the whole controller on DynamoDB + SQS (controller/build.ts), with the App's key.
  */
 import type { Hono } from "hono";
 import { systemClock, type Clock } from "../clock/clock.js";
-import { loadConfig, type Config } from "../config/index.js";
+import { loadConfig, policyOf, type Config } from "../config/index.js";
 import { buildController, type Built } from "../controller/build.js";
+import { openState } from "../controller/build-state.js";
+import { noopObserver } from "../controller/observer.js";
+import { createReceiver } from "../controller/receiver.js";
 import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { SqsQueue } from "../queue/sqs-queue.js";
-import { createPublicApp } from "../server/app.js";
-import { resolveSecrets } from "./secrets.js";
+import { createPublicApp, type PublicAppDeps, type WebhookReceiver } from "../server/app.js";
+import { resolveSecrets, type SecretName } from "./secrets.js";
 
-export interface LambdaServices {
+/** What the webhook function runs on. */
+export interface IntakeServices {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly built: Built;
-  /** The work queue; Lambda mode always runs on SQS. */
-  readonly queue: SqsQueue;
   /** POST /events and GET /healthz, as `tornade serve` answers them. */
   readonly app: Hono;
   close(): Promise<void>;
+}
+
+/** What the worker, events and sweep functions run on. */
+export interface LambdaServices extends IntakeServices {
+  readonly built: Built;
+  /** The work queue; Lambda mode always runs on SQS. */
+  readonly queue: SqsQueue;
 }
 
 export interface WireOptions {
@@ -32,42 +45,77 @@ export interface WireOptions {
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** The whole controller, for the worker, events and sweep functions. */
 export function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): LambdaServices {
-  const config = loadConfig(env);
-  if (config.store.kind !== "dynamodb" || config.queue.kind !== "sqs") {
-    throw new Error(
-      "the Lambda handlers run on DynamoDB and SQS: set TORNADE_STORE=dynamodb, TORNADE_DYNAMODB_TABLE, TORNADE_QUEUE=sqs and TORNADE_SQS_QUEUE_URL",
-    );
-  }
-  const secret = config.github.webhookSecret;
-  if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
+  const config = serverlessConfig(loadConfig(env));
+  const secret = webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const built = buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
   const queue = built.queue;
-  // The public app only: a function URL serves POST /events and GET /healthz, never the operator's routes.
-  const app = createPublicApp({
-    receiver: built.controller.receiver,
-    verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
-    bodyLimitBytes: config.server.bodyLimitBytes,
-    logger,
-    onRefused: (outcome) => built.controller.observer.webhook(outcome),
-  });
+  const app = httpApp(config, secret, built.controller.receiver, logger, (outcome) => built.controller.observer.webhook(outcome));
   return { config, clock, logger, built, queue, app, close: () => built.close() };
 }
 
-let cached: Promise<LambdaServices> | undefined;
+/**
+ * Intake only, for the webhook function: verify, record, enqueue. The configuration is loaded without requiring
+ * GitHub credentials (as `tornade explain` loads it): intake calls neither GitHub nor AWS's runner APIs.
+ */
+export function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {}): IntakeServices {
+  const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
+  const secret = webhookSecretOf(config);
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger();
+  const state = openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  const receiver = createReceiver({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
+  return { config, clock, logger, app: httpApp(config, secret, receiver, logger), close: () => state.close() };
+}
+
+function serverlessConfig(config: Config): Config {
+  if (config.store.kind !== "dynamodb" || config.queue.kind !== "sqs") {
+    throw new Error(
+      "the Lambda handlers run on DynamoDB and SQS: set TORNADE_STORE=dynamodb, TORNADE_DYNAMODB_TABLE, TORNADE_QUEUE=sqs and TORNADE_SQS_QUEUE_URL",
+    );
+  }
+  return config;
+}
+
+function webhookSecretOf(config: Config): string {
+  const secret = config.github.webhookSecret;
+  if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
+  return secret;
+}
+
+/** The public app only: a function URL serves POST /events and GET /healthz, never the operator's routes. */
+function httpApp(config: Config, secret: string, receiver: WebhookReceiver, logger: Logger, onRefused?: PublicAppDeps["onRefused"]): Hono {
+  return createPublicApp({
+    receiver,
+    verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    logger,
+    ...(onRefused ? { onRefused } : {}),
+  });
+}
 
 /**
- * The services of this execution environment, from the function's environment variables (its configuration) and
- * the secrets they name by ARN (secrets.ts). A failed cold start is not cached: the next invocation tries again.
+ * Services built once per execution environment from the function's environment variables (its configuration) and
+ * the secrets they name by ARN (secrets.ts), reading only the secrets `names` lists. A failed cold start is not
+ * cached: the next invocation tries again.
  */
-export function services(): Promise<LambdaServices> {
-  // The Lambda runtime's environment is this process's: the handler's equivalent of the CLI's io.env.
-  cached ??= resolveSecrets(process.env).then((env) => wire(env));
-  cached.catch(() => {
-    cached = undefined;
-  });
-  return cached;
+function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) => S): () => Promise<S> {
+  let cached: Promise<S> | undefined;
+  return () => {
+    // The Lambda runtime's environment is this process's: the handler's equivalent of the CLI's io.env.
+    cached ??= resolveSecrets(process.env, fetch, names).then(make);
+    cached.catch(() => {
+      cached = undefined;
+    });
+    return cached;
+  };
 }
+
+/** The worker, events and sweep functions: the App's private key and the webhook secret. */
+export const services = once(["privateKey", "webhookSecret"], (env) => wire(env));
+/** The webhook function: the webhook secret, nothing else. */
+export const intakeServices = once(["webhookSecret"], (env) => wireIntake(env));

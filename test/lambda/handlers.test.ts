@@ -4,10 +4,10 @@ import { eventsHandler } from "../../src/lambda/events.js";
 import { sweepHandler } from "../../src/lambda/sweep.js";
 import { webhookHandler } from "../../src/lambda/webhook.js";
 import { workerHandler } from "../../src/lambda/worker.js";
-import type { LambdaServices } from "../../src/lambda/wiring.js";
+import { wire, wireIntake, type LambdaServices } from "../../src/lambda/wiring.js";
 import type { LaunchRecord } from "../../src/store/store.js";
 import { startEventSource, startFunctionUrl, type EventSourceMapping, type FunctionUrl } from "./local-aws-lambda.js";
-import { startWorld, until, type World } from "./world.js";
+import { CREDENTIALS, startWorld, until, type World } from "./world.js";
 
 const SPEED = 100;
 let w: World;
@@ -18,7 +18,8 @@ let esm: EventSourceMapping;
 beforeAll(async () => {
   w = await startWorld(SPEED);
   s = w.services();
-  url = await startFunctionUrl(webhookHandler(s));
+  // The webhook function is wired for intake only, from an environment without the App's private key.
+  url = await startFunctionUrl(webhookHandler(w.intakeServices()));
   w.bed.github.control.setWebhookUrl(`${url.url}/events`);
   esm = startEventSource(w.sqs.client, w.queueUrl, workerHandler(s));
 });
@@ -61,6 +62,18 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     expect(deliveries.every((d) => d.statusCode === 202)).toBe(true);
     expect(url.invocations).toBeGreaterThanOrEqual(deliveries.length);
     expect(esm.batches).toBeGreaterThan(0);
+  });
+
+  it("wires the webhook function with no GitHub credentials at all, but never without the webhook secret", async () => {
+    const { SECRET_KEY_PEM: _key, APP_ID: _app, ...bare } = w.env;
+    const opts = { clock: w.clock, logger: s.logger, awsCredentials: CREDENTIALS };
+    const intake = wireIntake(bare, opts);
+    expect(await (await intake.app.request("/healthz")).json()).toEqual({ ok: true });
+    await intake.close();
+    // The worker functions launch runners: they refuse to start without the App's credentials.
+    expect(() => wire(bare, opts)).toThrow(/github credentials: none given/);
+    const { TORNADE_WEBHOOK_SECRET: _secret, ...unsigned } = bare;
+    expect(() => wireIntake(unsigned, opts)).toThrow(/TORNADE_WEBHOOK_SECRET/);
   });
 
   it("webhook refuses an unsigned request with 401 through the function URL, as tornade serve does", async () => {

@@ -25,16 +25,19 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+/** A function's environment naming both secrets by ARN, as infra/ sets it on the worker functions. */
+const bothArns = () => ({
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
+  AWS_SESSION_TOKEN: "session-token",
+  TORNADE_PRIVATE_KEY_SECRET_ARN: Object.keys(SECRETS)[0],
+  TORNADE_WEBHOOK_SECRET_ARN: Object.keys(SECRETS)[1],
+});
+
 // The extension listens on localhost; tests stay on 127.0.0.1.
 const local: typeof fetch = (input, init) => fetch(String(input).replace("//localhost:", "//127.0.0.1:"), init);
 
 it("reads both secrets by ARN through the extension with the session token, into the variables config reads", async () => {
-  const env = {
-    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
-    AWS_SESSION_TOKEN: "session-token",
-    TORNADE_PRIVATE_KEY_SECRET_ARN: Object.keys(SECRETS)[0],
-    TORNADE_WEBHOOK_SECRET_ARN: Object.keys(SECRETS)[1],
-  };
+  const env = bothArns();
   const out = await resolveSecrets(env, local);
   expect(out["SECRET_KEY_PEM"]).toContain("BEGIN RSA PRIVATE KEY");
   expect(out["TORNADE_WEBHOOK_SECRET"]).toBe("s3cret");
@@ -47,4 +50,13 @@ it("leaves a secret given by value alone, and names the variable and fix when th
   await expect(
     resolveSecrets({ PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port), TORNADE_WEBHOOK_SECRET_ARN: "arn:nope" }, local),
   ).rejects.toThrow(/TORNADE_WEBHOOK_SECRET_ARN.*400.*Fix/);
+});
+
+it("reads only the secrets it is asked for: the webhook function never fetches the App's private key", async () => {
+  const env = bothArns();
+  seen.length = 0;
+  const out = await resolveSecrets(env, local, ["webhookSecret"]);
+  expect(out["TORNADE_WEBHOOK_SECRET"]).toBe("s3cret");
+  expect(out["SECRET_KEY_PEM"]).toBeUndefined();
+  expect(seen.map((s) => s.secretId)).toEqual([Object.keys(SECRETS)[1]]);
 });

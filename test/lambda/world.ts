@@ -1,6 +1,6 @@
 /** A test bed, a local DynamoDB and SQS, and tornade's Lambda services wired to all three from environment variables. */
 import { scaledClock, type Clock } from "../../src/clock/clock.js";
-import { wire, type LambdaServices } from "../../src/lambda/wiring.js";
+import { wire, wireIntake, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../support/local-aws.js";
@@ -18,6 +18,8 @@ export interface World {
   /** What a function's environment would hold (TORNADE_* as the CDK construct sets them). */
   readonly env: Record<string, string>;
   services(): LambdaServices;
+  /** The webhook function's wiring, from the same environment without the App's private key (as infra/ gives it). */
+  intakeServices(): IntakeServices;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export async function startWorld(speed: number): Promise<World> {
   ]);
   const table = await dynamo.newTable();
   const queueUrl = await sqs.newQueue();
-  const env = {
+  const env: Record<string, string> = {
     ...testBedEnv(bed),
     TORNADE_STORE: "dynamodb",
     TORNADE_DYNAMODB_TABLE: table,
@@ -39,7 +41,7 @@ export async function startWorld(speed: number): Promise<World> {
     TORNADE_SQS_QUEUE_URL: queueUrl,
     TORNADE_SQS_ENDPOINT: sqs.endpoint,
   };
-  const made: LambdaServices[] = [];
+  const made: IntakeServices[] = [];
   return {
     clock,
     bed,
@@ -50,6 +52,12 @@ export async function startWorld(speed: number): Promise<World> {
     env,
     services() {
       const s = wire(env, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+      made.push(s);
+      return s;
+    },
+    intakeServices() {
+      const { SECRET_KEY_PEM: _key, ...withoutKey } = env;
+      const s = wireIntake(withoutKey, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
       made.push(s);
       return s;
     },

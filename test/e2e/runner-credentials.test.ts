@@ -51,11 +51,11 @@ describe("runner credentials", () => {
     const run = t.bed.github.control.createRun({
       workflowName: "credentials",
       jobs: [
-        { name: "fargate", labels: labels("FARGATE"), durationSeconds: 30 },
-        { name: "fargate-arm", labels: labels("FARGATE", "ARM64"), durationSeconds: 30 },
-        { name: "spot", labels: labels("FARGATE_SPOT"), durationSeconds: 30 },
-        { name: "codebuild", labels: labels("CODEBUILD"), durationSeconds: 30 },
-        { name: "codebuild-arm", labels: labels("CODEBUILD", "ARM64"), durationSeconds: 30 },
+        { name: "fargate", labels: labels("FARGATE"), durationSeconds: 120 },
+        { name: "fargate-arm", labels: labels("FARGATE", "ARM64"), durationSeconds: 120 },
+        { name: "spot", labels: labels("FARGATE_SPOT"), durationSeconds: 120 },
+        { name: "codebuild", labels: labels("CODEBUILD"), durationSeconds: 120 },
+        { name: "codebuild-arm", labels: labels("CODEBUILD", "ARM64"), durationSeconds: 120 },
       ],
     });
     const jobIds = run.jobs.map((j) => Number(j.id));

@@ -7,7 +7,10 @@
  *   is the same shape on top.
  * - ECS RunTask: 20 calls a second, burst 20 (one task per call as tornade launches): k-th ≥ (k − 20) / 20 s.
  * - Fargate launches: bucket 100 refilled at 20/s, On-Demand and Spot apart ("AWS Fargate throttling quotas").
- * CodeBuild publishes no StartBuild rate, so CodeBuild jobs are bound only by GitHub here.
+ * - SSM Parameter Store: 40 transactions a second shared by GetParameter(s) and PutParameter ("Changing Parameter Store
+ *   throughput"); every launch puts one JIT parameter first, so k-th ≥ (k − 40) / 40 s on puts alone (the runners'
+ *   reads come a boot later and are not counted here).
+ * CodeBuild publishes no StartBuild rate, so CodeBuild jobs are bound only by GitHub and Parameter Store here.
  */
 export interface FloorInput {
   FARGATE: number;
@@ -35,6 +38,7 @@ export function floorSeconds(f: FloorInput): { seconds: number; boundBy: string 
     ["ECS RunTask 20/s", bucket(ecs, 20, 20)],
     ["Fargate On-Demand 100 + 20/s", bucket(f.FARGATE, 100, 20)],
     ["Fargate Spot 100 + 20/s", bucket(f.FARGATE_SPOT, 100, 20)],
+    ["Parameter Store 40/s", bucket(total, 40, 40)],
   ];
   const perMin = f.github.contentCreationPerMinute ?? 0;
   const perHour = f.github.contentCreationPerHour ?? 0;

@@ -35,7 +35,10 @@ export function rows(r: BenchReport): Row[] {
     { what: "intake highest sustained rate", value: `${r.intake.maxRate}/s`, target: "≥ 3,000/s", met: r.intake.maxRate >= 3000 },
     { what: `overhead p50 / p99 (${r.overhead.jobs} jobs at 100/s)`, value: `${r.overhead.p50Ms} / ${r.overhead.p99Ms} ms`, target: "p99 ≤ 5 ms", met: r.overhead.p99Ms <= 5 },
     { what: `GitHub requests per job (${r.apiPerJob.jobs} jobs)`, value: String(r.apiPerJob.github), target: "≤ 1.05", met: r.apiPerJob.github <= 1.05 },
-    { what: `AWS requests per job (${r.apiPerJob.jobs} jobs)`, value: String(r.apiPerJob.aws), target: "≤ 1.2", met: r.apiPerJob.aws <= 1.2 },
+    // Two calls per launch are the floor now: the JIT parameter (PutParameter), then RunTask / StartBuild.
+    { what: `AWS requests per job, tornade's (${r.apiPerJob.jobs} jobs)`, value: String(r.apiPerJob.aws), target: "≤ 2.2", met: r.apiPerJob.aws <= 2.2 },
+    { what: "AWS requests per job, runners' JIT handoff", value: String(r.apiPerJob.runnerAws), target: "2 (read, delete)", met: null },
+    { what: "Parameter Store calls per job (40/s per account)", value: String(r.apiPerJob.ssm), target: "—", met: null },
     burstRow("matrix256", b.matrix256),
     burstRow("burst1000", b.burst1000),
   ];

@@ -6,7 +6,10 @@
  * - overhead: webhook received (stamped by the relay in world.ts) → RunTask / StartBuild received by AWS, minus the
  *   GitHub JIT-config round trip tornade must wait for (measured by calling the same sim the same way afterwards);
  * - apiPerJob: every REST request the GitHub sim and every call the AWS sim counted during the run (token refresh,
- *   tracker, sweeper, reaper included), per launched job;
+ *   tracker, sweeper, reaper included), per launched job. AWS calls are split by who makes them: tornade's own
+ *   (`aws`: RunTask / StartBuild, PutParameter, describes, stops, DeleteParameters of unread parameters) and the
+ *   runners' JIT handoff (`runnerAws`: GetParameter + DeleteParameter on Fargate, CodeBuild's GetParameters + the
+ *   runner's DeleteParameter); `ssm` is every Parameter Store call, whoever made it (its 40/s are the account's);
  * - footprint: CPU time of the tornade process per 1,000 jobs and its peak RSS (/proc).
  */
 import { appJwtSigner } from "../src/github/app-jwt.js";
@@ -21,11 +24,14 @@ export const SEED_LABEL_SETS: readonly string[][] = [
   ["runs-on=CODEBUILD", "arch=ARM64"],
 ];
 
+/** What runners call (or CodeBuild for them) to take their JIT config: tornade itself never makes these calls. */
+export const RUNNER_HANDOFF_CALLS: readonly string[] = ["ssm.GetParameter", "ssm.GetParameters", "ssm.DeleteParameter"];
+
 export interface SteadyResult {
   jobs: number;
   launched: number;
   overhead: { p50Ms: number; p99Ms: number; rawP50Ms: number; rawP99Ms: number; jitRoundTripMs: number };
-  apiPerJob: { github: number; aws: number; githubCalls: Record<string, number>; awsCalls: Record<string, number> };
+  apiPerJob: { github: number; aws: number; runnerAws: number; ssm: number; githubCalls: Record<string, number>; awsCalls: Record<string, number> };
   footprint: { rssMb: number; cpuMsPer1000Jobs: number };
   failedJobs: number;
   simulatedSeconds: number;
@@ -98,7 +104,10 @@ export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
     const jit = await jitRoundTripMs(world, 30);
     const overhead = raw.map((ms) => Math.max(0, ms - jit));
     const githubTotal = Object.values(ghStats.requests).reduce((a, b) => a + b, 0);
-    const awsTotal = Object.values(awsStats.calls).reduce((a, b) => a + b, 0);
+    const sum = (keep: (call: string) => boolean) => Object.entries(awsStats.calls).filter(([k]) => keep(k)).reduce((a, [, n]) => a + n, 0);
+    const runnerAws = sum((k) => RUNNER_HANDOFF_CALLS.includes(k));
+    const awsTotal = sum(() => true) - runnerAws;
+    const perJob = (n: number) => round(n / Math.max(1, launched), 3);
     const failedJobs = gh.listJobs().filter((j) => idSet.has(Number(j.id)) && j.conclusion !== "success").length;
     return {
       jobs: ids.length,
@@ -111,8 +120,10 @@ export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
         jitRoundTripMs: round(jit),
       },
       apiPerJob: {
-        github: round(githubTotal / Math.max(1, launched), 3),
-        aws: round(awsTotal / Math.max(1, launched), 3),
+        github: perJob(githubTotal),
+        aws: perJob(awsTotal),
+        runnerAws: perJob(runnerAws),
+        ssm: perJob(sum((k) => k.startsWith("ssm."))),
         githubCalls: ghStats.requests,
         awsCalls: awsStats.calls,
       },

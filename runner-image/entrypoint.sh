@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # tornade's runner entrypoint: start the GitHub Actions runner with its just-in-time (JIT) configuration, for one job.
 #
-# Where the JIT config comes from:
-#   - ACTIONS_RUNNER_INPUT_JITCONFIG (what tornade's ECS and CodeBuild launches set; src/core/runner-env.ts), or
-#   - TORNADE_JITCONFIG_SSM_PARAMETER: the name of a one-time SSM SecureString parameter holding it. It is read with
-#     decryption and deleted at once, so the value lives in SSM only until its runner has it.
+# Where the JIT config comes from (src/core/runner-env.ts; why: docs/security.md, "Runner credentials"):
+#   - TORNADE_JITCONFIG_SSM_PARAMETER names the one-time SSM SecureString parameter tornade wrote for this runner. On
+#     Fargate it is read here with decryption (the task role may read only under tornade's prefix, and only it may
+#     decrypt with tornade's KMS key); on CodeBuild, CodeBuild has already resolved it into
+#     ACTIONS_RUNNER_INPUT_JITCONFIG (a PARAMETER_STORE variable). Either way the parameter is deleted once the runner
+#     has it, so the value lives in SSM only until its runner has it; tornade deletes what a runner never read.
+#   - ACTIONS_RUNNER_INPUT_JITCONFIG alone: a config given directly (tornade never does: RunTask and StartBuild
+#     overrides are readable by anyone with ecs:DescribeTasks or codebuild:BatchGetBuilds).
 # The runner reads ACTIONS_RUNNER_INPUT_<ARG> for any command-line argument, so exporting the variable is the same as
 # `run.sh --jitconfig <value>` without the secret appearing on a command line (visible in /proc/*/cmdline and `ps`).
 #
@@ -19,17 +23,28 @@ readonly EXIT_NO_CONFIG=78
 
 runner_home="${RUNNER_HOME:-/home/runner}"
 
+# Parameter Store's 40 transactions a second are shared by the whole account: retry throttling with backoff. Set for
+# these calls only, so the job's own AWS CLI keeps its defaults.
+ssm() {
+  AWS_RETRY_MODE="${AWS_RETRY_MODE:-standard}" AWS_MAX_ATTEMPTS="${AWS_MAX_ATTEMPTS:-8}" aws ssm "$@"
+}
+
 if [[ -n "${TORNADE_JITCONFIG_SSM_PARAMETER:-}" ]]; then
   parameter="$TORNADE_JITCONFIG_SSM_PARAMETER"
-  log "reading the JIT config from SSM parameter ${parameter}"
-  jitconfig="$(aws ssm get-parameter --name "$parameter" --with-decryption --query Parameter.Value --output text)"
-  # Deleting first would lose the config on a failed read; deleting after means a crash here leaves it for at most
-  # the parameter's lifetime, and the config is single-use either way (GitHub accepts one session per JIT runner).
-  if ! aws ssm delete-parameter --name "$parameter" >/dev/null; then
-    log "warning: could not delete SSM parameter ${parameter}; delete it by hand (it is single-use)"
+  if [[ -z "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]]; then
+    log "reading the JIT config from SSM parameter ${parameter}"
+    if ! jitconfig="$(ssm get-parameter --name "$parameter" --with-decryption --query Parameter.Value --output text)"; then
+      log "could not read SSM parameter ${parameter} (the AWS CLI says why above): no JIT config, no runner"
+      exit "$EXIT_NO_CONFIG"
+    fi
+    ACTIONS_RUNNER_INPUT_JITCONFIG="$jitconfig"
+    unset jitconfig
   fi
-  ACTIONS_RUNNER_INPUT_JITCONFIG="$jitconfig"
-  unset jitconfig
+  # Deleting first would lose the config on a failed read; deleting after means a crash here leaves it until tornade
+  # or the parameter's expiry deletes it, and the config is single-use either way (one session per JIT runner).
+  if ! ssm delete-parameter --name "$parameter" >/dev/null; then
+    log "warning: could not delete SSM parameter ${parameter}; it expires on its own"
+  fi
 fi
 
 if [[ -z "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]]; then

@@ -1,14 +1,16 @@
 /**
- * Regenerates testbed/aws/models/{ecs,codebuild}.json: the subset of AWS's own API models that the AWS simulator
+ * Regenerates testbed/aws/models/{ecs,codebuild,ssm}.json: the subset of AWS's own API models that the AWS simulator
  * checks every request (and, in tests, every answer) against.
  *
  * Source of shapes: the `aws-sdk` v2 package's `apis/<service>.min.json` (AWS's service models as shipped to the v2
- * SDK). It is fetched with `npm pack aws-sdk@2` into a temp dir, never added as a dependency (it is ~90 MB unpacked).
+ * SDK). It is never added as a dependency (it is ~90 MB unpacked): either install it outside the project and name it,
+ *   npm i --prefix /tmp/awsmodels aws-sdk@2 && npx tsx scripts/extract-aws-models.ts --aws-sdk /tmp/awsmodels/node_modules/aws-sdk
+ * or let the script fetch it with `npm pack aws-sdk@2` into a temp dir.
  * The .min.json files drop enum values and documentation, so enum values are added from the installed v3 client's
  * declarations (`@aws-sdk/client-<svc>/dist-types/models/{enums,models_*}.d.ts`), which carry the same model's enums;
  * the walk follows the v3 type names in parallel, which also gives every structure its published name.
  *
- * Run: npx tsx scripts/extract-aws-models.ts
+ * Run: npx tsx scripts/extract-aws-models.ts [--aws-sdk DIR]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -57,6 +59,13 @@ const services = [
     sdk: "@aws-sdk/client-codebuild",
     suffix: ["Input", "Output"],
     operations: ["StartBuild", "BatchGetBuilds", "StopBuild", "BatchGetProjects"],
+  },
+  {
+    file: "ssm-2014-11-06.min.json",
+    out: "ssm.json",
+    sdk: "@aws-sdk/client-ssm",
+    suffix: ["Request", "Result"],
+    operations: ["PutParameter", "GetParameter", "GetParameters", "GetParametersByPath", "DeleteParameter", "DeleteParameters"],
   },
 ] as const;
 
@@ -134,18 +143,30 @@ function convert(model: MinModel, sdk: ReturnType<typeof readSdkTypes>, operatio
   return { ops, shapes };
 }
 
+/** The aws-sdk v2 package directory: `--aws-sdk DIR` when given, else unpacked from `npm pack aws-sdk@2` into `tmp`. */
+function awsSdkDir(tmp: string): string {
+  const at = process.argv.indexOf("--aws-sdk");
+  if (at >= 0) {
+    const dir = process.argv[at + 1];
+    if (!dir) throw new Error("--aws-sdk needs the directory of an installed aws-sdk@2 package");
+    return dir;
+  }
+  execFileSync("npm", ["pack", "aws-sdk@2", "--silent"], { cwd: tmp, stdio: ["ignore", "pipe", "inherit"] });
+  const tgz = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
+  if (!tgz) throw new Error("npm pack produced no tarball");
+  execFileSync("tar", ["xzf", tgz, "package/package.json", ...services.map((s) => `package/apis/${s.file}`)], { cwd: tmp });
+  return join(tmp, "package");
+}
+
 function main(): void {
   const tmp = mkdtempSync(join(tmpdir(), "aws-models-"));
   try {
-    execFileSync("npm", ["pack", "aws-sdk@2", "--silent"], { cwd: tmp, stdio: ["ignore", "pipe", "inherit"] });
-    const tgz = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
-    if (!tgz) throw new Error("npm pack produced no tarball");
-    execFileSync("tar", ["xzf", tgz, "package/package.json", ...services.map((s) => `package/apis/${s.file}`)], { cwd: tmp });
-    const version = (JSON.parse(readFileSync(join(tmp, "package/package.json"), "utf8")) as { version: string }).version;
+    const pkg = awsSdkDir(tmp);
+    const version = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version;
     const outDir = join(root, "testbed", "aws", "models");
     mkdirSync(outDir, { recursive: true });
     for (const svc of services) {
-      const model = JSON.parse(readFileSync(join(tmp, "package", "apis", svc.file), "utf8")) as MinModel;
+      const model = JSON.parse(readFileSync(join(pkg, "apis", svc.file), "utf8")) as MinModel;
       const sdk = readSdkTypes(svc.sdk);
       const sdkVersion = (JSON.parse(readFileSync(join(root, "node_modules", svc.sdk, "package.json"), "utf8")) as { version: string }).version;
       const { ops, shapes } = convert(model, sdk, svc.operations, svc.suffix);

@@ -49,6 +49,8 @@ export interface ChaosReport {
   orphanBuilds: number;
   orphanRunners: number;
   orphanDetails: string[];
+  /** Unread JIT parameters in Parameter Store at the end; they expire on their own (measure.ts). */
+  jitParametersLeft: number;
   pickupSeconds: { p50: number; p95: number; max: number };
   faults: FaultCounts;
   /** Every job not served, with the simulators' evidence of why. */
@@ -114,6 +116,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     orphanBuilds: chaos.orphanBuilds,
     orphanRunners: chaos.orphanRunners,
     orphanDetails: chaos.orphanDetails,
+    jitParametersLeft: chaos.jitParametersLeft,
     pickupSeconds: chaos.pickupSeconds,
     faults: chaos.faults,
     lostJobs: chaos.lostJobs,
@@ -141,6 +144,7 @@ export function formatReport(r: ChaosReport): string {
     ["re-runs (GitHub API)", "-", r.reruns],
     ["extra launches", r.baseline.extraLaunches, `${r.extraLaunches} (${pct(r.extraLaunches, r.jobs)} of jobs)`],
     ["orphans after drain", r.baseline.orphans, `${r.orphans} (tasks ${r.orphanTasks}, builds ${r.orphanBuilds}, runners ${r.orphanRunners})`],
+    ["JIT parameters left (expire)", "-", r.jitParametersLeft],
     ["drain (simulated s)", r.faultFreeDrainSeconds, `${r.drainSeconds}${r.drained ? "" : " (not drained: stalled)"} = ${ratio(r.drainSeconds, r.faultFreeDrainSeconds)}x`],
     ["pickup p50 / p95 / max (s)", fmtPickup(r.baseline.pickupSeconds), fmtPickup(r.pickupSeconds)],
     r.staticPool

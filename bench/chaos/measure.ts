@@ -49,6 +49,11 @@ export interface Measurement {
   orphanBuilds: number;
   orphanRunners: number;
   orphanDetails: string[];
+  /**
+   * Runners' one-time JIT parameters still in Parameter Store (unread: a launch killed between PutParameter and
+   * RunTask, or whose delete failed). Not orphans: each expires on its own after the boot timeout (core/runner-env.ts).
+   */
+  jitParametersLeft: number;
   staticJobs: number;
   staticServed: number;
   staticUnserved: number;
@@ -138,6 +143,7 @@ export function measure(
     orphanBuilds: o.builds,
     orphanRunners: o.runners,
     orphanDetails: o.details,
+    jitParametersLeft: bed.aws.control.listParameters().filter((p) => p.name.startsWith(bed.aws.jitParameterPrefix)).length,
     staticJobs: staticJobs.length,
     staticServed: staticJobs.filter((q) => isServed(bed, q)).length,
     staticUnserved: staticJobs.filter((q) => !isServed(bed, q)).length,

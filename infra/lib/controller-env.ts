@@ -19,6 +19,9 @@ export const ENV = {
   allowedRepositories: "TORNADE_ALLOWED_REPOSITORIES",
   allowedOrganizations: "TORNADE_ALLOWED_ORGANIZATIONS",
   defaultBackend: "TORNADE_DEFAULT_BACKEND",
+  /** The runners' one-time JIT parameters: their prefix and the key they are encrypted with (runner-credentials.ts). */
+  jitParameterPrefix: "TORNADE_JITCONFIG_PARAMETER_PREFIX",
+  jitKmsKeyId: "TORNADE_JITCONFIG_KMS_KEY_ID",
   /** Serverless mode: DynamoDB store and SQS queue. */
   storeKind: "TORNADE_STORE",
   table: "TORNADE_DYNAMODB_TABLE",

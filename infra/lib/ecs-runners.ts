@@ -30,7 +30,10 @@ export interface EcsRunnersProps {
 export class EcsRunners extends Construct {
   readonly cluster: ecs.Cluster;
   readonly taskDefinitions: Record<Arch, ecs.FargateTaskDefinition>;
-  /** The role runner containers run as. It has no permissions: jobs get AWS access only if you grant it. */
+  /**
+   * The role runner containers run as. Its only permissions are reading and deleting its own one-time JIT parameter
+   * (runner-credentials.ts): jobs get AWS access only if you grant it.
+   */
   readonly taskRole: iam.Role;
   /** The role ECS uses to pull the image and write logs. */
   readonly executionRole: iam.Role;
@@ -46,7 +49,7 @@ export class EcsRunners extends Construct {
     });
     this.taskRole = new iam.Role(this, "TaskRole", {
       assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-      description: "tornade runner containers (no permissions unless you add them)",
+      description: "tornade runner containers (only their one-time JIT parameter, unless you add more)",
     });
     this.executionRole = new iam.Role(this, "ExecutionRole", {
       assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com"),

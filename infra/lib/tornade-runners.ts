@@ -20,6 +20,7 @@ import { EcsRunners, RUNNER_CONTAINER, type FargateSizeProps } from "./ecs-runne
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { RunnerNetwork } from "./network.js";
 import type { HandlerName } from "./paths.js";
+import { RunnerCredentials } from "./runner-credentials.js";
 import { RunnerImages, type RunnerImageSource } from "./runner-image.js";
 import { ServerlessController } from "./serverless-controller.js";
 
@@ -82,6 +83,8 @@ export interface TornadeRunnersProps {
   readonly logRetention?: logs.RetentionDays;
   /** Prebuilt function code instead of bundling src/lambda/*.ts (tests, or your own build). */
   readonly controllerCode?: Partial<Record<HandlerName, lambda.Code>>;
+  /** Where runners' one-time JIT parameters live. Default /tornade/jit/ (docs/security.md, "Runner credentials"). */
+  readonly jitParameterPrefix?: string;
 }
 
 export class TornadeRunners extends Construct {
@@ -90,6 +93,8 @@ export class TornadeRunners extends Construct {
   readonly codebuild: CodeBuildRunners;
   /** Where the runner images come from (and, when the CDK builds them, their copy for CodeBuild). */
   readonly runnerImages: RunnerImages;
+  /** The KMS key and permissions of the runners' one-time JIT parameters. */
+  readonly runnerCredentials: RunnerCredentials;
   readonly controller: ServerlessController;
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
@@ -113,6 +118,12 @@ export class TornadeRunners extends Construct {
       ...(props.fargate ? { size: props.fargate } : {}),
     });
     this.codebuild = new CodeBuildRunners(this, "CodeBuild", { images, logRetention, ...(props.codebuild ?? {}) });
+    this.runnerCredentials = new RunnerCredentials(this, "RunnerCredentials", props.jitParameterPrefix ? { parameterPrefix: props.jitParameterPrefix } : {});
+    // Fargate runners read their parameter themselves; CodeBuild reads it for the build (a PARAMETER_STORE variable).
+    this.runnerCredentials.grantRead({ role: this.ecs.taskRole, reads: "GetParameter" });
+    for (const project of Object.values(this.codebuild.projects)) {
+      if (project.role) this.runnerCredentials.grantRead({ role: project.role, reads: "GetParameters" });
+    }
 
     this.privateKeySecret =
       props.privateKeySecret ??
@@ -138,6 +149,8 @@ export class TornadeRunners extends Construct {
       [ENV.containerName]: RUNNER_CONTAINER,
       [ENV.codebuildProjectX86]: this.codebuild.projects.X86_64.projectName,
       [ENV.codebuildProjectArm]: this.codebuild.projects.ARM64.projectName,
+      [ENV.jitParameterPrefix]: this.runnerCredentials.parameterPrefix,
+      [ENV.jitKmsKeyId]: this.runnerCredentials.key.keyArn,
       ...(props.runnerScope ? { [ENV.runnerScope]: props.runnerScope } : {}),
       ...(props.allowedRepositories?.length ? { [ENV.allowedRepositories]: props.allowedRepositories.join(",") } : {}),
       ...(props.allowedOrganizations?.length ? { [ENV.allowedOrganizations]: props.allowedOrganizations.join(",") } : {}),
@@ -161,6 +174,8 @@ export class TornadeRunners extends Construct {
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
     const { functions } = this.controller;
+    // The functions that launch, watch and stop runners write and delete their JIT parameters.
+    for (const f of [functions.worker, functions.sweep, functions.events]) this.runnerCredentials.grantWrite(f.role);
     this.alarms = new TornadeAlarms(this, "Alarms", {
       deadLetters: this.controller.deadLetters,
       launchLogGroups: [functions.worker.logGroup, functions.sweep.logGroup],

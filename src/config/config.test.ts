@@ -104,6 +104,12 @@ describe("loadConfig: sources", () => {
     expect(loadConfig({}, json).defaultBackend).toBe("CODEBUILD");
     expect(loadConfig({ TORNADE_CONFIG: json }).github.personalToken).toBe("t");
   });
+  it("JIT configs go through one-time parameters under /tornade/jit/ with tornade's own key unless told otherwise", () => {
+    expect(loadConfig(prod).aws.jitConfig).toEqual({ parameterPrefix: "/tornade/jit/", kmsKeyId: "alias/tornade-runner-jitconfig" });
+    const own = loadConfig({ ...prod, TORNADE_JITCONFIG_PARAMETER_PREFIX: "/ci/runners/", TORNADE_JITCONFIG_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:111122223333:key/k" });
+    expect(own.aws.jitConfig).toEqual({ parameterPrefix: "/ci/runners/", kmsKeyId: "arn:aws:kms:ap-northeast-1:111122223333:key/k" });
+  });
+
   it("AWS_REGION is the fallback; TORNADE_AWS_REGION wins", () => {
     const { TORNADE_AWS_REGION: _r, ...noRegion } = prod;
     expect(loadConfig({ ...noRegion, AWS_REGION: "us-west-2" }).aws.region).toBe("us-west-2");
@@ -153,6 +159,8 @@ const problemCases: Array<[string, NodeJS.ProcessEnv, string | undefined, RegExp
   ["no subnets", { ...prod, TORNADE_SUBNETS: "" }, undefined, /aws\.subnets: missing.*Fix: set TORNADE_SUBNETS/],
   ["no cluster", { ...prod, TORNADE_ECS_CLUSTER: "" }, undefined, /aws\.cluster: missing.*Fix: set TORNADE_ECS_CLUSTER/],
   ["default backend unconfigured", { ...prod, TORNADE_DEFAULT_BACKEND: "CODEBUILD", TORNADE_DEFAULT_ARCH: "ARM64" }, undefined, /defaultBackend\): CODEBUILD on ARM64 .* is not configured/],
+  ["JIT parameter prefix", { ...prod, TORNADE_JITCONFIG_PARAMETER_PREFIX: "tornade" }, undefined, /TORNADE_JITCONFIG_PARAMETER_PREFIX \(aws\.jitConfig\.parameterPrefix\): "tornade" must start and end with "\/"/],
+  ["the AWS managed SSM key", { ...prod, TORNADE_JITCONFIG_KMS_KEY_ID: "alias/aws/ssm" }, undefined, /TORNADE_JITCONFIG_KMS_KEY_ID \(aws\.jitConfig\.kmsKeyId\): must not be alias\/aws\/ssm.*ReadOnlyAccess/],
   ["no backend at all", { ...prod, TORNADE_TASK_DEFINITION_X86_64: "", TORNADE_TASK_DEFINITION_ARM64: "", TORNADE_CODEBUILD_PROJECT_X86_64: "" }, undefined, /aws: no backend configured/],
   ["ceiling not a size", { ...prod, TORNADE_MAX_CODEBUILD_SIZE: "huge" }, undefined, /TORNADE_MAX_CODEBUILD_SIZE \(limits\.maxCodeBuildSize\): .*Fix: small, medium, large, xlarge or 2xlarge/],
   ["disk ceiling out of range", { ...prod, TORNADE_MAX_DISK: "500" }, undefined, /TORNADE_MAX_DISK \(limits\.maxDisk\): .*Fix: whole GiB from 21 to 200/],

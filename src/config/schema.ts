@@ -7,6 +7,7 @@ import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
 import { FARGATE_DISK_MAX_GIB, FARGATE_DISK_MIN_GIB } from "../core/fargate-sizes.js";
 import { isTimeZone, parseWindow } from "../core/pool.js";
 import { DEFAULT_CEILINGS, DEFAULT_MAX_RUNNERS } from "../core/ceilings.js";
+import { DEFAULT_JIT_KMS_KEY, DEFAULT_JIT_PARAMETER_PREFIX, parameterPrefixProblem } from "../core/runner-env.js";
 
 /** Enum values are case-insensitive, like labels: `fargate_spot` reads as FARGATE_SPOT. */
 function upperEnum<const T extends readonly [string, ...string[]]>(values: T) {
@@ -39,6 +40,29 @@ const sizePrices = z.strictObject({
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 /** Connections the public listener holds at once; more are closed on arrival (docs/security.md, "Intake"). */
 export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/**
+ * How runners get their JIT configs: one-time SSM SecureString parameters under `parameterPrefix`, encrypted with
+ * `kmsKeyId` (docs/security.md, "Runner credentials"; docs/deploy-aws.md says what the roles need).
+ */
+const JitConfigSchema = z.strictObject({
+  parameterPrefix: z
+    .string()
+    .default(DEFAULT_JIT_PARAMETER_PREFIX)
+    .superRefine((prefix, ctx) => {
+      const problem = parameterPrefixProblem(prefix);
+      if (problem) ctx.addIssue({ code: "custom", message: `"${prefix}" ${problem}` });
+    }),
+  kmsKeyId: z
+    .string()
+    .trim()
+    .min(1)
+    .default(DEFAULT_JIT_KMS_KEY)
+    .refine((k) => !/(^|:)alias\/aws\/ssm$/.test(k), {
+      message:
+        "must not be alias/aws/ssm: that AWS managed key lets every principal of the account decrypt through SSM (AWS's ReadOnlyAccess policy can read the parameters); name a customer managed key only the runner roles may decrypt",
+    }),
+});
 
 export const ImageEntrySchema = z.strictObject({
   /** ECS task definition (family, family:revision or ARN) per arch, for FARGATE and FARGATE_SPOT. */
@@ -151,6 +175,7 @@ export const ConfigSchema = z.strictObject({
           images: perArch.default({}),
         })
         .prefault({}),
+      jitConfig: JitConfigSchema.prefault({}),
     })
     .prefault({}),
   /** Runner images by name, for `image=NAME`. `default` is built from aws.taskDefinitions and aws.codebuild.images. */

@@ -4,6 +4,7 @@
  */
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
 import { policyOf } from "../config/index.js";
@@ -14,6 +15,7 @@ import { OctokitGitHub } from "../github/octokit-github.js";
 import type { Logger } from "../log/logger.js";
 import { CodeBuildProvider } from "../providers/codebuild.js";
 import { EcsProvider } from "../providers/ecs.js";
+import { SsmJitHandoff } from "../providers/jit-handoff.js";
 import type { Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
 import type { Store } from "../store/store.js";
@@ -140,6 +142,16 @@ function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provid
   };
   const providers = new Map<Backend, Provider>();
   const images = config.images;
+  // One channel for every launch on every backend: the JIT config goes to a one-time SSM parameter, never into
+  // RunTask or StartBuild (core/runner-env.ts).
+  const handoff = new SsmJitHandoff({
+    client: new SSMClient(client),
+    prefix: a.jitConfig.parameterPrefix,
+    kmsKeyId: a.jitConfig.kmsKeyId,
+    bootTimeoutMs: config.launch.bootTimeoutSeconds * 1000,
+    now: () => opts.clock.now(),
+    warn: (message, names) => opts.logger.warn({ parameters: names }, message),
+  });
   if (a.cluster && (a.taskDefinitions.X86_64 || a.taskDefinitions.ARM64)) {
     const ecs = new EcsProvider({
       client: new ECSClient(client),
@@ -150,6 +162,7 @@ function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provid
       subnets: a.subnets,
       securityGroups: a.securityGroups,
       assignPublicIp: a.assignPublicIp,
+      handoff,
     });
     providers.set("FARGATE", ecs);
     providers.set("FARGATE_SPOT", ecs);
@@ -161,6 +174,7 @@ function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provid
         client: new CodeBuildClient(client),
         projects: { X86_64: a.codebuild.projectX86_64, ARM64: a.codebuild.projectARM64 },
         images: Object.fromEntries(Object.entries(images).map(([name, e]) => [name, e.codebuildImages])),
+        handoff,
       }),
     );
   }

@@ -34,6 +34,19 @@ describe("LaunchGate", () => {
     expect(await gate.admit(21, "FARGATE")).toEqual({ ok: true });
   });
 
+  it("paces launches of every backend together to Parameter Store's 20 puts a second (half its 40 TPS)", async () => {
+    const clock = manualClock();
+    store = sqliteStore(":memory:", clock);
+    const gate = new LaunchGate(store, clock, { maxRunners: 10_000, perBackend: {} });
+    // Fargate alone may take 20 now (RunTask's burst), CodeBuild alone 20 (StartBuild's): together each launch also
+    // writes its runner's JIT parameter, and the SSM bucket holds 20.
+    for (let job = 1; job <= 10; job++) expect(await gate.admit(job, "FARGATE")).toEqual({ ok: true });
+    for (let job = 11; job <= 20; job++) expect(await gate.admit(job, "CODEBUILD")).toEqual({ ok: true });
+    expect(await gate.admit(21, "CODEBUILD")).toMatchObject({ ok: false, retryInMs: 50, reason: expect.stringMatching(/quotas/) });
+    clock.advance(50);
+    expect(await gate.admit(21, "CODEBUILD")).toEqual({ ok: true });
+  });
+
   it("holds jobs beyond the runner limit, and admits the oldest first when a runner frees", async () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);

@@ -77,14 +77,18 @@ export class LaunchGate {
   }
 }
 
-/** The AWS buckets a launch on `backend` takes a token from (GitHub's window applies to every launch). */
+/**
+ * The AWS buckets a launch on `backend` takes a token from (GitHub's window applies to every launch, and so does
+ * Parameter Store's: every launch writes its runner's JIT parameter).
+ */
 function bucketsFor(backend: Backend): [string, BucketSpec][] {
+  const parameterStore: [string, BucketSpec] = ["parameterStore", QUOTAS.parameterStore];
   switch (backend) {
     case "FARGATE":
-      return [["runTask", QUOTAS.runTask], ["fargate", QUOTAS.fargateOnDemand]];
+      return [["runTask", QUOTAS.runTask], ["fargate", QUOTAS.fargateOnDemand], parameterStore];
     case "FARGATE_SPOT":
-      return [["runTask", QUOTAS.runTask], ["fargateSpot", QUOTAS.fargateSpot]];
+      return [["runTask", QUOTAS.runTask], ["fargateSpot", QUOTAS.fargateSpot], parameterStore];
     case "CODEBUILD":
-      return [["startBuild", QUOTAS.startBuild]];
+      return [["startBuild", QUOTAS.startBuild], parameterStore];
   }
 }

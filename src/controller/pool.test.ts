@@ -19,6 +19,7 @@ import { testBedEnv } from "../sandbox/sandbox.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../../testbed/until.js";
+import { simHandoff } from "../../test/support/sim-handoff.js";
 import { PoolManager, poolSetupOf } from "./pool.js";
 
 // At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real and a 10-minute job takes 3 s.
@@ -40,8 +41,9 @@ beforeAll(async () => {
     { clock: bed.clock },
   );
   const aws = { endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } };
-  const ecs = new EcsProvider({ client: new ECSClient(aws), cluster: d.aws.cluster, taskDefinitions: d.aws.taskDefinitions, subnets: d.aws.subnets });
-  const codebuild = new CodeBuildProvider({ client: new CodeBuildClient(aws), projects: { X86_64: d.aws.codebuildProject, ARM64: d.aws.codebuildProject } });
+  const handoff = simHandoff(d.aws, bed.clock);
+  const ecs = new EcsProvider({ client: new ECSClient(aws), cluster: d.aws.cluster, taskDefinitions: d.aws.taskDefinitions, subnets: d.aws.subnets, handoff });
+  const codebuild = new CodeBuildProvider({ client: new CodeBuildClient(aws), projects: { X86_64: d.aws.codebuildProject, ARM64: d.aws.codebuildProject }, handoff });
   providers = new Map<Backend, Provider>([
     ["FARGATE", ecs],
     ["FARGATE_SPOT", ecs],

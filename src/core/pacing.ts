@@ -63,12 +63,17 @@ export function windowTake(times: readonly number[], spec: WindowSpec, now: numb
  * - GitHub (GITHUB_JIT_WINDOW below): the secondary rate limit allows 900 points a minute on one REST endpoint and a
  *   POST costs 5 points ("Rate limits for the REST API" → secondary rate limits), so at most 180 JIT configs a minute.
  * - CodeBuild StartBuild: AWS publishes no per-second figure for it; a conservative 10 a second (burst 20) is used.
+ * - SSM Parameter Store: 40 transactions a second per account and Region at the default throughput, shared by
+ *   GetParameter, GetParameters and PutParameter ("Changing Parameter Store throughput"). Every launch on every backend
+ *   costs one PutParameter (tornade) and one read (the runner, or CodeBuild for it), so tornade takes half: 20 puts a
+ *   second, leaving the other half for the runners' reads (docs/performance.md, "Runner credentials").
  */
 export const QUOTAS = {
   runTask: { capacity: 20, perSecond: 20 },
   fargateOnDemand: { capacity: 100, perSecond: 20 },
   fargateSpot: { capacity: 100, perSecond: 20 },
   startBuild: { capacity: 20, perSecond: 10 },
+  parameterStore: { capacity: 20, perSecond: 20 },
 } as const satisfies Record<string, BucketSpec>;
 
 /** GitHub's 180 JIT configs a minute per App, less a margin for the odd retry that counts against the same endpoint. */

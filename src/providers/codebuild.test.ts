@@ -1,14 +1,16 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
-import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
 import { startAwsSim, type AwsSim } from "../../testbed/aws/index.js";
+import { simHandoff } from "../../test/support/sim-handoff.js";
 import { CodeBuildProvider, type CodeBuildProviderOptions } from "./codebuild.js";
-import { ControlledRuntime, describeUntil, launchRequest, providerContract, type ContractBed } from "./provider.contract.js";
+import { ControlledRuntime, describeUntil, launchRequest, providerContract, trafficRecorder, type ContractBed } from "./provider.contract.js";
 import { LaunchError } from "./provider.js";
 
 // Speed 50: the simulated ~22 s of QUEUED + PROVISIONING last ~0.4 s real, long enough to be seen as "pending".
 const SPEED = 50;
+const clock = scaledClock(SPEED);
 
 function options(sim: AwsSim, over: Partial<CodeBuildProviderOptions> = {}): CodeBuildProviderOptions {
   return {
@@ -26,13 +28,15 @@ function options(sim: AwsSim, over: Partial<CodeBuildProviderOptions> = {}): Cod
         ARM64: "123456789012.dkr.ecr.us-east-1.amazonaws.com/runner-docker:arm",
       },
     },
+    handoff: simHandoff(sim, clock),
     ...over,
   };
 }
 
 async function makeBed(): Promise<ContractBed & { sim: AwsSim }> {
   const runtime = new ControlledRuntime();
-  const sim = await startAwsSim({ clock: scaledClock(SPEED), runtime });
+  const traffic = trafficRecorder("codebuild");
+  const sim = await startAwsSim({ clock, runtime, onRequest: traffic.onRequest, onResponse: traffic.onResponse });
   return {
     sim,
     backend: "CODEBUILD",
@@ -42,6 +46,8 @@ async function makeBed(): Promise<ContractBed & { sim: AwsSim }> {
     launchCount: () => sim.control.listBuilds().length,
     throttleNextLaunch: () =>
       sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "ThrottlingException", message: "Rate exceeded" }),
+    parameters: () => sim.control.listParameters().map((p) => p.name),
+    traffic: traffic.text,
     close: () => sim.close(),
   };
 }
@@ -63,8 +69,11 @@ describe("CodeBuildProvider specifics", () => {
     expect(build?.computeType).toBe("BUILD_GENERAL1_LARGE");
     expect(build?.image).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/runner-docker:arm");
     expect(build?.privilegedMode).toBe(true);
+    // The JIT config variable holds the parameter's name, which CodeBuild resolves (type PARAMETER_STORE).
+    const parameter = bed.sim.control.listParameters().find((p) => p.name.includes(req.runnerName))?.name;
     expect(build?.env).toMatchObject({
-      [JIT_CONFIG_ENV]: req.jitConfig,
+      [JIT_CONFIG_ENV]: parameter,
+      [JIT_PARAMETER_ENV]: parameter,
       TORNADE_RUNNER_NAME: req.runnerName,
       TORNADE_JOB_ID: String(req.jobId),
       TORNADE_RUN_ID: String(req.runId),

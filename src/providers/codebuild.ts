@@ -10,8 +10,9 @@ import {
   type ImagePullCredentialsType,
 } from "@aws-sdk/client-codebuild";
 import type { Arch, Backend, Size } from "../core/types.js";
-import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
+import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError } from "./launch-errors.js";
 import { LaunchError, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
 
@@ -30,6 +31,8 @@ export interface CodeBuildProviderOptions {
    * Reference, StartBuild `imagePullCredentialsTypeOverride`). Default: the project's setting.
    */
   readonly imagePullCredentials?: ImagePullCredentialsType;
+  /** How the JIT config reaches the runner: never a PLAINTEXT variable, which BatchGetBuilds shows. */
+  readonly handoff: JitHandoff;
 }
 
 /**
@@ -78,12 +81,13 @@ export class CodeBuildProvider implements Provider {
         `no CodeBuild image is configured for image "${spec.image}" on ${spec.arch}; add one to the image catalog`,
       );
     }
+    const parameter = await this.opts.handoff.put(req);
     let answer;
     try {
       answer = await this.opts.client.send(
         new StartBuildCommand({
           projectName,
-          environmentVariablesOverride: environment(req),
+          environmentVariablesOverride: environment(req, parameter),
           environmentTypeOverride: ENVIRONMENT_TYPES[spec.arch],
           ...(spec.size ? { computeTypeOverride: CODEBUILD_COMPUTE_TYPES[spec.size] } : {}),
           ...(image ? { imageOverride: image } : {}),
@@ -98,7 +102,9 @@ export class CodeBuildProvider implements Provider {
         }),
       );
     } catch (e) {
-      throw awsErrorToLaunchError("CodeBuild", "StartBuild", e);
+      const err = awsErrorToLaunchError("CodeBuild", "StartBuild", e);
+      await this.opts.handoff.discard(parameterToDiscard(err, parameter));
+      throw err;
     }
     const id = answer.build?.id;
     if (!id) throw new LaunchError("transient", "CodeBuild StartBuild answered without a build id");
@@ -107,6 +113,7 @@ export class CodeBuildProvider implements Provider {
 
   async describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]> {
     const states = new Map<string, LaunchState>();
+    const unread: string[] = [];
     for (let i = 0; i < handles.length; i += DESCRIBE_BATCH) {
       const batch = handles.slice(i, i + DESCRIBE_BATCH);
       let answer;
@@ -117,9 +124,15 @@ export class CodeBuildProvider implements Provider {
       }
       for (const build of answer.builds ?? []) {
         const handle = batch.find((h) => h.id === build.id);
-        if (handle) states.set(handle.id, stateOf(handle, build));
+        if (!handle) continue;
+        const state = stateOf(handle, build);
+        states.set(handle.id, state);
+        // A build that ended in failure may have stopped before its runner read (and deleted) the parameter.
+        const parameter = parameterOf(build);
+        if (state.status === "stopped" && state.succeeded !== true && parameter) unread.push(parameter);
       }
     }
+    await this.opts.handoff.discard(unread);
     return handles.map(
       (h) =>
         states.get(h.id) ?? {
@@ -142,28 +155,38 @@ export class CodeBuildProvider implements Provider {
 
   async stop(handle: LaunchHandle, _why: string): Promise<void> {
     // StopBuild takes no reason; the caller records why.
+    let answer;
     try {
-      await this.opts.client.send(new StopBuildCommand({ id: handle.id }));
+      answer = await this.opts.client.send(new StopBuildCommand({ id: handle.id }));
     } catch (e) {
       throw awsErrorToLaunchError("CodeBuild", "StopBuild", e);
     }
+    // A stopped build reads nothing more: its parameter goes now if it is still there.
+    const parameter = answer.build && parameterOf(answer.build);
+    if (parameter) await this.opts.handoff.discard([parameter]);
   }
 }
 
 /**
- * The JIT config goes in as PLAINTEXT: StartBuild's PARAMETER_STORE / SECRETS_MANAGER types take the *name* of a
- * stored secret, so using them means writing one SSM parameter per job first (another API call and IAM permission,
- * and cleanup). A JIT config is single-use and dies with its runner; the runner-image issue adds the SSM option for
- * operators who want the value out of BatchGetBuilds answers.
+ * The JIT config is a PARAMETER_STORE variable: its value is the one-time parameter's name, which CodeBuild resolves
+ * with the project's service role when the build starts (DOWNLOAD_SOURCE) and hands to the build's commands;
+ * BatchGetBuilds shows only the name. The name also goes in PLAINTEXT as JIT_PARAMETER_ENV so that the entrypoint
+ * deletes the parameter once the runner has it (runner-image/entrypoint.sh).
  */
-function environment(req: LaunchRequest): EnvironmentVariable[] {
+function environment(req: LaunchRequest, parameter: string): EnvironmentVariable[] {
   return [
-    { name: JIT_CONFIG_ENV, value: req.jitConfig, type: "PLAINTEXT" },
-    { name: "TORNADE_RUNNER_NAME", value: req.runnerName, type: "PLAINTEXT" },
+    { name: JIT_CONFIG_ENV, value: parameter, type: "PARAMETER_STORE" },
+    { name: JIT_PARAMETER_ENV, value: parameter, type: "PLAINTEXT" },
+    { name: RUNNER_NAME_ENV, value: req.runnerName, type: "PLAINTEXT" },
     { name: "TORNADE_JOB_ID", value: String(req.jobId), type: "PLAINTEXT" },
     { name: "TORNADE_RUN_ID", value: String(req.runId), type: "PLAINTEXT" },
     { name: "TORNADE_REPOSITORY", value: req.repository, type: "PLAINTEXT" },
   ];
+}
+
+/** The JIT parameter a build was told of (its environment, as StartBuild was given it). */
+function parameterOf(build: Build): string | undefined {
+  return build.environment?.environmentVariables?.find((e) => e.name === JIT_PARAMETER_ENV)?.value;
 }
 
 function stateOf(handle: LaunchHandle, build: Build): LaunchState {

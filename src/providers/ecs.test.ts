@@ -2,8 +2,9 @@ import { DescribeTasksCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
 import { startAwsSim, type AwsSim } from "../../testbed/aws/index.js";
+import { simHandoff } from "../../test/support/sim-handoff.js";
 import { EcsProvider, type EcsProviderOptions } from "./ecs.js";
-import { ControlledRuntime, describeUntil, launchRequest, providerContract, type ContractBed } from "./provider.contract.js";
+import { ControlledRuntime, describeUntil, launchRequest, providerContract, trafficRecorder, type ContractBed } from "./provider.contract.js";
 import { LaunchError } from "./provider.js";
 
 // Speed 50: the simulated 15 s of PROVISIONING last ~0.3 s real, long enough to be seen as "pending" by a describe.
@@ -19,6 +20,8 @@ function ecsClient(sim: AwsSim): ECSClient {
   });
 }
 
+const clock = scaledClock(SPEED);
+
 function options(sim: AwsSim, over: Partial<EcsProviderOptions> = {}): EcsProviderOptions {
   return {
     client: ecsClient(sim),
@@ -26,13 +29,15 @@ function options(sim: AwsSim, over: Partial<EcsProviderOptions> = {}): EcsProvid
     taskDefinitions: sim.taskDefinitions,
     subnets: sim.subnets,
     securityGroups: sim.securityGroups,
+    handoff: simHandoff(sim, clock),
     ...over,
   };
 }
 
 async function makeBed(backend: "FARGATE" | "FARGATE_SPOT"): Promise<ContractBed & { sim: AwsSim }> {
   const runtime = new ControlledRuntime();
-  const sim = await startAwsSim({ clock: scaledClock(SPEED), runtime });
+  const traffic = trafficRecorder("ecs");
+  const sim = await startAwsSim({ clock, runtime, onRequest: traffic.onRequest, onResponse: traffic.onResponse });
   return {
     sim,
     backend,
@@ -48,6 +53,8 @@ async function makeBed(backend: "FARGATE" | "FARGATE_SPOT"): Promise<ContractBed
       start: () => sim.control.capacityShortage({ capacityProvider: backend }),
       clear: () => sim.control.clearCapacityShortage(backend),
     },
+    parameters: () => sim.control.listParameters().map((p) => p.name),
+    traffic: traffic.text,
     close: () => sim.close(),
   };
 }

@@ -10,8 +10,9 @@ import {
   type TaskOverride,
 } from "@aws-sdk/client-ecs";
 import type { Arch, Backend } from "../core/types.js";
-import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
+import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError, ecsFailureToLaunchError } from "./launch-errors.js";
 import {
   LaunchError,
@@ -39,6 +40,8 @@ export interface EcsProviderOptions {
   readonly securityGroups?: readonly string[];
   /** Needed in public subnets without a NAT gateway, so the runner reaches GitHub. Default false. */
   readonly assignPublicIp?: boolean;
+  /** How the JIT config reaches the runner: never in the container overrides, which DescribeTasks shows. */
+  readonly handoff: JitHandoff;
 }
 
 /** Tag keys on every task, so people (and the cost report) can trace a task to its job. */
@@ -73,6 +76,7 @@ export class EcsProvider implements Provider {
       throw new LaunchError("permanent", `the ECS provider cannot launch on ${spec.backend}`);
     }
     const taskDefinition = this.taskDefinitionFor(spec.image, spec.arch);
+    const parameter = await this.opts.handoff.put(req);
     let answer;
     try {
       answer = await this.opts.client.send(
@@ -90,7 +94,7 @@ export class EcsProvider implements Provider {
               assignPublicIp: this.opts.assignPublicIp ? "ENABLED" : "DISABLED",
             },
           },
-          overrides: this.overrides(req),
+          overrides: this.overrides(req, parameter),
           // RunTask is idempotent on clientToken (up to 64 characters): a retry after a lost answer starts nothing new.
           clientToken: awsIdempotencyToken(req.idempotencyKey),
           // The runner's name, so a launch whose answer was lost can be found again (findLaunch); ECS allows 36
@@ -101,10 +105,13 @@ export class EcsProvider implements Provider {
         }),
       );
     } catch (e) {
-      throw awsErrorToLaunchError("ECS", "RunTask", e);
+      const err = awsErrorToLaunchError("ECS", "RunTask", e);
+      await this.opts.handoff.discard(parameterToDiscard(err, parameter));
+      throw err;
     }
     const arn = answer.tasks?.[0]?.taskArn;
     if (arn) return { backend: spec.backend, id: arn };
+    await this.opts.handoff.discard([parameter]);
     throw ecsFailureToLaunchError(answer.failures?.[0] ?? {});
   }
 
@@ -126,6 +133,7 @@ export class EcsProvider implements Provider {
 
   async describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]> {
     const states = new Map<string, LaunchState>();
+    const unread: string[] = [];
     for (let i = 0; i < handles.length; i += DESCRIBE_BATCH) {
       const batch = handles.slice(i, i + DESCRIBE_BATCH);
       let answer;
@@ -138,9 +146,15 @@ export class EcsProvider implements Provider {
       }
       for (const task of answer.tasks ?? []) {
         const handle = batch.find((h) => h.id === task.taskArn);
-        if (handle) states.set(handle.id, this.stateOf(handle, task));
+        if (!handle) continue;
+        const state = this.stateOf(handle, task);
+        states.set(handle.id, state);
+        // A runner that never ran, or ended in failure, may not have read (and deleted) its parameter.
+        const parameter = this.parameterOf(task);
+        if (state.status === "stopped" && state.succeeded !== true && parameter) unread.push(parameter);
       }
     }
+    await this.opts.handoff.discard(unread);
     // ECS forgets stopped tasks after a while (DescribeTasks then reports them as MISSING failures).
     return handles.map(
       (h) =>
@@ -154,14 +168,24 @@ export class EcsProvider implements Provider {
   }
 
   async stop(handle: LaunchHandle, why: string): Promise<void> {
+    let answer;
     try {
-      await this.opts.client.send(
+      answer = await this.opts.client.send(
         // StopTask's reason is shown as stoppedReason; ECS allows up to 255 characters.
         new StopTaskCommand({ cluster: this.opts.cluster, task: handle.id, reason: `tornade: ${why}`.slice(0, 255) }),
       );
     } catch (e) {
       throw awsErrorToLaunchError("ECS", "StopTask", e);
     }
+    // A stopped runner reads nothing more: its parameter goes now if it is still there.
+    const parameter = answer.task && this.parameterOf(answer.task);
+    if (parameter) await this.opts.handoff.discard([parameter]);
+  }
+
+  /** The JIT parameter a task was told of: its runner container's override, as RunTask was given it. */
+  private parameterOf(task: Task): string | undefined {
+    const container = task.overrides?.containerOverrides?.find((c) => c.name === this.containerName);
+    return container?.environment?.find((e) => e.name === JIT_PARAMETER_ENV)?.value;
   }
 
   private taskDefinitionFor(image: string, arch: Arch): string {
@@ -176,11 +200,12 @@ export class EcsProvider implements Provider {
     return td;
   }
 
-  private overrides(req: LaunchRequest): TaskOverride {
+  private overrides(req: LaunchRequest, parameter: string): TaskOverride {
     const { spec } = req;
+    // The parameter's name, never the config: DescribeTasks shows these to anyone with ecs:DescribeTasks.
     const environment: KeyValuePair[] = [
-      { name: JIT_CONFIG_ENV, value: req.jitConfig },
-      { name: "TORNADE_RUNNER_NAME", value: req.runnerName },
+      { name: JIT_PARAMETER_ENV, value: parameter },
+      { name: RUNNER_NAME_ENV, value: req.runnerName },
       { name: "TORNADE_JOB_ID", value: String(req.jobId) },
       { name: "TORNADE_RUN_ID", value: String(req.runId) },
       { name: "TORNADE_REPOSITORY", value: req.repository },

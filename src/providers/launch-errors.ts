@@ -37,8 +37,10 @@ const THROTTLING = new Set([
 /**
  * CodeBuild's StartBuild answers AccountLimitExceededException when the account's concurrent-build quota is reached
  * (CodeBuild API Reference, StartBuild "Errors"): it clears as builds finish, like a Fargate capacity shortage.
+ * SSM's PutParameter answers ParameterLimitExceeded at the account's 100,000 advanced parameters ("Managing parameter
+ * tiers"): it clears as runners delete theirs and unread ones expire.
  */
-const CAPACITY = new Set(["AccountLimitExceededException", "LimitExceededException"]);
+const CAPACITY = new Set(["AccountLimitExceededException", "LimitExceededException", "ParameterLimitExceeded"]);
 
 interface AwsErrorLike {
   name: string;
@@ -56,7 +58,7 @@ function isAwsErrorLike(e: unknown): e is AwsErrorLike {
  * failures (no HTTP answer) → "transient"; every other client fault — ClientException about a task definition,
  * AccessDeniedException, InvalidParameterException, ResourceNotFoundException, InvalidInputException — → "permanent".
  */
-export function awsErrorToLaunchError(service: "ECS" | "CodeBuild", operation: string, e: unknown): LaunchError {
+export function awsErrorToLaunchError(service: "ECS" | "CodeBuild" | "SSM", operation: string, e: unknown): LaunchError {
   if (e instanceof LaunchError) return e;
   if (!isAwsErrorLike(e)) return new LaunchError("transient", `${service} ${operation} failed: ${String(e)}`, { cause: e });
   const status = e.$metadata?.httpStatusCode;

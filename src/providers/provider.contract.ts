@@ -5,8 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Arch, Backend, LaunchSpec } from "../core/types.js";
-import { JIT_CONFIG_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
 import type { ContainerHandle, ContainerRuntime, ContainerSpec } from "../../testbed/runtime.js";
+import { obtainJitConfig } from "../../testbed/runner/handoff.js";
+import { leakedFragment } from "../../test/support/secret-fragments.js";
 import { LaunchError, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
 
 export interface ContractBed {
@@ -23,6 +25,10 @@ export interface ContractBed {
   throttleNextLaunch(): void;
   /** Makes launches fail for want of capacity until cleared; absent where the backend has no such case. */
   capacityShortage?: { start(): void; clear(): void };
+  /** Names of the JIT parameters Parameter Store holds now. */
+  parameters(): string[];
+  /** Every request to and answer from the backend's service so far (ECS or CodeBuild), as JSON text. */
+  traffic(): string;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,13 @@ export class ControlledRuntime implements ContainerRuntime {
     exit(code);
     return true;
   }
+}
+
+/** Collects what a provider sent its service and what the service answered, for ContractBed.traffic. */
+export function trafficRecorder(service: "ecs" | "codebuild") {
+  const seen: string[] = [];
+  const record = (r: { service: string; body: unknown }) => void (r.service === service && seen.push(JSON.stringify(r.body)));
+  return { onRequest: record, onResponse: record, text: () => seen.join("\n") };
 }
 
 let seq = 0;
@@ -129,16 +142,45 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
       await bed?.close();
     });
 
-    it("launches a runner whose environment carries the JIT config, and serves its backend", async () => {
+    it("hands the runner its JIT config through a one-time parameter, never in what it sends AWS or AWS shows", async () => {
       expect(bed.provider.backends).toContain(bed.backend);
       const req = launchRequest(bed.backend, "X86_64");
       const handle = await bed.provider.launch(req);
       expect(handle.backend).toBe(bed.backend);
+      const mine = () => bed.parameters().filter((n) => n.includes(req.runnerName));
+      expect(mine()).toHaveLength(1);
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      const container = await bed.runtime.waitStarted(handle.id);
+      // The container is told the parameter's name; the config itself it gets only through the handoff.
+      expect(container.env[JIT_PARAMETER_ENV]).toBe(mine()[0]);
+      const got = await obtainJitConfig(container.env, () => {});
+      expect(got).toEqual({ config: req.jitConfig });
+      expect(mine()).toEqual([]);
+      expect(leakedFragment(bed.traffic(), req.jitConfig)).toBeUndefined();
+      bed.runtime.finish(handle.id, 0);
+    });
+
+    it("deletes the parameter of a launch AWS refused, and of one stopped before its runner read it", async () => {
+      const refused = launchRequest(bed.backend, "X86_64");
+      bed.throttleNextLaunch();
+      await launchError(bed.provider.launch(refused));
+      expect(bed.parameters().filter((n) => n.includes(refused.runnerName))).toEqual([]);
+
+      const stopped = launchRequest(bed.backend, "X86_64");
+      const handle = await bed.provider.launch(stopped);
+      expect(bed.parameters().filter((n) => n.includes(stopped.runnerName))).toHaveLength(1);
+      await bed.provider.stop(handle, "job cancelled");
+      expect(bed.parameters().filter((n) => n.includes(stopped.runnerName))).toEqual([]);
+    });
+
+    it("deletes the parameter of a runner that failed without reading it, once describe sees it stopped", async () => {
+      const req = launchRequest(bed.backend, "X86_64");
+      const handle = await bed.provider.launch(req);
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
       await bed.runtime.waitStarted(handle.id);
-      const container = bed.runtime.started.get(handle.id);
-      expect(container?.env[JIT_CONFIG_ENV]).toBe(req.jitConfig);
-      bed.runtime.finish(handle.id, 0);
+      bed.runtime.finish(handle.id, 1);
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
+      expect(bed.parameters().filter((n) => n.includes(req.runnerName))).toEqual([]);
     });
 
     it("launches once for a repeated idempotency key and returns the same handle", async () => {
@@ -149,6 +191,8 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
       expect(b).toEqual(a);
       expect(c).toEqual(a);
       expect(bed.launchCount()).toBe(before + 1);
+      // The same attempt writes the same parameter: RunTask / StartBuild see identical parameters each time.
+      expect(bed.parameters().filter((n) => n.includes(req.runnerName))).toHaveLength(1);
       await describeUntil(bed.provider, { handle: a }, (s) => s.status === "running");
       await bed.runtime.waitStarted(a.id);
       bed.runtime.finish(a.id, 0);
@@ -235,9 +279,11 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
         if (!bed.capacityShortage) throw new Error(`${name}: declared capacityShortage but the bed offers no way to cause one`);
         bed.capacityShortage.start();
         try {
-          const err = await launchError(bed.provider.launch(launchRequest(bed.backend, "X86_64")));
+          const req = launchRequest(bed.backend, "X86_64");
+          const err = await launchError(bed.provider.launch(req));
           expect(err.kind).toBe("capacity");
           expect(err.message).toMatch(/Capacity is unavailable at this time/);
+          expect(bed.parameters().filter((n) => n.includes(req.runnerName))).toEqual([]);
         } finally {
           bed.capacityShortage.clear();
         }

@@ -19,6 +19,8 @@ describe("floor", () => {
     expect(floorSeconds({ FARGATE: 0, FARGATE_SPOT: 256, CODEBUILD: 0, github: gh })).toEqual({ seconds: 60, boundBy: "GitHub 180 JIT configs/min" });
     expect(floorSeconds({ FARGATE: 400, FARGATE_SPOT: 200, CODEBUILD: 400, github: gh }).seconds).toBe(300);
     expect(floorSeconds({ FARGATE: 500, FARGATE_SPOT: 0, CODEBUILD: 0, github: { pointsPerMinute: 1e6, writeCost: 5 } })).toEqual({ seconds: 24, boundBy: "ECS RunTask 20/s" });
+    // CodeBuild publishes no StartBuild rate: its JIT parameters' PutParameter is the AWS bound.
+    expect(floorSeconds({ FARGATE: 0, FARGATE_SPOT: 0, CODEBUILD: 1000, github: { pointsPerMinute: 1e6, writeCost: 5 } })).toEqual({ seconds: 24, boundBy: "Parameter Store 40/s" });
   });
 });
 
@@ -32,7 +34,7 @@ describe("npm run bench -- --quick --json FILE", () => {
     const num = (v: unknown) => expect(typeof v === "number" && Number.isFinite(v), String(v)).toBe(true);
     for (const k of ["p50Ms", "p99Ms", "maxRate"]) num(j["intake"]?.[k]);
     for (const k of ["p50Ms", "p99Ms"]) num(j["overhead"]?.[k]);
-    for (const k of ["github", "aws"]) num(j["apiPerJob"]?.[k]);
+    for (const k of ["github", "aws", "runnerAws", "ssm"]) num(j["apiPerJob"]?.[k]);
     for (const b of ["matrix256", "burst1000"]) {
       const burst = j["burst"]?.[b] as Record<string, unknown>;
       for (const k of ["seconds", "floorSeconds", "ratio"]) num(burst[k]);
@@ -41,8 +43,10 @@ describe("npm run bench -- --quick --json FILE", () => {
     for (const k of ["rssMb", "idleRssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
     for (const k of ["helpMs", "explainMs"]) num(j["cli"]?.[k]);
     num(j["sandboxSeedSeconds"]);
-    // At least one GitHub call and one AWS call per launched job: the physical floor.
+    // At least one GitHub call and two AWS calls per launched job (the JIT parameter, then the launch): the floor.
     expect(j["apiPerJob"]?.["github"]).toBeGreaterThanOrEqual(1);
-    expect(j["apiPerJob"]?.["aws"]).toBeGreaterThanOrEqual(1);
+    expect(j["apiPerJob"]?.["aws"]).toBeGreaterThanOrEqual(2);
+    // Each runner read its parameter (or CodeBuild did for it) and deleted it.
+    expect(j["apiPerJob"]?.["runnerAws"]).toBeGreaterThanOrEqual(2);
   }, 300_000);
 });

@@ -83,11 +83,11 @@ describe("the seed workflow", () => {
     expect(gh.labels).toContain(String(gh.run_id));
     const launch = (await s.tornade.built.store.listLaunches(job.jobId))[0]!;
     const task = s.bed.aws.control.listTasks().find((t) => t.taskArn === launch.providerId)!;
-    const config = JSON.parse(Buffer.from(task.env["ACTIONS_RUNNER_INPUT_JITCONFIG"] ?? "", "base64").toString()) as Record<string, string>;
-    const runner = JSON.parse(Buffer.from(config[".runner"] ?? "", "base64").toString()) as { agentName?: string };
-    expect(runner.agentName).toBe(`tornade-${job.jobId}-1`);
+    // The task was told its runner's name; the JIT config reached it through a one-time SSM parameter, now deleted.
+    expect(task.env["TORNADE_RUNNER_NAME"]).toBe(`tornade-${job.jobId}-1`);
+    expect(task.env["ACTIONS_RUNNER_INPUT_JITCONFIG"]).toBeUndefined();
     // The simulated GitHub matched this runner to the job only because its labels include every job label.
-    expect(gh.runner_name).toBe(runner.agentName);
+    expect(gh.runner_name).toBe(`tornade-${job.jobId}-1`);
   });
 
   it("launches nothing for the static job", async () => {

@@ -45,13 +45,16 @@ ${body}
   chmodSync(join(home, "run.sh"), 0o755);
   const bin = join(home, "bin");
   mkdirSync(bin);
-  // The AWS CLI stand-in: records each call; get-parameter prints the stored value, delete-parameter removes it.
+  // The AWS CLI stand-in: records each call and its retry settings; get-parameter prints the stored value (failing as
+  // the CLI does, exit 254, when there is none), delete-parameter removes it.
   writeFileSync(
     join(bin, "aws"),
     `#!/usr/bin/env bash
 printf 'aws %s\\n' "$*" >> "${record}"
+printf 'aws-retry=%s/%s\\n' "\${AWS_RETRY_MODE:-}" "\${AWS_MAX_ATTEMPTS:-}" >> "${record}"
 case "$2" in
-  get-parameter) cat "${home}/parameter" ;;
+  get-parameter)
+    if [[ -f "${home}/parameter" ]]; then cat "${home}/parameter"; else echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter $4 not found." >&2; exit 254; fi ;;
   delete-parameter) rm "${home}/parameter" ;;
 esac
 `,
@@ -100,7 +103,33 @@ describe("runner image scripts", () => {
     expect(lines).toContain("aws ssm get-parameter --name /tornade/jit/42 --with-decryption --query Parameter.Value --output text");
     expect(lines).toContain("aws ssm delete-parameter --name /tornade/jit/42");
     expect(lines).toContain("jit=from-ssm-jit");
+    // Throttling is retried, for these calls only.
+    expect(lines.filter((l) => l.startsWith("aws-retry="))).toEqual(["aws-retry=standard/8", "aws-retry=standard/8"]);
     expect(existsSync(join(home, "parameter"))).toBe(false);
+    expect(result.stderr).not.toContain("from-ssm-jit");
+  });
+
+  it("on CodeBuild, where the platform resolved the parameter already, only deletes it", () => {
+    const { home, bin, record } = fakeRunner("exit 0");
+    writeFileSync(join(home, "parameter"), "resolved-by-codebuild\n");
+    const result = spawnSync("bash", [ENTRYPOINT], {
+      env: baseEnv(home, bin, { TORNADE_JITCONFIG_SSM_PARAMETER: "/tornade/jit/43", [JIT_ENV]: "resolved-by-codebuild" }),
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    const lines = readFileSync(record, "utf8").split("\n");
+    expect(lines.filter((l) => l.startsWith("aws ssm"))).toEqual(["aws ssm delete-parameter --name /tornade/jit/43"]);
+    expect(lines).toContain("jit=resolved-by-codebuild");
+    expect(existsSync(join(home, "parameter"))).toBe(false);
+  });
+
+  it("exits 78 without starting the runner when the parameter cannot be read", () => {
+    const { home, bin, record } = fakeRunner("exit 0");
+    const result = spawnSync("bash", [ENTRYPOINT], { env: baseEnv(home, bin, { TORNADE_JITCONFIG_SSM_PARAMETER: "/tornade/jit/gone" }), encoding: "utf8" });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain("ParameterNotFound");
+    expect(result.stderr).toContain("could not read SSM parameter /tornade/jit/gone");
+    expect(readFileSync(record, "utf8").split("\n").some((l) => l.startsWith("argv="))).toBe(false);
   });
 
   it("refuses to start without a JIT config, exit 78, naming both variables", () => {

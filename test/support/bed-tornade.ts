@@ -16,6 +16,7 @@ import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import type { Store } from "../../src/store/store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { SimResponseInfo } from "../../testbed/github/index.js";
+import type { AwsSimOptions } from "../../testbed/aws/index.js";
 
 /** The environment `tornade serve` / `check` / `cost` need to use the test bed (the sandbox's), plus AWS credentials. */
 export function testbedEnv(bed: TestBed, extra: Record<string, string> = {}): Record<string, string> {
@@ -42,12 +43,15 @@ export async function startBedTornade(opts: {
   onGitHubResponse?: (r: SimResponseInfo) => void;
   /** More configuration, as environment variables (e.g. TORNADE_ADMIN_TOKEN). */
   env?: Record<string, string>;
+  /** The test bed's AWS: its delays, and hooks on every request it receives and answer it gives. */
+  aws?: Partial<AwsSimOptions>;
 }): Promise<BedTornade> {
   const clock = scaledClock(opts.speed ?? 600);
   const bed = await startTestBed({
     clock,
     runnerLog: () => {},
     github: { runnerLostAfterMs: 30 * 60_000, ...(opts.onGitHubResponse ? { onResponse: opts.onGitHubResponse } : {}) },
+    ...(opts.aws ? { aws: opts.aws } : {}),
   });
   try {
     const config = loadConfig(

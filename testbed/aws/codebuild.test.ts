@@ -6,7 +6,9 @@ import {
   StopBuildCommand,
   type Build,
 } from "@aws-sdk/client-codebuild";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_JIT_KMS_KEY } from "../../src/core/runner-env.js";
 import { controllableRuntime, eventually, startBed, type Bed } from "./test-helpers.js";
 
 describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
@@ -76,6 +78,37 @@ describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
     expect(rt.containers.get(id)?.signals).toEqual(["SIGKILL"]);
     const done = await eventually(async () => ((await get(id)).buildComplete ? get(id) : undefined));
     expect(done.buildStatus).toBe("STOPPED");
+  });
+
+  it("resolves PARAMETER_STORE variables for the build's commands while BatchGetBuilds shows only the name", async () => {
+    const name = "/tornade/jit/resolved";
+    await bed.ssm().send(new PutParameterCommand({ Name: name, Value: "secret-config", Type: "SecureString", KeyId: DEFAULT_JIT_KMS_KEY, Tier: "Advanced" }));
+    const out = await bed.codebuild().send(
+      new StartBuildCommand({ projectName: bed.sim.codebuildProject, environmentVariablesOverride: [{ name: "JIT", value: name, type: "PARAMETER_STORE" }] }),
+    );
+    const id = out.build?.id ?? "";
+    const building = await inPhase(id, "BUILD");
+    expect(rt.containers.get(id)?.env.JIT).toBe("secret-config");
+    expect(building.environment?.environmentVariables).toContainEqual({ name: "JIT", value: name, type: "PARAMETER_STORE" });
+    expect(JSON.stringify(bed.responses.filter((r) => r.service === "codebuild"))).not.toContain("secret-config");
+    rt.containers.get(id)?.exit(0);
+  });
+
+  it("fails a build whose parameter does not exist in DOWNLOAD_SOURCE, as CodeBuild reports it, without running it", async () => {
+    const out = await bed.codebuild().send(
+      new StartBuildCommand({
+        projectName: bed.sim.codebuildProject,
+        environmentVariablesOverride: [{ name: "JIT", value: "/tornade/jit/never-written", type: "PARAMETER_STORE" }],
+      }),
+    );
+    const id = out.build?.id ?? "";
+    const done = await eventually(async () => ((await get(id)).buildComplete ? get(id) : undefined));
+    expect(done.buildStatus).toBe("FAILED");
+    const download = done.phases?.find((p) => p.phaseType === "DOWNLOAD_SOURCE");
+    expect(download?.phaseStatus).toBe("FAILED");
+    expect(download?.contexts).toEqual([{ statusCode: "Decrypted Variables Error", message: "parameter does not exist: /tornade/jit/never-written" }]);
+    expect(done.phases?.map((p) => p.phaseType)).not.toContain("BUILD");
+    expect(rt.containers.has(id)).toBe(false);
   });
 
   it("answers the same build for a repeated idempotencyToken", async () => {

@@ -4,12 +4,22 @@
  * POST_BUILD → UPLOAD_ARTIFACTS → FINALIZING → COMPLETED (CodeBuild user guide, "Build phase transitions").
  * The container program runs during BUILD; its exit code decides SUCCEEDED / FAILED. POST_BUILD and the phases after
  * it still run when BUILD fails, as CodeBuild does.
+ *
+ * Environment variables of type PARAMETER_STORE hold a parameter's name; CodeBuild resolves them with the project's
+ * service role when DOWNLOAD_SOURCE begins ("Processing environment variables", "Decrypting parameter store environment
+ * variables" in the build log) and hands the values to the build's commands. BatchGetBuilds keeps showing the name,
+ * never the value. A parameter that does not exist fails DOWNLOAD_SOURCE with the phase context status code
+ * "Decrypted Variables Error" and "parameter does not exist: NAME"; a refused read likewise with SSM's or KMS's words
+ * (as CodeBuild's logs show them: aws/aws-cdk#11032, cloudposse/terraform-aws-cicd#107), and the build ends FAILED
+ * without running BUILD.
  */
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../src/clock/clock.js";
 import type { ContainerHandle, ContainerRuntime } from "../runtime.js";
 import { ACCOUNT } from "./ecs-state.js";
+import { principalNamed } from "./iam.js";
 import { AwsError, epochSeconds } from "./protocol.js";
+import type { Ssm } from "./ssm.js";
 
 type Body = Record<string, unknown>;
 
@@ -57,6 +67,8 @@ export interface BuildRecord {
   handle?: ContainerHandle;
   timer?: { cancel(): void };
   exitCode?: number;
+  /** The environment the build's commands get: `env` with PARAMETER_STORE values resolved (never shown by the API). */
+  resolved?: Record<string, string>;
 }
 
 export interface CodeBuildDelays {
@@ -102,6 +114,8 @@ export class CodeBuild {
     private readonly clock: Clock,
     private readonly runtime: ContainerRuntime,
     private readonly delays: CodeBuildDelays,
+    /** Where PARAMETER_STORE variables are read; builds naming one fail when there is none. */
+    private readonly ssm?: Ssm,
   ) {}
 
   startBuild(body: Body): Body {
@@ -173,8 +187,10 @@ export class CodeBuild {
     cur.endTime = now;
     cur.phaseStatus = status;
     if (contexts) cur.contexts = contexts;
-    const next = PHASES[PHASES.indexOf(cur.phaseType) + 1] ?? "COMPLETED";
+    const next = status === "FAILED" && cur.phaseType === "DOWNLOAD_SOURCE" ? "FINALIZING" : (PHASES[PHASES.indexOf(cur.phaseType) + 1] ?? "COMPLETED");
+    if (status === "FAILED" && cur.phaseType === "DOWNLOAD_SOURCE") b.status = "FAILED";
     b.phases.push({ phaseType: next, startTime: now });
+    if (next === "DOWNLOAD_SOURCE") return this.resolveEnvironment(b);
     if (next === "COMPLETED") {
       b.endTime = now;
       b.complete = true;
@@ -201,8 +217,26 @@ export class CodeBuild {
     arm(ms);
   }
 
-  private runBuildPhase(b: BuildRecord): void {
+  /** DOWNLOAD_SOURCE: resolve PARAMETER_STORE variables with the project's role (the runner role), or fail the build. */
+  private resolveEnvironment(b: BuildRecord): void {
     const env = Object.fromEntries(b.env.map((e) => [e.name, e.value]));
+    const stored = b.env.filter((e) => e.type === "PARAMETER_STORE");
+    const unsupported = b.env.find((e) => e.type !== "PLAINTEXT" && e.type !== "PARAMETER_STORE");
+    if (unsupported) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: `${unsupported.type} variables are not simulated: ${unsupported.name}` }]);
+    if (stored.length) {
+      const got = this.ssm?.resolveForBuild(
+        stored.map((e) => e.value),
+        principalNamed("runner"),
+      ) ?? { error: `parameter does not exist: ${stored[0]?.value ?? ""}` };
+      if ("error" in got) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: got.error }]);
+      for (const e of stored) env[e.name] = got.values.get(e.value) ?? "";
+    }
+    b.resolved = env;
+    this.schedule(b, SHORT_PHASE_MS);
+  }
+
+  private runBuildPhase(b: BuildRecord): void {
+    const env = b.resolved ?? Object.fromEntries(b.env.map((e) => [e.name, e.value]));
     b.handle = this.runtime.start(
       { kind: "codebuild", id: b.id, arch: b.environmentType === "ARM_CONTAINER" ? "ARM64" : "X86_64", capacity: b.computeType, env },
       (exitCode) => {

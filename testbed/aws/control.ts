@@ -9,7 +9,8 @@ import { ACCOUNT, clusterArn, type EcsState, type TaskDefinitionRecord } from ".
 import type { CapacityShortage } from "./ecs.js";
 import type { EcsLifecycle } from "./ecs-tasks.js";
 import type { Service } from "./model.js";
-import type { EcsQuotas } from "./quotas.js";
+import type { AwsQuotas } from "./quotas.js";
+import type { Ssm } from "./ssm.js";
 
 export const TaskDefinitionInput = z.object({
   family: z.string().min(1).max(255),
@@ -47,7 +48,7 @@ export const SlowProvisioningInput = z.object({
 export type SlowProvisioningInput = z.input<typeof SlowProvisioningInput>;
 
 export const FailNextInput = z.object({
-  service: z.enum(["ecs", "codebuild"]),
+  service: z.enum(["ecs", "codebuild", "ssm"]),
   operation: z.string().min(1),
   /** e.g. ThrottlingException, ServerException, InternalFailure, ServiceUnavailableException, AccessDeniedException */
   error: z.string().min(1),
@@ -96,6 +97,17 @@ export interface BuildSummary {
   endTime?: number;
 }
 
+/** A parameter as the control API shows it: never its value. */
+export interface ParameterSummary {
+  name: string;
+  type: string;
+  tier: string;
+  keyArn?: string;
+  version: number;
+  lastModified: number;
+  expiresAt?: number;
+}
+
 export interface AwsStats {
   /** Calls per "service.Operation" (e.g. "ecs.RunTask"), including refused ones. */
   calls: Record<string, number>;
@@ -111,9 +123,10 @@ export class AwsControl {
     private readonly ecs: EcsState,
     private readonly lifecycle: EcsLifecycle,
     private readonly codebuild: CodeBuild,
-    private readonly quotas: EcsQuotas,
+    private readonly quotas: AwsQuotas,
     readonly shortages: CapacityShortage[],
     private readonly now: () => number,
+    private readonly ssm: Ssm,
   ) {}
 
   registerCluster(name: string): { name: string; arn: string } {
@@ -240,13 +253,33 @@ export class AwsControl {
     }));
   }
 
+  /** Parameters Parameter Store holds now (expired ones gone), without their values. */
+  listParameters(): ParameterSummary[] {
+    this.ssm.expire();
+    return [...this.ssm.state.parameters.values()].map((p) => ({
+      name: p.name,
+      type: p.type,
+      tier: p.tier,
+      ...(p.keyArn ? { keyArn: p.keyArn } : {}),
+      version: p.version,
+      lastModified: p.lastModified,
+      ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
+    }));
+  }
+
   state() {
     return {
       tasks: this.listTasks(),
       builds: this.listBuilds(),
+      parameters: this.listParameters(),
       shortages: this.shortages.map((s) => ({ capacityProvider: s.capacityProvider, remaining: Number.isFinite(s.remaining) ? s.remaining : "until-cleared" })),
       failures: this.failures.map((f) => ({ ...f })),
-      quotas: { runTask: this.quotas.runTask.available(), onDemand: this.quotas.onDemand.available(), spot: this.quotas.spot.available() },
+      quotas: {
+        runTask: this.quotas.runTask.available(),
+        onDemand: this.quotas.onDemand.available(),
+        spot: this.quotas.spot.available(),
+        parameterStore: this.quotas.parameterStore.available(),
+      },
     };
   }
 

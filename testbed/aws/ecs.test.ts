@@ -98,6 +98,13 @@ describe("ECS simulator through @aws-sdk/client-ecs", () => {
     await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "missing" }))).rejects.toBeInstanceOf(ClientException);
   });
 
+  it("refuses container overrides over 8,192 characters, JSON included, as RunTask does", async () => {
+    const sized = (chars: number) => input({ overrides: { containerOverrides: [{ name: "runner", environment: [{ name: "BIG", value: "x".repeat(chars) }] }] } });
+    // [{"name":"runner","environment":[{"name":"BIG","value":"…"}]}] is 61 characters around the value.
+    await expect(bed.ecs().send(new RunTaskCommand(sized(8192 - 61)))).resolves.toMatchObject({ failures: [] });
+    await expect(bed.ecs().send(new RunTaskCommand(sized(8192 - 60)))).rejects.toThrow("Container Overrides length must be at most 8192");
+  });
+
   it("answers a repeated clientToken with the same task and refuses it with other parameters", async () => {
     const before = bed.sim.control.listTasks().length;
     const a = await bed.ecs().send(new RunTaskCommand(input({ clientToken: "job-7-attempt-1" })));

@@ -9,12 +9,15 @@ import { ACCOUNT, findCluster, findTask, findTaskDefinition, type EcsState, type
 import { taskToApi, type EcsLifecycle } from "./ecs-tasks.js";
 import { EPHEMERAL_MAX_GIB, EPHEMERAL_MIN_GIB, fargateSizeProblem, parseCpu, parseMemory } from "./fargate.js";
 import { AwsError, epochSeconds } from "./protocol.js";
-import type { EcsQuotas } from "./quotas.js";
+import type { AwsQuotas } from "./quotas.js";
 
 type Body = Record<string, unknown>;
 
 /** AWS's text for a Fargate capacity shortage in RunTask `failures[]` (seen in RunTask answers; see the issue text). */
 export const CAPACITY_REASON = "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+
+/** RunTask's limit on the container overrides, JSON formatting included. */
+export const CONTAINER_OVERRIDES_MAX = 8192;
 
 export interface CapacityShortage {
   capacityProvider: "FARGATE" | "FARGATE_SPOT";
@@ -26,7 +29,7 @@ export interface EcsDeps {
   state: EcsState;
   clock: Clock;
   lifecycle: EcsLifecycle;
-  quotas: EcsQuotas;
+  quotas: AwsQuotas;
   shortages: CapacityShortage[];
 }
 
@@ -120,6 +123,11 @@ export function runTask(deps: EcsDeps, body: Body): Body {
   const disk = typeof storage?.sizeInGiB === "number" ? storage.sizeInGiB : (td.ephemeralStorageGiB ?? 20);
   if (storage && (disk < EPHEMERAL_MIN_GIB || disk > EPHEMERAL_MAX_GIB)) {
     throw invalid(`The ephemeral storage size must be between ${EPHEMERAL_MIN_GIB} and ${EPHEMERAL_MAX_GIB} GiB.`);
+  }
+  // RunTask reference, TaskOverride: "A total of 8192 characters are allowed for overrides. This limit includes the
+  // JSON formatting characters of the override structure." ECS answers "Container Overrides length must be at most 8192".
+  if (JSON.stringify(arr(ov?.containerOverrides)).length > CONTAINER_OVERRIDES_MAX) {
+    throw invalid(`Container Overrides length must be at most ${CONTAINER_OVERRIDES_MAX}`);
   }
   const env: Record<string, string> = Object.fromEntries(td.environment.map((e) => [e.name, e.value]));
   for (const co of arr(ov?.containerOverrides).map(rec)) {

@@ -1,5 +1,5 @@
 /**
- * AWS's API models for the operations the simulator serves (fixtures written by scripts/extract-aws-models.ts from the
+ * AWS's API models for the operations the simulator serves (ECS, CodeBuild, SSM Parameter Store) (fixtures written by scripts/extract-aws-models.ts from the
  * `aws-sdk` v2 package's apis/*.min.json, enum values from the v3 clients), and a validator over them.
  *
  * The validator checks what the model states: required members, member types (string, integer, long, double,
@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 
-export type Service = "ecs" | "codebuild";
+export type Service = "ecs" | "codebuild" | "ssm";
 
 export type Shape =
   | { type: "structure"; members: Record<string, Shape>; required?: string[] }
@@ -32,7 +32,7 @@ function load(file: string): ServiceModel {
   return JSON.parse(readFileSync(new URL(`./models/${file}`, import.meta.url), "utf8")) as ServiceModel;
 }
 
-export const models: Record<Service, ServiceModel> = { ecs: load("ecs.json"), codebuild: load("codebuild.json") };
+export const models: Record<Service, ServiceModel> = { ecs: load("ecs.json"), codebuild: load("codebuild.json"), ssm: load("ssm.json") };
 
 /** One problem found, with the path into the body ("overrides.containerOverrides[0].environment"). */
 export interface ValidationIssue {

@@ -22,7 +22,7 @@ export class AwsError extends Error {
 /** HTTP status AWS uses for a given error code: 5xx for server faults, 400 for everything a client caused. */
 export function statusFor(code: string): number {
   if (code === "ServiceUnavailableException" || code === "ServiceUnavailable") return 503;
-  if (code === "ServerException" || code === "InternalFailure" || code === "InternalServerException") return 500;
+  if (code === "ServerException" || code === "InternalFailure" || code === "InternalServerException" || code === "InternalServerError") return 500;
   return 400;
 }
 
@@ -31,6 +31,7 @@ export const JSON_11 = "application/x-amz-json-1.1";
 export const TARGET_PREFIX: Record<Service, string> = {
   ecs: "AmazonEC2ContainerServiceV20141113",
   codebuild: "CodeBuild_20161006",
+  ssm: "AmazonSSM",
 };
 
 /** Splits `X-Amz-Target` into service and operation, or undefined if it names neither service. */
@@ -40,7 +41,7 @@ export function parseTarget(target: string | undefined): { service: Service; ope
   if (dot < 0) return undefined;
   const prefix = target.slice(0, dot);
   const operation = target.slice(dot + 1);
-  for (const service of ["ecs", "codebuild"] as const) if (TARGET_PREFIX[service] === prefix) return { service, operation };
+  for (const service of ["ecs", "codebuild", "ssm"] as const) if (TARGET_PREFIX[service] === prefix) return { service, operation };
   return undefined;
 }
 
@@ -49,8 +50,9 @@ export function parseTarget(target: string | undefined): { service: Service; ope
  * secrets to protect), but the header must be a SigV4 one whose credential scope names this region and service:
  * AWS answers a request scoped to another service with "Credential should be scoped to correct service: 'ecs'."
  * (AWS docs: "Signature Version 4 signing process" / "Troubleshoot signing errors" in the IAM user guide).
+ * Answers the credential's access key id: who is calling (iam.ts).
  */
-export function checkAuthorization(header: string | undefined, service: Service, region: string): void {
+export function checkAuthorization(header: string | undefined, service: Service, region: string): string {
   if (!header) throw new AwsError("MissingAuthenticationTokenException", "Missing Authentication Token", 400);
   const m = /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]+$/.exec(header);
   if (!m) {
@@ -63,6 +65,7 @@ export function checkAuthorization(header: string | undefined, service: Service,
   if (!m[1]) throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.", 400);
   if (m[3] !== region) throw new AwsError("InvalidSignatureException", `Credential should be scoped to a valid region. `, 400);
   if (m[4] !== service) throw new AwsError("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `, 400);
+  return m[1];
 }
 
 /** Body and headers of an AWS JSON 1.1 error answer. */

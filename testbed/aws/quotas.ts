@@ -7,7 +7,11 @@
  *   separate one for Spot tasks; each launched task takes a token.
  * - RunTask on Fargate: 20 calls per second, burst and sustained, per account and Region; each call takes a token
  *   (a call may launch up to 10 tasks).
- * Beyond either, AWS answers ThrottlingException "Rate exceeded".
+ * - Parameter Store: 40 transactions a second per account and Region at the default throughput, shared by
+ *   GetParameter, GetParameters, GetParametersByPath and PutParameter ("Changing Parameter Store throughput",
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html; "AWS Systems Manager
+ *   endpoints and quotas"). Higher throughput is a paid account setting (parameterStorePerSecond up to 10,000).
+ * Beyond any of them, AWS answers ThrottlingException "Rate exceeded".
  */
 import type { Clock } from "../../src/clock/clock.js";
 
@@ -57,20 +61,24 @@ export interface Quotas {
   runTaskPerSecond: number;
   fargateBurst: number;
   fargateRefillPerSecond: number;
+  parameterStorePerSecond: number;
 }
 
-export const DEFAULT_QUOTAS: Quotas = { runTaskPerSecond: 20, fargateBurst: 100, fargateRefillPerSecond: 20 };
+export const DEFAULT_QUOTAS: Quotas = { runTaskPerSecond: 20, fargateBurst: 100, fargateRefillPerSecond: 20, parameterStorePerSecond: 40 };
 
-export class EcsQuotas {
+export class AwsQuotas {
   readonly runTask: TokenBucket;
   readonly onDemand: TokenBucket;
   readonly spot: TokenBucket;
+  /** Transactions per second, burst and sustained alike (AWS publishes one figure). */
+  readonly parameterStore: TokenBucket;
 
   constructor(clock: Clock, q: Quotas) {
     // "20 calls per second (burst and sustained)": a bucket of 20 refilled at 20/s.
     this.runTask = new TokenBucket(clock, q.runTaskPerSecond, q.runTaskPerSecond);
     this.onDemand = new TokenBucket(clock, q.fargateBurst, q.fargateRefillPerSecond);
     this.spot = new TokenBucket(clock, q.fargateBurst, q.fargateRefillPerSecond);
+    this.parameterStore = new TokenBucket(clock, q.parameterStorePerSecond, q.parameterStorePerSecond);
   }
 
   launchBucket(capacityProvider: "FARGATE" | "FARGATE_SPOT"): TokenBucket {
@@ -81,5 +89,6 @@ export class EcsQuotas {
     this.runTask.reset();
     this.onDemand.reset();
     this.spot.reset();
+    this.parameterStore.reset();
   }
 }

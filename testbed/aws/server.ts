@@ -1,11 +1,13 @@
-/** One HTTP endpoint for both services (AWS JSON 1.1 on POST /) plus the JSON control API under /_control/. */
+/** One HTTP endpoint for every service (AWS JSON 1.1 on POST /) plus the JSON control API under /_control/. */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { CodeBuild } from "./codebuild.js";
 import type { AwsControl } from "./control.js";
 import { ECS_OPERATIONS, type EcsDeps } from "./ecs.js";
+import { authorize, principalOf, type AuthorizationContext, type Principal } from "./iam.js";
 import { hasOperation, validateInput, type Service, type ValidationIssue } from "./model.js";
 import { AwsError, checkAuthorization, errorResponse, JSON_11, parseTarget } from "./protocol.js";
+import type { Ssm } from "./ssm.js";
 
 type Body = Record<string, unknown>;
 
@@ -20,6 +22,9 @@ export interface ServerDeps {
   region: string;
   ecs: EcsDeps;
   codebuild: CodeBuild;
+  ssm: Ssm;
+  /** What the runner role may reach (iam.ts). */
+  auth: AuthorizationContext;
   control: AwsControl;
   onRequest?: (r: RequestRecord) => void;
   onResponse?: (r: ResponseRecord) => void;
@@ -46,16 +51,38 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 /**
  * Model violations become the error the service gives for bad input: a body member of the wrong JSON type fails
  * deserialization (SerializationException, as AWS's JSON services answer); a missing, unknown or out-of-enum member is
- * ECS InvalidParameterException / CodeBuild InvalidInputException (the input errors each API reference lists).
+ * ECS InvalidParameterException / CodeBuild InvalidInputException / SSM ValidationException (the input errors each API
+ * reference lists).
  */
+const INPUT_ERROR: Record<Service, string> = { ecs: "InvalidParameterException", codebuild: "InvalidInputException", ssm: "ValidationException" };
+/** The error each service answers for a fault of its own. */
+const SERVER_ERROR: Record<Service, string> = { ecs: "ServerException", codebuild: "InternalFailure", ssm: "InternalServerError" };
+
 function modelError(service: Service, issues: ValidationIssue[]): AwsError {
   const typeIssue = issues.find((i) => i.kind === "type");
   if (typeIssue) return new AwsError("SerializationException", typeIssue.message);
   const msg = issues.map((i) => i.message).join("; ");
-  return new AwsError(service === "ecs" ? "InvalidParameterException" : "InvalidInputException", msg);
+  return new AwsError(INPUT_ERROR[service], msg);
 }
 
-function dispatch(deps: ServerDeps, service: Service, operation: string, body: Body): Body {
+const SSM_OPERATIONS: Record<string, (ssm: Ssm, body: Body, principal: Principal, requestId: string) => Body> = {
+  PutParameter: (s, b, p, r) => s.putParameter(b, p, r),
+  GetParameter: (s, b, p, r) => s.getParameter(b, p, r),
+  GetParameters: (s, b, p, r) => s.getParameters(b, p, r),
+  GetParametersByPath: (s, b, p, r) => s.getParametersByPath(b, p, r),
+  DeleteParameter: (s, b, p) => s.deleteParameter(b, p),
+  DeleteParameters: (s, b, p) => s.deleteParameters(b, p),
+};
+
+function dispatch(deps: ServerDeps, service: Service, operation: string, body: Body, principal: Principal, requestId: string): Body {
+  if (service === "ssm") {
+    // Parameter Store authorizes each parameter's ARN itself (ssm.ts).
+    const op = SSM_OPERATIONS[operation];
+    if (op) return op(deps.ssm, body, principal, requestId);
+    throw new AwsError("UnknownOperationException", `Operation ${operation} is not served by this simulator.`);
+  }
+  // ECS and CodeBuild actions, authorized per action only (the runner role holds none of them).
+  authorize(principal, `${service}:${operation}`, "*", deps.auth);
   if (service === "ecs") {
     const op = ECS_OPERATIONS[operation];
     if (op) return op(deps.ecs, body);
@@ -91,16 +118,16 @@ async function handleAws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     }
     const issues = validateInput(service, operation, body);
     deps.onRequest?.({ service, operation, body, errors: issues.map((i) => i.message) });
-    checkAuthorization(req.headers.authorization, service, deps.region);
+    const principal = principalOf(checkAuthorization(req.headers.authorization, service, deps.region));
     const injected = deps.control.takeFailure(service, operation);
     if (injected) throw new AwsError(injected.error, injected.message ?? (injected.error === "ThrottlingException" ? "Rate exceeded" : `Injected ${injected.error}`));
     if (issues.length) throw modelError(service, issues);
-    const out = dispatch(deps, service, operation, body as Body);
+    const out = dispatch(deps, service, operation, body as Body, principal, requestId);
     deps.control.count(service, operation);
     deps.onResponse?.({ service, operation, status: 200, body: out });
     send(res, 200, { "content-type": JSON_11, "x-amzn-requestid": requestId }, JSON.stringify(out));
   } catch (e) {
-    const err = e instanceof AwsError ? e : new AwsError(service === "codebuild" ? "InternalFailure" : "ServerException", e instanceof Error ? e.message : String(e));
+    const err = e instanceof AwsError ? e : new AwsError(SERVER_ERROR[service ?? "ecs"], e instanceof Error ? e.message : String(e));
     if (service && hasOperation(service, operation)) deps.control.count(service, operation, err.code);
     const r = errorResponse(err, requestId);
     send(res, r.status, r.headers, r.body);
@@ -121,6 +148,8 @@ async function handleControl(control: AwsControl, req: IncomingMessage, res: Ser
         return json(200, control.listTasks());
       case "GET /_control/builds":
         return json(200, control.listBuilds());
+      case "GET /_control/parameters":
+        return json(200, control.listParameters());
       case "GET /_control/stats":
         return json(200, control.stats());
       case "POST /_control/stats/reset":

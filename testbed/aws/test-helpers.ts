@@ -1,15 +1,18 @@
 /** Shared setup for the AWS simulator's tests: a sim on a compressed clock and real SDK clients pointed at it. */
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { scaledClock, type Clock } from "../../src/clock/clock.js";
 import type { ContainerRuntime } from "../runtime.js";
-import { startAwsSim, validateOutput, type AwsSim, type AwsSimOptions, type RequestRecord, type ResponseRecord } from "./index.js";
+import { startAwsSim, validateOutput, type AwsSim, type AwsSimOptions, type RequestRecord, type ResponseRecord, type StaticCredentials } from "./index.js";
 
 export interface Bed {
   sim: AwsSim;
   clock: Clock;
   ecs: (maxAttempts?: number) => ECSClient;
   codebuild: (maxAttempts?: number) => CodeBuildClient;
+  /** As the operator by default; as the runner role or a ReadOnlyAccess reader with their keys. */
+  ssm: (credentials?: StaticCredentials, maxAttempts?: number) => SSMClient;
   requests: RequestRecord[];
   responses: ResponseRecord[];
   /** Output-model problems in every answer given so far. */
@@ -21,10 +24,10 @@ export async function startBed(opts: AwsSimOptions & { speed?: number; runtime?:
   const requests: RequestRecord[] = [];
   const responses: ResponseRecord[] = [];
   const sim = await startAwsSim({ ...opts, clock, onRequest: (r) => requests.push(r), onResponse: (r) => responses.push(r) });
-  const config = (maxAttempts: number) => ({
+  const config = (maxAttempts: number, credentials: StaticCredentials = { accessKeyId: "test", secretAccessKey: "test" }) => ({
     endpoint: sim.endpoint,
     region: sim.region,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    credentials,
     maxAttempts,
   });
   return {
@@ -32,6 +35,7 @@ export async function startBed(opts: AwsSimOptions & { speed?: number; runtime?:
     clock,
     ecs: (maxAttempts = 1) => new ECSClient(config(maxAttempts)),
     codebuild: (maxAttempts = 1) => new CodeBuildClient(config(maxAttempts)),
+    ssm: (credentials, maxAttempts = 1) => new SSMClient(config(maxAttempts, credentials)),
     requests,
     responses,
     outputProblems: () => responses.flatMap((r) => validateOutput(r.service, r.operation, r.body).map((i) => `${r.service}.${r.operation}: ${i.message}`)),

@@ -4,6 +4,7 @@
  * base64 (see actions/runner's JIT config handling). The sim fills the same files with what its simulated runner needs:
  * where the sim is, which runner this is, and a per-runner secret.
  */
+import { randomBytes } from "node:crypto";
 import { isRecord } from "./http.js";
 
 export interface RunnerFile {
@@ -36,6 +37,28 @@ export function encodeJitConfig(c: JitConfig, rsaParams: string): string {
     ".credentials_rsaparams": b64(rsaParams),
   };
   return b64(JSON.stringify(files));
+}
+
+/**
+ * `.credentials_rsaparams` as actions/runner writes it: its RSAParametersSerializable of the runner's 2048-bit key, the
+ * fields d, dp, dq, exponent, inverseQ, modulus, p, q each base64 of the big-endian integer. The simulated runner
+ * authenticates with its client secret and never signs, so the fields hold random bytes of the real lengths (256 bytes
+ * for d and the modulus, 128 for the CRT parts, exponent 65537): the encoded config then has a real one's size, about
+ * 4 KB, which is what the AWS limits it travels through (SSM parameter tiers, RunTask's 8,192-character overrides)
+ * care about. Real keys would cost ~50 ms of CPU per runner.
+ */
+export function simulatedRsaParameters(): string {
+  const field = (bytes: number) => randomBytes(bytes).toString("base64");
+  return JSON.stringify({
+    d: field(256),
+    dp: field(128),
+    dq: field(128),
+    exponent: "AQAB",
+    inverseQ: field(128),
+    modulus: field(256),
+    p: field(128),
+    q: field(128),
+  });
 }
 
 export class JitConfigError extends Error {}

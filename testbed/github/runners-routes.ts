@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { SimContext } from "./context.js";
 import { error, intParam, invalid, isRecord, notFound, pageLinks, pageOf, type Req, type Res, type Router } from "./http.js";
-import { encodeJitConfig } from "./jitconfig.js";
+import { encodeJitConfig, simulatedRsaParameters } from "./jitconfig.js";
 import { iso, runnerBody } from "./payloads.js";
 import type { RunnerRecord } from "./types.js";
 
@@ -97,7 +97,7 @@ export function jitConfigFor(ctx: SimContext, runner: RunnerRecord, workFolder =
       },
     },
     // The real file holds the runner's RSA key parameters; the sim's runner authenticates with the secret instead.
-    JSON.stringify({ simulated: true }),
+    simulatedRsaParameters(),
   );
 }
 

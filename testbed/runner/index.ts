@@ -1,14 +1,15 @@
 /**
  * The simulated runner as a ContainerRuntime (testbed/runtime.ts): what the AWS simulator starts inside a Fargate
- * task or a CodeBuild build. The container's environment carries the JIT config in JIT_CONFIG_ENV, exactly as
- * tornade passes it to the real runner image.
+ * task or a CodeBuild build. It obtains its JIT config as the real runner image's entrypoint does (handoff.ts: the
+ * one-time SSM parameter tornade names, read with decryption and deleted), then runs the runner.
  */
 import { systemClock, type Clock } from "../../src/clock/clock.js";
-import { JIT_CONFIG_ENV } from "../../src/core/runner-env.js";
 import type { ContainerRuntime } from "../runtime.js";
+import { obtainJitConfig } from "./handoff.js";
 import { runSimulatedRunner } from "./runner.js";
 
 export { runSimulatedRunner, type RunnerOutcome, type RunnerRunOptions } from "./runner.js";
+export { EXIT_NO_CONFIG, obtainJitConfig, type Handoff } from "./handoff.js";
 
 export interface SimulatedRunnerRuntimeOptions {
   clock?: Clock;
@@ -34,12 +35,12 @@ export function simulatedRunnerRuntime(opts: SimulatedRunnerRuntimeOptions = {})
       const boot = clock.sleep(opts.bootDelayMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
       boot.then(
         async () => {
-          const config = spec.env[JIT_CONFIG_ENV];
-          if (!config) {
-            log(`${JIT_CONFIG_ENV} is not set: the container has no runner configuration`);
-            return exit(1);
+          const handoff = await obtainJitConfig(spec.env, log, kill.signal);
+          if (!("config" in handoff)) {
+            log(handoff.reason);
+            return exit(handoff.exitCode);
           }
-          const r = await runSimulatedRunner(config, { clock, signal: term.signal, kill: kill.signal, log });
+          const r = await runSimulatedRunner(handoff.config, { clock, signal: term.signal, kill: kill.signal, log });
           exit(r.exitCode);
         },
         // Signalled before the runner even started.

@@ -1,16 +1,20 @@
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../src/clock/clock.js";
-import { JIT_CONFIG_ENV } from "../../src/core/runner-env.js";
+import { DEFAULT_JIT_KMS_KEY, JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../../src/core/runner-env.js";
+import { simSsmClient } from "../../test/support/sim-handoff.js";
+import { startAwsSim, type AwsSim } from "../aws/index.js";
 import { startCheckedSim, startReceiver, until, type CheckedSim, type Receiver } from "../github/test-support.js";
 import type { ContainerSpec } from "../runtime.js";
-import { runSimulatedRunner, simulatedRunnerRuntime } from "./index.js";
+import { EXIT_NO_CONFIG, runSimulatedRunner, simulatedRunnerRuntime } from "./index.js";
 
 // 600×: a 10-minute job runs in one real second; a silent runner is declared lost after 600 clock seconds (1 s real).
 const clock = scaledClock(600);
 let s: CheckedSim;
 let rx: Receiver;
 let gh: Octokit;
+let aws: AwsSim;
 const logs: string[] = [];
 const runtime = simulatedRunnerRuntime({ clock, bootDelayMs: 5_000, log: (l) => logs.push(l) });
 
@@ -20,12 +24,29 @@ beforeAll(async () => {
   rx = await startReceiver(s.sim.webhookSecret);
   s.sim.control.setWebhookUrl(rx.url);
   gh = new Octokit({ baseUrl: s.sim.url, auth: s.sim.control.personalToken });
+  aws = await startAwsSim({ clock });
 });
 afterAll(async () => {
   expect(s.violations).toEqual([]);
   await s.sim.close();
   await rx.close();
+  await aws.close();
 });
+
+/** What the test bed's AWS gives every container: the runner role's keys, its region and endpoint. */
+function runnerAws(): Record<string, string> {
+  return {
+    AWS_REGION: aws.region,
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ACCESS_KEY_ID: aws.runnerCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.runnerCredentials.secretAccessKey,
+  };
+}
+
+/** As tornade writes it: a one-time SecureString under the prefix, encrypted with the runner key. */
+async function putJitParameter(name: string, value: string): Promise<void> {
+  await simSsmClient(aws).send(new PutParameterCommand({ Name: name, Value: value, Type: "SecureString", KeyId: DEFAULT_JIT_KMS_KEY, Tier: "Advanced" }));
+}
 
 async function jitConfig(name: string, labels: string[]): Promise<string> {
   const r = await gh.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
@@ -60,11 +81,27 @@ describe("simulated runner as a container runtime", () => {
     expect(Date.parse(j?.completed_at ?? "") - Date.parse(j?.started_at ?? "")).toBeGreaterThanOrEqual(600_000);
   });
 
-  it("exits 1 without a config or with a broken one, and never logs the config", async () => {
-    expect(await container({}).exit).toBe(1);
+  it("reads its JIT config from the one-time SSM parameter, deletes it, and runs its job", async () => {
+    const labels = ["self-hosted", "tornade", "from-ssm"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "via-parameter", labels, durationSeconds: 60 }] });
+    const name = `${aws.jitParameterPrefix}from-ssm-1.0123456789abcdef0123456789abcdef`;
+    const config = await jitConfig("from-ssm-1", labels);
+    await putJitParameter(name, config);
+    const c = container({ [JIT_PARAMETER_ENV]: name, ...runnerAws() });
+    expect(await c.exit).toBe(0);
+    expect(job(run.jobs[0]?.id)).toMatchObject({ status: "completed", conclusion: "success", runner_name: "from-ssm-1" });
+    expect(aws.control.listParameters().map((p) => p.name)).not.toContain(name);
+    expect(aws.control.stats().calls).toMatchObject({ "ssm.GetParameter": 1, "ssm.DeleteParameter": 1 });
+    expect(logs.some((l) => l.includes(config.slice(0, 16)))).toBe(false);
+  });
+
+  it("exits 78 (EX_CONFIG) without a config or with an unreadable parameter, 1 with a broken config, and never logs one", async () => {
+    expect(await container({}).exit).toBe(EXIT_NO_CONFIG);
+    expect(await container({ [JIT_PARAMETER_ENV]: `${aws.jitParameterPrefix}never-written`, ...runnerAws() }).exit).toBe(EXIT_NO_CONFIG);
     const secretish = Buffer.from("not json at all").toString("base64");
     expect(await container({ [JIT_CONFIG_ENV]: secretish }).exit).toBe(1);
-    expect(logs.some((l) => /not set/.test(l))).toBe(true);
+    expect(logs.some((l) => /no JIT config/.test(l))).toBe(true);
+    expect(logs.some((l) => /ParameterNotFound/.test(l))).toBe(true);
     expect(logs.some((l) => /invalid JIT config/.test(l))).toBe(true);
     expect(logs.some((l) => l.includes(secretish))).toBe(false);
   });

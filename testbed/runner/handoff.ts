@@ -1,0 +1,71 @@
+/**
+ * How a simulated runner container obtains its JIT config: the same handoff as runner-image/entrypoint.sh, step for
+ * step, so the test bed exercises what a real runner does (src/core/runner-env.ts, docs/security.md "Runner
+ * credentials").
+ * 1. TORNADE_JITCONFIG_SSM_PARAMETER names a one-time SSM parameter. Unless the platform resolved it already into
+ *    ACTIONS_RUNNER_INPUT_JITCONFIG (CodeBuild does for PARAMETER_STORE variables), read it with decryption.
+ * 2. Delete the parameter: it is single-use, and nobody else should find it there. A failed delete is a warning.
+ * 3. With no parameter named, take ACTIONS_RUNNER_INPUT_JITCONFIG as given (a config passed directly; tornade never
+ *    does, but the runner image accepts it).
+ * No config at all, or a parameter that cannot be read, is exit 78 (EX_CONFIG), as the entrypoint exits.
+ * The AWS calls use the container's own credentials, region and endpoint (the AWS_* variables the test bed gives every
+ * container, as ECS and CodeBuild give a container its role's), through the real @aws-sdk/client-ssm, retrying
+ * throttling as the entrypoint's AWS CLI does (AWS_MAX_ATTEMPTS there).
+ */
+import { DeleteParameterCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../../src/core/runner-env.js";
+
+/** sysexits.h EX_CONFIG: what runner-image/entrypoint.sh exits with when it has no JIT config. */
+export const EXIT_NO_CONFIG = 78;
+
+/** The entrypoint's AWS CLI attempts (AWS_MAX_ATTEMPTS), so a throttled read is retried with backoff. */
+export const HANDOFF_MAX_ATTEMPTS = 8;
+
+export type Handoff = { readonly config: string } | { readonly exitCode: number; readonly reason: string };
+
+export async function obtainJitConfig(env: Readonly<Record<string, string>>, log: (line: string) => void, signal?: AbortSignal): Promise<Handoff> {
+  const parameter = env[JIT_PARAMETER_ENV];
+  let config = env[JIT_CONFIG_ENV];
+  if (parameter) {
+    const ssm = clientFor(env);
+    if (!ssm) return { exitCode: EXIT_NO_CONFIG, reason: `the container has no AWS region, endpoint or credentials to read ${parameter} with` };
+    try {
+      if (!config) {
+        log(`reading the JIT config from SSM parameter ${parameter}`);
+        try {
+          const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: signal });
+          config = got.Parameter?.Value;
+        } catch (e) {
+          // The error's name and AWS's words; never a value (there is none on failure).
+          return { exitCode: EXIT_NO_CONFIG, reason: `could not read the JIT config from SSM parameter ${parameter}: ${errorText(e)}` };
+        }
+      }
+      try {
+        await ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal: signal });
+      } catch (e) {
+        log(`warning: could not delete SSM parameter ${parameter} (${errorText(e)}); it expires on its own`);
+      }
+    } finally {
+      ssm.destroy();
+    }
+  }
+  if (!config) return { exitCode: EXIT_NO_CONFIG, reason: `no JIT config: set ${JIT_CONFIG_ENV} or ${JIT_PARAMETER_ENV}` };
+  return { config };
+}
+
+/**
+ * A client from the container's environment only; undefined when it lacks any part. Never the test process's own
+ * settings (the SDK's default chain would reach for them, and for AWS itself when no endpoint is set).
+ */
+function clientFor(env: Readonly<Record<string, string>>): SSMClient | undefined {
+  const region = env["AWS_REGION"];
+  const endpoint = env["AWS_ENDPOINT_URL"];
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"];
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"];
+  if (!region || !endpoint || !accessKeyId || !secretAccessKey) return undefined;
+  return new SSMClient({ region, endpoint, credentials: { accessKeyId, secretAccessKey }, maxAttempts: HANDOFF_MAX_ATTEMPTS });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

@@ -11,6 +11,7 @@ export const CONTEXT_KEYS = [
   "appId",
   "launchLabel",
   "runnerScope",
+  "runnerGroupId",
   "allowedRepositories",
   "allowedOrganizations",
   "defaultBackend",
@@ -107,12 +108,14 @@ export class TornadeStack extends Stack {
       throw new ContextError(`context defaultBackend=${backend}: must be FARGATE, FARGATE_SPOT or CODEBUILD`);
     }
     const launchLabel = ctx(this, "launchLabel");
+    const runnerGroupId = int(this, "runnerGroupId");
     const allowedRepositories = list(ctx(this, "allowedRepositories"));
     const allowedOrganizations = list(ctx(this, "allowedOrganizations"));
     this.tornade = new TornadeRunners(this, "Tornade", {
       githubAppId: appId,
       ...(launchLabel ? { launchLabel } : {}),
       ...(scopeValue ? { runnerScope: scopeValue } : {}),
+      ...(runnerGroupId === undefined ? {} : { runnerGroupId }),
       ...(backend ? { defaultBackend: backend } : {}),
       ...(allowedRepositories ? { allowedRepositories } : {}),
       ...(allowedOrganizations ? { allowedOrganizations } : {}),

@@ -16,6 +16,7 @@ export const ENV = {
   codebuildProjectX86: "TORNADE_CODEBUILD_PROJECT_X86_64",
   codebuildProjectArm: "TORNADE_CODEBUILD_PROJECT_ARM64",
   runnerScope: "TORNADE_RUNNER_SCOPE",
+  runnerGroupId: "TORNADE_RUNNER_GROUP_ID",
   allowedRepositories: "TORNADE_ALLOWED_REPOSITORIES",
   allowedOrganizations: "TORNADE_ALLOWED_ORGANIZATIONS",
   defaultBackend: "TORNADE_DEFAULT_BACKEND",

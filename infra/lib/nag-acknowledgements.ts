@@ -49,6 +49,16 @@ export function acknowledgeFindings(t: TornadeRunners): void {
   );
 
   for (const role of Object.values(t.codebuild.roles)) ack(role, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
+
+  // Runners' one-time JIT parameters (runner-credentials.ts) are named per launch, so policies name their prefix.
+  const parameters = t.runnerCredentials.parametersArn;
+  const PER_LAUNCH = "Parameter names are made per launch (runner name + an HMAC nobody can derive), so they are named by the prefix";
+  for (const role of [t.ecs.taskRole, ...Object.values(t.codebuild.roles)]) {
+    ack(role, wildcardResource(role, parameters), `${PER_LAUNCH}: each runner reads and deletes its own one-time parameter. No listing action is granted.`);
+  }
+  for (const f of [worker, sweep, t.controller.functions.events]) {
+    ack(f.role, wildcardResource(f.role, parameters), `${PER_LAUNCH}: tornade's controller writes one parameter per launch and deletes unused ones. No read or listing action is granted.`);
+  }
   for (const project of Object.values(t.codebuild.projects)) {
     ack(project, "AwsSolutions-CB4", NO_KMS_KEY);
     ack(

@@ -13,7 +13,7 @@
  * Advanced parameters are envelope-encrypted (AWS Encryption SDK): PutParameter needs kms:GenerateDataKey, GetParameter
  * kms:Decrypt ("AWS KMS encryption for AWS Systems Manager Parameter Store SecureString parameters").
  */
-import { aws_iam as iam, aws_kms as kms, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { aws_iam as iam, aws_kms as kms, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";
 
 /** tornade's defaults (src/core/runner-env.ts DEFAULT_JIT_PARAMETER_PREFIX / DEFAULT_JIT_KMS_KEY). */
@@ -84,7 +84,6 @@ export class RunnerCredentials extends Construct {
       }),
     );
     this.allowKey(role, "kms:GenerateDataKey", "EncryptRunnerJitParameters");
-    this.acknowledgePrefix(role, "tornade's controller writes one parameter per launch under the prefix");
   }
 
   /** A runner role: reads (GetParameter itself, or GetParameters through CodeBuild) and deletes its parameter. */
@@ -97,7 +96,6 @@ export class RunnerCredentials extends Construct {
       }),
     );
     this.allowKey(reader.role, "kms:Decrypt", "DecryptRunnerJitParameters");
-    this.acknowledgePrefix(reader.role, "each runner reads and deletes its own one-time parameter, whose name the controller makes per launch");
   }
 
   /** The same use, in the role's policy and in the key's (which alone decides: it does not delegate use to IAM). */
@@ -106,11 +104,4 @@ export class RunnerCredentials extends Construct {
     this.key.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: [action], resources: ["*"], conditions: this.viaSsm }));
   }
 
-  private acknowledgePrefix(role: iam.IRole, why: string): void {
-    const resource = `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${this.parameterPrefix.replace(/^\//, "")}*`;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[${resource}]`,
-      reason: `Parameter names are made per launch (runner name + an HMAC nobody can derive), so they are named by the prefix: ${why}. No listing action is granted.`,
-    });
-  }
 }

@@ -31,6 +31,12 @@ export interface TornadeRunnersProps {
   readonly launchLabel?: string;
   /** Where runners register: "repo" (default) or "org". */
   readonly runnerScope?: "repo" | "org";
+  /**
+   * The runner group organization runners join (github.runnerGroupId). Default 1, the Default group, which is open to
+   * every repository of the organization: with an allow-list it must be a group restricted to the allowed
+   * repositories (docs/security.md, "Scope"), and tornade refuses to start otherwise.
+   */
+  readonly runnerGroupId?: number;
   /** Only these owner/repo may get runners. Default: every repository the App is installed on. */
   readonly allowedRepositories?: readonly string[];
   readonly allowedOrganizations?: readonly string[];
@@ -102,6 +108,7 @@ export class TornadeRunners extends Construct {
 
   constructor(scope: Construct, id: string, props: TornadeRunnersProps) {
     super(scope, id);
+    checkScope(props);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.network = new RunnerNetwork(this, "Network", {
       ...(props.vpc ? { vpc: props.vpc } : {}),
@@ -121,9 +128,8 @@ export class TornadeRunners extends Construct {
     this.runnerCredentials = new RunnerCredentials(this, "RunnerCredentials", props.jitParameterPrefix ? { parameterPrefix: props.jitParameterPrefix } : {});
     // Fargate runners read their parameter themselves; CodeBuild reads it for the build (a PARAMETER_STORE variable).
     this.runnerCredentials.grantRead({ role: this.ecs.taskRole, reads: "GetParameter" });
-    for (const project of Object.values(this.codebuild.projects)) {
-      if (project.role) this.runnerCredentials.grantRead({ role: project.role, reads: "GetParameters" });
-    }
+    // The roles themselves: each project holds only an immutable view of its role, and grants through it are dropped.
+    for (const role of Object.values(this.codebuild.roles)) this.runnerCredentials.grantRead({ role, reads: "GetParameters" });
 
     this.privateKeySecret =
       props.privateKeySecret ??
@@ -152,6 +158,7 @@ export class TornadeRunners extends Construct {
       [ENV.jitParameterPrefix]: this.runnerCredentials.parameterPrefix,
       [ENV.jitKmsKeyId]: this.runnerCredentials.key.keyArn,
       ...(props.runnerScope ? { [ENV.runnerScope]: props.runnerScope } : {}),
+      ...(props.runnerGroupId === undefined ? {} : { [ENV.runnerGroupId]: String(props.runnerGroupId) }),
       ...(props.allowedRepositories?.length ? { [ENV.allowedRepositories]: props.allowedRepositories.join(",") } : {}),
       ...(props.allowedOrganizations?.length ? { [ENV.allowedOrganizations]: props.allowedOrganizations.join(",") } : {}),
       ...(props.defaultBackend ? { [ENV.defaultBackend]: props.defaultBackend } : {}),
@@ -201,4 +208,21 @@ function reservedConcurrency(value: number | undefined): number {
     throw new Error(`TornadeRunners webhookReservedConcurrency=${value}: must be a whole number of at least 1 (default ${DEFAULT_WEBHOOK_CONCURRENCY})`);
   }
   return value;
+}
+
+/**
+ * The check tornade's configuration makes at start (src/config/scope-checks.ts), made at synth time so that a stack
+ * whose functions would refuse to start is never deployed.
+ */
+function checkScope(props: TornadeRunnersProps): void {
+  const allowList = (props.allowedRepositories?.length ?? 0) + (props.allowedOrganizations?.length ?? 0) > 0;
+  const group = props.runnerGroupId ?? 1;
+  if (!Number.isInteger(group) || group < 1) throw new Error(`TornadeRunners runnerGroupId=${group}: must be a positive whole number (a runner group's id)`);
+  if (props.runnerScope === "org" && allowList && group === 1) {
+    throw new Error(
+      "TornadeRunners: organization runners (runnerScope \"org\") with allowedRepositories/allowedOrganizations would join the " +
+        "Default runner group (1), open to every repository of the organization. Fix: create a runner group restricted to " +
+        "the allowed repositories and set runnerGroupId (context runnerGroupId) to its id",
+    );
+  }
 }

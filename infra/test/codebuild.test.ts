@@ -24,11 +24,17 @@ const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.resolve((c.
 const resourceOf = (statements: Statement[], action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
 
 describe("CodeBuild runner roles", () => {
-  it.each(ARCHS)("%s: may pull the runner image only from its own repository and write only its project's log group", (arch) => {
+  it.each(ARCHS)("%s: may pull the runner image only from its own repository, write only its project's log group, and read only runners' JIT parameters", (arch) => {
     const statements = statementsOf(template, stack, tornade.codebuild.roles[arch]);
     expect(statements.flatMap(actions).sort()).toEqual(
-      ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+      [
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer",
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        // The build's one-time JIT parameter (CodeBuild resolves it; the entrypoint deletes it): runner-credentials.test.ts.
+        "ssm:GetParameters", "ssm:DeleteParameter", "kms:Decrypt",
+      ].sort(),
     );
+    expect(resourceOf(statements, "ssm:GetParameters")).toEqual([stack.resolve(tornade.runnerCredentials.parametersArn)]);
     expect(copy).toBeDefined();
     expect(resourceOf(statements, "ecr:BatchGetImage")).toEqual([stack.resolve(copy?.repository.repositoryArn)]);
     expect(resourceOf(statements, "logs:PutLogEvents")).toEqual([stack.resolve(tornade.codebuild.logGroups[arch].logGroupArn)]);

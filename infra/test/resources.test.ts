@@ -148,3 +148,16 @@ describe("serverless controller", () => {
     template.hasResourceProperties("AWS::Logs::MetricFilter", { FilterPattern: '{ $.msg = "launch failed" }' });
   });
 });
+
+describe("scope", () => {
+  it("refuses at synth time organization runners with an allow-list in the Default runner group, naming the fix", () => {
+    expect(() => synthesize({ runnerScope: "org", allowedOrganizations: ["acme"] })).toThrow(/Default runner group \(1\).*set runnerGroupId/s);
+    expect(() => synthesize({ runnerScope: "org", allowedRepositories: ["acme/app"], runnerGroupId: 1 })).toThrow(/runnerGroupId/);
+  });
+
+  it("passes a restricted runner group to the functions as TORNADE_RUNNER_GROUP_ID", () => {
+    const org = synthesize({ runnerScope: "org", allowedOrganizations: ["acme"], runnerGroupId: 7 });
+    const env = functionEnvironment(org.template, org.stack, org.tornade.controller.functions.worker.fn);
+    expect(env).toMatchObject({ TORNADE_RUNNER_SCOPE: "org", TORNADE_RUNNER_GROUP_ID: "7", TORNADE_ALLOWED_ORGANIZATIONS: "acme" });
+  });
+});

@@ -29,29 +29,33 @@ export async function obtainJitConfig(env: Readonly<Record<string, string>>, log
   if (parameter) {
     const ssm = clientFor(env);
     if (!ssm) return { exitCode: EXIT_NO_CONFIG, reason: `the container has no AWS region, endpoint or credentials to read ${parameter} with` };
-    try {
-      if (!config) {
-        log(`reading the JIT config from SSM parameter ${parameter}`);
-        try {
-          const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: signal });
-          config = got.Parameter?.Value;
-        } catch (e) {
-          // The error's name and AWS's words; never a value (there is none on failure).
-          return { exitCode: EXIT_NO_CONFIG, reason: `could not read the JIT config from SSM parameter ${parameter}: ${errorText(e)}` };
-        }
-      }
+    if (!config) {
+      log(`reading the JIT config from SSM parameter ${parameter}`);
       try {
-        await ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal: signal });
+        const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: signal });
+        config = got.Parameter?.Value;
       } catch (e) {
-        log(`warning: could not delete SSM parameter ${parameter} (${errorText(e)}); it expires on its own`);
+        // The error's name and AWS's words; never a value (there is none on failure).
+        return { exitCode: EXIT_NO_CONFIG, reason: `could not read the JIT config from SSM parameter ${parameter}: ${errorText(e)}` };
       }
-    } finally {
-      ssm.destroy();
+    }
+    try {
+      await ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal: signal });
+    } catch (e) {
+      log(`warning: could not delete SSM parameter ${parameter} (${errorText(e)}); it expires on its own`);
     }
   }
   if (!config) return { exitCode: EXIT_NO_CONFIG, reason: `no JIT config: set ${JIT_CONFIG_ENV} or ${JIT_PARAMETER_ENV}` };
   return { config };
 }
+
+/**
+ * Clients by the container environment they were made from. A real runner makes its own, but thousands of simulated
+ * runners share this process with the simulators: one AWS SDK client per runner costs the test bed CPU that a
+ * compressed clock turns into simulated delay for every job. The same credentials, region and endpoint are the same
+ * client; what a runner may do is decided by the simulated service from those credentials either way.
+ */
+const clients = new Map<string, SSMClient>();
 
 /**
  * A client from the container's environment only; undefined when it lacks any part. Never the test process's own
@@ -63,7 +67,13 @@ function clientFor(env: Readonly<Record<string, string>>): SSMClient | undefined
   const accessKeyId = env["AWS_ACCESS_KEY_ID"];
   const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"];
   if (!region || !endpoint || !accessKeyId || !secretAccessKey) return undefined;
-  return new SSMClient({ region, endpoint, credentials: { accessKeyId, secretAccessKey }, maxAttempts: HANDOFF_MAX_ATTEMPTS });
+  const key = JSON.stringify([region, endpoint, accessKeyId, secretAccessKey]);
+  let client = clients.get(key);
+  if (!client) {
+    client = new SSMClient({ region, endpoint, credentials: { accessKeyId, secretAccessKey }, maxAttempts: HANDOFF_MAX_ATTEMPTS });
+    clients.set(key, client);
+  }
+  return client;
 }
 
 function errorText(e: unknown): string {

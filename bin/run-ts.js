@@ -13,5 +13,7 @@ if (!entry) {
   process.exit(2);
 }
 process.argv = [process.argv[0], resolve(root, entry), ...rest];
+// The AWS SDK's 8-line Node 20 notice on every script: the same switch as bin/tornade.js.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 register();
 await import(pathToFileURL(resolve(root, entry)).href);

@@ -32,10 +32,10 @@ const bodies: string[] = [];
 
 beforeAll(async () => {
   w = await startWorld(100);
-  full = w.services();
+  full = await w.services();
   [dynamo, sqs] = await Promise.all([startRecordingProxy(w.dynamo.endpoint), startRecordingProxy(w.sqs.endpoint)]);
   const { SECRET_KEY_PEM: _key, ...env } = w.env;
-  intake = wireIntake(
+  intake = await wireIntake(
     { ...env, TORNADE_DYNAMODB_ENDPOINT: dynamo.endpoint, TORNADE_SQS_ENDPOINT: sqs.endpoint },
     { clock: w.clock, logger: full.logger, awsCredentials: CREDENTIALS },
   );

@@ -3,15 +3,12 @@
  * handle, intake in one transaction), or DynamoDB + SQS for replicated `tornade serve` and the Lambda handlers
  * (intake step by step, GUID recorded last: store/intake.ts).
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
 import type { Queue } from "../queue/queue.js";
 import { sqliteQueue } from "../queue/sqlite-queue.js";
-import { sqsQueue, type SqsQueue } from "../queue/sqs-queue.js";
-import { dynamoDbStore } from "../store/dynamodb-store.js";
-import { sequentialIntake, sqliteIntake, type Intake } from "../store/intake.js";
+import type { SqsQueue } from "../queue/sqs-queue.js";
+import { sqliteIntake, type Intake } from "../store/intake.js";
 import { openSqlite } from "../store/sqlite.js";
 import { sqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
@@ -33,7 +30,11 @@ export interface State {
   close(): Promise<void>;
 }
 
-export function openState(config: Config, opts: StateOptions): State {
+/**
+ * Opens the configured state. DynamoDB and SQS are loaded only when configured: the embedded mode never pays for
+ * their AWS SDK clients (tornade serve idles in less memory).
+ */
+export async function openState(config: Config, opts: StateOptions): Promise<State> {
   const { clock } = opts;
   if (config.store.kind === "sqlite") {
     const db = openSqlite(config.store.path);
@@ -49,28 +50,6 @@ export function openState(config: Config, opts: StateOptions): State {
       },
     };
   }
-  // loadConfig's checks (config/state-checks.ts) guarantee these for a dynamodb store with an sqs queue.
-  const table = config.store.table;
-  const url = config.queue.url;
-  if (table === undefined || url === undefined || config.queue.kind !== "sqs") {
-    throw new Error("store dynamodb needs store.table and an sqs queue with queue.url (see config/state-checks.ts)");
-  }
-  const common = {
-    region: config.aws.region ?? "us-east-1",
-    ...(opts.awsCredentials ? { credentials: opts.awsCredentials } : {}),
-  };
-  const dynamo = new DynamoDBClient({ ...common, ...(config.store.endpoint ? { endpoint: config.store.endpoint } : {}) });
-  const sqs = new SQSClient({ ...common, ...(config.queue.endpoint ? { endpoint: config.queue.endpoint } : {}) });
-  const store = dynamoDbStore({ client: dynamo, table, clock });
-  const queue = sqsQueue({ sqs, queueUrl: url, dynamo, table, clock, waitTimeSeconds: opts.sqsWaitTimeSeconds ?? 10 });
-  return {
-    store,
-    queue,
-    intake: sequentialIntake(store, queue),
-    sqs: queue,
-    async close() {
-      dynamo.destroy();
-      sqs.destroy();
-    },
-  };
+  const { openReplicatedState } = await import("./build-state-replicated.js");
+  return openReplicatedState(config, opts);
 }

@@ -46,9 +46,9 @@ export interface Built {
   close(): Promise<void>;
 }
 
-export function buildController(config: Config, opts: BuildOptions): Built {
+export async function buildController(config: Config, opts: BuildOptions): Promise<Built> {
   const { clock, logger } = opts;
-  const state = openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const { store, queue } = state;
   const github = new OctokitGitHub(
     createGitHubClients({

@@ -46,12 +46,12 @@ export interface WireOptions {
 }
 
 /** The whole controller, for the worker, events and sweep functions. */
-export function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): LambdaServices {
+export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<LambdaServices> {
   const config = serverlessConfig(loadConfig(env));
   const secret = webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
-  const built = buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
   const queue = built.queue;
   const app = httpApp(config, secret, built.controller.receiver, logger, (outcome) => built.controller.observer.webhook(outcome));
@@ -62,12 +62,12 @@ export function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): LambdaServ
  * Intake only, for the webhook function: verify, record, enqueue. The configuration is loaded without requiring
  * GitHub credentials (as `tornade explain` loads it): intake calls neither GitHub nor AWS's runner APIs.
  */
-export function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {}): IntakeServices {
+export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<IntakeServices> {
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
   const secret = webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
-  const state = openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const receiver = createReceiver({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
   return { config, clock, logger, app: httpApp(config, secret, receiver, logger), close: () => state.close() };
 }
@@ -103,7 +103,7 @@ function httpApp(config: Config, secret: string, receiver: WebhookReceiver, logg
  * the secrets they name by ARN (secrets.ts), reading only the secrets `names` lists. A failed cold start is not
  * cached: the next invocation tries again.
  */
-function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) => S): () => Promise<S> {
+function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) => Promise<S>): () => Promise<S> {
   let cached: Promise<S> | undefined;
   return () => {
     // The Lambda runtime's environment is this process's: the handler's equivalent of the CLI's io.env.

@@ -36,7 +36,7 @@ export async function runTornade(config: Config, opts: RunOptions): Promise<Runn
   const secret = config.github.webhookSecret;
   if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
   const metrics = createMetrics();
-  const built = buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
+  const built = await buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
   const ctx = { config, built, clock: opts.clock, logger: opts.logger };
   const publicApp = createPublicApp({
     receiver: built.controller.receiver,

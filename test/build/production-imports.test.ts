@@ -21,11 +21,12 @@ interface Imports {
 }
 
 const FIXED = /^\s*(?:import|export)\s(?:[^"';]*?\sfrom\s)?["']([^"']+)["']/gm;
-const LAZY = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
+// import("x"), and createRequire(import.meta.url)("x") — a synchronous load on first use (config/data-file.ts: yaml).
+const LAZY = /\bimport\(\s*["']([^"']+)["']\s*\)|\bcreateRequire\([^)]*\)\(\s*["']([^"']+)["']\s*\)/g;
 
 function importsOf(file: string): Imports {
   const text = readFileSync(file, "utf8");
-  return { fixed: [...text.matchAll(FIXED)].map((m) => m[1] ?? ""), lazy: [...text.matchAll(LAZY)].map((m) => m[1] ?? "") };
+  return { fixed: [...text.matchAll(FIXED)].map((m) => m[1] ?? ""), lazy: [...text.matchAll(LAZY)].map((m) => m[1] ?? m[2] ?? "") };
 }
 
 const rel = (file: string) => relative(dist, file);

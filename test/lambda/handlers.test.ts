@@ -17,9 +17,9 @@ let esm: EventSourceMapping;
 
 beforeAll(async () => {
   w = await startWorld(SPEED);
-  s = w.services();
+  s = await w.services();
   // The webhook function is wired for intake only, from an environment without the App's private key.
-  url = await startFunctionUrl(webhookHandler(w.intakeServices()));
+  url = await startFunctionUrl(webhookHandler(await w.intakeServices()));
   w.bed.github.control.setWebhookUrl(`${url.url}/events`);
   esm = startEventSource(w.sqs.client, w.queueUrl, workerHandler(s));
 });
@@ -67,13 +67,13 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
   it("wires the webhook function with no GitHub credentials at all, but never without the webhook secret", async () => {
     const { SECRET_KEY_PEM: _key, APP_ID: _app, ...bare } = w.env;
     const opts = { clock: w.clock, logger: s.logger, awsCredentials: CREDENTIALS };
-    const intake = wireIntake(bare, opts);
+    const intake = await wireIntake(bare, opts);
     expect(await (await intake.app.request("/healthz")).json()).toEqual({ ok: true });
     await intake.close();
     // The worker functions launch runners: they refuse to start without the App's credentials.
-    expect(() => wire(bare, opts)).toThrow(/github credentials: none given/);
+    await expect(wire(bare, opts)).rejects.toThrow(/github credentials: none given/);
     const { TORNADE_WEBHOOK_SECRET: _secret, ...unsigned } = bare;
-    expect(() => wireIntake(unsigned, opts)).toThrow(/TORNADE_WEBHOOK_SECRET/);
+    await expect(wireIntake(unsigned, opts)).rejects.toThrow(/TORNADE_WEBHOOK_SECRET/);
   });
 
   it("webhook refuses an unsigned request with 401 through the function URL, as tornade serve does", async () => {

@@ -17,9 +17,9 @@ export interface World {
   readonly queueUrl: string;
   /** What a function's environment would hold (TORNADE_* as the CDK construct sets them). */
   readonly env: Record<string, string>;
-  services(): LambdaServices;
+  services(): Promise<LambdaServices>;
   /** The webhook function's wiring, from the same environment without the App's private key (as infra/ gives it). */
-  intakeServices(): IntakeServices;
+  intakeServices(): Promise<IntakeServices>;
   close(): Promise<void>;
 }
 
@@ -50,14 +50,14 @@ export async function startWorld(speed: number): Promise<World> {
     table,
     queueUrl,
     env,
-    services() {
-      const s = wire(env, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+    async services() {
+      const s = await wire(env, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
       made.push(s);
       return s;
     },
-    intakeServices() {
+    async intakeServices() {
       const { SECRET_KEY_PEM: _key, ...withoutKey } = env;
-      const s = wireIntake(withoutKey, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+      const s = await wireIntake(withoutKey, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
       made.push(s);
       return s;
     },

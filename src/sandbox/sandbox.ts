@@ -5,6 +5,7 @@
  */
 import { scaledClock, type Clock } from "../clock/clock.js";
 import { TEST_BED_AWS_CREDENTIALS, loadConfig, testBedEnvOf } from "../config/index.js";
+import { launchTimeoutSeconds } from "./speed.js";
 import type { Logger } from "../log/logger.js";
 import { runTornade, type RunningTornade } from "../server/run.js";
 import { createSetupWizard, type SetupWizard } from "../server/setup-routes.js";
@@ -64,6 +65,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       PORT: String(opts.port),
       TORNADE_ADMIN_PORT: String(opts.adminPort ?? 0),
       ...(opts.launchLabel ? { LAUNCH_LABEL: opts.launchLabel } : {}),
+      TORNADE_LAUNCH_TIMEOUT_SECONDS: String(launchTimeoutSeconds(opts.speed)),
       ...opts.env,
       TORNADE_HOST: "127.0.0.1",
       TORNADE_ADMIN_HOST: "127.0.0.1",

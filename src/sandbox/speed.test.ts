@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultSpeed, suggestSpeed } from "./speed.js";
+import { defaultSpeed, suggestSpeed, launchTimeoutSeconds } from "./speed.js";
 
 describe("defaultSpeed", () => {
   it.each([
@@ -33,5 +33,15 @@ describe("suggestSpeed", () => {
     expect(suggestSpeed({ speed: 600, jobs: 5, settled: 0, wallSeconds: 3, timeLimitSeconds: 60 })).toBe(60);
     expect(suggestSpeed({ speed: 5, jobs: 5, settled: 0, wallSeconds: 3, timeLimitSeconds: 60 })).toBe(1);
     expect(suggestSpeed({ speed: 2, jobs: 1_000, settled: 1, wallSeconds: 100, timeLimitSeconds: 60 })).toBe(1);
+  });
+});
+
+describe("launchTimeoutSeconds", () => {
+  it("covers a few real seconds at high speed, never less than production's 120 s nor more than the setting allows", () => {
+    expect(launchTimeoutSeconds(1)).toBe(120);
+    expect(launchTimeoutSeconds(20)).toBe(120);
+    expect(launchTimeoutSeconds(100)).toBe(300);
+    expect(launchTimeoutSeconds(600)).toBe(1800);
+    expect(launchTimeoutSeconds(5000)).toBe(3600);
   });
 });

@@ -40,3 +40,16 @@ export function suggestSpeed(run: TimedOutRun): number {
   const fits = (run.timeLimitSeconds / 4) * (jobsPerRealSecond / run.jobs);
   return Math.max(1, Math.floor(Math.min(run.speed / 2, fits)));
 }
+
+/** Real seconds a launch may go unanswered before it counts as lost: longer than a busy machine ever stalls. */
+const LAUNCH_STALL_REAL_SECONDS = 3;
+
+/**
+ * The launch timeout (launch.inFlightTimeoutSeconds) for a compressed clock. In production 120 s unanswered means a
+ * crash mid-launch; at 600x it is 0.2 real seconds, which a loaded machine can spend before AWS's simulated answer is
+ * read, and the launch would be replaced by a second one. So the simulated timeout covers a few real seconds (at most
+ * the setting's 3,600), never less than production's 120.
+ */
+export function launchTimeoutSeconds(speed: number): number {
+  return Math.min(3600, Math.max(120, Math.ceil(speed * LAUNCH_STALL_REAL_SECONDS)));
+}

@@ -11,6 +11,7 @@ import { loadConfig } from "../../src/config/index.js";
 import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { expandJobs, seedScenario } from "../../src/sandbox/scenario.js";
+import { launchTimeoutSeconds } from "../../src/sandbox/speed.js";
 import { runTornade, type RunningTornade } from "../../src/server/run.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import type { Store } from "../../src/store/store.js";
@@ -55,7 +56,14 @@ export async function startBedTornade(opts: {
   });
   try {
     const config = loadConfig(
-      testbedEnv(bed, { PORT: "0", TORNADE_HOST: "127.0.0.1", TORNADE_ADMIN_PORT: "0", TORNADE_STORE_PATH: opts.storePath ?? ":memory:", ...opts.env }),
+      testbedEnv(bed, {
+        PORT: "0",
+        TORNADE_HOST: "127.0.0.1",
+        TORNADE_ADMIN_PORT: "0",
+        TORNADE_STORE_PATH: opts.storePath ?? ":memory:",
+        TORNADE_LAUNCH_TIMEOUT_SECONDS: String(launchTimeoutSeconds(opts.speed ?? 600)),
+        ...opts.env,
+      }),
     );
     const tornade = await runTornade(config, {
       clock,

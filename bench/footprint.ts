@@ -52,7 +52,8 @@ function fill(path: string, n: number): void {
           store.createJobIfAbsent({
             id, runId: id, runAttempt: 1, repository: "tornade-org/app", owner: "tornade-org", repo: "app", installationId: 51_000_001,
             labels: ["self-hosted", "tornade", `history-${id}`, "runs-on=FARGATE_SPOT"], name: `history-${id}`, workflowName: "history",
-            status: "completed", conclusion: "success", runnerName: `tornade-${id}-1`, decision: { kind: "launch" }, createdAt: at, receivedAt: at,
+            status: "completed", conclusion: "success", runnerName: `tornade-${id}-1`, createdAt: at, receivedAt: at,
+            decision: { kind: "launch", spec: { backend: "FARGATE_SPOT", arch: "X86_64", image: "default", runnerLabels: ["self-hosted", "tornade", `history-${id}`, "runs-on=FARGATE_SPOT"] } },
           });
           store.putLaunch({
             jobId: id, attempt: 1, backend: "FARGATE_SPOT", arch: "X86_64", runnerName: `tornade-${id}-1`, requestedAt: at,

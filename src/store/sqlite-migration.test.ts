@@ -1,49 +1,20 @@
 /**
  * A database file written by the schema before typed launch state (version 3) opens under the current one: its launch
  * rows' state, kept then in `error.kind`, reads back as typed outcomes, and the re-run targets kept then in meta keys
- * read back from the job rows. The old schema is built here from its own DDL, copied below as data (sqlite.ts
- * MIGRATIONS 1–3 as shipped), and filled with rows exactly as that code wrote them.
+ * read back from the job rows. The old schema is built by the shipped steps 1–3 of sqlite.ts MIGRATIONS (append only:
+ * a shipped step is never edited), and filled with rows exactly as that code wrote them.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
+import { openDatabase } from "./sqlite-driver.js";
+import { MIGRATIONS } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 
-const SCHEMA_V3 = [
-  `CREATE TABLE jobs (
-     id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, run_attempt INTEGER NOT NULL, repository TEXT NOT NULL,
-     owner TEXT NOT NULL, repo TEXT NOT NULL, installation_id INTEGER NOT NULL, labels TEXT NOT NULL, name TEXT NOT NULL,
-     workflow_name TEXT, status TEXT NOT NULL, conclusion TEXT, runner_name TEXT, decision TEXT,
-     created_at INTEGER NOT NULL, received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL
-   );
-   CREATE INDEX jobs_by_updated ON jobs (updated_at, id);
-   CREATE INDEX jobs_by_status_updated ON jobs (status, updated_at, id);
-   CREATE TABLE launches (
-     id TEXT PRIMARY KEY, job_id INTEGER NOT NULL, attempt INTEGER NOT NULL, backend TEXT NOT NULL, arch TEXT NOT NULL,
-     provider_id TEXT, runner_name TEXT NOT NULL, state TEXT NOT NULL, error TEXT, spot_interrupted INTEGER NOT NULL,
-     fallback_from TEXT, requested_at INTEGER NOT NULL, launched_at INTEGER, started_at INTEGER, stopped_at INTEGER,
-     updated_at INTEGER NOT NULL, version INTEGER NOT NULL
-   );
-   CREATE INDEX launches_by_job ON launches (job_id, attempt);
-   CREATE INDEX launches_by_state ON launches (state, requested_at, id);
-   CREATE TABLE deliveries (guid TEXT PRIMARY KEY, event TEXT NOT NULL, action TEXT, job_id INTEGER, received_at INTEGER NOT NULL) WITHOUT ROWID;
-   CREATE INDEX deliveries_by_received ON deliveries (received_at);
-   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
-  `CREATE TABLE queue_items (
-     id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT, visible_at INTEGER NOT NULL,
-     receipt TEXT, attempts INTEGER NOT NULL DEFAULT 0, dead INTEGER NOT NULL DEFAULT 0, enqueued_at INTEGER NOT NULL,
-     died_at INTEGER
-   );
-   CREATE UNIQUE INDEX queue_one_pending_per_key ON queue_items (key) WHERE receipt IS NULL AND dead = 0;
-   CREATE INDEX queue_ready ON queue_items (visible_at, id) WHERE receipt IS NULL AND dead = 0;
-   CREATE INDEX queue_leased ON queue_items (visible_at) WHERE receipt IS NOT NULL AND dead = 0;
-   CREATE INDEX queue_leased_keys ON queue_items (key) WHERE receipt IS NOT NULL AND dead = 0;
-   CREATE INDEX queue_dead ON queue_items (died_at, id) WHERE dead = 1;`,
-  `ALTER TABLE jobs ADD COLUMN started_at INTEGER;`,
-];
+/** The shipped steps 1–3 of sqlite.ts MIGRATIONS (append only, never edited): the version-3 schema exactly. */
+const SCHEMA_V3 = MIGRATIONS.slice(0, 3);
 
 const spec = { backend: "FARGATE_SPOT", arch: "X86_64", image: "default", runnerLabels: ["self-hosted", "tornade"] };
 
@@ -62,9 +33,12 @@ const OLD_ERRORS: Record<number, object | null> = {
 };
 
 function writeVersion3File(path: string): void {
-  const db = new Database(path);
+  const db = openDatabase(path);
   db.pragma("journal_mode = WAL");
-  for (const ddl of SCHEMA_V3) db.exec(ddl);
+  for (const ddl of SCHEMA_V3) {
+    if (typeof ddl !== "string") throw new Error("steps 1–3 of MIGRATIONS shipped as SQL text; a shipped step was edited");
+    db.exec(ddl);
+  }
   db.pragma("user_version = 3");
   const job = db.prepare(
     `INSERT INTO jobs (id, run_id, run_attempt, repository, owner, repo, installation_id, labels, name, workflow_name, status,

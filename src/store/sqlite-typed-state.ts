@@ -6,12 +6,12 @@
  * `outcome` column and the job a `rerun_backend` column; old rows are rewritten here, once, in the transaction that
  * runs the migration, and the meta keys are gone.
  */
-import type Database from "better-sqlite3";
 import { BACKENDS } from "../core/types.js";
 import { launchFieldsOf } from "./record-fields.js";
+import type { SqliteDatabase } from "./sqlite-driver.js";
 import { encodeJson } from "./sqlite-rows.js";
 
-export function migrateToTypedState(db: Database.Database): void {
+export function migrateToTypedState(db: SqliteDatabase): void {
   db.exec(`ALTER TABLE launches ADD COLUMN outcome TEXT;
            ALTER TABLE jobs ADD COLUMN rerun_backend TEXT;
            CREATE INDEX jobs_by_rerun ON jobs (run_id, name, run_attempt) WHERE rerun_backend IS NOT NULL;`);

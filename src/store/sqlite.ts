@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from "./sqlite-driver.js";
 import { privateDatabaseFile } from "./sqlite-file.js";
 import { migrateToTypedState } from "./sqlite-typed-state.js";
 
@@ -20,10 +20,10 @@ import { migrateToTypedState } from "./sqlite-typed-state.js";
  * tests and benchmarks that say so.
  */
 export interface SqliteHandle {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   readonly path: string;
   /** A prepared statement, compiled once per SQL text. */
-  stmt(sql: string): Database.Statement;
+  stmt(sql: string): SqliteStatement;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T;
   /**
@@ -52,7 +52,7 @@ export interface SqliteOptions {
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Append only: never edit a shipped
  * step. Store and queue tables share the list because they share the file (and the version number).
  */
-const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
+export const MIGRATIONS: readonly (string | ((db: SqliteDatabase) => void))[] = [
   `CREATE TABLE jobs (
      id INTEGER PRIMARY KEY,
      run_id INTEGER NOT NULL,
@@ -136,7 +136,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Opens (creating if needed) and migrates the database at `path`. Pass the handle to sqliteStore and sqliteQueue. */
 export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHandle {
   privateDatabaseFile(path);
-  const db = new Database(path);
+  const db = openDatabase(path);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     const mode = db.pragma("journal_mode = WAL", { simple: true });
@@ -151,7 +151,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     throw error;
   }
 
-  const statements = new Map<string, Database.Statement>();
+  const statements = new Map<string, SqliteStatement>();
   let users = 0;
   const full = options.durability !== "normal";
   const handle: SqliteHandle = {
@@ -197,7 +197,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   return handle;
 }
 
-function migrate(db: Database.Database, path: string): void {
+function migrate(db: SqliteDatabase, path: string): void {
   db.transaction(() => {
     const current = Number(db.pragma("user_version", { simple: true }));
     if (current > MIGRATIONS.length) {

@@ -126,6 +126,23 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX queue_dead ON queue_items (died_at, id) WHERE dead = 1;`,
   // The moment a job started on its runner (GitHub's started_at): the dashboard's queued → started time.
   `ALTER TABLE jobs ADD COLUMN started_at INTEGER;`,
+  // The sweeper's memory (sweeper-memory.ts): failed deliveries it follows, runs whose jobs it listed.
+  `CREATE TABLE failed_deliveries (
+     guid TEXT PRIMARY KEY,
+     delivery_id INTEGER NOT NULL,
+     action TEXT,
+     found_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     tried_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE TABLE looked_at_runs (
+     repository TEXT NOT NULL,
+     run_id INTEGER NOT NULL,
+     looked_at INTEGER NOT NULL,
+     settled INTEGER NOT NULL,
+     PRIMARY KEY (repository, run_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX looked_at_runs_by_time ON looked_at_runs (repository, looked_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../clock/clock.js";
+import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
 import { DELIVERY_RETENTION_MIN_MS, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
 export interface StoreUnderTest {
@@ -242,6 +243,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.pruneDeliveries(DELIVERY_RETENTION_MIN_MS)).toBe(0);
       });
     });
+
+    sweeperMemoryContract(() => t);
 
     describe("meta", () => {
       it("stores, overwrites and misses keys", async () => {

@@ -1,4 +1,5 @@
 import type { Arch, Backend } from "../core/types.js";
+import type { SweeperMemory } from "./sweeper-memory.js";
 
 /**
  * The Store port: jobs, launches, webhook deliveries and a little metadata.
@@ -12,7 +13,7 @@ import type { Arch, Backend } from "../core/types.js";
  * Timestamps are milliseconds since the epoch of the Clock the implementation was given; the store sets `updatedAt`
  * and `version` itself, so callers never forge them.
  */
-export interface Store {
+export interface Store extends SweeperMemory {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** Inserts the job unless one with its id exists. True when this call created it. */
   createJobIfAbsent(job: NewJob): Promise<boolean>;

@@ -13,7 +13,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
 import type { LaunchGate } from "./launch-gate.js";
-import { refreshJob } from "./job-refresh.js";
+import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { syntheticDelivery } from "./synthetic-delivery.js";
 import { reconcileItem } from "./work-items.js";
@@ -222,13 +222,9 @@ export class Reconciler {
    * longer knows is filed as ignored with that reason, so it does not sit "queued" on the dashboard forever.
    */
   private async confirmQueued(job: JobRecord, attempt: number): Promise<JobStatus | "gone"> {
-    const now = await refreshJob(this.deps, job);
+    const { status: now } = await lookUpJob(this.deps, job, "GitHub no longer knows this job (404): nothing launched");
     if (now === "queued") return now;
     const log = this.deps.logger.child({ jobId: job.id });
-    if (now === "gone") {
-      const reason = "GitHub no longer knows this job (404): nothing launched";
-      await this.deps.store.updateJob(job.id, job.version, { decision: { kind: "ignored", reason } });
-    }
     log.info({ attempt, github: now, heardAfterSeconds: Math.round((job.receivedAt - job.createdAt) / 1000) }, "job not launched: GitHub says it is no longer queued");
     return now;
   }

@@ -3,7 +3,7 @@
  * Lists and objects (labels, decision, error, outcome, queue payloads) are stored as JSON strings: they are only ever read
  * whole. Key layout: dynamodb-table.ts.
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import { BACKENDS, type Arch, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import { pad } from "./dynamodb-table.js";
 import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
@@ -171,4 +171,27 @@ export function decodeKeyCursor(cursor: string, expected: readonly string[]): It
     return Object.fromEntries(expected.map((k) => [k, { S: obj[k] as string }]));
   }
   throw new RangeError("listJobs cursor is not one this store returned; start again without a cursor");
+}
+
+/** DynamoDB refused a conditional write because its condition did not hold. */
+export function isConditionFailed(e: unknown): boolean {
+  return e instanceof Error && e.name === "ConditionalCheckFailedException";
+}
+
+/** Every item a Query answers, page after page (up to `max`). */
+export async function queryAll(db: DynamoDBClient, input: QueryCommandInput, max = Infinity): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const answer = await db.send(
+      new QueryCommand({
+        ...input,
+        ...(Number.isFinite(max) ? { Limit: max - out.length } : {}),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    out.push(...(answer.Items ?? []));
+    start = answer.LastEvaluatedKey;
+  } while (start && out.length < max);
+  return out;
 }

@@ -15,6 +15,7 @@ import {
   decodeKeyCursor,
   deliveryKey,
   encodeKeyCursor,
+  isConditionFailed,
   jobIndexes,
   jobKey,
   json,
@@ -23,6 +24,7 @@ import {
   metaKey,
   num,
   parseLaunchId,
+  queryAll,
   rerunIndex,
   str,
   toDelivery,
@@ -31,6 +33,8 @@ import {
   type Item,
   type Scalar,
 } from "./dynamodb-items.js";
+import { DynamoDbSweeperMemory } from "./dynamodb-sweeper-memory.js";
+import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import { GSI_BY_LOOKUP, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
 import {
   checkDeliveryRetention,
@@ -70,11 +74,13 @@ export class DynamoDbStore implements Store {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   private readonly clock: Clock;
+  private readonly sweeperMemory: DynamoDbSweeperMemory;
 
   constructor(opts: DynamoDbStoreOptions) {
     this.db = opts.client;
     this.table = opts.table;
     this.clock = opts.clock;
+    this.sweeperMemory = new DynamoDbSweeperMemory(opts.client, opts.table, opts.clock);
   }
 
   async getJob(id: number): Promise<JobRecord | undefined> {
@@ -322,6 +328,14 @@ export class DynamoDbStore implements Store {
     return best?.backend;
   }
 
+  // The sweeper's memory (sweeper-memory.ts, dynamodb-sweeper-memory.ts).
+  async listFailedDeliveries() { return this.sweeperMemory.listFailedDeliveries(); }
+  async followFailedDeliveries(found: readonly FailedDelivery[]) { return this.sweeperMemory.followFailedDeliveries(found); }
+  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
+  async forgetFailedDeliveries(guids: readonly string[]) { return this.sweeperMemory.forgetFailedDeliveries(guids); }
+  async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
+  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { return this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
+
   async close(): Promise<void> {
     // The client is the caller's (it may be shared with the queue); nothing of ours to release.
   }
@@ -388,21 +402,7 @@ export class DynamoDbStore implements Store {
   }
 
   private async queryAll(input: Omit<QueryCommandInput, "TableName">, max = Infinity): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const answer = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          ...input,
-          ...(Number.isFinite(max) ? { Limit: max - out.length } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      out.push(...(answer.Items ?? []));
-      start = answer.LastEvaluatedKey;
-    } while (start && out.length < max);
-    return out;
+    return queryAll(this.db, { TableName: this.table, ...input }, max);
   }
 
   /** Items in one gsi2 partition, optionally only one backend's (COUNT applies after the filter). */
@@ -445,6 +445,4 @@ function jobAttributes(job: Partial<NewJob>): Item {
   return out;
 }
 
-export function isConditionFailed(e: unknown): boolean {
-  return e instanceof Error && e.name === "ConditionalCheckFailedException";
-}
+export { isConditionFailed };

@@ -12,13 +12,16 @@
  * | launch      | JOB#<jobId>        | LAUNCH#<attempt>    | —                              | LAUNCHSTATE#<state> / <requestedAt>#<id>| PROVIDER#<taskArn or build id> |
  * | delivery    | DELIVERY#<guid>    | DELIVERY            | DELIVERIES / <receivedAt>#<guid>| —                                     | —                 |
  * | meta        | META#<key>         | META                | —                              | —                                      | —                 |
+ * | redelivery  | REDELIVERY         | <guid>              | —                              | —                                      | —                 |
+ * | swept run   | RUNS#<owner/repo>  | RUN#<runId>         | —                              | —                                      | —                 |
  * | queue items | QPEND#<key> / QMSG#<sqs id> / QDEAD#<id> | ITEM | —                     | QUEUE#pending|inflight|dead / …        | —                 |
  *
  * Numbers in sort keys are zero-padded to 16 digits so that string order is numeric order. GSI reads are eventually
  * consistent (DynamoDB Developer Guide, "Using Global Secondary Indexes" → "Reading data from a GSI"): listings and
  * counts may lag a write by a moment; every decision that must not be wrong reads the base table (GetItem, consistent)
  * and writes with a condition. Deliveries carry a TTL attribute `ttl` (epoch seconds, 7 days after receipt) so
- * DynamoDB forgets them on its own (GitHub redelivers for at most 3 days).
+ * DynamoDB forgets them on its own (GitHub redelivers for at most 3 days); so do the sweeper's records
+ * (dynamodb-sweeper-memory.ts).
  */
 import {
   CreateTableCommand,

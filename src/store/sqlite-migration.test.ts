@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
 import { openDatabase } from "./sqlite-driver.js";
-import { MIGRATIONS } from "./sqlite.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 
 /** The shipped steps 1–3 of sqlite.ts MIGRATIONS (append only, never edited): the version-3 schema exactly. */
@@ -73,7 +73,7 @@ describe("a version-3 SQLite file, opened by this tornade", () => {
   afterAll(() => store.close());
 
   it("is migrated to the current schema on start", () => {
-    expect(Number(store.handle.db.pragma("user_version", { simple: true }))).toBe(4);
+    expect(Number(store.handle.db.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION);
   });
 
   it("reads each launch's old error kind as the typed outcome it stood for", async () => {

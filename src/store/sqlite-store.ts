@@ -2,6 +2,8 @@ import type { Clock } from "../clock/clock.js";
 import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlite-rows.js";
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
+import { SqliteSweeperMemory } from "./sqlite-sweeper-memory.js";
+import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import {
   checkDeliveryRetention,
   checkJobStatus,
@@ -27,12 +29,14 @@ import {
 export class SqliteStore implements Store {
   readonly handle: SqliteHandle;
   readonly sync: SqliteStoreSync;
+  private readonly sweeperMemory: SqliteSweeperMemory;
   private closed = false;
 
   constructor(target: SqliteHandle | string, readonly clock: Clock, options?: SqliteOptions) {
     this.handle = sqliteHandleFor(target, options);
     this.handle.retain();
     this.sync = new SqliteStoreSync(this.handle, clock);
+    this.sweeperMemory = new SqliteSweeperMemory(this.handle, clock);
   }
 
   async getJob(id: number) { return this.sync.getJob(id); }
@@ -53,6 +57,14 @@ export class SqliteStore implements Store {
   async getMeta(key: string) { return this.sync.getMeta(key); }
   async putMeta(key: string, value: string) { this.sync.putMeta(key, value); }
   async findRerunBackend(runId: number, name: string, beforeAttempt: number) { return this.sync.findRerunBackend(runId, name, beforeAttempt); }
+
+  // The sweeper's memory (sweeper-memory.ts).
+  async listFailedDeliveries() { return this.sweeperMemory.listFailedDeliveries(); }
+  async followFailedDeliveries(found: readonly FailedDelivery[]) { this.sweeperMemory.followFailedDeliveries(found); }
+  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
+  async forgetFailedDeliveries(guids: readonly string[]) { this.sweeperMemory.forgetFailedDeliveries(guids); }
+  async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
+  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -129,6 +129,23 @@ export const MIGRATIONS: readonly (string | ((db: SqliteDatabase) => void))[] = 
   `ALTER TABLE jobs ADD COLUMN started_at INTEGER;`,
   // A launch's outcome and a job's re-run target as columns of their own, old rows rewritten (sqlite-typed-state.ts).
   migrateToTypedState,
+  // The sweeper's memory (sweeper-memory.ts): failed deliveries it follows, runs whose jobs it listed.
+  `CREATE TABLE failed_deliveries (
+     guid TEXT PRIMARY KEY,
+     delivery_id INTEGER NOT NULL,
+     action TEXT,
+     found_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     tried_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE TABLE looked_at_runs (
+     repository TEXT NOT NULL,
+     run_id INTEGER NOT NULL,
+     looked_at INTEGER NOT NULL,
+     settled INTEGER NOT NULL,
+     PRIMARY KEY (repository, run_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX looked_at_runs_by_time ON looked_at_runs (repository, looked_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
 import type { LaunchSpec } from "../core/types.js";
+import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
 import { DELIVERY_RETENTION_MIN_MS, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
 export interface StoreUnderTest {
@@ -313,6 +314,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.pruneDeliveries(DELIVERY_RETENTION_MIN_MS)).toBe(0);
       });
     });
+
+    sweeperMemoryContract(() => t);
 
     describe("meta", () => {
       it("stores, overwrites and misses keys", async () => {

@@ -1,6 +1,7 @@
 import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
 import { JOB_STATUSES, type Arch, type Backend, type JobStatus, type LaunchFailure, type LaunchPhase } from "../core/types.js";
+import type { SweeperMemory } from "./sweeper-memory.js";
 
 /**
  * The Store port: jobs, launches, webhook deliveries and a little metadata.
@@ -14,7 +15,7 @@ import { JOB_STATUSES, type Arch, type Backend, type JobStatus, type LaunchFailu
  * Timestamps are milliseconds since the epoch of the Clock the implementation was given; the store sets `updatedAt`
  * and `version` itself, so callers never forge them.
  */
-export interface Store {
+export interface Store extends SweeperMemory {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** Inserts the job unless one with its id exists. True when this call created it. */
   createJobIfAbsent(job: NewJob): Promise<boolean>;

@@ -25,6 +25,18 @@ async function launchSpare(jobId: number): Promise<void> {
   expect(await s.tornade.built.controller.launcher.launch(record, 2, decision.spec)).toBe("launched");
 }
 
+/**
+ * Queues a job whose every webhook after `queued` is lost without a trace: no redelivery can bring them back, so
+ * tornade's record would say "queued" forever.
+ */
+async function queueLosingLaterWebhooks(name: string, durationSeconds: number): Promise<number> {
+  s.bed.github.control.dropDeliveries((d) => d.jobName === name && d.action !== "queued", { record: false });
+  const [job] = await s.queueScenario({
+    jobs: [{ name, labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds, count: 1 }],
+  });
+  return job!.jobId;
+}
+
 describe("the reaper", () => {
   it("stops a spare runner whose job ran on another, and leaves no registration behind", async () => {
     const gh = s.bed.github.control;
@@ -49,12 +61,7 @@ describe("the reaper", () => {
   it("stops a spare runner even when every webhook after its job's `queued` was lost", async () => {
     const gh = s.bed.github.control;
     const store = s.tornade.built.store;
-    // Lost without a trace: no redelivery can bring them back, so tornade's record would say "queued" forever.
-    gh.dropDeliveries((d) => d.jobName === "stale" && d.action !== "queued", { record: false });
-    const [job] = await s.queueScenario({
-      jobs: [{ name: "stale", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"], durationSeconds: 60, count: 1 }],
-    });
-    const id = job!.jobId;
+    const id = await queueLosingLaterWebhooks("stale", 60);
     await launchSpare(id);
 
     await until("the job to complete", () => (gh.getJob(id)?.status === "completed" ? true : undefined));
@@ -69,6 +76,33 @@ describe("the reaper", () => {
     expect(launches.find((l) => l.outcome?.kind === "idle")?.runnerName).not.toBe(gh.getJob(id)?.runner_name);
     await until("no runner registered", () => (gh.listRunners().length === 0 ? true : undefined));
     gh.clearFaults();
+  });
+
+  it("releases the runner of a job GitHub no longer knows, settling the job once: it is not asked about again", async () => {
+    const gh = s.bed.github.control;
+    const store = s.tornade.built.store;
+    const id = await queueLosingLaterWebhooks("unknown", 600);
+    // Its own runner takes it; a spare launched after that comes up idle while tornade still believes the job queued.
+    await until("the job to start", () => (gh.getJob(id)?.status === "in_progress" ? true : undefined));
+    await launchSpare(id);
+    // From now on GitHub answers 404 about the job, as it does for a job of a deleted repository.
+    const JOB = "GET /repos/{owner}/{repo}/actions/jobs/{job_id}";
+    gh.failEndpoint({ method: "GET", route: "/repos/{owner}/{repo}/actions/jobs/{job_id}", status: 404, times: 1000 });
+    const notFound = () => gh.stats().responses[`${JOB} 404`] ?? 0;
+    const before = notFound();
+    try {
+      await until("the spare to be stopped as idle", async () => ((await store.getLaunch(`${id}-2`))?.outcome?.kind === "idle" ? true : undefined), 30_000);
+      const settled = await store.getJob(id);
+      expect(settled?.decision).toMatchObject({ kind: "ignored", reason: expect.stringMatching(/GitHub no longer knows this job/) });
+      expect(notFound() - before).toBe(1);
+      // Later rounds neither ask again nor count the job as found stale again.
+      const reaper = s.tornade.built.controller.reaper;
+      expect(await reaper.reap()).toMatchObject({ refreshed: 0 });
+      expect(await reaper.reap()).toMatchObject({ refreshed: 0 });
+      expect(notFound() - before).toBe(1);
+    } finally {
+      gh.clearFaults();
+    }
   });
 
   it("removes a registration no launch stands behind (a launch interrupted after its JIT config)", async () => {

@@ -21,6 +21,7 @@ import { addRunnerProtocolRoutes } from "./runner-protocol.js";
 import { addRunnerRoutes } from "./runners-routes.js";
 import { addRunnerGroupRoutes } from "./runner-groups.js";
 import { Scheduler } from "./scheduler.js";
+import { addScaleSetControlRoutes, startScaleSetService } from "./scaleset/index.js";
 import { createRequestHandler } from "./server.js";
 import { SimState } from "./state.js";
 import { DEFAULT_LIMITS, type GitHubSimOptions } from "./types.js";
@@ -31,6 +32,7 @@ export type { GitHubControl, RunView, RunnerView, DeliveryView, CheckRunView } f
 export type { SimStats, EndpointFault } from "./context.js";
 export type { DeliverySelector, DeliveryInfo } from "./webhooks.js";
 export { decodeJitConfig, JitConfigError, type JitConfig } from "./jitconfig.js";
+export type { ScaleSetControl, ScaleSetView, ScaleSetJobView, ScaleSetOptions, AssignmentMode } from "./scaleset/index.js";
 
 export interface GitHubSim {
   url: string;
@@ -40,6 +42,8 @@ export interface GitHubSim {
   installationId: number;
   owner: string;
   repo: string;
+  /** The organization's GitHubConfigURL for the scale set client (`control.scaleSets.configUrl(repo)` for a repository). */
+  configUrl: string;
   control: GitHubControl;
   close(): Promise<void>;
 }
@@ -96,7 +100,8 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     stats: emptyStats(),
   };
   ctxRef = ctx;
-  const control = createControl(ctx);
+  const scaleSets = startScaleSetService(ctx, opts.scaleSets, opts.onScaleSetResponse);
+  const control = createControl(ctx, scaleSets.control);
   const api = new Router();
   addAppRoutes(api, ctx);
   addRunnerRoutes(api, ctx);
@@ -108,8 +113,9 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
   const internal = new Router();
   addRunnerProtocolRoutes(internal, ctx);
   addControlRoutes(internal, ctx, control);
+  addScaleSetControlRoutes(internal, control.scaleSets);
   const handler = createRequestHandler(ctx, { api, internal }, opts.onResponse);
-  server.on("request", (req, res) => void (manifests.serveWeb(req, res) || handler(req, res)));
+  server.on("request", (req, res) => void (manifests.serveWeb(req, res) || scaleSets.serve(req, res) || handler(req, res)));
   if (opts.webhookUrl) control.setWebhookUrl(opts.webhookUrl);
 
   return {
@@ -120,8 +126,10 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     installationId: site.installationId,
     owner,
     repo,
+    configUrl: control.scaleSets.configUrl(),
     control,
     async close() {
+      scaleSets.close();
       ctx.scheduler.close();
       hooks.close();
       server.closeAllConnections();

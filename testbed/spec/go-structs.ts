@@ -92,11 +92,11 @@ function parseField(line: string): RawField | null {
   const tagMatch = /`([^`]*)`\s*$/.exec(line);
   const tag = tagMatch?.[1] ?? null;
   const rest = (tagMatch ? line.slice(0, tagMatch.index) : line).trim();
-  const parts = rest.split(/\s+/);
-  if (parts.length === 1) return { names: [], type: parts[0] ?? "", tag, embedded: true };
-  const type = parts.slice(-1)[0] ?? "";
-  const names = parts.slice(0, -1).join(" ").split(",").map((n) => n.trim()).filter(Boolean);
-  return { names, type, tag, embedded: false };
+  if (!/\s/.test(rest)) return { names: [], type: rest, tag, embedded: true };
+  // `Name[, Name…] Type`, where the type may itself hold spaces (`chan int`): the names are identifiers and commas.
+  const m = /^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+(.+)$/.exec(rest);
+  if (!m?.[1] || !m[2]) return { names: [], type: rest, tag, embedded: false };
+  return { names: m[1].split(",").map((n) => n.trim()), type: m[2].trim(), tag, embedded: false };
 }
 
 function jsonTag(tag: string | null): { name: string | null; omitempty: boolean; skip: boolean } {
@@ -151,6 +151,7 @@ export function parseGoStructs(files: readonly { path: string; source: string }[
         fields.push(...resolve(embedded, [...seen, name]).map((x) => ({ ...x, from: x.from ?? embedded })));
         continue;
       }
+      if (!f.embedded && f.names.length === 0) problems.push(`${name}: cannot read the field "${f.type}"`);
       for (const goName of f.embedded ? [f.type.replace(/^\*/, "")] : f.names) {
         if (!/^[A-Z]/.test(goName)) continue; // unexported: not marshalled
         fields.push({ json: tag.name ?? goName, go: goName, type: typeOf(f.type, aliases, problems, `${name}.${goName}`), omitempty: tag.omitempty });

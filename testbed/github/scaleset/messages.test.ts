@@ -6,20 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../../src/clock/clock.js";
-import { admin, ack, call, connect, createScaleSet, openSession, poll, startScaleSetSim, type CheckedScaleSetSim, type Connection } from "./test-support.js";
+import { ack, admin, call, closeChecked, createScaleSet, openSession, poll, startConnected, STEADY, type CheckedScaleSetSim, type Connection } from "./test-support.js";
 
 const clock = scaledClock(600);
 let s: CheckedScaleSetSim;
 let c: Connection;
 
-beforeAll(async () => {
-  s = await startScaleSetSim({ clock, scaleSets: { pollWaitMs: 5_000, sessionIdleTimeoutMs: 3_600_000, requeueAfterMs: 3_600_000 } });
-  c = await connect(s.sim);
-});
-afterAll(async () => {
-  expect(s.violations).toEqual([]);
-  await s.sim.close();
-});
+beforeAll(async () => ({ s, c } = await startConnected(clock)));
+afterAll(() => closeChecked(s));
 
 const job = (name: string, labels: string[]) => ({ name, labels, durationSeconds: 60 });
 
@@ -83,7 +77,7 @@ describe("the long poll", () => {
       expect(r.status).toBe(200);
       expect(r.jobs.map((j) => j.messageType)).toEqual(["JobAvailable"]);
     } finally {
-      s.sim.control.scaleSets.configure({ pollWaitMs: 5_000 });
+      s.sim.control.scaleSets.configure({ pollWaitMs: STEADY.pollWaitMs });
     }
   });
 });

@@ -6,22 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../../src/clock/clock.js";
-import { admin, connect, createScaleSet, openSession, poll, startScaleSetSim, type CheckedScaleSetSim, type Connection } from "./test-support.js";
+import { admin, closeChecked, createScaleSet, openSession, poll, startConnected, STEADY, type CheckedScaleSetSim, type Connection } from "./test-support.js";
 
 const clock = scaledClock(600);
 let s: CheckedScaleSetSim;
 let c: Connection;
 
-beforeAll(async () => {
-  // Sessions live an hour without polls here, so that a slow machine never releases one mid-test; the test of the
-  // release shortens it.
-  s = await startScaleSetSim({ clock, scaleSets: { pollWaitMs: 5_000, sessionIdleTimeoutMs: 3_600_000 } });
-  c = await connect(s.sim);
-});
-afterAll(async () => {
-  expect(s.violations).toEqual([]);
-  await s.sim.close();
-});
+beforeAll(async () => ({ s, c } = await startConnected(clock)));
+afterAll(() => closeChecked(s));
 
 const sessions = (id: number) => `_apis/runtime/runnerscalesets/${id}/sessions`;
 
@@ -78,7 +70,7 @@ describe("message sessions", () => {
       await clock.sleep(31_000);
       expect((await poll(session)).status).toBe(401);
     } finally {
-      s.sim.control.scaleSets.configure({ queueTokenTtlMs: 3_600_000 });
+      s.sim.control.scaleSets.configure({ queueTokenTtlMs: STEADY.queueTokenTtlMs });
     }
   });
 
@@ -104,7 +96,7 @@ describe("message sessions", () => {
       s.sim.control.scaleSets.expireToken(set.id);
       expect((await held).status).toBe(401);
     } finally {
-      s.sim.control.scaleSets.configure({ pollWaitMs: 5_000 });
+      s.sim.control.scaleSets.configure({ pollWaitMs: STEADY.pollWaitMs });
     }
   });
 
@@ -120,7 +112,7 @@ describe("message sessions", () => {
       expect((await poll(first)).status).toBe(401);
       expect((await admin(c, "PATCH", `${sessions(set.id)}/${first.sessionId}`)).status).toBe(404);
     } finally {
-      s.sim.control.scaleSets.configure({ sessionIdleTimeoutMs: 3_600_000 });
+      s.sim.control.scaleSets.configure({ sessionIdleTimeoutMs: STEADY.sessionIdleTimeoutMs });
     }
   });
 

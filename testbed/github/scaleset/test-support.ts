@@ -4,11 +4,24 @@
  * the calls the Go client makes, with its headers — not a client for production, just the wire exchange spelled out.
  */
 import { Octokit } from "@octokit/core";
+import { expect } from "vitest";
+import type { Clock } from "../../../src/clock/clock.js";
 import { createAppAuth } from "@octokit/auth-app";
 import { validateScaleSetResponse } from "../../spec/scaleset-types.js";
 import type { GitHubSim, GitHubSimOptions } from "../index.js";
 import { startCheckedSim } from "../test-support.js";
+import type { ScaleSetOptions } from "./types.js";
 import type { JobMessage, Statistics } from "./wire.js";
+
+const DAY = 24 * 3_600_000;
+
+/**
+ * Options for tests that must not see time-driven events they do not look at: a short long poll (5 s of clock time,
+ * so an empty poll ends soon), and session release, requeues and token expiry a day away, so that a slow machine at
+ * 600× (an hour is six real seconds) never sees them mid-test. A test of one of those shortens it with
+ * `control.scaleSets.configure`, and puts it back.
+ */
+export const STEADY = { pollWaitMs: 5_000, sessionIdleTimeoutMs: DAY, requeueAfterMs: DAY, adminTokenTtlMs: DAY, queueTokenTtlMs: DAY } satisfies Partial<ScaleSetOptions>;
 
 export interface CheckedScaleSetSim {
   sim: GitHubSim;
@@ -31,6 +44,18 @@ export interface Answer {
   status: number;
   json: unknown;
   headers: Headers;
+}
+
+/** A test file's world: a checked sim with `scaleSets` options (STEADY unless given) and an organization connection. */
+export async function startConnected(clock: Clock, scaleSets: Partial<ScaleSetOptions> = STEADY): Promise<{ s: CheckedScaleSetSim; c: Connection }> {
+  const s = await startScaleSetSim({ clock, scaleSets });
+  return { s, c: await connect(s.sim) };
+}
+
+/** The end of a test file: the sim closed, and no answer strayed from GitHub's description or the client's types. */
+export async function closeChecked(s: CheckedScaleSetSim): Promise<void> {
+  await s.sim.close();
+  expect(s.violations).toEqual([]);
 }
 
 export async function call(method: string, url: string, opts: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -151,3 +176,25 @@ export async function acquire(c: Connection, s: Session, scaleSetId: number, req
   u.searchParams.set("api-version", "6.0-preview");
   return call("POST", u.toString(), { auth: `Bearer ${s.messageQueueAccessToken}`, body: requestIds });
 }
+
+/**
+ * A listener's loop: polls, deletes each message, and stops once `done` holds for the job messages seen so far
+ * (returned, oldest first). Bounded in real time, like every wait in the tests; never an assertion about time.
+ */
+export async function listen(s: Session, done: (seen: JobMessage[]) => boolean, opts: { capacity?: number } = {}, timeoutMs = 20_000): Promise<JobMessage[]> {
+  const seen: JobMessage[] = [];
+  const deadline = Date.now() + timeoutMs;
+  let last = 0;
+  while (!done(seen)) {
+    if (Date.now() > deadline) throw new Error(`timed out listening; saw ${seen.map((m) => `${m.messageType}(${String(m.jobDisplayName)})`).join(", ") || "nothing"}`);
+    const r = await poll(s, { lastMessageId: last, capacity: opts.capacity ?? 10 });
+    if (r.status === 202) continue;
+    if (r.status !== 200) throw new Error(`poll answered ${r.status}: ${JSON.stringify(r.json)}`);
+    seen.push(...r.jobs);
+    last = Number(r.messageId);
+    await ack(s, last);
+  }
+  return seen;
+}
+
+export const ofType = (seen: readonly JobMessage[], type: JobMessage["messageType"]) => seen.filter((m) => m.messageType === type);

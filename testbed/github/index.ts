@@ -1,7 +1,8 @@
 /**
- * The GitHub simulator: a REST subset, App auth, rate limits, webhooks with a deliveries log, Actions scheduling and
- * the runner protocol, on one local HTTP server that the real Octokit clients talk to. See control.ts for the test
- * controls and runner-protocol.ts for what the simulated runner (testbed/runner) speaks.
+ * The GitHub simulator: a REST subset (also under /api/v3, as on GitHub Enterprise Server), App auth, rate limits,
+ * webhooks with a deliveries log, Actions scheduling, the runner protocol and the runner scale set service, on one
+ * local HTTP server that the real Octokit clients talk to. See control.ts for the test controls, runner-protocol.ts
+ * for what the simulated runner (testbed/runner) speaks, and scaleset/ for what GitHub's scale set client speaks.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -57,7 +57,8 @@ export class ScaleSetBroker {
       serviceUrl: this.serviceUrl,
       registry: this.registry,
       options: () => this.options,
-      publish: (id, message) => this.queue(id).push(message),
+      // A deleted scale set's running jobs still end (JobCompleted); there is no queue left to hear it.
+      publish: (id, message) => void (this.registry.sets.has(id) && this.queue(id).push(message)),
       assignRunners: () => ctx.scheduler.assign(),
     });
     ctx.scheduler.observe((job, action) => this.jobs.observe(job, action));

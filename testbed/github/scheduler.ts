@@ -8,6 +8,9 @@
  * job and is removed once that job ends ("Create configuration for a just-in-time runner", REST self-hosted runners).
  * A runner that stops talking to GitHub is marked offline and its job fails ("The self-hosted runner lost
  * communication with the server").
+ *
+ * The runner scale set service (scaleset/) follows jobs through `observe` (every event a webhook reports) and puts
+ * its own rule before labels and groups through `route`: a scale set's jobs go to its runners only.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock, ClockTimer } from "../../src/clock/clock.js";

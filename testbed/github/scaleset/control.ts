@@ -10,7 +10,7 @@ import { intParam, notFound, type Res, type Router } from "../http.js";
 import type { ScaleSetBroker, ScaleSetFault } from "./broker.js";
 import type { ScaleSetJobView } from "./jobs.js";
 import { configUrl } from "./registration.js";
-import type { ScaleSetOptions } from "./types.js";
+import type { ScaleSetOptions, ScaleSetRecord } from "./types.js";
 import type { Statistics } from "./wire.js";
 
 export interface ScaleSetView {
@@ -46,7 +46,7 @@ export interface ScaleSetControl {
 }
 
 export function createScaleSetControl(ctx: SimContext, broker: ScaleSetBroker): ScaleSetControl {
-  const withSet = (id: number, f: (s: NonNullable<ReturnType<typeof broker.registry.sets.get>>) => boolean) => {
+  const withSet = (id: number, f: (s: ScaleSetRecord) => boolean) => {
     const s = broker.registry.sets.get(id);
     return s ? f(s) : false;
   };

@@ -83,12 +83,14 @@ export class ScaleSetJobs {
    *  harmless); ids of other scale sets, unknown or finished jobs, and those beyond capacity are left out. */
   acquire(set: ScaleSetRecord, requestIds: readonly number[]): number[] {
     const got: number[] = [];
+    let room = this.room(set);
     for (const id of requestIds) {
       const t = this.byRequest.get(id);
       if (!t || t.scaleSetId !== set.id) continue;
       if (t.state === "available") {
-        if (!this.hasCapacity(set)) continue;
+        if (room <= 0) continue;
         this.assign(t);
+        room--;
       }
       got.push(id);
     }
@@ -98,8 +100,9 @@ export class ScaleSetJobs {
   /** A poll reported capacity, or a job left: in direct assignment, waiting jobs may now be assigned. */
   capacityChanged(set: ScaleSetRecord): void {
     if (this.d.options().assignment !== "direct") return;
+    let room = this.room(set);
     for (const t of this.of(set).filter((j) => j.state === "available")) {
-      if (!this.hasCapacity(set)) return;
+      if (room-- <= 0) return;
       this.assign(t);
     }
   }
@@ -184,7 +187,7 @@ export class ScaleSetJobs {
     const set = this.d.registry.sets.get(t.scaleSetId);
     if (!set) return;
     if (this.d.options().assignment === "direct") {
-      if (this.hasCapacity(set)) this.assign(t);
+      if (this.room(set) > 0) this.assign(t);
       return;
     }
     this.emit("JobAvailable", t);
@@ -200,9 +203,10 @@ export class ScaleSetJobs {
     this.d.assignRunners();
   }
 
-  private hasCapacity(set: ScaleSetRecord): boolean {
-    if (set.maxCapacity === null) return true;
-    return this.of(set).filter((j) => j.state !== "available").length < set.maxCapacity;
+  /** How many more jobs the scale set may be assigned: its capacity less those assigned or running. */
+  private room(set: ScaleSetRecord): number {
+    if (set.maxCapacity === null) return Infinity;
+    return set.maxCapacity - this.of(set).filter((j) => j.state !== "available").length;
   }
 
   private arm(t: ScaleSetJob): void {

@@ -6,10 +6,10 @@
  * answers, testserver/server.go).
  *
  * The config URL is the sim's URL followed by `/OWNER` (organization) or `/OWNER/REPO` (repository), and must name the
- * scope the registration token was issued for.
+ * scope the registration token was issued for. Being a GitHub API endpoint, its errors have GitHub's basic error shape.
  */
 import type { SimContext } from "../context.js";
-import type { Res } from "../http.js";
+import { error } from "../http.js";
 import type { ScaleSetBroker } from "./broker.js";
 import { REGISTRATION_PATH, type ServiceRoute } from "./service.js";
 
@@ -18,21 +18,19 @@ export function configUrl(ctx: SimContext, repo: string | null): string {
   return `${ctx.site.url}/${ctx.site.owner}${repo === null ? "" : `/${repo}`}`;
 }
 
-const gitHubError = (status: number, message: string): Res => ({ status, body: { message, documentation_url: "https://docs.github.com/rest", status: String(status) } });
-
 export function registrationRoute(ctx: SimContext, broker: ScaleSetBroker): ServiceRoute {
   return {
     method: "POST",
     template: REGISTRATION_PATH,
     auth: "registration",
     handler(req) {
-      if (req.who.kind !== "registration") return gitHubError(401, "Bad credentials");
+      if (req.who.kind !== "registration") return error(401, "Bad credentials");
       const body = req.body as { url?: string; runner_event?: string };
-      if (body.runner_event !== "register") return gitHubError(422, `runner_event must be "register", got ${JSON.stringify(body.runner_event)}.`);
+      if (body.runner_event !== "register") return error(422, `runner_event must be "register", got ${JSON.stringify(body.runner_event)}.`);
       const want = configUrl(ctx, req.who.scope.repo);
       const got = (body.url ?? "").replace(/\/+$/, "");
       if (got.toLowerCase() !== want.toLowerCase()) {
-        return gitHubError(404, `The registration token is for ${want}, not ${JSON.stringify(body.url)}: use the config URL of the token's scope.`);
+        return error(404, `The registration token is for ${want}, not ${JSON.stringify(body.url)}: use the config URL of the token's scope.`);
       }
       return { status: 201, body: broker.connect(req.who.scope) };
     },

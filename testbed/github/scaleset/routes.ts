@@ -24,7 +24,10 @@ interface ScaleSetWire {
 }
 
 export function adminRoutes(ctx: SimContext, broker: ScaleSetBroker): ServiceRoute[] {
-  const scopeOf = (req: ServiceReq): Scope => (req.who.kind === "admin" ? req.who.scope : { repo: null });
+  const scopeOf = (req: ServiceReq): Scope => {
+    if (req.who.kind !== "admin") throw new Error("an admin route was reached without the admin token");
+    return req.who.scope;
+  };
   const notFound = (what: string) => exception(404, "RunnerScaleSetNotFoundException", `${what} was not found in this scope.`);
   const setOf = (req: ServiceReq): ScaleSetRecord | Res => {
     const id = intParam(req.params["scaleSetId"]);

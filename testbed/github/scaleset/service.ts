@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { INT64_ARRAY, SCALE_SET_ROUTES, validateScaleSetBody } from "../../spec/scaleset-types.js";
 import type { SimContext } from "../context.js";
-import { restPath, Router, type Req, type Res } from "../http.js";
+import { error, restPath, Router, type Req, type Res } from "../http.js";
 import { readBody, send } from "../server.js";
 import type { SimResponseInfo } from "../types.js";
 import { SERVICE_PREFIX, type ScaleSetBroker } from "./broker.js";
@@ -55,7 +55,8 @@ export function createScaleSetService(ctx: SimContext, broker: ScaleSetBroker, r
     if (route.auth === "registration") {
       const token = credentialOf(header, "RemoteAuth");
       const t = token ? ctx.state.registrationTokens.get(token) : undefined;
-      if (!t || t.expiresAt <= ctx.clock.now()) return unauthorizedRest("Bad credentials: expected `Authorization: RemoteAuth <runner registration token>` with a token issued within the hour");
+      // A GitHub API endpoint: its errors have GitHub's basic error shape.
+      if (!t || t.expiresAt <= ctx.clock.now()) return error(401, "Bad credentials: expected `Authorization: RemoteAuth <runner registration token>` with a token issued within the hour");
       return { kind: "registration", scope: { repo: t.repo } };
     }
     const token = credentialOf(header, "Bearer");
@@ -134,9 +135,4 @@ export function createScaleSetService(ctx: SimContext, broker: ScaleSetBroker, r
       answer(exception(500, "SimulatorException", `Simulator error: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
-}
-
-/** `POST /actions/runner-registration` is a GitHub API endpoint: its errors have GitHub's basic error shape. */
-function unauthorizedRest(message: string): Res {
-  return { status: 401, body: { message, documentation_url: "https://docs.github.com/rest", status: "401" } };
 }

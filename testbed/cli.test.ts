@@ -104,10 +104,11 @@ describe("testbed standing mode, through the real clients", () => {
     expect(d.clock.speed).toBe(1);
     expect(d.clock.origin).toBeGreaterThanOrEqual(startedBefore);
     expect(d.clock.origin).toBeLessThanOrEqual(Date.now());
-    expect(Object.keys(d.github).sort()).toEqual(["appId", "installationId", "owner", "privateKeyPath", "repo", "url", "webhookSecret"]);
+    expect(Object.keys(d.github).sort()).toEqual(["appId", "configUrl", "installationId", "owner", "privateKeyPath", "repo", "url", "webhookSecret"]);
     expect(Object.keys(d.aws).sort()).toEqual(["cluster", "codebuildProject", "endpoint", "region", "securityGroups", "subnets", "taskDefinitions"]);
     expect(Object.keys(d.aws.taskDefinitions).sort()).toEqual(["ARM64", "X86_64"]);
     expect(new URL(d.github.url).hostname).toBe("127.0.0.1");
+    expect(d.github.configUrl).toBe(`${d.github.url}/${d.github.owner}`);
     expect(new URL(d.aws.endpoint).hostname).toBe("127.0.0.1");
     expect(d.github.privateKeyPath).toBe(join(dir, "testbed.github-app-key.pem"));
     // A private key must be readable by its owner only.

@@ -110,6 +110,7 @@ function summary(bed: TestBed, args: CliArgs): string {
   return [
     `tornade test bed up (clock speed ${args.speed}${args.speed === 1 ? ", real time" : ""})`,
     `  GitHub  ${d.github.url}  App ${d.github.appId}, installation ${d.github.installationId}, repo ${d.github.owner}/${d.github.repo}`,
+    `  scale sets: config URL ${d.github.configUrl} (runner-registration under /api/v3)`,
     `  AWS     ${d.aws.endpoint}  ${d.aws.region}, cluster ${d.aws.cluster}, CodeBuild project ${d.aws.codebuildProject}`,
     `  webhooks → ${args.webhookUrl ?? "(none: pass --webhook-url)"}`,
     `  described in ${resolve(args.portFile)}; Ctrl-C to stop`,

@@ -59,7 +59,7 @@ describe("webhook function", () => {
     for (const f of [tornade.controller.functions.worker, tornade.controller.functions.events, tornade.controller.functions.sweep]) {
       expect(propertiesOf(template, stack, f.fn)).not.toHaveProperty("ReservedConcurrentExecutions");
     }
-    expect(() => synthesize({ webhookReservedConcurrency: 0 })).toThrow(/webhookReservedConcurrency=0: must be a whole number of at least 1/);
-    expect(() => synthesize({ webhookReservedConcurrency: 2.5 })).toThrow(/webhookReservedConcurrency=2.5/);
+    expect(() => synthesize({ webhookReservedConcurrency: 0 })).toThrow(/webhookReservedConcurrency: 0 leaves the webhook no way in \(it must be a whole number of at least 1/);
+    expect(() => synthesize({ webhookReservedConcurrency: 2.5 })).toThrow(/webhookReservedConcurrency: 2.5/);
   });
 });

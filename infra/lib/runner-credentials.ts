@@ -71,7 +71,7 @@ export class RunnerCredentials extends Construct {
   }
 
   /** The controller: writes and deletes parameters, encrypts; never reads. */
-  grantWrite(role: iam.IRole): void {
+  grantWrite(role: iam.IPrincipal): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "WriteRunnerJitParameters",
@@ -95,7 +95,7 @@ export class RunnerCredentials extends Construct {
   }
 
   /** The same use, in the role's policy and in the key's (which alone decides: it does not delegate use to IAM). */
-  private allowKey(role: iam.IRole, action: string, sid: string): void {
+  private allowKey(role: iam.IPrincipal, action: string, sid: string): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions: [action], resources: [this.key.keyArn], conditions: this.viaSsm }));
     this.key.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: [action], resources: ["*"], conditions: this.viaSsm }));
   }

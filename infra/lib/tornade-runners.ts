@@ -6,6 +6,7 @@
 import {
   aws_codebuild as codebuild,
   aws_ec2 as ec2,
+  aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_secretsmanager as sm,
@@ -17,7 +18,8 @@ import {
 import { Construct } from "constructs";
 import { TornadeAlarms } from "./alarms.js";
 import { CodeBuildRunners } from "./codebuild-runners.js";
-import { runnersEnvironment } from "./controller-env.js";
+import { runnersEnvironment, stateEnvironment } from "./controller-env.js";
+import { launchStatements, secretStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
 import { EcsRunners, RUNNER_CONTAINER } from "./ecs-runners.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { RunnerNetwork } from "./network.js";
@@ -98,6 +100,14 @@ export class TornadeRunners extends Construct {
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
   readonly webhookSecret: sm.ISecret;
+  /**
+   * The controller's configuration as tornade reads it from the environment — settings, runners, the state table and
+   * queue — without the secrets: for a `tornade serve` container on this construct's runners and state (the
+   * container layout, docs/deploy-aws.md), which gets the App's key as SECRET_KEY_PEM and the webhook secret as
+   * TORNADE_WEBHOOK_SECRET from privateKeySecret and webhookSecret.
+   */
+  readonly controllerEnvironment: Readonly<Record<string, string>>;
+  private readonly targets: RunnerTargets;
 
   constructor(scope: Construct, id: string, props: TornadeRunnersProps) {
     super(scope, id);
@@ -162,14 +172,15 @@ export class TornadeRunners extends Construct {
         jitKmsKeyId: this.runnerCredentials.key.keyArn,
       }),
     };
+    this.targets = {
+      cluster: this.ecs.cluster,
+      taskDefinitions: [this.ecs.taskDefinitions.X86_64, this.ecs.taskDefinitions.ARM64],
+      taskRole: this.ecs.taskRole,
+      executionRole: this.ecs.executionRole,
+      projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
+    };
     this.controller = new ServerlessController(this, "Controller", {
-      targets: {
-        cluster: this.ecs.cluster,
-        taskDefinitions: [this.ecs.taskDefinitions.X86_64, this.ecs.taskDefinitions.ARM64],
-        taskRole: this.ecs.taskRole,
-        executionRole: this.ecs.executionRole,
-        projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
-      },
+      targets: this.targets,
       environment,
       privateKeySecret: this.privateKeySecret,
       webhookSecret: this.webhookSecret,
@@ -179,6 +190,7 @@ export class TornadeRunners extends Construct {
       webhookReservedConcurrency: props.webhookReservedConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
+    this.controllerEnvironment = { ...environment, ...stateEnvironment({ table: this.controller.table.tableName, queueUrl: this.controller.queue.queueUrl }) };
     const { functions } = this.controller;
     // The functions that launch, watch and stop runners write and delete their JIT parameters.
     for (const f of [functions.worker, functions.sweep, functions.events]) this.runnerCredentials.grantWrite(f.role);
@@ -189,6 +201,19 @@ export class TornadeRunners extends Construct {
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
     acknowledgeFindings(this);
+  }
+
+  /**
+   * Lets another principal run tornade's controller on this construct's runners and state — the task role of a
+   * `tornade serve` container (the container layout): launch, watch and stop runners, write their one-time JIT
+   * parameters, use the state table and the work queue, read the two secrets.
+   */
+  grantController(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    const statements = [...launchStatements(this.targets), ...watchStatements(this.targets), secretStatement([this.privateKeySecret, this.webhookSecret])];
+    for (const s of statements) principal.addToPrincipalPolicy(s);
+    this.controller.grantStateAndQueue(grantee);
+    this.runnerCredentials.grantWrite(principal);
   }
 
   /** The URL to give the GitHub App as its webhook URL: the function URL's `/events` (src/server/app.ts). */

@@ -75,11 +75,16 @@ const RUNTIME_VARS = /^(NODE_OPTIONS|PARAMETERS_SECRETS_EXTENSION_[A-Z_]+|SSM_PA
 type Resources = Record<string, { Type: string; Properties: { Environment?: { Variables: Record<string, unknown> } } }>;
 
 /** Each function's environment in the template of a stack synthesized from `settings`. */
-function functionEnvironments(settings: TornadeSettings): { resources: Resources; of: (name: (typeof HANDLERS)[number]) => Record<string, unknown> } {
+function functionEnvironments(settings: TornadeSettings): {
+  resources: Resources;
+  of: (name: (typeof HANDLERS)[number]) => Record<string, unknown>;
+  container: Record<string, unknown>;
+} {
   const { stack, tornade, template } = synthesize(settings);
   const resources = template.toJSON().Resources as Resources;
   return {
     resources,
+    container: stack.resolve(tornade.controllerEnvironment) as Record<string, unknown>,
     of: (name) => {
       const id = stack.resolve((tornade.controller.functions[name].fn.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
       return resources[id]?.Properties.Environment?.Variables ?? {};
@@ -135,6 +140,18 @@ describe("the functions' environment", () => {
     const config = loadConfig(atColdStart(preset.of("worker"), preset.resources));
     expect(config.defaults).toEqual({ size: "medium" });
     expect(config.github.appId).toBe(7);
+  });
+
+  it("for a `tornade serve` container (the container layout) loads the same settings, on the same table and queue", () => {
+    const env = atColdStart(every.container);
+    expect(Object.keys(every.container).filter((n) => !known.has(n))).toEqual([]);
+    // Its secrets come from the construct's secrets, by value, where `tornade serve` reads them.
+    env[SECRET_ARN_VARS.privateKey.value] = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    env[SECRET_ARN_VARS.webhookSecret.value] = "a webhook secret";
+    const config = loadConfig(env);
+    for (const [key, value] of leaves(EVERY_SETTING)) expect(getPath(config, key), key).toEqual(value);
+    const worker = loadConfig(atColdStart(environmentOf("worker")));
+    expect({ store: config.store, queue: config.queue, aws: config.aws }).toEqual({ store: worker.store, queue: worker.queue, aws: worker.aws });
   });
 
   it("gives the webhook function the webhook secret's ARN only, the others both", () => {

@@ -51,8 +51,9 @@ await build({
   // ESM output still meets CommonJS dependencies (pino, the AWS SDK's internals) that call require().
   banner: { js: "import { createRequire as __tornadeRequire } from 'node:module'; const require = __tornadeRequire(import.meta.url);" },
   // Nothing external: the AWS SDK is bundled at the versions tornade is tested with, not the runtime's copy.
-  // better-sqlite3 (the embedded store, reached through controller/build.ts) is bundled as JavaScript only: it loads
-  // its native addon when a database is opened, which serverless mode never does.
+  // better-sqlite3 (the embedded store, reached through controller/build.ts) is not in the bundle at all: the store's
+  // driver (src/store/sqlite-driver.ts) loads it through createRequire, which esbuild leaves alone, and only when a
+  // database is opened, which serverless mode never does.
   external: [],
   logLevel: "warning",
 });

@@ -23,10 +23,21 @@ const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 export const SQLITE_PACKAGE = NODE_MAJOR >= 22 ? "better-sqlite3" : "better-sqlite3-node20";
 
 const load = createRequire(import.meta.url);
-// Written out, not load(SQLITE_PACKAGE): the production import walk (test/build) reads which packages are loaded.
-const Database = (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
+let Database: typeof BetterSqlite3 | undefined;
+
+/**
+ * Loaded on the first open, not when this module is imported: a process that never opens a database (the Lambda
+ * functions, on DynamoDB) never loads the package. tornade's Lambda bundle (scripts/build.mjs) reaches this module
+ * through controller/build.ts but carries neither package, which a load at import would look for and not find.
+ */
+function driver(): typeof BetterSqlite3 {
+  // Written out, not load(SQLITE_PACKAGE): the production import walk (test/build) reads which packages are loaded.
+  Database ??= (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
+  return Database;
+}
 
 /** Opens (or creates) a SQLite database file. */
 export function openDatabase(path: string, options?: SqliteOptions): SqliteDatabase {
-  return new Database(path, options);
+  const Driver = driver();
+  return new Driver(path, options);
 }

@@ -3,13 +3,15 @@
  * (intake, secrets, network, schedule, alarms) and what depends on where the stack deploys. tornade's settings are
  * checked by tornade (config-check.ts). Every problem names the prop and the fix, and all are reported at once.
  */
-import { aws_secretsmanager as sm, Duration, Token } from "aws-cdk-lib";
+import { aws_secretsmanager as sm, Token } from "aws-cdk-lib";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 import type { IConstruct } from "constructs";
 import type { Config } from "tornade/config";
 import { checkWithTornade } from "./config-check.js";
 import { envName } from "./controller-env.js";
 import { CONTROLLER_ARCHITECTURE, SECRETS_EXTENSION_VERSION } from "./controller-function.js";
+import { intakeProblems } from "./intake.js";
+import { computeTypeProblems, resourceProblems } from "./resource-checks.js";
 import type { Arch } from "./runner-image.js";
 import { settingsEnvironment } from "./settings.js";
 import type { TornadeRunnersProps } from "./tornade-runners.js";
@@ -36,7 +38,6 @@ const PROPS: Readonly<Record<keyof TornadeRunnersProps, true>> = {
   launch: true,
   sweeper: true,
   intake: true,
-  webhookReservedConcurrency: true,
   vpc: true,
   subnets: true,
   securityGroups: true,
@@ -65,13 +66,6 @@ const NOT_PROPS: Readonly<Record<string, string>> = {
   prices: "cost estimates are `tornade cost`'s and the dashboard's, which the functions do not serve. Fix: remove it",
 };
 
-/** When the intake would leave GitHub no way in. */
-const INTAKES: Readonly<Record<string, string | undefined>> = {
-  webhook: undefined,
-  scaleSet: "GitHub's runner scale sets (an outbound session, no public endpoint) are planned, not yet available",
-  scaleSets: "GitHub's runner scale sets (an outbound session, no public endpoint) are planned, not yet available",
-};
-
 /**
  * Where Fargate Spot cannot run a CPU architecture. AWS's ECS API reference (CapacityProviderStrategyItem, as the
  * AWS SDK tornade uses carries it): "FARGATE_SPOT supports Linux tasks with the X86_64 architecture on platform
@@ -87,9 +81,6 @@ export const FARGATE_SPOT_UNSUPPORTED: readonly { readonly arch: Arch; readonly 
 /** The shortest schedule EventBridge runs, and its unit ("Schedule expressions for rules": rate in whole minutes). */
 const SCHEDULE_UNIT_SECONDS = 60;
 
-/** SQS redrive: maxReceiveCount 1–1000 ("RedrivePolicy", Amazon SQS API Reference). */
-const MAX_RECEIVE_COUNT = 1000;
-
 export function propsProblems(props: TornadeRunnersProps, region: string | undefined): string[] {
   const problems: string[] = [];
   const p = props as unknown as Record<string, unknown>;
@@ -98,7 +89,7 @@ export function propsProblems(props: TornadeRunnersProps, region: string | undef
     problems.push(`${key}: ${NOT_PROPS[key] ?? "not a prop of TornadeRunners. Fix: remove it or correct its spelling (see TornadeRunnersProps)"}`);
   }
   problems.push(...githubProblems(props));
-  problems.push(...intakeProblems(props));
+  problems.push(...intakeProblems(props.intake));
   problems.push(...regionProblems(region));
   problems.push(...spotProblems(props, region));
   const interval = props.sweeper?.intervalSeconds;
@@ -108,23 +99,7 @@ export function propsProblems(props: TornadeRunnersProps, region: string | undef
       `sweeper.intervalSeconds: ${interval} is not a whole number of minutes; the sweep runs on an EventBridge schedule, whose rate is whole minutes (at least 1). Fix: ${minutes * SCHEDULE_UNIT_SECONDS}`,
     );
   }
-  if (props.assignPublicIp === false && props.vpc === undefined) {
-    problems.push(
-      "assignPublicIp: false with the VPC this construct creates (public subnets, no NAT gateway) leaves runner tasks no route to GitHub. Fix: leave it out, or give vpc and subnets with a NAT gateway or VPC endpoints",
-    );
-  }
-  if (props.maxReceiveCount !== undefined && !isWhole(props.maxReceiveCount, 1, MAX_RECEIVE_COUNT)) {
-    problems.push(`maxReceiveCount: ${String(props.maxReceiveCount)} must be a whole number from 1 to ${MAX_RECEIVE_COUNT} (SQS's redrive policy); default 50`);
-  }
-  if (props.launchFailureAlarmThreshold !== undefined && !isWhole(props.launchFailureAlarmThreshold, 1, Number.MAX_SAFE_INTEGER)) {
-    problems.push(`launchFailureAlarmThreshold: ${String(props.launchFailureAlarmThreshold)} must be a whole number of at least 1; default 3`);
-  }
-  problems.push(...runnerImageProblems(props));
-  problems.push(...codebuildProblems(props));
-  const jit = props.jitConfig as unknown;
-  if (jit !== undefined && (typeof jit !== "object" || jit === null || Object.keys(jit).some((k) => k !== "parameterPrefix"))) {
-    problems.push("jitConfig: takes only { parameterPrefix } (tornade's aws.jitConfig.parameterPrefix; the key is the construct's own)");
-  }
+  problems.push(...resourceProblems(props));
   return problems;
 }
 
@@ -156,22 +131,6 @@ function secretProblems(prop: string, value: unknown): string[] {
   return [];
 }
 
-function intakeProblems(props: TornadeRunnersProps): string[] {
-  const problems: string[] = [];
-  const intake = (props.intake as string | undefined) ?? "webhook";
-  if (!Object.hasOwn(INTAKES, intake)) {
-    problems.push(`intake: "${intake}" is not an intake. Fix: "webhook" (the default); scale sets are planned`);
-  } else if (INTAKES[intake] !== undefined) {
-    problems.push(`intake: "${intake}": ${INTAKES[intake] ?? ""}, which leaves jobs no way in. Fix: "webhook" (the default)`);
-  }
-  const c = props.webhookReservedConcurrency;
-  if (c !== undefined && !isWhole(c, 1, Number.MAX_SAFE_INTEGER)) {
-    // 0 is valid for Lambda, and stops the function altogether.
-    problems.push(`webhookReservedConcurrency: ${String(c)} leaves the webhook no way in (it must be a whole number of at least 1, default 20)`);
-  }
-  return problems;
-}
-
 /**
  * The functions read their secrets through the AWS Parameters and Secrets Lambda Extension, whose layer AWS publishes
  * per region and architecture (aws-cdk-lib's region facts list where).
@@ -194,36 +153,6 @@ function spotProblems(props: TornadeRunnersProps, region: string | undefined): s
   );
 }
 
-function runnerImageProblems(props: TornadeRunnersProps): string[] {
-  const image = props.runnerImage as unknown;
-  if (image === undefined) return [];
-  const kind = (image as { kind?: unknown } | null)?.kind;
-  if (kind === "asset") return [];
-  if (kind === "ecr") {
-    const { repository, tagOrDigest } = image as { repository?: unknown; tagOrDigest?: unknown };
-    const problems: string[] = [];
-    if (typeof repository !== "object" || repository === null) problems.push("runnerImage.repository: missing; the ECR repository holding your runner image (ecr.Repository.fromRepositoryName(…))");
-    if (typeof tagOrDigest !== "string" || tagOrDigest.trim() === "") problems.push("runnerImage.tagOrDigest: missing; the image's tag or sha256: digest, e.g. 2.334.0");
-    return problems;
-  }
-  return [`runnerImage: kind must be "asset" (build the runner image at deploy, the default) or "ecr" (an image you pushed)`];
-}
-
-/** CodeBuild's build timeout: 5 to 2160 minutes ("CreateProject", AWS CodeBuild API Reference, timeoutInMinutes). */
-const CODEBUILD_TIMEOUT = { min: Duration.minutes(5), max: Duration.hours(36) };
-
-function codebuildProblems(props: TornadeRunnersProps): string[] {
-  const timeout = props.codebuild?.timeout;
-  if (timeout === undefined || timeout.isUnresolved()) return [];
-  const minutes = timeout.toMinutes({ integral: false });
-  if (minutes >= CODEBUILD_TIMEOUT.min.toMinutes() && minutes <= CODEBUILD_TIMEOUT.max.toMinutes() && Number.isInteger(minutes)) return [];
-  return [`codebuild.timeout: ${timeout.toHumanString()} is outside CodeBuild's 5 minutes to 36 hours in whole minutes. Fix: e.g. Duration.hours(6) (the default)`];
-}
-
-function isWhole(v: unknown, min: number, max: number): boolean {
-  return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
-}
-
 /**
  * The props checked, all at once: the construct's own checks, the settings' shape, and tornade's loadConfig over the
  * environment the controller will get. Returns what the controller will load and the settings' environment.
@@ -241,6 +170,7 @@ export function checkProps(path: string, props: TornadeRunnersProps, region: str
     region,
   });
   problems.push(...tornade.problems);
+  if (tornade.config !== undefined) problems.push(...computeTypeProblems(props, tornade.config));
   if (problems.length > 0 || tornade.config === undefined) throw new TornadeRunnersPropsError(path, problems);
   return { config: tornade.config, settingsEnv: settings.env };
 }

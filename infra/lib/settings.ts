@@ -158,7 +158,8 @@ export const SECRET_SETTINGS = ["github.privateKey", "github.webhookSecret"] as 
 /** The sections of TornadeSettings (objects whose keys are settings). */
 const SECTIONS = new Set(SETTING_KEYS.flatMap((k) => k.split(".").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("."))));
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** An object literal (not an array, a construct, a Duration, …). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;

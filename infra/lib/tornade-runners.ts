@@ -23,6 +23,7 @@ import { launchStatements, secretStatement, watchStatements, type RunnerTargets 
 import { EcsRunners, RUNNER_CONTAINER } from "./ecs-runners.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { RunnerNetwork } from "./network.js";
+import { webhookIntakeOf, type IntakeProps } from "./intake.js";
 import { checkProps } from "./props-check.js";
 import { RunnerCredentials } from "./runner-credentials.js";
 import { RunnerImages, type RunnerImageSource } from "./runner-image.js";
@@ -37,19 +38,11 @@ import type { HandlerName } from "./tornade-package.js";
  */
 export interface TornadeRunnersProps extends TornadeSettings {
   /**
-   * How jobs reach tornade. "webhook" (the default and, today, the only one): GitHub posts `workflow_job` deliveries
-   * to the webhook function's public URL. GitHub's runner scale sets (an outbound session, no public endpoint) are
-   * planned.
+   * How jobs reach tornade (intake.ts). Default `{ webhooks: true }`: GitHub posts `workflow_job` deliveries to the
+   * webhook function's public URL. GitHub's runner scale sets (an outbound session, no public endpoint) are planned
+   * as a second key beside `webhooks`.
    */
-  readonly intake?: "webhook";
-  /**
-   * Concurrent executions reserved for the public webhook function, which are also the most it may run: a flood of
-   * requests to its URL cannot take the account's other functions' concurrency, nor run more than this many at once.
-   * Default 20 (one execution takes a delivery in tens of milliseconds, so hundreds of deliveries a second; a
-   * delivery refused with 429 beyond that is redelivered by the sweep). Lambda keeps 100 of the account's concurrency
-   * unreserved, so the account's limit must be at least 100 more than this ("Configuring reserved concurrency").
-   */
-  readonly webhookReservedConcurrency?: number;
+  readonly intake?: IntakeProps;
 
   /** An existing VPC; default a new one with public subnets and no NAT gateway (network.ts). */
   readonly vpc?: ec2.IVpc;
@@ -187,7 +180,7 @@ export class TornadeRunners extends Construct {
       sweepInterval: Duration.seconds(config.sweeper.intervalSeconds),
       logRetention,
       maxReceiveCount: props.maxReceiveCount ?? 50,
-      webhookReservedConcurrency: props.webhookReservedConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY,
+      webhookReservedConcurrency: webhookIntakeOf(props.intake).reservedConcurrency,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
     this.controllerEnvironment = { ...environment, ...stateEnvironment({ table: this.controller.table.tableName, queueUrl: this.controller.queue.queueUrl }) };
@@ -222,5 +215,3 @@ export class TornadeRunners extends Construct {
     return `${this.controller.webhookUrl.url}events`;
   }
 }
-
-const DEFAULT_WEBHOOK_CONCURRENCY = 20;

@@ -76,7 +76,7 @@ describe("npm run synth", () => {
     expect(props.stderr).toMatch(/invalid props:/);
     expect(props.stderr).toMatch(/- github\.runnerScope: .*Fix: repo or org/);
     expect(props.stderr).toMatch(/- defaults\.cpu: 3 is not a Fargate vCPU value\. Fix: use one of 0\.25, 0\.5, 1, 2, 4, 8, 16/);
-    expect(props.stderr).toMatch(/- webhookReservedConcurrency: 0 leaves the webhook no way in/);
+    expect(props.stderr).toMatch(/- intake\.webhooks\.reservedConcurrency: 0 leaves the webhook no way in/);
   }, 120_000);
 });
 

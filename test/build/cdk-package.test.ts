@@ -47,7 +47,7 @@ app.synth();
 `;
 
 /** The same app with props the deployed controller would refuse. */
-const BAD_APP = APP.replace("limits: { maxRunners: 20 },", "defaults: { cpu: 3 },\n  webhookReservedConcurrency: 0,");
+const BAD_APP = APP.replace("limits: { maxRunners: 20 },", "defaults: { cpu: 3 },\n  intake: { webhooks: false },");
 
 async function node(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -137,7 +137,7 @@ describe("a user's CDK app with both packages installed", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/TornadeRunnersPropsError: TornadeRunners Runners\/Tornade: invalid props:/);
     expect(r.stderr).toMatch(/- defaults\.cpu: 3 is not a Fargate vCPU value\. Fix: use one of 0\.25, 0\.5, 1, 2, 4, 8, 16/);
-    expect(r.stderr).toMatch(/- webhookReservedConcurrency: 0 leaves the webhook no way in/);
+    expect(r.stderr).toMatch(/- intake\.webhooks: false leaves jobs no way in/);
   }, 120_000);
 
   it("loads from CommonJS too (require of the ES module, Node 20.19+), as `cdk init` apps are", async () => {

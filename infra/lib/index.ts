@@ -6,5 +6,5 @@ export type { IntakeProps, WebhookIntakeProps } from "./intake.js";
 export type { RunnerImageSource, Arch } from "./runner-image.js";
 export type { FargateSizeProps } from "./ecs-runners.js";
 export { RUNNER_CONTAINER } from "./ecs-runners.js";
-export { HANDLERS, type HandlerName } from "./tornade-package.js";
+export { HANDLERS, tornadeVersion, type HandlerName } from "./tornade-package.js";
 export { METRIC_NAMESPACE, LAUNCH_FAILURES_METRIC } from "./alarms.js";

@@ -42,3 +42,13 @@ export function runnerImageDir(): string {
 export function runnerBuildspecFile(): string {
   return fromTornade("tornade/runner-image/buildspec.yml", "the runner buildspec");
 }
+
+/**
+ * The installed tornade's version: what the functions run. A controller image of your own (the container layout,
+ * docs/deploy-aws.md) installs the same version, so that one `npm install tornade@NEW` upgrades both.
+ */
+export function tornadeVersion(): string {
+  const manifest = require(fromTornade("tornade/package.json", "the package's manifest")) as { version?: unknown };
+  if (typeof manifest.version !== "string") throw new Error("@tornade/cdk: the installed tornade's package.json names no version");
+  return manifest.version;
+}

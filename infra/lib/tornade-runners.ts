@@ -18,7 +18,7 @@ import {
 import { Construct } from "constructs";
 import { TornadeAlarms } from "./alarms.js";
 import { CodeBuildRunners } from "./codebuild-runners.js";
-import { runnersEnvironment, stateEnvironment } from "./controller-env.js";
+import { environmentOf, runnersEnvironment, stateEnvironment } from "./controller-env.js";
 import { launchStatements, secretStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
 import { EcsRunners, RUNNER_CONTAINER } from "./ecs-runners.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
@@ -95,7 +95,7 @@ export class TornadeRunners extends Construct {
   readonly webhookSecret: sm.ISecret;
   /**
    * The controller's configuration as tornade reads it from the environment — settings, runners, the state table and
-   * queue — without the secrets: for a `tornade serve` container on this construct's runners and state (the
+   * queue, the region — without the secrets: for a `tornade serve` container on this construct's runners and state (the
    * container layout, docs/deploy-aws.md), which gets the App's key as SECRET_KEY_PEM and the webhook secret as
    * TORNADE_WEBHOOK_SECRET from privateKeySecret and webhookSecret.
    */
@@ -183,7 +183,12 @@ export class TornadeRunners extends Construct {
       webhookReservedConcurrency: webhookIntakeOf(props.intake).reservedConcurrency,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
-    this.controllerEnvironment = { ...environment, ...stateEnvironment({ table: this.controller.table.tableName, queueUrl: this.controller.queue.queueUrl }) };
+    this.controllerEnvironment = {
+      ...environment,
+      ...stateEnvironment({ table: this.controller.table.tableName, queueUrl: this.controller.queue.queueUrl }),
+      // Lambda tells its functions their region (AWS_REGION); a container is told here.
+      ...environmentOf({ "aws.region": Stack.of(this).region }),
+    };
     const { functions } = this.controller;
     // The functions that launch, watch and stop runners write and delete their JIT parameters.
     for (const f of [functions.worker, functions.sweep, functions.events]) this.runnerCredentials.grantWrite(f.role);

@@ -148,7 +148,10 @@ describe("the functions' environment", () => {
     // Its secrets come from the construct's secrets, by value, where `tornade serve` reads them.
     env[SECRET_ARN_VARS.privateKey.value] = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     env[SECRET_ARN_VARS.webhookSecret.value] = "a webhook secret";
+    // Nothing tells a container its region but its environment (Lambda sets AWS_REGION for the functions).
+    delete env["AWS_REGION"];
     const config = loadConfig(env);
+    expect(config.aws.region).toBe("eu-west-1");
     for (const [key, value] of leaves(EVERY_SETTING)) expect(getPath(config, key), key).toEqual(value);
     const worker = loadConfig(atColdStart(environmentOf("worker")));
     expect({ store: config.store, queue: config.queue, aws: config.aws }).toEqual({ store: worker.store, queue: worker.queue, aws: worker.aws });

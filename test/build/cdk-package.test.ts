@@ -2,13 +2,15 @@
  * The construct as a user gets it (issue 16): `npm pack` of tornade and of @tornade/cdk, both installed into an empty
  * folder outside the repository beside aws-cdk-lib and constructs, and a ten-line CDK app in TypeScript, compiled
  * with tsc against the installed declarations, that synthesizes offline (app.synth(), as `cdk synth` runs an app).
- * The functions' code and the runner image's build context come from the installed tornade package.
+ * The functions' code and the runner image's build context come from the installed tornade package. Beside it, the
+ * apps the docs show — @tornade/cdk's README's complete app (which docs/deploy-aws.md repeats) with its tsconfig, and
+ * the guide's container layout with its Dockerfile — taken from the Markdown as written, compiled and synthesized.
  */
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +19,6 @@ const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const work = mkdtempSync(join(tmpdir(), "tornade-cdk-package-"));
 const app = join(work, "app");
-const out = join(app, "cdk.out");
 const HANDLERS = ["webhook", "worker", "events", "sweep"];
 let cdkFiles: string[] = [];
 let cdkManifest: { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>; dependencies?: Record<string, string> } = {};
@@ -32,6 +33,11 @@ async function npm(args: string[], cwd: string): Promise<string> {
 }
 
 type Packed = Array<{ filename: string; files: Array<{ path: string }> }>;
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Outputs?: Record<string, unknown> };
+
+function resourcesOf(template: Template, type: string): Record<string, unknown>[] {
+  return Object.values(template.Resources).flatMap((r) => (r.Type === type ? [r.Properties ?? {}] : []));
+}
 
 /** The user's app, as infra/README.md shows it. */
 const APP = `import { App, Stack } from "aws-cdk-lib";
@@ -46,16 +52,29 @@ new TornadeRunners(stack, "Tornade", {
 app.synth();
 `;
 
+/** The first fenced block of `lang` after the line `heading` in one of the repository's Markdown files. */
+function codeBlock(file: string, heading: string, lang: string): string {
+  const text = readFileSync(join(root, file), "utf8");
+  const at = text.indexOf(`\n${heading}\n`);
+  const block = at < 0 ? null : new RegExp("^```" + lang + "\n([\\s\\S]*?)^```$", "m").exec(text.slice(at));
+  if (block?.[1] === undefined) throw new Error(`${file}: no \`\`\`${lang} block after "${heading}"`);
+  return block[1];
+}
+const README_APP = codeBlock("infra/README.md", "## A complete app", "ts");
+const CONTAINER_APP = codeBlock("docs/deploy-aws.md", "## The container layout", "ts");
+
 /** The same app with props the deployed controller would refuse. */
 const BAD_APP = APP.replace("limits: { maxRunners: 20 },", "defaults: { cpu: 3 },\n  intake: { webhooks: false },");
 
-async function node(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a compiled app as `cdk synth` would (CDK_OUTDIR set), into its own cloud assembly `cdk.out.NAME`. */
+async function node(file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
+  const out = join(app, `cdk.out.${basename(file, ".js")}`);
   try {
-    const { stdout, stderr } = await run(process.execPath, [file], { cwd: app, env: { ...process.env, CDK_OUTDIR: out }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
+    const { stdout, stderr } = await run(process.execPath, [file], { cwd: app, env: { ...process.env, ...env, CDK_OUTDIR: out }, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr, out };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+    return { code: err.code ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "", out };
   }
 }
 
@@ -68,16 +87,27 @@ beforeAll(async () => {
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "user-cdk-app", private: true, type: "module" }));
   // Offline-friendly: everything comes from the cache `npm ci` filled. No cdk-nag: it is an optional peer.
   await npm(
-    ["install", "--prefer-offline", join(work, tornade[0]?.filename ?? ""), join(work, cdk[0]?.filename ?? ""), `aws-cdk-lib@${versionOf("aws-cdk-lib")}`, `constructs@${versionOf("constructs")}`],
+    [
+      "install",
+      "--prefer-offline",
+      join(work, tornade[0]?.filename ?? ""),
+      join(work, cdk[0]?.filename ?? ""),
+      `aws-cdk-lib@${versionOf("aws-cdk-lib")}`,
+      `constructs@${versionOf("constructs")}`,
+      // The docs' apps read process.env, as CDK apps do: Node's types, as the guide's `npm install --save-dev` adds.
+      `@types/node@${versionOf("@types/node")}`,
+    ],
     app,
   );
   cdkManifest = JSON.parse(readFileSync(join(app, "node_modules/@tornade/cdk/package.json"), "utf8")) as typeof cdkManifest;
   writeFileSync(join(app, "app.ts"), APP);
   writeFileSync(join(app, "bad.ts"), BAD_APP);
-  writeFileSync(
-    join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: [], outDir: "build" }, include: ["*.ts"] }),
-  );
+  writeFileSync(join(app, "runners.ts"), README_APP);
+  writeFileSync(join(app, "container.ts"), CONTAINER_APP);
+  mkdirSync(join(app, "controller"));
+  writeFileSync(join(app, "controller/Dockerfile"), codeBlock("docs/deploy-aws.md", "## The container layout", "dockerfile"));
+  // The README's tsconfig.json, as written.
+  writeFileSync(join(app, "tsconfig.json"), codeBlock("infra/README.md", "## A complete app", "json"));
   // The user's TypeScript, checked against the installed declarations of @tornade/cdk, tornade and aws-cdk-lib.
   await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", app], { cwd: app });
 }, 900_000);
@@ -104,6 +134,7 @@ describe("a user's CDK app with both packages installed", () => {
     const r = await node("build/app.js");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+    const { out } = r;
     const template = JSON.parse(readFileSync(join(out, "Runners.template.json"), "utf8")) as {
       Resources: Record<string, { Type: string; Properties: { Handler?: string; Environment?: { Variables: Record<string, unknown> } } }>;
     };
@@ -139,6 +170,47 @@ describe("a user's CDK app with both packages installed", () => {
     expect(r.stderr).toMatch(/- defaults\.cpu: 3 is not a Fargate vCPU value\. Fix: use one of 0\.25, 0\.5, 1, 2, 4, 8, 16/);
     expect(r.stderr).toMatch(/- intake\.webhooks: false leaves jobs no way in/);
   }, 120_000);
+
+  it("synthesizes the README's complete app, which the deploy guide shows as written", async () => {
+    expect(codeBlock("docs/deploy-aws.md", "## 2. A CDK app with the packages", "ts")).toBe(README_APP);
+    const r = await node("build/runners.js", { CDK_DEFAULT_ACCOUNT: "111122223333", CDK_DEFAULT_REGION: "eu-west-1" });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const template = JSON.parse(readFileSync(join(r.out, "Runners.template.json"), "utf8")) as Template;
+    const functions = resourcesOf(template, "AWS::Lambda::Function").filter((f) => f["Environment"]);
+    expect(functions).toHaveLength(HANDLERS.length);
+    for (const f of functions) {
+      expect((f["Environment"] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        TORNADE_DEFAULT_BACKEND: "FARGATE_SPOT",
+        TORNADE_DEFAULT_CPU: "2",
+        TORNADE_MAX_RUNNERS: "30",
+        TORNADE_MAX_RUNNERS_CODEBUILD: "5",
+      });
+    }
+    expect(functions.map((f) => f["ReservedConcurrentExecutions"]).filter((c) => c !== undefined)).toEqual([20]);
+    expect(Object.keys(template.Outputs ?? {}).sort()).toEqual(["PrivateKeySecretArn", "WebhookSecretArn", "WebhookUrl"]);
+  }, 240_000);
+
+  it("synthesizes the guide's container layout: tornade serve on the construct's runners, table, queue and secrets", async () => {
+    const r = await node("build/container.js");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const template = JSON.parse(readFileSync(join(r.out, "Runners.template.json"), "utf8")) as Template;
+    const [task] = resourcesOf(template, "AWS::ECS::TaskDefinition").filter((t) => JSON.stringify(t).includes('"tornade"'));
+    const container = (task?.["ContainerDefinitions"] as Array<{ Environment: Array<{ Name: string }>; Secrets: Array<{ Name: string }> }> | undefined)?.[0];
+    expect(container?.Environment.map((e) => e.Name)).toEqual(expect.arrayContaining(["APP_ID", "TORNADE_STORE", "TORNADE_DYNAMODB_TABLE", "TORNADE_QUEUE", "TORNADE_SQS_QUEUE_URL", "TORNADE_ECS_CLUSTER", "TORNADE_AWS_REGION"]));
+    expect(container?.Secrets.map((e) => e.Name).sort()).toEqual(["SECRET_KEY_PEM", "TORNADE_WEBHOOK_SECRET"]);
+    // grantController: the task role may launch runners.
+    const policies = JSON.stringify(resourcesOf(template, "AWS::IAM::Policy"));
+    for (const action of ["ecs:RunTask", "codebuild:StartBuild", "ssm:PutParameter", "sqs:ReceiveMessage"]) expect(policies).toContain(action);
+    expect(resourcesOf(template, "AWS::ElasticLoadBalancingV2::Listener").map((l) => l["Protocol"])).toEqual(["HTTPS"]);
+    // The controller image: the guide's Dockerfile, installing the tornade the functions run.
+    const assets = JSON.parse(readFileSync(join(r.out, "Runners.assets.json"), "utf8")) as { dockerImages: Record<string, { source: { directory: string; dockerBuildArgs?: Record<string, string> } }> };
+    const controller = Object.values(assets.dockerImages).find((i) => i.source.dockerBuildArgs?.["TORNADE_VERSION"] !== undefined);
+    const installed = JSON.parse(readFileSync(join(app, "node_modules/tornade/package.json"), "utf8")) as { version: string };
+    expect(controller?.source.dockerBuildArgs).toEqual({ TORNADE_VERSION: installed.version });
+    expect(readFileSync(join(r.out, controller?.source.directory ?? "", "Dockerfile"), "utf8")).toMatch(/npm install --omit=dev .*"tornade@\$\{TORNADE_VERSION\}"/);
+  }, 240_000);
 
   it("loads from CommonJS too (require of the ES module, Node 20.19+), as `cdk init` apps are", async () => {
     const { stdout } = await run(process.execPath, ["-e", 'console.log(typeof require("@tornade/cdk").TornadeRunners)'], { cwd: app });

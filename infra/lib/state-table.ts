@@ -72,8 +72,11 @@ export function tableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
  * against these.
  */
 export const INTAKE_WRITES = ["DELIVERY#*", "JOB#*", "QPEND#*"] as const;
-/** What intake reads: what it writes, and the backend a re-run job was promised (META#rerun-backend:…). */
-export const INTAKE_READS = [...INTAKE_WRITES, "META#rerun-backend:*"] as const;
+/**
+ * What intake reads: what it writes, nothing else. (A re-run job's backend is its earlier attempt's row, read by the
+ * reconciler in the worker function, src/controller/reconciler.ts rerunTarget.)
+ */
+export const INTAKE_READS = [...INTAKE_WRITES] as const;
 
 /**
  * The webhook function's access to the table: GetItem, and PutItem/UpdateItem (intake's writes are all conditional:

@@ -34,7 +34,7 @@ describe("webhook function", () => {
     }
     const keys = (action: string) => dynamo.find((s) => actions(s).includes(action))?.Condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
     expect(keys("dynamodb:PutItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*"]);
-    expect(keys("dynamodb:GetItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*", "META#rerun-backend:*"]);
+    expect(keys("dynamodb:GetItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*"]);
   });
 
   it("sends to the work queue and touches nothing else: no runner, no queue read, no other log group", () => {

@@ -4,7 +4,7 @@
  * would cost a runner: before replacing one, or before keeping an idle one alive for a job that may be long gone.
  */
 import { advanceJob, jobStatusOf } from "../core/job-status.js";
-import type { JobStatus } from "../core/reconcile.js";
+import type { JobStatus } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { JobRecord, Store } from "../store/store.js";

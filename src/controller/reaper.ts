@@ -15,7 +15,8 @@ import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
-import { isTaken, parseRunnerName } from "../core/reconcile.js";
+import { isTaken } from "../core/launch-outcome.js";
+import { parseRunnerName } from "../core/reconcile.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { refreshJob } from "./job-refresh.js";
 import { recentRepositories } from "./recent-repositories.js";
@@ -60,7 +61,7 @@ export class Reaper {
     const doubtful: { launch: LaunchRecord; job: JobRecord }[] = [];
     for (const l of live) {
       // A runner taken by another job (a sibling's, or one tornade refuses) is running it and exits when it is done.
-      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || isTaken(l.error)) continue;
+      if (l.launchedAt === null || now - l.launchedAt < policy.idleTimeoutMs || isTaken(l.outcome)) continue;
       const job = await jobOf(l.jobId);
       if (!job) continue;
       // Its job went to another runner (or was cancelled before any). A runner that ran its own job exits by itself:
@@ -91,7 +92,7 @@ export class Reaper {
       if (runner && !(await this.deregister(scope, runner))) continue;
       const provider = this.deps.providers.get(launch.backend);
       if (provider && launch.providerId) await provider.stop({ backend: launch.backend, id: launch.providerId }, "idle: its job went to another runner");
-      await store.updateLaunch(launch.id, launch.version, { state: "stopped", stoppedAt: now, error: { kind: "idle", message: "idle runner stopped: its job ran elsewhere" } });
+      await store.updateLaunch(launch.id, launch.version, { state: "stopped", stoppedAt: now, outcome: { kind: "idle", reason: "idle runner stopped: its job ran elsewhere" } });
       this.deps.logger.info({ jobId: job.id, attempt: launch.attempt, runnerName: launch.runnerName }, "idle runner stopped");
       stopped++;
     }

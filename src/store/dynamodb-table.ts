@@ -8,7 +8,7 @@
  *
  * | record      | pk                 | sk                  | gsi1 (gsi1pk / gsi1sk)         | gsi2 (gsi2pk / gsi2sk)                 | gsi3pk            |
  * | ----------- | ------------------ | ------------------- | ------------------------------ | -------------------------------------- | ----------------- |
- * | job         | JOB#<id>           | JOB                 | JOBS / <updatedAt>#<id>        | JOBSTATUS#<status> / <updatedAt>#<id>  | —                 |
+ * | job         | JOB#<id>           | JOB                 | JOBS / <updatedAt>#<id>        | JOBSTATUS#<status> / <updatedAt>#<id>  | RERUN#<runId>#<name>, once re-run |
  * | launch      | JOB#<jobId>        | LAUNCH#<attempt>    | —                              | LAUNCHSTATE#<state> / <requestedAt>#<id>| PROVIDER#<taskArn or build id> |
  * | delivery    | DELIVERY#<guid>    | DELIVERY            | DELIVERIES / <receivedAt>#<guid>| —                                     | —                 |
  * | meta        | META#<key>         | META                | —                              | —                                      | —                 |
@@ -30,7 +30,8 @@ import {
 
 export const GSI_BY_UPDATED = "gsi1";
 export const GSI_BY_STATE = "gsi2";
-export const GSI_BY_PROVIDER_ID = "gsi3";
+/** Sparse point lookups: launches by task ARN or build id, jobs tornade re-ran by run and name. */
+export const GSI_BY_LOOKUP = "gsi3";
 export const TTL_ATTRIBUTE = "ttl";
 
 /** The table's definition without its name; infra/ mirrors exactly this. */
@@ -67,7 +68,7 @@ export const TORNADE_TABLE: Omit<CreateTableCommandInput, "TableName"> = {
       Projection: { ProjectionType: "ALL" },
     },
     {
-      IndexName: GSI_BY_PROVIDER_ID,
+      IndexName: GSI_BY_LOOKUP,
       KeySchema: [{ AttributeName: "gsi3pk", KeyType: "HASH" }],
       Projection: { ProjectionType: "ALL" },
     },

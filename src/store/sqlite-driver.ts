@@ -26,18 +26,12 @@ const load = createRequire(import.meta.url);
 let Database: typeof BetterSqlite3 | undefined;
 
 /**
- * Loaded on the first open, not when this module is imported: a process that never opens a database (the Lambda
- * functions, on DynamoDB) never loads the package. tornade's Lambda bundle (scripts/build.mjs) reaches this module
- * through controller/build.ts but carries neither package, which a load at import would look for and not find.
+ * Opens (or creates) a SQLite database file. The package is loaded on the first call, not on import: the Lambda
+ * bundle reaches this module (through controller/build-state.ts) but never opens a database, and carries neither
+ * package — a require at import would fail there.
  */
-function driver(): typeof BetterSqlite3 {
+export function openDatabase(path: string, options?: SqliteOptions): SqliteDatabase {
   // Written out, not load(SQLITE_PACKAGE): the production import walk (test/build) reads which packages are loaded.
   Database ??= (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
-  return Database;
-}
-
-/** Opens (or creates) a SQLite database file. */
-export function openDatabase(path: string, options?: SqliteOptions): SqliteDatabase {
-  const Driver = driver();
-  return new Driver(path, options);
+  return new Database(path, options);
 }

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
-import { fromStored } from "../../src/controller/stored-decision.js";
 import { sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
@@ -21,7 +20,7 @@ async function launchSpare(jobId: number): Promise<void> {
   const store = s.tornade.built.store;
   await until("the first runner", async () => ((await store.listLaunches(jobId)).length === 1 ? true : undefined));
   const record = (await store.getJob(jobId))!;
-  const decision = fromStored(record.decision);
+  const decision = record.decision;
   if (decision?.kind !== "launch") throw new Error("expected a launch decision");
   expect(await s.tornade.built.controller.launcher.launch(record, 2, decision.spec)).toBe("launched");
 }
@@ -39,9 +38,9 @@ describe("the reaper", () => {
     await until("the job to complete", () => (gh.getJob(id)?.status === "completed" ? true : undefined));
     const launches = await until("one launch to be stopped as idle", async () => {
       const ls = await store.listLaunches(id);
-      return ls.some((l) => l.error?.kind === "idle") ? ls : undefined;
+      return ls.some((l) => l.outcome?.kind === "idle") ? ls : undefined;
     }, 30_000);
-    const idle = launches.find((l) => l.error?.kind === "idle")!;
+    const idle = launches.find((l) => l.outcome?.kind === "idle")!;
     expect(idle.runnerName).not.toBe(gh.getJob(id)?.runner_name);
     await until("its task to stop", () => (s.bed.aws.control.listTasks().find((t) => t.taskArn === idle.providerId)?.lastStatus === "STOPPED" ? true : undefined));
     await until("no runner registered", () => (gh.listRunners().length === 0 ? true : undefined));
@@ -65,9 +64,9 @@ describe("the reaper", () => {
     await until("the record to catch up with GitHub", async () => ((await store.getJob(id))?.status === "completed" ? true : undefined), 30_000);
     const launches = await until("one launch to be stopped as idle", async () => {
       const ls = await store.listLaunches(id);
-      return ls.some((l) => l.error?.kind === "idle") ? ls : undefined;
+      return ls.some((l) => l.outcome?.kind === "idle") ? ls : undefined;
     }, 30_000);
-    expect(launches.find((l) => l.error?.kind === "idle")?.runnerName).not.toBe(gh.getJob(id)?.runner_name);
+    expect(launches.find((l) => l.outcome?.kind === "idle")?.runnerName).not.toBe(gh.getJob(id)?.runner_name);
     await until("no runner registered", () => (gh.listRunners().length === 0 ? true : undefined));
     gh.clearFaults();
   });

@@ -1,11 +1,11 @@
 /**
  * The DynamoDB table of the serverless store and queue, declared from the very definition the store creates in tests
- * (src/store/dynamodb-table.ts TORNADE_TABLE), so the deployed table cannot drift from the one the contract suite ran
- * against.
+ * (tornade's src/store/dynamodb-table.ts TORNADE_TABLE, from the installed package), so the deployed table cannot
+ * drift from the one the contract suite ran against.
  */
 import { aws_dynamodb as dynamodb, aws_iam as iam, RemovalPolicy } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { TORNADE_TABLE, TTL_ATTRIBUTE } from "../../src/store/dynamodb-table.js";
+import { TORNADE_TABLE, TTL_ATTRIBUTE } from "tornade/store/dynamodb-table";
 
 type KeyElement = { AttributeName?: string | undefined; KeyType?: string | undefined };
 

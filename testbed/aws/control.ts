@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { BootModel, BootPlan } from "./boot-model.js";
-import { resolveBootModel, type BootModelSpec } from "./boot-profiles.js";
+import { resolveBootModel, type BootModelInput, type BootModelSpec } from "./boot-profiles.js";
 import type { CodeBuild, ProjectRecord } from "./codebuild.js";
 import { ACCOUNT, clusterArn, type EcsState, type TaskDefinitionRecord } from "./ecs-state.js";
 import type { CapacityShortage } from "./ecs.js";
@@ -146,7 +146,7 @@ export class AwsControl {
    * restart from the input's seed. Input: a profile ("fixed" | "published"), a seed and overrides (boot-profiles.ts);
    * a bad one throws a BootModelError naming every problem.
    */
-  setBootModel(input: unknown): BootModelSpec {
+  setBootModel(input: BootModelInput): BootModelSpec {
     const spec = resolveBootModel(input);
     this.boot.configure(spec);
     return spec;

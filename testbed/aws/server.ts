@@ -176,7 +176,7 @@ async function handleControl(control: AwsControl, req: IncomingMessage, res: Ser
       case "GET /_control/boot-model":
         return json(200, control.bootModel());
       case "PUT /_control/boot-model":
-        return json(200, control.setBootModel(input));
+        return json(200, control.setBootModel(arg));
       case "POST /_control/slow-provisioning":
         control.slowProvisioning(arg);
         return json(200, {});

@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 
 /** Files the compiled modules read beside themselves (readFileSync(new URL("./…", import.meta.url))). */
-const ASSETS = ["src/dashboard/assets", "testbed/aws/models"];
+const ASSETS = ["src/dashboard/assets", "testbed/aws/models", "testbed/github/scaleset/client-types.json"];
 
 /** The serverless handlers (src/lambda/NAME.ts, each exporting `handler`); a function's handler is `NAME.handler`. */
 const LAMBDA_HANDLERS = ["webhook", "worker", "events", "sweep"];

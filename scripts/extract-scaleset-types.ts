@@ -1,5 +1,5 @@
 /**
- * Regenerates testbed/spec/scaleset-types.json: the JSON shapes of the types GitHub's public runner scale set client
+ * Regenerates testbed/github/scaleset/client-types.json: the JSON shapes of the types GitHub's public runner scale set client
  * (github.com/actions/scaleset, Go) sends and reads, which the test bed's simulated scale set service is held to.
  *
  * Why a script over Go files given by hand: the client is Go, so there is no npm package to read it from, and its
@@ -21,9 +21,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseGoStructs, type GoStruct } from "../testbed/spec/go-structs.js";
+import { parseGoStructs, type GoStruct } from "../testbed/github/scaleset/go-structs.js";
 
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "../testbed/spec/scaleset-types.json");
+const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "../testbed/github/scaleset/client-types.json");
 const REPOSITORY = "actions/scaleset";
 
 const CLIENT_GO = { path: "client.go", commit: "0015641f998671d2fbafe30b2e6be3c31fb3cb44" };

@@ -16,7 +16,7 @@ import type { SimResponseInfo } from "./github/index.js";
 import { until } from "./until.js";
 import { startTestBed, type TestBed } from "./index.js";
 import { validateGitHubResponse, validateWebhookPayload } from "./spec/github-openapi.js";
-import { validateScaleSetResponse } from "./spec/scaleset-types.js";
+import { validateScaleSetResponse } from "./github/scaleset/client-types.js";
 import { acquire, admin, connect, createScaleSet, listen, openSession, STEADY } from "./github/scaleset/test-support.js";
 
 interface Delivery {

@@ -68,7 +68,7 @@ export interface GitHubSimOptions {
   deliveryConcurrency?: number;
   /** The runner scale set service's options (assignment mode, poll wait, requeue timing, …; scaleset/types.ts). */
   scaleSets?: Partial<ScaleSetOptions>;
-  /** Every answer of the scale set service (its route templates are the client's paths, testbed/spec/scaleset-types.ts). */
+  /** Every answer of the scale set service (its route templates are the client's paths, testbed/github/scaleset/client-types.ts). */
   onScaleSetResponse?: (r: SimResponseInfo) => void;
 }
 

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { INT64_ARRAY, SCALE_SET_ROUTES, validateScaleSetBody } from "../../spec/scaleset-types.js";
+import { INT64_ARRAY, SCALE_SET_ROUTES, validateScaleSetBody } from "./client-types.js";
 import type { SimContext } from "../context.js";
 import { error, restPath, Router, type Req, type Res } from "../http.js";
 import { readBody, send } from "../server.js";

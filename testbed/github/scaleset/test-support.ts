@@ -7,7 +7,7 @@ import { Octokit } from "@octokit/core";
 import { expect } from "vitest";
 import type { Clock } from "../../../src/clock/clock.js";
 import { createAppAuth } from "@octokit/auth-app";
-import { validateScaleSetResponse } from "../../spec/scaleset-types.js";
+import { validateScaleSetResponse } from "./client-types.js";
 import type { GitHubSim, GitHubSimOptions } from "../index.js";
 import { startCheckedSim } from "../test-support.js";
 import type { ScaleSetOptions } from "./types.js";

@@ -1,6 +1,6 @@
 /**
  * What the simulated Actions service puts on the wire, in the shapes of the public client's types.go
- * (github.com/actions/scaleset; the fixture testbed/spec/scaleset-types.json holds them and the tests check every
+ * (github.com/actions/scaleset; the fixture testbed/github/scaleset/client-types.json holds them and the tests check every
  * answer against it). Member names are the Go json tags, case included ("RunnerSetting" is capitalised there).
  */
 import type { Res } from "../http.js";

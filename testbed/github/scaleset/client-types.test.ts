@@ -4,9 +4,9 @@
  * validators — which must accept what the client's own tests send and catch what the client would misread.
  */
 import { describe, expect, it } from "vitest";
-import { buildFixture } from "../../scripts/extract-scaleset-types.js";
+import { buildFixture } from "../../../scripts/extract-scaleset-types.js";
 import { parseGoStructs } from "./go-structs.js";
-import { ERROR_TYPE, INT64_ARRAY, loadScaleSetTypes, SCALE_SET_ROUTES, validateScaleSetBody, validateScaleSetResponse } from "./scaleset-types.js";
+import { ERROR_TYPE, INT64_ARRAY, loadScaleSetTypes, SCALE_SET_ROUTES, validateScaleSetBody, validateScaleSetResponse } from "./client-types.js";
 
 const GO = `package x
 

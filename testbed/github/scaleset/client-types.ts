@@ -1,6 +1,8 @@
 /**
  * Holds the simulated runner scale set service to the types of GitHub's public client (github.com/actions/scaleset),
- * as scripts/extract-scaleset-types.ts wrote them into scaleset-types.json.
+ * as scripts/extract-scaleset-types.ts wrote them into client-types.json (shipped with the compiled test bed, which
+ * checks every request against it, so this checker needs no dev dependency: no JSON Schema engine, the Go types read
+ * directly).
  *
  * Go's decoder forgives a lot (unknown members are dropped, missing ones left zero, names matched ignoring case); the
  * checks here are stricter on purpose, so that whatever the sim sends is exactly what the client's structs carry:
@@ -10,8 +12,6 @@
  * Requests are checked without the last rule: a client may leave out what the service defaults.
  */
 import { readFileSync } from "node:fs";
-import type { ValidateFunction } from "ajv";
-import { describeErrors, isEmptyBody, newAjv } from "./ajv.js";
 import type { GoStruct, GoType } from "./go-structs.js";
 
 export type Role = "request" | "response";
@@ -63,76 +63,104 @@ export const JOB_MESSAGES_TYPE = "RunnerScaleSetJobMessages";
 export const JOB_MESSAGE_TYPES = ["JobAvailable", "JobAssigned", "JobStarted", "JobCompleted"] as const;
 
 let fixture: Fixture | undefined;
-const compiled = new Map<string, ValidateFunction>();
-const ajv = newAjv();
 
 export function loadScaleSetTypes(): Fixture {
   if (fixture) return fixture;
-  const raw = JSON.parse(readFileSync(new URL("./scaleset-types.json", import.meta.url), "utf8")) as Partial<Fixture>;
+  const raw = JSON.parse(readFileSync(new URL("./client-types.json", import.meta.url), "utf8")) as Partial<Fixture>;
   if (typeof raw.types !== "object" || raw.types === null || !raw.source) {
-    throw new Error("testbed/spec/scaleset-types.json is malformed; regenerate it with scripts/extract-scaleset-types.ts");
+    throw new Error("testbed/github/scaleset/client-types.json is malformed; regenerate it with scripts/extract-scaleset-types.ts");
   }
   fixture = raw as Fixture;
   return fixture;
 }
 
-function schemaOf(t: GoType, role: Role): Record<string, unknown> {
-  const base = ((): Record<string, unknown> => {
-    switch (t.kind) {
-      case "string":
-        return { type: "string" };
-      case "integer":
-      case "number":
-      case "boolean":
-        return { type: t.kind };
-      case "time":
-        return { type: "string", format: "date-time" };
-      case "uuid":
-        return { type: "string", format: "uuid" };
-      case "any":
-        return {};
-      case "array":
-        return { type: "array", items: schemaOf(t.items, role) };
-      case "map":
-        return { type: "object", additionalProperties: schemaOf(t.values, role) };
-      case "ref":
-        return { $ref: `#/$defs/${t.ref}` };
+// RFC 3339 as Go's time.Time marshals it (fractional seconds optional, Z or an offset); a UUID in any version.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Problems of `v` as Go type `t` at JSON pointer `at`, appended to `out`. */
+function checkValue(t: GoType, v: unknown, role: Role, at: string, out: string[]): void {
+  if (v === null) {
+    if (!t.nullable && t.kind !== "any") out.push(`${at || "/"} must not be null`);
+    return;
+  }
+  const where = at || "/";
+  switch (t.kind) {
+    case "string":
+      if (typeof v !== "string") out.push(`${where} must be string`);
+      return;
+    case "integer":
+      if (!Number.isInteger(v)) out.push(`${where} must be integer`);
+      return;
+    case "number":
+      if (typeof v !== "number") out.push(`${where} must be number`);
+      return;
+    case "boolean":
+      if (typeof v !== "boolean") out.push(`${where} must be boolean`);
+      return;
+    case "time":
+      if (typeof v !== "string" || !DATE_TIME.test(v) || Number.isNaN(Date.parse(v))) out.push(`${where} must match format "date-time"`);
+      return;
+    case "uuid":
+      if (typeof v !== "string" || !UUID.test(v)) out.push(`${where} must match format "uuid"`);
+      return;
+    case "any":
+      return;
+    case "array":
+      if (!Array.isArray(v)) out.push(`${where} must be array`);
+      else v.forEach((item, i) => checkValue(t.items, item, role, `${at}/${i}`, out));
+      return;
+    case "map":
+      if (!isObject(v)) out.push(`${where} must be object`);
+      else for (const [k, item] of Object.entries(v)) checkValue(t.values, item, role, `${at}/${k}`, out);
+      return;
+    case "ref":
+      checkStruct(t.ref, v, role, at, out);
+      return;
+  }
+}
+
+/**
+ * A struct: only its declared members, under their json names; in answers every member without `omitempty` present.
+ * `[]int64` is the one body that is no struct.
+ */
+function checkStruct(name: string, v: unknown, role: Role, at: string, out: string[]): void {
+  if (name === INT64_ARRAY) {
+    checkValue({ kind: "array", items: { kind: "integer" } }, v, role, at, out);
+    return;
+  }
+  const struct = loadScaleSetTypes().types[name];
+  if (!struct) throw new Error(`no type ${name} in testbed/github/scaleset/client-types.json`);
+  const where = at || "/";
+  if (!isObject(v)) {
+    out.push(`${where} must be object`);
+    return;
+  }
+  const fields = new Map(struct.fields.map((f) => [f.json, f]));
+  for (const k of Object.keys(v)) if (!fields.has(k)) out.push(`${where} must NOT have additional properties (${k})`);
+  for (const f of struct.fields) {
+    if (!Object.hasOwn(v, f.json)) {
+      if (role === "response" && !f.omitempty) out.push(`${where} must have required property '${f.json}'`);
+      continue;
     }
-  })();
-  return t.nullable ? { anyOf: [{ type: "null" }, base] } : base;
-}
-
-function documentFor(role: Role): Record<string, unknown> {
-  const $defs: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(loadScaleSetTypes().types)) {
-    $defs[name] = {
-      type: "object",
-      properties: Object.fromEntries(s.fields.map((f) => [f.json, schemaOf(f.type, role)])),
-      ...(role === "response" ? { required: s.fields.filter((f) => !f.omitempty).map((f) => f.json) } : {}),
-      additionalProperties: false,
-    };
+    checkValue(f.type, v[f.json], role, `${at}/${f.json}`, out);
   }
-  $defs[INT64_ARRAY] = { type: "array", items: { type: "integer" } };
-  return { $id: `https://tornade.invalid/scaleset-${role}.json`, $defs };
-}
-
-function validator(name: string, role: Role): ValidateFunction {
-  const key = `${role}:${name}`;
-  let v = compiled.get(key);
-  if (!v) {
-    const id = `https://tornade.invalid/scaleset-${role}.json`;
-    if (!ajv.getSchema(id)) ajv.addSchema(documentFor(role));
-    if (name !== INT64_ARRAY && !loadScaleSetTypes().types[name]) throw new Error(`no type ${name} in testbed/spec/scaleset-types.json`);
-    v = ajv.compile({ $ref: `${id}#/$defs/${encodeURIComponent(name)}` });
-    compiled.set(key, v);
-  }
-  return v;
 }
 
 /** Every way `body` departs from the client's type `name`, one line each (empty when it fits). */
 export function validateScaleSetBody(name: string, body: unknown, role: Role): string[] {
-  const v = validator(name, role);
-  return v(body) ? [] : describeErrors(`${name} (${role})`, v.errors);
+  const out: string[] = [];
+  checkStruct(name, body, role, "", out);
+  return [...new Set(out)].map((e) => `${name} (${role}): ${e}`);
+}
+
+/** What "no body" looks like after the various HTTP layers have had their say. */
+function isEmptyBody(body: unknown): boolean {
+  return body === undefined || body === null || body === "" || (body instanceof Uint8Array && body.length === 0);
 }
 
 /** Checks one answer of the simulated service, including each job message inside a message's `body`. */

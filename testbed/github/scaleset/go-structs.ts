@@ -2,7 +2,7 @@
  * Reads the JSON shape of Go struct types from Go source, as encoding/json sees them: each field's JSON name (its
  * `json:"…"` tag, else the Go name), whether it has `omitempty`, and its type, with embedded structs' fields promoted
  * into the embedding struct. Enough of Go for the flat declarations of github.com/actions/scaleset's types.go and
- * errors.go; scripts/extract-scaleset-types.ts uses it to write testbed/spec/scaleset-types.json.
+ * errors.go; scripts/extract-scaleset-types.ts uses it to write testbed/github/scaleset/client-types.json.
  */
 
 export type GoType =

@@ -69,8 +69,8 @@ export class Controller {
   constructor(private readonly deps: ControllerDeps) {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
-    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
+    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer }));
     // The receiver wakes the worker pool (built below) only when a delivery arrives, long after construction.
     this.receiver = createReceiver({
       intake: deps.intake,
@@ -82,7 +82,7 @@ export class Controller {
       wake: () => this.pool.wake(),
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
-    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer });
+    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,

@@ -22,8 +22,8 @@ import { noopObserver, type ControllerObserver } from "./observer.js";
 import { Periodic } from "./periodic.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
-import { LaunchGate, type LaunchLimits } from "./launch-gate.js";
-import type { PoolManager } from "./pool.js";
+import { CAPACITY_RETRY_MS, LaunchGate, type LaunchLimits } from "./launch-gate.js";
+import { PoolManager, type PoolSetup } from "./pool.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -43,8 +43,8 @@ export interface ControllerDeps {
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
   readonly reaperPolicy?: ReaperPolicy;
-  /** The always-on pool for `type=static` jobs, when configured, and how often it is topped up (clock ms). */
-  readonly pool?: { readonly manager: PoolManager; readonly intervalMs: number };
+  /** The always-on pool for `type=static` jobs, when configured (poolSetupOf), and how often it is topped up (clock ms). */
+  readonly pool?: PoolSetup & { readonly intervalMs: number };
   /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
   readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
@@ -60,6 +60,8 @@ export class Controller {
   readonly sweeper: Sweeper;
   readonly reaper: Reaper;
   readonly observer: ControllerObserver;
+  /** The static pool's manager, when a pool is configured; its runners start through `launcher` like every runner. */
+  readonly staticPool: PoolManager | undefined;
   private readonly pool: WorkerPool;
   /** The static pool's round, nudged when a static job is queued or taken so the pool tops up at once. */
   private staticPoolRound: Periodic | undefined;
@@ -99,10 +101,12 @@ export class Controller {
       new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
     ];
     if (deps.pool) {
-      const { manager, intervalMs } = deps.pool;
+      const manager = new PoolManager({ ...deps.pool, labelPolicy: deps.deliveryPolicy, github: deps.github, launcher, store, clock, logger: logger.child({ component: "pool" }) });
+      this.staticPool = manager;
       // At start the pool fills at once; after that, on its interval or when a static job nudges it.
-      this.staticPoolRound = new Periodic("pool", clock, intervalMs, () => manager.tick(), logger, true);
-      this.rounds.push(this.staticPoolRound);
+      this.staticPoolRound = new Periodic("pool", clock, deps.pool.intervalMs, () => manager.tick(), logger, true);
+      // Runners the launch gate held back ask again as often as a held job does, so the pool keeps its place in line.
+      this.rounds.push(this.staticPoolRound, new Periodic("pool-retry", clock, CAPACITY_RETRY_MS, () => manager.retryHeld(), logger));
     }
   }
 

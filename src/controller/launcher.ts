@@ -124,6 +124,11 @@ export class Launcher {
     }
   }
 
+  /** `waiter` wants no runner any more: the waiters behind it in the gate's line need not wait for it. */
+  leave(waiter: string, backend: Backend): void {
+    this.deps.gate.leave(waiter, backend);
+  }
+
   /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
   async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
     return this.deps.providers.get(launch.backend)?.findLaunch(launch.backend, launch.runnerName);

@@ -165,9 +165,12 @@ export class Launcher {
     return true;
   }
 
-  /** A start whose process died before it finished, found nowhere: its row is closed so it no longer counts. */
+  /**
+   * A start whose process died before it finished, found nowhere: its row is closed so it no longer counts. Written
+   * against the version it was judged on: a start that did finish meanwhile wins (VersionConflict: look again).
+   */
   async abandon(launch: LaunchRecord, reason: string): Promise<void> {
-    await this.update(launch.id, { state: "failed", error: { kind: "transient", message: reason }, stoppedAt: this.deps.clock.now() });
+    await this.deps.store.updateLaunch(launch.id, launch.version, { state: "failed", error: { kind: "transient", message: reason }, stoppedAt: this.deps.clock.now() });
   }
 
   /** Admitted and recorded as "requested": JIT config, provider launch, outcome recorded. */

@@ -28,7 +28,7 @@ import type { Arch, Backend, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, Runner, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
-import { NO_JOB, type LaunchRecord, type Store } from "../store/store.js";
+import { NO_JOB, VersionConflict, type LaunchRecord, type Store } from "../store/store.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
 
 export interface PoolManagerDeps {
@@ -248,9 +248,18 @@ export class PoolManager {
     for (const row of rows) {
       if (row.jobId !== NO_JOB || !parsePoolRunnerName(row.runnerName)) continue;
       if (row.state !== "requested") live.set(row.runnerName, row);
-      else if (now - row.requestedAt > this.policy.bootTimeoutMs) await this.deps.launcher.abandon(row, "the pool runner's start was interrupted (the controller stopped mid-way)");
+      else if (now - row.requestedAt > this.policy.bootTimeoutMs) await this.abandon(row);
     }
     return live;
+  }
+
+  /** Closes the row of an interrupted start; one that did finish meanwhile wins, and the next round sees it. */
+  private async abandon(row: LaunchRecord): Promise<void> {
+    try {
+      await this.deps.launcher.abandon(row, "the pool runner's start was interrupted (the controller stopped mid-way)");
+    } catch (e) {
+      if (!(e instanceof VersionConflict)) throw e;
+    }
   }
 
   /** Stops the task of a pool runner whose registration is gone, if its row says which; true when a stop was sent. */

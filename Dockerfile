@@ -12,8 +12,7 @@
 
 ARG NODE_IMAGE=node:24-slim
 
-# 0. Node with a C++ toolchain: better-sqlite3 downloads a prebuilt binary for linux x64/arm64 (glibc); the compilers
-#    are the fallback if it cannot.
+# 0. Node with a C++ toolchain, for the dev dependencies the build installs (native ones compile where no binary fits).
 FROM ${NODE_IMAGE} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
@@ -38,8 +37,10 @@ FROM toolchain AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY infra/package.json infra/package.json
+# better-sqlite3 13 ships Node-API binaries in its package; 12 (the alias better-sqlite3-node20) is for Node 20 only
+# (src/store/sqlite-driver.ts), so it is neither built nor kept.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild better-sqlite3 \
+ && rm -rf node_modules/better-sqlite3-node20 \
  # The CDK (infra/'s dependencies) is never imported by the controller; drop it from the image.
  && rm -rf node_modules/aws-cdk-lib node_modules/cdk-nag node_modules/constructs node_modules/@tornade \
  && npm cache clean --force

@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSeed, spawnTornade, startBedTornade, type BedTornade } from "../../test/support/bed-tornade.js";
 import { systemClock } from "../clock/clock.js";
 import { DEFAULT_PRICES, runnerCost } from "../core/cost.js";
 import type { LaunchRecord } from "../store/store.js";
 import { openSqlite } from "../store/sqlite.js";
+import { openDatabase } from "../store/sqlite-driver.js";
 import { sqliteStore } from "../store/sqlite-store.js";
 import { costReport, formatCostReport, type CostReport } from "./report.js";
 
@@ -159,7 +159,7 @@ describe("tornade cost (spawned)", () => {
     expect(notSqlite.stderr).toMatch(fix);
 
     const other = join(dir, "other.db");
-    const foreign = new Database(other);
+    const foreign = openDatabase(other);
     foreign.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
     foreign.close();
     const before = readFileSync(other);

@@ -4,7 +4,7 @@
  * missing, not a database, someone else's database — and never gets tornade's tables written into it.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import Database from "better-sqlite3";
+import { openDatabase } from "../store/sqlite-driver.js";
 import type { Clock } from "../clock/clock.js";
 import { openSqlite } from "../store/sqlite.js";
 import { sqliteStore } from "../store/sqlite-store.js";
@@ -49,7 +49,7 @@ function whyNotAStore(path: string): string | undefined {
     closeSync(fd);
   }
   if (!head.equals(SQLITE_HEADER)) return "is not a SQLite database (it does not start with SQLite's file header)";
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openDatabase(path, { readonly: true, fileMustExist: true });
   try {
     const jobs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get();
     if (!jobs) return "is a SQLite database but not tornade's store (it has no jobs table)";

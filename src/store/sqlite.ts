@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from "./sqlite-driver.js";
 import { privateDatabaseFile } from "./sqlite-file.js";
 
 /**
@@ -19,10 +19,10 @@ import { privateDatabaseFile } from "./sqlite-file.js";
  * tests and benchmarks that say so.
  */
 export interface SqliteHandle {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   readonly path: string;
   /** A prepared statement, compiled once per SQL text. */
-  stmt(sql: string): Database.Statement;
+  stmt(sql: string): SqliteStatement;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T;
   /**
@@ -133,7 +133,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Opens (creating if needed) and migrates the database at `path`. Pass the handle to sqliteStore and sqliteQueue. */
 export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHandle {
   privateDatabaseFile(path);
-  const db = new Database(path);
+  const db = openDatabase(path);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     const mode = db.pragma("journal_mode = WAL", { simple: true });
@@ -148,7 +148,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     throw error;
   }
 
-  const statements = new Map<string, Database.Statement>();
+  const statements = new Map<string, SqliteStatement>();
   let users = 0;
   const full = options.durability !== "normal";
   const handle: SqliteHandle = {
@@ -194,7 +194,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   return handle;
 }
 
-function migrate(db: Database.Database, path: string): void {
+function migrate(db: SqliteDatabase, path: string): void {
   db.transaction(() => {
     const current = Number(db.pragma("user_version", { simple: true }));
     if (current > MIGRATIONS.length) {

@@ -23,10 +23,18 @@ interface Imports {
 const FIXED = /^\s*(?:import|export)\s(?:[^"';]*?\sfrom\s)?["']([^"']+)["']/gm;
 // import("x"), and createRequire(import.meta.url)("x") — a synchronous load on first use (config/data-file.ts: yaml).
 const LAZY = /\bimport\(\s*["']([^"']+)["']\s*\)|\bcreateRequire\([^)]*\)\(\s*["']([^"']+)["']\s*\)/g;
+// const f = createRequire(import.meta.url); … f("x"): the calls of a require function made once (store/sqlite-driver.ts).
+const REQUIRE_FUNCTION = /\bconst\s+([A-Za-z_$][\w$]*)\s*=\s*createRequire\(/g;
+
+function requireCalls(text: string): string[] {
+  return [...text.matchAll(REQUIRE_FUNCTION)].flatMap(([, name]) =>
+    [...text.matchAll(new RegExp(`\\b${name}\\(\\s*["']([^"']+)["']\\s*\\)`, "g"))].map((m) => m[1] ?? ""),
+  );
+}
 
 function importsOf(file: string): Imports {
   const text = readFileSync(file, "utf8");
-  return { fixed: [...text.matchAll(FIXED)].map((m) => m[1] ?? ""), lazy: [...text.matchAll(LAZY)].map((m) => m[1] ?? m[2] ?? "") };
+  return { fixed: [...text.matchAll(FIXED)].map((m) => m[1] ?? ""), lazy: [...[...text.matchAll(LAZY)].map((m) => m[1] ?? m[2] ?? ""), ...requireCalls(text)] };
 }
 
 const rel = (file: string) => relative(dist, file);

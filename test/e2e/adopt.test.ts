@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
-import { defaultReconcilePolicy } from "../../src/core/reconcile.js";
+import { launchTimeoutSeconds } from "../../src/sandbox/speed.js";
 import { reconcileItem } from "../../src/controller/work-items.js";
-import { sandbox, until } from "./helpers.js";
+import { E2E_SPEED, sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
 beforeAll(async () => {
@@ -29,12 +29,13 @@ describe("a launch whose answer a crash lost", () => {
     await until("the job to start", () => (gh.getJob(id)?.status === "in_progress" ? true : undefined));
     const [launch] = await store.listLaunches(id);
     const taskArn = launch!.providerId!;
-    // The state a SIGKILL between RunTask and recording its answer leaves, one launch lease ago.
+    // The state a SIGKILL between RunTask and recording its answer leaves, one launch lease ago (the sandbox's lease:
+    // its launch timeout is stretched to a few real seconds at this speed).
     await store.updateLaunch(launch!.id, launch!.version, {
       state: "requested",
       providerId: null,
       launchedAt: null,
-      requestedAt: s.bed.clock.now() - defaultReconcilePolicy.requestLeaseMs,
+      requestedAt: s.bed.clock.now() - launchTimeoutSeconds(E2E_SPEED) * 1000,
     });
     await queue.enqueue(reconcileItem(id));
     const adopted = await until("the launch to be adopted", async () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { openDatabase } from "../../src/store/sqlite-driver.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { TAKEN } from "../../src/core/reconcile.js";
 import { sharedClock } from "../../src/clock/clock.js";
@@ -82,7 +82,7 @@ describe("a restart mid-run", () => {
     // Every launch beyond one per job is accounted for: at most the launches in flight at the kill (one per worker)
     // were made twice, and the rest replaced runners an identical sibling took (each confirmed queued with GitHub
     // first), recorded as such in tornade's store.
-    const db = new Database(opts.storePath, { readonly: true, fileMustExist: true });
+    const db = openDatabase(opts.storePath, { readonly: true, fileMustExist: true });
     const taken = (db.prepare("SELECT count(*) AS n FROM launches WHERE json_extract(error, '$.kind') = ?").get(TAKEN) as { n: number }).n;
     db.close();
     expect(launchCalls()).toBeLessThanOrEqual(ids.length + 4 + taken);

@@ -154,4 +154,42 @@ describe("LaunchGate", () => {
     }
     expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: true });
   });
+
+  it("admits only one of two launches asking at the same moment for the last place", async () => {
+    const clock = manualClock();
+    store = sqliteStore(":memory:", clock);
+    const gate = new LaunchGate(store, clock, { maxRunners: 1, perBackend: {} });
+    // Two backends, so that neither waits behind the other in a line: only the limit can hold one back.
+    const both = await Promise.all([gate.admit(jobWaiter(1), "FARGATE"), gate.admit(jobWaiter(2), "CODEBUILD")]);
+    expect(both.map((a) => a.ok).sort()).toEqual([false, true]);
+    expect(both.find((a) => !a.ok)).toMatchObject({ reason: expect.stringMatching(/1 runners at the limit of 1/) });
+  });
+
+  it("goes on counting an admitted launch for a count of the store asked for before its row was written", async () => {
+    const clock = manualClock();
+    const sqlite = (store = sqliteStore(":memory:", clock));
+    // The store's answer as a remote store gives it: read at once, delivered later (here, when the test says).
+    let deliver = () => {};
+    let delayed: Promise<void> = Promise.resolve();
+    const remote = {
+      async countActiveLaunches(filter?: { backend?: Backend }) {
+        const n = await sqlite.countActiveLaunches(filter);
+        await delayed;
+        return n;
+      },
+    };
+    const gate = new LaunchGate(remote, clock, { maxRunners: 1, perBackend: {} });
+    const first = await gate.admit(jobWaiter(1), "FARGATE");
+    if (!first.ok) throw new Error("the first launch was held");
+    delayed = new Promise((resolve) => (deliver = resolve));
+    // Job 2's count reads no rows; job 1's row is written and recorded before that answer arrives.
+    const second = gate.admit(jobWaiter(2), "CODEBUILD");
+    await sqlite.putLaunch({ jobId: 1, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: "tornade-1-1", requestedAt: clock.now(), state: "requested" });
+    first.recorded();
+    deliver();
+    expect(await second).toMatchObject({ ok: false, reason: expect.stringMatching(/1 runners at the limit of 1/) });
+    // A count asked for now sees the row itself: still one, not two.
+    delayed = Promise.resolve();
+    expect(await gate.admit(jobWaiter(2), "CODEBUILD")).toMatchObject({ ok: false, reason: expect.stringMatching(/1 runners at the limit of 1/) });
+  });
 });

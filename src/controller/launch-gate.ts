@@ -20,7 +20,8 @@ export interface LaunchLimits {
 /**
  * A pass: the launch may go ahead. Until `recorded()` is called the gate counts it itself, so that launches admitted at
  * the same moment cannot together overshoot a limit before their rows are written; call it once the launch row
- * exists (it then counts through the store), or when the launch ends without one. Calling it twice is harmless.
+ * exists (it then counts through the store — for counts asked for before that, the gate goes on counting it), or when
+ * the launch ends without one. Calling it twice is harmless.
  */
 export interface Pass {
   readonly ok: true;
@@ -43,8 +44,15 @@ export class LaunchGate {
    * Map's insertion order is the order of first asking: the line.
    */
   private readonly line = new Map<Backend, Map<string, number>>();
-  /** Admitted launches whose rows are not written yet, per backend. */
-  private readonly unrecorded = new Map<Backend, number>();
+  /**
+   * Launches admitted here whose rows a count of the store may not include: not written yet (`recordedAt` unset), or
+   * written after that count was asked for. Dropped once no count in flight is older than their row.
+   */
+  private readonly admitted = new Set<{ readonly backend: Backend; recordedAt?: number }>();
+  /** When each count of the store now in flight was asked for, on `tick`. */
+  private readonly counting = new Set<{ readonly since: number }>();
+  /** Orders count requests and row writes; no clock is fine enough (several happen within one millisecond). */
+  private tick = 0;
 
   constructor(
     private readonly store: Pick<Store, "countActiveLaunches">,
@@ -63,7 +71,10 @@ export class LaunchGate {
     // it was last heard from, never its place.
     line.set(who, now);
 
-    const full = await this.atLimit(backend);
+    const stored = await this.countStored(backend);
+    // From here to the pass nothing awaits: an admission that raced this one has taken its pass already, or takes it
+    // after this one and counts it.
+    const full = this.atLimit(backend, stored);
     if (full) return { ok: false, retryInMs: CAPACITY_RETRY_MS, reason: full };
     if (line.keys().next().value !== who) return { ok: false, retryInMs: 100, reason: "older jobs (or pool runners) wait for this backend first" };
     const specs = bucketsFor(backend);
@@ -80,29 +91,46 @@ export class LaunchGate {
     this.line.get(backend)?.delete(who);
   }
 
-  /** Why no more runners may start on `backend` now, or null when one may. */
-  private async atLimit(backend: Backend): Promise<string | null> {
-    const limit = this.limits.perBackend[backend];
-    const [stored, storedMine] = await Promise.all([
-      this.store.countActiveLaunches(),
-      limit === undefined ? Promise.resolve(0) : this.store.countActiveLaunches({ backend }),
-    ]);
-    const all = stored + [...this.unrecorded.values()].reduce((a, b) => a + b, 0);
+  /** The active launch rows, all and of `backend`, and when they were asked for (on `tick`). */
+  private async countStored(backend: Backend): Promise<{ readonly all: number; readonly mine: number; readonly since: number }> {
+    const read = { since: ++this.tick };
+    this.counting.add(read);
+    try {
+      const [all, mine] = await Promise.all([
+        this.store.countActiveLaunches(),
+        this.limits.perBackend[backend] === undefined ? Promise.resolve(0) : this.store.countActiveLaunches({ backend }),
+      ]);
+      return { all, mine, since: read.since };
+    } finally {
+      this.counting.delete(read);
+    }
+  }
+
+  /** Why no more runners may start on `backend` now, or null when one may: the stored rows plus those they miss. */
+  private atLimit(backend: Backend, stored: { readonly all: number; readonly mine: number; readonly since: number }): string | null {
+    const unseen = [...this.admitted].filter((a) => a.recordedAt === undefined || a.recordedAt > stored.since);
+    this.forgetSeen();
+    const all = stored.all + unseen.length;
     if (all >= this.limits.maxRunners) return `${all} runners at the limit of ${this.limits.maxRunners}`;
-    const mine = storedMine + (this.unrecorded.get(backend) ?? 0);
+    const limit = this.limits.perBackend[backend];
+    const mine = stored.mine + unseen.filter((a) => a.backend === backend).length;
     if (limit !== undefined && mine >= limit) return `${mine} ${backend} runners at its limit of ${limit}`;
     return null;
   }
 
+  /** Drops the admissions whose rows every count still in flight was asked for after: the store counts them now. */
+  private forgetSeen(): void {
+    const oldest = Math.min(...[...this.counting].map((c) => c.since));
+    for (const a of this.admitted) if (a.recordedAt !== undefined && a.recordedAt < oldest) this.admitted.delete(a);
+  }
+
   private pass(backend: Backend): Pass {
-    this.unrecorded.set(backend, (this.unrecorded.get(backend) ?? 0) + 1);
-    let open = true;
+    const admission: { readonly backend: Backend; recordedAt?: number } = { backend };
+    this.admitted.add(admission);
     return {
       ok: true,
       recorded: () => {
-        if (!open) return;
-        open = false;
-        this.unrecorded.set(backend, (this.unrecorded.get(backend) ?? 1) - 1);
+        admission.recordedAt ??= ++this.tick;
       },
     };
   }

@@ -84,13 +84,15 @@ export class Controller {
       wake: () => this.pool.wake(),
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
-    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer });
+    const wakeAfter = (ms: number) => this.pool.wakeAfter(ms);
+    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer, wakeAfter });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
       // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.
       visibilityTimeoutMs: 5 * 60_000,
       idlePollMs: deps.idlePollMs ?? 250,
+      clock,
     });
     this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy });
     this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy });

@@ -30,6 +30,8 @@ export interface ReconcilerDeps {
   readonly observer: ControllerObserver;
   /** Where a job learned of through the REST API is taken in, exactly as its webhook would have been. */
   readonly receiver: WebhookReceiver;
+  /** Has the workers look again after `ms` (clock), when a delayed item must not wait for their idle poll. */
+  readonly wakeAfter?: (ms: number) => void;
 }
 
 /** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
@@ -80,8 +82,10 @@ export class Reconciler {
         const outcome = await launcher.start(launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(action.verify ? { ready } : {}) }));
         switch (outcome.kind) {
           case "held":
-            // Not a failure: the job keeps its place and looks again when capacity or quota allows.
+            // Not a failure: the job keeps its place and looks again when capacity or quota allows. It keeps its place
+            // only by asking again in time (launch-gate.ts WAITER_TTL_MS), so its retry wakes the workers.
             await this.deps.queue.enqueue(reconcileItem(jobId, outcome.retryInMs));
+            this.deps.wakeAfter?.(outcome.retryInMs);
             return `wait: ${outcome.reason}`;
           case "not-ready":
             return `verified: ${onGitHub}`;

@@ -146,22 +146,29 @@ export class Launcher {
 
   /**
    * Stops the task or build of a runner whose registration is already gone (a drained pool runner), unless it has
-   * stopped by itself; either way its row is closed, so it no longer counts. True when a stop was sent.
+   * stopped by itself. Its row is closed once the provider says it has stopped — here when it already has, later by
+   * the tracker or closeIfStopped — since a stopping task still holds its place under the runner limits. True when a
+   * stop was sent.
    */
   async stopUnregistered(launch: LaunchRecord, why: string): Promise<boolean> {
+    if (await this.closeIfStopped(launch)) return false;
+    const provider = this.deps.providers.get(launch.backend);
+    // Without either, closeIfStopped has closed the row.
+    if (!provider || !launch.providerId) return false;
+    await provider.stop({ backend: launch.backend, id: launch.providerId }, why);
+    return true;
+  }
+
+  /** Closes the row of a runner whose task or build has stopped, or that has none to wait for; true when it did. */
+  async closeIfStopped(launch: LaunchRecord): Promise<boolean> {
     const provider = this.deps.providers.get(launch.backend);
     if (!provider || !launch.providerId) {
       await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now() });
-      return false;
+      return true;
     }
-    const handle = { backend: launch.backend, id: launch.providerId };
-    const [state] = await provider.describe([handle]);
-    if (state?.status === "stopped") {
-      await this.update(launch.id, patchFor(launch, state) ?? { state: "stopped" });
-      return false;
-    }
-    await provider.stop(handle, why);
-    await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now() });
+    const [state] = await provider.describe([{ backend: launch.backend, id: launch.providerId }]);
+    if (state?.status !== "stopped") return false;
+    await this.update(launch.id, patchFor(launch, state) ?? { state: "stopped" });
     return true;
   }
 

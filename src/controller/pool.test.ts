@@ -293,7 +293,14 @@ describe("PoolManager on the test bed", () => {
 
       const drained = await m.drain();
       expect(drained.stopped).toHaveLength(2);
-      // Their rows are closed: the pool no longer counts, and the waiting job goes next.
+      // A stopping task still holds its place: the rows count until their tasks have stopped.
+      expect(await own.countActiveLaunches()).toBe(3);
+      expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: false });
+      for (const name of drained.stopped) await waitFor(`${name}'s task to stop`, () => taskOf(name)?.lastStatus === "STOPPED");
+      // The next round closes their rows (no second StopTask): the pool no longer counts, and the waiting job goes next.
+      const stops = bed.aws.control.stats().calls["ecs.StopTask"] ?? 0;
+      expect((await m.drain()).stopped).toEqual([]);
+      expect(bed.aws.control.stats().calls["ecs.StopTask"] ?? 0).toBe(stops);
       expect(await own.countActiveLaunches()).toBe(1);
       expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: true });
     } finally {

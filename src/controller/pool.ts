@@ -34,7 +34,7 @@ import type { Launcher, RunnerStart } from "./launcher.js";
 export interface PoolManagerDeps {
   readonly github: GitHubPort;
   /** Starts each pool runner (through the launch gate) and stops drained ones; it writes their launch rows. */
-  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "abandon" | "leave">;
+  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "abandon" | "leave">;
   /** Where the pool's launch rows are read back. */
   readonly store: Pick<Store, "listLaunchesByState">;
   /** Where the pool's runners register: a repository, or an organization (scope "org"). */
@@ -84,6 +84,8 @@ export class PoolManager {
   /** What the last round could not start because the gate held it back, and that round's view of the pools. */
   private held: PoolTickResult["held"] = [];
   private lastPools: readonly PoolStatus[] = [];
+  /** Launch rows whose task this manager has asked to stop, still stopping: not asked again, closed once stopped. */
+  private readonly stopSent = new Set<string>();
 
   constructor(private readonly deps: PoolManagerDeps) {
     this.policy = { ...DEFAULT_POOL_POLICY, ...deps.policy };
@@ -153,9 +155,12 @@ export class PoolManager {
     const listedNames = new Set(runners.map((r) => r.name));
     for (const [name, row] of live) {
       if (listedNames.has(name) || deregistered.some((d) => d.name === name)) continue;
-      if (await github.findRunner(target, name).catch(() => "unknown" as const)) continue;
+      if (!this.stopSent.has(row.id) && (await github.findRunner(target, name).catch(() => "unknown" as const))) continue;
       if (await this.stopTask(row, "pool runner is no longer registered")) stopped.push(name);
     }
+    // A row closed since (by this round or the tracker) is not looked at again.
+    const liveIds = new Set([...live.values()].map((row) => row.id));
+    for (const id of this.stopSent) if (!liveIds.has(id)) this.stopSent.delete(id);
 
     this.lastPools = plan.pools;
     const started = await this.launch(plan.launch);
@@ -262,12 +267,22 @@ export class PoolManager {
     }
   }
 
-  /** Stops the task of a pool runner whose registration is gone, if its row says which; true when a stop was sent. */
+  /**
+   * Stops the task of a pool runner whose registration is gone, if its row says which; true when a stop was sent. The
+   * row goes on counting against the limits until the task has stopped: a later round (or the tracker) closes it.
+   */
   private async stopTask(row: LaunchRecord | undefined, why: string): Promise<boolean> {
     if (!row) return false;
     try {
+      if (this.stopSent.has(row.id)) {
+        await this.deps.launcher.closeIfStopped(row);
+        return false;
+      }
       const sent = await this.deps.launcher.stopUnregistered(row, why);
-      if (sent) this.deps.logger.info({ runner: row.runnerName, task: row.providerId, why }, "pool runner's task stopped");
+      if (sent) {
+        this.stopSent.add(row.id);
+        this.deps.logger.info({ runner: row.runnerName, task: row.providerId, why }, "pool runner's task stopped");
+      }
       return sent;
     } catch (e) {
       // Left as it is: the next round tries again.

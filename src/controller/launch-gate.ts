@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../clock/clock.js";
 import { GITHUB_JIT_WINDOW, QUOTAS, fullBucket, take, waitForToken, windowTake, windowWait, type Bucket, type BucketSpec } from "../core/pacing.js";
-import type { Backend } from "../core/types.js";
+import { BACKENDS, type Backend } from "../core/types.js";
 import type { Store } from "../store/store.js";
 
 export interface LaunchLimits {
@@ -89,6 +89,16 @@ export class LaunchGate {
   /** `who` no longer wants a launch (a pool that is full again): the waiters behind it need not wait for its TTL. */
   leave(who: string, backend: Backend): void {
     this.line.get(backend)?.delete(who);
+  }
+
+  /**
+   * How many are held back in each backend's line now: waiting for room under a limit, for older requests, or for the
+   * pacing (a waiter that stopped asking counts until its TTL has passed). This process's line only.
+   */
+  waiting(): Record<Backend, number> {
+    const now = this.clock.now();
+    const sizes = BACKENDS.map((b) => [b, this.lineOf(b, now).size] as const);
+    return Object.fromEntries(sizes) as Record<Backend, number>;
   }
 
   /** The active launch rows, all and of `backend`, and when they were asked for (on `tick`). */

@@ -129,6 +129,11 @@ export class Launcher {
     this.deps.gate.leave(waiter, backend);
   }
 
+  /** Runner starts the launch gate holds back now, per backend (for /metrics). */
+  waiting(): Record<Backend, number> {
+    return this.deps.gate.waiting();
+  }
+
   /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
   async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
     return this.deps.providers.get(launch.backend)?.findLaunch(launch.backend, launch.runnerName);

@@ -49,10 +49,12 @@ function fill(path: string, n: number): void {
       handle.tx(() => {
         for (let id = from; id < Math.min(n + 1, from + 10_000); id++) {
           const at = now + id;
+          const labels = ["self-hosted", "tornade", `history-${id}`, "runs-on=FARGATE_SPOT"];
           store.createJobIfAbsent({
             id, runId: id, runAttempt: 1, repository: "tornade-org/app", owner: "tornade-org", repo: "app", installationId: 51_000_001,
-            labels: ["self-hosted", "tornade", `history-${id}`, "runs-on=FARGATE_SPOT"], name: `history-${id}`, workflowName: "history",
-            status: "completed", conclusion: "success", runnerName: `tornade-${id}-1`, decision: { kind: "launch" }, createdAt: at, receivedAt: at,
+            labels, name: `history-${id}`, workflowName: "history",
+            status: "completed", conclusion: "success", runnerName: `tornade-${id}-1`, createdAt: at, receivedAt: at,
+            decision: { kind: "launch", spec: { backend: "FARGATE_SPOT", arch: "X86_64", image: "default", runnerLabels: labels } },
           });
           store.putLaunch({
             jobId: id, attempt: 1, backend: "FARGATE_SPOT", arch: "X86_64", runnerName: `tornade-${id}-1`, requestedAt: at,

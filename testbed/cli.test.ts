@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,7 @@ import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "./cli.js";
+import { loadBoot, parseArgs, UsageError } from "./cli.js";
 import type { PortFile } from "./cli.js";
 import { validateGitHubResponse } from "./spec/github-openapi.js";
 
@@ -50,6 +50,7 @@ describe("testbed CLI arguments", () => {
       awsPort: 4566,
     });
     expect(parseArgs(["--port-file", "f.json"])).toMatchObject({ speed: 1, githubPort: 0, awsPort: 0 });
+    expect(parseArgs(["--port-file", "f.json", "--boot", "published"])).toMatchObject({ boot: "published" });
     expect(parseArgs(["--port-file", "f.json", "--help"])).toBe("help");
   });
 
@@ -62,9 +63,31 @@ describe("testbed CLI arguments", () => {
     [["--port-file", "f", "--webhook-url", "ftp://x"], "--webhook-url"],
     [["--port-file"], "--port-file"],
     [["--port-file", "f", "--bogus"], "--bogus"],
+    [["--port-file", "f", "--boot"], "--boot"],
   ])("%j is a usage error naming %s", (argv, flag) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(flag);
+  });
+
+  it("reads --boot as a profile or a boot model file, naming the file and every problem in a bad one", async () => {
+    expect(await loadBoot(undefined)).toBeUndefined();
+    expect(await loadBoot("published")).toEqual({ profile: "published" });
+    const dir = await mkdtemp(join(tmpdir(), "tornade-testbed-boot-"));
+    try {
+      const good = join(dir, "good.json");
+      await writeFile(good, JSON.stringify({ profile: "published", seed: 4, imageSizesMiB: { "my/runner:1": 1800 } }));
+      expect(await loadBoot(good)).toMatchObject({ seed: 4 });
+      const bad = join(dir, "bad.json");
+      await writeFile(bad, JSON.stringify({ profile: "slow", fargate: { pull: { msPerMiB: -1 } } }));
+      await expect(loadBoot(bad)).rejects.toThrow(UsageError);
+      await expect(loadBoot(bad)).rejects.toThrow(/bad\.json.*profile.*fargate\.pull\.msPerMiB/);
+      const notJson = join(dir, "not.json");
+      await writeFile(notJson, "{ profile: published");
+      await expect(loadBoot(notJson)).rejects.toThrow(/not\.json is not JSON/);
+      await expect(loadBoot(join(dir, "missing.json"))).rejects.toThrow(/cannot read/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 with a message naming the flag, and 0 with usage for --help", async () => {
@@ -88,7 +111,7 @@ describe("testbed standing mode, through the real clients", () => {
     dir = await mkdtemp(join(tmpdir(), "tornade-testbed-cli-"));
     portFile = join(dir, "testbed.json");
     startedBefore = Date.now();
-    proc = run(["--port-file", portFile]);
+    proc = run(["--port-file", portFile, "--boot", "published"]);
     d = JSON.parse(await waitForFile(portFile, proc.exited)) as PortFile;
   });
 
@@ -104,10 +127,11 @@ describe("testbed standing mode, through the real clients", () => {
     expect(d.clock.speed).toBe(1);
     expect(d.clock.origin).toBeGreaterThanOrEqual(startedBefore);
     expect(d.clock.origin).toBeLessThanOrEqual(Date.now());
-    expect(Object.keys(d.github).sort()).toEqual(["appId", "installationId", "owner", "privateKeyPath", "repo", "url", "webhookSecret"]);
+    expect(Object.keys(d.github).sort()).toEqual(["appId", "configUrl", "installationId", "owner", "privateKeyPath", "repo", "url", "webhookSecret"]);
     expect(Object.keys(d.aws).sort()).toEqual(["cluster", "codebuildProject", "endpoint", "region", "securityGroups", "subnets", "taskDefinitions"]);
     expect(Object.keys(d.aws.taskDefinitions).sort()).toEqual(["ARM64", "X86_64"]);
     expect(new URL(d.github.url).hostname).toBe("127.0.0.1");
+    expect(d.github.configUrl).toBe(`${d.github.url}/${d.github.owner}`);
     expect(new URL(d.aws.endpoint).hostname).toBe("127.0.0.1");
     expect(d.github.privateKeyPath).toBe(join(dir, "testbed.github-app-key.pem"));
     // A private key must be readable by its owner only.
@@ -155,10 +179,16 @@ describe("testbed standing mode, through the real clients", () => {
     }
   });
 
+  it("boots launches by the --boot profile, as its control API and summary say", async () => {
+    const model = (await (await fetch(`${d.aws.endpoint}/_control/boot-model`)).json()) as { profile: string; seed: number };
+    expect(model).toMatchObject({ profile: "published", seed: 1 });
+  });
+
   it("closes cleanly on SIGTERM, exiting 0 and removing its port and key files", async () => {
     proc.child.kill("SIGTERM");
     const { code, stderr } = await proc.exited;
     expect(code, stderr).toBe(0);
+    expect(stderr).toContain("boot times published, seed 1");
     await expect(stat(portFile)).rejects.toThrow();
     await expect(stat(d.github.privateKeyPath ?? "")).rejects.toThrow();
   });

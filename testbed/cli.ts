@@ -1,14 +1,15 @@
 /**
- * Standing mode: `npm run testbed -- --port-file FILE [--webhook-url URL] [--speed N] [--github-port P] [--aws-port P]`
+ * Standing mode: `npm run testbed -- --port-file FILE [--webhook-url URL] [--speed N] [--boot PROFILE|FILE] [--github-port P] [--aws-port P]`
  *
  * Starts the simulated GitHub and AWS and leaves them running, so tornade (or curl, Octokit, the AWS CLI) can be
  * pointed at them by hand. FILE appears only once both listen, and appears whole (written beside itself, then
  * renamed), so a script may simply wait for it to exist and parse it.
  */
-import { rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sharedClock } from "../src/clock/clock.js";
+import { BootModelError, resolveBootModel, type BootModelInput } from "./aws/index.js";
 import { startTestBed, type TestBed, type TestBedDescription } from "./index.js";
 
 export const USAGE = `usage: npm run testbed -- --port-file FILE [options]
@@ -21,6 +22,9 @@ Runs until interrupted (Ctrl-C / SIGTERM), then closes and removes FILE and the 
   --port-file FILE    where to write the description (required); the App's private key goes next to it (mode 0600)
   --webhook-url URL   where the simulated GitHub delivers webhooks (tornade's POST /events); none if omitted
   --speed N           clock speed: N simulated milliseconds per real one (default 1: real time)
+  --boot PROFILE|FILE how long launches take to boot: "fixed" (default; ~30 s to RUNNING, always the same),
+                      "published" (drawn from AWS's and the anchors' published figures), or a JSON file of a boot
+                      model (a profile, a seed, overrides per phase, architecture and image size; docs/testbed.md)
   --github-port P     port for the GitHub simulator (default: any free port)
   --aws-port P        port for the AWS simulator (default: any free port)
   -h, --help          this text`;
@@ -29,6 +33,8 @@ export interface CliArgs {
   portFile: string;
   webhookUrl?: string;
   speed: number;
+  /** A boot profile's name or the path of a boot model file; absent: the fixed profile. */
+  boot?: string;
   githubPort: number;
   awsPort: number;
 }
@@ -77,6 +83,9 @@ export function parseArgs(argv: readonly string[]): CliArgs | "help" {
         out.speed = n;
         break;
       }
+      case "--boot":
+        out.boot = take();
+        break;
       case "--github-port":
         out.githubPort = port(flag, take());
         break;
@@ -105,11 +114,38 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
+/** `--boot`'s value as a boot model: a profile's name, or a JSON file; a UsageError names the file and every problem. */
+export async function loadBoot(value: string | undefined): Promise<BootModelInput | undefined> {
+  if (value === undefined) return undefined;
+  if (value === "fixed" || value === "published") return { profile: value };
+  let text: string;
+  try {
+    text = await readFile(value, "utf8");
+  } catch (e) {
+    throw new UsageError(`--boot must be "fixed", "published" or a boot model file; cannot read "${value}": ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--boot ${value} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    resolveBootModel(input);
+  } catch (e) {
+    if (e instanceof BootModelError) throw new UsageError(`--boot ${value}: ${e.message}`);
+    throw e;
+  }
+  return input as BootModelInput;
+}
+
 function summary(bed: TestBed, args: CliArgs): string {
   const d = bed.description();
+  const boot = bed.aws.control.bootModel();
   return [
-    `tornade test bed up (clock speed ${args.speed}${args.speed === 1 ? ", real time" : ""})`,
+    `tornade test bed up (clock speed ${args.speed}${args.speed === 1 ? ", real time" : ""}; boot times ${boot.profile}, seed ${boot.seed})`,
     `  GitHub  ${d.github.url}  App ${d.github.appId}, installation ${d.github.installationId}, repo ${d.github.owner}/${d.github.repo}`,
+    `  scale sets: config URL ${d.github.configUrl} (runner-registration under /api/v3)`,
     `  AWS     ${d.aws.endpoint}  ${d.aws.region}, cluster ${d.aws.cluster}, CodeBuild project ${d.aws.codebuildProject}`,
     `  webhooks → ${args.webhookUrl ?? "(none: pass --webhook-url)"}`,
     `  described in ${resolve(args.portFile)}; Ctrl-C to stop`,
@@ -130,13 +166,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  let boot: BootModelInput | undefined;
+  try {
+    boot = await loadBoot(args.boot);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`testbed: ${err.message}\n`);
+    return 2;
+  }
   const portFile = resolve(args.portFile);
   const origin = Date.now();
   const bed = await startTestBed({
     clock: sharedClock(args.speed, origin),
     ...(args.webhookUrl === undefined ? {} : { webhookUrl: args.webhookUrl }),
     github: { port: args.githubPort },
-    aws: { port: args.awsPort },
+    aws: { port: args.awsPort, ...(boot ? { boot } : {}) },
   });
   const keyPath = await bed.writePrivateKey(dirname(portFile), `${basename(portFile).replace(/\.json$/, "")}.github-app-key.pem`);
   const described: PortFile = { ...bed.description(), clock: { origin, speed: args.speed } };

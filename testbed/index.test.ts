@@ -16,6 +16,8 @@ import type { SimResponseInfo } from "./github/index.js";
 import { until } from "./until.js";
 import { startTestBed, type TestBed } from "./index.js";
 import { validateGitHubResponse, validateWebhookPayload } from "./spec/github-openapi.js";
+import { validateScaleSetResponse } from "./spec/scaleset-types.js";
+import { acquire, admin, connect, createScaleSet, listen, openSession, STEADY } from "./github/scaleset/test-support.js";
 
 interface Delivery {
   event: string;
@@ -31,6 +33,7 @@ describe("the test bed, one job end to end through the real clients", () => {
   const deliveries: Delivery[] = [];
   const badSignatures: string[] = [];
   const responses: SimResponseInfo[] = [];
+  const scaleSetResponses: SimResponseInfo[] = [];
   const runnerLog: string[] = [];
   const awsRequests: RequestRecord[] = [];
   const awsResponses: ResponseRecord[] = [];
@@ -64,7 +67,7 @@ describe("the test bed, one job end to end through the real clients", () => {
       clock,
       webhookUrl: `http://127.0.0.1:${port}/events`,
       runnerLog: (line) => runnerLog.push(line),
-      github: { webhookSecret: SECRET, onResponse: (r) => responses.push(r) },
+      github: { webhookSecret: SECRET, onResponse: (r) => responses.push(r), scaleSets: STEADY, onScaleSetResponse: (r) => scaleSetResponses.push(r) },
       aws: { onRequest: (r) => awsRequests.push(r), onResponse: (r) => awsResponses.push(r) },
     });
     expect(bed.description().github.webhookSecret).toBe(SECRET);
@@ -179,6 +182,36 @@ describe("the test bed, one job end to end through the real clients", () => {
     }
   });
 
+  it("runs a scale set's job on a runner from the scale set's JIT config inside a Fargate task", async () => {
+    const d = bed.description();
+    const c = await connect(bed.github);
+    const set = await createScaleSet(c, "fargate-set");
+    const session = await openSession(c, set.id);
+    const run = bed.github.control.createRun({ jobs: [{ name: "on-scale-set", labels: ["fargate-set"], durationSeconds: 180 }] });
+    const [offer] = await listen(session, (seen) => seen.length === 1);
+    expect((await acquire(c, session, set.id, [Number(offer?.runnerRequestId)])).status).toBe(200);
+    const jit = await admin(c, "POST", `_apis/runtime/runnerscalesets/${set.id}/generatejitconfig`, { name: "fargate-set-runner-1", workFolder: "_work" });
+    const ecs = new ECSClient({ endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } });
+    try {
+      const config = (jit.json as { encodedJITConfig: string }).encodedJITConfig;
+      await ecs.send(
+        new RunTaskCommand({
+          cluster: d.aws.cluster,
+          taskDefinition: d.aws.taskDefinitions.X86_64,
+          capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
+          networkConfiguration: { awsvpcConfiguration: { subnets: d.aws.subnets, securityGroups: d.aws.securityGroups } },
+          overrides: { containerOverrides: [{ name: "runner", environment: [{ name: JIT_CONFIG_ENV, value: config }] }] },
+        }),
+      );
+      const seen = await listen(session, (m) => m.some((x) => x.messageType === "JobCompleted"));
+      expect(seen.map((m) => m.messageType)).toEqual(["JobAssigned", "JobStarted", "JobCompleted"]);
+      expect(seen[2]).toMatchObject({ result: "succeeded", runnerName: "fargate-set-runner-1" });
+      expect(bed.github.control.getJob(Number(run.jobs[0]?.id))).toMatchObject({ status: "completed", conclusion: "success", runner_name: "fargate-set-runner-1" });
+    } finally {
+      ecs.destroy();
+    }
+  });
+
   it("sent only signed webhooks whose payloads match GitHub's published schemas", async () => {
     await bed.github.control.deliveriesIdle();
     expect(badSignatures).toEqual([]);
@@ -194,6 +227,11 @@ describe("the test bed, one job end to end through the real clients", () => {
     expect(routes).toContain("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig 201");
     const problems = responses.flatMap((r) => validateGitHubResponse(r.method, r.route, r.status, r.body));
     expect(problems).toEqual([]);
+  });
+
+  it("answered every scale set call with a body the scale set client's types allow", () => {
+    expect(new Set(scaleSetResponses.map((r) => `${r.method} ${r.route} ${r.status}`))).toContain("POST /_apis/runtime/runnerscalesets/{scaleSetId}/acquirejobs 200");
+    expect(scaleSetResponses.flatMap((r) => validateScaleSetResponse(r.method, r.route, r.status, r.body))).toEqual([]);
   });
 
   it("sent AWS only requests its model allows, and answered with bodies its model allows", () => {

@@ -34,6 +34,9 @@ export interface TestBedDescription {
     installationId: number;
     owner: string;
     repo: string;
+    /** The organization's config URL for GitHub's runner scale set client (GitHubConfigURL): the sim's URL + /OWNER.
+     *  With it the client calls the sim's REST API under /api/v3, as on GitHub Enterprise Server. */
+    configUrl: string;
   };
   aws: {
     endpoint: string;
@@ -90,6 +93,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
         installationId: github.installationId,
         owner: github.owner,
         repo: github.repo,
+        configUrl: github.configUrl,
       },
       aws: {
         endpoint: aws.endpoint,

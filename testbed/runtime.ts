@@ -15,6 +15,11 @@ export interface ContainerSpec {
   readonly capacity: string;
   /** The container environment after overrides. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Clock time the program takes to start — for the runner image, its entrypoint and Runner.Listener's start — as the
+   * test bed's boot model drew it (testbed/aws/boot-model.ts). A runtime that models no start-up ignores it.
+   */
+  readonly startupMs?: number;
 }
 
 export interface ContainerHandle {

@@ -3,7 +3,7 @@
  * checked by cdk-nag's AwsSolutions pack, so a deploy fails on the same findings `npm run synth` does.
  */
 import { App } from "aws-cdk-lib";
-import { addNag } from "../lib/nag.js";
+import { addNag } from "./nag.js";
 import { appEnv, TornadeStack } from "./stack.js";
 
 const app = new App();

@@ -1,11 +1,10 @@
 /**
- * The example stack: one TornadeRunners configured from CDK context values (cdk.json, or `-c key=value` on the
- * command line). docs/deploy-aws.md lists them.
+ * The repository's example stack (tornade's own `npm run synth` and CI): one TornadeRunners configured from CDK
+ * context values (cdk.json, or `-c key=value`). Users write their own app with @tornade/cdk (infra/README.md).
  */
-import { aws_codebuild as codebuild, aws_ec2 as ec2, aws_ecr as ecr, aws_lambda as lambda, aws_sns as sns, aws_sns_subscriptions as subs, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { aws_codebuild as codebuild, aws_ec2 as ec2, aws_ecr as ecr, aws_sns as sns, aws_sns_subscriptions as subs, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { HANDLERS, handlerExists, type HandlerName } from "../lib/paths.js";
-import { TornadeRunners, type TornadeRunnersProps } from "../lib/tornade-runners.js";
+import { TornadeRunners, type Arch, type Backend, type TornadeRunnersProps } from "../lib/index.js";
 
 export const CONTEXT_KEYS = [
   "appId",
@@ -15,13 +14,15 @@ export const CONTEXT_KEYS = [
   "allowedRepositories",
   "allowedOrganizations",
   "defaultBackend",
+  "defaultArch",
+  "defaultCpu",
+  "defaultMemory",
+  "defaultDisk",
+  "maxRunners",
   "vpcId",
   "subnetIds",
   "securityGroupIds",
   "assignPublicIp",
-  "fargateCpu",
-  "fargateMemoryMiB",
-  "fargateEphemeralStorageGiB",
   "codebuildComputeType",
   "codebuildPrivileged",
   "webhookReservedConcurrency",
@@ -31,6 +32,7 @@ export const CONTEXT_KEYS = [
 ] as const;
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
+/** A context value the example app cannot read; the construct checks the props it makes of them (props-check.ts). */
 export class ContextError extends Error {}
 
 function ctx(scope: Construct, key: ContextKey): string | undefined {
@@ -43,10 +45,10 @@ function list(v: string | undefined): string[] | undefined {
   return v?.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function int(scope: Construct, key: ContextKey): number | undefined {
+function num(scope: Construct, key: ContextKey): number | undefined {
   const v = ctx(scope, key);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new ContextError(`context ${key}=${v}: must be a whole number (-c ${key}=1234)`);
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new ContextError(`context ${key}=${v}: must be a number (-c ${key}=1234)`);
   return Number(v);
 }
 
@@ -57,14 +59,9 @@ function bool(scope: Construct, key: ContextKey): boolean | undefined {
   return v === "true";
 }
 
-/** Code for handlers whose file does not exist yet: a function that fails loudly instead of a broken synth. */
-export function placeholderCode(missing: readonly HandlerName[]): Partial<Record<HandlerName, lambda.Code>> {
-  return Object.fromEntries(
-    missing.map((name) => [
-      name,
-      lambda.Code.fromInline(`exports.handler = async () => { throw new Error("tornade: src/lambda/${name}.ts was missing when this stack was synthesized; redeploy"); };`),
-    ]),
-  );
+/** Only the keys given: the construct's defaults are tornade's. */
+function given<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 export interface TornadeStackProps extends StackProps {
@@ -77,60 +74,47 @@ export class TornadeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TornadeStackProps = {}) {
     super(scope, id, props);
-    const appId = int(this, "appId");
+    const appId = num(this, "appId");
     if (appId === undefined) throw new ContextError("context appId is required: the GitHub App's ID (-c appId=123456)");
     const vpcId = ctx(this, "vpcId");
     const vpc = vpcId ? ec2.Vpc.fromLookup(this, "Vpc", { vpcId }) : undefined;
     const subnetIds = list(ctx(this, "subnetIds"));
     const sgIds = list(ctx(this, "securityGroupIds"));
     const repoName = ctx(this, "runnerImageRepository");
-    const cpu = int(this, "fargateCpu");
-    const memoryMiB = int(this, "fargateMemoryMiB");
-    const ephemeralStorageGiB = int(this, "fargateEphemeralStorageGiB");
     const computeType = ctx(this, "codebuildComputeType");
-    const privileged = bool(this, "codebuildPrivileged");
-    const webhookReservedConcurrency = int(this, "webhookReservedConcurrency");
     const alarmEmail = ctx(this, "alarmEmail");
-    const missing = HANDLERS.filter((h) => !handlerExists(h));
-    for (const h of missing) process.stderr.write(`warning: src/lambda/${h}.ts does not exist; its function gets a placeholder that fails\n`);
     let topic: sns.Topic | undefined;
     if (alarmEmail) {
       topic = new sns.Topic(this, "Alarms", { enforceSSL: true });
       topic.addSubscription(new subs.EmailSubscription(alarmEmail));
     }
-    const assignPublicIp = bool(this, "assignPublicIp");
-    const scopeValue = ctx(this, "runnerScope");
-    if (scopeValue !== undefined && scopeValue !== "repo" && scopeValue !== "org") {
-      throw new ContextError(`context runnerScope=${scopeValue}: must be repo or org`);
-    }
-    const backend = ctx(this, "defaultBackend")?.toUpperCase();
-    if (backend !== undefined && backend !== "FARGATE" && backend !== "FARGATE_SPOT" && backend !== "CODEBUILD") {
-      throw new ContextError(`context defaultBackend=${backend}: must be FARGATE, FARGATE_SPOT or CODEBUILD`);
-    }
-    const launchLabel = ctx(this, "launchLabel");
-    const runnerGroupId = int(this, "runnerGroupId");
-    const allowedRepositories = list(ctx(this, "allowedRepositories"));
-    const allowedOrganizations = list(ctx(this, "allowedOrganizations"));
+    // Context values are text: the construct checks what they say (and names the prop) when the app synthesizes.
+    const text = <T extends string>(key: ContextKey) => ctx(this, key) as T | undefined;
     this.tornade = new TornadeRunners(this, "Tornade", {
-      githubAppId: appId,
-      ...(launchLabel ? { launchLabel } : {}),
-      ...(scopeValue ? { runnerScope: scopeValue } : {}),
-      ...(runnerGroupId === undefined ? {} : { runnerGroupId }),
-      ...(backend ? { defaultBackend: backend } : {}),
-      ...(allowedRepositories ? { allowedRepositories } : {}),
-      ...(allowedOrganizations ? { allowedOrganizations } : {}),
-      ...(vpc ? { vpc } : {}),
+      github: given({
+        appId,
+        runnerScope: text<"repo" | "org">("runnerScope"),
+        runnerGroupId: num(this, "runnerGroupId"),
+        allowedRepositories: list(ctx(this, "allowedRepositories")),
+        allowedOrganizations: list(ctx(this, "allowedOrganizations")),
+      }),
+      ...given({
+        launchLabel: ctx(this, "launchLabel"),
+        defaultBackend: text<Backend>("defaultBackend"),
+        defaultArch: text<Arch>("defaultArch"),
+        assignPublicIp: bool(this, "assignPublicIp"),
+        alarmTopic: topic,
+        vpc,
+      }),
+      intake: { webhooks: given({ reservedConcurrency: num(this, "webhookReservedConcurrency") }) },
+      defaults: given({ cpu: num(this, "defaultCpu"), memory: num(this, "defaultMemory"), disk: num(this, "defaultDisk") }),
+      limits: given({ maxRunners: num(this, "maxRunners") }),
       ...(subnetIds ? { subnets: { subnets: subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) } } : {}),
       ...(sgIds ? { securityGroups: sgIds.map((s, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg${i}`, s)) } : {}),
-      ...(assignPublicIp === undefined ? {} : { assignPublicIp }),
       ...(repoName
         ? { runnerImage: { kind: "ecr", repository: ecr.Repository.fromRepositoryName(this, "RunnerRepo", repoName), tagOrDigest: ctx(this, "runnerImageTag") ?? "latest" } }
         : {}),
-      fargate: { ...(cpu ? { cpu } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(ephemeralStorageGiB ? { ephemeralStorageGiB } : {}) },
-      codebuild: { ...(computeType ? { computeType: computeType as codebuild.ComputeType } : {}), ...(privileged === undefined ? {} : { privileged }) },
-      ...(webhookReservedConcurrency === undefined ? {} : { webhookReservedConcurrency }),
-      ...(topic ? { alarmTopic: topic } : {}),
-      ...(missing.length ? { controllerCode: placeholderCode(missing) } : {}),
+      codebuild: given({ computeType: computeType as codebuild.ComputeType | undefined, privileged: bool(this, "codebuildPrivileged") }),
       ...(props.overrides ?? {}),
     });
     new CfnOutput(this, "WebhookUrl", { value: this.tornade.webhookUrl, description: "the GitHub App's webhook URL" });

@@ -1,14 +1,16 @@
 /**
  * `npm run synth`: synthesizes the example app offline into infra/cdk.out with cdk-nag's AwsSolutions checks, prints
  * every unacknowledged finding and exits 1 if there is any. Offline: no VPC lookup (unless you pass vpcId), no Docker
- * (Lambda code is bundled by the local esbuild; the runner image is only staged as an asset, built at deploy).
+ * (the Lambda code is tornade's bundle from `npm run build`; the runner image is only staged as an asset, built at
+ * deploy).
  * Context: `npm run synth -- -c appId=123456 -c key=value …`; appId defaults to a placeholder here.
  */
 import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
-import { addNag, runNag } from "../lib/nag.js";
-import { REPO_ROOT } from "../lib/paths.js";
+import { TornadeRunnersPropsError } from "../lib/index.js";
+import { addNag, runNag } from "./nag.js";
 import { ContextError, TornadeStack } from "./stack.js";
 
 const PLACEHOLDER_APP_ID = "123456";
@@ -28,7 +30,7 @@ function parseContext(argv: readonly string[]): Record<string, string> {
 }
 
 function main(): number {
-  const outdir = join(REPO_ROOT, "infra", "cdk.out");
+  const outdir = join(dirname(fileURLToPath(import.meta.url)), "..", "cdk.out");
   rmSync(outdir, { recursive: true, force: true });
   let context: Record<string, string>;
   try {
@@ -41,7 +43,7 @@ function main(): number {
   try {
     new TornadeStack(app, context.stackName ?? "Tornade");
   } catch (e) {
-    if (e instanceof ContextError) {
+    if (e instanceof ContextError || e instanceof TornadeRunnersPropsError) {
       process.stderr.write(`synth: ${e.message}\n`);
       return 2;
     }

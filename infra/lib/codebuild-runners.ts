@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { aws_codebuild as codebuild, aws_iam as iam, aws_logs as logs, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { grantBuildLogs, projectRole } from "./codebuild-role.js";
-import { RUNNER_BUILDSPEC } from "./paths.js";
+import { runnerBuildspecFile } from "./tornade-package.js";
 import type { Arch, RunnerImages } from "./runner-image.js";
 
 /**
@@ -29,7 +29,7 @@ class InlineBuildSpec extends codebuild.BuildSpec {
 }
 
 export function runnerBuildSpec(): codebuild.BuildSpec {
-  return new InlineBuildSpec(readFileSync(RUNNER_BUILDSPEC, "utf8"));
+  return new InlineBuildSpec(readFileSync(runnerBuildspecFile(), "utf8"));
 }
 
 export interface CodeBuildRunnersProps {

@@ -1,13 +1,16 @@
 /**
- * One of tornade's Lambda functions: the handler file from src/lambda bundled locally with esbuild (never in Docker,
- * so synth works offline), its own role and log group, and no AWS managed policy.
+ * One of tornade's Lambda functions: a handler of the bundle tornade's build made (tornade-package.ts; nothing is
+ * bundled at synth, so synth needs neither esbuild nor Docker), its own role and log group, and no AWS managed policy.
  */
-import { aws_iam as iam, aws_lambda as lambda, aws_lambda_nodejs as nodejs, aws_logs as logs, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { aws_iam as iam, aws_lambda as lambda, aws_logs as logs, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Construct } from "constructs";
-import { handlerEntry, LOCK_FILE, REPO_ROOT, type HandlerName } from "./paths.js";
+import type { HandlerName } from "./tornade-package.js";
 
 /** Node.js 24 is the newest Lambda runtime aws-cdk-lib knows; the bundle is plain JavaScript with no native module. */
 export const CONTROLLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const CONTROLLER_ARCHITECTURE = lambda.Architecture.ARM_64;
+/** The AWS Parameters and Secrets Lambda Extension's layer the functions read their secrets through. */
+export const SECRETS_EXTENSION_VERSION = lambda.ParamsAndSecretsVersions.V1_0_103;
 
 export interface ControllerFunctionProps {
   readonly name: HandlerName;
@@ -16,10 +19,11 @@ export interface ControllerFunctionProps {
   readonly memorySize?: number;
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
-  /** Prebuilt code instead of bundling src/lambda/NAME.ts (tests; or your own build). Handler `index.handler`. */
-  readonly code?: lambda.Code;
-  /** The file to bundle; default src/lambda/NAME.ts. */
-  readonly entry?: string;
+  /**
+   * The code: tornade's bundle (every handler in one asset, shared by the four functions), whose handler is
+   * `NAME.handler`; or code of your own (`own`, tests or your own build) whose handler is `index.handler`.
+   */
+  readonly code: { readonly bundle: lambda.Code } | { readonly own: lambda.Code };
   /** Concurrent executions reserved for (and the most allowed to) this function; default the account's shared pool. */
   readonly reservedConcurrency?: number;
 }
@@ -41,7 +45,7 @@ export class ControllerFunction extends Construct {
     const common = {
       description: props.description,
       runtime: CONTROLLER_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: CONTROLLER_ARCHITECTURE,
       timeout: props.timeout,
       memorySize: props.memorySize ?? 512,
       role: this.role,
@@ -51,33 +55,12 @@ export class ControllerFunction extends Construct {
       // The AWS Parameters and Secrets Lambda Extension serves GetSecretValue on http://localhost:2773 (with the
       // function's own role, cached), so the handlers read the secrets named by TORNADE_*_SECRET_ARN with a plain
       // fetch and no Secrets Manager SDK ("Use AWS Secrets Manager secrets in AWS Lambda functions").
-      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, {
         cacheEnabled: true,
         logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
     };
-    this.fn = props.code
-      ? new lambda.Function(this, "Function", { ...common, code: props.code, handler: "index.handler" })
-      : new nodejs.NodejsFunction(this, "Function", {
-          ...common,
-          entry: props.entry ?? handlerEntry(props.name),
-          handler: "handler",
-          projectRoot: REPO_ROOT,
-          depsLockFilePath: LOCK_FILE,
-          bundling: {
-            forceDockerBundling: false,
-            format: nodejs.OutputFormat.ESM,
-            // The oldest Node tornade supports, so the bundle also loads where tests run it; Lambda runs Node 24.
-            target: "node20",
-            sourceMap: true,
-            minify: true,
-            // ESM output still meets CommonJS dependencies (pino, the AWS SDK's internals) that call require().
-            banner: "import { createRequire as __tornadeRequire } from 'node:module'; const require = __tornadeRequire(import.meta.url);",
-            // Nothing external: the AWS SDK is bundled at the versions tornade is tested with, not the runtime's copy.
-            // better-sqlite3 (the embedded store, reached through controller/build.ts) is bundled as JavaScript only:
-            // it loads its native addon when a database is opened, which serverless mode never does.
-            externalModules: [],
-          },
-        });
+    const [code, handler] = "bundle" in props.code ? [props.code.bundle, `${props.name}.handler`] : [props.code.own, "index.handler"];
+    this.fn = new lambda.Function(this, "Function", { ...common, code, handler });
   }
 }

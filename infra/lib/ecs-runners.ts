@@ -12,7 +12,7 @@ import type { Arch, RunnerImages } from "./runner-image.js";
 export const RUNNER_CONTAINER = "runner";
 
 export interface FargateSizeProps {
-  /** CPU units (1024 = 1 vCPU). Default 1024. */
+  /** vCPU, as tornade's defaults.cpu (0.25 … 16). Default 1. */
   readonly cpu?: number;
   /** Memory in MiB; must be a valid Fargate combination with cpu. Default 2048. */
   readonly memoryMiB?: number;
@@ -59,7 +59,8 @@ export class EcsRunners extends Construct {
     const size = props.size ?? {};
     const make = (arch: Arch) => {
       const td = new ecs.FargateTaskDefinition(this, `Runner${arch}`, {
-        cpu: size.cpu ?? 1024,
+        // Fargate counts CPU units, 1024 to the vCPU.
+        cpu: Math.round((size.cpu ?? 1) * 1024),
         memoryLimitMiB: size.memoryMiB ?? 2048,
         ...(size.ephemeralStorageGiB === undefined ? {} : { ephemeralStorageGiB: size.ephemeralStorageGiB }),
         runtimePlatform: {

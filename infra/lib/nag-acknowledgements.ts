@@ -1,13 +1,14 @@
 /**
- * Every cdk-nag AwsSolutions finding tornade accepts, on the construct it concerns, each with its reason.
- * Anything not listed here fails `npm run synth` (and `cdk deploy` of infra/bin/app.ts).
+ * Every cdk-nag AwsSolutions finding tornade accepts, on the construct it concerns, each with its reason: an app that
+ * runs cdk-nag's AwsSolutionsChecks over TornadeRunners finds nothing unacknowledged. Anything not listed here fails
+ * tornade's `npm run synth`.
  * Finding ids of IAM5 name resources as CloudFormation values (logical ids, pseudo parameters, or the account and
  * region of a stack with an explicit environment), which depend on where the construct sits in the user's app; they
- * are computed here with cdk-nag's own flattening, not written out.
+ * are computed here with cdk-nag's own flattening, not written out. cdk-nag is an optional peer dependency: an app
+ * without it runs no nag checks, and those acknowledgements are not needed.
  */
+import { createRequire } from "node:module";
 import { Stack, Validations } from "aws-cdk-lib";
-// cdk-nag's IAM5 rule names a wildcard resource by this function's output (cdk-nag is pinned to an exact version).
-import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
 import type { IConstruct } from "constructs";
 import { clusterInstancesArn, clusterTasksArn } from "./controller-permissions.js";
 import type { TornadeRunners } from "./tornade-runners.js";
@@ -16,9 +17,16 @@ function ack(c: IConstruct, id: string, reason: string): void {
   Validations.of(c).acknowledge({ id, reason });
 }
 
-/** The id of cdk-nag's finding for a wildcard resource `arn` in a policy of `c`. */
-function wildcardResource(c: IConstruct, arn: string): string {
-  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(c).resolve(arn))}]`;
+type Flatten = (value: unknown) => string;
+
+/** cdk-nag's IAM5 rule names a wildcard resource by this function's output; undefined when cdk-nag is not installed. */
+function cdkNagFlatten(): Flatten | undefined {
+  try {
+    return (createRequire(import.meta.url)("cdk-nag/lib/utils/flatten-cfn-reference.js") as { flattenCfnReference: Flatten }).flattenCfnReference;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
+    throw e;
+  }
 }
 
 const ECR_AUTH =
@@ -30,6 +38,11 @@ const NO_KMS_KEY =
   "AWS-managed keys. A customer managed KMS key would add $1/month of idle cost for no data at rest.";
 
 export function acknowledgeFindings(t: TornadeRunners): void {
+  const flatten = cdkNagFlatten();
+  // Without cdk-nag nothing runs its checks, and there is nothing to acknowledge.
+  if (flatten === undefined) return;
+  /** The id of cdk-nag's finding for a wildcard resource `arn` in a policy of `c`. */
+  const wildcardResource = (c: IConstruct, arn: string) => `AwsSolutions-IAM5[Resource::${flatten(Stack.of(c).resolve(arn))}]`;
   ack(t.ecs.executionRole, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
 
   const { worker, sweep } = t.controller.functions;

@@ -22,6 +22,11 @@ export interface RunnerNetworkProps {
   readonly flowLogRetention: logs.RetentionDays;
 }
 
+/** Where runner tasks go unless `subnets` says: the new VPC's public subnets, or a given VPC's private ones with a route out. */
+export function runnerSubnets(created: boolean): ec2.SubnetSelection {
+  return { subnetType: created ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS };
+}
+
 export class RunnerNetwork extends Construct {
   readonly vpc: ec2.IVpc;
   readonly subnetIds: string[];
@@ -47,7 +52,7 @@ export class RunnerNetwork extends Construct {
           },
         },
       });
-    const selection = props.subnets ?? { subnetType: created ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const selection = props.subnets ?? runnerSubnets(created);
     this.subnetIds = this.vpc.selectSubnets(selection).subnetIds;
     this.securityGroups = props.securityGroups ?? [
       new ec2.SecurityGroup(this, "RunnerSecurityGroup", {

@@ -16,15 +16,11 @@
 import { aws_iam as iam, aws_kms as kms, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";
 
-/** tornade's defaults (src/core/runner-env.ts DEFAULT_JIT_PARAMETER_PREFIX / DEFAULT_JIT_KMS_KEY). */
-export const JIT_PARAMETER_PREFIX = "/tornade/jit/";
-export const JIT_KEY_ALIAS = "alias/tornade-runner-jitconfig";
-
 export interface RunnerCredentialsProps {
-  /** Parameter name prefix, starting and ending with "/". Default /tornade/jit/. */
-  readonly parameterPrefix?: string;
-  /** The key's alias. Default alias/tornade-runner-jitconfig (what tornade uses when not told otherwise). */
-  readonly keyAlias?: string;
+  /** Parameter name prefix, starting and ending with "/" (tornade's aws.jitConfig.parameterPrefix, default /tornade/jit/). */
+  readonly parameterPrefix: string;
+  /** The key's alias (tornade's default aws.jitConfig.kmsKeyId, alias/tornade-runner-jitconfig). */
+  readonly keyAlias: string;
 }
 
 /** A role that only reads runner parameters: the ECS task role reads one itself; CodeBuild resolves it for the build. */
@@ -36,14 +32,14 @@ export class RunnerCredentials extends Construct {
   /** arn:aws:ssm:REGION:ACCOUNT:parameter/tornade/jit/* */
   readonly parametersArn: string;
 
-  constructor(scope: Construct, id: string, props: RunnerCredentialsProps = {}) {
+  constructor(scope: Construct, id: string, props: RunnerCredentialsProps) {
     super(scope, id);
-    this.parameterPrefix = props.parameterPrefix ?? JIT_PARAMETER_PREFIX;
+    this.parameterPrefix = props.parameterPrefix;
     const stack = Stack.of(this);
     this.parametersArn = stack.formatArn({ service: "ssm", resource: "parameter", resourceName: `${this.parameterPrefix.replace(/^\//, "")}*` });
     this.key = new kms.Key(this, "Key", {
       description: "tornade: encrypts runners' one-time JIT config parameters; only the runner roles may decrypt",
-      alias: props.keyAlias ?? JIT_KEY_ALIAS,
+      alias: props.keyAlias,
       enableKeyRotation: true,
       // Parameters live minutes and are single-use: nothing of value is lost with the key.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -75,7 +71,7 @@ export class RunnerCredentials extends Construct {
   }
 
   /** The controller: writes and deletes parameters, encrypts; never reads. */
-  grantWrite(role: iam.IRole): void {
+  grantWrite(role: iam.IPrincipal): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "WriteRunnerJitParameters",
@@ -99,7 +95,7 @@ export class RunnerCredentials extends Construct {
   }
 
   /** The same use, in the role's policy and in the key's (which alone decides: it does not delegate use to IAM). */
-  private allowKey(role: iam.IRole, action: string, sid: string): void {
+  private allowKey(role: iam.IPrincipal, action: string, sid: string): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions: [action], resources: [this.key.keyArn], conditions: this.viaSsm }));
     this.key.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: [action], resources: ["*"], conditions: this.viaSsm }));
   }

@@ -1,5 +1,6 @@
 /**
- * The runner image both backends start: built from runner-image/ by the CDK at deploy time (one image per
+ * The runner image both backends start: built from tornade's runner-image/ (in the installed tornade package) by the
+ * CDK at deploy time (one image per
  * architecture, so `cdk deploy` needs Docker with arm64 emulation, e.g. `docker run --privileged --rm
  * tonistiigi/binfmt --install arm64`), or an image you pushed yourself with `docker buildx build --platform
  * linux/amd64,linux/arm64` (one multi-arch tag serves both; Fargate and CodeBuild pull the variant of their platform).
@@ -12,14 +13,14 @@
  */
 import { aws_codebuild as codebuild, aws_ecr as ecr, aws_ecr_assets as assets, aws_ecs as ecs, type aws_logs as logs } from "aws-cdk-lib";
 import { Construct, type IDependable } from "constructs";
-import { RUNNER_IMAGE_DIR } from "./paths.js";
+import { runnerImageDir } from "./tornade-package.js";
 import { RunnerImageCopy } from "./runner-image-copy.js";
 
 export type Arch = "X86_64" | "ARM64";
 export const ARCHS: readonly Arch[] = ["X86_64", "ARM64"];
 
 export type RunnerImageSource =
-  /** Build runner-image/ during `cdk deploy` (default). */
+  /** Build tornade's runner-image/ during `cdk deploy` (default). */
   | { readonly kind: "asset" }
   /** A multi-arch image already in ECR, e.g. pushed by your CI. */
   | { readonly kind: "ecr"; readonly repository: ecr.IRepository; readonly tagOrDigest: string };
@@ -56,7 +57,7 @@ export class RunnerImages extends Construct {
     }
     const asset = (arch: Arch) =>
       new assets.DockerImageAsset(this, arch, {
-        directory: RUNNER_IMAGE_DIR,
+        directory: runnerImageDir(),
         platform: arch === "ARM64" ? assets.Platform.LINUX_ARM64 : assets.Platform.LINUX_AMD64,
       });
     const built = { X86_64: asset("X86_64"), ARM64: asset("ARM64") };

@@ -20,11 +20,11 @@ import {
   Duration,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
-import { ENV } from "./controller-env.js";
+import { SECRET_ARN_ENV, stateEnvironment } from "./controller-env.js";
 import { ControllerFunction } from "./controller-function.js";
 import { launchStatements, secretStatement, sendStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
-import type { HandlerName } from "./paths.js";
 import { intakeTableStatements, stateTable, tableStatements } from "./state-table.js";
+import { lambdaBundleDir, type HandlerName } from "./tornade-package.js";
 
 export interface ServerlessControllerProps {
   readonly targets: RunnerTargets;
@@ -34,6 +34,7 @@ export interface ServerlessControllerProps {
   readonly webhookSecret: sm.ISecret;
   readonly sweepInterval: Duration;
   readonly logRetention: logs.RetentionDays;
+  /** Code of your own for some functions (handler `index.handler`); the others run tornade's bundle. */
   readonly code?: Partial<Record<HandlerName, lambda.Code>>;
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
@@ -63,14 +64,17 @@ export class ServerlessController extends Construct {
     });
     const state = {
       ...props.environment,
-      [ENV.storeKind]: "dynamodb",
-      [ENV.table]: this.table.tableName,
-      [ENV.queueKind]: "sqs",
-      [ENV.queueUrl]: this.queue.queueUrl,
-      [ENV.webhookSecretArn]: props.webhookSecret.secretArn,
+      ...stateEnvironment({ table: this.table.tableName, queueUrl: this.queue.queueUrl }),
+      [SECRET_ARN_ENV.webhookSecret]: props.webhookSecret.secretArn,
     };
     // The webhook function is not told where the App's private key is, and may not read it (src/lambda/wiring.ts).
-    const withKey = { ...state, [ENV.privateKeySecretArn]: props.privateKeySecret.secretArn };
+    const withKey = { ...state, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
+    // tornade's bundle, one asset for every function that runs it (each its own handler in it).
+    let bundle: lambda.Code | undefined;
+    const codeOf = (name: HandlerName) => {
+      const own = props.code?.[name];
+      return own ? { own } : { bundle: (bundle ??= lambda.Code.fromAsset(lambdaBundleDir())) };
+    };
     const fn = (name: HandlerName, description: string, timeout: Duration, environment: Record<string, string>, reservedConcurrency?: number) =>
       new ControllerFunction(this, name[0]?.toUpperCase() + name.slice(1), {
         name,
@@ -79,7 +83,7 @@ export class ServerlessController extends Construct {
         environment,
         logRetention: props.logRetention,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
-        ...(props.code?.[name] ? { code: props.code[name] } : {}),
+        code: codeOf(name),
       });
     this.functions = {
       // GitHub gives a webhook 10 s ("Best practices for using webhooks"); the function only verifies and enqueues.

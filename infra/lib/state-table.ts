@@ -1,11 +1,11 @@
 /**
  * The DynamoDB table of the serverless store and queue, declared from the very definition the store creates in tests
- * (src/store/dynamodb-table.ts TORNADE_TABLE), so the deployed table cannot drift from the one the contract suite ran
- * against.
+ * (tornade's src/store/dynamodb-table.ts TORNADE_TABLE, from the installed package), so the deployed table cannot
+ * drift from the one the contract suite ran against.
  */
 import { aws_dynamodb as dynamodb, aws_iam as iam, RemovalPolicy } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { TORNADE_TABLE, TTL_ATTRIBUTE } from "../../src/store/dynamodb-table.js";
+import { TORNADE_TABLE, TTL_ATTRIBUTE } from "tornade/store/dynamodb-table";
 
 type KeyElement = { AttributeName?: string | undefined; KeyType?: string | undefined };
 
@@ -72,8 +72,11 @@ export function tableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
  * against these.
  */
 export const INTAKE_WRITES = ["DELIVERY#*", "JOB#*", "QPEND#*"] as const;
-/** What intake reads: what it writes, and the backend a re-run job was promised (META#rerun-backend:…). */
-export const INTAKE_READS = [...INTAKE_WRITES, "META#rerun-backend:*"] as const;
+/**
+ * What intake reads: what it writes, nothing else. (A re-run job's backend is its earlier attempt's row, read by the
+ * reconciler in the worker function, src/controller/reconciler.ts rerunTarget.)
+ */
+export const INTAKE_READS = [...INTAKE_WRITES] as const;
 
 /**
  * The webhook function's access to the table: GetItem, and PutItem/UpdateItem (intake's writes are all conditional:

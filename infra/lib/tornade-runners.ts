@@ -1,79 +1,69 @@
 /**
  * TornadeRunners: everything tornade needs in one AWS account and region — the runner cluster (FARGATE and
  * FARGATE_SPOT), runner task definitions and CodeBuild projects for x86_64 and ARM64, networking, and the controller
- * in serverless mode with its secrets and alarms. Import it into your own CDK app, or deploy infra/bin/app.ts.
+ * in serverless mode with its secrets and alarms. Import it from @tornade/cdk into your own CDK app (README.md).
  */
 import {
   aws_codebuild as codebuild,
   aws_ec2 as ec2,
+  aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_secretsmanager as sm,
   aws_sns as sns,
   Duration,
+  Stack,
+  Token,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { TornadeAlarms } from "./alarms.js";
 import { CodeBuildRunners } from "./codebuild-runners.js";
-import { ENV } from "./controller-env.js";
-import { EcsRunners, RUNNER_CONTAINER, type FargateSizeProps } from "./ecs-runners.js";
+import { environmentOf, runnersEnvironment, stateEnvironment } from "./controller-env.js";
+import { launchStatements, secretStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
+import { EcsRunners, RUNNER_CONTAINER } from "./ecs-runners.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { RunnerNetwork } from "./network.js";
-import type { HandlerName } from "./paths.js";
+import { webhookIntakeOf, type IntakeProps } from "./intake.js";
+import { checkProps } from "./props-check.js";
 import { RunnerCredentials } from "./runner-credentials.js";
 import { RunnerImages, type RunnerImageSource } from "./runner-image.js";
 import { ServerlessController } from "./serverless-controller.js";
+import type { TornadeSettings } from "./settings.js";
+import type { HandlerName } from "./tornade-package.js";
 
-export interface TornadeRunnersProps {
-  /** The GitHub App's ID (its settings page, "App ID"). */
-  readonly githubAppId: number;
-  /** The label every tornade job carries besides self-hosted. Default "tornade". */
-  readonly launchLabel?: string;
-  /** Where runners register: "repo" (default) or "org". */
-  readonly runnerScope?: "repo" | "org";
+/**
+ * tornade's settings (settings.ts: the names and defaults of tornade's configuration) and the construct's own props.
+ * Every prop is checked when the app synthesizes (props-check.ts); bad props throw TornadeRunnersPropsError naming
+ * each problem and its fix.
+ */
+export interface TornadeRunnersProps extends TornadeSettings {
   /**
-   * The runner group organization runners join (github.runnerGroupId). Default 1, the Default group, which is open to
-   * every repository of the organization: with an allow-list it must be a group restricted to the allowed
-   * repositories (docs/security.md, "Scope"), and tornade refuses to start otherwise.
+   * How jobs reach tornade (intake.ts). Default `{ webhooks: true }`: GitHub posts `workflow_job` deliveries to the
+   * webhook function's public URL. GitHub's runner scale sets (an outbound session, no public endpoint) are planned
+   * as a second key beside `webhooks`.
    */
-  readonly runnerGroupId?: number;
-  /** Only these owner/repo may get runners. Default: every repository the App is installed on. */
-  readonly allowedRepositories?: readonly string[];
-  readonly allowedOrganizations?: readonly string[];
-  /** Backend for jobs without runs-on=. Default FARGATE. */
-  readonly defaultBackend?: "FARGATE" | "FARGATE_SPOT" | "CODEBUILD";
+  readonly intake?: IntakeProps;
 
   /** An existing VPC; default a new one with public subnets and no NAT gateway (network.ts). */
   readonly vpc?: ec2.IVpc;
   readonly subnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * tornade's aws.assignPublicIp: give runner tasks a public IP. Default true for the new VPC (public subnets, no NAT
+   * gateway: without it runners cannot reach GitHub), false for a VPC you give.
+   */
   readonly assignPublicIp?: boolean;
+  /** tornade's aws.jitConfig: where runners' one-time JIT parameters live. Default prefix /tornade/jit/. */
+  readonly jitConfig?: { readonly parameterPrefix?: string };
 
-  /** Default: build runner-image/ at deploy time. */
+  /** Default: build tornade's runner image (its package's runner-image/) at deploy time. */
   readonly runnerImage?: RunnerImageSource;
-  /** Size declared by the Fargate task definitions (jobs' cpu=/memory=/size= labels override per launch). */
-  readonly fargate?: FargateSizeProps;
   /**
    * The CodeBuild runner projects. `privileged` (default true) is Docker in the build, which is what the CODEBUILD
    * backend is for; turn it off if your CodeBuild jobs never need Docker.
    */
   readonly codebuild?: { readonly computeType?: codebuild.ComputeType; readonly timeout?: Duration; readonly privileged?: boolean };
 
-  /** Bring your own secrets; default two new ones (the private key to be set after deploy, the webhook secret
-   * generated). */
-  readonly privateKeySecret?: sm.ISecret;
-  readonly webhookSecret?: sm.ISecret;
-
-  /**
-   * Concurrent executions reserved for the public webhook function, which are also the most it may run: a flood of
-   * requests to its URL cannot take the account's other functions' concurrency, nor run more than this many at once.
-   * Default 20 (one execution takes a delivery in tens of milliseconds, so hundreds of deliveries a second; a
-   * delivery refused with 429 beyond that is redelivered by the sweep). Lambda keeps 100 of the account's concurrency
-   * unreserved, so the account's limit must be at least 100 more than this ("Configuring reserved concurrency").
-   */
-  readonly webhookReservedConcurrency?: number;
-  /** How often the sweep runs. Default 1 minute. */
-  readonly sweepInterval?: Duration;
   /**
    * Receives of one SQS message before SQS moves it to the dead-letter queue. Default 50. tornade's queue keeps its
    * own dead letters in DynamoDB after its maxAttempts (src/queue/sqs-queue.ts), and a message that waits longer than
@@ -87,10 +77,8 @@ export interface TornadeRunnersProps {
   readonly alarmTopic?: sns.ITopic;
   /** Default one month. */
   readonly logRetention?: logs.RetentionDays;
-  /** Prebuilt function code instead of bundling src/lambda/*.ts (tests, or your own build). */
+  /** Code of your own instead of tornade's bundle, per function (tests, or your own build); handler `index.handler`. */
   readonly controllerCode?: Partial<Record<HandlerName, lambda.Code>>;
-  /** Where runners' one-time JIT parameters live. Default /tornade/jit/ (docs/security.md, "Runner credentials"). */
-  readonly jitParameterPrefix?: string;
 }
 
 export class TornadeRunners extends Construct {
@@ -105,10 +93,20 @@ export class TornadeRunners extends Construct {
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
   readonly webhookSecret: sm.ISecret;
+  /**
+   * The controller's configuration as tornade reads it from the environment — settings, runners, the state table and
+   * queue, the region — without the secrets: for a `tornade serve` container on this construct's runners and state (the
+   * container layout, docs/deploy-aws.md), which gets the App's key as SECRET_KEY_PEM and the webhook secret as
+   * TORNADE_WEBHOOK_SECRET from privateKeySecret and webhookSecret.
+   */
+  readonly controllerEnvironment: Readonly<Record<string, string>>;
+  private readonly targets: RunnerTargets;
 
   constructor(scope: Construct, id: string, props: TornadeRunnersProps) {
     super(scope, id);
-    checkScope(props);
+    const region = Stack.of(this).region;
+    // Everything is checked before anything is declared; bad props throw, naming every problem.
+    const { config, settingsEnv } = checkProps(this.node.path, props, Token.isUnresolved(region) ? undefined : region);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.network = new RunnerNetwork(this, "Network", {
       ...(props.vpc ? { vpc: props.vpc } : {}),
@@ -118,68 +116,79 @@ export class TornadeRunners extends Construct {
       flowLogRetention: logRetention,
     });
     const images = (this.runnerImages = new RunnerImages(this, "RunnerImage", { source: props.runnerImage ?? { kind: "asset" }, logRetention }));
+    const size = config.defaults;
     this.ecs = new EcsRunners(this, "Fargate", {
       vpc: this.network.vpc,
       images,
       logRetention,
-      ...(props.fargate ? { size: props.fargate } : {}),
+      // The task definitions declare the size of jobs naming none (tornade fills in memory for a cpu, and the reverse).
+      size: {
+        ...(size.cpu === undefined ? {} : { cpu: size.cpu }),
+        ...(size.memory === undefined ? {} : { memoryMiB: size.memory }),
+        ...(size.disk === undefined ? {} : { ephemeralStorageGiB: size.disk }),
+      },
     });
     this.codebuild = new CodeBuildRunners(this, "CodeBuild", { images, logRetention, ...(props.codebuild ?? {}) });
-    this.runnerCredentials = new RunnerCredentials(this, "RunnerCredentials", props.jitParameterPrefix ? { parameterPrefix: props.jitParameterPrefix } : {});
+    this.runnerCredentials = new RunnerCredentials(this, "RunnerCredentials", {
+      parameterPrefix: config.aws.jitConfig.parameterPrefix,
+      // tornade's default key is this alias: a controller configured by hand elsewhere finds the same key.
+      keyAlias: config.aws.jitConfig.kmsKeyId,
+    });
     // Fargate runners read their parameter themselves; CodeBuild reads it for the build (a PARAMETER_STORE variable).
     this.runnerCredentials.grantRead({ role: this.ecs.taskRole, reads: "GetParameter" });
     // The roles themselves: each project holds only an immutable view of its role, and grants through it are dropped.
     for (const role of Object.values(this.codebuild.roles)) this.runnerCredentials.grantRead({ role, reads: "GetParameters" });
 
     this.privateKeySecret =
-      props.privateKeySecret ??
+      props.github.privateKey ??
       new sm.Secret(this, "AppPrivateKey", {
         description: "tornade: the GitHub App's private key (PEM). Set it after deploy: see docs/deploy-aws.md",
       });
     this.webhookSecret =
-      props.webhookSecret ??
+      props.github.webhookSecret ??
       new sm.Secret(this, "WebhookSecret", {
         description: "tornade: the GitHub App's webhook secret; paste this value into the App's settings",
         generateSecretString: { passwordLength: 40, excludePunctuation: true },
       });
 
     const environment: Record<string, string> = {
-      [ENV.appId]: String(props.githubAppId),
-      [ENV.launchLabel]: props.launchLabel ?? "tornade",
-      [ENV.cluster]: this.ecs.cluster.clusterArn,
-      [ENV.subnets]: this.network.subnetIds.join(","),
-      [ENV.securityGroups]: this.network.securityGroups.map((g) => g.securityGroupId).join(","),
-      [ENV.assignPublicIp]: String(this.network.assignPublicIp),
-      [ENV.taskDefinitionX86]: this.ecs.taskDefinitions.X86_64.taskDefinitionArn,
-      [ENV.taskDefinitionArm]: this.ecs.taskDefinitions.ARM64.taskDefinitionArn,
-      [ENV.containerName]: RUNNER_CONTAINER,
-      [ENV.codebuildProjectX86]: this.codebuild.projects.X86_64.projectName,
-      [ENV.codebuildProjectArm]: this.codebuild.projects.ARM64.projectName,
-      [ENV.jitParameterPrefix]: this.runnerCredentials.parameterPrefix,
-      [ENV.jitKmsKeyId]: this.runnerCredentials.key.keyArn,
-      ...(props.runnerScope ? { [ENV.runnerScope]: props.runnerScope } : {}),
-      ...(props.runnerGroupId === undefined ? {} : { [ENV.runnerGroupId]: String(props.runnerGroupId) }),
-      ...(props.allowedRepositories?.length ? { [ENV.allowedRepositories]: props.allowedRepositories.join(",") } : {}),
-      ...(props.allowedOrganizations?.length ? { [ENV.allowedOrganizations]: props.allowedOrganizations.join(",") } : {}),
-      ...(props.defaultBackend ? { [ENV.defaultBackend]: props.defaultBackend } : {}),
+      ...settingsEnv,
+      ...runnersEnvironment({
+        cluster: this.ecs.cluster.clusterArn,
+        subnets: this.network.subnetIds,
+        securityGroups: this.network.securityGroups.map((g) => g.securityGroupId),
+        assignPublicIp: this.network.assignPublicIp,
+        taskDefinitions: { X86_64: this.ecs.taskDefinitions.X86_64.taskDefinitionArn, ARM64: this.ecs.taskDefinitions.ARM64.taskDefinitionArn },
+        containerName: RUNNER_CONTAINER,
+        codebuildProjects: { X86_64: this.codebuild.projects.X86_64.projectName, ARM64: this.codebuild.projects.ARM64.projectName },
+        jitParameterPrefix: this.runnerCredentials.parameterPrefix,
+        jitKmsKeyId: this.runnerCredentials.key.keyArn,
+      }),
+    };
+    this.targets = {
+      cluster: this.ecs.cluster,
+      taskDefinitions: [this.ecs.taskDefinitions.X86_64, this.ecs.taskDefinitions.ARM64],
+      taskRole: this.ecs.taskRole,
+      executionRole: this.ecs.executionRole,
+      projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
     };
     this.controller = new ServerlessController(this, "Controller", {
-      targets: {
-        cluster: this.ecs.cluster,
-        taskDefinitions: [this.ecs.taskDefinitions.X86_64, this.ecs.taskDefinitions.ARM64],
-        taskRole: this.ecs.taskRole,
-        executionRole: this.ecs.executionRole,
-        projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
-      },
+      targets: this.targets,
       environment,
       privateKeySecret: this.privateKeySecret,
       webhookSecret: this.webhookSecret,
-      sweepInterval: props.sweepInterval ?? Duration.minutes(1),
+      sweepInterval: Duration.seconds(config.sweeper.intervalSeconds),
       logRetention,
       maxReceiveCount: props.maxReceiveCount ?? 50,
-      webhookReservedConcurrency: reservedConcurrency(props.webhookReservedConcurrency),
+      webhookReservedConcurrency: webhookIntakeOf(props.intake).reservedConcurrency,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
+    this.controllerEnvironment = {
+      ...environment,
+      ...stateEnvironment({ table: this.controller.table.tableName, queueUrl: this.controller.queue.queueUrl }),
+      // Lambda tells its functions their region (AWS_REGION); a container is told here.
+      ...environmentOf({ "aws.region": Stack.of(this).region }),
+    };
     const { functions } = this.controller;
     // The functions that launch, watch and stop runners write and delete their JIT parameters.
     for (const f of [functions.worker, functions.sweep, functions.events]) this.runnerCredentials.grantWrite(f.role);
@@ -192,37 +201,22 @@ export class TornadeRunners extends Construct {
     acknowledgeFindings(this);
   }
 
+  /**
+   * Lets another principal run tornade's controller on this construct's runners and state — the task role of a
+   * `tornade serve` container (the container layout): launch, watch and stop runners, write their one-time JIT
+   * parameters, use the state table and the work queue, read the two secrets.
+   */
+  grantController(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    const statements = [...launchStatements(this.targets), ...watchStatements(this.targets), secretStatement([this.privateKeySecret, this.webhookSecret])];
+    for (const s of statements) principal.addToPrincipalPolicy(s);
+    this.controller.grantStateAndQueue(grantee);
+    this.runnerCredentials.grantWrite(principal);
+  }
+
   /** The URL to give the GitHub App as its webhook URL: the function URL's `/events` (src/server/app.ts). */
   get webhookUrl(): string {
     // A function URL ends with "/" ("Lambda function URLs" → URL format).
     return `${this.controller.webhookUrl.url}events`;
-  }
-}
-
-const DEFAULT_WEBHOOK_CONCURRENCY = 20;
-
-function reservedConcurrency(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_WEBHOOK_CONCURRENCY;
-  if (!Number.isInteger(value) || value < 1) {
-    // 0 would be valid for Lambda and stop the function altogether.
-    throw new Error(`TornadeRunners webhookReservedConcurrency=${value}: must be a whole number of at least 1 (default ${DEFAULT_WEBHOOK_CONCURRENCY})`);
-  }
-  return value;
-}
-
-/**
- * The check tornade's configuration makes at start (src/config/scope-checks.ts), made at synth time so that a stack
- * whose functions would refuse to start is never deployed.
- */
-function checkScope(props: TornadeRunnersProps): void {
-  const allowList = (props.allowedRepositories?.length ?? 0) + (props.allowedOrganizations?.length ?? 0) > 0;
-  const group = props.runnerGroupId ?? 1;
-  if (!Number.isInteger(group) || group < 1) throw new Error(`TornadeRunners runnerGroupId=${group}: must be a positive whole number (a runner group's id)`);
-  if (props.runnerScope === "org" && allowList && group === 1) {
-    throw new Error(
-      "TornadeRunners: organization runners (runnerScope \"org\") with allowedRepositories/allowedOrganizations would join the " +
-        "Default runner group (1), open to every repository of the organization. Fix: create a runner group restricted to " +
-        "the allowed repositories and set runnerGroupId (context runnerGroupId) to its id",
-    );
   }
 }

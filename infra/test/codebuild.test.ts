@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { App, aws_ecr as ecr, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
-import { addNag, runNag } from "../lib/nag.js";
+import { addNag, runNag } from "../bin/nag.js";
 import { ARCHS } from "../lib/runner-image.js";
 import { TornadeRunners } from "../lib/tornade-runners.js";
 import { actions, inlineCode, propertiesOf, statementsOf, synthesize, type Statement } from "./template.js";
@@ -135,10 +135,10 @@ describe("cdk-nag", () => {
   it("finds nothing unacknowledged with an explicit account and region, for the copied image and for your own", () => {
     const app = new App({ outdir: out });
     const env = { account: "111122223333", region: "eu-west-1" };
-    new TornadeRunners(new Stack(app, "Copied", { env }), "Tornade", { githubAppId: 1, controllerCode: inlineCode });
+    new TornadeRunners(new Stack(app, "Copied", { env }), "Tornade", { github: { appId: 1 }, controllerCode: inlineCode });
     const s = new Stack(app, "Own", { env });
     new TornadeRunners(s, "Tornade", {
-      githubAppId: 1,
+      github: { appId: 1 },
       controllerCode: inlineCode,
       runnerImage: { kind: "ecr", repository: ecr.Repository.fromRepositoryName(s, "Repo", "tornade-runner"), tagOrDigest: "2.334.0" },
       codebuild: { privileged: false },

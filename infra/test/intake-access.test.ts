@@ -2,7 +2,7 @@
  * The webhook function's IAM policy, checked against what the real intake does: the webhook handler, wired as the
  * deployed function is (src/lambda/wiring.ts wireIntake, no App key), takes in the test bed's deliveries and crafted
  * ones that reach every item intake touches (a job's first delivery, its progress, a runner an identical sibling took,
- * a re-run's promised backend). Its DynamoDB and SQS clients talk through a recording proxy; every request is then
+ * a re-run of a job tornade re-ran: intake reads nothing for it, the reconciler finds its target later). Its DynamoDB and SQS clients talk through a recording proxy; every request is then
  * evaluated against the statements the template gives the webhook role (action, dynamodb:LeadingKeys). Both ways:
  * nothing intake does is refused, and every partition the policy grants is one intake uses.
  */
@@ -11,8 +11,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookHandler } from "../../src/lambda/webhook.js";
 import { wireIntake, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
-import { rerunBackendKey } from "../../src/controller/reconciler.js";
-import { runnerName, TAKEN } from "../../src/core/reconcile.js";
+import { runnerName } from "../../src/core/reconcile.js";
 import { startFunctionUrl, type FunctionUrl } from "../../test/lambda/local-aws-lambda.js";
 import { CREDENTIALS, startWorld, until, type World } from "../../test/lambda/world.js";
 import { INTAKE_READS, INTAKE_WRITES } from "../lib/state-table.js";
@@ -116,10 +115,12 @@ describe("the webhook function's IAM policy against the real intake", () => {
     const started = new Date(w.clock.now()).toISOString();
     const inProgress = { ...queued, action: "in_progress", workflow_job: { ...queued.workflow_job, status: "in_progress", runner_name: runnerName(b, 1), started_at: started } };
     expect(await deliver(inProgress)).toBe(202);
-    expect((await full.built.store.getLaunch(`${b}-1`))?.error).toMatchObject({ kind: TAKEN, takenBy: a });
+    expect((await full.built.store.getLaunch(`${b}-1`))?.outcome).toEqual({ kind: "taken", jobId: a, refused: null });
 
-    // A re-run (attempt 2) of a job: intake reads the backend the re-run was promised.
-    await full.built.store.putMeta(rerunBackendKey(Number(queued.workflow_job["run_id"]), String(queued.workflow_job["name"])), "FARGATE");
+    // A re-run (attempt 2) of a job tornade re-ran: its target is on the earlier job's row, read by the reconciler, not
+    // by intake (no META item, no index query below).
+    const first = (await full.built.store.getJob(a))!;
+    await full.built.store.updateJob(a, first.version, { rerunBackend: "FARGATE" });
     const rerun = { ...queued, workflow_job: { ...queued.workflow_job, id: a + 1000, run_attempt: 2 } };
     expect(await deliver(rerun)).toBe(202);
 
@@ -142,7 +143,12 @@ describe("the webhook function's IAM policy against the real intake", () => {
   it("grants the webhook role exactly the statements the intake policy declares", () => {
     expect(allowing("dynamodb:GetItem", "JOB#1")).toHaveLength(1);
     expect(allowing("dynamodb:PutItem", "META#rerun-backend:1:x")).toEqual([]);
+    expect(allowing("dynamodb:GetItem", "META#rerun-backend:1:x")).toEqual([]);
     expect(allowing("dynamodb:GetItem", "QDEAD#1")).toEqual([]);
     expect(allowing("dynamodb:DeleteItem", "JOB#1")).toEqual([]);
+    // The sweeper's memory (docs/scale-out.md) is the sweep function's: the webhook neither reads nor writes it.
+    expect(allowing("dynamodb:GetItem", "REDELIVERY")).toEqual([]);
+    expect(allowing("dynamodb:UpdateItem", "REDELIVERY")).toEqual([]);
+    expect(allowing("dynamodb:PutItem", "RUNS#octo/widgets")).toEqual([]);
   });
 });

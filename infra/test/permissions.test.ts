@@ -1,8 +1,11 @@
 /**
  * Least privilege, read off the synthesized template: what each controller role may do, and on what.
  */
+import { App, aws_iam as iam, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { actions, allStatements, statementsOf, synthesize, type Statement } from "./template.js";
+import { TornadeRunners } from "../lib/index.js";
+import { actions, allStatements, inlineCode, statementsOf, synthesize, type Statement } from "./template.js";
 
 const { stack, tornade, template } = synthesize();
 const ref = (c: { node: { defaultChild?: unknown } }) => ({ Ref: stack.resolve((c.node.defaultChild as { logicalId: string }).logicalId) as string });
@@ -131,5 +134,24 @@ describe("controller permissions", () => {
   it("attaches no AWS managed policy to any role", () => {
     const roles = template.findResources("AWS::IAM::Role") as Record<string, { Properties: { ManagedPolicyArns?: unknown[] } }>;
     for (const r of Object.values(roles)) expect(r.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  });
+});
+
+describe("grantController (the container layout)", () => {
+  it("gives a `tornade serve` task role what the worker and the sweep have: launch, watch, JIT parameters, state, queue, secrets", () => {
+    const s = new Stack(new App(), "C", { env: { account: "111122223333", region: "eu-west-1" } });
+    const t = new TornadeRunners(s, "Tornade", { github: { appId: 1 }, controllerCode: inlineCode });
+    const role = new iam.Role(s, "ServeTaskRole", { assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com") });
+    t.grantController(role);
+    const mine = statementsOf(Template.fromStack(s), s, role).flatMap(actions);
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        "ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole", "codebuild:StartBuild", "codebuild:BatchGetBuilds",
+        "ssm:PutParameter", "ssm:DeleteParameter", "kms:GenerateDataKey", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "sqs:ReceiveMessage",
+        "secretsmanager:GetSecretValue",
+      ]),
+    );
+    // Like the functions, it may not read a runner's JIT config back.
+    expect(mine.filter((a) => /^ssm:GetParameter|^kms:Decrypt$/.test(a))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { TORNADE_TABLE } from "../../src/store/dynamodb-table.js";
 import type { IConstruct } from "constructs";
 import { functionEnvironment, synthesize } from "./template.js";
 
-const { stack, tornade, template } = synthesize({ fargate: { cpu: 2048, memoryMiB: 4096 } });
+const { stack, tornade, template } = synthesize({ defaults: { cpu: 2, memory: 4096 } });
 
 const environmentOf = (fn: IConstruct) => functionEnvironment(template, stack, fn);
 
@@ -81,7 +81,9 @@ describe("serverless controller", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")) as { Properties: { Runtime: string } }[];
     expect(functions.map((f) => f.Properties.Runtime)).toEqual(Array(5).fill("nodejs24.x"));
     const env = environmentOf(tornade.controller.functions.worker.fn);
-    expect(env).toMatchObject({ APP_ID: "4242", LAUNCH_LABEL: "tornade", TORNADE_STORE: "dynamodb", TORNADE_QUEUE: "sqs" });
+    expect(env).toMatchObject({ APP_ID: "4242", TORNADE_STORE: "dynamodb", TORNADE_QUEUE: "sqs" });
+    // A setting not given is not set: tornade's own default applies.
+    expect(env).not.toHaveProperty("LAUNCH_LABEL");
     expect(Object.keys(env)).toEqual(
       expect.arrayContaining(["TORNADE_DYNAMODB_TABLE", "TORNADE_SQS_QUEUE_URL", "TORNADE_PRIVATE_KEY_SECRET_ARN", "TORNADE_WEBHOOK_SECRET_ARN", "TORNADE_TASK_DEFINITION_ARM64", "TORNADE_CODEBUILD_PROJECT_X86_64"]),
     );
@@ -150,13 +152,13 @@ describe("serverless controller", () => {
 });
 
 describe("scope", () => {
-  it("refuses at synth time organization runners with an allow-list in the Default runner group, naming the fix", () => {
-    expect(() => synthesize({ runnerScope: "org", allowedOrganizations: ["acme"] })).toThrow(/Default runner group \(1\).*set runnerGroupId/s);
-    expect(() => synthesize({ runnerScope: "org", allowedRepositories: ["acme/app"], runnerGroupId: 1 })).toThrow(/runnerGroupId/);
+  it("refuses at synth time (tornade's own check) organization runners with an allow-list in the Default runner group, naming the fix", () => {
+    expect(() => synthesize({ github: { appId: 1, runnerScope: "org", allowedOrganizations: ["acme"] } })).toThrow(/github\.runnerGroupId: organization runners in the Default group \(1\).*Fix: create a runner group/s);
+    expect(() => synthesize({ github: { appId: 1, runnerScope: "org", allowedRepositories: ["acme/app"], runnerGroupId: 1 } })).toThrow(/github\.runnerGroupId/);
   });
 
   it("passes a restricted runner group to the functions as TORNADE_RUNNER_GROUP_ID", () => {
-    const org = synthesize({ runnerScope: "org", allowedOrganizations: ["acme"], runnerGroupId: 7 });
+    const org = synthesize({ github: { appId: 1, runnerScope: "org", allowedOrganizations: ["acme"], runnerGroupId: 7 } });
     const env = functionEnvironment(org.template, org.stack, org.tornade.controller.functions.worker.fn);
     expect(env).toMatchObject({ TORNADE_RUNNER_SCOPE: "org", TORNADE_RUNNER_GROUP_ID: "7", TORNADE_ALLOWED_ORGANIZATIONS: "acme" });
   });

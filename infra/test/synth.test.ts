@@ -3,13 +3,13 @@
  * in infra/cdk.out. And runNag itself: an unacknowledged finding is reported, an acknowledged one is not.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App, aws_sqs as sqs, Stack, Validations } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
-import { addNag, runNag } from "../lib/nag.js";
-import { HANDLERS, handlerExists } from "../lib/paths.js";
+import { HANDLERS } from "../lib/tornade-package.js";
+import { addNag, runNag } from "../bin/nag.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "tornade-nag-"));
@@ -26,7 +26,7 @@ describe("npm run synth", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("synth: clean");
     const template = JSON.parse(readFileSync(join(ROOT, "infra/cdk.out/Tornade.template.json"), "utf8")) as {
-      Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> } } }>;
+      Resources: Record<string, { Type: string; Properties?: { Handler?: string; Environment?: { Variables?: Record<string, unknown> } } }>;
       Outputs: Record<string, unknown>;
     };
     const types = Object.values(template.Resources).map((r) => r.Type);
@@ -44,17 +44,16 @@ describe("npm run synth", () => {
     for (const env of envs) expect(env).toMatchObject({ APP_ID: "987654", LAUNCH_LABEL: "fast" });
     expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(["WebhookUrl", "PrivateKeySecretArn", "WebhookSecretArn"]));
 
-    // Each bundled handler loads on its own, with no node_modules beside it (as in Lambda): copied out of the
-    // repository so Node cannot fall back to the repository's node_modules.
-    const bundles = readdirSync(join(ROOT, "infra/cdk.out"))
-      .map((d) => join(ROOT, "infra/cdk.out", d, "index.mjs"))
-      .filter((f) => existsSync(f));
-    expect(bundles).toHaveLength(HANDLERS.filter(handlerExists).length);
-    for (const [i, bundle] of bundles.entries()) {
-      const dir = join(tmp, `bundle${i}`);
-      mkdirSync(dir);
-      copyFileSync(bundle, join(dir, "index.mjs"));
-      const load = spawnSync(process.execPath, ["--input-type=module", "-e", "const m = await import('./index.mjs'); console.log(typeof m.handler);"], {
+    // The four functions run tornade's bundle (npm run build), one asset: each handler loads on its own with no
+    // node_modules beside it (as in Lambda), copied out of the repository so Node cannot fall back to its node_modules.
+    const handlers = Object.values(template.Resources).flatMap((r) => (r.Type === "AWS::Lambda::Function" && r.Properties?.Environment ? [r.Properties.Handler] : []));
+    expect(handlers.sort()).toEqual(HANDLERS.map((h) => `${h}.handler`).sort());
+    const bundles = readdirSync(join(ROOT, "infra/cdk.out")).filter((d) => existsSync(join(ROOT, "infra/cdk.out", d, "webhook.mjs")));
+    expect(bundles).toHaveLength(1);
+    const dir = join(tmp, "bundle");
+    cpSync(join(ROOT, "infra/cdk.out", bundles[0] ?? ""), dir, { recursive: true });
+    for (const name of HANDLERS) {
+      const load = spawnSync(process.execPath, ["--input-type=module", "-e", `const m = await import('./${name}.mjs'); console.log(typeof m.handler);`], {
         cwd: dir,
         encoding: "utf8",
         timeout: 60_000,
@@ -71,6 +70,13 @@ describe("npm run synth", () => {
     const flag = synth("-c", "codebuildPrivileged=maybe");
     expect(flag.status).toBe(2);
     expect(flag.stderr).toContain("codebuildPrivileged=maybe: must be true or false");
+    // What the context says is checked by the construct, every problem at once, each naming its prop.
+    const props = synth("-c", "runnerScope=team", "-c", "defaultCpu=3", "-c", "webhookReservedConcurrency=0");
+    expect(props.status).toBe(2);
+    expect(props.stderr).toMatch(/invalid props:/);
+    expect(props.stderr).toMatch(/- github\.runnerScope: .*Fix: repo or org/);
+    expect(props.stderr).toMatch(/- defaults\.cpu: 3 is not a Fargate vCPU value\. Fix: use one of 0\.25, 0\.5, 1, 2, 4, 8, 16/);
+    expect(props.stderr).toMatch(/- intake\.webhooks\.reservedConcurrency: 0 leaves the webhook no way in/);
   }, 120_000);
 });
 

@@ -2,7 +2,7 @@
 import { App, aws_lambda as lambda, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
-import { HANDLERS } from "../lib/paths.js";
+import { HANDLERS } from "../lib/tornade-package.js";
 import { TornadeRunners, type TornadeRunnersProps } from "../lib/tornade-runners.js";
 
 export const inlineCode = Object.fromEntries(HANDLERS.map((h) => [h, lambda.Code.fromInline(`exports.handler = async () => "${h}";`)]));
@@ -13,7 +13,7 @@ export function synthesize(
 ): { stack: Stack; tornade: TornadeRunners; template: Template } {
   const app = new App();
   const stack = new Stack(app, "T", { env: { account: "111122223333", region: "eu-west-1" } });
-  const tornade = new TornadeRunners(stack, "Tornade", { githubAppId: 4242, controllerCode: inlineCode, ...(extra?.(stack) ?? {}), ...props });
+  const tornade = new TornadeRunners(stack, "Tornade", { github: { appId: 4242 }, controllerCode: inlineCode, ...(extra?.(stack) ?? {}), ...props });
   return { stack, tornade, template: Template.fromStack(stack) };
 }
 

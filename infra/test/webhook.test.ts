@@ -34,7 +34,7 @@ describe("webhook function", () => {
     }
     const keys = (action: string) => dynamo.find((s) => actions(s).includes(action))?.Condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
     expect(keys("dynamodb:PutItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*"]);
-    expect(keys("dynamodb:GetItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*", "META#rerun-backend:*"]);
+    expect(keys("dynamodb:GetItem")).toEqual(["DELIVERY#*", "JOB#*", "QPEND#*"]);
   });
 
   it("sends to the work queue and touches nothing else: no runner, no queue read, no other log group", () => {
@@ -54,12 +54,14 @@ describe("webhook function", () => {
 
   it("has reserved concurrency: 20 by default, or as set, and refuses a value that would stop it or is not whole", () => {
     expect(reservedConcurrencyOf({ stack, tornade, template })).toBe(20);
-    expect(reservedConcurrencyOf(synthesize({ webhookReservedConcurrency: 5 }))).toBe(5);
+    expect(reservedConcurrencyOf(synthesize({ intake: { webhooks: { reservedConcurrency: 5 } } }))).toBe(5);
     // The other functions share the account's pool.
     for (const f of [tornade.controller.functions.worker, tornade.controller.functions.events, tornade.controller.functions.sweep]) {
       expect(propertiesOf(template, stack, f.fn)).not.toHaveProperty("ReservedConcurrentExecutions");
     }
-    expect(() => synthesize({ webhookReservedConcurrency: 0 })).toThrow(/webhookReservedConcurrency=0: must be a whole number of at least 1/);
-    expect(() => synthesize({ webhookReservedConcurrency: 2.5 })).toThrow(/webhookReservedConcurrency=2.5/);
+    expect(() => synthesize({ intake: { webhooks: { reservedConcurrency: 0 } } })).toThrow(
+      /intake\.webhooks\.reservedConcurrency: 0 leaves the webhook no way in \(it must be a whole number of at least 1\)/,
+    );
+    expect(() => synthesize({ intake: { webhooks: { reservedConcurrency: 2.5 } } })).toThrow(/intake\.webhooks\.reservedConcurrency: 2.5/);
   });
 });

@@ -1,11 +1,13 @@
 /**
- * `tornade explain`: what tornade would do with a job, without doing it. Prints one JSON object (core/decision.ts
- * Explanation). The payload form runs the very function the webhook intake runs on a delivery.
+ * `tornade explain`: what tornade would do with a job, without doing it. Prints one JSON object: the decision serve
+ * would store (core/job-decision.ts), laid out by core/explanation.ts. The payload form runs the very function the
+ * webhook intake runs on a delivery.
  */
 import { resolve } from "node:path";
 import { ConfigError, loadPolicy } from "../config/index.js";
 import { DataFileError, readDataFile } from "../config/data-file.js";
-import { decideDelivery, explainLabels, parseWorkflowJobDelivery, PayloadError } from "../core/decision.js";
+import { decideDelivery, decideLabels, parseWorkflowJobDelivery, PayloadError } from "../core/decision.js";
+import { explanationOf } from "../core/explanation.js";
 import { InputError, parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_OK, EXIT_USAGE, type CliIo } from "./io.js";
 
@@ -47,11 +49,11 @@ export async function runExplain(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) throw new InputError(err.message);
     throw err;
   }
-  const explanation =
+  const decision =
     values.labels !== undefined
-      ? explainLabels(splitLabels(values.labels), policy)
+      ? decideLabels(splitLabels(values.labels), policy)
       : decideDelivery(readPayload(resolve(io.cwd, values.payload as string)), policy);
-  io.stdout(`${JSON.stringify(explanation, null, 2)}\n`);
+  io.stdout(`${JSON.stringify(explanationOf(decision), null, 2)}\n`);
   return EXIT_OK;
 }
 

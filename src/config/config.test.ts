@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, describeConfig, loadConfig, loadPolicy, policyOf, REDACTED } from "./index.js";
-import { explainLabels } from "../core/decision.js";
+import { decideLabels } from "../core/decision.js";
+import { explanationOf } from "../core/explanation.js";
+
+/** What `tornade explain --labels` prints under a policy. */
+const explainLabels = (labels: string[], policy: Parameters<typeof decideLabels>[1]) => explanationOf(decideLabels(labels, policy));
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -73,7 +73,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_PRICES_REGION", key: "prices.region", kind: "string", doc: "region the cost prices are for; default us-east-1 (set prices.* in the file for other prices)" },
   { name: "TORNADE_SPOT_DISCOUNT", key: "prices.spotDiscount", kind: "number", doc: "fraction off Fargate for FARGATE_SPOT in cost estimates, 0..1; default 0.7" },
   { name: "TORNADE_WORKERS", key: "workers.concurrency", kind: "number", doc: "launches worked on at once; default 4" },
-  { name: "TORNADE_SWEEP_INTERVAL_SECONDS", key: "sweeper.intervalSeconds", kind: "number", doc: "seconds between sweeper rounds (failed deliveries, jobs without a webhook); default 60" },
+  { name: "TORNADE_SWEEP_INTERVAL_SECONDS", key: "sweeper.intervalSeconds", kind: "number", doc: "seconds between sweeper and reaper rounds (failed deliveries, jobs without a webhook, idle runners) while they find work; quiet rounds back off to 5 times this; default 60" },
   { name: "TORNADE_DISCOVERY_BUDGET", key: "sweeper.discoveryBudget", kind: "number", doc: "GitHub calls a sweeper round may spend finding queued jobs no webhook brought; default 10, 0 turns it off" },
   { name: "TORNADE_MAX_RUNNERS", key: "limits.maxRunners", kind: "number", doc: "runners at once, all backends, static pool runners included; jobs beyond wait in order; default 50 (a cost ceiling, docs/security.md)" },
   { name: "TORNADE_MAX_RUNNERS_FARGATE", key: "limits.perBackend.FARGATE", kind: "number", doc: "FARGATE runners at once" },

@@ -20,6 +20,7 @@ import { Tracker } from "./tracker.js";
 import { WorkerPool } from "./worker.js";
 import { noopObserver, type ControllerObserver } from "./observer.js";
 import { Periodic } from "./periodic.js";
+import { roundPacing } from "../core/rounds.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
 import { CAPACITY_RETRY_MS, LaunchGate, type LaunchLimits } from "./launch-gate.js";
@@ -39,7 +40,10 @@ export interface ControllerDeps {
   readonly concurrency: number;
   /** Clock ms between tracker rounds (batched describe calls). */
   readonly trackIntervalMs: number;
-  /** Clock ms between sweeper rounds (failed deliveries, queued jobs without a webhook). */
+  /**
+   * Clock ms between sweeper rounds (failed deliveries, queued jobs without a webhook) and reaper rounds while they find
+   * work; quiet rounds back off (core/rounds.ts).
+   */
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
   readonly reaperPolicy?: ReaperPolicy;
@@ -94,13 +98,15 @@ export class Controller {
       idlePollMs: deps.idlePollMs ?? 250,
       clock,
     });
-    this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy });
-    this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy });
+    // The sweeper's and reaper's rounds come every sweep interval while they find work, and back off while they do not.
+    const pacing = roundPacing(deps.sweepIntervalMs ?? 60_000);
+    this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy, pacing });
+    this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy, pacing });
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
       // At start the sweeper looks at once: deliveries that failed while tornade was down are redelivered now.
-      new Periodic("sweeper", clock, deps.sweepIntervalMs ?? 60_000, () => this.sweeper.sweep(), logger, true),
-      new Periodic("reaper", clock, deps.sweepIntervalMs ?? 60_000, () => this.reaper.reap(), logger),
+      new Periodic("sweeper", clock, () => this.sweeper.pace.nextRoundInMs(), () => this.sweeper.sweep(), logger, true),
+      new Periodic("reaper", clock, () => this.reaper.pace.nextRoundInMs(), () => this.reaper.reap(), logger),
     ];
     if (deps.pool) {
       const manager = new PoolManager({ ...deps.pool, labelPolicy: deps.deliveryPolicy, github: deps.github, launcher, store, clock, logger: logger.child({ component: "pool" }) });

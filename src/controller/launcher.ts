@@ -12,12 +12,13 @@
  */
 import type { Clock } from "../clock/clock.js";
 import { idempotencyKey, runnerName } from "../core/reconcile.js";
-import type { Backend, LaunchSpec } from "../core/types.js";
+import type { TornadeStop } from "../core/launch-outcome.js";
+import type { Backend, LaunchFailure, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, JitConfigRequest } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type LaunchHandle, type Provider } from "../providers/provider.js";
-import { launchId, type JobRecord, type LaunchFailure, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
+import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { LaunchGate } from "./launch-gate.js";
 import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
@@ -140,13 +141,13 @@ export class Launcher {
   }
 
   /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */
-  async stop(job: JobRecord, launch: LaunchRecord, errorKind: string, reason: string): Promise<void> {
+  async stop(job: JobRecord, launch: LaunchRecord, why: TornadeStop, reason: string): Promise<void> {
     const provider = this.deps.providers.get(launch.backend);
     if (provider && launch.providerId) {
       await provider.stop({ backend: launch.backend, id: launch.providerId }, reason);
     }
     await deregisterByName(this.deps.github, this.target(job), launch.runnerName);
-    await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now(), error: { kind: errorKind, message: reason } });
+    await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now(), outcome: { kind: why, reason } });
   }
 
   /**

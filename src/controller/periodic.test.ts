@@ -51,6 +51,23 @@ describe("Periodic", () => {
     r.release();
   });
 
+  it("asks a function for the wait after each round, so a round can pace the next", async () => {
+    const r = heldRounds();
+    // The first wait is long; after the first round, the round itself asks for the next one soon.
+    let wait = TEN_HOURS;
+    periodic = new Periodic("test", clock, () => wait, r.round, silentLogger);
+    periodic.start();
+    periodic.nudge();
+    await until("the nudged round", () => (r.started() === 1 ? true : undefined));
+    wait = 1000; // 1 real ms at 1000x
+    r.release();
+    await until("the round the first one asked for", () => (r.started() === 2 ? true : undefined));
+    wait = TEN_HOURS;
+    r.release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(r.started()).toBe(2);
+  });
+
   it("does nothing when nudged while stopped", async () => {
     const r = heldRounds();
     periodic = new Periodic("test", clock, 1, r.round, silentLogger);

@@ -16,7 +16,8 @@ export class Periodic {
   constructor(
     private readonly name: string,
     private readonly clock: Clock,
-    private readonly intervalMs: number,
+    /** Between rounds; a function is asked after each round, so a round can set the wait before the next (core/rounds.ts). */
+    private readonly interval: number | (() => number),
     private readonly round: () => Promise<unknown>,
     private readonly logger: Logger,
     /** Run the first round at start rather than after one interval. */
@@ -28,7 +29,7 @@ export class Periodic {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.schedule(this.immediate ? 0 : this.intervalMs);
+    this.schedule(this.immediate ? 0 : this.intervalMs());
   }
 
   /** Stops scheduling and waits for a round in progress. */
@@ -55,7 +56,11 @@ export class Periodic {
     this.schedule(at - this.clock.now());
   }
 
-  private schedule(delayMs = this.intervalMs): void {
+  private intervalMs(): number {
+    return typeof this.interval === "number" ? this.interval : this.interval();
+  }
+
+  private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.nextAt = this.clock.now() + delayMs;
     this.timer = this.clock.setTimeout(() => {
@@ -68,7 +73,8 @@ export class Periodic {
           this.inRound = false;
           const soon = this.again;
           this.again = false;
-          this.schedule(soon ? Math.min(this.intervalMs, this.nudgeGapMs) : this.intervalMs);
+          const interval = this.intervalMs();
+          this.schedule(soon ? Math.min(interval, this.nudgeGapMs) : interval);
         });
     }, delayMs);
   }

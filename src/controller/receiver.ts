@@ -3,36 +3,24 @@
  * Nothing is launched here; the answer goes back to GitHub as soon as the write has committed.
  */
 import type { Clock } from "../clock/clock.js";
-import {
-  LAUNCH_ACTION,
-  PayloadError,
-  decideDelivery,
-  decisionKind,
-  launchSpecOf,
-  parseWorkflowJobDelivery,
-  type DeliveryPolicy,
-  type Explanation,
-  type WorkflowJobDelivery,
-} from "../core/decision.js";
+import { LAUNCH_ACTION, PayloadError, decideDelivery, parseWorkflowJobDelivery, type DeliveryPolicy, type WorkflowJobDelivery } from "../core/decision.js";
+import type { JobDecision } from "../core/job-decision.js";
 import { advanceJob, jobStatusOf } from "../core/job-status.js";
-import type { JobDecision } from "../core/reconcile.js";
+import { isTaken, type RunnerOutcome } from "../core/launch-outcome.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookAnswer, WebhookDelivery, WebhookReceiver } from "../server/app.js";
 import type { Intake } from "../store/intake.js";
 import type { EnqueueItem } from "../queue/queue.js";
 import { VersionConflict, launchId, type NewJob, type Store } from "../store/store.js";
-import { TAKEN, TAKEN_BY_REFUSED, isTaken, parseRunnerName } from "../core/reconcile.js";
-import { BACKENDS } from "../core/types.js";
-import { rerunBackendKey } from "./reconciler.js";
-import { toStored } from "./stored-decision.js";
+import { parseRunnerName } from "../core/reconcile.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 import { waiterOn } from "./spares.js";
 
 export interface ReceiverDeps {
   readonly intake: Intake;
-  /** The backend a re-run job was promised (reconciler.ts rerunBackendKey), and launches whose runner a sibling took. */
-  readonly store: Pick<Store, "getMeta" | "getLaunch" | "updateLaunch" | "getJob">;
+  /** Launches whose runner another job took, and the jobs waiting on them. */
+  readonly store: Pick<Store, "getLaunch" | "updateLaunch" | "getJob">;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -68,8 +56,7 @@ export function createReceiver(deps: ReceiverDeps): WebhookReceiver {
       const job = delivery.workflow_job;
       // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
       // still has its decision on record when its `queued` arrives.
-      const labelDecision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
-      const decision = await rerouteRerun(deps.store, delivery, storedDecision(labelDecision, job.head_sha));
+      const decision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
       const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
       const now = deps.clock.now();
 
@@ -164,16 +151,15 @@ async function markTaken(
   const ours = parseRunnerName(runner);
   if (!ours || ours.jobId === taker.jobId) return null;
   const id = launchId(ours.jobId, ours.attempt);
-  const error = taker.refusal === null
-    ? { kind: TAKEN, message: `its runner took job ${taker.jobId}, an identical sibling`, takenBy: taker.jobId }
-    : { kind: TAKEN_BY_REFUSED, message: `its runner was taken by job ${taker.jobId} of ${taker.repository}, which this tornade refuses: ${taker.refusal}`, takenBy: taker.jobId };
+  const refused = taker.refusal === null ? null : { repository: taker.repository, reason: taker.refusal };
+  const outcome: RunnerOutcome = { kind: "taken", jobId: taker.jobId, refused };
   for (let i = 0; i < 3; i++) {
     const launch = await store.getLaunch(id);
     if (!launch) return null;
-    if (isTaken(launch.error)) return { robbed: ours.jobId, violation: false };
+    if (isTaken(launch.outcome)) return { robbed: ours.jobId, violation: false };
     try {
-      await store.updateLaunch(id, launch.version, { error });
-      return { robbed: ours.jobId, violation: error.kind === TAKEN_BY_REFUSED };
+      await store.updateLaunch(id, launch.version, { outcome });
+      return { robbed: ours.jobId, violation: refused !== null };
     } catch (e) {
       if (!(e instanceof VersionConflict)) throw e;
     }
@@ -181,31 +167,11 @@ async function markTaken(
   return { robbed: ours.jobId, violation: false };
 }
 
-/**
- * A job tornade re-ran after a Spot interruption comes back as a new job of the next run attempt; it launches on the
- * backend the re-run chose (on-demand by default), not on the Spot capacity that failed it.
- */
-async function rerouteRerun(store: Pick<Store, "getMeta">, p: WorkflowJobDelivery, decision: JobDecision): Promise<JobDecision> {
-  if (decision.kind !== "launch" || p.workflow_job.run_attempt <= 1) return decision;
-  const backend = await store.getMeta(rerunBackendKey(p.workflow_job.run_id, p.workflow_job.name));
-  const chosen = BACKENDS.find((b) => b === backend);
-  return chosen ? { ...decision, spec: { ...decision.spec, backend: chosen } } : decision;
-}
-
 /** GitHub's started_at, once the job is on a runner (before that GitHub may send a placeholder or nothing). */
 function startedAtOf(j: WorkflowJobDelivery["workflow_job"]): number | null {
   if (j.status !== "in_progress" && j.status !== "completed") return null;
   const t = j.started_at ? Date.parse(j.started_at) : NaN;
   return Number.isFinite(t) ? t : null;
-}
-
-function storedDecision(e: Explanation, headSha: string): JobDecision {
-  const kind = decisionKind(e);
-  const spec = launchSpecOf(e);
-  if (kind === "launch" && spec) return { kind, spec, headSha };
-  if (kind === "launch") return { kind: "rejected", reason: "launch decision without a complete spec", headSha };
-  if (kind === "rejected") return { kind, reason: e.error ?? e.reason ?? kind, ...(e.errors.length > 1 ? { problems: e.errors } : {}), headSha };
-  return { kind, reason: e.error ?? e.reason ?? kind };
 }
 
 function newJob(
@@ -231,7 +197,7 @@ function newJob(
     conclusion: seen.conclusion,
     runnerName: seen.runnerName,
     startedAt: seen.startedAt,
-    decision: toStored(decision),
+    decision,
     createdAt: Number.isFinite(created) ? created : now,
     receivedAt: now,
   };

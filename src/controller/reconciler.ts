@@ -3,15 +3,16 @@
  * decision is to wait. Safe to run for the same job twice or late: the decision is made from stored state.
  */
 import type { Clock } from "../clock/clock.js";
-import { decide, latestLaunch, parseRunnerName, SPOT_INTERRUPTED_CHECKED, TAKEN, type JobStatus, type ReconcilePolicy } from "../core/reconcile.js";
+import { takenBySibling, type RunnerOutcome } from "../core/launch-outcome.js";
+import { decide, latestLaunch, parseRunnerName, type ReconcilePolicy } from "../core/reconcile.js";
+import type { Backend, JobStatus } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
-import { fromStored, toStored } from "./stored-decision.js";
-import { refreshJob } from "./job-refresh.js";
+import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { syntheticDelivery } from "./synthetic-delivery.js";
 import { reconcileItem } from "./work-items.js";
@@ -37,11 +38,6 @@ export interface ReconcilerDeps {
 /** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
 const RERUN_RETRY_MS = 60_000;
 
-/** The meta key under which a re-run job's backend waits for its `queued` webhook. */
-export function rerunBackendKey(runId: number, jobName: string): string {
-  return `rerun-backend:${runId}:${jobName}`;
-}
-
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -53,7 +49,7 @@ export class Reconciler {
     const launches = await store.listLaunches(jobId);
     const view = {
       status: job.status,
-      decision: fromStored(job.decision),
+      decision: job.decision,
       conclusion: job.conclusion,
       runnerName: job.runnerName,
       ranOn: await this.ranOn(job, launches),
@@ -61,6 +57,7 @@ export class Reconciler {
       shown: { name: job.name, labels: job.labels },
       createdAt: job.createdAt,
       receivedAt: job.receivedAt,
+      rerunTarget: await this.rerunTarget(job, launches),
     };
     const action = decide(view, launches, clock.now(), this.deps.policy);
     const log = this.deps.logger.child({ jobId });
@@ -105,7 +102,7 @@ export class Reconciler {
       }
       case "stop": {
         const row = launches.find((l) => l.attempt === action.attempt);
-        if (row) await this.deps.launcher.stop(job, row, action.errorKind, action.reason);
+        if (row) await this.deps.launcher.stop(job, row, action.why, action.reason);
         log.warn({ attempt: action.attempt, reason: action.reason }, "runner stopped by tornade");
         await this.deps.queue.enqueue(reconcileItem(jobId));
         return "stop";
@@ -143,8 +140,17 @@ export class Reconciler {
   /** For a queued job whose runner an identical sibling took: the sibling's runner it can have instead, if any. */
   private async spare(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
     const last = latestLaunch(own);
-    if (job.status !== "queued" || last?.error?.kind !== TAKEN) return null;
+    if (job.status !== "queued" || !last || takenBySibling(last.outcome) === undefined) return null;
     return (await spareRunner(this.deps.store, last)) ?? null;
+  }
+
+  /**
+   * For a job of a later run attempt, before its first launch: the backend tornade chose when it re-ran an earlier
+   * attempt of it (that job row's re-run target). One indexed read, only for re-run jobs not yet launched.
+   */
+  private async rerunTarget(job: JobRecord, launches: readonly LaunchRecord[]): Promise<Backend | null> {
+    if (job.runAttempt <= 1 || launches.length > 0 || job.decision?.kind !== "launch") return null;
+    return (await this.deps.store.findRerunBackend(job.runId, job.name, job.runAttempt)) ?? null;
   }
 
   /**
@@ -158,13 +164,12 @@ export class Reconciler {
     const ref = repoRefOf(job);
     const ran = (await github.listRunJobs(ref, job.runId)).find((j) => j.runnerName === launch.runnerName);
     if (ran) await this.deps.receiver.receive(syntheticDelivery("spot", ran, await github.getRun(ref, job.runId), job.installationId));
-    const error =
-      ran && ran.id !== job.id
-        ? { kind: TAKEN, message: `its runner took job ${ran.id}, an identical sibling, and was lost to a Spot interruption`, takenBy: ran.id }
-        : { kind: SPOT_INTERRUPTED_CHECKED, message: launch.error?.message ?? "Spot interruption" };
+    const interruption = launch.outcome?.kind === "spot-interrupted" ? launch.outcome.reason : "Spot interruption";
+    const outcome: RunnerOutcome =
+      ran && ran.id !== job.id ? { kind: "taken", jobId: ran.id, refused: null } : { kind: "spot-interrupted", checked: true, reason: interruption };
     // Re-read: taking the job in may have marked this very launch (an in_progress job on it is a taking).
     const current = (await store.getLaunch(launch.id)) ?? launch;
-    await store.updateLaunch(launch.id, current.version, { error });
+    await store.updateLaunch(launch.id, current.version, { outcome });
     await this.deps.queue.enqueue(reconcileItem(job.id));
     this.deps.logger.child({ jobId: job.id }).warn({ attempt: launch.attempt, ranJob: ran?.id ?? null }, "looked up which job a Spot-interrupted runner was running");
     return ran && ran.id !== job.id ? `found job ${ran.id}` : "no other job";
@@ -175,7 +180,7 @@ export class Reconciler {
    * rather than after 24 hours of "Waiting for a runner". An App without checks:write is told once in the log.
    */
   private async report(job: JobRecord, title: string, summary: string): Promise<string> {
-    const decision = fromStored(job.decision);
+    const decision = job.decision;
     if (!decision || (decision.kind !== "rejected" && decision.kind !== "failed") || !decision.headSha) return "done";
     let reported: "check-run" | "not-permitted" = "check-run";
     try {
@@ -188,20 +193,21 @@ export class Reconciler {
       reported = "not-permitted";
       this.deps.logger.warn({ jobId: job.id, err: e.message }, "could not put a check run on the job's commit (does the App have Checks: write?)");
     }
-    await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ ...decision, reported }) });
+    await this.deps.store.updateJob(job.id, job.version, { decision: { ...decision, reported } });
     return `report: ${reported}`;
   }
 
   /**
    * Asks GitHub to re-run a job whose runner was lost mid-job. GitHub refuses while the run is still in progress
    * ("Re-run a job from a workflow run"): then look again later. The re-run is a new job (new id, next run attempt);
-   * the meta entry tells intake which backend it gets.
+   * this job's re-run target (JobRecord.rerunBackend) tells it which backend it gets (rerunTarget).
    */
   private async rerun(job: JobRecord, reason: string): Promise<string> {
     const log = this.deps.logger.child({ jobId: job.id });
     // Written before asking: GitHub queues the re-run (and sends its webhook) before it answers us.
     const backend = this.deps.policy.rerunBackend;
-    if (backend !== "same") await this.deps.store.putMeta(rerunBackendKey(job.runId, job.name), backend);
+    let current = job;
+    if (backend !== "same" && job.rerunBackend !== backend) current = await this.deps.store.updateJob(job.id, job.version, { rerunBackend: backend });
     try {
       await this.deps.github.rerunJob(repoRefOf(job), job.id);
     } catch (e) {
@@ -211,9 +217,9 @@ export class Reconciler {
       }
       throw e;
     }
-    const decision = fromStored(job.decision);
+    const decision = current.decision;
     if (decision?.kind === "launch") {
-      await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ ...decision, rerun: "requested" }) });
+      await this.deps.store.updateJob(current.id, current.version, { decision: { ...decision, rerun: "requested" } });
     }
     log.warn({ reason, backend }, "job re-run");
     this.deps.observer.rerun({ reason: "spot-interrupted" });
@@ -225,13 +231,9 @@ export class Reconciler {
    * longer knows is filed as ignored with that reason, so it does not sit "queued" on the dashboard forever.
    */
   private async confirmQueued(job: JobRecord, attempt: number): Promise<JobStatus | "gone"> {
-    const now = await refreshJob(this.deps, job);
+    const { status: now } = await lookUpJob(this.deps, job, "GitHub no longer knows this job (404): nothing launched");
     if (now === "queued") return now;
     const log = this.deps.logger.child({ jobId: job.id });
-    if (now === "gone") {
-      const reason = "GitHub no longer knows this job (404): nothing launched";
-      await this.deps.store.updateJob(job.id, job.version, { decision: toStored({ kind: "ignored", reason }) });
-    }
     log.info({ attempt, github: now, heardAfterSeconds: Math.round((job.receivedAt - job.createdAt) / 1000) }, "job not launched: GitHub says it is no longer queued");
     return now;
   }
@@ -251,10 +253,10 @@ export class Reconciler {
   }
 
   private async giveUp(job: JobRecord, reason: string): Promise<void> {
-    const decision = fromStored(job.decision);
+    const decision = job.decision;
     if (decision?.kind !== "launch") return;
     const failed = { kind: "failed" as const, reason, spec: decision.spec, ...(decision.headSha ? { headSha: decision.headSha } : {}) };
-    await this.deps.store.updateJob(job.id, job.version, { decision: toStored(failed) });
+    await this.deps.store.updateJob(job.id, job.version, { decision: failed });
     // The check run saying so goes out on the next look.
     await this.deps.queue.enqueue(reconcileItem(job.id));
   }

@@ -5,7 +5,8 @@
  * from A's runner leads to exactly one such spare (each job runs on one runner, so no two chains meet), and a robbed
  * job that waits for it launches nothing extra.
  */
-import { latestLaunch, parseRunnerName, TAKEN } from "../core/reconcile.js";
+import { takenBySibling } from "../core/launch-outcome.js";
+import { latestLaunch, parseRunnerName } from "../core/reconcile.js";
 import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
 
 /** Chains longer than this are not followed (a burst of identical jobs rarely goes past two or three hops). */
@@ -19,11 +20,11 @@ const MAX_HOPS = 16;
 export async function spareRunner(store: Pick<Store, "listLaunches">, taken: LaunchRecord): Promise<LaunchRecord | undefined> {
   let at = taken;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    const robber = at.error?.kind === TAKEN ? at.error.takenBy : undefined;
+    const robber = takenBySibling(at.outcome);
     if (robber === undefined) return undefined;
     const next = latestLaunch(await store.listLaunches(robber));
     if (!next || next.id === at.id) return undefined;
-    if (next.error?.kind !== TAKEN) return next;
+    if (takenBySibling(next.outcome) === undefined) return next;
     at = next;
   }
   return undefined;

@@ -8,7 +8,7 @@ import type { Logger } from "../log/logger.js";
 import type { LaunchState, Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
 import type { LaunchPatch, LaunchRecord, Store } from "../store/store.js";
-import { SPOT_INTERRUPTED, TAKEN, isTaken } from "../core/reconcile.js";
+import { isTaken, takenBySibling } from "../core/launch-outcome.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 
@@ -54,7 +54,7 @@ export class Tracker {
         await this.deps.queue.enqueue(reconcileItem(row.jobId));
         // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
         // is that job's business too, even if the job's own webhooks never say so.
-        const takenBy = row.error?.kind === TAKEN ? row.error.takenBy : undefined;
+        const takenBy = takenBySibling(row.outcome);
         if (takenBy !== undefined) await this.deps.queue.enqueue(reconcileItem(takenBy));
         changed++;
         if (patch.state === "stopped") {
@@ -80,10 +80,12 @@ export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null 
       // A runner known to have been taken — by a sibling, or by a job tornade refuses — keeps that mark (whose job it
       // ran is what matters next; the interruption is in spotInterrupted). Otherwise a failure says more than a clean
       // exit does.
-      error:
-        isTaken(row.error) || s.succeeded !== false
-          ? row.error
-          : { kind: s.spotInterrupted ? SPOT_INTERRUPTED : "runner-failed", message: s.reason ?? "runner failed" },
+      outcome:
+        isTaken(row.outcome) || s.succeeded !== false
+          ? row.outcome
+          : s.spotInterrupted
+            ? { kind: "spot-interrupted", checked: false, reason: s.reason ?? "runner failed" }
+            : { kind: "runner-failed", reason: s.reason ?? "runner failed" },
     };
   }
   if (s.status === "running" && row.state === "launched") return { state: "running", startedAt: s.startedAt ?? null };

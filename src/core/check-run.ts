@@ -8,7 +8,7 @@
  * autolinks. The title is tornade's own fixed text. AWS's error texts name ARNs and account ids; those stay in the log
  * and on the operator's dashboard, and are replaced here.
  */
-import type { JobDecision } from "./reconcile.js";
+import type { JobDecision } from "./job-decision.js";
 
 export type ReportedDecision = Extract<JobDecision, { kind: "rejected" | "failed" }>;
 

@@ -1,15 +1,12 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import {
-  PayloadError,
-  decideDelivery,
-  decisionKind,
-  explainLabels,
-  isPublicRepository,
-  launchSpecOf,
-  parseWorkflowJobDelivery,
-  type DeliveryPolicy,
-} from "./decision.js";
+import { PayloadError, decideDelivery, decideLabels, isPublicRepository, parseWorkflowJobDelivery, type DeliveryPolicy, type WorkflowJobDelivery } from "./decision.js";
+import { explanationOf } from "./explanation.js";
+import type { JobDecision } from "./job-decision.js";
+
+/** What `tornade explain` prints for a delivery: the decision serve stores, laid out flat. */
+const explain = (p: WorkflowJobDelivery, pol: DeliveryPolicy) => explanationOf(decideDelivery(p, pol));
+const specOf = (d: JobDecision) => (d.kind === "launch" ? d.spec : null);
 
 interface ExampleIndex {
   name: string;
@@ -50,40 +47,47 @@ describe("parseWorkflowJobDelivery", () => {
 
 describe("decideDelivery", () => {
   it("launches a queued tornade job", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
-    expect(e).toEqual({
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
+    expect(explanationOf(d)).toEqual({
       launch: true, backend: "FARGATE_SPOT", arch: "ARM64", static: false, cpu: null, memory: null, disk: null,
       size: null, image: "default", runnerLabels: ours, reason: null, error: null, errors: [],
     });
-    expect(decisionKind(e)).toBe("launch");
-    expect(launchSpecOf(e)).toMatchObject({ backend: "FARGATE_SPOT", arch: "ARM64", runnerLabels: ours });
+    expect(d.kind).toBe("launch");
+    expect(specOf(d)).toMatchObject({ backend: "FARGATE_SPOT", arch: "ARM64", runnerLabels: ours });
+    // The commit goes with the decision, for a check run should tornade give up on the job.
+    expect(d).toMatchObject({ headSha: parseWorkflowJobDelivery(payload(ours)).workflow_job.head_sha });
   });
   it.each(["in_progress", "completed", "waiting"])("does nothing for action %s", (action) => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours, action)), policy);
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(ours, action)), policy);
+    const e = explanationOf(d);
     expect(e).toMatchObject({ launch: false, error: null, backend: null });
     expect(e.reason).toContain(`"${action}"`);
-    expect(decisionKind(e)).toBe("ignored");
-    expect(launchSpecOf(e)).toBeNull();
+    expect(d.kind).toBe("ignored");
+    expect(specOf(d)).toBeNull();
   });
   it("ignores a job that is not tornade's (the published example's labels, public repository and all)", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(queued), policy);
+    const e = explain(parseWorkflowJobDelivery(queued), policy);
     expect(e).toMatchObject({ launch: false, static: false, error: null });
     expect(e.reason).toMatch(/lack .*"self-hosted"/);
   });
   it("static: no launch, no error", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "type=static"])), policy);
-    expect(e).toMatchObject({ launch: false, static: true, error: null });
-    expect(decisionKind(e)).toBe("static");
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "type=static"])), policy);
+    expect(explanationOf(d)).toMatchObject({ launch: false, static: true, error: null });
+    expect(d.kind).toBe("static");
   });
   it("a label error: no launch, the error named", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"])), policy);
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"])), policy);
+    const e = explanationOf(d);
     expect(e).toMatchObject({ launch: false, static: false });
     expect(e.error).toMatch(/^label "arch=RISCV": arch must be X86_64 or ARM64/);
     expect(e.reason).toContain("arch=RISCV");
-    expect(decisionKind(e)).toBe("rejected");
+    expect(d.kind).toBe("rejected");
   });
   it("several bad labels: each in errors, all in error and reason", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "runs-on=LAMBDA", "arch=sparc", "cpu=3", "disk=500"])), policy);
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "runs-on=LAMBDA", "arch=sparc", "cpu=3", "disk=500"])), policy);
+    const e = explanationOf(d);
+    // Stored as one reason and, for the check run, each problem on its own.
+    expect(d).toMatchObject({ kind: "rejected", reason: e.error, problems: e.errors });
     expect(e.errors).toHaveLength(4);
     expect(e.errors.map((x) => x.slice(0, x.indexOf(":")))).toEqual(['label "runs-on=LAMBDA"', 'label "arch=sparc"', 'label "cpu=3"', 'label "disk=500"']);
     expect(e.error).toBe(e.errors.join("; "));
@@ -93,40 +97,41 @@ describe("decideDelivery", () => {
   describe("allow-list", () => {
     const p = parseWorkflowJobDelivery(payload(ours)); // repository Codertocat/Hello-World owned by Octocoders, no organization
     it("allows a listed repository, case-insensitively", () => {
-      expect(decideDelivery(p, { ...policy, allowedRepositories: ["CODERTOCAT/hello-world"] }).launch).toBe(true);
+      expect(explain(p, { ...policy, allowedRepositories: ["CODERTOCAT/hello-world"] }).launch).toBe(true);
     });
     it("allows a listed owner", () => {
-      expect(decideDelivery(p, { ...policy, allowedOrganizations: ["other", "octocoders"] }).launch).toBe(true);
+      expect(explain(p, { ...policy, allowedOrganizations: ["other", "octocoders"] }).launch).toBe(true);
     });
     it("prefers the organization's login when the payload has one", () => {
       const q = parseWorkflowJobDelivery(payload(ours, "queued", { organization: { login: "octo-org" } }));
-      expect(decideDelivery(q, { ...policy, allowedOrganizations: ["octo-org"] }).launch).toBe(true);
+      expect(explain(q, { ...policy, allowedOrganizations: ["octo-org"] }).launch).toBe(true);
     });
     it("refuses others with a reason, and no label error even for bad labels", () => {
-      const e = decideDelivery(p, { ...policy, allowedRepositories: ["someone/else"] });
+      const e = explain(p, { ...policy, allowedRepositories: ["someone/else"] });
       expect(e).toMatchObject({ launch: false, error: null });
       expect(e.reason).toContain('"Codertocat/Hello-World" is not in');
       const bad = parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"]));
-      expect(decideDelivery(bad, { ...policy, allowedRepositories: ["someone/else"] }).error).toBeNull();
+      expect(explain(bad, { ...policy, allowedRepositories: ["someone/else"] }).error).toBeNull();
     });
     it("stays silent about foreign jobs that are not tornade's either", () => {
-      const e = decideDelivery(parseWorkflowJobDelivery(queued), { ...policy, allowedRepositories: ["x/y"] });
+      const e = explain(parseWorkflowJobDelivery(queued), { ...policy, allowedRepositories: ["x/y"] });
       expect(e.reason).toMatch(/not a tornade job/);
     });
   });
 });
 
 describe("public repositories", () => {
-  const decide = (repo: Visibility, p: DeliveryPolicy = policy) => decideDelivery(parseWorkflowJobDelivery(payload(ours, "queued", {}, repo)), p);
+  const decide = (repo: Visibility, p: DeliveryPolicy = policy) => explain(parseWorkflowJobDelivery(payload(ours, "queued", {}, repo)), p);
 
   it("the published example is public, and refused by default with the setting that changes it", () => {
-    const e = decideDelivery(parseWorkflowJobDelivery(payload(ours, "queued", {}, { private: false, visibility: "public" })), policy);
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(ours, "queued", {}, { private: false, visibility: "public" })), policy);
+    const e = explanationOf(d);
     expect(e).toMatchObject({ launch: false, static: false, backend: null, runnerLabels: null });
     expect(e.error).toMatch(/^repository "Codertocat\/Hello-World" is public, and a pull request from a fork/);
     expect(e.error).toContain("github.allowPublicRepositories: true (env TORNADE_ALLOW_PUBLIC_REPOSITORIES=true)");
     expect(e.reason).toBe(`rejected: ${e.error}`);
-    expect(decisionKind(e)).toBe("rejected");
-    expect(launchSpecOf(e)).toBeNull();
+    expect(d.kind).toBe("rejected");
+    expect(specOf(d)).toBeNull();
   });
   it.each<[string, Visibility, boolean]>([
     ["visibility public", { visibility: "public" }, false],
@@ -146,7 +151,7 @@ describe("public repositories", () => {
   });
   it("is checked before the labels: a public repository gets no label error", () => {
     const bad = parseWorkflowJobDelivery(payload(["self-hosted", "tornade", "arch=RISCV"], "queued", {}, { visibility: "public" }));
-    expect(decideDelivery(bad, policy).error).toMatch(/is public/);
+    expect(explain(bad, policy).error).toMatch(/is public/);
   });
   it("stays silent about jobs that are not tornade's, and about repositories outside the allow-list", () => {
     expect(decide({ visibility: "public" }, { ...policy, launchLabel: "other" }).error).toBeNull();
@@ -160,15 +165,18 @@ describe("public repositories", () => {
     expect(decide({ visibility: "public" }, { ...listed, allowPublicRepositories: true }).launch).toBe(true);
   });
   it("does not decide for other actions: those say why they launch nothing", () => {
-    expect(decideDelivery(parseWorkflowJobDelivery(payload(ours, "completed", {}, { visibility: "public" })), policy).reason).toMatch(/"completed"/);
+    expect(explain(parseWorkflowJobDelivery(payload(ours, "completed", {}, { visibility: "public" })), policy).reason).toMatch(/"completed"/);
   });
 });
 
-describe("explainLabels", () => {
-  it("matches decideDelivery for a queued delivery with the same labels", () => {
-    expect(explainLabels(ours, policy)).toEqual(decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy));
+describe("decideLabels", () => {
+  it("matches decideDelivery for a queued delivery with the same labels (but for the commit, which labels do not have)", () => {
+    const d = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
+    if (d.kind !== "launch") throw new Error(`expected a launch decision, got ${d.kind}`);
+    const { headSha: _commit, ...fromDelivery } = d;
+    expect(decideLabels(ours, policy)).toEqual(fromDelivery);
   });
   it("carries sizes", () => {
-    expect(explainLabels(["self-hosted", "tornade", "cpu=2", "disk=40"], policy)).toMatchObject({ cpu: 2, memory: 4096, disk: 40 });
+    expect(explanationOf(decideLabels(["self-hosted", "tornade", "cpu=2", "disk=40"], policy))).toMatchObject({ cpu: 2, memory: 4096, disk: 40 });
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The delivery decision: everything tornade applies to one `workflow_job` webhook delivery, in one pure function.
- * The webhook intake and `tornade explain` both call `decideDelivery`, so what explain prints is what serve does.
+ * The webhook intake stores the JobDecision `decideDelivery` returns, and `tornade explain` prints that same decision,
+ * so what explain prints is what serve does.
  */
 import { z } from "zod";
 import type { components } from "@octokit/openapi-webhooks-types";
 import { describeLabelErrors, interpretLabels, type LabelPolicy, type LabelVerdict } from "./labels.js";
-import type { Arch, Backend, LaunchSpec, Size } from "./types.js";
+import type { JobDecision } from "./job-decision.js";
 
 /**
  * The part of a `workflow_job` payload tornade reads, validated at the edge. Field names and types follow GitHub's
@@ -87,80 +88,34 @@ export interface DeliveryPolicy extends LabelPolicy {
 /** The configuration key and variable that opt in to public repositories, named in every refusal. */
 export const ALLOW_PUBLIC_SETTING = "github.allowPublicRepositories: true (env TORNADE_ALLOW_PUBLIC_REPOSITORIES=true)";
 
-/** What `tornade explain` prints, and what the intake records: null where a field does not apply. */
-export interface Explanation {
-  readonly launch: boolean;
-  readonly backend: Backend | null;
-  readonly arch: Arch | null;
-  readonly static: boolean;
-  /** vCPU (Fargate). */
-  readonly cpu: number | null;
-  /** MiB (Fargate). */
-  readonly memory: number | null;
-  /** GiB of ephemeral storage (Fargate). */
-  readonly disk: number | null;
-  /** Size preset; on CodeBuild the compute type (CODEBUILD_COMPUTE_TYPES). Not in issue 3's list: added so a CodeBuild launch shows its size. */
-  readonly size: Size | null;
-  readonly image: string | null;
-  readonly runnerLabels: readonly string[] | null;
-  /** Why nothing is launched; null when launching. */
-  readonly reason: string | null;
-  /**
-   * Why the job is rejected, as one line: every label problem ("label \"arch=RISCV\": arch must be …; label …"), or
-   * the policy refusal's message. Null when not rejected.
-   */
-  readonly error: string | null;
-  /** The same problems one by one (a job with four bad labels has four); empty when not rejected. */
-  readonly errors: readonly string[];
-}
-
 /** The only action that asks for a runner (SEED.md: the endpoint acts on `action == "queued"`). */
 export const LAUNCH_ACTION = "queued";
 
-export function decideDelivery(payload: WorkflowJobDelivery, policy: DeliveryPolicy): Explanation {
+/**
+ * The decision for one delivery: what the intake stores with the job (core/job-decision.ts), and what
+ * `tornade explain --payload` prints (core/explanation.ts lays it out).
+ */
+export function decideDelivery(payload: WorkflowJobDelivery, policy: DeliveryPolicy): JobDecision {
   if (payload.action !== LAUNCH_ACTION) {
-    return nothing(`action is "${payload.action}"; tornade launches runners only for "${LAUNCH_ACTION}"`);
+    return { kind: "ignored", reason: `action is "${payload.action}"; tornade launches runners only for "${LAUNCH_ACTION}"` };
   }
+  const headSha = payload.workflow_job.head_sha;
   const verdict = interpretLabels(payload.workflow_job.labels, policy);
-  if (verdict.kind === "not-tornade") return fromVerdict(verdict);
+  if (verdict.kind === "not-tornade") return fromVerdict(verdict, headSha);
   // Checked after "is it ours?" so a foreign repository's unrelated jobs stay silent, and before the label grammar so
   // a repository we do not serve never gets a label error from us.
   const refusal = allowListRefusal(payload, policy);
-  if (refusal) return nothing(refusal);
+  if (refusal) return { kind: "ignored", reason: refusal };
   // A public repository is one we were asked to serve (allow-listed or no list), so the refusal is visible: rejected,
   // with the setting that changes it, rather than a job left waiting for GitHub's 24-hour timeout.
   const exposed = publicRefusal(payload, policy);
-  if (exposed) return { ...nothing(`rejected: ${exposed}`), error: exposed, errors: [exposed] };
-  return fromVerdict(verdict);
+  if (exposed) return { kind: "rejected", reason: exposed, headSha };
+  return fromVerdict(verdict, headSha);
 }
 
-/** The `--labels` form of explain: the label rules alone (no action, no repository to check). */
-export function explainLabels(labels: readonly string[], policy: LabelPolicy): Explanation {
+/** The `--labels` form of explain: the label rules alone (no action, no repository to check, no commit). */
+export function decideLabels(labels: readonly string[], policy: LabelPolicy): JobDecision {
   return fromVerdict(interpretLabels(labels, policy));
-}
-
-export type DecisionKind = "launch" | "static" | "ignored" | "rejected";
-
-/** How the controller files an explanation: launch it, leave it to the static pool, ignore it, or reject it visibly. */
-export function decisionKind(e: Explanation): DecisionKind {
-  if (e.launch) return "launch";
-  if (e.static) return "static";
-  return e.error === null ? "ignored" : "rejected";
-}
-
-/** The LaunchSpec an explanation describes; null when it launches nothing. */
-export function launchSpecOf(e: Explanation): LaunchSpec | null {
-  if (!e.launch || e.backend === null || e.arch === null || e.image === null || e.runnerLabels === null) return null;
-  return {
-    backend: e.backend,
-    arch: e.arch,
-    cpu: e.cpu ?? undefined,
-    memory: e.memory ?? undefined,
-    disk: e.disk ?? undefined,
-    size: e.size ?? undefined,
-    image: e.image,
-    runnerLabels: e.runnerLabels,
-  };
 }
 
 function allowListRefusal(p: WorkflowJobDelivery, policy: DeliveryPolicy): string | null {
@@ -188,51 +143,20 @@ function publicRefusal(p: WorkflowJobDelivery, policy: DeliveryPolicy): string |
   );
 }
 
-function fromVerdict(v: LabelVerdict): Explanation {
+/** A label verdict as a decision; `headSha` (the job's commit) goes with the decisions a check run may report. */
+function fromVerdict(v: LabelVerdict, headSha?: string): JobDecision {
+  const commit = headSha === undefined ? {} : { headSha };
   switch (v.kind) {
     case "not-tornade":
-      return nothing(v.reason);
+      return { kind: "ignored", reason: v.reason };
     case "static":
-      return { ...nothing(v.reason), static: true };
+      return { kind: "static", reason: v.reason };
     case "error": {
-      const error = describeLabelErrors(v.errors);
-      return { ...nothing(`rejected: ${error}`), error, errors: v.errors.map((e) => e.message) };
+      // One line for logs and the dashboard; each problem on its own when there are several, for the check run.
+      const problems = v.errors.map((e) => e.message);
+      return { kind: "rejected", reason: describeLabelErrors(v.errors), ...(problems.length > 1 ? { problems } : {}), ...commit };
     }
-    case "launch": {
-      const s = v.spec;
-      return {
-        launch: true,
-        backend: s.backend,
-        arch: s.arch,
-        static: false,
-        cpu: s.cpu ?? null,
-        memory: s.memory ?? null,
-        disk: s.disk ?? null,
-        size: s.size ?? null,
-        image: s.image,
-        runnerLabels: [...s.runnerLabels],
-        reason: null,
-        error: null,
-        errors: [],
-      };
-    }
+    case "launch":
+      return { kind: "launch", spec: v.spec, ...commit };
   }
-}
-
-function nothing(reason: string): Explanation {
-  return {
-    launch: false,
-    backend: null,
-    arch: null,
-    static: false,
-    cpu: null,
-    memory: null,
-    disk: null,
-    size: null,
-    image: null,
-    runnerLabels: null,
-    reason,
-    error: null,
-    errors: [],
-  };
 }

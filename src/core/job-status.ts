@@ -2,7 +2,7 @@
  * How a job's stored status follows GitHub's webhooks, which arrive late, twice or out of order
  * ("Webhooks": GitHub does not guarantee delivery order). Pure rules, used by the intake's update.
  */
-import type { JobStatus } from "./reconcile.js";
+import type { JobStatus } from "./types.js";
 
 /**
  * GitHub's workflow_job statuses, in the order a job moves through them. `waiting` (for an environment's approval)

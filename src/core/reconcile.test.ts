@@ -5,10 +5,6 @@ import {
   idempotencyKey,
   retryDelay,
   runnerName,
-  SPOT_INTERRUPTED,
-  SPOT_INTERRUPTED_CHECKED,
-  TAKEN,
-  TAKEN_BY_REFUSED,
   type JobView,
   type LaunchView,
 } from "./reconcile.js";
@@ -44,6 +40,13 @@ describe("decide", () => {
     expect(decide(queued, [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec });
   });
 
+  it("launches a re-run job's first runner on the backend its earlier attempt was re-run onto, later ones where that went", () => {
+    const rerun: JobView = { ...queued, rerunTarget: "FARGATE" };
+    expect(decide(rerun, [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec: { ...spec, backend: "FARGATE" } });
+    const stopped = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - policy.replaceGraceMs });
+    expect(decide({ ...queued, rerunTarget: null }, [stopped], now, policy)).toMatchObject({ kind: "launch", attempt: 2, spec: { backend: "FARGATE" } });
+  });
+
   it("asks GitHub first before the first launch of a job first heard of long after it was created", () => {
     const heard = (lateMs: number): JobView => ({ ...queued, createdAt: now - lateMs, receivedAt: now });
     expect(decide(heard(policy.confirmOlderThanMs), [], now, policy)).toEqual({ kind: "launch", attempt: 1, spec, verify: true });
@@ -70,7 +73,7 @@ describe("decide", () => {
   it("replaces a runner that stopped while the job is still queued, after a grace for late webhooks and asking GitHub", () => {
     const justStopped = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - 1000 });
     expect(decide(queued, [justStopped], now, policy)).toMatchObject({ kind: "wait", until: now - 1000 + policy.replaceGraceMs });
-    const bootTimedOut = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - 1000, error: { kind: "boot-timeout", message: "not running" } });
+    const bootTimedOut = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - 1000, outcome: { kind: "boot-timeout", reason: "not running" } });
     expect(decide(queued, [bootTimedOut], now, policy)).toMatchObject({ kind: "launch", attempt: 2 });
     const stopped = launch({ state: "stopped", backend: "FARGATE", stoppedAt: now - policy.replaceGraceMs });
     expect(decide(queued, [stopped], now, policy)).toEqual({ kind: "launch", attempt: 2, spec: { ...spec, backend: "FARGATE" }, verify: true });
@@ -139,7 +142,7 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
   const launchSpec = queued.decision as { kind: "launch"; spec: LaunchSpec };
   it("stops a runner still not running after the boot timeout, and waits until then", () => {
     const launched = launch({ state: "launched", launchedAt: now - policy.bootTimeoutMs });
-    expect(decide(queued, [launched], now, policy)).toMatchObject({ kind: "stop", attempt: 1, errorKind: "boot-timeout" });
+    expect(decide(queued, [launched], now, policy)).toMatchObject({ kind: "stop", attempt: 1, why: "boot-timeout" });
     const young = launch({ state: "launched", launchedAt: now - 1000 });
     expect(decide(queued, [young], now, policy)).toMatchObject({ kind: "wait", until: now - 1000 + policy.bootTimeoutMs });
   });
@@ -164,8 +167,8 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
   });
 
   it("asks GitHub which job a Spot-interrupted runner was running when it was not this job (once)", () => {
-    const interrupted = { kind: SPOT_INTERRUPTED, message: "Your Spot Task was interrupted." };
-    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-1-1", error: interrupted });
+    const interrupted = { kind: "spot-interrupted", checked: false, reason: "Your Spot Task was interrupted." } as const;
+    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-1-1", outcome: interrupted });
     for (const job of [queued, { ...queued, status: "in_progress" as const, runnerName: "tornade-9-1" }, { ...queued, status: "completed" as const }]) {
       expect(decide(job, [lost], now, policy)).toMatchObject({ kind: "find-job-on-runner", attempt: 1 });
     }
@@ -173,13 +176,13 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
     const ownJob: JobView = { status: "completed", conclusion: "failure", runnerName: "tornade-1-1", ranOn: lost, decision: launchSpec };
     expect(decide(ownJob, [lost], now, policy)).toMatchObject({ kind: "rerun" });
     // Looked up already (found nothing else, or found the sibling: then it is marked taken), or re-runs are off.
-    expect(decide(queued, [{ ...lost, error: { kind: SPOT_INTERRUPTED_CHECKED, message: "x" } }], now, policy).kind).toBe("launch");
-    expect(decide(queued, [{ ...lost, error: { kind: TAKEN, message: "x" } }], now, policy).kind).toBe("launch");
+    expect(decide(queued, [{ ...lost, outcome: { ...interrupted, checked: true } }], now, policy).kind).toBe("launch");
+    expect(decide(queued, [{ ...lost, outcome: { kind: "taken", jobId: 2, refused: null } }], now, policy).kind).toBe("launch");
     expect(decide(queued, [lost], now, { ...policy, spotRerun: false }).kind).toBe("launch");
   });
 
   it("keeps asking GitHub about a running job whose runner was interrupted, until it ends (its webhook may be lost)", () => {
-    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1", error: { kind: TAKEN, message: "x" } });
+    const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1", outcome: { kind: "taken", jobId: 2, refused: null } });
     const running: JobView = { status: "in_progress", runnerName: "tornade-2-1", ranOn: lost, decision: launchSpec };
     expect(decide(running, [], now, policy)).toMatchObject({ kind: "refresh", retryInMs: expect.any(Number) });
     expect(decide({ ...running, ranOn: { ...lost, spotInterrupted: false } }, [], now, policy).kind).toBe("done");
@@ -195,7 +198,7 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
   it("stops the pending runner of a job cancelled before it started, never the one that ran it", () => {
     const pending = launch({ state: "running", runnerName: "tornade-1-1" });
     const cancelled: JobView = { status: "completed", conclusion: "cancelled", runnerName: null, decision: launchSpec };
-    expect(decide(cancelled, [pending], now, policy)).toMatchObject({ kind: "stop", errorKind: "cancelled" });
+    expect(decide(cancelled, [pending], now, policy)).toMatchObject({ kind: "stop", why: "cancelled" });
     const ranIt: JobView = { ...cancelled, runnerName: "tornade-1-1" };
     expect(decide(ranIt, [pending], now, policy).kind).toBe("done");
   });
@@ -216,19 +219,19 @@ describe("decide: telling GitHub", () => {
 
 describe("decide: a runner taken by an identical sibling", () => {
   it("is replaced at once (after one GET), and does not count as a failed attempt", () => {
-    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    const taken = launch({ state: "running", outcome: { kind: "taken", jobId: 2, refused: null } });
     expect(decide(queued, [taken], now, policy)).toEqual({ kind: "launch", attempt: 2, spec: { ...spec, backend: "FARGATE_SPOT" }, verify: true });
-    const manyTaken = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped", error: { kind: TAKEN, message: "x" } }));
+    const manyTaken = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped", outcome: { kind: "taken", jobId: 2, refused: null } }));
     expect(decide(queued, manyTaken, now, policy)).toMatchObject({ kind: "launch", attempt: 6 });
   });
 
   it("needs nothing once the job itself has started", () => {
-    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    const taken = launch({ state: "running", outcome: { kind: "taken", jobId: 2, refused: null } });
     expect(decide({ ...queued, status: "in_progress" }, [taken], now, policy).kind).toBe("done");
   });
 
   describe("waits for the sibling's spare runner instead of launching one more", () => {
-    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    const taken = launch({ state: "running", outcome: { kind: "taken", jobId: 2, refused: null } });
     const waitFor = (spare: LaunchView) => decide({ ...queued, spare }, [taken], now, policy);
 
     it("while the spare is starting, until its boot timeout", () => {
@@ -255,7 +258,7 @@ describe("decide: a runner taken by an identical sibling", () => {
       ["up and idle past the grace", launch({ state: "running", launchedAt: now - 200_000, startedAt: now - policy.replaceGraceMs })],
       ["stopped", launch({ state: "stopped", stoppedAt: now - 1 })],
       ["failed", launch({ state: "failed", error: { kind: "capacity", message: "no capacity" } })],
-      ["taken itself", launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 3" } })],
+      ["taken itself", launch({ state: "running", outcome: { kind: "taken", jobId: 2, refused: null } })],
       ["an abandoned request", launch({ state: "requested", providerId: null, requestedAt: now - policy.requestLeaseMs })],
     ])("but launches (after one GET) when the spare is %s", (_name, spare) => {
       expect(waitFor(spare)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
@@ -265,7 +268,7 @@ describe("decide: a runner taken by an identical sibling", () => {
 
 describe("decide: a runner taken by a job tornade refuses (a policy violation)", () => {
   const refused = (attempt: number, state: LaunchView["state"] = "running") =>
-    launch({ attempt, state, error: { kind: TAKEN_BY_REFUSED, message: "its runner was taken by job 9 of acme/other, which this tornade refuses: not allowed" } });
+    launch({ attempt, state, outcome: { kind: "taken", jobId: 9, refused: { repository: "acme/other", reason: "not allowed" } } });
 
   it("is replaced at once, after one GET, without waiting for the runner to end", () => {
     expect(decide(queued, [refused(1)], now, policy)).toEqual({ kind: "launch", attempt: 2, spec, verify: true });
@@ -280,7 +283,7 @@ describe("decide: a runner taken by a job tornade refuses (a policy violation)",
   });
 
   it("is never waited for as a sibling's spare", () => {
-    const taken = launch({ state: "running", error: { kind: TAKEN, message: "its runner took job 2" } });
+    const taken = launch({ state: "running", outcome: { kind: "taken", jobId: 2, refused: null } });
     expect(decide({ ...queued, spare: refused(1) }, [taken], now, policy)).toMatchObject({ kind: "launch", attempt: 2, verify: true });
   });
 });

@@ -4,37 +4,10 @@
  * Events never act; they only ask for a look (level-triggered, like Kubernetes controllers). Running `decide` twice,
  * late, or after a crash yields the same answer for the same stored state, which is what makes recovery provable.
  */
-import type { Backend, LaunchSpec } from "./types.js";
+import type { Backend, JobStatus, LaunchFailure, LaunchPhase, LaunchSpec } from "./types.js";
+import type { JobDecision } from "./job-decision.js";
+import { describeOutcome, isTaken, takenBySibling, type RunnerOutcome, type TornadeStop } from "./launch-outcome.js";
 import { checkRunOutput, type CheckRunJob } from "./check-run.js";
-
-export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
-
-/** What intake decided about a job's labels, stored with the job. */
-export type JobDecision =
-  | {
-      readonly kind: "launch";
-      readonly spec: LaunchSpec;
-      /** Set once tornade asked GitHub to re-run the job after a Spot interruption: a job is re-run at most once. */
-      readonly rerun?: "requested";
-      /** The job's commit, for a check run should tornade give up on it. */
-      readonly headSha?: string;
-    }
-  | { readonly kind: "static"; readonly reason: string }
-  | { readonly kind: "ignored"; readonly reason: string }
-  /** `problems`: each label problem on its own (the reason joins them), so a check run can list them. */
-  | ({ readonly kind: "rejected"; readonly reason: string; readonly problems?: readonly string[] } & Reportable)
-  /** Launching was tried and given up (a permanent error, or too many attempts): the reason is shown to people. */
-  | ({ readonly kind: "failed"; readonly reason: string; readonly spec: LaunchSpec } & Reportable);
-
-/** A job tornade will not serve is told so on GitHub: a check run on its commit. */
-export interface Reportable {
-  /** The job's commit, where the check run goes. */
-  readonly headSha?: string;
-  /** Set once reported: "check-run" (done) or "not-permitted" (the App may not write checks; the log says so). */
-  readonly reported?: "check-run" | "not-permitted";
-}
-
-export type LaunchPhase = "requested" | "launched" | "running" | "stopped" | "failed";
 
 export interface JobView {
   readonly status: JobStatus;
@@ -59,6 +32,11 @@ export interface JobView {
   /** When GitHub created the job, and when tornade first heard of it (epoch ms). */
   readonly createdAt?: number;
   readonly receivedAt?: number;
+  /**
+   * For a job of a later run attempt: the backend tornade chose when it re-ran an earlier attempt of this job after a
+   * Spot interruption (the earlier job row's re-run target). Its first runner goes there, not where the labels say.
+   */
+  readonly rerunTarget?: Backend | null;
 }
 
 export interface LaunchView {
@@ -76,8 +54,10 @@ export interface LaunchView {
   readonly runnerName?: string;
   /** AWS stopped this FARGATE_SPOT task for a Spot interruption. */
   readonly spotInterrupted?: boolean;
-  /** kind: a provider LaunchErrorKind ("capacity", "throttled", "transient", "permanent") or another retryable kind. */
-  readonly error?: { readonly kind: string; readonly message: string } | null;
+  /** Why the launch did not start (state "failed"). */
+  readonly error?: LaunchFailure | null;
+  /** What became of its runner: taken by another job, lost to a Spot interruption, failed, stopped by tornade. */
+  readonly outcome?: RunnerOutcome | null;
 }
 
 export interface ReconcilePolicy {
@@ -147,7 +127,7 @@ export type Action =
     }
   | { readonly kind: "abandon"; readonly attempt: number; readonly reason: string }
   /** Stop a launched runner (and deregister it): it never came up, or its job was cancelled before it started. */
-  | { readonly kind: "stop"; readonly attempt: number; readonly reason: string; readonly errorKind: "boot-timeout" | "cancelled" }
+  | { readonly kind: "stop"; readonly attempt: number; readonly reason: string; readonly why: Exclude<TornadeStop, "idle"> }
   /** Tell GitHub why tornade will not serve the job: a check run on its commit naming the reason. */
   | { readonly kind: "report"; readonly title: string; readonly summary: string }
   /** Ask GitHub to re-run the job: its runner was lost to a Spot interruption mid-job. */
@@ -173,7 +153,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   const stale = launches.find((l) => l.state === "requested" && l.providerId === null && now - l.requestedAt >= policy.requestLeaseMs);
   if (stale) return { kind: "abandon", attempt: stale.attempt, reason: "launch interrupted before the provider answered" };
   if (policy.spotRerun) {
-    const lostElsewhere = launches.find((l) => l.state === "stopped" && l.spotInterrupted && l.error?.kind === SPOT_INTERRUPTED && l.runnerName !== job.runnerName);
+    const lostElsewhere = launches.find((l) => l.state === "stopped" && l.spotInterrupted && l.outcome?.kind === "spot-interrupted" && !l.outcome.checked && l.runnerName !== job.runnerName);
     if (lostElsewhere) {
       return { kind: "find-job-on-runner", attempt: lostElsewhere.attempt, reason: "its runner was lost to a Spot interruption, not while running this job" };
     }
@@ -191,13 +171,18 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   // `waiting` jobs wait for an environment's approval; a runner started now would only idle.
   if (job.status === "waiting") return { kind: "done", reason: "job waiting for approval" };
 
-  if (!last) return { kind: "launch", attempt: 1, spec: decision.spec, ...(heardOfLate(job, policy) ? { verify: true as const } : {}) };
+  if (!last) {
+    const spec = job.rerunTarget ? { ...decision.spec, backend: job.rerunTarget } : decision.spec;
+    return { kind: "launch", attempt: 1, spec, ...(heardOfLate(job, policy) ? { verify: true as const } : {}) };
+  }
 
   // GitHub gave this job's runner to an identical sibling (its in_progress webhook named the runner). The sibling's
   // own runner, if still starting, is as good as ours: wait for it. Otherwise the job needs another runner now, not
   // after the grace for late webhooks. One GET first: in a swap (each took the other's runner) the job is already
   // running and its own webhook is merely behind. Such launches served a job, so they do not count toward maxAttempts.
-  if ((last.state === "launched" || last.state === "running" || last.state === "stopped") && last.error?.kind === TAKEN) {
+  const holds = last.state === "launched" || last.state === "running" || last.state === "stopped";
+  const taken = holds && last.outcome?.kind === "taken" ? last.outcome : null;
+  if (taken && taken.refused === null) {
     const until = job.spare ? spareDeadline(job.spare, policy) : null;
     if (until !== null && now < until) return { kind: "wait", until, reason: "a sibling's spare runner is starting" };
     return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
@@ -207,9 +192,10 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   // runner: a policy violation, already logged and counted when it was seen. The job still needs a runner, so it gets
   // another now (after one GET) — but such runners count toward maxAttempts, so a stream of foreign jobs cannot make
   // tornade launch without bound. The lasting fix is a runner group admitting only the allowed repositories.
-  if ((last.state === "launched" || last.state === "running" || last.state === "stopped") && last.error?.kind === TAKEN_BY_REFUSED) {
+  if (taken) {
     if (attemptsCounted(launches) >= policy.maxAttempts) {
-      return { kind: "give-up", reason: `gave up after ${attemptsCounted(launches)} runners; the last was taken by a job this tornade refuses (${last.error.message})` };
+      const taking = describeOutcome(taken).message;
+      return { kind: "give-up", reason: `gave up after ${attemptsCounted(launches)} runners; the last was taken by a job this tornade refuses (${taking})` };
     }
     return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
   }
@@ -217,7 +203,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
   switch (last.state) {
     case "launched":
       if (last.launchedAt != null && now - last.launchedAt >= policy.bootTimeoutMs) {
-        return { kind: "stop", attempt: last.attempt, reason: `runner not running ${policy.bootTimeoutMs / 1000} s after launch`, errorKind: "boot-timeout" };
+        return { kind: "stop", attempt: last.attempt, reason: `runner not running ${policy.bootTimeoutMs / 1000} s after launch`, why: "boot-timeout" };
       }
       return last.launchedAt != null
         ? { kind: "wait", until: last.launchedAt + policy.bootTimeoutMs, reason: "runner starting" }
@@ -232,7 +218,7 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
       }
       // A runner that exited cleanly most often did run the job and its webhooks are still on their way: give them a
       // moment before spending a GitHub call (and maybe a runner) on it. One stopped for a reason is replaced now.
-      if (!last.error && last.stoppedAt != null && now - last.stoppedAt < policy.replaceGraceMs) {
+      if (!last.outcome && last.stoppedAt != null && now - last.stoppedAt < policy.replaceGraceMs) {
         return { kind: "wait", until: last.stoppedAt + policy.replaceGraceMs, reason: "runner stopped; waiting for the job's webhook" };
       }
       return { kind: "launch", attempt: last.attempt + 1, spec: { ...decision.spec, backend: last.backend }, verify: true };
@@ -270,7 +256,7 @@ function afterCompletion(
   const ranOnOurs = job.runnerName != null && job.runnerName === last.runnerName;
   // Cancelled before its runner took it: that runner would only idle.
   if (job.conclusion === "cancelled" && !ranOnOurs && (last.state === "launched" || last.state === "running")) {
-    return { kind: "stop", attempt: last.attempt, reason: "job cancelled before its runner took it", errorKind: "cancelled" };
+    return { kind: "stop", attempt: last.attempt, reason: "job cancelled before its runner took it", why: "cancelled" };
   }
   return { kind: "done", reason: "job completed" };
 }
@@ -282,7 +268,7 @@ function afterFailure(
   spec: LaunchSpec,
   policy: ReconcilePolicy,
 ): Action {
-  const error = last.error ?? { kind: "transient", message: "launch failed" };
+  const error: LaunchFailure = last.error ?? { kind: "transient", message: "launch failed" };
   if (error.kind === "permanent") return { kind: "give-up", reason: error.message };
   if (attempts >= policy.maxAttempts) {
     return { kind: "give-up", reason: `gave up after ${attempts} launch attempts: ${error.message}` };
@@ -309,7 +295,7 @@ export function retryDelay(attempt: number, policy: Pick<ReconcilePolicy, "retry
  * for. Null when it holds no runner (stopped, failed, or a request that never reached the provider).
  */
 function spareDeadline(spare: LaunchView, policy: ReconcilePolicy): number | null {
-  if (isTaken(spare.error)) return null;
+  if (isTaken(spare.outcome)) return null;
   if (spare.state === "requested") return spare.providerId === null ? spare.requestedAt + policy.requestLeaseMs : spare.requestedAt + policy.bootTimeoutMs;
   if (spare.state === "launched") return (spare.launchedAt ?? spare.requestedAt) + policy.bootTimeoutMs;
   // Up and idle with this job queued, GitHub hands it over within seconds; if not, its webhook is late or lost, and
@@ -318,29 +304,9 @@ function spareDeadline(spare: LaunchView, policy: ReconcilePolicy): number | nul
   return null;
 }
 
-/** The error kind the tracker records for a runner AWS stopped for a Spot interruption (before anyone looked at why). */
-export const SPOT_INTERRUPTED = "spot-interrupted";
-/** The same, once GitHub was asked which job the runner was running and it was none but the launch's own (or none). */
-export const SPOT_INTERRUPTED_CHECKED = "spot-interrupted-checked";
-
-/** Marks a launch whose runner took an identical sibling's job instead of its own (LaunchView.error.kind). */
-export const TAKEN = "taken-by-sibling";
-
-/**
- * Marks a launch whose runner a job tornade refuses took: a policy violation (docs/security.md, "Scope"). GitHub gives
- * a job any idle runner its repository may use whose labels cover the job's, so in organization scope a job of a
- * repository outside the allow-list, or one without the launch label, can take a runner launched for an allowed job.
- */
-export const TAKEN_BY_REFUSED = "taken-by-refused-job";
-
-/** Whether a launch's runner went to another job (a sibling's, or one tornade refuses): it runs that job, not ours. */
-export function isTaken(error: { readonly kind: string } | null | undefined): boolean {
-  return error?.kind === TAKEN || error?.kind === TAKEN_BY_REFUSED;
-}
-
 /** Launch attempts that count toward maxAttempts: runners taken by a sibling served a job, so they do not. */
 function attemptsCounted(launches: readonly LaunchView[]): number {
-  return launches.filter((l) => l.error?.kind !== TAKEN).length;
+  return launches.filter((l) => takenBySibling(l.outcome) === undefined).length;
 }
 
 /** A job's latest launch attempt: the one that holds (or held) its runner. */

@@ -3,7 +3,6 @@
  * by the pure model in core/cost.ts. A runner counts when it stopped inside the window or is still running; its whole
  * life counts (from the task or build starting to it stopping).
  */
-import { fromStored } from "../controller/stored-decision.js";
 import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
 import { summarizeCost, type CostSummary, type Prices, type RunnerUsage } from "../core/cost.js";
 import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
@@ -78,7 +77,7 @@ async function* allJobs(store: Store): AsyncGenerator<JobRecord> {
 }
 
 function specOf(job: JobRecord) {
-  const d = fromStored(job.decision);
+  const d = job.decision;
   return d && (d.kind === "launch" || d.kind === "failed") ? d.spec : undefined;
 }
 

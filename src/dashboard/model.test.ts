@@ -1,24 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PRICES } from "../core/cost.js";
+import type { JobDecision } from "../core/job-decision.js";
+import type { Arch, Backend, LaunchSpec } from "../core/types.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
-import { TAKEN_BY_REFUSED } from "../core/reconcile.js";
 import { buildView, jobState } from "./model.js";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-const spec = (backend: string, arch = "X86_64") => ({ kind: "launch", spec: { backend, arch, image: "default", runnerLabels: ["self-hosted"] } });
+const launchSpec = (backend: Backend, arch: Arch = "X86_64"): LaunchSpec => ({ backend, arch, image: "default", runnerLabels: ["self-hosted"] });
+const spec = (backend: Backend, arch: Arch = "X86_64"): JobDecision => ({ kind: "launch", spec: launchSpec(backend, arch) });
 
 function job(id: number, over: Partial<JobRecord> = {}): JobRecord {
   return {
     id, runId: 7, runAttempt: 1, repository: "o/r", owner: "o", repo: "r", installationId: 1, labels: ["self-hosted", "tornade"],
     name: `job-${id}`, workflowName: null, status: "queued", conclusion: null, runnerName: null, startedAt: null, decision: spec("FARGATE"),
-    createdAt: T0, receivedAt: T0 + 1000, updatedAt: T0 + 1000, version: 1, ...over,
+    rerunBackend: null, createdAt: T0, receivedAt: T0 + 1000, updatedAt: T0 + 1000, version: 1, ...over,
   };
 }
 
 function launch(jobId: number, over: Partial<LaunchRecord> = {}): LaunchRecord {
   return {
     id: `${jobId}-1`, jobId, attempt: 1, backend: "FARGATE", arch: "X86_64", providerId: "arn:task", runnerName: "r", state: "launched",
-    error: null, spotInterrupted: false, fallbackFrom: null, requestedAt: T0 + 2000, launchedAt: T0 + 3000, startedAt: null, stoppedAt: null,
+    error: null, outcome: null, spotInterrupted: false, fallbackFrom: null, requestedAt: T0 + 2000, launchedAt: T0 + 3000, startedAt: null, stoppedAt: null,
     updatedAt: T0 + 3000, version: 1, ...over,
   };
 }
@@ -33,7 +35,7 @@ describe("jobState", () => {
     ["job in progress", job(1, { status: "in_progress" }), [launch(1, { state: "running" })], "running"],
     ["job completed", job(1, { status: "completed", conclusion: "success" }), [], "done"],
     ["label error", job(1, { decision: { kind: "rejected", reason: 'arch=RISCV: arch must be X86_64 or ARM64' } }), [], "rejected"],
-    ["gave up", job(1, { decision: { kind: "failed", reason: "permanent: no such task definition" } }), [], "failed"],
+    ["gave up", job(1, { decision: { kind: "failed", reason: "permanent: no such task definition", spec: launchSpec("FARGATE") } }), [], "failed"],
     ["static", job(1, { decision: { kind: "static", reason: "type=static" } }), [], "static"],
   ] as const)("%s → %s", (_what, j, ls, state) => {
     expect(jobState(j, ls).state).toBe(state);
@@ -126,7 +128,7 @@ describe("buildView: clock and policy violations", () => {
 
   it("counts runners taken by a job tornade refuses and lists each as a policy violation", () => {
     const message = "its runner was taken by job 9 of o/other, which this tornade refuses: not allowed";
-    const taken = launch(1, { state: "running", startedAt: T0 + 20_000, error: { kind: TAKEN_BY_REFUSED, message, takenBy: 9 } });
+    const taken = launch(1, { state: "running", startedAt: T0 + 20_000, outcome: { kind: "taken", jobId: 9, refused: { repository: "o/other", reason: "not allowed" } } });
     const replacement = launch(1, { id: "1-2", attempt: 2, state: "launched" });
     const v = buildView({ jobs: [job(1)], launches: [taken, replacement], now: T0 + 60_000, sandbox: false, queueDepth: depth });
     expect(v.policyViolations).toBe(1);

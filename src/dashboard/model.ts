@@ -3,13 +3,13 @@
  * out, so every rule (which state a job is in, what counts as a failure, how queue time is measured) is testable with
  * plain values. The browser only draws this; it decides nothing.
  */
-import type { Arch, Backend } from "../core/types.js";
-import { ARCHS, BACKENDS, SIZES } from "../core/types.js";
+import type { Arch, Backend, LaunchSpec } from "../core/types.js";
+import { ARCHS, BACKENDS } from "../core/types.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 import { DEFAULT_PRICES, runnerCost, type Prices, type RunnerUsage } from "../core/cost.js";
 import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
-import { TAKEN_BY_REFUSED } from "../core/reconcile.js";
+import { describeOutcome, isPolicyViolation } from "../core/launch-outcome.js";
 
 export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -152,7 +152,7 @@ export function buildView(input: ViewInput): DashboardView {
     backends: backendViews(input.launches, specs, input.now, price),
     queueTime: histogram(views),
     events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
-    policyViolations: input.launches.filter((l) => l.error?.kind === TAKEN_BY_REFUSED).length,
+    policyViolations: input.launches.filter((l) => isPolicyViolation(l.outcome)).length,
     cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
     ceilings: input.ceilings ? { ...input.ceilings, text: describeCeilings(input.ceilings) } : null,
     queueDepth: input.queueDepth,
@@ -162,23 +162,20 @@ export function buildView(input: ViewInput): DashboardView {
 
 export function jobState(job: JobRecord, launches: readonly LaunchRecord[]): { state: JobState; reason: string | null } {
   const d = job.decision;
-  const reason = typeof d?.reason === "string" ? d.reason : null;
   switch (d?.kind) {
     case "rejected":
-      return { state: "rejected", reason };
     case "failed":
-      return { state: "failed", reason };
     case "static":
-      return { state: "static", reason };
     case "ignored":
-      return { state: "ignored", reason };
+      return { state: d.kind, reason: d.reason };
   }
   if (job.status === "completed") return { state: "done", reason: job.conclusion };
   if (job.status === "in_progress") return { state: "running", reason: null };
   const last = launches[launches.length - 1];
   if (last && ACTIVE.has(last.state)) return { state: "launching", reason: null };
   // A failed attempt with the decision still "launch": the controller will try again; say what went wrong meanwhile.
-  if (last?.error) return { state: "queued", reason: `retrying after: ${last.error.message}` };
+  const problem = last && launchProblem(last);
+  if (problem) return { state: "queued", reason: `retrying after: ${problem.message}` };
   return { state: "queued", reason: null };
 }
 
@@ -209,23 +206,30 @@ function startedAtOf(job: JobRecord): number | null {
   return job.startedAt;
 }
 
-function spec(job: JobRecord): Record<string, unknown> | null {
-  const s = job.decision?.["spec"];
-  return typeof s === "object" && s !== null ? (s as Record<string, unknown>) : null;
+/**
+ * What went wrong with a launch, if anything: why it did not start, or what became of its runner (taken, lost to
+ * Spot, failed, stopped by tornade). `label` is the short kind people read in events.
+ */
+function launchProblem(l: LaunchRecord): { label: string; message: string } | null {
+  if (l.error) return { label: l.error.kind, message: l.error.message };
+  return l.outcome ? describeOutcome(l.outcome) : null;
+}
+
+function spec(job: JobRecord): LaunchSpec | null {
+  const d = job.decision;
+  return d?.kind === "launch" || d?.kind === "failed" ? d.spec : null;
 }
 function specBackend(job: JobRecord): Backend | null {
-  return BACKENDS.find((b) => b === spec(job)?.["backend"]) ?? null;
+  return spec(job)?.backend ?? null;
 }
 function specArch(job: JobRecord): Arch | null {
-  return ARCHS.find((a) => a === spec(job)?.["arch"]) ?? null;
+  return spec(job)?.arch ?? null;
 }
 type Size = Pick<RunnerUsage, "cpu" | "memory" | "disk" | "size">;
 
 function sizeOf(job: JobRecord): Size {
   const s = spec(job);
-  const num = (k: string) => (typeof s?.[k] === "number" ? (s[k] as number) : undefined);
-  const size = SIZES.find((z) => z === s?.["size"]);
-  return { cpu: num("cpu"), memory: num("memory"), disk: num("disk"), size };
+  return { cpu: s?.cpu, memory: s?.memory, disk: s?.disk, size: s?.size };
 }
 
 /** Seconds a launch's runner has existed (billed time), or null if it never started. */
@@ -256,7 +260,7 @@ function backendViews(launches: readonly LaunchRecord[], specs: Map<number, Size
         arch,
         launches: mine.length,
         active: mine.filter((l) => ACTIVE.has(l.state)).length,
-        failed: mine.filter((l) => l.state === "failed" || l.error !== null).length,
+        failed: mine.filter((l) => l.state === "failed" || launchProblem(l) !== null).length,
         runnerMinutes: seconds / 60,
         awsUsd,
         githubUsd,
@@ -315,18 +319,19 @@ function events(jobs: readonly JobRecord[], launches: readonly LaunchRecord[], n
     if (l.fallbackFrom) {
       out.push({ at: l.requestedAt, jobId: l.jobId, jobName, kind: "fallback", backend: l.backend, message: `${l.fallbackFrom} → ${l.backend} (attempt ${l.attempt})` });
     }
-    if (l.error?.kind === TAKEN_BY_REFUSED) {
+    const problem = launchProblem(l);
+    if (problem && isPolicyViolation(l.outcome)) {
       // The store keeps no time for the taking; the runner's start is the closest stable one.
-      out.push({ at: l.startedAt ?? l.launchedAt ?? l.requestedAt, jobId: l.jobId, jobName, kind: "policy-violation", backend: l.backend, message: l.error.message });
-    } else if (l.error) {
-      const kind = l.spotInterrupted || l.error.kind === "spot-interrupted" ? "spot-interruption" : "failure";
-      out.push({ at: l.stoppedAt ?? l.updatedAt, jobId: l.jobId, jobName, kind, backend: l.backend, message: `${l.error.kind}: ${l.error.message}` });
+      out.push({ at: l.startedAt ?? l.launchedAt ?? l.requestedAt, jobId: l.jobId, jobName, kind: "policy-violation", backend: l.backend, message: problem.message });
+    } else if (problem) {
+      const kind = l.spotInterrupted || l.outcome?.kind === "spot-interrupted" ? "spot-interruption" : "failure";
+      out.push({ at: l.stoppedAt ?? l.updatedAt, jobId: l.jobId, jobName, kind, backend: l.backend, message: `${problem.label}: ${problem.message}` });
     }
   }
   for (const j of jobs) {
-    const reason = typeof j.decision?.reason === "string" ? j.decision.reason : "";
-    if (j.decision?.kind === "rejected") out.push({ at: j.receivedAt, jobId: j.id, jobName: j.name, kind: "rejected", backend: null, message: reason });
-    if (j.decision?.kind === "failed") out.push({ at: j.updatedAt, jobId: j.id, jobName: j.name, kind: "gave-up", backend: specBackend(j), message: reason });
+    const d = j.decision;
+    if (d?.kind === "rejected") out.push({ at: j.receivedAt, jobId: j.id, jobName: j.name, kind: "rejected", backend: null, message: d.reason });
+    if (d?.kind === "failed") out.push({ at: j.updatedAt, jobId: j.id, jobName: j.name, kind: "gave-up", backend: specBackend(j), message: d.reason });
   }
   return out.sort((a, b) => b.at - a.at);
 }

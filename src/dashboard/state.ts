@@ -5,7 +5,8 @@
 import type { CostCeilings } from "../core/ceilings.js";
 import type { Prices } from "../core/cost.js";
 import type { QueueDepth } from "../queue/queue.js";
-import { LAUNCH_STATES, type JobRecord, type Store } from "../store/store.js";
+import { LAUNCH_PHASES } from "../core/types.js";
+import type { JobRecord, Store } from "../store/store.js";
 import { buildView, type DashboardView } from "./model.js";
 
 export interface StateSources {
@@ -36,7 +37,7 @@ export async function readDashboard(src: StateSources): Promise<DashboardView> {
     cursor = page.cursor;
   } while (cursor && jobs.length < MAX_JOBS);
   const ids = new Set(jobs.map((j) => j.id));
-  const launches = (await src.store.listLaunchesByState(LAUNCH_STATES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId));
+  const launches = (await src.store.listLaunchesByState(LAUNCH_PHASES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId));
   const view = buildView({
     jobs,
     launches,

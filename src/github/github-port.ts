@@ -1,3 +1,4 @@
+import type { GitHubJobStatus } from "../core/types.js";
 import type { RateLimitObservation } from "./rate-limits.js";
 
 /**
@@ -71,14 +72,12 @@ export interface JitConfig {
   readonly encodedJitConfig: string;
 }
 
-export type JobStatus = "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
-
 export interface WorkflowJob {
   readonly id: number;
   readonly runId: number;
   readonly runAttempt: number;
   readonly name: string;
-  readonly status: JobStatus;
+  readonly status: GitHubJobStatus;
   readonly conclusion: string | null;
   readonly labels: readonly string[];
   readonly headSha: string;

@@ -12,7 +12,7 @@ import type { ControllerObserver } from "../controller/observer.js";
 import type { Backend } from "../core/types.js";
 import type { RateLimitObservation } from "../github/rate-limits.js";
 import type { QueueDepth } from "../queue/queue.js";
-import type { JobStatus } from "../store/store.js";
+import type { JobStatus } from "../core/types.js";
 
 /** What the scrape-time gauges read; the server wires it to `ctx.built` once the controller is built. */
 export interface MetricsSource {

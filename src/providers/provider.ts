@@ -1,4 +1,4 @@
-import type { Backend, LaunchSpec } from "../core/types.js";
+import type { Backend, LaunchErrorKind, LaunchSpec } from "../core/types.js";
 
 /**
  * A place runners are started: ECS (FARGATE, FARGATE_SPOT) or CodeBuild. One interface, one contract test suite
@@ -53,13 +53,7 @@ export interface LaunchState {
   readonly stoppedAt?: number;
 }
 
-/** Why a launch did not start. Retry logic reads `kind`, never the message. */
-export type LaunchErrorKind =
-  | "capacity" // no Fargate (Spot) capacity now: retry later or fall back
-  | "throttled" // AWS throttled us: retry with backoff
-  | "transient" // 5xx, network: retry with backoff
-  | "permanent"; // bad task definition, access denied, invalid parameters: do not retry
-
+/** Why a launch did not start, of the closed set of kinds the store keeps (core/types.ts LAUNCH_ERROR_KINDS). */
 export class LaunchError extends Error {
   override readonly name = "LaunchError";
   constructor(

@@ -3,7 +3,7 @@
  * decided, reporting each job as it settles.
  */
 import { policyOf } from "../config/index.js";
-import { decisionKind, explainLabels } from "../core/decision.js";
+import { decideLabels } from "../core/decision.js";
 import type { Logger } from "../log/logger.js";
 import { startSandbox, type QueuedJob, type Sandbox } from "./sandbox.js";
 import { isSettled, reportJob, totals, type JobReport, type Totals } from "./report.js";
@@ -75,8 +75,8 @@ async function reportFor(sandbox: Sandbox, q: QueuedJob): Promise<JobReport> {
   const { store } = sandbox.tornade.built;
   const [job, launches] = await Promise.all([store.getJob(q.jobId), store.listLaunches(q.jobId)]);
   const gh = sandbox.bed.github.control.getJob(q.jobId);
-  const labels = explainLabels(q.labels, policyOf(sandbox.tornade.config));
-  const foreign = decisionKind(labels) === "ignored" ? labels.reason : null;
+  const labels = decideLabels(q.labels, policyOf(sandbox.tornade.config));
+  const foreign = labels.kind === "ignored" ? labels.reason : null;
   return reportJob(q.name, q.labels, gh ? { status: gh.status, conclusion: gh.conclusion } : undefined, job, launches, foreign);
 }
 

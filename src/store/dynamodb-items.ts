@@ -1,13 +1,13 @@
 /**
  * Records to DynamoDB items and back (the raw AttributeValue shapes of @aws-sdk/client-dynamodb: S, N, BOOL, NULL).
- * Lists and objects (labels, decision, error, queue payloads) are stored as JSON strings: they are only ever read
+ * Lists and objects (labels, decision, error, outcome, queue payloads) are stored as JSON strings: they are only ever read
  * whole. Key layout: dynamodb-table.ts.
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import type { Arch, Backend } from "../core/types.js";
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { BACKENDS, type Arch, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import { pad } from "./dynamodb-table.js";
-import type { DeliveryRecord, JobDecision, JobRecord, JobStatus, LaunchRecord, LaunchRecordState } from "./store.js";
-import { launchFailureOf } from "./store.js";
+import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
+import type { DeliveryRecord, JobRecord, LaunchRecord } from "./store.js";
 
 export type Item = Record<string, AttributeValue>;
 export type Scalar = string | number | boolean | null;
@@ -76,7 +76,15 @@ export function jobIndexes(id: number, status: JobStatus, updatedAt: number): It
   return { gsi1pk: { S: "JOBS" }, gsi1sk: { S: sk }, gsi2pk: { S: `JOBSTATUS#${status}` }, gsi2sk: { S: sk } };
 }
 
-export function launchIndexes(id: string, state: LaunchRecordState, requestedAt: number, providerId: string | null): Item {
+/**
+ * The sparse index entry of a job tornade re-ran (gsi3 `RERUN#<runId>#<name>`): its re-run, a new job of the same run
+ * and name, finds its target there. The run id is digits, so the first `#` after it ends it and no two keys collide.
+ */
+export function rerunIndex(runId: number, name: string): Item {
+  return { gsi3pk: { S: `RERUN#${runId}#${name}` } };
+}
+
+export function launchIndexes(id: string, state: LaunchPhase, requestedAt: number, providerId: string | null): Item {
   return {
     gsi2pk: { S: `LAUNCHSTATE#${state}` },
     gsi2sk: { S: `${pad(requestedAt)}#${id}` },
@@ -86,7 +94,6 @@ export function launchIndexes(id: string, state: LaunchRecordState, requestedAt:
 
 export function toJob(item: Item): JobRecord {
   const labels = parseJson(item, "labels");
-  const decision = objectOrNull(parseJson(item, "decision"));
   return {
     id: num(item, "id"),
     runId: num(item, "runId"),
@@ -102,7 +109,8 @@ export function toJob(item: Item): JobRecord {
     conclusion: strOrNull(item, "conclusion"),
     runnerName: strOrNull(item, "runnerName"),
     startedAt: numOrNull(item, "startedAt"),
-    decision: decision && typeof decision["kind"] === "string" ? (decision as JobDecision) : null,
+    decision: jobDecisionOf(parseJson(item, "decision")),
+    rerunBackend: BACKENDS.find((b) => b === item["rerunBackend"]?.S) ?? null,
     createdAt: num(item, "createdAt"),
     receivedAt: num(item, "receivedAt"),
     updatedAt: num(item, "updatedAt"),
@@ -111,7 +119,7 @@ export function toJob(item: Item): JobRecord {
 }
 
 export function toLaunch(item: Item): LaunchRecord {
-  const error = objectOrNull(parseJson(item, "error"));
+  const { error, outcome } = launchFieldsOf(parseJson(item, "error"), parseJson(item, "outcome"));
   return {
     id: str(item, "id"),
     jobId: num(item, "jobId"),
@@ -120,8 +128,9 @@ export function toLaunch(item: Item): LaunchRecord {
     arch: str(item, "arch") as Arch,
     providerId: strOrNull(item, "providerId"),
     runnerName: str(item, "runnerName"),
-    state: str(item, "state") as LaunchRecordState,
-    error: launchFailureOf(error),
+    state: str(item, "state") as LaunchPhase,
+    error,
+    outcome,
     spotInterrupted: item["spotInterrupted"]?.BOOL === true,
     fallbackFrom: strOrNull(item, "fallbackFrom") as Backend | null,
     requestedAt: num(item, "requestedAt"),
@@ -162,4 +171,27 @@ export function decodeKeyCursor(cursor: string, expected: readonly string[]): It
     return Object.fromEntries(expected.map((k) => [k, { S: obj[k] as string }]));
   }
   throw new RangeError("listJobs cursor is not one this store returned; start again without a cursor");
+}
+
+/** DynamoDB refused a conditional write because its condition did not hold. */
+export function isConditionFailed(e: unknown): boolean {
+  return e instanceof Error && e.name === "ConditionalCheckFailedException";
+}
+
+/** Every item a Query answers, page after page (up to `max`). */
+export async function queryAll(db: DynamoDBClient, input: QueryCommandInput, max = Infinity): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const answer = await db.send(
+      new QueryCommand({
+        ...input,
+        ...(Number.isFinite(max) ? { Limit: max - out.length } : {}),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    out.push(...(answer.Items ?? []));
+    start = answer.LastEvaluatedKey;
+  } while (start && out.length < max);
+  return out;
 }

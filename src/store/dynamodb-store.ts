@@ -9,31 +9,36 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../clock/clock.js";
-import type { Backend } from "../core/types.js";
+import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import {
   av,
   decodeKeyCursor,
   deliveryKey,
   encodeKeyCursor,
+  isConditionFailed,
   jobIndexes,
   jobKey,
   json,
   launchIndexes,
   launchKey,
   metaKey,
+  num,
   parseLaunchId,
+  queryAll,
+  rerunIndex,
+  str,
   toDelivery,
   toJob,
   toLaunch,
   type Item,
   type Scalar,
 } from "./dynamodb-items.js";
-import { GSI_BY_PROVIDER_ID, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
+import { DynamoDbSweeperMemory } from "./dynamodb-sweeper-memory.js";
+import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
+import { GSI_BY_LOOKUP, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
 import {
-  ACTIVE_LAUNCH_STATES,
   checkDeliveryRetention,
   checkJobStatus,
-  JOB_STATUSES,
   VersionConflict,
   launchId,
   type DeliveryInfo,
@@ -42,10 +47,8 @@ import {
   type JobPatch,
   type JobQuery,
   type JobRecord,
-  type JobStatus,
   type LaunchPatch,
   type LaunchRecord,
-  type LaunchRecordState,
   type NewJob,
   type NewLaunch,
   type Store,
@@ -71,11 +74,13 @@ export class DynamoDbStore implements Store {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   private readonly clock: Clock;
+  private readonly sweeperMemory: DynamoDbSweeperMemory;
 
   constructor(opts: DynamoDbStoreOptions) {
     this.db = opts.client;
     this.table = opts.table;
     this.clock = opts.clock;
+    this.sweeperMemory = new DynamoDbSweeperMemory(opts.client, opts.table, opts.clock);
   }
 
   async getJob(id: number): Promise<JobRecord | undefined> {
@@ -89,6 +94,7 @@ export class DynamoDbStore implements Store {
     const item: Item = {
       ...jobKey(job.id),
       ...jobIndexes(job.id, job.status, now),
+      ...(job.rerunBackend ? rerunIndex(job.runId, job.name) : {}),
       ...jobAttributes(job),
       id: av(job.id),
       updatedAt: av(now),
@@ -106,7 +112,15 @@ export class DynamoDbStore implements Store {
     values["gsi1sk"] = indexes["gsi1sk"]!;
     values["gsi2sk"] = indexes["gsi2sk"]!;
     if (patch.status !== undefined) values["gsi2pk"] = indexes["gsi2pk"]!;
-    const item = await this.versionedUpdate("job", jobKey(id), id, expectedVersion, values, [], now);
+    const remove: string[] = [];
+    if (patch.rerunBackend === null) remove.push("gsi3pk");
+    if (patch.rerunBackend) {
+      // The index key needs the job's run and name, which a patch of its re-run target does not carry. Both are fixed
+      // when the job is created, so reading them first cannot race with the versioned write that follows.
+      const current = await this.get(jobKey(id));
+      if (current) Object.assign(values, rerunIndex(num(current, "runId"), str(current, "name")));
+    }
+    const item = await this.versionedUpdate("job", jobKey(id), id, expectedVersion, values, remove, now);
     return toJob(item);
   }
 
@@ -166,6 +180,7 @@ export class DynamoDbStore implements Store {
       runnerName: av(launch.runnerName),
       state: av(state),
       error: json(launch.error ?? null),
+      outcome: json(launch.outcome ?? null),
       spotInterrupted: av(launch.spotInterrupted === true),
       fallbackFrom: av(launch.fallbackFrom ?? null),
       requestedAt: av(launch.requestedAt),
@@ -191,6 +206,7 @@ export class DynamoDbStore implements Store {
       if (patch[field] !== undefined) values[field] = av(patch[field] as Scalar);
     }
     if (patch.error !== undefined) values["error"] = json(patch.error);
+    if (patch.outcome !== undefined) values["outcome"] = json(patch.outcome);
     // Index attributes follow the fields they are derived from; the rest of each index key is fixed per launch.
     if (patch.state !== undefined) values["gsi2pk"] = { S: `LAUNCHSTATE#${patch.state}` };
     if (patch.requestedAt !== undefined) values["gsi2sk"] = { S: `${pad(patch.requestedAt)}#${id}` };
@@ -211,7 +227,7 @@ export class DynamoDbStore implements Store {
     return items.map(toLaunch);
   }
 
-  async listLaunchesByState(states: readonly LaunchRecordState[], limit = 1000): Promise<LaunchRecord[]> {
+  async listLaunchesByState(states: readonly LaunchPhase[], limit = 1000): Promise<LaunchRecord[]> {
     const max = Math.max(1, Math.floor(limit));
     const all: { sk: string; launch: LaunchRecord }[] = [];
     for (const state of new Set(states)) {
@@ -232,7 +248,7 @@ export class DynamoDbStore implements Store {
 
   async countActiveLaunches(filter: { backend?: Backend } = {}): Promise<number> {
     let n = 0;
-    for (const state of ACTIVE_LAUNCH_STATES) n += await this.count(`LAUNCHSTATE#${state}`, filter.backend);
+    for (const state of ACTIVE_LAUNCH_PHASES) n += await this.count(`LAUNCHSTATE#${state}`, filter.backend);
     return n;
   }
 
@@ -240,7 +256,7 @@ export class DynamoDbStore implements Store {
   async findLaunchByProviderId(providerId: string): Promise<LaunchRecord | undefined> {
     const items = await this.queryAll(
       {
-        IndexName: GSI_BY_PROVIDER_ID,
+        IndexName: GSI_BY_LOOKUP,
         KeyConditionExpression: "gsi3pk = :p",
         ExpressionAttributeValues: { ":p": { S: `PROVIDER#${providerId}` } },
       },
@@ -291,6 +307,34 @@ export class DynamoDbStore implements Store {
       new PutItemCommand({ TableName: this.table, Item: { ...metaKey(key), value: av(value), updatedAt: av(this.clock.now()) } }),
     );
   }
+
+  /**
+   * Through gsi3's sparse `RERUN#<runId>#<name>` entries (only jobs tornade re-ran have one). A GSI read is eventually
+   * consistent; the target is written before GitHub is even asked for the re-run, and the re-run's first look comes
+   * after GitHub created it, sent its webhook and the queue handed it over — far longer than an index lags.
+   */
+  async findRerunBackend(runId: number, name: string, beforeAttempt: number): Promise<Backend | undefined> {
+    const items = await this.queryAll({
+      IndexName: GSI_BY_LOOKUP,
+      KeyConditionExpression: "gsi3pk = :p",
+      ExpressionAttributeValues: { ":p": rerunIndex(runId, name)["gsi3pk"]! },
+    });
+    let best: { attempt: number; backend: Backend } | undefined;
+    for (const item of items) {
+      const attempt = Number(item["runAttempt"]?.N);
+      const backend = BACKENDS.find((b) => b === item["rerunBackend"]?.S);
+      if (backend && attempt < beforeAttempt && (!best || attempt > best.attempt)) best = { attempt, backend };
+    }
+    return best?.backend;
+  }
+
+  // The sweeper's memory (sweeper-memory.ts, dynamodb-sweeper-memory.ts).
+  async listFailedDeliveries() { return this.sweeperMemory.listFailedDeliveries(); }
+  async followFailedDeliveries(found: readonly FailedDelivery[]) { return this.sweeperMemory.followFailedDeliveries(found); }
+  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
+  async forgetFailedDeliveries(guids: readonly string[]) { return this.sweeperMemory.forgetFailedDeliveries(guids); }
+  async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
+  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { return this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
 
   async close(): Promise<void> {
     // The client is the caller's (it may be shared with the queue); nothing of ours to release.
@@ -358,21 +402,7 @@ export class DynamoDbStore implements Store {
   }
 
   private async queryAll(input: Omit<QueryCommandInput, "TableName">, max = Infinity): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const answer = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          ...input,
-          ...(Number.isFinite(max) ? { Limit: max - out.length } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      out.push(...(answer.Items ?? []));
-      start = answer.LastEvaluatedKey;
-    } while (start && out.length < max);
-    return out;
+    return queryAll(this.db, { TableName: this.table, ...input }, max);
   }
 
   /** Items in one gsi2 partition, optionally only one backend's (COUNT applies after the filter). */
@@ -407,7 +437,7 @@ function jobAttributes(job: Partial<NewJob>): Item {
   const out: Item = {};
   const scalars = [
     "runId", "runAttempt", "repository", "owner", "repo", "installationId", "name", "workflowName", "status",
-    "conclusion", "runnerName", "startedAt", "createdAt", "receivedAt",
+    "conclusion", "runnerName", "startedAt", "createdAt", "receivedAt", "rerunBackend",
   ] as const;
   for (const field of scalars) if (field in job && job[field] !== undefined) out[field] = av(job[field] as Scalar);
   if (job.labels !== undefined) out["labels"] = json(job.labels);
@@ -415,6 +445,4 @@ function jobAttributes(job: Partial<NewJob>): Item {
   return out;
 }
 
-export function isConditionFailed(e: unknown): boolean {
-  return e instanceof Error && e.name === "ConditionalCheckFailedException";
-}
+export { isConditionFailed };

@@ -8,17 +8,20 @@
  *
  * | record      | pk                 | sk                  | gsi1 (gsi1pk / gsi1sk)         | gsi2 (gsi2pk / gsi2sk)                 | gsi3pk            |
  * | ----------- | ------------------ | ------------------- | ------------------------------ | -------------------------------------- | ----------------- |
- * | job         | JOB#<id>           | JOB                 | JOBS / <updatedAt>#<id>        | JOBSTATUS#<status> / <updatedAt>#<id>  | —                 |
+ * | job         | JOB#<id>           | JOB                 | JOBS / <updatedAt>#<id>        | JOBSTATUS#<status> / <updatedAt>#<id>  | RERUN#<runId>#<name>, once re-run |
  * | launch      | JOB#<jobId>        | LAUNCH#<attempt>    | —                              | LAUNCHSTATE#<state> / <requestedAt>#<id>| PROVIDER#<taskArn or build id> |
  * | delivery    | DELIVERY#<guid>    | DELIVERY            | DELIVERIES / <receivedAt>#<guid>| —                                     | —                 |
  * | meta        | META#<key>         | META                | —                              | —                                      | —                 |
+ * | redelivery  | REDELIVERY         | <guid>              | —                              | —                                      | —                 |
+ * | swept run   | RUNS#<owner/repo>  | RUN#<runId>         | —                              | —                                      | —                 |
  * | queue items | QPEND#<key> / QMSG#<sqs id> / QDEAD#<id> | ITEM | —                     | QUEUE#pending|inflight|dead / …        | —                 |
  *
  * Numbers in sort keys are zero-padded to 16 digits so that string order is numeric order. GSI reads are eventually
  * consistent (DynamoDB Developer Guide, "Using Global Secondary Indexes" → "Reading data from a GSI"): listings and
  * counts may lag a write by a moment; every decision that must not be wrong reads the base table (GetItem, consistent)
  * and writes with a condition. Deliveries carry a TTL attribute `ttl` (epoch seconds, 7 days after receipt) so
- * DynamoDB forgets them on its own (GitHub redelivers for at most 3 days).
+ * DynamoDB forgets them on its own (GitHub redelivers for at most 3 days); so do the sweeper's records
+ * (dynamodb-sweeper-memory.ts).
  */
 import {
   CreateTableCommand,
@@ -30,7 +33,8 @@ import {
 
 export const GSI_BY_UPDATED = "gsi1";
 export const GSI_BY_STATE = "gsi2";
-export const GSI_BY_PROVIDER_ID = "gsi3";
+/** Sparse point lookups: launches by task ARN or build id, jobs tornade re-ran by run and name. */
+export const GSI_BY_LOOKUP = "gsi3";
 export const TTL_ATTRIBUTE = "ttl";
 
 /** The table's definition without its name; infra/ mirrors exactly this. */
@@ -67,7 +71,7 @@ export const TORNADE_TABLE: Omit<CreateTableCommandInput, "TableName"> = {
       Projection: { ProjectionType: "ALL" },
     },
     {
-      IndexName: GSI_BY_PROVIDER_ID,
+      IndexName: GSI_BY_LOOKUP,
       KeySchema: [{ AttributeName: "gsi3pk", KeyType: "HASH" }],
       Projection: { ProjectionType: "ALL" },
     },

@@ -9,7 +9,8 @@ import { sequentialIntake, sqliteIntake, type Intake, type IntakeInput } from ".
 import { openSqlite } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { sampleJob } from "./store.contract.js";
-import type { JobStatus, Store } from "./store.js";
+import type { JobStatus } from "../core/types.js";
+import type { Store } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-intake-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

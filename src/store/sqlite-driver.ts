@@ -23,10 +23,15 @@ const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 export const SQLITE_PACKAGE = NODE_MAJOR >= 22 ? "better-sqlite3" : "better-sqlite3-node20";
 
 const load = createRequire(import.meta.url);
-// Written out, not load(SQLITE_PACKAGE): the production import walk (test/build) reads which packages are loaded.
-const Database = (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
+let Database: typeof BetterSqlite3 | undefined;
 
-/** Opens (or creates) a SQLite database file. */
+/**
+ * Opens (or creates) a SQLite database file. The package is loaded on the first call, not on import: the Lambda
+ * bundle reaches this module (through controller/build-state.ts) but never opens a database, and carries neither
+ * package — a require at import would fail there.
+ */
 export function openDatabase(path: string, options?: SqliteOptions): SqliteDatabase {
+  // Written out, not load(SQLITE_PACKAGE): the production import walk (test/build) reads which packages are loaded.
+  Database ??= (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
   return new Database(path, options);
 }

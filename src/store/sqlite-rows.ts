@@ -1,6 +1,6 @@
-import type { Arch, Backend } from "../core/types.js";
-import type { JobDecision, JobRecord, JobStatus, LaunchRecord, LaunchRecordState } from "./store.js";
-import { launchFailureOf } from "./store.js";
+import { BACKENDS, type Arch, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
+import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
+import type { JobRecord, LaunchRecord } from "./store.js";
 
 /** Rows of the SQLite tables (sqlite.ts) to records and back: JSON columns, cursors. */
 
@@ -8,10 +8,8 @@ export function encodeJson(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-function parseJsonObject(text: unknown): Record<string, unknown> | null {
-  if (typeof text !== "string") return null;
-  const value: unknown = JSON.parse(text);
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+function parseJson(text: unknown): unknown {
+  return typeof text === "string" ? (JSON.parse(text) as unknown) : null;
 }
 
 export function encodeCursor(updatedAt: number, id: number): string {
@@ -35,12 +33,11 @@ interface JobRow {
   id: number; run_id: number; run_attempt: number; repository: string; owner: string; repo: string;
   installation_id: number; labels: string; name: string; workflow_name: string | null; status: JobStatus;
   conclusion: string | null; runner_name: string | null; started_at: number | null; decision: string | null; created_at: number;
-  received_at: number; updated_at: number; version: number;
+  received_at: number; updated_at: number; version: number; rerun_backend: string | null;
 }
 
 export function toJob(raw: unknown): JobRecord {
   const row = raw as JobRow;
-  const decision = parseJsonObject(row.decision);
   const labels: unknown = JSON.parse(row.labels);
   return {
     id: row.id,
@@ -57,7 +54,8 @@ export function toJob(raw: unknown): JobRecord {
     conclusion: row.conclusion,
     runnerName: row.runner_name,
     startedAt: row.started_at ?? null,
-    decision: decision && typeof decision.kind === "string" ? (decision as JobDecision) : null,
+    decision: jobDecisionOf(parseJson(row.decision)),
+    rerunBackend: BACKENDS.find((b) => b === row.rerun_backend) ?? null,
     createdAt: row.created_at,
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
@@ -67,14 +65,14 @@ export function toJob(raw: unknown): JobRecord {
 
 interface LaunchRow {
   id: string; job_id: number; attempt: number; backend: Backend; arch: Arch; provider_id: string | null;
-  runner_name: string; state: LaunchRecordState; error: string | null; spot_interrupted: number;
+  runner_name: string; state: LaunchPhase; error: string | null; outcome: string | null; spot_interrupted: number;
   fallback_from: Backend | null; requested_at: number; launched_at: number | null; started_at: number | null;
   stopped_at: number | null; updated_at: number; version: number;
 }
 
 export function toLaunch(raw: unknown): LaunchRecord {
   const row = raw as LaunchRow;
-  const error = parseJsonObject(row.error);
+  const { error, outcome } = launchFieldsOf(parseJson(row.error), parseJson(row.outcome));
   return {
     id: row.id,
     jobId: row.job_id,
@@ -84,7 +82,8 @@ export function toLaunch(raw: unknown): LaunchRecord {
     providerId: row.provider_id,
     runnerName: row.runner_name,
     state: row.state,
-    error: launchFailureOf(error),
+    error,
+    outcome,
     spotInterrupted: row.spot_interrupted === 1,
     fallbackFrom: row.fallback_from,
     requestedAt: row.requested_at,

@@ -1,25 +1,22 @@
 import type { Clock } from "../clock/clock.js";
-import type { Backend } from "../core/types.js";
+import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlite-rows.js";
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
+import { SqliteSweeperMemory } from "./sqlite-sweeper-memory.js";
+import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import {
-  ACTIVE_LAUNCH_STATES,
   checkDeliveryRetention,
   checkJobStatus,
-  JOB_STATUSES,
   VersionConflict,
   launchId,
   type DeliveryInfo,
   type DeliveryRecord,
-  type JobDecision,
   type JobPage,
   type JobPatch,
   type JobQuery,
   type JobRecord,
-  type JobStatus,
   type LaunchPatch,
   type LaunchRecord,
-  type LaunchRecordState,
   type NewJob,
   type NewLaunch,
   type Store,
@@ -32,12 +29,14 @@ import {
 export class SqliteStore implements Store {
   readonly handle: SqliteHandle;
   readonly sync: SqliteStoreSync;
+  private readonly sweeperMemory: SqliteSweeperMemory;
   private closed = false;
 
   constructor(target: SqliteHandle | string, readonly clock: Clock, options?: SqliteOptions) {
     this.handle = sqliteHandleFor(target, options);
     this.handle.retain();
     this.sync = new SqliteStoreSync(this.handle, clock);
+    this.sweeperMemory = new SqliteSweeperMemory(this.handle, clock);
   }
 
   async getJob(id: number) { return this.sync.getJob(id); }
@@ -49,7 +48,7 @@ export class SqliteStore implements Store {
   async putLaunch(launch: NewLaunch) { return this.sync.putLaunch(launch); }
   async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch) { return this.sync.updateLaunch(id, expectedVersion, patch); }
   async listLaunches(jobId: number) { return this.sync.listLaunches(jobId); }
-  async listLaunchesByState(states: readonly LaunchRecordState[], limit?: number) { return this.sync.listLaunchesByState(states, limit); }
+  async listLaunchesByState(states: readonly LaunchPhase[], limit?: number) { return this.sync.listLaunchesByState(states, limit); }
   async countActiveLaunches(filter?: { backend?: Backend }) { return this.sync.countActiveLaunches(filter); }
   async findLaunchByProviderId(providerId: string) { return this.sync.findLaunchByProviderId(providerId); }
   async recordDelivery(guid: string, info: DeliveryInfo) { return this.sync.recordDelivery(guid, info); }
@@ -57,6 +56,15 @@ export class SqliteStore implements Store {
   async pruneDeliveries(maxAgeMs: number) { return this.sync.pruneDeliveries(maxAgeMs); }
   async getMeta(key: string) { return this.sync.getMeta(key); }
   async putMeta(key: string, value: string) { this.sync.putMeta(key, value); }
+  async findRerunBackend(runId: number, name: string, beforeAttempt: number) { return this.sync.findRerunBackend(runId, name, beforeAttempt); }
+
+  // The sweeper's memory (sweeper-memory.ts).
+  async listFailedDeliveries() { return this.sweeperMemory.listFailedDeliveries(); }
+  async followFailedDeliveries(found: readonly FailedDelivery[]) { this.sweeperMemory.followFailedDeliveries(found); }
+  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
+  async forgetFailedDeliveries(guids: readonly string[]) { this.sweeperMemory.forgetFailedDeliveries(guids); }
+  async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
+  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -85,6 +93,7 @@ const JOB_COLUMNS: Record<keyof Omit<JobRecord, "id" | "version" | "updatedAt">,
   runnerName: "runner_name",
   startedAt: "started_at",
   decision: "decision",
+  rerunBackend: "rerun_backend",
   createdAt: "created_at",
   receivedAt: "received_at",
 };
@@ -96,6 +105,7 @@ const LAUNCH_COLUMNS: Record<keyof LaunchPatch, string> = {
   runnerName: "runner_name",
   state: "state",
   error: "error",
+  outcome: "outcome",
   spotInterrupted: "spot_interrupted",
   fallbackFrom: "fallback_from",
   requestedAt: "requested_at",
@@ -120,13 +130,14 @@ export class SqliteStoreSync {
     const result = this.h
       .stmt(
         `INSERT INTO jobs (id, run_id, run_attempt, repository, owner, repo, installation_id, labels, name, workflow_name,
-           status, conclusion, runner_name, started_at, decision, created_at, received_at, updated_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+           status, conclusion, runner_name, started_at, decision, rerun_backend, created_at, received_at, updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
       )
       .run(
         job.id, job.runId, job.runAttempt, job.repository, job.owner, job.repo, job.installationId,
         JSON.stringify(job.labels), job.name, job.workflowName ?? null, checkJobStatus(job.status), job.conclusion ?? null,
-        job.runnerName ?? null, job.startedAt ?? null, encodeJson(job.decision ?? null), job.createdAt, job.receivedAt, now,
+        job.runnerName ?? null, job.startedAt ?? null, encodeJson(job.decision ?? null), job.rerunBackend ?? null, job.createdAt,
+        job.receivedAt, now,
       );
     return result.changes === 1;
   }
@@ -187,14 +198,14 @@ export class SqliteStoreSync {
     // Named columns only: whatever else the caller's object carries (a JIT config by mistake) is never written.
     const result = this.h
       .stmt(
-        `INSERT INTO launches (id, job_id, attempt, backend, arch, provider_id, runner_name, state, error, spot_interrupted,
-           fallback_from, requested_at, launched_at, started_at, stopped_at, updated_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO launches (id, job_id, attempt, backend, arch, provider_id, runner_name, state, error, outcome,
+           spot_interrupted, fallback_from, requested_at, launched_at, started_at, stopped_at, updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
       )
       .run(
         launchId(launch.jobId, launch.attempt), launch.jobId, launch.attempt, launch.backend, launch.arch,
         launch.providerId ?? null, launch.runnerName, launch.state ?? "requested", encodeJson(launch.error ?? null),
-        launch.spotInterrupted ? 1 : 0, launch.fallbackFrom ?? null, launch.requestedAt, launch.launchedAt ?? null,
+        encodeJson(launch.outcome ?? null), launch.spotInterrupted ? 1 : 0, launch.fallbackFrom ?? null, launch.requestedAt, launch.launchedAt ?? null,
         launch.startedAt ?? null, launch.stoppedAt ?? null, this.clock.now(),
       );
     return result.changes === 1;
@@ -208,7 +219,7 @@ export class SqliteStoreSync {
       sets.push(`${column} = ?`);
       const value = patch[field];
       values.push(
-        field === "error" ? encodeJson(value ?? null) : typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlValue),
+        field === "error" || field === "outcome" ? encodeJson(value ?? null) : typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlValue),
       );
     }
     return this.versionedUpdate("launch", "launches", id, expectedVersion, sets, values, toLaunch);
@@ -218,7 +229,7 @@ export class SqliteStoreSync {
     return this.h.stmt("SELECT * FROM launches WHERE job_id = ? ORDER BY attempt").all(jobId).map(toLaunch);
   }
 
-  listLaunchesByState(states: readonly LaunchRecordState[], limit = 1000): LaunchRecord[] {
+  listLaunchesByState(states: readonly LaunchPhase[], limit = 1000): LaunchRecord[] {
     if (states.length === 0) return [];
     const marks = states.map(() => "?").join(", ");
     return this.h
@@ -228,13 +239,13 @@ export class SqliteStoreSync {
   }
 
   countActiveLaunches(filter: { backend?: Backend } = {}): number {
-    const marks = ACTIVE_LAUNCH_STATES.map(() => "?").join(", ");
+    const marks = ACTIVE_LAUNCH_PHASES.map(() => "?").join(", ");
     const row =
       filter.backend === undefined
-        ? this.h.stmt(`SELECT COUNT(*) AS n FROM launches WHERE state IN (${marks})`).get(...ACTIVE_LAUNCH_STATES)
+        ? this.h.stmt(`SELECT COUNT(*) AS n FROM launches WHERE state IN (${marks})`).get(...ACTIVE_LAUNCH_PHASES)
         : this.h
             .stmt(`SELECT COUNT(*) AS n FROM launches WHERE state IN (${marks}) AND backend = ?`)
-            .get(...ACTIVE_LAUNCH_STATES, filter.backend);
+            .get(...ACTIVE_LAUNCH_PHASES, filter.backend);
     return (row as { n: number }).n;
   }
 
@@ -276,6 +287,17 @@ export class SqliteStoreSync {
       .run(key, value, this.clock.now());
   }
 
+  /** Through the partial index jobs_by_rerun: only jobs tornade re-ran are in it. */
+  findRerunBackend(runId: number, name: string, beforeAttempt: number): Backend | undefined {
+    const row = this.h
+      .stmt(
+        `SELECT rerun_backend FROM jobs WHERE run_id = ? AND name = ? AND run_attempt < ? AND rerun_backend IS NOT NULL
+         ORDER BY run_attempt DESC LIMIT 1`,
+      )
+      .get(runId, name, beforeAttempt) as { rerun_backend: string } | undefined;
+    return BACKENDS.find((b) => b === row?.rerun_backend);
+  }
+
   /** `UPDATE ... WHERE version = expected`, the SQL twin of a DynamoDB condition expression. */
   private versionedUpdate<T>(
     entity: "job" | "launch",
@@ -298,7 +320,7 @@ export class SqliteStoreSync {
 
 function jobValue(field: keyof typeof JOB_COLUMNS, value: unknown): SqlValue {
   if (field === "labels") return JSON.stringify(value);
-  if (field === "decision") return encodeJson((value ?? null) as JobDecision | null);
+  if (field === "decision") return encodeJson(value ?? null);
   if (field === "status") return checkJobStatus(value as JobStatus);
   return value as SqlValue;
 }

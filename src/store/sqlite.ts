@@ -1,5 +1,6 @@
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from "./sqlite-driver.js";
 import { privateDatabaseFile } from "./sqlite-file.js";
+import { migrateToTypedState } from "./sqlite-typed-state.js";
 
 /**
  * One SQLite database file shared by the embedded store and queue (sqlite-store.ts, ../queue/sqlite-queue.ts).
@@ -51,7 +52,7 @@ export interface SqliteOptions {
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Append only: never edit a shipped
  * step. Store and queue tables share the list because they share the file (and the version number).
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly (string | ((db: SqliteDatabase) => void))[] = [
   `CREATE TABLE jobs (
      id INTEGER PRIMARY KEY,
      run_id INTEGER NOT NULL,
@@ -126,6 +127,25 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX queue_dead ON queue_items (died_at, id) WHERE dead = 1;`,
   // The moment a job started on its runner (GitHub's started_at): the dashboard's queued → started time.
   `ALTER TABLE jobs ADD COLUMN started_at INTEGER;`,
+  // A launch's outcome and a job's re-run target as columns of their own, old rows rewritten (sqlite-typed-state.ts).
+  migrateToTypedState,
+  // The sweeper's memory (sweeper-memory.ts): failed deliveries it follows, runs whose jobs it listed.
+  `CREATE TABLE failed_deliveries (
+     guid TEXT PRIMARY KEY,
+     delivery_id INTEGER NOT NULL,
+     action TEXT,
+     found_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     tried_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE TABLE looked_at_runs (
+     repository TEXT NOT NULL,
+     run_id INTEGER NOT NULL,
+     looked_at INTEGER NOT NULL,
+     settled INTEGER NOT NULL,
+     PRIMARY KEY (repository, run_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX looked_at_runs_by_time ON looked_at_runs (repository, looked_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -203,7 +223,11 @@ function migrate(db: SqliteDatabase, path: string): void {
           "upgrade tornade or point it at another database file",
       );
     }
-    for (let step = current; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step] ?? "");
+    for (let step = current; step < MIGRATIONS.length; step++) {
+      const migration = MIGRATIONS[step] ?? "";
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
+    }
     if (current !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

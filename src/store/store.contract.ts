@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../clock/clock.js";
+import type { JobDecision } from "../core/job-decision.js";
+import type { RunnerOutcome } from "../core/launch-outcome.js";
+import type { LaunchSpec } from "../core/types.js";
+import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
 import { DELIVERY_RETENTION_MIN_MS, NO_JOB, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
 export interface StoreUnderTest {
@@ -40,6 +44,8 @@ export function sampleLaunch(jobId: number, attempt: number, overrides: Partial<
   };
 }
 
+const spec: LaunchSpec = { backend: "FARGATE", arch: "X86_64", cpu: 0.5, memory: 1024, image: "default", runnerLabels: ["self-hosted", "tornade"] };
+
 /** The expectations every Store implementation meets. `make` gives a fresh, empty store. */
 export function storeContract(name: string, make: () => Promise<StoreUnderTest>): void {
   describe(`${name} store (contract)`, () => {
@@ -54,12 +60,12 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
     describe("jobs", () => {
       it("creates a job once and reads back every field, at version 1", async () => {
         const before = t.clock.now();
-        const job = sampleJob(1, { decision: { kind: "launch", spec: { backend: "FARGATE", cpu: 0.5 } } });
+        const job = sampleJob(1, { decision: { kind: "launch", spec } });
         expect(await t.store.createJobIfAbsent(job)).toBe(true);
         expect(await t.store.createJobIfAbsent({ ...job, name: "other" })).toBe(false);
         const stored = await t.store.getJob(1);
-        expect(stored).toMatchObject({ ...job, version: 1, conclusion: null, runnerName: null, startedAt: null });
-        expect(stored?.decision).toEqual({ kind: "launch", spec: { backend: "FARGATE", cpu: 0.5 } });
+        expect(stored).toMatchObject({ ...job, version: 1, conclusion: null, runnerName: null, startedAt: null, rerunBackend: null });
+        expect(stored?.decision).toEqual({ kind: "launch", spec });
         expect(stored?.updatedAt).toBeGreaterThanOrEqual(before);
         expect(await t.store.getJob(2)).toBeUndefined();
       });
@@ -78,7 +84,7 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         const updated = await t.store.updateJob(3, 1, {
           status: "in_progress",
           runnerName: "tornade-3-1",
-          decision: { kind: "launch", reason: "fits" },
+          decision: { kind: "launch", spec, headSha: "abc" },
         });
         expect(updated).toMatchObject({ id: 3, version: 2, status: "in_progress", runnerName: "tornade-3-1", name: "build 3", startedAt: null });
         expect(updated.labels).toEqual(sampleJob(3).labels);
@@ -165,6 +171,7 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
           state: "requested",
           providerId: null,
           error: null,
+          outcome: null,
           spotInterrupted: false,
           fallbackFrom: null,
           launchedAt: null,
@@ -188,8 +195,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(failed).toMatchObject({ version: 3, spotInterrupted: true, error: { kind: "capacity" } });
         await expect(t.store.updateLaunch("11-1", 2, { state: "running" })).rejects.toBeInstanceOf(VersionConflict);
         // A runner taken by a sibling keeps the sibling's job id: the chain a robbed job follows to a spare.
-        await t.store.updateLaunch("11-1", 3, { error: { kind: "taken-by-sibling", message: "its runner took job 12", takenBy: 12 } });
-        expect((await t.store.getLaunch("11-1"))?.error).toEqual({ kind: "taken-by-sibling", message: "its runner took job 12", takenBy: 12 });
+        await t.store.updateLaunch("11-1", 3, { outcome: { kind: "taken", jobId: 12, refused: null } });
+        expect((await t.store.getLaunch("11-1"))?.outcome).toEqual({ kind: "taken", jobId: 12, refused: null });
         await expect(t.store.updateLaunch("nope-1", 1, { state: "running" })).rejects.toMatchObject({ actual: null });
       });
 
@@ -235,6 +242,71 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       });
     });
 
+    describe("typed state", () => {
+      it.each<[string, RunnerOutcome]>([
+        ["taken by a sibling", { kind: "taken", jobId: 12, refused: null }],
+        ["taken by a refused job", { kind: "taken", jobId: 9, refused: { repository: "acme/other", reason: "not in the allow-list" } }],
+        ["lost to Spot, not yet asked about", { kind: "spot-interrupted", checked: false, reason: "Your Spot Task was interrupted." }],
+        ["lost to Spot, GitHub asked", { kind: "spot-interrupted", checked: true, reason: "Your Spot Task was interrupted." }],
+        ["a failed runner", { kind: "runner-failed", reason: "Essential container in task exited" }],
+        ["idle", { kind: "idle", reason: "idle runner stopped: its job ran elsewhere" }],
+        ["cancelled", { kind: "cancelled", reason: "job cancelled before its runner took it" }],
+        ["boot timeout", { kind: "boot-timeout", reason: "runner not running 600 s after launch" }],
+      ])("keeps a launch's outcome, %s, apart from its error, and clears it", async (_what, outcome) => {
+        await t.store.putLaunch(sampleLaunch(40, 1, { state: "running", outcome }));
+        expect(await t.store.getLaunch("40-1")).toMatchObject({ outcome, error: null });
+        const stopped = await t.store.updateLaunch("40-1", 1, { state: "stopped", outcome: null, spotInterrupted: true });
+        expect(stopped).toMatchObject({ outcome: null, error: null, spotInterrupted: true });
+        await t.store.updateLaunch("40-1", 2, { outcome });
+        expect((await t.store.listLaunches(40))[0]?.outcome).toEqual(outcome);
+        expect((await t.store.listLaunchesByState(["stopped"]))[0]?.outcome).toEqual(outcome);
+      });
+
+      it("keeps each launch error kind with its message", async () => {
+        const kinds = ["capacity", "throttled", "transient", "permanent"] as const;
+        for (const [i, kind] of kinds.entries()) {
+          await t.store.putLaunch(sampleLaunch(41, i + 1, { state: "failed", error: { kind, message: `AWS said ${kind}` } }));
+        }
+        expect((await t.store.listLaunches(41)).map((l) => [l.error, l.outcome])).toEqual(kinds.map((kind) => [{ kind, message: `AWS said ${kind}` }, null]));
+      });
+
+      it("reads back every kind of job decision as it was written", async () => {
+        const decisions: JobDecision[] = [
+          { kind: "launch", spec, headSha: "abc" },
+          { kind: "launch", spec: { ...spec, backend: "CODEBUILD", arch: "ARM64", size: "large", cpu: undefined, memory: undefined }, rerun: "requested" },
+          { kind: "rejected", reason: 'label "arch=RISCV"', headSha: "abc", reported: "check-run" },
+          { kind: "rejected", reason: 'label "a=1": x; label "b=2": y', problems: ['label "a=1": x', 'label "b=2": y'], headSha: "abc" },
+          { kind: "failed", reason: "Unable to describe task definition", spec, headSha: "abc", reported: "not-permitted" },
+          { kind: "static", reason: "type=static" },
+          { kind: "ignored", reason: "no launch label" },
+        ];
+        for (const [i, decision] of decisions.entries()) await t.store.createJobIfAbsent(sampleJob(50 + i, { decision }));
+        const stored = await Promise.all(decisions.map((_, i) => t.store.getJob(50 + i)));
+        expect(stored.map((j) => j?.decision)).toEqual(decisions.map((d) => JSON.parse(JSON.stringify(d)) as unknown));
+      });
+
+      it("holds a job's re-run target and finds it for a later attempt of the same run and name", async () => {
+        await t.store.createJobIfAbsent(sampleJob(60, { runId: 700, name: "build", runAttempt: 1 }));
+        await t.store.createJobIfAbsent(sampleJob(61, { runId: 700, name: "test", runAttempt: 1 }));
+        expect(await t.store.findRerunBackend(700, "build", 2)).toBeUndefined();
+        const marked = await t.store.updateJob(60, 1, { rerunBackend: "FARGATE" });
+        expect(marked).toMatchObject({ rerunBackend: "FARGATE", version: 2, runId: 700, name: "build" });
+        expect(await t.store.getJob(60)).toEqual(marked);
+        expect(await t.store.findRerunBackend(700, "build", 2)).toBe("FARGATE");
+        // Not for the job itself or an earlier attempt, another job of the run, or another run.
+        expect(await t.store.findRerunBackend(700, "build", 1)).toBeUndefined();
+        expect(await t.store.findRerunBackend(700, "test", 2)).toBeUndefined();
+        expect(await t.store.findRerunBackend(701, "build", 2)).toBeUndefined();
+        // A re-run re-run again: the latest earlier attempt's target.
+        await t.store.createJobIfAbsent(sampleJob(62, { runId: 700, name: "build", runAttempt: 2, rerunBackend: "CODEBUILD" }));
+        expect(await t.store.findRerunBackend(700, "build", 3)).toBe("CODEBUILD");
+        expect(await t.store.findRerunBackend(700, "build", 2)).toBe("FARGATE");
+        await t.store.updateJob(62, 1, { rerunBackend: null });
+        expect(await t.store.findRerunBackend(700, "build", 3)).toBe("FARGATE");
+        expect((await t.store.getJob(62))?.rerunBackend).toBeNull();
+      });
+    });
+
     describe("deliveries", () => {
       it("answers new once and duplicate after, even for concurrent receipts of one GUID", async () => {
         const info = { event: "workflow_job", action: "queued", jobId: 1, receivedAt: t.clock.now() };
@@ -258,6 +330,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.pruneDeliveries(DELIVERY_RETENTION_MIN_MS)).toBe(0);
       });
     });
+
+    sweeperMemoryContract(() => t);
 
     describe("meta", () => {
       it("stores, overwrites and misses keys", async () => {

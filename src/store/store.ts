@@ -1,4 +1,7 @@
-import type { Arch, Backend } from "../core/types.js";
+import type { JobDecision } from "../core/job-decision.js";
+import type { RunnerOutcome } from "../core/launch-outcome.js";
+import { JOB_STATUSES, type Arch, type Backend, type JobStatus, type LaunchFailure, type LaunchPhase } from "../core/types.js";
+import type { SweeperMemory } from "./sweeper-memory.js";
 
 /**
  * The Store port: jobs, launches, webhook deliveries and a little metadata.
@@ -12,7 +15,7 @@ import type { Arch, Backend } from "../core/types.js";
  * Timestamps are milliseconds since the epoch of the Clock the implementation was given; the store sets `updatedAt`
  * and `version` itself, so callers never forge them.
  */
-export interface Store {
+export interface Store extends SweeperMemory {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** Inserts the job unless one with its id exists. True when this call created it. */
   createJobIfAbsent(job: NewJob): Promise<boolean>;
@@ -33,7 +36,7 @@ export interface Store {
   /** Every launch of one job, by attempt. */
   listLaunches(jobId: number): Promise<LaunchRecord[]>;
   /** Launches in any of `states`, oldest request first (the sweeper's "what is still starting or running?"). */
-  listLaunchesByState(states: readonly LaunchRecordState[], limit?: number): Promise<LaunchRecord[]>;
+  listLaunchesByState(states: readonly LaunchPhase[], limit?: number): Promise<LaunchRecord[]>;
   /** Launches that hold (or will hold) a runner: requested, launched or running. */
   countActiveLaunches(filter?: { backend?: Backend }): Promise<number>;
   /**
@@ -59,6 +62,13 @@ export interface Store {
   getMeta(key: string): Promise<string | undefined>;
   putMeta(key: string, value: string): Promise<void>;
 
+  /**
+   * Where the re-run of a job goes: the re-run target (JobRecord.rerunBackend) of the latest earlier attempt
+   * (runAttempt below `beforeAttempt`) of the job named `name` in run `runId`, if tornade re-ran one. GitHub's re-run is
+   * a new job with a new id; run, name and a later attempt are what it shares with the job tornade re-ran.
+   */
+  findRerunBackend(runId: number, name: string, beforeAttempt: number): Promise<Backend | undefined>;
+
   close(): Promise<void>;
 }
 
@@ -75,23 +85,12 @@ export function checkDeliveryRetention(maxAgeMs: number): void {
   }
 }
 
-/** GitHub's `workflow_job` statuses (webhook `workflow_job.status`). */
-export const JOB_STATUSES = ["queued", "waiting", "in_progress", "completed"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
 /** A status every Store accepts, or a RangeError naming the allowed ones. */
 export function checkJobStatus(status: JobStatus): JobStatus {
   if (!(JOB_STATUSES as readonly string[]).includes(status)) {
     throw new RangeError(`job status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
   }
   return status;
-}
-
-/** What the controller decided for a job; stored opaquely as JSON (`kind` is the only field the store knows). */
-export interface JobDecision {
-  readonly kind: string;
-  readonly reason?: string;
-  readonly [key: string]: unknown;
 }
 
 export interface JobRecord {
@@ -113,6 +112,12 @@ export interface JobRecord {
   /** GitHub's `started_at` once the job is in progress on a runner, ms (the end of its queue time). */
   readonly startedAt: number | null;
   readonly decision: JobDecision | null;
+  /**
+   * The re-run target: the backend tornade chose when it asked GitHub to re-run this job after a Spot interruption
+   * (written before asking). The re-run is a new job of a later run attempt with the same run and name; its first
+   * runner launches here (findRerunBackend). Null when tornade never re-ran it, or re-runs on the labels' backend.
+   */
+  readonly rerunBackend: Backend | null;
   /** GitHub's `created_at`, ms. */
   readonly createdAt: number;
   /** When tornade first heard of the job, ms. */
@@ -121,12 +126,13 @@ export interface JobRecord {
   readonly version: number;
 }
 
-export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "workflowName" | "conclusion" | "runnerName" | "startedAt" | "decision"> & {
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "workflowName" | "conclusion" | "runnerName" | "startedAt" | "decision" | "rerunBackend"> & {
   readonly startedAt?: number | null;
   readonly workflowName?: string | null;
   readonly conclusion?: string | null;
   readonly runnerName?: string | null;
   readonly decision?: JobDecision | null;
+  readonly rerunBackend?: Backend | null;
 };
 
 export type JobPatch = Partial<Omit<JobRecord, "id" | "version" | "updatedAt">>;
@@ -149,30 +155,6 @@ export interface JobPage {
   readonly cursor?: string;
 }
 
-export const LAUNCH_STATES = ["requested", "launched", "running", "stopped", "failed"] as const;
-export type LaunchRecordState = (typeof LAUNCH_STATES)[number];
-/** States in which a launch holds (or is about to hold) a runner and counts against limits. */
-export const ACTIVE_LAUNCH_STATES: readonly LaunchRecordState[] = ["requested", "launched", "running"];
-
-export interface LaunchFailure {
-  /** e.g. a provider LaunchErrorKind ("capacity", "permanent", ...) or "boot-timeout". */
-  readonly kind: string;
-  readonly message: string;
-  /** For a runner taken by an identical sibling: that sibling's job id (the chain a robbed job follows to a spare). */
-  readonly takenBy?: number;
-}
-
-/** A stored failure read back from its JSON object (both stores keep it as a JSON string); null for none. */
-export function launchFailureOf(raw: Record<string, unknown> | null): LaunchFailure | null {
-  if (!raw) return null;
-  const takenBy = raw["takenBy"];
-  return {
-    kind: String(raw["kind"]),
-    message: String(raw["message"]),
-    ...(typeof takenBy === "number" && Number.isSafeInteger(takenBy) ? { takenBy } : {}),
-  };
-}
-
 /**
  * One attempt to start a runner for a job. Deliberately has no field for the JIT config or any token: those are
  * secrets that live only in the launch request.
@@ -187,8 +169,16 @@ export interface LaunchRecord {
   /** ECS task ARN or CodeBuild build id; null until the provider answered. */
   readonly providerId: string | null;
   readonly runnerName: string;
-  readonly state: LaunchRecordState;
+  readonly state: LaunchPhase;
+  /** Why the launch did not start (state "failed"): a provider's or GitHub's error of a closed set of kinds. */
   readonly error: LaunchFailure | null;
+  /**
+   * What became of its runner, when tornade knows more than "it stopped": taken by another job (and whether tornade
+   * refuses that job), lost to a Spot interruption (and whether GitHub was asked about it), failed, or stopped by
+   * tornade (boot timeout, cancelled job, idle).
+   */
+  readonly outcome: RunnerOutcome | null;
+  /** AWS stopped this FARGATE_SPOT task for a Spot interruption (also when its runner had been taken). */
   readonly spotInterrupted: boolean;
   /** Set when this launch replaces one on another backend (FARGATE_SPOT capacity → FARGATE). */
   readonly fallbackFrom: Backend | null;
@@ -201,7 +191,7 @@ export interface LaunchRecord {
 }
 
 export type NewLaunch = Pick<LaunchRecord, "jobId" | "attempt" | "backend" | "arch" | "runnerName" | "requestedAt"> &
-  Partial<Pick<LaunchRecord, "providerId" | "state" | "error" | "spotInterrupted" | "fallbackFrom" | "launchedAt" | "startedAt" | "stoppedAt">>;
+  Partial<Pick<LaunchRecord, "providerId" | "state" | "error" | "outcome" | "spotInterrupted" | "fallbackFrom" | "launchedAt" | "startedAt" | "stoppedAt">>;
 
 export type LaunchPatch = Partial<Omit<LaunchRecord, "id" | "jobId" | "attempt" | "version" | "updatedAt">>;
 

@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }), 300_000);
 
 describe("the npm tarball", () => {
-  it("holds the compiled package, the lazily loaded test bed, and no tests, fixtures, sources or benchmarks", () => {
+  it("holds the compiled package, the lazily loaded test bed, what @tornade/cdk deploys, and no tests, fixtures, sources or benchmarks", () => {
     expect(files).toContain("bin/tornade.js");
     expect(files).toContain("dist/src/cli/main.js");
     expect(files).toContain("dist/src/cli/main.d.ts");
@@ -54,9 +54,12 @@ describe("the npm tarball", () => {
     expect(files).toContain("dist/testbed/index.js");
     expect(files).toContain("dist/testbed/aws/models/ecs.json");
     expect(files).toContain("dist/src/dashboard/assets/app.js");
+    // The Lambda handlers as the build bundled them, and the runner image's build context (@tornade/cdk deploys both).
+    for (const h of ["webhook", "worker", "events", "sweep"]) expect(files).toContain(`dist/lambda-bundle/${h}.mjs`);
+    for (const f of ["Dockerfile", "entrypoint.sh", "start-dockerd.sh", "buildspec.yml", ".dockerignore"]) expect(files).toContain(`runner-image/${f}`);
     const unwanted = files.filter(
       (f) =>
-        /(^|\/)(test|bench|scripts|infra|runner-image|docs)\//.test(f) ||
+        /(^|\/)(test|bench|scripts|infra|docs)\//.test(f) ||
         /\.test\.|\.contract\.|test-support|test-helpers|testbed\/spec\//.test(f) ||
         (f.endsWith(".ts") && !f.endsWith(".d.ts")),
     );

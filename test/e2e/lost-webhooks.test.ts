@@ -81,6 +81,10 @@ describe("discovery in a busy repository", () => {
       await sweeper.sweep();
       return (gh.stats().requests[LOG] ?? 0) - before;
     };
+    // The running sweeper's last round may be a while back (quiet rounds back off): one complete scan of what came since,
+    // then a restarted sweeper reads one page.
+    await gh.deliveriesIdle();
+    await pagesRead();
     expect(await pagesRead()).toBe(1);
     // Without the stored watermark, a new sweeper reads the whole lookback.
     await built.store.putMeta("sweeper:delivery-watermark", "0");
@@ -103,6 +107,36 @@ describe("discovery in a busy repository", () => {
       expect((await sweeper.sweep()).redelivered).toBe(10);
       await gh.deliveriesIdle();
       expect((await sweeper.sweep()).redelivered).toBe(0);
+    } finally {
+      for (const run of runs) gh.cancelRun(run.id);
+    }
+  });
+});
+
+describe("the redelivery backlog lives in the store", () => {
+  it("survives a restart: a new sweeper (or another replica on the store) redelivers the rest, and nothing twice", async () => {
+    const gh = s.bed.github.control;
+    const built = s.tornade.built;
+    // A sweeper with nothing in memory, as after a restart or on another replica: all it knows is the store.
+    const restarted = () =>
+      new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+    await gh.deliveriesIdle();
+    await restarted().sweep();
+    gh.dropDeliveries(160, { record: true });
+    const runs = Array.from({ length: 160 }, (_, i) => gh.createRun({ jobs: [{ name: `restart-${i}`, labels: ["self-hosted", "elsewhere"], durationSeconds: 60 }] }));
+    const redeliveries = () => gh.stats().requests["POST /app/hook/deliveries/{delivery_id}/attempts"] ?? 0;
+    try {
+      await gh.deliveriesIdle();
+      const before = redeliveries();
+      expect((await restarted().sweep()).redelivered).toBe(150);
+      expect(await built.store.listFailedDeliveries()).toHaveLength(160);
+      await gh.deliveriesIdle();
+      // The 10 left are older than the watermark the first sweeper stored: only the store remembers them.
+      expect((await restarted().sweep()).redelivered).toBe(10);
+      await gh.deliveriesIdle();
+      expect((await restarted().sweep()).redelivered).toBe(0);
+      expect(await built.store.listFailedDeliveries()).toEqual([]);
+      expect(redeliveries() - before).toBe(160);
     } finally {
       for (const run of runs) gh.cancelRun(run.id);
     }

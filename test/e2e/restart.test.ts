@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../src/store/sqlite-driver.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { TAKEN } from "../../src/core/reconcile.js";
 import { sharedClock } from "../../src/clock/clock.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
@@ -83,7 +82,7 @@ describe("a restart mid-run", () => {
     // were made twice, and the rest replaced runners an identical sibling took (each confirmed queued with GitHub
     // first), recorded as such in tornade's store.
     const db = openDatabase(opts.storePath, { readonly: true, fileMustExist: true });
-    const taken = (db.prepare("SELECT count(*) AS n FROM launches WHERE json_extract(error, '$.kind') = ?").get(TAKEN) as { n: number }).n;
+    const taken = (db.prepare("SELECT count(*) AS n FROM launches WHERE json_extract(outcome, '$.kind') = 'taken' AND json_extract(outcome, '$.refused') IS NULL").get() as { n: number }).n;
     db.close();
     expect(launchCalls()).toBeLessThanOrEqual(ids.length + 4 + taken);
     // And nothing is left behind once idle spares are reaped.

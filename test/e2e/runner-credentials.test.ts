@@ -30,7 +30,7 @@ beforeAll(async () => {
     aws: {
       onRequest: (r) => void (r.service !== "ssm" && launchRequests.push(JSON.stringify(r.body))),
       // Slow boots, so the reader has long to look: CodeBuild provisions for two simulated minutes.
-      delays: { codebuildProvisioningMs: 120_000 },
+      boot: { codebuild: { provisioning: { p50Ms: 120_000, p95Ms: 120_000 } } },
     },
   });
 });

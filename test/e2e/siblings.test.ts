@@ -36,7 +36,7 @@ describe("runners taken by identical siblings", () => {
     // One launch per job, and no runner stopped for idling.
     const launches = (await Promise.all(jobs.map((j) => store.listLaunches(j.jobId)))).flat();
     expect(launches.map((l) => l.runnerName).sort()).toEqual(jobs.map((j) => runnerName(j.jobId, 1)).sort());
-    expect(launches.filter((l) => l.error?.kind === "idle")).toEqual([]);
+    expect(launches.filter((l) => l.outcome?.kind === "idle")).toEqual([]);
     expect(new Set(ranOn)).toEqual(new Set(launches.map((l) => l.runnerName)));
   });
 });

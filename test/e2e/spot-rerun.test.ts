@@ -43,9 +43,18 @@ describe("Spot interruption mid-job", () => {
     const launches = await s.tornade.built.store.listLaunches(Number(rerun.id));
     expect(launches).toHaveLength(1);
     expect(launches[0]).toMatchObject({ backend: "FARGATE", arch: "X86_64" });
-    expect((await s.tornade.built.store.listLaunches(id))[0]).toMatchObject({ spotInterrupted: true, state: "stopped" });
-    // Once: the interrupted job's record says it was re-run, and GitHub saw one re-run request.
-    expect((await s.tornade.built.store.getJob(id))?.decision).toMatchObject({ rerun: "requested" });
+    expect((await s.tornade.built.store.listLaunches(id))[0]).toMatchObject({
+      spotInterrupted: true,
+      state: "stopped",
+      error: null,
+      outcome: { kind: "spot-interrupted", reason: expect.any(String) },
+    });
+    // Once: the interrupted job's record says it was re-run, and where to (its re-run target, on its own row: no meta
+    // key), and GitHub saw one re-run request.
+    const interrupted = await s.tornade.built.store.getJob(id);
+    expect(interrupted?.decision).toMatchObject({ rerun: "requested" });
+    expect(interrupted?.rerunBackend).toBe("FARGATE");
+    expect(await s.tornade.built.store.getMeta(`rerun-backend:${interrupted?.runId}:interrupted`)).toBeUndefined();
     expect(gh.stats().requests["POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"]).toBe(1);
   });
 

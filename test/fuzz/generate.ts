@@ -5,18 +5,10 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { WorkflowJobDeliverySchema } from "../../src/core/decision.js";
+import { prng } from "../../testbed/prng.js";
 
-/** mulberry32: tiny, fast, and good enough to pick cases; the same seed gives the same cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32, testbed/prng.ts): the same seed gives the same cases. */
+export { prng };
 
 export type Expect =
   /** Exactly this status, with a JSON `{ error: string }`. */

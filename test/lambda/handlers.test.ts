@@ -169,7 +169,7 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     expect(await events(buildEvent("IN_PROGRESS"))).toEqual({ outcome: "updated", jobId: buildJob });
     expect((await s.built.store.getLaunch(build.id))?.state).toBe("running");
     expect(await events(buildEvent("FAILED"))).toEqual({ outcome: "updated", jobId: buildJob });
-    expect(await s.built.store.getLaunch(build.id)).toMatchObject({ state: "stopped", error: { kind: "runner-failed" } });
+    expect(await s.built.store.getLaunch(build.id)).toMatchObject({ state: "stopped", error: null, outcome: { kind: "runner-failed" } });
 
     const stranger = { ...ecsEvent("RUNNING"), detail: { ...ecsEvent("RUNNING").detail, taskArn: "arn:aws:ecs:us-east-1:111122223333:task/other/1" } };
     expect(await events(stranger)).toEqual({ outcome: "not-ours" });

@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../src/clock/clock.js";
 import type { ContainerHandle, ContainerRuntime } from "../runtime.js";
+import type { BootModel, BootPlan } from "./boot-model.js";
 import { ACCOUNT } from "./ecs-state.js";
 import { principalNamed } from "./iam.js";
 import { AwsError, epochSeconds } from "./protocol.js";
@@ -69,15 +70,10 @@ export interface BuildRecord {
   exitCode?: number;
   /** The environment the build's commands get: `env` with PARAMETER_STORE values resolved (never shown by the API). */
   resolved?: Record<string, string>;
+  /** How long this build's QUEUED and PROVISIONING phases and its runner's start take (boot-model.ts). */
+  boot: BootPlan;
 }
 
-export interface CodeBuildDelays {
-  codebuildQueuedMs: number;
-  codebuildProvisioningMs: number;
-}
-
-/** Typical on-demand EC2 compute: a few seconds queued, ~20 s provisioning. */
-export const DEFAULT_CODEBUILD_DELAYS: CodeBuildDelays = { codebuildQueuedMs: 2_000, codebuildProvisioningMs: 20_000 };
 /** Short phases around BUILD (source download with NO_SOURCE, install, finalize): one second each. */
 const SHORT_PHASE_MS = 1_000;
 
@@ -113,7 +109,8 @@ export class CodeBuild {
     readonly state: CodeBuildState,
     private readonly clock: Clock,
     private readonly runtime: ContainerRuntime,
-    private readonly delays: CodeBuildDelays,
+    /** Draws each build's QUEUED and PROVISIONING durations (PROVISIONING includes the pull of an uncached image). */
+    private readonly boot: BootModel,
     /** Where PARAMETER_STORE variables are read; builds naming one fail when there is none. */
     private readonly ssm?: Ssm,
   ) {}
@@ -152,13 +149,15 @@ export class CodeBuild {
     }
     project.buildCounter++;
     const id = `${project.name}:${randomUUID()}`;
+    const image = str(body.imageOverride) ?? project.image;
+    const arch = environmentType === "ARM_CONTAINER" ? "ARM64" : "X86_64";
     const build: BuildRecord = {
       id,
       arn: `arn:aws:codebuild:${state.region}:${ACCOUNT}:build/${id}`,
       buildNumber: project.buildCounter,
       project,
       environmentType,
-      image: str(body.imageOverride) ?? project.image,
+      image,
       computeType,
       privilegedMode: typeof body.privilegedModeOverride === "boolean" ? body.privilegedModeOverride : project.privilegedMode,
       env,
@@ -167,10 +166,11 @@ export class CodeBuild {
       phases: [{ phaseType: "SUBMITTED", startTime: now, endTime: now, phaseStatus: "SUCCEEDED" }, { phaseType: "QUEUED", startTime: now }],
       complete: false,
       idempotencyToken: token,
+      boot: this.boot.plan({ backend: "CODEBUILD", arch, image }),
     };
     state.builds.set(id, build);
     if (token !== undefined) state.tokens.set(token, { buildId: id, at: now, fingerprint: fp });
-    this.schedule(build, this.delays.codebuildQueuedMs);
+    this.schedule(build, build.boot.queuedMs, now);
     return { build: buildToApi(build) };
   }
 
@@ -180,9 +180,8 @@ export class CodeBuild {
     return p;
   }
 
-  /** Ends the current phase and starts the next one. */
-  private advance(b: BuildRecord, status: "SUCCEEDED" | "FAILED" | "STOPPED" = "SUCCEEDED", contexts?: PhaseRecord["contexts"]): void {
-    const now = this.clock.now();
+  /** Ends the current phase and starts the next one, at `now` (a scheduled phase's planned end, else the clock's). */
+  private advance(b: BuildRecord, status: "SUCCEEDED" | "FAILED" | "STOPPED" = "SUCCEEDED", contexts?: PhaseRecord["contexts"], now = this.clock.now()): void {
     const cur = this.current(b);
     cur.endTime = now;
     cur.phaseStatus = status;
@@ -190,7 +189,7 @@ export class CodeBuild {
     const next = status === "FAILED" && cur.phaseType === "DOWNLOAD_SOURCE" ? "FINALIZING" : (PHASES[PHASES.indexOf(cur.phaseType) + 1] ?? "COMPLETED");
     if (status === "FAILED" && cur.phaseType === "DOWNLOAD_SOURCE") b.status = "FAILED";
     b.phases.push({ phaseType: next, startTime: now });
-    if (next === "DOWNLOAD_SOURCE") return this.resolveEnvironment(b);
+    if (next === "DOWNLOAD_SOURCE") return this.resolveEnvironment(b, now);
     if (next === "COMPLETED") {
       b.endTime = now;
       b.complete = true;
@@ -198,47 +197,50 @@ export class CodeBuild {
       return;
     }
     if (next === "BUILD") return this.runBuildPhase(b);
-    this.schedule(b, next === "PROVISIONING" ? this.delays.codebuildProvisioningMs : SHORT_PHASE_MS);
+    this.schedule(b, next === "PROVISIONING" ? b.boot.provisioningMs + b.boot.pullMs : SHORT_PHASE_MS, now);
   }
 
-  /** Advances the build once `ms` of clock time has passed (re-arming if a real-time timer fired a hair early). */
-  private schedule(b: BuildRecord, ms: number): void {
+  /**
+   * Advances the build once clock time reaches `from + ms` (re-arming if a real-time timer fired a hair early), as of
+   * that planned moment: a phase lasts what the boot model drew, however late a loaded machine runs the timer.
+   */
+  private schedule(b: BuildRecord, ms: number, from = this.clock.now()): void {
     b.timer?.cancel();
-    const due = this.clock.now() + ms;
+    const due = from + ms;
     const arm = (wait: number) => {
       const t = this.clock.setTimeout(() => {
         const left = due - this.clock.now();
         if (left > 0) return arm(left);
         b.timer = undefined;
-        this.advance(b);
+        this.advance(b, "SUCCEEDED", undefined, due);
       }, wait);
       b.timer = { cancel: () => this.clock.clearTimeout(t) };
     };
-    arm(ms);
+    arm(Math.max(0, due - this.clock.now()));
   }
 
   /** DOWNLOAD_SOURCE: resolve PARAMETER_STORE variables with the project's role (the runner role), or fail the build. */
-  private resolveEnvironment(b: BuildRecord): void {
+  private resolveEnvironment(b: BuildRecord, at: number): void {
     const env = Object.fromEntries(b.env.map((e) => [e.name, e.value]));
     const stored = b.env.filter((e) => e.type === "PARAMETER_STORE");
     const unsupported = b.env.find((e) => e.type !== "PLAINTEXT" && e.type !== "PARAMETER_STORE");
-    if (unsupported) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: `${unsupported.type} variables are not simulated: ${unsupported.name}` }]);
+    if (unsupported) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: `${unsupported.type} variables are not simulated: ${unsupported.name}` }], at);
     if (stored.length) {
       const got = this.ssm?.resolveForBuild(
         stored.map((e) => e.value),
         principalNamed("runner"),
       ) ?? { error: `parameter does not exist: ${stored[0]?.value ?? ""}` };
-      if ("error" in got) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: got.error }]);
+      if ("error" in got) return this.advance(b, "FAILED", [{ statusCode: "Decrypted Variables Error", message: got.error }], at);
       for (const e of stored) env[e.name] = got.values.get(e.value) ?? "";
     }
     b.resolved = env;
-    this.schedule(b, SHORT_PHASE_MS);
+    this.schedule(b, SHORT_PHASE_MS, at);
   }
 
   private runBuildPhase(b: BuildRecord): void {
     const env = b.resolved ?? Object.fromEntries(b.env.map((e) => [e.name, e.value]));
     b.handle = this.runtime.start(
-      { kind: "codebuild", id: b.id, arch: b.environmentType === "ARM_CONTAINER" ? "ARM64" : "X86_64", capacity: b.computeType, env },
+      { kind: "codebuild", id: b.id, arch: b.environmentType === "ARM_CONTAINER" ? "ARM64" : "X86_64", capacity: b.computeType, env, startupMs: b.boot.runnerStartMs },
       (exitCode) => {
         if (!b.handle) return;
         b.handle = undefined;

@@ -4,6 +4,8 @@
  * (see server.ts) for a standing test bed.
  */
 import { z } from "zod";
+import type { BootModel, BootPlan } from "./boot-model.js";
+import { resolveBootModel, type BootModelInput, type BootModelSpec } from "./boot-profiles.js";
 import type { CodeBuild, ProjectRecord } from "./codebuild.js";
 import { ACCOUNT, clusterArn, type EcsState, type TaskDefinitionRecord } from "./ecs-state.js";
 import type { CapacityShortage } from "./ecs.js";
@@ -81,6 +83,8 @@ export interface TaskSummary {
   createdAt: number;
   startedAt?: number;
   stoppedAt?: number;
+  /** The boot phases the model drew for this task. */
+  boot?: BootPlan;
 }
 
 export interface BuildSummary {
@@ -95,6 +99,8 @@ export interface BuildSummary {
   env: Record<string, string>;
   startTime: number;
   endTime?: number;
+  /** The boot phases the model drew for this build. */
+  boot: BootPlan;
 }
 
 /** A parameter as the control API shows it: never its value. */
@@ -127,7 +133,24 @@ export class AwsControl {
     readonly shortages: CapacityShortage[],
     private readonly now: () => number,
     private readonly ssm: Ssm,
+    private readonly boot: BootModel,
   ) {}
+
+  /** The boot model in force: profile, seed, every phase's figures per backend and architecture, image sizes. */
+  bootModel(): BootModelSpec {
+    return this.boot.current;
+  }
+
+  /**
+   * Replaces the boot model for launches from now on (tasks and builds already started keep their plans); the draws
+   * restart from the input's seed. Input: a profile ("fixed" | "published"), a seed and overrides (boot-profiles.ts);
+   * a bad one throws a BootModelError naming every problem.
+   */
+  setBootModel(input: BootModelInput): BootModelSpec {
+    const spec = resolveBootModel(input);
+    this.boot.configure(spec);
+    return spec;
+  }
 
   registerCluster(name: string): { name: string; arn: string } {
     const existing = this.ecs.clusters.get(name);
@@ -234,6 +257,7 @@ export class AwsControl {
       createdAt: t.createdAt,
       startedAt: t.startedAt,
       stoppedAt: t.stoppedAt,
+      boot: t.boot,
     }));
   }
 
@@ -250,6 +274,7 @@ export class AwsControl {
       env: Object.fromEntries(b.env.map((e) => [e.name, e.value])),
       startTime: b.startTime,
       endTime: b.endTime,
+      boot: b.boot,
     }));
   }
 

@@ -1,5 +1,6 @@
 /** The simulated ECS account: clusters, task definitions and tasks, as plain records the handlers and control share. */
 import type { ContainerHandle } from "../runtime.js";
+import type { BootPlan } from "./boot-model.js";
 
 export const ACCOUNT = "123456789012";
 
@@ -58,6 +59,8 @@ export interface TaskRecord {
   subnet: string;
   privateIp: string;
   version: number;
+  /** How long this task's boot phases take (boot-model.ts), drawn when it was created. */
+  boot?: BootPlan;
   /** Set while the runtime runs the container. */
   handle?: ContainerHandle;
   /** Pending lifecycle timer (provisioning, pending, kill-after-notice, deprovisioning). */

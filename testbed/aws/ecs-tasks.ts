@@ -13,17 +13,12 @@
  */
 import type { Clock } from "../../src/clock/clock.js";
 import type { ContainerRuntime } from "../runtime.js";
+import type { BootModel } from "./boot-model.js";
 import type { TaskRecord } from "./ecs-state.js";
 import { epochSeconds } from "./protocol.js";
 
-export interface EcsDelays {
-  provisioningMs: number;
-  pendingMs: number;
-  stoppingMs: number;
-}
-
-/** About 30 s from RunTask to RUNNING, as Fargate commonly takes for a small image. */
-export const DEFAULT_ECS_DELAYS: EcsDelays = { provisioningMs: 15_000, pendingMs: 15_000, stoppingMs: 10_000 };
+/** DEPROVISIONING → STOPPED. How long RunTask → RUNNING takes is the boot model's (boot-model.ts). */
+export const DEFAULT_STOPPING_MS = 10_000;
 
 export const SPOT_NOTICE_MS = 120_000;
 export const STOP_TIMEOUT_MS = 30_000;
@@ -33,23 +28,28 @@ export class EcsLifecycle {
   constructor(
     private readonly clock: Clock,
     private readonly runtime: ContainerRuntime,
-    private readonly delays: EcsDelays,
+    private readonly boot: BootModel,
+    private readonly stoppingMs = DEFAULT_STOPPING_MS,
   ) {}
 
-  /** Runs `fn` once `ms` of clock time has passed (re-arming if a real-time timer fired a hair early). */
-  private after(task: TaskRecord, ms: number, fn: () => void): void {
+  /**
+   * Runs `fn(due)` once clock time reaches `from + ms` (re-arming if a real-time timer fired a hair early). `due`, not
+   * the moment the timer fired, is when the transition happened: a phase lasts exactly what the boot model planned,
+   * however late a loaded machine runs the timer.
+   */
+  private after(task: TaskRecord, ms: number, fn: (due: number) => void, from = this.clock.now()): void {
     task.timer?.cancel();
-    const due = this.clock.now() + ms;
+    const due = from + ms;
     const arm = (wait: number) => {
       const t = this.clock.setTimeout(() => {
         const left = due - this.clock.now();
         if (left > 0) return arm(left);
         task.timer = undefined;
-        fn();
+        fn(due);
       }, wait);
       task.timer = { cancel: () => this.clock.clearTimeout(t) };
     };
-    arm(ms);
+    arm(Math.max(0, due - this.clock.now()));
   }
 
   private set(task: TaskRecord, status: TaskRecord["lastStatus"]): void {
@@ -75,20 +75,27 @@ export class EcsLifecycle {
       extraMs = this.slow.extraMs;
       if (--this.slow.remaining === 0) this.slow = undefined;
     }
-    this.after(task, this.delays.provisioningMs + extraMs, () => {
-      this.set(task, "PENDING");
-      task.pullStartedAt = this.clock.now();
-      this.after(task, this.delays.pendingMs, () => this.run(task));
-    });
+    const arch = task.taskDefinition.cpuArchitecture;
+    const plan = this.boot.plan({ backend: "FARGATE", arch, image: task.taskDefinition.image });
+    task.boot = plan;
+    this.after(
+      task,
+      plan.provisioningMs + extraMs,
+      (pending) => {
+        this.set(task, "PENDING");
+        task.pullStartedAt = pending;
+        this.after(task, plan.pullMs, (running) => this.run(task, running, plan.runnerStartMs), pending);
+      },
+      task.createdAt,
+    );
   }
 
-  private run(task: TaskRecord): void {
-    const now = this.clock.now();
-    task.pullStoppedAt = now;
-    task.startedAt = now;
+  private run(task: TaskRecord, at: number, startupMs: number): void {
+    task.pullStoppedAt = at;
+    task.startedAt = at;
     this.set(task, "RUNNING");
     task.handle = this.runtime.start(
-      { kind: "ecs", id: task.arn, arch: task.taskDefinition.cpuArchitecture, capacity: task.capacity, env: task.env },
+      { kind: "ecs", id: task.arn, arch: task.taskDefinition.cpuArchitecture, capacity: task.capacity, env: task.env, startupMs },
       (exitCode) => this.exited(task, exitCode),
     );
   }
@@ -109,7 +116,7 @@ export class EcsLifecycle {
   private deprovision(task: TaskRecord): void {
     task.executionStoppedAt = this.clock.now();
     this.set(task, "DEPROVISIONING");
-    this.after(task, this.delays.stoppingMs, () => {
+    this.after(task, this.stoppingMs, () => {
       task.stoppedAt = this.clock.now();
       this.set(task, "STOPPED");
     });

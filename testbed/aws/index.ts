@@ -7,11 +7,13 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../../src/clock/clock.js";
 import { DEFAULT_JIT_KMS_KEY, DEFAULT_JIT_PARAMETER_PREFIX } from "../../src/core/runner-env.js";
 import { idleRuntime, type ContainerRuntime } from "../runtime.js";
-import { CodeBuild, DEFAULT_CODEBUILD_DELAYS, newCodeBuildState } from "./codebuild.js";
+import { BootModel } from "./boot-model.js";
+import { resolveBootModel, type BootModelInput } from "./boot-profiles.js";
+import { CodeBuild, newCodeBuildState } from "./codebuild.js";
 import { AwsControl } from "./control.js";
 import { newEcsState } from "./ecs-state.js";
 import type { CapacityShortage } from "./ecs.js";
-import { DEFAULT_ECS_DELAYS, EcsLifecycle } from "./ecs-tasks.js";
+import { EcsLifecycle } from "./ecs-tasks.js";
 import { registerDefaults } from "./fixture.js";
 import { DEFAULT_QUOTAS, AwsQuotas } from "./quotas.js";
 import { ACCOUNT } from "./ecs-state.js";
@@ -27,6 +29,8 @@ export { validateInput, validateOutput, models } from "./model.js";
 export { CAPACITY_REASON } from "./ecs.js";
 export type { RequestRecord, ResponseRecord } from "./server.js";
 export { SPOT_REASON, SPOT_NOTICE_MS } from "./ecs-tasks.js";
+export { BootModel, bootQuantiles, type BootPlan, type BootRequest } from "./boot-model.js";
+export { BOOT_PROFILES, BootModelError, resolveBootModel, type BootModelInput, type BootModelSpec } from "./boot-profiles.js";
 
 export interface AwsSimOptions {
   clock?: Clock;
@@ -34,7 +38,12 @@ export interface AwsSimOptions {
   host?: string;
   region?: string;
   runtime?: ContainerRuntime;
-  delays?: Partial<{ provisioningMs: number; pendingMs: number; stoppingMs: number; codebuildQueuedMs: number; codebuildProvisioningMs: number }>;
+  /**
+   * How long launches take to boot (boot-model.ts): a profile — "fixed" (default: the test bed's constant ~30 s to
+   * RUNNING) or "published" (drawn from AWS's and the anchors' published figures) — a seed, and overrides per phase,
+   * backend, architecture and image size. Changeable later through control.setBootModel.
+   */
+  boot?: BootModelInput;
   quotas?: Partial<{ runTaskPerSecond: number; fargateBurst: number; fargateRefillPerSecond: number; parameterStorePerSecond: number }>;
   /** The prefix under which the runner role may read and delete parameters; default tornade's. */
   runnerParameterPrefix?: string;
@@ -64,7 +73,7 @@ export interface AwsSim {
 export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
   const clock = opts.clock ?? systemClock;
   const region = opts.region ?? "us-east-1";
-  const delays = { ...DEFAULT_ECS_DELAYS, ...DEFAULT_CODEBUILD_DELAYS, ...opts.delays };
+  const boot = new BootModel(resolveBootModel(opts.boot));
   const quotas = new AwsQuotas(clock, { ...DEFAULT_QUOTAS, ...opts.quotas });
   const prefix = opts.runnerParameterPrefix ?? DEFAULT_JIT_PARAMETER_PREFIX;
   const auth = { runnerParameterArnPrefix: `arn:aws:ssm:${region}:${ACCOUNT}:parameter${prefix}` };
@@ -75,14 +84,14 @@ export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
   const inner = opts.runtime ?? idleRuntime();
   const runtime: ContainerRuntime = { start: (spec, onExit) => inner.start({ ...spec, env: { ...spec.env, ...containerAws } }, onExit) };
   const ecsState = newEcsState(region);
-  const lifecycle = new EcsLifecycle(clock, runtime, delays);
+  const lifecycle = new EcsLifecycle(clock, runtime, boot);
   const counted: { control?: AwsControl } = {};
   const ssm = new Ssm({ region, parameters: new Map(), keys: KmsKeys.withDefaults(region) }, clock, quotas.parameterStore, auth, (op, error) =>
     counted.control?.count("ssm", op, error),
   );
-  const codebuild = new CodeBuild(newCodeBuildState(region), clock, runtime, delays, ssm);
+  const codebuild = new CodeBuild(newCodeBuildState(region), clock, runtime, boot, ssm);
   const shortages: CapacityShortage[] = [];
-  const control = new AwsControl(ecsState, lifecycle, codebuild, quotas, shortages, () => clock.now(), ssm);
+  const control = new AwsControl(ecsState, lifecycle, codebuild, quotas, shortages, () => clock.now(), ssm, boot);
   counted.control = control;
   const fixture = registerDefaults(control);
   const server = createAwsServer({

@@ -106,10 +106,15 @@ describe("Fargate quotas (real-time clock, fresh buckets)", () => {
   it("throttles a burst of 150 RunTask calls beyond the 20-call bucket with ThrottlingException", async () => {
     bed.sim.control.resetQuotas();
     const ecs = bed.ecs(1);
+    const started = bed.clock.now();
     const results = await Promise.all(Array.from({ length: 150 }, () => run(ecs, 1)));
+    const burstSeconds = (bed.clock.now() - started) / 1000;
     const ok = results.filter((r) => r === "ok").length;
     expect(ok).toBeGreaterThanOrEqual(20);
-    expect(ok).toBeLessThan(40); // refill during the burst is at most 20/s
+    // The bucket of 20 plus its refill of 20 a second while the burst lasted (longer on a loaded machine), and fewer
+    // than the 150 asked: the rest were refused.
+    expect(ok).toBeLessThanOrEqual(20 + Math.ceil(20 * burstSeconds));
+    expect(ok).toBeLessThan(150);
     expect(new Set(results.filter((r) => r !== "ok"))).toEqual(new Set(["ThrottlingException"]));
   });
 

@@ -173,6 +173,10 @@ async function handleControl(control: AwsControl, req: IncomingMessage, res: Ser
       case "DELETE /_control/capacity-shortage":
         control.clearCapacityShortage((input as { capacityProvider?: "FARGATE" | "FARGATE_SPOT" }).capacityProvider);
         return json(200, {});
+      case "GET /_control/boot-model":
+        return json(200, control.bootModel());
+      case "PUT /_control/boot-model":
+        return json(200, control.setBootModel(arg));
       case "POST /_control/slow-provisioning":
         control.slowProvisioning(arg);
         return json(200, {});

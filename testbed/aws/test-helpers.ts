@@ -54,7 +54,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
 
 /** A runtime whose containers run until signalled or told to exit; records the signals they got. */
 export function controllableRuntime() {
-  const containers = new Map<string, { signals: string[]; exit: (code: number) => void; env: Record<string, string>; arch: string; capacity: string }>();
+  const containers = new Map<
+    string,
+    { signals: string[]; exit: (code: number) => void; env: Record<string, string>; arch: string; capacity: string; startupMs: number | undefined }
+  >();
   const runtime: ContainerRuntime = {
     start(spec, onExit) {
       let done = false;
@@ -63,6 +66,7 @@ export function controllableRuntime() {
         env: { ...spec.env },
         arch: spec.arch,
         capacity: spec.capacity,
+        startupMs: spec.startupMs,
         exit: (code: number) => {
           if (done) return;
           done = true;

@@ -15,6 +15,7 @@ import { newRunnerGroup, type RunnerGroup, type RunnerGroupAccess } from "./runn
 import type { CreateRunInput, GitHubLimits, RepoVisibility, RunnerRecord } from "./types.js";
 import { pingPayload, workflowJobPayload, type WorkflowJobAction, type WorkflowJobPayload } from "./webhook-payloads.js";
 import type { DeliverySelector } from "./webhooks.js";
+import type { ScaleSetControl } from "./scaleset/control.js";
 
 type S = components["schemas"];
 export type RunnerView = S["runner"] & { repo: string | null };
@@ -91,11 +92,13 @@ export interface GitHubControl {
   setInstalledRepositories(repos: readonly string[] | null): void;
   /** The `workflow_job` body GitHub would deliver for the job's `action` now (e.g. to post it by hand). */
   workflowJobPayload(jobId: number, action: WorkflowJobAction): WorkflowJobPayload | undefined;
+  /** The runner scale set service: its scale sets, jobs, options and faults (scaleset/control.ts). */
+  scaleSets: ScaleSetControl;
 }
 
 export type CheckRunView = S["check-run"] & { repo: string };
 
-export function createControl(ctx: SimContext): GitHubControl {
+export function createControl(ctx: SimContext, scaleSets: ScaleSetControl): GitHubControl {
   const runView = (id: number): RunView | undefined => {
     const run = ctx.state.runs.get(id);
     if (!run) return undefined;
@@ -178,6 +181,7 @@ export function createControl(ctx: SimContext): GitHubControl {
     delayDeliveries: (ms, which) => ctx.hooks.addFault("delay", which, { ms }),
     reorderDeliveries: (n, windowMs) => ctx.hooks.addFault("reorder", n, windowMs === undefined ? {} : { ms: windowMs }),
     clearFaults() {
+      scaleSets.clearFaults();
       ctx.hooks.clearFaults();
       ctx.endpointFaults.length = 0;
       ctx.latency.length = 0;
@@ -202,6 +206,7 @@ export function createControl(ctx: SimContext): GitHubControl {
       const job = ctx.state.jobs.get(jobId);
       return job ? workflowJobPayload(ctx.site, ctx.state, job, action, ctx.clock.now()) : undefined;
     },
+    scaleSets,
   };
   return control;
 }
@@ -234,7 +239,7 @@ const FaultInput = z.object({
 const EndpointFaultInput = z.object({ method: z.string(), route: z.string(), status: z.number().int().min(400).max(599), times: z.number().int().positive() });
 
 /** Runs `use` on a valid body, or answers 422 naming what is wrong. */
-function withBody<T>(schema: z.ZodType<T>, body: unknown, use: (v: T) => Res): Res {
+export function withBody<T>(schema: z.ZodType<T>, body: unknown, use: (v: T) => Res): Res {
   const r = schema.safeParse(body);
   return r.success ? use(r.data) : error(422, `Invalid control request: ${z.prettifyError(r.error)}`);
 }

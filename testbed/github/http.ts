@@ -74,6 +74,15 @@ export class Router {
 
 export const DOCS = "https://docs.github.com/rest";
 
+/**
+ * The REST path of a request: GitHub Enterprise Server serves the REST API under /api/v3 of its host, and GitHub's
+ * scale set client calls it there for any host that is not github.com (config.go, GitHubAPIURL). The sim answers
+ * both, so one port plays api.github.com and a GHES host at once.
+ */
+export function restPath(pathname: string): string {
+  return pathname === "/api/v3" || pathname.startsWith("/api/v3/") ? pathname.slice("/api/v3".length) || "/" : pathname;
+}
+
 export function error(status: number, message: string, documentation_url = DOCS, extra: Record<string, unknown> = {}): Res {
   return { status, body: { message, documentation_url, status: String(status), ...extra } };
 }

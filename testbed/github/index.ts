@@ -1,7 +1,8 @@
 /**
- * The GitHub simulator: a REST subset, App auth, rate limits, webhooks with a deliveries log, Actions scheduling and
- * the runner protocol, on one local HTTP server that the real Octokit clients talk to. See control.ts for the test
- * controls and runner-protocol.ts for what the simulated runner (testbed/runner) speaks.
+ * The GitHub simulator: a REST subset (also under /api/v3, as on GitHub Enterprise Server), App auth, rate limits,
+ * webhooks with a deliveries log, Actions scheduling, the runner protocol and the runner scale set service, on one
+ * local HTTP server that the real Octokit clients talk to. See control.ts for the test controls, runner-protocol.ts
+ * for what the simulated runner (testbed/runner) speaks, and scaleset/ for what GitHub's scale set client speaks.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +22,7 @@ import { addRunnerProtocolRoutes } from "./runner-protocol.js";
 import { addRunnerRoutes } from "./runners-routes.js";
 import { addRunnerGroupRoutes } from "./runner-groups.js";
 import { Scheduler } from "./scheduler.js";
+import { addScaleSetControlRoutes, startScaleSetService } from "./scaleset/index.js";
 import { createRequestHandler } from "./server.js";
 import { SimState } from "./state.js";
 import { DEFAULT_LIMITS, type GitHubSimOptions } from "./types.js";
@@ -31,6 +33,7 @@ export type { GitHubControl, RunView, RunnerView, DeliveryView, CheckRunView } f
 export type { SimStats, EndpointFault } from "./context.js";
 export type { DeliverySelector, DeliveryInfo } from "./webhooks.js";
 export { decodeJitConfig, JitConfigError, type JitConfig } from "./jitconfig.js";
+export type { ScaleSetControl, ScaleSetView, ScaleSetJobView, ScaleSetOptions, AssignmentMode } from "./scaleset/index.js";
 
 export interface GitHubSim {
   url: string;
@@ -40,6 +43,8 @@ export interface GitHubSim {
   installationId: number;
   owner: string;
   repo: string;
+  /** The organization's GitHubConfigURL for the scale set client (`control.scaleSets.configUrl(repo)` for a repository). */
+  configUrl: string;
   control: GitHubControl;
   close(): Promise<void>;
 }
@@ -96,7 +101,8 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     stats: emptyStats(),
   };
   ctxRef = ctx;
-  const control = createControl(ctx);
+  const scaleSets = startScaleSetService(ctx, opts.scaleSets, opts.onScaleSetResponse);
+  const control = createControl(ctx, scaleSets.control);
   const api = new Router();
   addAppRoutes(api, ctx);
   addRunnerRoutes(api, ctx);
@@ -108,8 +114,9 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
   const internal = new Router();
   addRunnerProtocolRoutes(internal, ctx);
   addControlRoutes(internal, ctx, control);
+  addScaleSetControlRoutes(internal, control.scaleSets);
   const handler = createRequestHandler(ctx, { api, internal }, opts.onResponse);
-  server.on("request", (req, res) => void (manifests.serveWeb(req, res) || handler(req, res)));
+  server.on("request", (req, res) => void (manifests.serveWeb(req, res) || scaleSets.serve(req, res) || handler(req, res)));
   if (opts.webhookUrl) control.setWebhookUrl(opts.webhookUrl);
 
   return {
@@ -120,8 +127,10 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     installationId: site.installationId,
     owner,
     repo,
+    configUrl: control.scaleSets.configUrl(),
     control,
     async close() {
+      scaleSets.close();
       ctx.scheduler.close();
       hooks.close();
       server.closeAllConnections();

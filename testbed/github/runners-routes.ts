@@ -49,7 +49,7 @@ function generateJitConfig(ctx: SimContext, req: Req): Res {
 /** Registers a runner (offline until it opens a session) with fresh credentials; JIT runners are ephemeral. */
 export function registerRunner(
   ctx: SimContext,
-  r: { name: string; labels: readonly string[]; group: { id: number; name: string }; scope: string | null; ephemeral: boolean },
+  r: { name: string; labels: readonly string[]; group: { id: number; name: string }; scope: string | null; ephemeral: boolean; scaleSetId?: number },
 ): RunnerRecord {
   const now = ctx.clock.now();
   const runner: RunnerRecord = {
@@ -60,6 +60,7 @@ export function registerRunner(
     groupName: r.group.name,
     repo: r.scope,
     ephemeral: r.ephemeral,
+    scaleSetId: r.scaleSetId ?? null,
     clientId: randomUUID(),
     clientSecret: randomBytes(32).toString("base64url"),
     sessionId: null,
@@ -101,11 +102,15 @@ export function jitConfigFor(ctx: SimContext, runner: RunnerRecord, workFolder =
   );
 }
 
-/** Registration and remove tokens: 29 upper-case characters valid one hour ("Create a registration token"). */
-function runnerToken(ctx: SimContext, req: Req): Res {
-  if (scopeOf(ctx, req) === undefined) return notFound();
+/** Registration and remove tokens: 29 upper-case characters valid one hour ("Create a registration token").
+ *  Registration tokens are remembered: `POST /actions/runner-registration` accepts them (scaleset/registration.ts). */
+function runnerToken(ctx: SimContext, req: Req, kind: "registration" | "remove"): Res {
+  const scope = scopeOf(ctx, req);
+  if (scope === undefined) return notFound();
   const token = randomBytes(32).toString("base64").replace(/[^A-Z0-9]/gi, "").toUpperCase().slice(0, 29);
-  return { status: 201, body: { token, expires_at: iso(ctx.clock.now() + 3_600_000) } };
+  const expiresAt = ctx.clock.now() + 3_600_000;
+  if (kind === "registration") ctx.state.registrationTokens.set(token, { repo: scope, expiresAt });
+  return { status: 201, body: { token, expires_at: iso(expiresAt) } };
 }
 
 function listRunners(ctx: SimContext, req: Req, path: string): Res {
@@ -147,8 +152,8 @@ export function addRunnerRoutes(router: Router, ctx: SimContext): void {
     const write = { needs: [permission, "write"] } as const;
     router
       .add("POST", `${base}/generate-jitconfig`, "installation", (r) => generateJitConfig(ctx, r), { creates: true, ...write })
-      .add("POST", `${base}/registration-token`, "installation", (r) => runnerToken(ctx, r), { creates: true, ...write })
-      .add("POST", `${base}/remove-token`, "installation", (r) => runnerToken(ctx, r), { creates: true, ...write })
+      .add("POST", `${base}/registration-token`, "installation", (r) => runnerToken(ctx, r, "registration"), { creates: true, ...write })
+      .add("POST", `${base}/remove-token`, "installation", (r) => runnerToken(ctx, r, "remove"), { creates: true, ...write })
       .add(
         "GET",
         base,

@@ -8,6 +8,9 @@
  * job and is removed once that job ends ("Create configuration for a just-in-time runner", REST self-hosted runners).
  * A runner that stops talking to GitHub is marked offline and its job fails ("The self-hosted runner lost
  * communication with the server").
+ *
+ * The runner scale set service (scaleset/) follows jobs through `observe` (every event a webhook reports) and puts
+ * its own rule before labels and groups through `route`: a scale set's jobs go to its runners only.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock, ClockTimer } from "../../src/clock/clock.js";
@@ -34,10 +37,17 @@ export interface JobMessage {
 
 type Waiter = (job: JobMessage | null) => void;
 
+/** Told of every job event the webhooks report (the scale set service follows jobs this way). */
+export type JobObserver = (job: JobRecord, action: WorkflowJobAction) => void;
+/** Whether `runner` may take `job` (true / false), or undefined to let labels and runner groups decide. */
+export type RunnerRouting = (runner: RunnerRecord, job: JobRecord) => boolean | undefined;
+
 export class Scheduler {
   private readonly waiters = new Map<number, { resolve: Waiter; timer: ClockTimer }>();
   private sweepTimer: ClockTimer | null = null;
   private closed = false;
+  private readonly observers: JobObserver[] = [];
+  private routing: RunnerRouting = () => undefined;
 
   constructor(
     private readonly state: SimState,
@@ -59,6 +69,16 @@ export class Scheduler {
       this.site.installationId,
       repo?.id ?? null,
     );
+    for (const o of this.observers) o(job, action);
+  }
+
+  observe(o: JobObserver): void {
+    this.observers.push(o);
+  }
+
+  /** Puts a rule before labels and runner groups (jobs of a scale set go to its runners only). */
+  route(r: RunnerRouting): void {
+    this.routing = r;
   }
 
   createRun(input: CreateRunInput): { run: RunRecord; jobs: JobRecord[] } {
@@ -192,6 +212,8 @@ export class Scheduler {
       const repo = repoName.toLowerCase();
       const wanted = job.labels.map((l) => l.toLowerCase());
       const i = idle.findIndex((r) => {
+        const routed = this.routing(r, job);
+        if (routed !== undefined) return routed;
         if (r.repo !== null && r.repo.toLowerCase() !== repo) return false;
         // An organization runner serves only the repositories its group gives access to.
         const group = r.repo === null ? this.state.groups.get(r.groupId) : undefined;

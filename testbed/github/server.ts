@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer, verifyAppJwt } from "./auth.js";
 import type { SimContext } from "./context.js";
-import { DOCS, error, type Permission, type Req, type Res, type Router } from "./http.js";
+import { DOCS, error, restPath, type Permission, type Req, type Res, type Router } from "./http.js";
 import { RATE_LIMIT_DOCS, SECONDARY_MESSAGE } from "./ratelimit.js";
 import type { SimResponseInfo } from "./types.js";
 
@@ -17,7 +17,7 @@ export interface Routers {
   internal: Router;
 }
 
-async function readBody(req: IncomingMessage): Promise<{ ok: true; body: unknown } | { ok: false }> {
+export async function readBody(req: IncomingMessage): Promise<{ ok: true; body: unknown } | { ok: false }> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
@@ -29,7 +29,7 @@ async function readBody(req: IncomingMessage): Promise<{ ok: true; body: unknown
   }
 }
 
-function send(res: ServerResponse, r: Res, extra: Record<string, string>): void {
+export function send(res: ServerResponse, r: Res, extra: Record<string, string>): void {
   if (res.destroyed) return;
   const headers: Record<string, string> = { ...extra, ...(r.headers ?? {}) };
   if (r.status === 204 || r.body === undefined) {
@@ -44,13 +44,14 @@ export function createRequestHandler(ctx: SimContext, routers: Routers, onRespon
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", ctx.site.url);
+    const path = restPath(url.pathname);
     const requestId = randomBytes(8).toString("hex").toUpperCase();
     const base: Record<string, string> = { date: new Date(ctx.clock.now()).toUTCString(), "x-github-request-id": requestId };
     const closed = new AbortController();
     res.on("close", () => closed.abort());
-    const internal = url.pathname.startsWith("/_control/") || url.pathname.startsWith("/_runner/");
+    const internal = path.startsWith("/_control/") || path.startsWith("/_runner/");
     const router = internal ? routers.internal : routers.api;
-    const m = router.match(method, url.pathname);
+    const m = router.match(method, path);
     const parsed = await readBody(req);
     if (!m || !("route" in m)) {
       send(res, m ? error(405, "Method Not Allowed") : error(404, "Not Found"), base);

@@ -28,6 +28,9 @@ export class SimState {
     ["checks", "write"],
     ["metadata", "read"],
   ]);
+  /** Runner registration tokens issued (REST "Create a registration token"), by token: the runner scope (a repository
+   *  name, or null for the organization) and the expiry. The scale set client trades one for an Actions service token. */
+  readonly registrationTokens = new Map<string, { repo: string | null; expiresAt: number }>();
   /** The repositories the installation covers ("Only select repositories"), or null for all of the owner's. */
   selectedRepos: Set<string> | null = null;
   private nextRunnerId = 1;

@@ -3,6 +3,7 @@
  * built from them in payloads.ts with GitHub's published types.
  */
 import type { Clock } from "../../src/clock/clock.js";
+import type { ScaleSetOptions } from "./scaleset/types.js";
 
 export type JobConclusion = "success" | "failure" | "cancelled";
 export type JobStatus = "waiting" | "queued" | "in_progress" | "completed";
@@ -65,6 +66,10 @@ export interface GitHubSimOptions {
   /** Webhook deliveries in flight at once. GitHub delivers in parallel and promises no order; 1 (the default) keeps
    *  tests that read a delivery sequence simple, a larger figure is closer to GitHub under load. */
   deliveryConcurrency?: number;
+  /** The runner scale set service's options (assignment mode, poll wait, requeue timing, …; scaleset/types.ts). */
+  scaleSets?: Partial<ScaleSetOptions>;
+  /** Every answer of the scale set service (its route templates are the client's paths, testbed/spec/scaleset-types.ts). */
+  onScaleSetResponse?: (r: SimResponseInfo) => void;
 }
 
 export interface RepoRecord {
@@ -105,6 +110,8 @@ export interface RunnerRecord {
   /** Repository name for a repository-level runner; null for an organization-level one. */
   repo: string | null;
   ephemeral: boolean;
+  /** The runner scale set it belongs to (its JIT config came from the scale set's generatejitconfig), if any. */
+  scaleSetId: number | null;
   /** The per-runner secret carried in the JIT config's .credentials. */
   clientId: string;
   clientSecret: string;

@@ -13,7 +13,10 @@ export { EXIT_NO_CONFIG, obtainJitConfig, type Handoff } from "./handoff.js";
 
 export interface SimulatedRunnerRuntimeOptions {
   clock?: Clock;
-  /** Clock time from container start to the runner process starting (image pull, boot). */
+  /**
+   * Clock time from container start to the runner reading its JIT config and registering. Default: the start-up the
+   * AWS simulator's boot model drew for this container (ContainerSpec.startupMs), else none.
+   */
   bootDelayMs?: number;
   /** Log sink; default: stderr lines prefixed with the task / build id. */
   log?: (line: string) => void;
@@ -32,7 +35,7 @@ export function simulatedRunnerRuntime(opts: SimulatedRunnerRuntimeOptions = {})
         exited = true;
         onExit(code);
       };
-      const boot = clock.sleep(opts.bootDelayMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
+      const boot = clock.sleep(opts.bootDelayMs ?? spec.startupMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
       boot.then(
         async () => {
           const handoff = await obtainJitConfig(spec.env, log, kill.signal);

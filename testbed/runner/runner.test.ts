@@ -152,4 +152,29 @@ describe("runSimulatedRunner", () => {
     expect((await done).exitCode).toBe(143);
     expect(s.sim.control.listRunners().find((r) => r.name === "static-1")?.status).toBe("offline");
   });
+  it("waits the start-up its container was given (the boot model's draw) before it reads its JIT config", async () => {
+    // No bootDelayMs of its own: the start-up comes with each container, as the AWS simulator hands it over.
+    const bare = simulatedRunnerRuntime({ clock, log: () => {} });
+    const start = (name: string, startupMs: number) => {
+      const spec: ContainerSpec = { kind: "ecs", id: `startup-${name}`, arch: "ARM64", capacity: "FARGATE", env: { [JIT_PARAMETER_ENV]: name, ...runnerAws() }, startupMs };
+      let exited: (code: number) => void = () => {};
+      const exit = new Promise<number>((r) => (exited = r));
+      return { handle: bare.start(spec, exited), exit };
+    };
+    const slow = `${aws.jitParameterPrefix}startup-slow.0123456789abcdef0123456789abcdef`;
+    const quick = `${aws.jitParameterPrefix}startup-quick.0123456789abcdef0123456789abcdef`;
+    const broken = Buffer.from("not json at all").toString("base64");
+    await putJitParameter(slow, broken);
+    await putJitParameter(quick, broken);
+    const day = start(slow, 86_400_000);
+    const minute = start(quick, 60_000);
+    // The minute's runner starts, reads its parameter, deletes it and exits 1 on the broken config …
+    expect(await minute.exit).toBe(1);
+    const left = aws.control.listParameters().map((p) => p.name);
+    expect(left).not.toContain(quick);
+    // … while the one given a day, launched alongside, is still starting: its parameter is untouched.
+    expect(left).toContain(slow);
+    day.handle.signal("SIGKILL");
+    expect(await day.exit).toBe(137);
+  });
 });

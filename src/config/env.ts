@@ -75,7 +75,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_WORKERS", key: "workers.concurrency", kind: "number", doc: "launches worked on at once; default 4" },
   { name: "TORNADE_SWEEP_INTERVAL_SECONDS", key: "sweeper.intervalSeconds", kind: "number", doc: "seconds between sweeper and reaper rounds (failed deliveries, jobs without a webhook, idle runners) while they find work; quiet rounds back off to 5 times this; default 60" },
   { name: "TORNADE_DISCOVERY_BUDGET", key: "sweeper.discoveryBudget", kind: "number", doc: "GitHub calls a sweeper round may spend finding queued jobs no webhook brought; default 10, 0 turns it off" },
-  { name: "TORNADE_MAX_RUNNERS", key: "limits.maxRunners", kind: "number", doc: "runners at once, all backends; jobs beyond wait in order; default 50 (a cost ceiling, docs/security.md)" },
+  { name: "TORNADE_MAX_RUNNERS", key: "limits.maxRunners", kind: "number", doc: "runners at once, all backends, static pool runners included; jobs beyond wait in order; default 50 (a cost ceiling, docs/security.md)" },
   { name: "TORNADE_MAX_RUNNERS_FARGATE", key: "limits.perBackend.FARGATE", kind: "number", doc: "FARGATE runners at once" },
   { name: "TORNADE_MAX_RUNNERS_FARGATE_SPOT", key: "limits.perBackend.FARGATE_SPOT", kind: "number", doc: "FARGATE_SPOT runners at once" },
   { name: "TORNADE_MAX_RUNNERS_CODEBUILD", key: "limits.perBackend.CODEBUILD", kind: "number", doc: "CODEBUILD runners at once (CodeBuild's own concurrent-build quota applies too)" },

@@ -32,5 +32,28 @@ export function checkPool(config: Config, where: Where): string[] {
       problems.push(`${where(`pool.runners.${i}`)}: ${r.backend} on ${arch} is not configured. Fix: configure its ${r.backend === "CODEBUILD" ? "CodeBuild project" : "task definition"}, or remove the entry`);
     }
   });
+  problems.push(...checkPoolFitsLimits(config, where));
+  return problems;
+}
+
+/**
+ * Pool runners count against the runner limits like job runners (docs/static-pool.md, "Pool runners and the runner
+ * limits"): a pool larger than a limit could never be filled, and while it tried no per-job runner would start.
+ * Every pool is counted at its full size, as if all their schedules were open at once.
+ */
+function checkPoolFitsLimits(config: Config, where: Where): string[] {
+  const { maxRunners, perBackend } = config.limits;
+  const sizes = config.pool.runners;
+  const total = sizes.reduce((n, r) => n + r.size, 0);
+  const problems: string[] = [];
+  if (total > maxRunners) {
+    problems.push(`${where("pool.runners")}: the pool's sizes add up to ${total} runners, more than limits.maxRunners (${maxRunners}), which counts pool runners too: the pool could never be filled and no per-job runner would start. Fix: shrink the pool, or raise TORNADE_MAX_RUNNERS (limits.maxRunners) above ${total}`);
+  }
+  for (const [backend, limit] of Object.entries(perBackend)) {
+    const mine = sizes.filter((r) => r.backend === backend).reduce((n, r) => n + r.size, 0);
+    if (limit !== undefined && mine > limit) {
+      problems.push(`${where("pool.runners")}: the ${backend} pools add up to ${mine} runners, more than limits.perBackend.${backend} (${limit}), which counts pool runners too. Fix: shrink them, or raise TORNADE_MAX_RUNNERS_${backend} above ${mine}`);
+    }
+  }
   return problems;
 }

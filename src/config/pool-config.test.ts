@@ -117,4 +117,13 @@ describe("the pool section", () => {
     // A pool of size 0 still needs to know where to drain.
     expect(problems({ ...prod, TORNADE_POOL: "FARGATE=0" })).toHaveLength(3);
   });
+  it("refuses a pool larger than the runner limits, which count pool runners too", () => {
+    const found = problems({ ...prod, ...where, TORNADE_POOL: "FARGATE/X86_64=2,FARGATE/ARM64=2,CODEBUILD=1", TORNADE_MAX_RUNNERS: "4", TORNADE_MAX_RUNNERS_FARGATE: "3" });
+    expect(found).toEqual([
+      expect.stringMatching(/pool\.runners.*add up to 5 runners, more than limits\.maxRunners \(4\).*Fix: shrink the pool, or raise TORNADE_MAX_RUNNERS/),
+      expect.stringMatching(/pool\.runners.*FARGATE pools add up to 4 runners, more than limits\.perBackend\.FARGATE \(3\).*Fix: .*TORNADE_MAX_RUNNERS_FARGATE/),
+    ]);
+    // At the limits exactly, it is the operator's choice: no room is left for per-job runners of those backends.
+    expect(problems({ ...prod, ...where, TORNADE_POOL: "FARGATE/X86_64=2,FARGATE/ARM64=1,CODEBUILD=1", TORNADE_MAX_RUNNERS: "4", TORNADE_MAX_RUNNERS_FARGATE: "3" })).toEqual([]);
+  });
 });

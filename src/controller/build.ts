@@ -24,7 +24,7 @@ import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
 import { defaultReaperPolicy } from "./reaper.js";
 import { defaultSweeperPolicy } from "./sweeper.js";
-import { PoolManager, poolSetupOf } from "./pool.js";
+import { poolSetupOf } from "./pool.js";
 
 export interface BuildOptions {
   readonly clock: Clock;
@@ -63,22 +63,7 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
   );
   const providers = buildProviders(config, opts);
   const deliveryPolicy = policyOf(config);
-  const poolSetup = poolSetupOf(config);
-  const pool = poolSetup && {
-    intervalMs: poolSetup.intervalMs,
-    manager: new PoolManager({
-      target: poolSetup.target,
-      runnerGroupId: poolSetup.runnerGroupId,
-      pools: poolSetup.pools,
-      policy: poolSetup.policy,
-      github,
-      providers,
-      labelPolicy: deliveryPolicy,
-      clock,
-      logger: logger.child({ component: "pool" }),
-      ledger: store,
-    }),
-  };
+  const pool = poolSetupOf(config);
   const controller = new Controller({
     store,
     queue,

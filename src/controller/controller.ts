@@ -23,8 +23,8 @@ import { Periodic } from "./periodic.js";
 import { roundPacing } from "../core/rounds.js";
 import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js";
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
-import { LaunchGate, type LaunchLimits } from "./launch-gate.js";
-import type { PoolManager } from "./pool.js";
+import { CAPACITY_RETRY_MS, LaunchGate, type LaunchLimits } from "./launch-gate.js";
+import { PoolManager, type PoolSetup } from "./pool.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -47,8 +47,8 @@ export interface ControllerDeps {
   readonly sweepIntervalMs?: number;
   readonly sweeperPolicy?: SweeperPolicy;
   readonly reaperPolicy?: ReaperPolicy;
-  /** The always-on pool for `type=static` jobs, when configured, and how often it is topped up (clock ms). */
-  readonly pool?: { readonly manager: PoolManager; readonly intervalMs: number };
+  /** The always-on pool for `type=static` jobs, when configured (poolSetupOf), and how often it is topped up (clock ms). */
+  readonly pool?: PoolSetup & { readonly intervalMs: number };
   /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
   readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
@@ -64,6 +64,8 @@ export class Controller {
   readonly sweeper: Sweeper;
   readonly reaper: Reaper;
   readonly observer: ControllerObserver;
+  /** The static pool's manager, when a pool is configured; its runners start through `launcher` like every runner. */
+  readonly staticPool: PoolManager | undefined;
   private readonly pool: WorkerPool;
   /** The static pool's round, nudged when a static job is queued or taken so the pool tops up at once. */
   private staticPoolRound: Periodic | undefined;
@@ -73,8 +75,8 @@ export class Controller {
   constructor(private readonly deps: ControllerDeps) {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
-    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, observer }));
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
+    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer }));
     // The receiver wakes the worker pool (built below) only when a delivery arrives, long after construction.
     this.receiver = createReceiver({
       intake: deps.intake,
@@ -86,13 +88,15 @@ export class Controller {
       wake: () => this.pool.wake(),
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
-    this.reconciler = new Reconciler({ store, queue, launcher, gate, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer });
+    const wakeAfter = (ms: number) => this.pool.wakeAfter(ms);
+    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer, wakeAfter });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
       // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.
       visibilityTimeoutMs: 5 * 60_000,
       idlePollMs: deps.idlePollMs ?? 250,
+      clock,
     });
     // The sweeper's and reaper's rounds come every sweep interval while they find work, and back off while they do not.
     const pacing = roundPacing(deps.sweepIntervalMs ?? 60_000);
@@ -105,10 +109,12 @@ export class Controller {
       new Periodic("reaper", clock, () => this.reaper.pace.nextRoundInMs(), () => this.reaper.reap(), logger),
     ];
     if (deps.pool) {
-      const { manager, intervalMs } = deps.pool;
+      const manager = new PoolManager({ ...deps.pool, labelPolicy: deps.deliveryPolicy, github: deps.github, launcher, store, clock, logger: logger.child({ component: "pool" }) });
+      this.staticPool = manager;
       // At start the pool fills at once; after that, on its interval or when a static job nudges it.
-      this.staticPoolRound = new Periodic("pool", clock, intervalMs, () => manager.tick(), logger, true);
-      this.rounds.push(this.staticPoolRound);
+      this.staticPoolRound = new Periodic("pool", clock, deps.pool.intervalMs, () => manager.tick(), logger, true);
+      // Runners the launch gate held back ask again as often as a held job does, so the pool keeps its place in line.
+      this.rounds.push(this.staticPoolRound, new Periodic("pool-retry", clock, CAPACITY_RETRY_MS, () => manager.retryHeld(), logger));
     }
   }
 

@@ -1,12 +1,14 @@
 /**
  * Admission of launches: at most `maxRunners` runners at once (overall and per backend), first come first served,
  * and no faster than the quotas in core/pacing.ts allow — so a burst waits in order instead of hitting
- * ThrottlingException or GitHub's secondary limit. Buckets and the waiting line live in this process: in the
- * replicated mode each replica paces itself (the quotas are per account, so set limits per replica accordingly).
+ * ThrottlingException or GitHub's secondary limit. Every runner tornade starts asks here (launcher.ts `start`): a
+ * job's, the static pool's. Buckets, the waiting line and the admissions not yet recorded live in this process: in
+ * the replicated mode each replica paces itself (the quotas are per account, so set limits per replica accordingly),
+ * while the runners counted against the limits are the launch rows every replica shares.
  */
 import type { Clock } from "../clock/clock.js";
 import { GITHUB_JIT_WINDOW, QUOTAS, fullBucket, take, waitForToken, windowTake, windowWait, type Bucket, type BucketSpec } from "../core/pacing.js";
-import type { Backend } from "../core/types.js";
+import { BACKENDS, type Backend } from "../core/types.js";
 import type { Store } from "../store/store.js";
 
 export interface LaunchLimits {
@@ -15,19 +17,42 @@ export interface LaunchLimits {
   readonly perBackend: Readonly<Partial<Record<Backend, number>>>;
 }
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly retryInMs: number; readonly reason: string };
+/**
+ * A pass: the launch may go ahead. Until `recorded()` is called the gate counts it itself, so that launches admitted at
+ * the same moment cannot together overshoot a limit before their rows are written; call it once the launch row
+ * exists (it then counts through the store — for counts asked for before that, the gate goes on counting it), or when
+ * the launch ends without one. Calling it twice is harmless.
+ */
+export interface Pass {
+  readonly ok: true;
+  recorded(): void;
+}
+
+export type Admission = Pass | { readonly ok: false; readonly retryInMs: number; readonly reason: string };
 
 /** How soon a job held back by a concurrency limit looks again (clock ms); capacity freeing also wakes it. */
-const CAPACITY_RETRY_MS = 5_000;
+export const CAPACITY_RETRY_MS = 5_000;
 /** A waiter not heard from for this long has gone (its job completed elsewhere): it loses its place. */
-const WAITER_TTL_MS = 4 * CAPACITY_RETRY_MS;
+export const WAITER_TTL_MS = 4 * CAPACITY_RETRY_MS;
 
 export class LaunchGate {
   private readonly buckets = new Map<string, Bucket>();
   /** When the JIT configs of the last minute were asked for. */
   private jitTimes: number[] = [];
-  /** Jobs held back by a concurrency limit, oldest first, per backend. */
-  private readonly line = new Map<Backend, Map<number, number>>();
+  /**
+   * Who is held back, per backend: `job:42`, `pool:FARGATE/X86_64` (launcher.ts), with when each last asked. The
+   * Map's insertion order is the order of first asking: the line.
+   */
+  private readonly line = new Map<Backend, Map<string, number>>();
+  /**
+   * Launches admitted here whose rows a count of the store may not include: not written yet (`recordedAt` unset), or
+   * written after that count was asked for. Dropped once no count in flight is older than their row.
+   */
+  private readonly admitted = new Set<{ readonly backend: Backend; recordedAt?: number }>();
+  /** When each count of the store now in flight was asked for, on `tick`. */
+  private readonly counting = new Set<{ readonly since: number }>();
+  /** Orders count requests and row writes; no clock is fine enough (several happen within one millisecond). */
+  private tick = 0;
 
   constructor(
     private readonly store: Pick<Store, "countActiveLaunches">,
@@ -35,44 +60,100 @@ export class LaunchGate {
     private readonly limits: LaunchLimits,
   ) {}
 
-  /** Takes the tokens for one launch of `jobId` on `backend` when everything allows it; otherwise says how long to wait. */
-  async admit(jobId: number, backend: Backend): Promise<Admission> {
+  /**
+   * Takes the tokens for one launch by `who` on `backend` when everything allows it; otherwise says how long to wait.
+   * `who` keeps its place in the line for as long as it keeps asking (at least once every WAITER_TTL_MS).
+   */
+  async admit(who: string, backend: Backend): Promise<Admission> {
     const now = this.clock.now();
     const line = this.lineOf(backend, now);
-    const limit = this.limits.perBackend[backend];
-    const [all, mine] = await Promise.all([
-      this.store.countActiveLaunches(),
-      limit === undefined ? Promise.resolve(0) : this.store.countActiveLaunches({ backend }),
-    ]);
-    const full = all >= this.limits.maxRunners ? `${all} runners at the limit of ${this.limits.maxRunners}` : limit !== undefined && mine >= limit ? `${mine} ${backend} runners at its limit of ${limit}` : null;
-    if (full) {
-      if (!line.has(jobId)) line.set(jobId, now);
-      else line.set(jobId, line.get(jobId) ?? now);
-      return { ok: false, retryInMs: CAPACITY_RETRY_MS, reason: full };
-    }
-    const first = line.keys().next();
-    if (!first.done && first.value !== jobId) {
-      line.set(jobId, line.get(jobId) ?? now);
-      return { ok: false, retryInMs: 100, reason: "older jobs wait for this backend first" };
-    }
+    // A newcomer joins at the back; setting an existing entry keeps its position, so asking again refreshes only when
+    // it was last heard from, never its place.
+    line.set(who, now);
+
+    const stored = await this.countStored(backend);
+    // From here to the pass nothing awaits: an admission that raced this one has taken its pass already, or takes it
+    // after this one and counts it.
+    const full = this.atLimit(backend, stored);
+    if (full) return { ok: false, retryInMs: CAPACITY_RETRY_MS, reason: full };
+    if (line.keys().next().value !== who) return { ok: false, retryInMs: 100, reason: "older jobs (or pool runners) wait for this backend first" };
     const specs = bucketsFor(backend);
     const wait = Math.max(windowWait(this.jitTimes, GITHUB_JIT_WINDOW, now), ...specs.map(([key, spec]) => waitForToken(this.bucket(key, spec, now), spec, now)));
     if (wait > 0) return { ok: false, retryInMs: wait, reason: "paced to the AWS and GitHub quotas" };
     for (const [key, spec] of specs) this.buckets.set(key, take(this.bucket(key, spec, now), spec, now));
     this.jitTimes = windowTake(this.jitTimes, GITHUB_JIT_WINDOW, now);
-    line.delete(jobId);
-    return { ok: true };
+    line.delete(who);
+    return this.pass(backend);
+  }
+
+  /** `who` no longer wants a launch (a pool that is full again): the waiters behind it need not wait for its TTL. */
+  leave(who: string, backend: Backend): void {
+    this.line.get(backend)?.delete(who);
+  }
+
+  /**
+   * How many are held back in each backend's line now: waiting for room under a limit, for older requests, or for the
+   * pacing (a waiter that stopped asking counts until its TTL has passed). This process's line only.
+   */
+  waiting(): Record<Backend, number> {
+    const now = this.clock.now();
+    const sizes = BACKENDS.map((b) => [b, this.lineOf(b, now).size] as const);
+    return Object.fromEntries(sizes) as Record<Backend, number>;
+  }
+
+  /** The active launch rows, all and of `backend`, and when they were asked for (on `tick`). */
+  private async countStored(backend: Backend): Promise<{ readonly all: number; readonly mine: number; readonly since: number }> {
+    const read = { since: ++this.tick };
+    this.counting.add(read);
+    try {
+      const [all, mine] = await Promise.all([
+        this.store.countActiveLaunches(),
+        this.limits.perBackend[backend] === undefined ? Promise.resolve(0) : this.store.countActiveLaunches({ backend }),
+      ]);
+      return { all, mine, since: read.since };
+    } finally {
+      this.counting.delete(read);
+    }
+  }
+
+  /** Why no more runners may start on `backend` now, or null when one may: the stored rows plus those they miss. */
+  private atLimit(backend: Backend, stored: { readonly all: number; readonly mine: number; readonly since: number }): string | null {
+    const unseen = [...this.admitted].filter((a) => a.recordedAt === undefined || a.recordedAt > stored.since);
+    this.forgetSeen();
+    const all = stored.all + unseen.length;
+    if (all >= this.limits.maxRunners) return `${all} runners at the limit of ${this.limits.maxRunners}`;
+    const limit = this.limits.perBackend[backend];
+    const mine = stored.mine + unseen.filter((a) => a.backend === backend).length;
+    if (limit !== undefined && mine >= limit) return `${mine} ${backend} runners at its limit of ${limit}`;
+    return null;
+  }
+
+  /** Drops the admissions whose rows every count still in flight was asked for after: the store counts them now. */
+  private forgetSeen(): void {
+    const oldest = Math.min(...[...this.counting].map((c) => c.since));
+    for (const a of this.admitted) if (a.recordedAt !== undefined && a.recordedAt < oldest) this.admitted.delete(a);
+  }
+
+  private pass(backend: Backend): Pass {
+    const admission: { readonly backend: Backend; recordedAt?: number } = { backend };
+    this.admitted.add(admission);
+    return {
+      ok: true,
+      recorded: () => {
+        admission.recordedAt ??= ++this.tick;
+      },
+    };
   }
 
   private bucket(key: string, spec: BucketSpec, now: number): Bucket {
     return this.buckets.get(key) ?? fullBucket(spec, now);
   }
 
-  private lineOf(backend: Backend, now: number): Map<number, number> {
+  private lineOf(backend: Backend, now: number): Map<string, number> {
     let line = this.line.get(backend);
     if (!line) this.line.set(backend, (line = new Map()));
     // Map order is insertion order: the oldest waiter first. Waiters that stopped asking are dropped.
-    for (const [id, seen] of line) if (now - seen > WAITER_TTL_MS) line.delete(id);
+    for (const [who, lastAsked] of line) if (now - lastAsked > WAITER_TTL_MS) line.delete(who);
     return line;
   }
 }

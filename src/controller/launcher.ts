@@ -1,22 +1,29 @@
 /**
- * Performs one launch decision: record the attempt, get a JIT runner config from GitHub, start the runner on its
- * backend, record the outcome. The JIT config passes from GitHub to AWS in memory only: never logged or stored.
+ * The one way tornade starts a runner — for a job, for the static pool (and, later, for a standby): `start()` asks the
+ * launch gate (limits, first come first served, pacing), records the attempt, gets a JIT runner config from GitHub,
+ * starts the runner on its backend, and records the outcome. What differs between them is passed in as a
+ * RunnerStart: where the runner registers and with which labels, its launch row, its idempotency key.
+ * The JIT config passes from GitHub to AWS in memory only: never logged or stored.
  *
  * Order matters for crash safety: the launch row ("requested") is written before anything is asked of GitHub or AWS,
- * so a crash at any point leaves a row that reconcile can see and resolve (see core/reconcile.ts requestLeaseMs).
+ * so a crash at any point leaves a row that can be seen and resolved (a job's by reconcile, see core/reconcile.ts
+ * requestLeaseMs; the pool's by its next round). Every launch row is written here, so a runner started for no job
+ * counts against the limits exactly like a job's.
  */
 import type { Clock } from "../clock/clock.js";
 import { idempotencyKey, runnerName } from "../core/reconcile.js";
 import type { TornadeStop } from "../core/launch-outcome.js";
 import type { Backend, LaunchFailure, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
-import type { GitHubPort } from "../github/github-port.js";
+import type { GitHubPort, JitConfigRequest } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type LaunchHandle, type Provider } from "../providers/provider.js";
-import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
+import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
+import type { LaunchGate } from "./launch-gate.js";
 import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
 import { repoRefOf } from "./repo-ref.js";
+import { patchFor } from "./tracker.js";
 
 export interface RunnerPlacement {
   /** Repository runners by default; organization runners (in a runner group) by configuration. */
@@ -28,77 +35,104 @@ export interface LauncherDeps {
   readonly store: Store;
   readonly github: GitHubPort;
   readonly providers: ReadonlyMap<Backend, Provider>;
+  readonly gate: LaunchGate;
   readonly placement: RunnerPlacement;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
 }
 
-export type LaunchOutcome = "launched" | "failed" | "skipped";
+/** One runner to start: everything in which a job's runner and a pool runner differ. */
+export interface RunnerStart {
+  /** Its place in the launch gate's line, kept while it keeps asking: `job:<id>` (jobWaiter), `pool:<backend>/<arch>`. */
+  readonly waiter: string;
+  /** Its launch row: a job and attempt, or NO_JOB and a number unique among such runners. */
+  readonly row: { readonly jobId: number; readonly attempt: number; readonly fallbackFrom?: Backend | undefined };
+  readonly runnerName: string;
+  /** What to start; `runnerLabels` are the labels the runner registers with, and all a job is matched against. */
+  readonly spec: LaunchSpec;
+  /** Where the runner registers on GitHub (its `name` and `labels` come from above). */
+  readonly registration: Omit<JitConfigRequest, "name" | "labels">;
+  /** ECS clientToken / CodeBuild idempotencyToken: a repeated start of this runner starts nothing new. */
+  readonly idempotencyKey: string;
+  /** What the task's tags and environment name as its job, run and repository (0 for none). */
+  readonly serves: { readonly jobId: number; readonly runId: number; readonly repository: string };
+  /** When its job arrived: the launch latency metric counts from here. Absent for a runner started for no job. */
+  readonly since?: number;
+  /**
+   * Asked once admitted, before anything is recorded: false leaves the runner unstarted (a job GitHub says is no
+   * longer queued). Admission first, so a job held back by a limit is asked about once, when it is its turn.
+   */
+  readonly ready?: () => Promise<boolean>;
+}
+
+export type StartOutcome =
+  /** The gate holds it back (a limit, older requests, the quotas): ask again after `retryInMs`, keeping its place. */
+  | { readonly kind: "held"; readonly retryInMs: number; readonly reason: string }
+  /** Admitted, but `ready` said no: nothing recorded, nothing started. */
+  | { readonly kind: "not-ready" }
+  /** Its launch row exists: another worker (or an earlier life of this one) owns this start. */
+  | { readonly kind: "skipped" }
+  | { readonly kind: "launched"; readonly handle: LaunchHandle }
+  /** Recorded as failed; `errorKind` is the detailed kind ("capacity", "github-forbidden", ...) for reports. */
+  | { readonly kind: "failed"; readonly failure: LaunchFailure; readonly errorKind: string };
+
+/** The launch gate's name for a job waiting for its runner. */
+export function jobWaiter(jobId: number): string {
+  return `job:${jobId}`;
+}
 
 export class Launcher {
   constructor(private readonly deps: LauncherDeps) {}
 
-  async launch(job: JobRecord, attempt: number, spec: LaunchSpec, fallbackFrom?: Backend): Promise<LaunchOutcome> {
-    const { store, clock } = this.deps;
-    const name = runnerName(job.id, attempt);
-    const log = this.deps.logger.child({ jobId: job.id, attempt, backend: spec.backend, arch: spec.arch });
-    const created = await store.putLaunch({
-      jobId: job.id,
-      attempt,
-      backend: spec.backend,
-      arch: spec.arch,
-      runnerName: name,
-      requestedAt: clock.now(),
-      state: "requested",
-      fallbackFrom: fallbackFrom ?? null,
-    });
-    // Another worker (or an earlier life of this one) owns this attempt; reconcile will look at its row.
-    if (!created) return "skipped";
-    const id = launchId(job.id, attempt);
-    if (fallbackFrom) this.deps.observer.fallback({ from: fallbackFrom, to: spec.backend });
-    const report = (outcome: "launched" | "failed", errorKind?: string) =>
-      this.deps.observer.launch({ backend: spec.backend, arch: spec.arch, outcome, latencyMs: Math.max(0, clock.now() - job.receivedAt), ...(errorKind ? { errorKind } : {}) });
+  /** A job's runner, attempt `attempt`: registered with exactly the job's labels, in its repository (or organization). */
+  forJob(job: JobRecord, attempt: number, spec: LaunchSpec, opts: { fallbackFrom?: Backend | undefined; ready?: () => Promise<boolean> } = {}): RunnerStart {
+    return {
+      waiter: jobWaiter(job.id),
+      row: { jobId: job.id, attempt, fallbackFrom: opts.fallbackFrom },
+      runnerName: runnerName(job.id, attempt),
+      spec,
+      registration: this.target(job),
+      idempotencyKey: idempotencyKey(job.id, attempt),
+      serves: { jobId: job.id, runId: job.runId, repository: job.repository },
+      since: job.receivedAt,
+      ...(opts.ready ? { ready: opts.ready } : {}),
+    };
+  }
 
-    const provider = this.deps.providers.get(spec.backend);
-    if (!provider) {
-      report("failed", "permanent");
-      return this.fail(id, { kind: "permanent", message: `no provider is configured for ${spec.backend}` }, log);
-    }
-
-    const target = this.target(job);
-    let jit;
+  /** Starts one runner, through the launch gate. Every runner tornade starts comes through here. */
+  async start(r: RunnerStart): Promise<StartOutcome> {
+    const admission = await this.deps.gate.admit(r.waiter, r.spec.backend);
+    if (!admission.ok) return { kind: "held", retryInMs: admission.retryInMs, reason: admission.reason };
     try {
-      jit = await this.deps.github.generateJitConfig({ ...target, name, labels: spec.runnerLabels });
-    } catch (e) {
-      if (!(e instanceof GitHubError)) throw e;
-      report("failed", `github-${e.kind}`);
-      return this.fail(id, { kind: e.retryable || e.kind === "conflict" ? "transient" : "permanent", message: `GitHub: ${e.message}` }, log);
-    }
-
-    try {
-      const handle = await provider.launch({
-        idempotencyKey: idempotencyKey(job.id, attempt),
-        spec,
-        jitConfig: jit.encodedJitConfig,
-        runnerName: name,
-        jobId: job.id,
-        runId: job.runId,
-        repository: job.repository,
+      if (r.ready && !(await r.ready())) return { kind: "not-ready" };
+      const created = await this.deps.store.putLaunch({
+        jobId: r.row.jobId,
+        attempt: r.row.attempt,
+        backend: r.spec.backend,
+        arch: r.spec.arch,
+        runnerName: r.runnerName,
+        requestedAt: this.deps.clock.now(),
+        state: "requested",
+        fallbackFrom: r.row.fallbackFrom ?? null,
       });
-      await this.update(id, { state: "launched", providerId: handle.id, launchedAt: clock.now() });
-      log.info({ providerId: handle.id, runnerName: name, fallbackFrom }, "runner launched");
-      report("launched");
-      return "launched";
-    } catch (e) {
-      if (!(e instanceof LaunchError)) throw e;
-      // The registered runner will never come online: remove it so it does not linger as offline.
-      await this.deps.github.deleteRunner(target, jit.runnerId).catch((err: unknown) =>
-        log.warn({ runnerId: jit.runnerId, err: String(err) }, "could not remove an unused runner registration"),
-      );
-      report("failed", e.kind);
-      return this.fail(id, { kind: e.kind, message: e.message }, log);
+      // From here the row counts against the limits, through the store.
+      admission.recorded();
+      if (!created) return { kind: "skipped" };
+      return await this.launchRecorded(r);
+    } finally {
+      admission.recorded();
     }
+  }
+
+  /** `waiter` wants no runner any more: the waiters behind it in the gate's line need not wait for it. */
+  leave(waiter: string, backend: Backend): void {
+    this.deps.gate.leave(waiter, backend);
+  }
+
+  /** Runner starts the launch gate holds back now, per backend (for /metrics). */
+  waiting(): Record<Backend, number> {
+    return this.deps.gate.waiting();
   }
 
   /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
@@ -116,19 +150,97 @@ export class Launcher {
     await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now(), outcome: { kind: why, reason } });
   }
 
+  /**
+   * Stops the task or build of a runner whose registration is already gone (a drained pool runner), unless it has
+   * stopped by itself. Its row is closed once the provider says it has stopped — here when it already has, later by
+   * the tracker or closeIfStopped — since a stopping task still holds its place under the runner limits. True when a
+   * stop was sent.
+   */
+  async stopUnregistered(launch: LaunchRecord, why: string): Promise<boolean> {
+    if (await this.closeIfStopped(launch)) return false;
+    const provider = this.deps.providers.get(launch.backend);
+    // Without either, closeIfStopped has closed the row.
+    if (!provider || !launch.providerId) return false;
+    await provider.stop({ backend: launch.backend, id: launch.providerId }, why);
+    return true;
+  }
+
+  /** Closes the row of a runner whose task or build has stopped, or that has none to wait for; true when it did. */
+  async closeIfStopped(launch: LaunchRecord): Promise<boolean> {
+    const provider = this.deps.providers.get(launch.backend);
+    if (!provider || !launch.providerId) {
+      await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now() });
+      return true;
+    }
+    const [state] = await provider.describe([{ backend: launch.backend, id: launch.providerId }]);
+    if (state?.status !== "stopped") return false;
+    await this.update(launch.id, patchFor(launch, state) ?? { state: "stopped" });
+    return true;
+  }
+
+  /**
+   * A start whose process died before it finished, found nowhere: its row is closed so it no longer counts. Written
+   * against the version it was judged on: a start that did finish meanwhile wins (VersionConflict: look again).
+   */
+  async abandon(launch: LaunchRecord, reason: string): Promise<void> {
+    await this.deps.store.updateLaunch(launch.id, launch.version, { state: "failed", error: { kind: "transient", message: reason }, stoppedAt: this.deps.clock.now() });
+  }
+
+  /** Admitted and recorded as "requested": JIT config, provider launch, outcome recorded. */
+  private async launchRecorded(r: RunnerStart): Promise<StartOutcome> {
+    const { clock } = this.deps;
+    const { spec, row } = r;
+    const id = launchId(row.jobId, row.attempt);
+    const log = this.deps.logger.child({ jobId: row.jobId, attempt: row.attempt, backend: spec.backend, arch: spec.arch });
+    if (row.fallbackFrom) this.deps.observer.fallback({ from: row.fallbackFrom, to: spec.backend });
+    const report = (outcome: "launched" | "failed", errorKind?: string) => {
+      if (r.since === undefined) return;
+      this.deps.observer.launch({ backend: spec.backend, arch: spec.arch, outcome, latencyMs: Math.max(0, clock.now() - r.since), ...(errorKind ? { errorKind } : {}) });
+    };
+    const fail = async (failure: LaunchFailure, errorKind: string): Promise<StartOutcome> => {
+      report("failed", errorKind);
+      await this.update(id, { state: "failed", error: failure, stoppedAt: clock.now() });
+      log.warn({ error: failure }, "launch failed");
+      return { kind: "failed", failure, errorKind };
+    };
+
+    const provider = this.deps.providers.get(spec.backend);
+    if (!provider) return fail({ kind: "permanent", message: `no provider is configured for ${spec.backend}` }, "permanent");
+
+    let jit;
+    try {
+      jit = await this.deps.github.generateJitConfig({ ...r.registration, name: r.runnerName, labels: spec.runnerLabels });
+    } catch (e) {
+      if (!(e instanceof GitHubError)) throw e;
+      return fail({ kind: e.retryable || e.kind === "conflict" ? "transient" : "permanent", message: `GitHub: ${e.message}` }, `github-${e.kind}`);
+    }
+
+    try {
+      const handle = await provider.launch({ idempotencyKey: r.idempotencyKey, spec, jitConfig: jit.encodedJitConfig, runnerName: r.runnerName, ...r.serves });
+      await this.update(id, { state: "launched", providerId: handle.id, launchedAt: clock.now() });
+      log.info({ providerId: handle.id, runnerName: r.runnerName, fallbackFrom: row.fallbackFrom }, "runner launched");
+      report("launched");
+      return { kind: "launched", handle };
+    } catch (e) {
+      if (!(e instanceof LaunchError)) throw e;
+      // The registered runner will never come online: remove it so it does not linger as offline.
+      await this.deps.github.deleteRunner(r.registration, jit.runnerId).catch((err: unknown) =>
+        log.warn({ runnerId: jit.runnerId, err: String(err) }, "could not remove an unused runner registration"),
+      );
+      return fail({ kind: e.kind, message: e.message }, e.kind);
+    }
+  }
+
   private target(job: JobRecord) {
     const { scope, runnerGroupId } = this.deps.placement;
     return { ...repoRefOf(job), scope, runnerGroupId };
   }
 
-  private async fail(id: string, error: LaunchFailure, log: Logger): Promise<LaunchOutcome> {
-    await this.update(id, { state: "failed", error, stoppedAt: this.deps.clock.now() });
-    log.warn({ error }, "launch failed");
-    return "failed";
-  }
-
-  /** Launch rows of one attempt are written by the worker holding its job's lease: a conflict means a bug, so re-read. */
-  private async update(id: string, patch: Parameters<Store["updateLaunch"]>[2]): Promise<void> {
+  /**
+   * A launch row is written by whoever holds its start (a job's lease, the pool's round), but the tracker may have
+   * moved it on since it was read: re-read right before writing.
+   */
+  private async update(id: string, patch: LaunchPatch): Promise<void> {
     const current = await this.deps.store.getLaunch(id);
     if (!current) throw new Error(`launch ${id} vanished`);
     await this.deps.store.updateLaunch(id, current.version, patch);

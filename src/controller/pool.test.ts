@@ -1,6 +1,7 @@
 /**
  * The pool manager against the test bed: the real OctokitGitHub and the real ECS / CodeBuild providers over HTTP, the
- * simulated runners taking real (simulated) jobs, and a SQLite store's meta as the ledger.
+ * simulated runners taking real (simulated) jobs, every runner started by the real Launcher through its launch gate, and
+ * a SQLite store holding their launch rows.
  */
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -17,9 +18,13 @@ import { EcsProvider } from "../providers/ecs.js";
 import type { Provider } from "../providers/provider.js";
 import { testBedEnv } from "../sandbox/sandbox.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { NO_JOB } from "../store/store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../../testbed/until.js";
 import { simHandoff } from "../../test/support/sim-handoff.js";
+import { LaunchGate } from "./launch-gate.js";
+import { Launcher, jobWaiter } from "./launcher.js";
+import { noopObserver } from "./observer.js";
 import { PoolManager, poolSetupOf } from "./pool.js";
 
 // At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real and a 10-minute job takes 3 s.
@@ -30,7 +35,7 @@ const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 let bed: TestBed;
 let github: OctokitGitHub;
 let providers: Map<Backend, Provider>;
-let ledger: SqliteStore;
+let store: SqliteStore;
 const logger = createLogger({ level: "silent" });
 
 beforeAll(async () => {
@@ -49,16 +54,21 @@ beforeAll(async () => {
     ["FARGATE_SPOT", ecs],
     ["CODEBUILD", codebuild],
   ]);
-  ledger = new SqliteStore(":memory:", bed.clock);
+  store = new SqliteStore(":memory:", bed.clock);
 });
 
 afterAll(async () => {
-  await ledger?.close();
+  await store?.close();
   await bed?.close();
 });
 
 /** A manager as tornade serve would build it, from environment variables naming the pool. */
 function manager(pool: Record<string, string>): PoolManager {
+  return poolWithGate(pool, store).manager;
+}
+
+/** The manager, and the launch gate its launcher asks (shared with job runners in `tornade serve`). */
+function poolWithGate(pool: Record<string, string>, on: SqliteStore): { manager: PoolManager; gate: LaunchGate } {
   const d = bed.description();
   const config = loadConfig({
     ...testBedEnv(bed),
@@ -69,7 +79,10 @@ function manager(pool: Record<string, string>): PoolManager {
   });
   const setup = poolSetupOf(config);
   if (!setup) throw new Error("no pool configured");
-  return new PoolManager({ ...setup, github, providers, labelPolicy: policyOf(config), clock: bed.clock, logger, ledger });
+  const placement = { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId };
+  const gate = new LaunchGate(on, bed.clock, config.limits);
+  const launcher = new Launcher({ store: on, github, providers, gate, placement, clock: bed.clock, logger, observer: noopObserver });
+  return { gate, manager: new PoolManager({ ...setup, github, launcher, store: on, labelPolicy: policyOf(config), clock: bed.clock, logger }) };
 }
 
 const poolRunners = (prefix = "tornade-pool-") => bed.github.control.listRunners().filter((r) => r.name.startsWith(prefix));
@@ -148,7 +161,7 @@ describe("PoolManager on the test bed", () => {
     const idle = poolRunners().filter((r) => r.name !== busy);
     expect(idle.length).toBeGreaterThan(0);
 
-    // A new manager (a restart with a new configuration): the ledger tells it which tasks run the runners.
+    // A new manager (a restart with a new configuration): the launch rows tell it which tasks run the runners.
     const stopsBefore = bed.aws.control.stats().calls["ecs.StopTask"] ?? 0;
     const r = await manager({ TORNADE_POOL: "FARGATE/X86_64=0" }).tick();
     expect(r.deregistered.map((d) => d.name).sort()).toEqual(idle.map((i) => i.name).sort());
@@ -243,5 +256,69 @@ describe("PoolManager on the test bed", () => {
     expect(r.stopped).not.toContain(runner?.name);
     expect(taskOf(runner?.name ?? "")?.lastStatus).toBe("RUNNING");
     expect(gh.getJob(jobId)?.status).toBe("in_progress");
+  });
+  it("counts against maxRunners with job runners, waits its turn behind an older job, and starts as room frees", async () => {
+    // Idle runners of the tests above go; a busy one may finish its job meanwhile (busy runners are not the pool's size).
+    await manager(fargate2).drain();
+    // A store of its own: the limit counts these rows only.
+    const own = new SqliteStore(":memory:", bed.clock);
+    try {
+      const { manager: m, gate } = poolWithGate({ ...fargate2, TORNADE_MAX_RUNNERS: "3" }, own);
+      const jobRunner = (jobId: number) => own.putLaunch({ jobId, attempt: 1, backend: "CODEBUILD", arch: "X86_64", runnerName: `tornade-${jobId}-1`, requestedAt: bed.clock.now(), state: "running" });
+      await jobRunner(1);
+      await jobRunner(2);
+
+      const first = await m.tick();
+      expect(first.launched).toHaveLength(1);
+      expect(first.held).toEqual([{ backend: "FARGATE", arch: "X86_64", count: 1, reason: "3 runners at the limit of 3" }]);
+      const rows = await own.listLaunches(NO_JOB);
+      expect(rows.map((r) => [r.runnerName, r.state])).toEqual([[first.launched[0], "launched"]]);
+      expect(await own.countActiveLaunches()).toBe(3);
+
+      // A job asks while the pool waits: it is behind the pool in the FARGATE line.
+      expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: false });
+      const l1 = (await own.listLaunches(1))[0]!;
+      await own.updateLaunch(l1.id, l1.version, { state: "stopped" });
+      expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: false, reason: expect.stringMatching(/older jobs \(or pool runners\)/) });
+      const retried = await m.retryHeld();
+      expect(retried.launched).toHaveLength(1);
+      expect(retried.held).toEqual([]);
+      expect(await own.countActiveLaunches()).toBe(3);
+      await waitFor("two idle pool runners", () => poolRunners().filter((r) => r.status === "online" && !r.busy).length === 2);
+
+      // Nothing held: asking again costs nothing and starts nothing.
+      const calls = bed.github.control.stats().requests;
+      expect((await m.retryHeld()).launched).toEqual([]);
+      expect(bed.github.control.stats().requests).toEqual(calls);
+
+      const drained = await m.drain();
+      expect(drained.stopped).toHaveLength(2);
+      // A stopping task still holds its place: the rows count until their tasks have stopped.
+      expect(await own.countActiveLaunches()).toBe(3);
+      expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: false });
+      for (const name of drained.stopped) await waitFor(`${name}'s task to stop`, () => taskOf(name)?.lastStatus === "STOPPED");
+      // The next round closes their rows (no second StopTask): the pool no longer counts, and the waiting job goes next.
+      const stops = bed.aws.control.stats().calls["ecs.StopTask"] ?? 0;
+      expect((await m.drain()).stopped).toEqual([]);
+      expect(bed.aws.control.stats().calls["ecs.StopTask"] ?? 0).toBe(stops);
+      expect(await own.countActiveLaunches()).toBe(1);
+      expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: true });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("closes the row of a start a crash interrupted, so it stops counting against the limits", async () => {
+    const own = new SqliteStore(":memory:", bed.clock);
+    try {
+      const n = bed.clock.now() - 11 * 60_000;
+      await own.putLaunch({ jobId: NO_JOB, attempt: n, backend: "FARGATE", arch: "X86_64", runnerName: `tornade-pool-fargate-x86_64-${n}`, requestedAt: n, state: "requested" });
+      const { manager: m } = poolWithGate({ TORNADE_POOL: "FARGATE/X86_64=0" }, own);
+      await m.tick();
+      expect((await own.listLaunches(NO_JOB)).map((r) => r.state)).toEqual(["failed"]);
+      expect(await own.countActiveLaunches()).toBe(0);
+    } finally {
+      await own.close();
+    }
   });
 });

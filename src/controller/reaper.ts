@@ -13,7 +13,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
-import { launchId, VersionConflict, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
+import { launchId, NO_JOB, VersionConflict, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { lookUpJob } from "./job-refresh.js";
 import { recentRepositories } from "./recent-repositories.js";
@@ -117,7 +117,8 @@ export class Reaper {
   /** What every round starts from: launches holding a runner, jobs still queued, recently active repositories. */
   private async load(now: number): Promise<Round> {
     const { store, placement, policy } = this.deps;
-    const live = await store.listLaunchesByState(["launched", "running"], 1000);
+    // A static pool runner (no job) is the pool manager's to keep or drain, never idle in the reaper's sense.
+    const live = (await store.listLaunchesByState(["launched", "running"], 1000)).filter((l) => l.jobId !== NO_JOB);
     const scopes = new Map<string, RunnerScope>();
     const watched: string[] = [];
     for (const r of await recentRepositories(store, now, policy.recentActivityMs)) {

@@ -12,7 +12,6 @@ import { launchId, type JobRecord, type LaunchRecord, type Store } from "../stor
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
-import type { LaunchGate } from "./launch-gate.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { syntheticDelivery } from "./synthetic-delivery.js";
@@ -26,13 +25,14 @@ export interface ReconcilerDeps {
   readonly queue: Queue;
   readonly launcher: Launcher;
   readonly github: GitHubPort;
-  readonly gate: LaunchGate;
   readonly policy: ReconcilePolicy;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
   /** Where a job learned of through the REST API is taken in, exactly as its webhook would have been. */
   readonly receiver: WebhookReceiver;
+  /** Has the workers look again after `ms` (clock), when a delayed item must not wait for their idle poll. */
+  readonly wakeAfter?: (ms: number) => void;
 }
 
 /** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
@@ -69,21 +69,30 @@ export class Reconciler {
         await this.deps.queue.enqueue(reconcileItem(jobId, Math.max(0, action.until - clock.now())));
         return "wait";
       case "launch": {
-        const admission = await this.deps.gate.admit(jobId, action.spec.backend);
-        if (!admission.ok) {
-          // Not a failure: the job keeps its place and looks again when capacity or quota allows.
-          await this.deps.queue.enqueue(reconcileItem(jobId, admission.retryInMs));
-          return `wait: ${admission.reason}`;
+        // Asked after admission, so a job held back by a limit is asked about once, when it is its turn.
+        let onGitHub: JobStatus | "gone" = "queued";
+        const ready = async () => {
+          onGitHub = await this.confirmQueued(job, action.attempt);
+          return onGitHub === "queued";
+        };
+        const { launcher } = this.deps;
+        const outcome = await launcher.start(launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(action.verify ? { ready } : {}) }));
+        switch (outcome.kind) {
+          case "held":
+            // Not a failure: the job keeps its place and looks again when capacity or quota allows. It keeps its place
+            // only by asking again in time (launch-gate.ts WAITER_TTL_MS), so its retry wakes the workers.
+            await this.deps.queue.enqueue(reconcileItem(jobId, outcome.retryInMs));
+            this.deps.wakeAfter?.(outcome.retryInMs);
+            return `wait: ${outcome.reason}`;
+          case "not-ready":
+            return `verified: ${onGitHub}`;
+          case "failed":
+            // A failed attempt is decided on at once (fallback, backoff or give-up) rather than on the next event.
+            await this.deps.queue.enqueue(reconcileItem(jobId));
+            return "launch:failed";
+          default:
+            return `launch:${outcome.kind}`;
         }
-        // After admission, so a job held back by a limit is asked about once, when it is its turn, not at every look.
-        if (action.verify) {
-          const now = await this.confirmQueued(job, action.attempt);
-          if (now !== "queued") return `verified: ${now}`;
-        }
-        const outcome = await this.deps.launcher.launch(job, action.attempt, action.spec, action.fallbackFrom);
-        // A failed attempt is decided on at once (fallback, backoff or give-up) rather than on the next event.
-        if (outcome === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));
-        return `launch:${outcome}`;
       }
       case "abandon": {
         await this.abandon(launches, action.attempt, action.reason);
@@ -240,11 +249,7 @@ export class Reconciler {
       this.deps.logger.child({ jobId: row.jobId }).warn({ attempt, providerId: found.id }, "launch interrupted by a crash found running: adopted");
       return;
     }
-    await this.deps.store.updateLaunch(launchId(row.jobId, attempt), row.version, {
-      state: "failed",
-      error: { kind: "transient", message: reason },
-      stoppedAt: this.deps.clock.now(),
-    });
+    await this.deps.launcher.abandon(row, reason);
   }
 
   private async giveUp(job: JobRecord, reason: string): Promise<void> {

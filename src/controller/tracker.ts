@@ -7,7 +7,7 @@ import type { Backend } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { LaunchState, Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
-import type { LaunchPatch, LaunchRecord, Store } from "../store/store.js";
+import { NO_JOB, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import { isTaken, takenBySibling } from "../core/launch-outcome.js";
 import { reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
@@ -51,7 +51,8 @@ export class Tracker {
         const patch = state && patchFor(row, state);
         if (!patch) continue;
         await this.deps.store.updateLaunch(row.id, row.version, patch);
-        await this.deps.queue.enqueue(reconcileItem(row.jobId));
+        // A static pool runner's row has no job to look at again: the pool's round looks after it.
+        if (row.jobId !== NO_JOB) await this.deps.queue.enqueue(reconcileItem(row.jobId));
         // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
         // is that job's business too, even if the job's own webhooks never say so.
         const takenBy = takenBySibling(row.outcome);

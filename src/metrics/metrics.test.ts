@@ -56,11 +56,13 @@ describe("/metrics after the seed workflow ran in the sandbox", () => {
     expect(total(scraped, "tornade_spot_interruptions_total")).toBe(0);
   });
 
-  it("reads jobs by status, queue depth and GitHub's rate limit at scrape time", () => {
+  it("reads jobs by status, queue depth, runner starts held back and GitHub's rate limit at scrape time", () => {
     expect(total(scraped, "tornade_jobs", { status: "completed" })).toBe(5);
     expect(total(scraped, "tornade_jobs", { status: "queued" })).toBe(1); // the type=static job, no static runner here
     expect(samples(scraped, "tornade_queue_depth").map((s) => s.labels["state"]).sort()).toEqual(["dead", "in_flight", "pending"]);
     expect(total(scraped, "tornade_queue_depth", { state: "dead" })).toBe(0);
+    // Every backend's line is reported, empty once every job has its runner (test/e2e/limits.test.ts sees one fill).
+    expect(samples(scraped, "tornade_launch_waiting").map((s) => [s.labels["backend"], s.value])).toEqual([["FARGATE", 0], ["FARGATE_SPOT", 0], ["CODEBUILD", 0]]);
     const installation = String(sandbox.bed.github.installationId);
     const [remaining] = samples(scraped, "tornade_github_rate_limit_remaining", { installation, resource: "core" });
     const [limit] = samples(scraped, "tornade_github_rate_limit_limit", { installation, resource: "core" });

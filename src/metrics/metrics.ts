@@ -1,14 +1,15 @@
 /**
  * tornade's Prometheus metrics (prom-client, on a Registry of its own so nothing else in the process leaks into
  * /metrics). Counters and histograms are fed by the ControllerObserver as things happen; gauges (jobs by status, queue
- * depth, GitHub rate limit remaining) are read from the running tornade at scrape time, so they are never stale and
- * cost nothing between scrapes.
+ * depth, runner starts held back, GitHub rate limit remaining) are read from the running tornade at scrape time, so
+ * they are never stale and cost nothing between scrapes.
  *
  * Names follow Prometheus's naming practices (https://prometheus.io/docs/practices/naming/): a `tornade_` prefix,
  * base units (seconds), `_total` on counters.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ControllerObserver } from "../controller/observer.js";
+import type { Backend } from "../core/types.js";
 import type { RateLimitObservation } from "../github/rate-limits.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobStatus } from "../core/types.js";
@@ -18,6 +19,8 @@ export interface MetricsSource {
   countJobsByStatus(): Promise<Record<JobStatus, number>>;
   queueDepth(): Promise<QueueDepth>;
   rateLimits(): RateLimitObservation[];
+  /** Runner starts the launch gate holds back, per backend (controller/launch-gate.ts `waiting`). */
+  launchWaiting(): Record<Backend, number>;
 }
 
 /**
@@ -88,6 +91,17 @@ export function createTornadeMetrics(): TornadeMetrics {
       this.set({ state: "pending" }, d.pending);
       this.set({ state: "in_flight" }, d.inFlight);
       this.set({ state: "dead" }, d.dead);
+    },
+  });
+  new Gauge({
+    name: "tornade_launch_waiting",
+    help: "Runner starts this process's launch gate holds back, per backend: jobs (and static pools) waiting for room under the runner limits, behind older requests, or for the AWS and GitHub pacing.",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      if (!source) return;
+      for (const [backend, n] of Object.entries(source.launchWaiting())) this.set({ backend }, n);
     },
   });
   // From the x-ratelimit-* headers of answers already received (no extra API call): "Rate limits for the REST API",

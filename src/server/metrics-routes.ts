@@ -17,11 +17,12 @@ export function createMetrics(): Metrics {
   return {
     observer: metrics.observer,
     mount: (app, ctx) => {
-      const { store, queue, github } = ctx.built;
+      const { store, queue, github, controller } = ctx.built;
       metrics.setSource({
         countJobsByStatus: () => store.countJobsByStatus(),
         queueDepth: () => queue.depth(),
         rateLimits: () => github.rateLimits(),
+        launchWaiting: () => controller.launcher.waiting(),
       });
       app.get("/metrics", async (c) => {
         const { contentType, body } = await metrics.scrape();

@@ -4,7 +4,7 @@ import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
 import type { LaunchSpec } from "../core/types.js";
 import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
-import { DELIVERY_RETENTION_MIN_MS, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
+import { DELIVERY_RETENTION_MIN_MS, NO_JOB, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
 export interface StoreUnderTest {
   store: Store;
@@ -212,6 +212,22 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.countActiveLaunches()).toBe(2);
         expect(await t.store.countActiveLaunches({ backend: "CODEBUILD" })).toBe(1);
         expect(await t.store.countActiveLaunches({ backend: "FARGATE_SPOT" })).toBe(0);
+      });
+
+      it("keeps the launch rows of runners started for no job (the static pool's), counted like a job's", async () => {
+        // Their attempt is the pool runner's name number, a creation time in ms.
+        const n = 1_767_225_600_123;
+        const pool = sampleLaunch(NO_JOB, n, { runnerName: `tornade-pool-fargate-x86_64-${n}`, requestedAt: 40 });
+        expect(await t.store.putLaunch(pool)).toBe(true);
+        expect(await t.store.putLaunch(pool)).toBe(false);
+        await t.store.putLaunch(sampleLaunch(NO_JOB, n + 1, { runnerName: `tornade-pool-fargate-x86_64-${n + 1}`, backend: "CODEBUILD", state: "launched", requestedAt: 41 }));
+        const id = launchId(NO_JOB, n);
+        await t.store.updateLaunch(id, 1, { state: "launched", providerId: "arn:aws:ecs:us-east-1:123456789012:task/tornade/pool" });
+        expect(await t.store.getLaunch(id)).toMatchObject({ jobId: NO_JOB, attempt: n, state: "launched" });
+        expect((await t.store.listLaunches(NO_JOB)).map((l) => l.attempt)).toEqual([n, n + 1]);
+        expect((await t.store.listLaunchesByState(["launched"])).map((l) => l.id)).toEqual([id, launchId(NO_JOB, n + 1)]);
+        expect(await t.store.countActiveLaunches()).toBe(2);
+        expect(await t.store.countActiveLaunches({ backend: "CODEBUILD" })).toBe(1);
       });
 
       it("finds a launch by its task ARN or build id, following the provider id as it is set", async () => {

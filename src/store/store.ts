@@ -199,6 +199,12 @@ export function launchId(jobId: number, attempt: number): string {
   return `${jobId}-${attempt}`;
 }
 
+/**
+ * The job id of a launch row whose runner was started for no particular job (the static pool's runners): GitHub's job
+ * ids start at 1. Such rows count against the limits like any other; their `attempt` is a number unique among them.
+ */
+export const NO_JOB = 0;
+
 export interface DeliveryInfo {
   /** `X-GitHub-Event` */
   readonly event: string;

@@ -22,7 +22,8 @@ async function launchSpare(jobId: number): Promise<void> {
   const record = (await store.getJob(jobId))!;
   const decision = record.decision;
   if (decision?.kind !== "launch") throw new Error("expected a launch decision");
-  expect(await s.tornade.built.controller.launcher.launch(record, 2, decision.spec)).toBe("launched");
+  const { launcher } = s.tornade.built.controller;
+  expect((await launcher.start(launcher.forJob(record, 2, decision.spec))).kind).toBe("launched");
 }
 
 /**

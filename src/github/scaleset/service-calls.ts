@@ -37,20 +37,13 @@ export interface ServiceCallsOptions {
 export class ServiceCalls {
   constructor(readonly o: ServiceCallsOptions) {}
 
-  get clock(): Clock {
-    return this.o.clock;
-  }
-
   get logger(): Logger {
     return this.o.logger;
   }
 
   /** The URL of a service path (`_apis/...`), with `api-version`. */
-  async url(path: string, signal?: AbortSignal): Promise<URL> {
-    const { serviceUrl } = await this.o.connection.get(signal);
-    const u = new URL(path.replace(/^\/+/, ""), serviceUrl);
-    if (!u.searchParams.has("api-version")) u.searchParams.set("api-version", API_VERSION);
-    return u;
+  async url(path: string, signal?: AbortSignal): Promise<string> {
+    return serviceUrlOf((await this.o.connection.get(signal)).serviceUrl, path);
   }
 
   /**
@@ -59,10 +52,9 @@ export class ServiceCalls {
    */
   async admin<S extends z.ZodType>(operation: string, method: Method, path: string, opts: CallOptions<S>): Promise<Answer<z.output<S>>> {
     for (let renewed = false; ; renewed = true) {
-      const { token } = await this.o.connection.get(opts.signal);
-      const url = await this.url(path, opts.signal);
+      const { serviceUrl, token } = await this.o.connection.get(opts.signal);
       try {
-        return await this.send(operation, method, url.toString(), `Bearer ${token}`, opts);
+        return await this.send(operation, method, serviceUrlOf(serviceUrl, path), `Bearer ${token}`, opts);
       } catch (e) {
         if (renewed || !(e instanceof ScaleSetError) || e.kind !== "expired") throw e;
         this.o.logger.info({ ...opts.about, operation }, "the Actions service refused the admin token; renewing it");
@@ -96,4 +88,10 @@ export class ServiceCalls {
       opts.signal,
     );
   }
+}
+
+function serviceUrlOf(serviceUrl: string, path: string): string {
+  const u = new URL(path.replace(/^\/+/, ""), serviceUrl);
+  if (!u.searchParams.has("api-version")) u.searchParams.set("api-version", API_VERSION);
+  return u.toString();
 }

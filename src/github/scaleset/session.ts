@@ -109,7 +109,7 @@ export class MessageSession {
   /** Acquires offered jobs by runnerRequestId (JobAvailable); answers the ids acquired, which may be fewer. */
   async acquire(runnerRequestIds: readonly number[], signal?: AbortSignal): Promise<number[]> {
     if (runnerRequestIds.length === 0) return [];
-    const url = (await this.calls.url(`${RSS}/${this.o.scaleSetId}/acquirejobs`, signal)).toString();
+    const url = await this.calls.url(`${RSS}/${this.o.scaleSetId}/acquirejobs`, signal);
     const r = await this.withToken("acquire runner scale set jobs", "POST", () => url, { body: [...runnerRequestIds], ok: [200], schema: Int64ListWire, signal });
     return r.value?.value ?? [];
   }

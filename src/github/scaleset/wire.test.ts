@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { loadScaleSetTypes } from "../../../testbed/spec/scaleset-types.js";
+import { loadScaleSetTypes } from "../../../testbed/github/scaleset/client-types.js";
 import * as wire from "./wire.js";
 
 const PAIRS: [string, z.ZodObject, string][] = [

@@ -1,6 +1,6 @@
 /**
  * The client reads the members GitHub's public client declares, under the same json names: each schema of wire.ts
- * against the fixture of actions/scaleset's types (testbed/spec/scaleset-types.json, extracted from types.go).
+ * against the fixture of actions/scaleset's types (testbed/github/scaleset/client-types.json, extracted from types.go).
  */
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";

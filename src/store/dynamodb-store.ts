@@ -1,13 +1,4 @@
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type QueryCommandInput,
-} from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../clock/clock.js";
 import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import {
@@ -24,7 +15,6 @@ import {
   metaKey,
   num,
   parseLaunchId,
-  queryAll,
   rerunIndex,
   str,
   toDelivery,
@@ -33,6 +23,7 @@ import {
   type Item,
   type Scalar,
 } from "./dynamodb-items.js";
+import { TableOps } from "./dynamodb-ops.js";
 import { DynamoDbSweeperMemory } from "./dynamodb-sweeper-memory.js";
 import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import { GSI_BY_LOOKUP, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
@@ -75,16 +66,18 @@ export class DynamoDbStore implements Store {
   private readonly table: string;
   private readonly clock: Clock;
   private readonly sweeperMemory: DynamoDbSweeperMemory;
+  private readonly ops: TableOps;
 
   constructor(opts: DynamoDbStoreOptions) {
     this.db = opts.client;
     this.table = opts.table;
     this.clock = opts.clock;
     this.sweeperMemory = new DynamoDbSweeperMemory(opts.client, opts.table, opts.clock);
+    this.ops = new TableOps(opts.client, opts.table);
   }
 
   async getJob(id: number): Promise<JobRecord | undefined> {
-    const item = await this.get(jobKey(id));
+    const item = await this.ops.get(jobKey(id));
     return item && toJob(item);
   }
 
@@ -100,7 +93,7 @@ export class DynamoDbStore implements Store {
       updatedAt: av(now),
       version: av(1),
     };
-    return this.putIfAbsent(item);
+    return this.ops.putIfAbsent(item);
   }
 
   async updateJob(id: number, expectedVersion: number, patch: JobPatch): Promise<JobRecord> {
@@ -117,10 +110,10 @@ export class DynamoDbStore implements Store {
     if (patch.rerunBackend) {
       // The index key needs the job's run and name, which a patch of its re-run target does not carry. Both are fixed
       // when the job is created, so reading them first cannot race with the versioned write that follows.
-      const current = await this.get(jobKey(id));
+      const current = await this.ops.get(jobKey(id));
       if (current) Object.assign(values, rerunIndex(num(current, "runId"), str(current, "name")));
     }
-    const item = await this.versionedUpdate("job", jobKey(id), id, expectedVersion, values, remove, now);
+    const item = await this.ops.versionedUpdate("job", jobKey(id), id, expectedVersion, values, remove, now);
     return toJob(item);
   }
 
@@ -153,13 +146,13 @@ export class DynamoDbStore implements Store {
 
   async countJobsByStatus(): Promise<Record<JobStatus, number>> {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
-    for (const status of JOB_STATUSES) counts[status] = await this.count(`JOBSTATUS#${status}`);
+    for (const status of JOB_STATUSES) counts[status] = await this.ops.count(`JOBSTATUS#${status}`);
     return counts;
   }
 
   async getLaunch(id: string): Promise<LaunchRecord | undefined> {
     const parts = parseLaunchId(id);
-    const item = parts && (await this.get(launchKey(parts.jobId, parts.attempt)));
+    const item = parts && (await this.ops.get(launchKey(parts.jobId, parts.attempt)));
     return item ? toLaunch(item) : undefined;
   }
 
@@ -190,7 +183,7 @@ export class DynamoDbStore implements Store {
       updatedAt: av(this.clock.now()),
       version: av(1),
     };
-    return this.putIfAbsent(item);
+    return this.ops.putIfAbsent(item);
   }
 
   async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch): Promise<LaunchRecord> {
@@ -214,12 +207,12 @@ export class DynamoDbStore implements Store {
       if (patch.providerId === null) remove.push("gsi3pk");
       else values["gsi3pk"] = { S: `PROVIDER#${patch.providerId}` };
     }
-    const item = await this.versionedUpdate("launch", launchKey(parts.jobId, parts.attempt), id, expectedVersion, values, remove, this.clock.now());
+    const item = await this.ops.versionedUpdate("launch", launchKey(parts.jobId, parts.attempt), id, expectedVersion, values, remove, this.clock.now());
     return toLaunch(item);
   }
 
   async listLaunches(jobId: number): Promise<LaunchRecord[]> {
-    const items = await this.queryAll({
+    const items = await this.ops.queryAll({
       KeyConditionExpression: "pk = :p AND begins_with(sk, :l)",
       ExpressionAttributeValues: { ":p": { S: `JOB#${jobId}` }, ":l": { S: "LAUNCH#" } },
       ConsistentRead: true,
@@ -231,7 +224,7 @@ export class DynamoDbStore implements Store {
     const max = Math.max(1, Math.floor(limit));
     const all: { sk: string; launch: LaunchRecord }[] = [];
     for (const state of new Set(states)) {
-      const items = await this.queryAll(
+      const items = await this.ops.queryAll(
         {
           IndexName: GSI_BY_STATE,
           KeyConditionExpression: "gsi2pk = :p",
@@ -248,13 +241,13 @@ export class DynamoDbStore implements Store {
 
   async countActiveLaunches(filter: { backend?: Backend } = {}): Promise<number> {
     let n = 0;
-    for (const state of ACTIVE_LAUNCH_PHASES) n += await this.count(`LAUNCHSTATE#${state}`, filter.backend);
+    for (const state of ACTIVE_LAUNCH_PHASES) n += await this.ops.count(`LAUNCHSTATE#${state}`, filter.backend);
     return n;
   }
 
   /** The launch whose ECS task ARN or CodeBuild build id this is (EventBridge state changes name only that). */
   async findLaunchByProviderId(providerId: string): Promise<LaunchRecord | undefined> {
-    const items = await this.queryAll(
+    const items = await this.ops.queryAll(
       {
         IndexName: GSI_BY_LOOKUP,
         KeyConditionExpression: "gsi3pk = :p",
@@ -277,17 +270,17 @@ export class DynamoDbStore implements Store {
       jobId: av(info.jobId ?? null),
       receivedAt: av(info.receivedAt),
     };
-    return (await this.putIfAbsent(item)) ? "new" : "duplicate";
+    return (await this.ops.putIfAbsent(item)) ? "new" : "duplicate";
   }
 
   async getDelivery(guid: string): Promise<DeliveryRecord | undefined> {
-    const item = await this.get(deliveryKey(guid));
+    const item = await this.ops.get(deliveryKey(guid));
     return item && toDelivery(item);
   }
 
   async pruneDeliveries(maxAgeMs: number): Promise<number> {
     checkDeliveryRetention(maxAgeMs);
-    const old = await this.queryAll({
+    const old = await this.ops.queryAll({
       IndexName: GSI_BY_UPDATED,
       KeyConditionExpression: "gsi1pk = :p AND gsi1sk < :cut",
       ExpressionAttributeValues: { ":p": { S: "DELIVERIES" }, ":cut": { S: pad(this.clock.now() - maxAgeMs) } },
@@ -299,7 +292,7 @@ export class DynamoDbStore implements Store {
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    return (await this.get(metaKey(key)))?.["value"]?.S;
+    return (await this.ops.get(metaKey(key)))?.["value"]?.S;
   }
 
   async putMeta(key: string, value: string): Promise<void> {
@@ -314,7 +307,7 @@ export class DynamoDbStore implements Store {
    * after GitHub created it, sent its webhook and the queue handed it over — far longer than an index lags.
    */
   async findRerunBackend(runId: number, name: string, beforeAttempt: number): Promise<Backend | undefined> {
-    const items = await this.queryAll({
+    const items = await this.ops.queryAll({
       IndexName: GSI_BY_LOOKUP,
       KeyConditionExpression: "gsi3pk = :p",
       ExpressionAttributeValues: { ":p": rerunIndex(runId, name)["gsi3pk"]! },
@@ -338,93 +331,6 @@ export class DynamoDbStore implements Store {
 
   async close(): Promise<void> {
     // The client is the caller's (it may be shared with the queue); nothing of ours to release.
-  }
-
-  private async get(key: Item): Promise<Item | undefined> {
-    const { Item: item } = await this.db.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
-    return item;
-  }
-
-  private async putIfAbsent(item: Item): Promise<boolean> {
-    try {
-      await this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
-      return true;
-    } catch (e) {
-      if (isConditionFailed(e)) return false;
-      throw e;
-    }
-  }
-
-  /** UpdateItem conditioned on the version: DynamoDB's optimistic locking. */
-  private async versionedUpdate(
-    entity: "job" | "launch",
-    key: Item,
-    id: string | number,
-    expectedVersion: number,
-    values: Item,
-    remove: readonly string[],
-    now: number,
-  ): Promise<Item> {
-    const names: Record<string, string> = {};
-    const exprValues: Record<string, AttributeValue> = { ":expected": av(expectedVersion), ":one": av(1), ":now": av(now) };
-    const sets = ["#updatedAt = :now", "#version = #version + :one"];
-    names["#updatedAt"] = "updatedAt";
-    names["#version"] = "version";
-    Object.entries(values).forEach(([field, value], i) => {
-      names[`#f${i}`] = field;
-      exprValues[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
-    });
-    const removes = remove.map((field, i) => {
-      names[`#r${i}`] = field;
-      return `#r${i}`;
-    });
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-          ConditionExpression: "attribute_exists(pk) AND #version = :expected",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: exprValues,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      if (!Attributes) throw new Error(`DynamoDB UpdateItem of ${entity} ${id} returned no attributes`);
-      return Attributes;
-    } catch (e) {
-      if (!isConditionFailed(e)) throw e;
-      const current = await this.get(key);
-      const version = current?.["version"]?.N;
-      throw new VersionConflict(entity, id, expectedVersion, version === undefined ? null : Number(version));
-    }
-  }
-
-  private async queryAll(input: Omit<QueryCommandInput, "TableName">, max = Infinity): Promise<Item[]> {
-    return queryAll(this.db, { TableName: this.table, ...input }, max);
-  }
-
-  /** Items in one gsi2 partition, optionally only one backend's (COUNT applies after the filter). */
-  private async count(partition: string, backend?: Backend): Promise<number> {
-    let n = 0;
-    let start: Item | undefined;
-    do {
-      const answer = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI_BY_STATE,
-          KeyConditionExpression: "gsi2pk = :p",
-          ...(backend ? { FilterExpression: "backend = :b" } : {}),
-          ExpressionAttributeValues: { ":p": { S: partition }, ...(backend ? { ":b": { S: backend } } : {}) },
-          Select: "COUNT",
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      n += answer.Count ?? 0;
-      start = answer.LastEvaluatedKey;
-    } while (start);
-    return n;
   }
 }
 

@@ -66,9 +66,9 @@ export function tableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
 
 /**
  * Partition keys (src/store/dynamodb-table.ts, the key table) of the items the webhook's intake writes: the delivery
- * (recorded once), the job and its launches (JOB#<id>: a job created or advanced; a launch marked as taken when a
- * sibling's job started on its runner, src/controller/receiver.ts), and the pending queue item of a key (QPEND#<key>,
- * src/queue/sqs-queue.ts). infra/test/intake-access.test.ts records every request the real intake makes and checks it
+ * (recorded once), the job (JOB#<id>: a job created or advanced, src/controller/take-in.ts; intake writes no launch:
+ * a runner taken by a sibling is marked by the worker, src/controller/taking.ts), and the pending queue item of a key
+ * (QPEND#<key>, src/queue/sqs-queue.ts). infra/test/intake-access.test.ts records every request the real intake makes and checks it
  * against these.
  */
 export const INTAKE_WRITES = ["DELIVERY#*", "JOB#*", "QPEND#*"] as const;

@@ -1,7 +1,8 @@
 /**
  * The webhook function's IAM policy, checked against what the real intake does: the webhook handler, wired as the
  * deployed function is (src/lambda/wiring.ts wireIntake, no App key), takes in the test bed's deliveries and crafted
- * ones that reach every item intake touches (a job's first delivery, its progress, a runner an identical sibling took,
+ * ones that reach every item intake touches (a job's first delivery, its progress, a runner an identical sibling took
+ * (intake records the taking in a queue item; the worker marks the launch),
  * a re-run of a job tornade re-ran: intake reads nothing for it, the reconciler finds its target later). Its DynamoDB and SQS clients talk through a recording proxy; every request is then
  * evaluated against the statements the template gives the webhook role (action, dynamodb:LeadingKeys). Both ways:
  * nothing intake does is refused, and every partition the policy grants is one intake uses.
@@ -9,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handleItem } from "../../src/controller/worker.js";
 import { webhookHandler } from "../../src/lambda/webhook.js";
 import { wireIntake, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
 import { runnerName } from "../../src/core/reconcile.js";
@@ -110,12 +112,17 @@ describe("the webhook function's IAM policy against the real intake", () => {
       .find((p) => p.action === "queued" && p.workflow_job?.["id"] === a) as { workflow_job: Record<string, unknown> };
     expect(queued).toBeDefined();
 
-    // Job a started on the runner tornade launched for b (an identical sibling): intake marks b's launch as taken.
+    // Job a started on the runner tornade launched for b (an identical sibling): intake only records what it saw (a
+    // `taken` item) and touches no launch; the worker marks b's launch as taken.
     await full.built.store.putLaunch({ jobId: b, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: runnerName(b, 1), requestedAt: w.clock.now() });
     const started = new Date(w.clock.now()).toISOString();
     const inProgress = { ...queued, action: "in_progress", workflow_job: { ...queued.workflow_job, status: "in_progress", runner_name: runnerName(b, 1), started_at: started } };
     expect(await deliver(inProgress)).toBe(202);
-    expect((await full.built.store.getLaunch(`${b}-1`))?.outcome).toEqual({ kind: "taken", jobId: a, refused: null });
+    const marked = await until("the worker to mark b's launch as taken", async () => {
+      for (const item of await full.queue.receive(10, 60_000)) await handleItem({ queue: full.queue, reconciler: full.built.controller.reconciler, logger: full.logger }, item);
+      return (await full.built.store.getLaunch(`${b}-1`))?.outcome ?? undefined;
+    });
+    expect(marked).toEqual({ kind: "taken", jobId: a, refused: null });
 
     // A re-run (attempt 2) of a job tornade re-ran: its target is on the earlier job's row, read by the reconciler, not
     // by intake (no META item, no index query below).

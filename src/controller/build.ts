@@ -43,6 +43,8 @@ export interface Built {
   readonly store: Store;
   readonly queue: Queue;
   readonly github: OctokitGitHub;
+  /** The runners' backends, as the controller uses them (the Lambda events function asks them to read its events). */
+  readonly providers: ReadonlyMap<Backend, Provider>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
     store,
     queue,
     github,
+    providers,
     async close() {
       await controller.stop();
       await state.close();

@@ -1,6 +1,6 @@
 /**
- * The controller: intake (a WebhookReceiver for the HTTP app), workers that reconcile queued jobs, a tracker that
- * follows launched runners, and a sweeper that finds what webhooks failed to bring. Built from ports only, so the embedded, replicated and serverless modes share it.
+ * The controller: one intake (`takeIn`, for the HTTP app, the sweeper, the reconciler and EventBridge), workers that
+ * reconcile queued jobs, a tracker that follows launched runners, and a sweeper that finds what webhooks failed to bring. Built from ports only, so the embedded, replicated and serverless modes share it.
  */
 import type { Clock } from "../clock/clock.js";
 import type { DeliveryPolicy } from "../core/decision.js";
@@ -10,12 +10,11 @@ import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
-import type { WebhookReceiver } from "../server/app.js";
 import type { Intake } from "../store/intake.js";
 import type { Store } from "../store/store.js";
 import { Launcher, type RunnerPlacement } from "./launcher.js";
 import { Reconciler } from "./reconciler.js";
-import { createReceiver } from "./receiver.js";
+import { createTakeIn, type TakeIn } from "./take-in.js";
 import { Tracker } from "./tracker.js";
 import { WorkerPool } from "./worker.js";
 import { noopObserver, type ControllerObserver } from "./observer.js";
@@ -57,7 +56,8 @@ export interface ControllerDeps {
 }
 
 export class Controller {
-  readonly receiver: WebhookReceiver;
+  /** Everything tornade observes comes in here: webhooks, jobs found on GitHub, runner state events. */
+  readonly takeIn: TakeIn;
   readonly reconciler: Reconciler;
   readonly launcher: Launcher;
   readonly tracker: Tracker;
@@ -77,10 +77,11 @@ export class Controller {
     const observer = (this.observer = deps.observer ?? noopObserver);
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
     const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer }));
-    // The receiver wakes the worker pool (built below) only when a delivery arrives, long after construction.
-    this.receiver = createReceiver({
+    // Intake wakes the worker pool (built below) only when something arrives, long after construction.
+    this.takeIn = createTakeIn({
       intake: deps.intake,
       store,
+      queue,
       policy: deps.deliveryPolicy,
       clock,
       logger,
@@ -89,7 +90,7 @@ export class Controller {
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
     const wakeAfter = (ms: number) => this.pool.wakeAfter(ms);
-    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, receiver: this.receiver, policy: deps.reconcilePolicy, clock, logger, observer, wakeAfter });
+    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, takeIn: this.takeIn, policy: deps.reconcilePolicy, clock, logger, observer, wakeAfter });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
@@ -100,7 +101,7 @@ export class Controller {
     });
     // The sweeper's and reaper's rounds come every sweep interval while they find work, and back off while they do not.
     const pacing = roundPacing(deps.sweepIntervalMs ?? 60_000);
-    this.sweeper = new Sweeper({ store, github: deps.github, receiver: this.receiver, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy, pacing });
+    this.sweeper = new Sweeper({ store, github: deps.github, takeIn: this.takeIn, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy, pacing });
     this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy, pacing });
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),

@@ -14,10 +14,10 @@ import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher } from "./launcher.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
-import { syntheticDelivery } from "./synthetic-delivery.js";
-import { reconcileItem } from "./work-items.js";
+import { reconcileItem, type Taking } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
-import type { WebhookReceiver } from "../server/app.js";
+import type { TakeIn } from "./take-in.js";
+import { recordTaking } from "./taking.js";
 import { repoRefOf } from "./repo-ref.js";
 
 export interface ReconcilerDeps {
@@ -29,8 +29,8 @@ export interface ReconcilerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
-  /** Where a job learned of through the REST API is taken in, exactly as its webhook would have been. */
-  readonly receiver: WebhookReceiver;
+  /** Where a job learned of through the REST API is taken in, decided and stored as its webhook would have been. */
+  readonly takeIn: TakeIn;
   /** Has the workers look again after `ms` (clock), when a delayed item must not wait for their idle poll. */
   readonly wakeAfter?: (ms: number) => void;
 }
@@ -129,6 +129,14 @@ export class Reconciler {
     }
   }
 
+  /**
+   * A job was seen running on a runner launched for another job (a `taken` item intake enqueued): marks that launch
+   * and has the jobs it concerns look again (taking.ts).
+   */
+  recordTaking(t: Taking): Promise<string> {
+    return recordTaking(this.deps, t);
+  }
+
   /** The launch behind the runner that ran the job, when it is tornade's: the job's own or a sibling's. */
   private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
     const ours = parseRunnerName(job.runnerName);
@@ -156,18 +164,18 @@ export class Reconciler {
   /**
    * A runner launched for this job was lost to a Spot interruption while running some other job — an identical
    * sibling that took it, whose webhooks tornade never got. GitHub's run listing says which job that was; it is taken
-   * in through the receiver as the webhook would have been (and re-run like any interrupted job), and the launch is
+   * in (takeIn) as the webhook would have been (and re-run like any interrupted job), and the launch is
    * marked as taken by it. One run read and one job listing, only on a Spot interruption.
    */
   private async findJobOnRunner(job: JobRecord, launch: LaunchRecord): Promise<string> {
     const { github, store } = this.deps;
     const ref = repoRefOf(job);
     const ran = (await github.listRunJobs(ref, job.runId)).find((j) => j.runnerName === launch.runnerName);
-    if (ran) await this.deps.receiver.receive(syntheticDelivery("spot", ran, await github.getRun(ref, job.runId), job.installationId));
+    if (ran) await this.deps.takeIn({ kind: "look-up", source: "spot", job: ran, run: await github.getRun(ref, job.runId), installationId: job.installationId });
     const interruption = launch.outcome?.kind === "spot-interrupted" ? launch.outcome.reason : "Spot interruption";
     const outcome: RunnerOutcome =
       ran && ran.id !== job.id ? { kind: "taken", jobId: ran.id, refused: null } : { kind: "spot-interrupted", checked: true, reason: interruption };
-    // Re-read: taking the job in may have marked this very launch (an in_progress job on it is a taking).
+    // Re-read: the launch may have moved since it was loaded.
     const current = (await store.getLaunch(launch.id)) ?? launch;
     await store.updateLaunch(launch.id, current.version, { outcome });
     await this.deps.queue.enqueue(reconcileItem(job.id));

@@ -5,7 +5,7 @@
  * 2. within an API budget, lists queued runs of repositories with recent activity and takes in any queued job GitHub
  *    has that tornade does not — so a job whose every webhook was lost still gets its runner (core/discovery.ts says
  *    which runs' jobs to list).
- * What it finds goes through the same receiver as a webhook, so it is decided and stored exactly the same way. What it
+ * What it finds is taken in (takeIn) as a webhook is, so it is decided and stored exactly the same way. What it
  * remembers between rounds (the deliveries it follows, the runs it looked at, the log's watermark) is in the store:
  * a restart forgets nothing, and replicas share it.
  */
@@ -17,10 +17,9 @@ import { Pace, roundPacing, type RoundPacing } from "../core/rounds.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, WorkflowJob, WorkflowRun } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
-import type { WebhookReceiver } from "../server/app.js";
 import type { Store } from "../store/store.js";
 import { recentRepositories, type RepositoryRef } from "./recent-repositories.js";
-import { syntheticDelivery } from "./synthetic-delivery.js";
+import type { TakeIn } from "./take-in.js";
 import { repoRefOf } from "./repo-ref.js";
 
 export interface SweeperPolicy {
@@ -55,7 +54,7 @@ export const defaultSweeperPolicy: SweeperPolicy = {
 export interface SweeperDeps {
   readonly store: Store;
   readonly github: GitHubPort;
-  readonly receiver: WebhookReceiver;
+  readonly takeIn: TakeIn;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: SweeperPolicy;
@@ -227,8 +226,9 @@ export class Sweeper {
         continue;
       }
       if (await this.deps.store.getJob(job.id)) continue;
-      const answer = await this.deps.receiver.receive(syntheticDelivery("sweeper", job, run, repo.installationId));
-      if (answer.status === 202) {
+      const outcome = await this.deps.takeIn({ kind: "look-up", source: "sweeper", job, run, installationId: repo.installationId });
+      // A job tornade serves (or refuses visibly) was found; one that is not tornade's is only counted.
+      if (outcome.kind === "taken-in") {
         spent.count++;
         this.deps.logger.warn({ jobId: job.id, runId: run.id, repository: run.repository.fullName }, "queued job found without its webhook");
       }

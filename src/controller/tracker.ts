@@ -48,27 +48,40 @@ export class Tracker {
       const byId = new Map(states.map((s) => [s.handle.id, s]));
       for (const row of rows) {
         const state = byId.get(row.providerId as string);
-        const patch = state && patchFor(row, state);
-        if (!patch) continue;
-        await this.deps.store.updateLaunch(row.id, row.version, patch);
-        // A static pool runner's row has no job to look at again: the pool's round looks after it.
-        if (row.jobId !== NO_JOB) await this.deps.queue.enqueue(reconcileItem(row.jobId));
-        // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
-        // is that job's business too, even if the job's own webhooks never say so.
-        const takenBy = takenBySibling(row.outcome);
-        if (takenBy !== undefined) await this.deps.queue.enqueue(reconcileItem(takenBy));
-        changed++;
-        if (patch.state === "stopped") {
-          this.deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
-          this.deps.logger.info(
-            { jobId: row.jobId, attempt: row.attempt, providerId: row.providerId, succeeded: state.succeeded, spotInterrupted: state.spotInterrupted, reason: state.reason },
-            "runner stopped",
-          );
-        }
+        if (state && (await recordRunnerState(this.deps, row, state))) changed++;
       }
     }
     return changed;
   }
+}
+
+/**
+ * Records a runner's new state on its launch row (versioned: a VersionConflict when the row moved) and asks for a look
+ * at the job it serves — the tracker's rounds and EventBridge's events (takeIn) alike. Returns the patch, or null when
+ * the state says nothing new.
+ */
+export async function recordRunnerState(
+  deps: { readonly store: Pick<Store, "updateLaunch">; readonly queue: Pick<Queue, "enqueue">; readonly logger: Logger; readonly observer: ControllerObserver },
+  row: LaunchRecord,
+  state: LaunchState,
+): Promise<LaunchPatch | null> {
+  const patch = patchFor(row, state);
+  if (!patch) return null;
+  await deps.store.updateLaunch(row.id, row.version, patch);
+  // A static pool runner's row has no job to look at again: the pool's round looks after it.
+  if (row.jobId !== NO_JOB) await deps.queue.enqueue(reconcileItem(row.jobId));
+  // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
+  // is that job's business too, even if the job's own webhooks never say so.
+  const takenBy = takenBySibling(row.outcome);
+  if (takenBy !== undefined) await deps.queue.enqueue(reconcileItem(takenBy));
+  if (patch.state === "stopped") {
+    deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
+    deps.logger.info(
+      { jobId: row.jobId, attempt: row.attempt, providerId: row.providerId, succeeded: state.succeeded, spotInterrupted: state.spotInterrupted, reason: state.reason },
+      "runner stopped",
+    );
+  }
+  return patch;
 }
 
 export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null {

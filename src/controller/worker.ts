@@ -6,7 +6,7 @@ import type { Clock, ClockTimer } from "../clock/clock.js";
 import type { Logger } from "../log/logger.js";
 import type { LeasedItem, Queue } from "../queue/queue.js";
 import type { Reconciler } from "./reconciler.js";
-import { RECONCILE, jobIdOf } from "./work-items.js";
+import { RECONCILE, TAKEN, jobIdOf, takingOf } from "./work-items.js";
 
 export interface WorkerOptions {
   readonly concurrency: number;
@@ -105,18 +105,7 @@ export class WorkerPool {
   private async handle(item: LeasedItem): Promise<void> {
     this.inFlight++;
     try {
-      const jobId = jobIdOf(item.payload);
-      if (item.kind !== RECONCILE || jobId === undefined) {
-        this.logger.error({ kind: item.kind, key: item.key }, "unknown work item dropped");
-      } else {
-        await this.reconciler.reconcile(jobId);
-      }
-      await this.queue.ack(item.receiptHandle);
-    } catch (e) {
-      // Handed back with a delay; after maxAttempts the queue moves it to the dead letters, where it stays visible.
-      const delay = Math.min(60_000, 1_000 * 2 ** Math.min(6, item.attempts));
-      this.logger.error({ key: item.key, attempts: item.attempts, err: e instanceof Error ? e.message : String(e) }, "reconcile failed");
-      await this.queue.release(item.receiptHandle, delay).catch(() => undefined);
+      await handleItem({ queue: this.queue, reconciler: this.reconciler, logger: this.logger }, item);
     } finally {
       this.inFlight--;
     }
@@ -133,4 +122,36 @@ export class WorkerPool {
       this.wakers.add(done);
     });
   }
+}
+
+/**
+ * What a worker does with one leased item — `tornade serve`'s pool and the Lambda worker alike: the work, then ack; a
+ * throw hands it back with a delay (after the queue's maxAttempts it becomes a dead letter, where it stays visible).
+ * True when done, false when handed back.
+ */
+export async function handleItem(
+  deps: { readonly queue: Pick<Queue, "ack" | "release">; readonly reconciler: Pick<Reconciler, "reconcile" | "recordTaking">; readonly logger: Logger },
+  item: LeasedItem,
+): Promise<boolean> {
+  try {
+    await workOn(deps, item);
+    await deps.queue.ack(item.receiptHandle);
+    return true;
+  } catch (e) {
+    const delay = Math.min(60_000, 1_000 * 2 ** Math.min(6, item.attempts));
+    deps.logger.error({ key: item.key, attempts: item.attempts, err: e instanceof Error ? e.message : String(e) }, "reconcile failed");
+    await deps.queue.release(item.receiptHandle, delay).catch(() => undefined);
+    return false;
+  }
+}
+
+async function workOn(deps: Parameters<typeof handleItem>[0], item: LeasedItem): Promise<void> {
+  if (item.kind === RECONCILE) {
+    const jobId = jobIdOf(item.payload);
+    if (jobId !== undefined) return void (await deps.reconciler.reconcile(jobId));
+  } else if (item.kind === TAKEN) {
+    const taking = takingOf(item.payload);
+    if (taking) return void (await deps.reconciler.recordTaking(taking));
+  }
+  deps.logger.error({ kind: item.kind, key: item.key }, "unknown work item dropped");
 }

@@ -4,7 +4,7 @@
  * by every invocation it serves.
  *
  * Two wirings, because the public webhook function must hold less than the others:
- * - wireIntake (webhook): the store, the queue and the receiver only — no GitHub client, no provider, and the only
+ * - wireIntake (webhook): the store, the queue and the intake (takeIn) only — no GitHub client, no provider, and the only
  *   secret it needs or reads is the webhook secret. Its role may not read the App's private key (infra/).
  * - wire (worker, events, sweep): the whole controller on DynamoDB + SQS (controller/build.ts), with the App's key.
  */
@@ -14,11 +14,10 @@ import { loadConfig, policyOf, type Config } from "../config/index.js";
 import { buildController, type Built } from "../controller/build.js";
 import { openState } from "../controller/build-state.js";
 import { noopObserver } from "../controller/observer.js";
-import { createReceiver } from "../controller/receiver.js";
-import { verifyWebhookSignature } from "../github/webhook-verify.js";
+import { createTakeIn } from "../controller/take-in.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { SqsQueue } from "../queue/sqs-queue.js";
-import { createPublicApp, type PublicAppDeps, type WebhookReceiver } from "../server/app.js";
+import { publicAppFor, webhookSecretOf } from "../server/app.js";
 import { resolveSecrets, type SecretName } from "./secrets.js";
 
 /** What the webhook function runs on. */
@@ -48,13 +47,13 @@ export interface WireOptions {
 /** The whole controller, for the worker, events and sweep functions. */
 export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<LambdaServices> {
   const config = serverlessConfig(loadConfig(env));
-  const secret = webhookSecretOf(config);
+  webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
   const queue = built.queue;
-  const app = httpApp(config, secret, built.controller.receiver, logger, (outcome) => built.controller.observer.webhook(outcome));
+  const app = publicAppFor(config, { takeIn: built.controller.takeIn, logger, onRefused: (outcome) => built.controller.observer.webhook(outcome) });
   return { config, clock, logger, built, queue, app, close: () => built.close() };
 }
 
@@ -64,12 +63,12 @@ export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Prom
  */
 export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<IntakeServices> {
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
-  const secret = webhookSecretOf(config);
+  webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
-  const receiver = createReceiver({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
-  return { config, clock, logger, app: httpApp(config, secret, receiver, logger), close: () => state.close() };
+  const takeIn = createTakeIn({ intake: state.intake, store: state.store, queue: state.queue, policy: policyOf(config), clock, logger, observer: noopObserver });
+  return { config, clock, logger, app: publicAppFor(config, { takeIn, logger }), close: () => state.close() };
 }
 
 function serverlessConfig(config: Config): Config {
@@ -79,23 +78,6 @@ function serverlessConfig(config: Config): Config {
     );
   }
   return config;
-}
-
-function webhookSecretOf(config: Config): string {
-  const secret = config.github.webhookSecret;
-  if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
-  return secret;
-}
-
-/** The public app only: a function URL serves POST /events and GET /healthz, never the operator's routes. */
-function httpApp(config: Config, secret: string, receiver: WebhookReceiver, logger: Logger, onRefused?: PublicAppDeps["onRefused"]): Hono {
-  return createPublicApp({
-    receiver,
-    verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
-    bodyLimitBytes: config.server.bodyLimitBytes,
-    logger,
-    ...(onRefused ? { onRefused } : {}),
-  });
 }
 
 /**

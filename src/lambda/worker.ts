@@ -3,9 +3,10 @@
  * SQS queue (coalescing, attempts, dead letters: queue/sqs-queue.ts) and reconciled; failures are reported per
  * record ("Handling errors for an SQS event source" → ReportBatchItemFailures,
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html), so one bad job does not send its
- * batch back. The event source mapping must enable FunctionResponseTypes: ["ReportBatchItemFailures"].
+ * batch back. The event source mapping must enable FunctionResponseTypes: ["ReportBatchItemFailures"]. Each claimed
+ * item is worked on as `tornade serve`'s workers do (controller/worker.ts handleItem, backoff included).
  */
-import { RECONCILE, jobIdOf } from "../controller/work-items.js";
+import { handleItem } from "../controller/worker.js";
 import { services, type LambdaServices } from "./wiring.js";
 
 /** The members of an SQS event record tornade reads (Lambda Developer Guide, "Using Lambda with Amazon SQS"). */
@@ -45,20 +46,7 @@ export function workerHandler(s: LambdaServices): (event: SqsEvent) => Promise<S
         failures.push({ itemIdentifier: record.messageId });
         continue;
       }
-      const item = outcome.item;
-      try {
-        const jobId = jobIdOf(item.payload);
-        if (item.kind !== RECONCILE || jobId === undefined) {
-          s.logger.error({ kind: item.kind, key: item.key }, "unknown work item dropped");
-        } else {
-          await s.built.controller.reconciler.reconcile(jobId);
-        }
-        await s.queue.ack(item.receiptHandle);
-      } catch (e) {
-        // Back with a delay; after maxAttempts the queue keeps it as a dead letter (queue.deadLetters()).
-        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(6, item.attempts));
-        s.logger.error({ key: item.key, attempts: item.attempts, err: e instanceof Error ? e.message : String(e) }, "reconcile failed");
-        await s.queue.release(item.receiptHandle, delay).catch(() => undefined);
+      if (!(await handleItem({ queue: s.queue, reconciler: s.built.controller.reconciler, logger: s.logger }, outcome.item))) {
         failures.push({ itemIdentifier: record.messageId });
       }
     }

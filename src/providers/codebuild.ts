@@ -14,6 +14,7 @@ import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runn
 import { awsIdempotencyToken } from "./idempotency.js";
 import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError } from "./launch-errors.js";
+import { buildOfEvent } from "./state-events.js";
 import { LaunchError, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
 
 export interface CodeBuildProviderOptions {
@@ -151,6 +152,11 @@ export class CodeBuildProvider implements Provider {
    */
   async findLaunch(_backend: Backend, _runnerName: string): Promise<LaunchHandle | undefined> {
     return undefined;
+  }
+
+  stateOfEvent(event: unknown): LaunchState | undefined {
+    const build = buildOfEvent(event);
+    return build && stateOf({ backend: "CODEBUILD", id: build.id }, build);
   }
 
   async stop(handle: LaunchHandle, _why: string): Promise<void> {

@@ -14,6 +14,7 @@ import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
 import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError, ecsFailureToLaunchError } from "./launch-errors.js";
+import { taskOfEvent } from "./state-events.js";
 import {
   LaunchError,
   type LaunchHandle,
@@ -217,6 +218,12 @@ export class EcsProvider implements Provider {
       ...(spec.memory === undefined ? {} : { memory: String(spec.memory) }),
       ...(spec.disk === undefined ? {} : { ephemeralStorage: { sizeInGiB: spec.disk } }),
     };
+  }
+
+  stateOfEvent(event: unknown): LaunchState | undefined {
+    const task = taskOfEvent(event);
+    // A Spot task keeps its backend: the event names the capacity provider it ran on.
+    return task && this.stateOf({ backend: task.capacityProviderName === "FARGATE_SPOT" ? "FARGATE_SPOT" : "FARGATE", id: task.taskArn }, task);
   }
 
   private stateOf(handle: LaunchHandle, task: Task): LaunchState {

@@ -12,6 +12,12 @@ export interface Provider {
   describe(handles: readonly LaunchHandle[]): Promise<LaunchState[]>;
   stop(handle: LaunchHandle, why: string): Promise<void>;
   /**
+   * The launch state an EventBridge state change event of this backend reports, mapped as `describe` maps the API's
+   * answer (state-events.ts); undefined for any other event. Lets the Lambda events function follow runners without
+   * a describe call, and without a mapping of its own.
+   */
+  stateOfEvent(event: unknown): LaunchState | undefined;
+  /**
    * The task or build started as this runner, when the backend can find one by the runner's name: for a launch whose
    * answer was lost (the controller died between asking and recording it). Undefined when there is none, or when the
    * backend offers no such look-up.

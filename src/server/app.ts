@@ -1,47 +1,49 @@
 /**
  * The public HTTP face of tornade: POST /events (GitHub's webhooks) and GET /healthz, nothing else — the dashboard,
  * API, metrics and setup wizard live on the operator listener (admin-app.ts). Hono, so the same app serves Node
- * (`tornade serve`) and Lambda (`lambda/webhook.ts`). It knows requests and answers; what a job is lives in the
- * receiver.
+ * (`tornade serve`) and Lambda (`lambda/webhook.ts`). It knows requests and answers: a verified delivery goes to the
+ * controller's intake (`takeIn`), and its typed outcome becomes the HTTP answer here (`answerOf`).
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Config } from "../config/index.js";
+import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookOutcome } from "../controller/observer.js";
+import type { DeliveryOutcome, WebhookObservation } from "../controller/take-in.js";
 import { abortWarner, isClientAbort } from "./aborts.js";
 
-export interface WebhookDelivery {
-  /** X-GitHub-Event */
-  readonly event: string;
-  /** X-GitHub-Delivery: GitHub keeps it on redelivery, so it is the dedupe key. */
-  readonly guid: string;
-  /** The parsed JSON body; the receiver validates its shape. */
-  readonly payload: unknown;
-}
-
-export interface WebhookAnswer {
-  readonly status: 200 | 202 | 400 | 422 | 503;
-  readonly body: Readonly<Record<string, unknown>>;
-}
-
-export interface WebhookReceiver {
-  /** Must answer only after what it decided is durably stored. */
-  receive(delivery: WebhookDelivery): Promise<WebhookAnswer>;
-}
-
 export interface PublicAppDeps {
-  readonly receiver: WebhookReceiver;
+  /** The controller's intake; it answers only after what it decided is durably stored. */
+  readonly takeIn: (delivery: WebhookObservation) => Promise<DeliveryOutcome>;
   /** Constant-time check of X-Hub-Signature-256 over the raw body. */
   readonly verifySignature: (rawBody: string, signature: string | undefined) => Promise<boolean>;
   readonly bodyLimitBytes: number;
   readonly logger: Logger;
-  /** Counts webhook requests refused (or abandoned by their clients) before they reach the receiver. */
+  /** Counts webhook requests refused (or abandoned by their clients) before they reach the intake. */
   readonly onRefused?: (outcome: WebhookOutcome) => void;
 }
 
 // GitHub's delivery ids are GUIDs; anything else is not from GitHub (and must not reach the store as a key).
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT = /^[a-z_]{1,64}$/;
+
+/** The webhook secret, required wherever webhooks are taken in. */
+export function webhookSecretOf(config: Config): string {
+  const secret = config.github.webhookSecret;
+  if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
+  return secret;
+}
+
+/** The public app as configured: `tornade serve` (run.ts) and the Lambda webhook function (lambda/wiring.ts) both build it here. */
+export function publicAppFor(config: Config, deps: Pick<PublicAppDeps, "takeIn" | "logger" | "onRefused">): Hono {
+  const secret = webhookSecretOf(config);
+  return createPublicApp({
+    ...deps,
+    verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+  });
+}
 
 export function createPublicApp(deps: PublicAppDeps): Hono {
   const app = new Hono();
@@ -82,7 +84,7 @@ export function createPublicApp(deps: PublicAppDeps): Hono {
       } catch {
         return invalid("body is not JSON");
       }
-      const answer = await deps.receiver.receive({ event, guid, payload });
+      const answer = answerOf(await deps.takeIn({ kind: "webhook", event, guid, payload }));
       return c.json(answer.body, answer.status);
     },
   );
@@ -100,4 +102,26 @@ export function createPublicApp(deps: PublicAppDeps): Hono {
     return c.json({ error: "internal error" }, 500);
   });
   return app;
+}
+
+/**
+ * What GitHub is told about a delivery. 2xx for everything taken in or deliberately left alone (GitHub marks anything
+ * else failed, and the sweeper would redeliver it); 202 when a job was stored and will be looked at; 400 for a body
+ * no redelivery can fix.
+ */
+export function answerOf(outcome: DeliveryOutcome): { status: 200 | 202 | 400; body: Record<string, unknown> } {
+  switch (outcome.kind) {
+    case "ping":
+      return { status: 200, body: { ok: true } };
+    case "other-event":
+      return { status: 202, body: { ignored: `event ${outcome.event}` } };
+    case "invalid":
+      return { status: 400, body: { error: outcome.error } };
+    case "duplicate":
+      return { status: 200, body: { duplicate: true } };
+    case "foreign":
+      return { status: 200, body: { job: outcome.jobId, decision: "ignored", stored: "none" } };
+    case "taken-in":
+      return { status: 202, body: { job: outcome.jobId, decision: outcome.decision, stored: outcome.stored } };
+  }
 }

@@ -5,9 +5,8 @@
  */
 import type { Config } from "../config/index.js";
 import { buildController, type BuildOptions, type Built } from "../controller/build.js";
-import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import { adminAccessOf, createAdminApp } from "./admin-app.js";
-import { createPublicApp } from "./app.js";
+import { publicAppFor, webhookSecretOf } from "./app.js";
 import { mountDashboard } from "./dashboard-routes.js";
 import { listenAdmin, listenPublic } from "./listeners.js";
 import { createMetrics } from "./metrics-routes.js";
@@ -33,15 +32,13 @@ export interface RunOptions extends BuildOptions {
 }
 
 export async function runTornade(config: Config, opts: RunOptions): Promise<RunningTornade> {
-  const secret = config.github.webhookSecret;
-  if (!secret) throw new Error("github.webhookSecret is required (TORNADE_WEBHOOK_SECRET): webhooks cannot be verified without it");
+  // Refused before anything is built or opened.
+  webhookSecretOf(config);
   const metrics = createMetrics();
   const built = await buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
   const ctx = { config, built, clock: opts.clock, logger: opts.logger };
-  const publicApp = createPublicApp({
-    receiver: built.controller.receiver,
-    verifySignature: async (raw, signature) => verifyWebhookSignature(secret, raw, signature),
-    bodyLimitBytes: config.server.bodyLimitBytes,
+  const publicApp = publicAppFor(config, {
+    takeIn: built.controller.takeIn,
     logger: opts.logger,
     onRefused: (outcome) => built.controller.observer.webhook(outcome),
   });

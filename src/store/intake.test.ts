@@ -75,6 +75,17 @@ for (const [name, make] of Object.entries(rigs)) {
       await rig.close();
     });
 
+    it("takes in what GitHub's API said (no delivery): stored and enqueued, idempotently, no GUID recorded", async () => {
+      const rig = make();
+      const { delivery: _none, ...lookUp } = delivery("unused", 7, "queued");
+      expect(await rig.intake.apply(lookUp)).toEqual({ delivery: "new", job: "created", enqueued: 1 });
+      expect(await rig.intake.apply(lookUp)).toEqual({ delivery: "new", job: "unchanged", enqueued: 1 });
+      expect((await rig.store.getJob(7))?.version).toBe(1);
+      expect(await rig.queue.depth()).toEqual({ pending: 1, inFlight: 0, dead: 0 });
+      expect(await rig.store.getDelivery("unused")).toBeUndefined();
+      await rig.close();
+    });
+
     it("moves a job forward on a later delivery and never back on a late one", async () => {
       const rig = make();
       await rig.intake.apply(delivery("g1", 1, "queued"));

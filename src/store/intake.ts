@@ -24,8 +24,11 @@ export interface Intake {
 }
 
 export interface IntakeInput {
-  /** `X-GitHub-Delivery` and what it carried. */
-  readonly delivery: { readonly guid: string } & DeliveryInfo;
+  /**
+   * `X-GitHub-Delivery` and what it carried, recorded so that a duplicate or redelivery is dropped. Absent for what
+   * tornade read from GitHub's API (a job the sweeper found): nothing to dedupe, and every write is idempotent.
+   */
+  readonly delivery?: { readonly guid: string } & DeliveryInfo;
   /** The job the delivery is about: `create` is inserted if absent; otherwise `update` decides a patch or null. */
   readonly job?: {
     readonly create: NewJob;
@@ -61,7 +64,7 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
     );
   }
   const one = (input: IntakeInput): IntakeResult => {
-    if (store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
+    if (input.delivery && store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
     let job: IntakeResult["job"] = "none";
     if (input.job) {
       if (store.sync.createJobIfAbsent(input.job.create)) {
@@ -130,11 +133,11 @@ export function sequentialIntake(store: Store, queue: Queue, options: { maxConfl
   const retries = options.maxConflictRetries ?? 5;
   return {
     async apply(input) {
-      if (await store.getDelivery(input.delivery.guid)) return DUPLICATE;
+      if (input.delivery && (await store.getDelivery(input.delivery.guid))) return DUPLICATE;
       let job: IntakeResult["job"] = "none";
       if (input.job) job = await upsertJob(store, input.job, retries);
       for (const item of input.enqueue ?? []) await queue.enqueue(item);
-      const delivery = await store.recordDelivery(input.delivery.guid, input.delivery);
+      const delivery = input.delivery ? await store.recordDelivery(input.delivery.guid, input.delivery) : "new";
       return { delivery, job, enqueued: input.enqueue?.length ?? 0 };
     },
   };

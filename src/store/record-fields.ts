@@ -110,7 +110,7 @@ function runnerOutcomeOf(raw: unknown): RunnerOutcome | null {
   }
 }
 
-/** The refusal in an old "taken-by-refused-job" message (receiver.ts wrote exactly this sentence). */
+/** The refusal in an old "taken-by-refused-job" message (the old receiver.ts wrote exactly this sentence). */
 const REFUSED_MESSAGE = /^its runner was taken by job \d+ of (.+?), which this tornade refuses: ([\s\S]*)$/;
 
 /** An old-style error that was really an outcome, as that outcome; undefined for a real launch error. */

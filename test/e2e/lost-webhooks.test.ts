@@ -77,7 +77,7 @@ describe("discovery in a busy repository", () => {
     const LOG = "GET /app/hook/deliveries";
     const pagesRead = async () => {
       const before = gh.stats().requests[LOG] ?? 0;
-      const sweeper = new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+      const sweeper = new Sweeper({ store: built.store, github: built.github, takeIn: built.controller.takeIn, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
       await sweeper.sweep();
       return (gh.stats().requests[LOG] ?? 0) - before;
     };
@@ -94,7 +94,7 @@ describe("discovery in a busy repository", () => {
   it("redelivers a backlog over rounds, at most 150 a round, and forgets none", async () => {
     const gh = s.bed.github.control;
     const built = s.tornade.built;
-    const sweeper = new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+    const sweeper = new Sweeper({ store: built.store, github: built.github, takeIn: built.controller.takeIn, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
     await sweeper.sweep();
     // 160 deliveries fail (recorded, so redeliverable), as they would while tornade is down.
     gh.dropDeliveries(160, { record: true });
@@ -119,7 +119,7 @@ describe("the redelivery backlog lives in the store", () => {
     const built = s.tornade.built;
     // A sweeper with nothing in memory, as after a restart or on another replica: all it knows is the store.
     const restarted = () =>
-      new Sweeper({ store: built.store, github: built.github, receiver: built.controller.receiver, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
+      new Sweeper({ store: built.store, github: built.github, takeIn: built.controller.takeIn, clock: s.bed.clock, logger: silentLogger, policy: defaultSweeperPolicy });
     await gh.deliveriesIdle();
     await restarted().sweep();
     gh.dropDeliveries(160, { record: true });

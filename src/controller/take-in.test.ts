@@ -1,0 +1,98 @@
+/**
+ * takeIn on a real SQLite store and queue: a job that started on a runner tornade launched for another job is stored
+ * with what it saw, and nothing of the other job is read or written at intake; the worker's recordTaking marks the
+ * other job's launch from the queued observation — for a job tornade refuses too, which it never stores.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../clock/clock.js";
+import { runnerName } from "../core/reconcile.js";
+import { silentLogger } from "../log/logger.js";
+import { sqliteQueue } from "../queue/sqlite-queue.js";
+import { sqliteIntake } from "../store/intake.js";
+import { openSqlite } from "../store/sqlite.js";
+import { sqliteStore } from "../store/sqlite-store.js";
+import { noopObserver } from "./observer.js";
+import { createTakeIn } from "./take-in.js";
+import { recordTaking } from "./taking.js";
+import { TAKEN, takingOf } from "./work-items.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tornade-take-in-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+function rig() {
+  const clock = scaledClock(1);
+  const db = openSqlite(join(dir, `take-in-${n++}.db`));
+  const store = sqliteStore(db, clock);
+  const queue = sqliteQueue(db, clock);
+  let violations = 0;
+  const observer = { ...noopObserver, policyViolation: () => void violations++ };
+  const policy = { launchLabel: "tornade", defaultBackend: "FARGATE" as const, images: ["default"], allowedRepositories: ["acme/app"] };
+  const takeIn = createTakeIn({ intake: sqliteIntake(store, queue), store, queue, policy, clock, logger: silentLogger, observer });
+  const deps = { store, queue, logger: silentLogger, observer };
+  return { clock, store, queue, takeIn, deps, violations: () => violations };
+}
+
+let guid = 0;
+function delivery(id: number, status: "queued" | "in_progress", runner: string | null, repo = "app") {
+  const payload = {
+    action: status,
+    workflow_job: { id, run_id: 500, run_attempt: 1, name: "build", labels: ["self-hosted", "tornade"], status, conclusion: null, head_sha: "abc", runner_name: runner },
+    repository: { id: 1, name: repo, full_name: `acme/${repo}`, owner: { login: "acme" }, private: true },
+    installation: { id: 9 },
+  };
+  return { kind: "webhook" as const, event: "workflow_job", guid: `00000000-0000-4000-8000-${String(++guid).padStart(12, "0")}`, payload };
+}
+
+describe("takeIn", () => {
+  it("stores a job seen on a sibling's runner without touching the sibling; recordTaking marks it from the queued observation", async () => {
+    const r = rig();
+    expect(await r.takeIn(delivery(1, "queued", null))).toMatchObject({ kind: "taken-in", jobId: 1, decision: "launch", stored: "created" });
+    await r.store.putLaunch({ jobId: 1, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: runnerName(1, 1), requestedAt: r.clock.now() });
+    const before = await r.store.getLaunch("1-1");
+
+    expect(await r.takeIn(delivery(2, "in_progress", runnerName(1, 1)))).toMatchObject({ kind: "taken-in", jobId: 2, stored: "created" });
+    expect(await r.store.getLaunch("1-1")).toEqual(before);
+    expect((await r.store.getJob(2))?.runnerName).toBe(runnerName(1, 1));
+    const items = await r.queue.receive(10, 60_000);
+    const taken = items.filter((i) => i.kind === TAKEN);
+    // Done with them, as a worker would be (a key in flight is not leased again).
+    for (const i of items) await r.queue.ack(i.receiptHandle);
+    expect(taken.map((i) => takingOf(i.payload))).toEqual([{ runnerName: runnerName(1, 1), jobId: 2, repository: "acme/app", refusal: null }]);
+
+    await recordTaking(r.deps, takingOf(taken[0]!.payload)!);
+    expect((await r.store.getLaunch("1-1"))?.outcome).toEqual({ kind: "taken", jobId: 2, refused: null });
+    expect((await r.queue.receive(10, 60_000)).map((i) => i.key)).toContain("job:1");
+    expect(r.violations()).toBe(0);
+  });
+
+  it("keeps nothing of a job tornade refuses but the taking, and counts its violation once", async () => {
+    const r = rig();
+    await r.takeIn(delivery(1, "queued", null));
+    await r.store.putLaunch({ jobId: 1, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: runnerName(1, 1), requestedAt: r.clock.now() });
+    await r.queue.receive(10, 60_000);
+
+    expect(await r.takeIn(delivery(3, "in_progress", runnerName(1, 1), "outside"))).toEqual({ kind: "foreign", jobId: 3 });
+    expect(await r.store.getJob(3)).toBeUndefined();
+    const [item] = (await r.queue.receive(10, 60_000)).filter((i) => i.kind === TAKEN);
+    const taking = takingOf(item?.payload);
+    expect(taking).toMatchObject({ jobId: 3, repository: "acme/outside", refusal: expect.stringMatching(/not in this tornade's allowed repositories/) });
+
+    await recordTaking(r.deps, taking!);
+    await recordTaking(r.deps, taking!);
+    expect((await r.store.getLaunch("1-1"))?.outcome).toMatchObject({ kind: "taken", jobId: 3, refused: { repository: "acme/outside" } });
+    expect(r.violations()).toBe(1);
+  });
+
+  it("answers a duplicate delivery as such, and a body it cannot read as invalid", async () => {
+    const r = rig();
+    const first = delivery(4, "queued", null);
+    await r.takeIn(first);
+    expect(await r.takeIn(first)).toEqual({ kind: "duplicate" });
+    expect(await r.takeIn({ ...first, guid: "00000000-0000-4000-8000-ffffffffffff", payload: { action: "queued" } })).toMatchObject({ kind: "invalid" });
+    expect(await r.takeIn({ ...first, event: "push" })).toEqual({ kind: "other-event", event: "push" });
+  });
+});

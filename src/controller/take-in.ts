@@ -1,0 +1,299 @@
+/**
+ * The controller's one intake: `takeIn(observation)`. Whatever tornade learns — a webhook delivery (a redelivery is
+ * one too: GitHub sends it again with its GUID), a job the sweeper found or the reconciler looked up on GitHub, a
+ * runner's state from EventBridge — comes in here, typed, and leaves a typed outcome; the HTTP app maps outcomes to
+ * status codes (server/app.ts). Nothing is launched here.
+ *
+ * A job observation is stored, with its "look at job N", in ONE intake write (store/intake.ts), and nothing else is
+ * read or written before it: what follows from the job — a runner of another job it took, the re-run target it
+ * inherits, the spare a robbed job waits for — is derived by the reconciler from stored rows.
+ */
+import type { Clock } from "../clock/clock.js";
+import { LAUNCH_ACTION, PayloadError, decideDelivery, parseWorkflowJobDelivery, type DeliveryPolicy, type WorkflowJobDelivery } from "../core/decision.js";
+import type { JobDecision } from "../core/job-decision.js";
+import { advanceJob, jobStatusOf } from "../core/job-status.js";
+import { parseRunnerName } from "../core/reconcile.js";
+import type { WorkflowJob, WorkflowRun } from "../github/github-port.js";
+import type { Logger } from "../log/logger.js";
+import type { LaunchState } from "../providers/provider.js";
+import type { EnqueueItem, Queue } from "../queue/queue.js";
+import type { Intake } from "../store/intake.js";
+import { VersionConflict, type NewJob, type Store } from "../store/store.js";
+import type { ControllerObserver } from "./observer.js";
+import { recordRunnerState } from "./tracker.js";
+import { reconcileItem, takenItem, type Taking } from "./work-items.js";
+
+/** A webhook delivery, its signature verified: what GitHub sent, not yet read. */
+export interface WebhookObservation {
+  readonly kind: "webhook";
+  /** X-GitHub-Event */
+  readonly event: string;
+  /** X-GitHub-Delivery: GitHub keeps it on redelivery, so it is the dedupe key. */
+  readonly guid: string;
+  /** The parsed JSON body; takeIn validates its shape. */
+  readonly payload: unknown;
+}
+
+/** A job as GitHub's REST API describes it, when its webhook was lost: found by the sweeper, or looked up after a Spot interruption. */
+export interface JobLookUp {
+  readonly kind: "look-up";
+  readonly source: "sweeper" | "spot";
+  readonly job: WorkflowJob;
+  readonly run: WorkflowRun;
+  readonly installationId: number;
+}
+
+/** A runner's task or build changed state (an EventBridge event, mapped by its provider). */
+export interface RunnerObservation {
+  readonly kind: "runner";
+  readonly state: LaunchState;
+}
+
+export type Observation = WebhookObservation | JobLookUp | RunnerObservation;
+
+/** What became of a job observation. */
+export type JobOutcome =
+  /** Stored (decision launch, static or rejected), its look enqueued. */
+  | { readonly kind: "taken-in"; readonly jobId: number; readonly decision: JobDecision["kind"]; readonly stored: "created" | "updated" | "unchanged" }
+  /** This delivery was taken in before: nothing done. */
+  | { readonly kind: "duplicate" }
+  /** Not tornade's job (no launch label, a repository it does not serve): counted, never stored. */
+  | { readonly kind: "foreign"; readonly jobId: number };
+
+export type DeliveryOutcome =
+  | JobOutcome
+  | { readonly kind: "ping" }
+  /** An event tornade does not act on. */
+  | { readonly kind: "other-event"; readonly event: string }
+  /** Not a `workflow_job` body tornade can read; `error` says which fields are wrong. */
+  | { readonly kind: "invalid"; readonly error: string };
+
+export type RunnerStateOutcome =
+  | { readonly kind: "runner-updated"; readonly jobId: number }
+  | { readonly kind: "runner-unchanged"; readonly jobId?: number }
+  /** A task or build tornade did not start (or whose launch row is gone). */
+  | { readonly kind: "not-ours" };
+
+export type IntakeOutcome = DeliveryOutcome | RunnerStateOutcome;
+
+/** Takes one observation in. Answers only after what it decided is durably stored. */
+export interface TakeIn {
+  (o: WebhookObservation): Promise<DeliveryOutcome>;
+  (o: JobLookUp): Promise<JobOutcome>;
+  (o: RunnerObservation): Promise<RunnerStateOutcome>;
+  (o: Observation): Promise<IntakeOutcome>;
+}
+
+export interface TakeInDeps {
+  readonly intake: Intake;
+  /** Runner observations find their launch row and update it. */
+  readonly store: Pick<Store, "findLaunchByProviderId" | "updateLaunch">;
+  readonly queue: Pick<Queue, "enqueue">;
+  readonly policy: DeliveryPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly observer: ControllerObserver;
+  /** Called after something was enqueued, so idle workers look at the queue at once. */
+  readonly wake?: () => void;
+  /** Called when a `type=static` job is queued or starts: the static pool should top up now, not at its next round. */
+  readonly staticJobMoved?: () => void;
+}
+
+export function createTakeIn(deps: TakeInDeps): TakeIn {
+  function takeIn(o: WebhookObservation): Promise<DeliveryOutcome>;
+  function takeIn(o: JobLookUp): Promise<JobOutcome>;
+  function takeIn(o: RunnerObservation): Promise<RunnerStateOutcome>;
+  function takeIn(o: Observation): Promise<IntakeOutcome>;
+  async function takeIn(o: Observation): Promise<IntakeOutcome> {
+    switch (o.kind) {
+      case "webhook":
+        return takeInDelivery(deps, o);
+      case "look-up":
+        return takeInJob(deps, fromLookUp(o), null, `look-up:${o.source}`);
+      case "runner":
+        return takeInRunnerState(deps, o.state);
+    }
+  }
+  return takeIn;
+}
+
+async function takeInDelivery(deps: TakeInDeps, d: WebhookObservation): Promise<DeliveryOutcome> {
+  const { observer } = deps;
+  if (d.event === "ping") {
+    observer.webhook("ignored");
+    return { kind: "ping" };
+  }
+  if (d.event !== "workflow_job") {
+    observer.webhook("ignored");
+    return { kind: "other-event", event: d.event };
+  }
+  let delivery: WorkflowJobDelivery;
+  try {
+    delivery = parseWorkflowJobDelivery(d.payload);
+  } catch (e) {
+    if (!(e instanceof PayloadError)) throw e;
+    deps.logger.warn({ delivery: d.guid, error: e.message }, "webhook rejected");
+    observer.webhook("invalid");
+    return { kind: "invalid", error: e.message };
+  }
+  const outcome = await takeInJob(deps, delivery, { guid: d.guid, event: d.event }, d.guid);
+  observer.webhook(outcome.kind === "taken-in" ? "accepted" : outcome.kind);
+  return outcome;
+}
+
+/**
+ * One job as seen now, from a webhook (`from`: its delivery, recorded for dedupe) or GitHub's API (no delivery).
+ * `via` names where it came from in the log.
+ */
+async function takeInJob(
+  deps: TakeInDeps,
+  delivery: WorkflowJobDelivery,
+  from: { guid: string; event: string } | null,
+  via: string,
+): Promise<JobOutcome> {
+  const job = delivery.workflow_job;
+  // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
+  // still has its decision on record when its `queued` arrives.
+  const decision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
+  const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
+  const now = deps.clock.now();
+  const record = from === null ? {} : { delivery: { guid: from.guid, event: from.event, action: delivery.action, jobId: decision.kind === "ignored" ? null : job.id, receivedAt: now } };
+  // Started on a runner tornade launched for another job (an identical sibling's, or — a policy violation — any
+  // job's, taken by one tornade refuses): that job needs another runner. Only observed here; the reconciler marks it.
+  const taking = seen.status === "in_progress" ? takingSeen(delivery, decision) : null;
+  const looks: EnqueueItem[] = taking ? [takenItem(taking)] : [];
+
+  if (decision.kind === "ignored") {
+    // Not tornade's: counted, never stored — its repository, name and labels are nobody's business here. Only when it
+    // took one of tornade's runners is something written: the delivery's GUID and the taking, in one intake.
+    deps.logger.debug({ jobId: job.id, via, action: delivery.action, reason: decision.reason }, "not tornade's job: counted, not stored");
+    if (looks.length === 0) return { kind: "foreign", jobId: job.id };
+    const result = await deps.intake.apply({ ...record, enqueue: looks });
+    if (result.enqueued > 0) deps.wake?.();
+    deps.logger.info({ jobId: job.id, via, runner: job.runner_name }, "a job that is not tornade's took a tornade runner");
+    return { kind: "foreign", jobId: job.id };
+  }
+
+  const result = await deps.intake.apply({
+    ...record,
+    job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
+    // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); static ones are
+    // kept on record with their reason.
+    enqueue: [...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []), ...looks],
+  });
+  if (result.delivery === "duplicate") {
+    deps.logger.info({ jobId: job.id, via }, "duplicate delivery dropped");
+    return { kind: "duplicate" };
+  }
+  if (result.enqueued > 0) deps.wake?.();
+  if (decision.kind === "static" && (seen.status === "queued" || seen.status === "in_progress")) deps.staticJobMoved?.();
+  if (result.job === "created") deps.observer.jobDecided(decision.kind);
+  if (result.job !== "none" && seen.status === "in_progress") {
+    const created = job.created_at ? Date.parse(job.created_at) : NaN;
+    const started = seen.startedAt ?? now;
+    if (Number.isFinite(created)) deps.observer.jobStarted({ queueSeconds: Math.max(0, (started - created) / 1000) });
+  }
+  logDecision(deps.logger, delivery, via, decision, result.job);
+  return { kind: "taken-in", jobId: job.id, decision: decision.kind, stored: result.job === "none" ? "unchanged" : result.job };
+}
+
+/** The runner this job started on, when tornade launched it for another job; why tornade refuses the job, if it does. */
+function takingSeen(delivery: WorkflowJobDelivery, decision: JobDecision): Taking | null {
+  const job = delivery.workflow_job;
+  const ours = parseRunnerName(job.runner_name);
+  if (!ours || ours.jobId === job.id || job.runner_name === null) return null;
+  const refusal = decision.kind === "launch" ? null : decision.reason;
+  return { runnerName: job.runner_name, jobId: job.id, repository: delivery.repository.full_name, refusal };
+}
+
+/** A runner's new state on its launch row, and a look at its job: as the tracker's round would record it. */
+async function takeInRunnerState(deps: TakeInDeps, state: LaunchState): Promise<RunnerStateOutcome> {
+  for (let tries = 0; tries < 3; tries++) {
+    const launch = await deps.store.findLaunchByProviderId(state.handle.id);
+    // Tasks and builds tornade did not start (or whose launch row is gone) share the cluster or the project.
+    if (!launch) return { kind: "not-ours" };
+    try {
+      const patch = await recordRunnerState(deps, launch, state);
+      if (!patch) return { kind: "runner-unchanged", jobId: launch.jobId };
+    } catch (e) {
+      if (e instanceof VersionConflict) continue;
+      throw e;
+    }
+    deps.wake?.();
+    return { kind: "runner-updated", jobId: launch.jobId };
+  }
+  // Others kept changing the row; the tracker's next round reads the provider again.
+  return { kind: "runner-unchanged" };
+}
+
+/**
+ * A job GitHub's REST API described, in the shape decideDelivery reads (the fields a `workflow_job` webhook carries
+ * about it): the action is the job's status, as GitHub names its actions after them.
+ */
+function fromLookUp(o: JobLookUp): WorkflowJobDelivery {
+  const { job, run } = o;
+  const r = run.repository;
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    action: job.status,
+    workflow_job: {
+      id: job.id,
+      run_id: job.runId,
+      run_attempt: job.runAttempt,
+      name: job.name,
+      labels: [...job.labels],
+      status: job.status,
+      conclusion: job.conclusion,
+      created_at: iso(job.createdAt),
+      started_at: iso(job.startedAt),
+      head_sha: job.headSha,
+      runner_name: job.runnerName,
+      workflow_name: run.workflowName,
+    },
+    repository: { id: r.id, name: r.name, full_name: r.fullName, owner: { login: r.ownerLogin }, private: r.private, ...(r.visibility ? { visibility: r.visibility } : {}) },
+    ...(o.installationId ? { installation: { id: o.installationId } } : {}),
+  };
+}
+
+/** GitHub's started_at, once the job is on a runner (before that GitHub may send a placeholder or nothing). */
+function startedAtOf(j: WorkflowJobDelivery["workflow_job"]): number | null {
+  if (j.status !== "in_progress" && j.status !== "completed") return null;
+  const t = j.started_at ? Date.parse(j.started_at) : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
+function newJob(
+  p: WorkflowJobDelivery,
+  decision: JobDecision,
+  seen: { status: NewJob["status"]; conclusion: string | null; runnerName: string | null; startedAt: number | null },
+  now: number,
+): NewJob {
+  const j = p.workflow_job;
+  const created = j.created_at ? Date.parse(j.created_at) : NaN;
+  return {
+    id: j.id,
+    runId: j.run_id,
+    runAttempt: j.run_attempt,
+    repository: p.repository.full_name,
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    installationId: p.installation?.id ?? 0,
+    labels: j.labels,
+    name: j.name,
+    workflowName: j.workflow_name ?? null,
+    status: seen.status,
+    conclusion: seen.conclusion,
+    runnerName: seen.runnerName,
+    startedAt: seen.startedAt,
+    decision,
+    createdAt: Number.isFinite(created) ? created : now,
+    receivedAt: now,
+  };
+}
+
+function logDecision(logger: Logger, p: WorkflowJobDelivery, via: string, decision: JobDecision, stored: string): void {
+  const base = { jobId: p.workflow_job.id, runId: p.workflow_job.run_id, repository: p.repository.full_name, delivery: via, action: p.action, stored };
+  if (decision.kind === "rejected") logger.warn({ ...base, reason: decision.reason }, "job rejected");
+  else if (decision.kind === "launch") logger.info({ ...base, backend: decision.spec.backend, arch: decision.spec.arch }, "job taken in");
+  else logger.info({ ...base, decision: decision.kind, reason: decision.reason }, "job not launched");
+}

@@ -74,4 +74,10 @@ describe("the standby section (docs/standby.md)", () => {
     expect(refused[0]).toMatch(/^standby\.shapes\.0 \(runs-on=CODEBUILD, arch=ARM64\): .*not configured.*Fix: /);
     expect(refused[1]).toMatch(/^standby\.shapes\.1 .*image=nope.*image must name a configured runner image/);
   });
+
+  it("refuses counts that, with the static pool's, fill limits.maxRunners: no job without a standby could start", () => {
+    const full = problems(() => setupOf({ ...prod, TORNADE_STANDBY: "FARGATE/X86_64=3,FARGATE_SPOT/X86_64=2", TORNADE_MAX_RUNNERS: "5" }));
+    expect(full).toEqual([expect.stringMatching(/^standby\.shapes: 5 standbys fill limits\.maxRunners \(5\).*Fix: .*above 5$/)]);
+    expect(setupOf({ ...prod, TORNADE_STANDBY: "FARGATE/X86_64=3,FARGATE_SPOT/X86_64=2", TORNADE_MAX_RUNNERS: "6" })?.targets).toHaveLength(2);
+  });
 });

@@ -231,6 +231,22 @@ export class StandbyManager {
   }
 }
 
+/**
+ * Standbys count against limits.maxRunners like every runner (and so do the static pool's): counts that fill it would
+ * leave no room for a job that finds no standby of its shape, nor for the replacement of one that took a job. Every
+ * shape is counted at its full count, as if all schedules were open at once.
+ */
+function fitsLimits(config: Config): string[] {
+  const standbys = config.standby.shapes.reduce((n, s) => n + s.count, 0);
+  const pool = config.pool.runners.reduce((n, r) => n + r.size, 0);
+  const { maxRunners } = config.limits;
+  if (standbys + pool < maxRunners) return [];
+  const also = pool > 0 ? ` and the static pool's ${pool}` : "";
+  return [
+    `standby.shapes: ${standbys} standbys${also} fill limits.maxRunners (${maxRunners}), which counts them: no job without a standby could start. Fix: lower the counts, or raise TORNADE_MAX_RUNNERS (limits.maxRunners) above ${standbys + pool}`,
+  ];
+}
+
 /** A standby's row as the plan reads it. */
 export function viewOf(row: LaunchRecord): StandbyView {
   return {
@@ -268,6 +284,7 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
     const schedule = windows.length ? { schedule: { timeZone: s.timeZone, windows: windows.map(parseWindow) } } : {};
     return [{ shape: standbyShapeKey(verdict.spec), spec: verdict.spec, count: entry.count, ...schedule }];
   });
+  problems.push(...fitsLimits(config));
   if (problems.length) throw new ConfigError(problems);
   return {
     targets,

@@ -2,7 +2,7 @@
  * Standby runners against the test bed (docs/standby.md): the real OctokitGitHub and ECS provider over HTTP, the real
  * SSM handoff, the simulated runner waiting as a standby, every standby started by the real Launcher through its
  * launch gate, and a SQLite store holding the rows. The reconciler's part (asking for a handoff before a cold launch)
- * is not wired yet: these tests call handOff as it will.
+ * is exercised end to end in test/e2e/standby.test.ts; here the handoff is called as the reconciler calls it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
@@ -23,6 +23,8 @@ import { bedPorts } from "../../test/support/bed-ports.js";
 import { LaunchGate } from "./launch-gate.js";
 import { Launcher } from "./launcher.js";
 import { noopObserver } from "./observer.js";
+import { Tracker } from "./tracker.js";
+import { sqliteQueue } from "../queue/sqlite-queue.js";
 import { StandbyManager, viewOf, type StandbyManagerPolicy } from "./standby.js";
 import { handOff } from "./standby-handoff.js";
 
@@ -59,9 +61,9 @@ function specOf(labels: readonly string[]): LaunchSpec {
 }
 
 /** Standbys of the FARGATE/X86_64 shape, as tornade serve will build them, and the launcher they start through. */
-function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}) {
+function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}, backend: Backend = "FARGATE") {
   const config = loadConfig(testBedEnv(bed));
-  const spec = specOf(standbyShapeLabels(config.launchLabel, { backend: "FARGATE", arch: "X86_64" }));
+  const spec = specOf(standbyShapeLabels(config.launchLabel, { backend, arch: "X86_64" }));
   const target: StandbyTarget = { shape: standbyShapeKey(spec), spec, count };
   const placement = { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId };
   const launcher = new Launcher({ store, github, providers, gate: new LaunchGate(store, bed.clock, config.limits), placement, clock: bed.clock, logger, observer: noopObserver });
@@ -73,7 +75,8 @@ function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}) {
     return views.flatMap((v) => rows.filter((r) => r.id === v.id));
   };
   const deps = { store, github, handoff, clock: bed.clock, logger };
-  return { manager, launcher, target, deps, candidates };
+  const tracker = new Tracker({ store, queue: sqliteQueue(store.handle, bed.clock), providers, clock: bed.clock, logger, observer: noopObserver });
+  return { manager, launcher, target, deps, candidates, tracker };
 }
 
 /** A queued job on the GitHub sim, stored as intake stores it. */
@@ -178,5 +181,19 @@ describe("standby runners on the test bed", () => {
     const settled = await s.manager.tick();
     expect(settled.released).toEqual([row.id]);
     expect((await store.getLaunch(row.id))?.standby?.status).toEqual({ kind: "free" });
+  });
+
+  it("replaces a Spot standby interrupted while it waits", async () => {
+    const s = standbys(1, {}, "FARGATE_SPOT");
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    expect(bed.aws.control.interruptSpot(row.providerId)).toEqual([row.providerId]);
+    await until("the tracker to see it stopped", async () => (await s.tracker.track(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    expect(await store.getLaunch(row.id)).toMatchObject({ spotInterrupted: true });
+    const next = await s.manager.tick();
+    expect(next.launched).toHaveLength(1);
+    expect(next.launched).not.toContain(row.id);
   });
 });

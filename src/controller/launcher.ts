@@ -136,6 +136,11 @@ export class Launcher {
     }
   }
 
+  /** How long a handoff to a standby must wait for GitHub's and Parameter Store's pacing; 0: go (tokens taken). */
+  paceHandoff(): number {
+    return this.deps.gate.paceHandoff();
+  }
+
   /** `waiter` wants no runner any more: the waiters behind it in the gate's line need not wait for it. */
   leave(waiter: string, backend: Backend): void {
     this.deps.gate.leave(waiter, backend);

@@ -89,6 +89,11 @@ export class Reconciler {
           if (handed.kind === "launched") standbys.handedOff();
           if (handed.kind === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));
           if (handed.kind === "not-ready") return `verified: ${onGitHub}`;
+          if (handed.kind === "held") {
+            await this.deps.queue.enqueue(reconcileItem(jobId, handed.retryInMs));
+            this.deps.wakeAfter?.(handed.retryInMs);
+            return "wait: handoff paced to the GitHub and Parameter Store quotas";
+          }
           if (handed.kind !== "none") return `handoff:${handed.kind}`;
         }
         const outcome = await launcher.start(start);

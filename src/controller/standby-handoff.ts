@@ -31,6 +31,8 @@ export interface StandbyHandoffDeps {
   readonly handoff: Pick<JitHandoff, "handTo">;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The launch gate's pacing of GitHub JIT configs and Parameter Store writes (Launcher.paceHandoff); none: unpaced. */
+  readonly pace?: () => number;
 }
 
 export type HandoffOutcome =
@@ -40,6 +42,8 @@ export type HandoffOutcome =
   | { readonly kind: "skipped" }
   /** The start's `ready` said no (GitHub says the job is no longer queued): nothing claimed, nothing written. */
   | { readonly kind: "not-ready" }
+  /** Paced: ask again after `retryInMs` (clock ms). Nothing claimed, nothing written. */
+  | { readonly kind: "held"; readonly retryInMs: number }
   | { readonly kind: "launched"; readonly handle: LaunchHandle; readonly standbyId: string }
   /** Recorded as failed on the job's row, as a cold launch's failure would be. */
   | { readonly kind: "failed"; readonly failure: LaunchFailure; readonly errorKind: string };
@@ -54,6 +58,8 @@ export async function handOff(deps: StandbyHandoffDeps, r: RunnerStart, candidat
   if (candidates.length === 0) return { kind: "none" };
   // Asked once there is a standby to hand to; a cold start asks it after the launch gate's admission instead.
   if (r.ready && !(await r.ready())) return { kind: "not-ready" };
+  const wait = deps.pace?.() ?? 0;
+  if (wait > 0) return { kind: "held", retryInMs: wait };
   for (const standby of candidates) {
     const role = standby.standby;
     if (!role || role.status.kind !== "free" || standby.providerId === null || standby.backend !== r.spec.backend) continue;

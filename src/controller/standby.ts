@@ -58,7 +58,7 @@ const SELF_STOP_MARGIN_MS = 5 * 60_000;
 const ROW_LIMIT = 10_000;
 
 export interface StandbyManagerDeps {
-  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "leave">;
+  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "leave" | "paceHandoff">;
   readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch">;
   /** Generates a job's JIT config at handoff. */
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
@@ -111,7 +111,8 @@ export class StandbyManager {
   async handOff(start: RunnerStart): Promise<HandoffOutcome> {
     const rows = await this.rows();
     const views = standbyCandidates(standbyShapeKey(start.spec), rows.map(viewOf), this.deps.clock.now(), this.policy);
-    return handOff(this.deps, start, views.flatMap((v) => rows.filter((r) => r.id === v.id)));
+    const deps = { ...this.deps, pace: () => this.deps.launcher.paceHandoff() };
+    return handOff(deps, start, views.flatMap((v) => rows.filter((r) => r.id === v.id)));
   }
 
   /** One round; rounds never overlap. */

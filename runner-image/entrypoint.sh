@@ -29,14 +29,58 @@ ssm() {
   AWS_RETRY_MODE="${AWS_RETRY_MODE:-standard}" AWS_MAX_ATTEMPTS="${AWS_MAX_ATTEMPTS:-8}" aws ssm "$@"
 }
 
+# A standby (docs/standby.md) is started before its job is known: TORNADE_STANDBY_UNTIL (ms since the epoch) tells it
+# to wait for tornade to write its parameter, polling every TORNADE_STANDBY_POLL_SECONDS (default 2, as
+# src/core/runner-env.ts STANDBY_POLL_MS) while GetParameter answers ParameterNotFound, and to exit 0 at that time if
+# no job was handed to it. SIGTERM while it waits (tornade recycling it) ends the wait at once.
+standby_until="${TORNADE_STANDBY_UNTIL:-}"
+readonly NOT_YET=100
+
+# Prints the parameter's value (to the caller's command substitution: never an argument, never a log line). Returns
+# NOT_YET when it does not exist yet and this runner is a standby; the AWS CLI's words go to stderr otherwise.
+read_parameter() {
+  local err rc=0
+  err="$(mktemp)"
+  ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>"$err" || rc=$?
+  if (( rc != 0 )) && [[ -n "$standby_until" ]] && grep -q ParameterNotFound "$err"; then
+    rc=$NOT_YET
+  else
+    cat "$err" >&2
+  fi
+  rm -f "$err"
+  return "$rc"
+}
+
 if [[ -n "${TORNADE_JITCONFIG_SSM_PARAMETER:-}" ]]; then
   parameter="$TORNADE_JITCONFIG_SSM_PARAMETER"
   if [[ -z "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]]; then
-    log "reading the JIT config from SSM parameter ${parameter}"
-    if ! jitconfig="$(ssm get-parameter --name "$parameter" --with-decryption --query Parameter.Value --output text)"; then
-      log "could not read SSM parameter ${parameter} (the AWS CLI says why above): no JIT config, no runner"
-      exit "$EXIT_NO_CONFIG"
+    if [[ -n "$standby_until" ]]; then
+      if ! [[ "$standby_until" =~ ^[0-9]+$ ]]; then
+        log "TORNADE_STANDBY_UNTIL must be a time in ms since the epoch, got \"${standby_until}\""
+        exit "$EXIT_NO_CONFIG"
+      fi
+      trap 'log "received SIGTERM while waiting as a standby"; exit 143' TERM
+      log "standby: waiting for a JIT config in SSM parameter ${parameter}"
+    else
+      log "reading the JIT config from SSM parameter ${parameter}"
     fi
+    while true; do
+      rc=0
+      jitconfig="$(read_parameter "$parameter")" || rc=$?
+      if (( rc == 0 )); then break; fi
+      if (( rc != NOT_YET )); then
+        log "could not read SSM parameter ${parameter} (the AWS CLI says why above): no JIT config, no runner"
+        exit "$EXIT_NO_CONFIG"
+      fi
+      if (( $(date +%s%3N) >= standby_until )); then
+        log "standby: no job was handed to it by its deadline"
+        exit 0
+      fi
+      # In the background so that a SIGTERM is handled at once, not after the sleep.
+      sleep "${TORNADE_STANDBY_POLL_SECONDS:-2}" &
+      wait "$!" || true
+    done
+    trap - TERM
     ACTIONS_RUNNER_INPUT_JITCONFIG="$jitconfig"
     unset jitconfig
   fi

@@ -99,6 +99,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_POOL_SCHEDULE", key: "pool.schedule", kind: "string", doc: "when the pool is up, e.g. Mon-Fri 08:00-20:00 (several separated by ;); default always" },
   { name: "TORNADE_POOL_BOOT_TIMEOUT_SECONDS", key: "pool.bootTimeoutSeconds", kind: "number", doc: "a pool runner not online after this long is replaced; default 600" },
   { name: "TORNADE_POOL_INTERVAL_SECONDS", key: "pool.intervalSeconds", kind: "number", doc: "seconds between pool rounds; default 30" },
+  { name: "TORNADE_STANDBY", key: "standby.shapes", kind: "string", doc: "standby runners, booted and waiting for the next job of their shape: BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT, comma-separated, e.g. FARGATE_SPOT/X86_64=3; default none (docs/standby.md)" },
+  { name: "TORNADE_STANDBY_TIME_ZONE", key: "standby.timeZone", kind: "string", doc: "IANA time zone of the standbys' schedule; default UTC" },
+  { name: "TORNADE_STANDBY_SCHEDULE", key: "standby.schedule", kind: "string", doc: "when standbys are kept, e.g. Mon-Fri 07:00-19:00 (several separated by ;); default always" },
+  { name: "TORNADE_STANDBY_MAX_IDLE_MINUTES", key: "standby.maxIdleMinutes", kind: "number", doc: "a standby older than this is recycled (fresh image, fresh task); default 30" },
+  { name: "TORNADE_STANDBY_BOOT_TIMEOUT_SECONDS", key: "standby.bootTimeoutSeconds", kind: "number", doc: "a standby not running after this long is replaced; default 600" },
+  { name: "TORNADE_STANDBY_INTERVAL_SECONDS", key: "standby.intervalSeconds", kind: "number", doc: "seconds between standby rounds; default 15" },
   { name: "TORNADE_CLOCK_SPEED", key: "clock.speed", kind: "number", doc: "test beds only: run at the test bed's compressed clock speed; default 1" },
   { name: "TORNADE_CLOCK_ORIGIN", key: "clock.origin", kind: "number", doc: "test beds only: the compressed clock's origin (epoch ms), shared with the test bed" },
 ];

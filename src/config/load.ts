@@ -214,6 +214,17 @@ const FIX: Readonly<Record<string, string>> = {
   "pool.runners.arch": "X86_64 or ARM64",
   "pool.runners.size": "a whole number of runners from 0 to 100",
   "pool.runners.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 08:00-20:00',
+  "standby.timeZone": "an IANA time zone, e.g. UTC, Europe/Berlin, Asia/Tokyo",
+  "standby.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 07:00-19:00 (separated by ; in the environment)',
+  "standby.maxIdleMinutes": "minutes, more than 0 and at most 1440",
+  "standby.bootTimeoutSeconds": "seconds, more than 0 and at most 86400",
+  "standby.intervalSeconds": "seconds, more than 0 and at most 3600",
+  "standby.shapes": "entries of backend, arch, size, image, count (0–100) and an optional schedule; in the environment BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT, comma-separated, e.g. FARGATE_SPOT/X86_64=3",
+  "standby.shapes.backend": "FARGATE, FARGATE_SPOT or CODEBUILD",
+  "standby.shapes.arch": "X86_64 or ARM64",
+  "standby.shapes.size": "small, medium, large, xlarge or 2xlarge",
+  "standby.shapes.count": "a whole number of standbys from 0 to 100",
+  "standby.shapes.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 07:00-19:00',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, where: (key: string) => string): string {

@@ -96,20 +96,57 @@ export const PoolEntrySchema = z.strictObject({
   schedule: scheduleWindows.optional(),
 });
 
-/** The environment's form of pool.runners, "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional), as entries. */
-function poolShorthand(v: unknown, ctx: { addIssue(issue: { code: "custom"; message: string; input: unknown; path: number[] }): void }): unknown {
-  if (typeof v !== "string") return v;
-  const items = v
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-  return items.map((item, i) => {
-    const m = /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/.exec(item);
-    if (m) return { backend: m[1], ...(m[2] ? { arch: m[2] } : {}), size: Number(m[3]) };
-    ctx.addIssue({ code: "custom", message: `"${item}" is not BACKEND/ARCH=SIZE`, input: item, path: [i] });
-    return { backend: "FARGATE", size: 0 }; // a stand-in, so the one issue above is the one reported
-  });
+type Issues = { addIssue(issue: { code: "custom"; message: string; input: unknown; path: number[] }): void };
+
+/**
+ * The environment's comma-separated form of a list of entries (pool.runners, standby.shapes): each item must match
+ * `pattern`, and `entry` turns its match into the entry the file would hold.
+ */
+function shorthandList(pattern: RegExp, syntax: string, entry: (m: RegExpExecArray) => unknown, standIn: unknown) {
+  return (v: unknown, ctx: Issues): unknown => {
+    if (typeof v !== "string") return v;
+    const items = v
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    return items.map((item, i) => {
+      const m = pattern.exec(item);
+      if (m) return entry(m);
+      ctx.addIssue({ code: "custom", message: `"${item}" is not ${syntax}`, input: item, path: [i] });
+      return standIn; // a stand-in, so the one issue above is the one reported
+    });
+  };
 }
+
+/** pool.runners from the environment: "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional). */
+const poolShorthand = shorthandList(
+  /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/,
+  "BACKEND/ARCH=SIZE",
+  (m) => ({ backend: m[1], ...(m[2] ? { arch: m[2] } : {}), size: Number(m[3]) }),
+  { backend: "FARGATE", size: 0 },
+);
+
+export const StandbyEntrySchema = z.strictObject({
+  backend: BackendSchema,
+  /** Default: defaultArch. */
+  arch: ArchSchema.optional(),
+  /** A size preset; default: the configured default size. */
+  size: SizeSchema.optional(),
+  /** A runner image of the catalog; default: the default image. */
+  image: z.string().trim().min(1).optional(),
+  /** Standbys kept while the schedule is on. */
+  count: z.number().int().min(0).max(100),
+  /** Overrides standby.schedule for this shape; [] = always. */
+  schedule: scheduleWindows.optional(),
+});
+
+/** standby.shapes from the environment: "FARGATE_SPOT/X86_64=3,FARGATE/ARM64/large/big=1". */
+const standbyShorthand = shorthandList(
+  /^([^/=\s]+)(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?\s*=\s*(\d+)$/,
+  "BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT",
+  (m) => ({ backend: m[1], ...(m[2] ? { arch: m[2] } : {}), ...(m[3] ? { size: m[3] } : {}), ...(m[4] ? { image: m[4] } : {}), count: Number(m[5]) }),
+  { backend: "FARGATE", count: 0 },
+);
 
 export const ConfigSchema = z.strictObject({
   /** Run against the in-process test bed; nothing real is contacted. */
@@ -332,6 +369,24 @@ export const ConfigSchema = z.strictObject({
       /** Seconds between pool rounds. */
       intervalSeconds: z.number().positive().max(3600).default(30),
       runners: z.preprocess(poolShorthand, z.array(PoolEntrySchema)).default([]),
+    })
+    .prefault({}),
+  /**
+   * Standby runners (docs/standby.md): per shape, runner tasks kept booted and registered nowhere, each handed the JIT
+   * config of the next job of its shape. No shapes: every job launches cold.
+   */
+  standby: z
+    .strictObject({
+      timeZone: z.string().refine(isTimeZone, "not a time zone this Node.js knows").default("UTC"),
+      /** Windows every shape follows unless it has its own; [] = always. */
+      schedule: scheduleWindows.default([]),
+      /** A standby older than this is recycled (a fresh image, a fresh task). */
+      maxIdleMinutes: z.number().positive().max(1440).default(30),
+      /** A standby not running this long after its launch is replaced. */
+      bootTimeoutSeconds: z.number().positive().max(86_400).default(600),
+      /** Seconds between standby rounds. */
+      intervalSeconds: z.number().positive().max(3600).default(15),
+      shapes: z.preprocess(standbyShorthand, z.array(StandbyEntrySchema)).default([]),
     })
     .prefault({}),
 });

@@ -25,6 +25,7 @@ import type { ControllerObserver } from "./observer.js";
 import { defaultReaperPolicy } from "./reaper.js";
 import { defaultSweeperPolicy } from "./sweeper.js";
 import { poolSetupOf } from "./pool.js";
+import { standbySetupOf } from "./standby.js";
 
 export interface BuildOptions {
   readonly clock: Clock;
@@ -63,9 +64,11 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
     }),
     { clock },
   );
-  const providers = buildProviders(config, opts);
+  const { providers, handoff } = buildProviders(config, opts);
   const deliveryPolicy = policyOf(config);
   const pool = poolSetupOf(config);
+  const reconcilePolicy = opts.reconcilePolicy ?? reconcilePolicyOf(config);
+  const standby = standbySetupOf(config, deliveryPolicy, reconcilePolicy.requestLeaseMs);
   const controller = new Controller({
     store,
     queue,
@@ -74,7 +77,8 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
     providers,
     deliveryPolicy,
     ...(pool ? { pool } : {}),
-    reconcilePolicy: opts.reconcilePolicy ?? reconcilePolicyOf(config),
+    ...(standby ? { standby: { ...standby, handoff } } : {}),
+    reconcilePolicy,
     placement: { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId },
     clock,
     logger,
@@ -121,7 +125,7 @@ function githubAuth(config: Config): GitHubAuth {
   throw new Error("no GitHub credentials: set APP_ID and SECRET_KEY_PEM, or PERSONAL_TOKEN");
 }
 
-function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provider> {
+function buildProviders(config: Config, opts: BuildOptions): { providers: Map<Backend, Provider>; handoff: SsmJitHandoff } {
   const a = config.aws;
   const client = {
     region: a.region ?? "us-east-1",
@@ -166,5 +170,5 @@ function buildProviders(config: Config, opts: BuildOptions): Map<Backend, Provid
       }),
     );
   }
-  return providers;
+  return { providers, handoff };
 }

@@ -13,7 +13,7 @@ import type { Queue } from "../queue/queue.js";
 import type { Intake } from "../store/intake.js";
 import type { Store } from "../store/store.js";
 import { Launcher, type RunnerPlacement } from "./launcher.js";
-import { Reconciler } from "./reconciler.js";
+import { Reconciler, type ReconcilerDeps } from "./reconciler.js";
 import { createTakeIn, type TakeIn } from "./take-in.js";
 import { Tracker } from "./tracker.js";
 import { WorkerPool } from "./worker.js";
@@ -24,6 +24,8 @@ import { Sweeper, defaultSweeperPolicy, type SweeperPolicy } from "./sweeper.js"
 import { Reaper, defaultReaperPolicy, type ReaperPolicy } from "./reaper.js";
 import { CAPACITY_RETRY_MS, LaunchGate, type LaunchLimits } from "./launch-gate.js";
 import { PoolManager, type PoolSetup } from "./pool.js";
+import { StandbyManager, type StandbySetup } from "./standby.js";
+import type { JitHandoff } from "../providers/jit-handoff.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -48,6 +50,11 @@ export interface ControllerDeps {
   readonly reaperPolicy?: ReaperPolicy;
   /** The always-on pool for `type=static` jobs, when configured (poolSetupOf), and how often it is topped up (clock ms). */
   readonly pool?: PoolSetup & { readonly intervalMs: number };
+  /**
+   * Standby runners (docs/standby.md), when configured (standbySetupOf), with the JIT handoff that names their
+   * parameters and writes a job's config to one.
+   */
+  readonly standby?: StandbySetup & { readonly handoff: Pick<JitHandoff, "nameFor" | "handTo"> };
   /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
   readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
@@ -66,6 +73,8 @@ export class Controller {
   readonly observer: ControllerObserver;
   /** The static pool's manager, when a pool is configured; its runners start through `launcher` like every runner. */
   readonly staticPool: PoolManager | undefined;
+  /** The standbys' manager, when standbys are configured; they too start through `launcher`. */
+  readonly standbys: StandbyManager | undefined;
   private readonly pool: WorkerPool;
   /** The static pool's round, nudged when a static job is queued or taken so the pool tops up at once. */
   private staticPoolRound: Periodic | undefined;
@@ -90,7 +99,30 @@ export class Controller {
       staticJobMoved: () => this.staticPoolRound?.nudge(),
     });
     const wakeAfter = (ms: number) => this.pool.wakeAfter(ms);
-    this.reconciler = new Reconciler({ store, queue, launcher, github: deps.github, takeIn: this.takeIn, policy: deps.reconcilePolicy, clock, logger, observer, wakeAfter });
+    let standbyRound: Periodic | undefined;
+    let handoffs: ReconcilerDeps["standbys"] = undefined;
+    if (deps.standby) {
+      const manager = new StandbyManager({ ...deps.standby, launcher, store, github: deps.github, clock, logger: logger.child({ component: "standby" }) });
+      // At start the standbys boot at once; after that, on their interval, and right after a handoff (its replacement).
+      const round = (standbyRound = new Periodic("standby", clock, deps.standby.intervalMs, () => manager.tick(), logger, true));
+      handoffs = { handOff: (start) => manager.handOff(start), handedOff: () => round.nudge() };
+      this.standbys = manager;
+    } else {
+      this.standbys = undefined;
+    }
+    this.reconciler = new Reconciler({
+      store,
+      queue,
+      launcher,
+      github: deps.github,
+      takeIn: this.takeIn,
+      policy: deps.reconcilePolicy,
+      clock,
+      logger,
+      observer,
+      wakeAfter,
+      ...(handoffs ? { standbys: handoffs } : {}),
+    });
     this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
@@ -117,6 +149,7 @@ export class Controller {
       // Runners the launch gate held back ask again as often as a held job does, so the pool keeps its place in line.
       this.rounds.push(this.staticPoolRound, new Periodic("pool-retry", clock, CAPACITY_RETRY_MS, () => manager.retryHeld(), logger));
     }
+    if (standbyRound) this.rounds.push(standbyRound);
   }
 
   start(): void {

@@ -63,6 +63,21 @@ describe("LaunchGate", () => {
     expect(await gate.admit(jobWaiter(21), "CODEBUILD")).toMatchObject({ ok: true });
   });
 
+  it("paces handoffs to standbys with launches (a JIT config and a parameter each), whatever the runner limit", async () => {
+    const clock = manualClock();
+    store = sqliteStore(":memory:", clock);
+    // No room for a runner at all: a handoff starts none, so only the pacing applies to it.
+    const gate = new LaunchGate(store, clock, { maxRunners: 0, perBackend: {} });
+    for (let i = 0; i < 20; i++) expect(gate.paceHandoff()).toBe(0);
+    expect(gate.paceHandoff()).toBe(50);
+    clock.advance(50);
+    expect(gate.paceHandoff()).toBe(0);
+    // Launches share the Parameter Store bucket with handoffs.
+    const full = new LaunchGate(store, clock, { maxRunners: 10_000, perBackend: {} });
+    for (let i = 0; i < 20; i++) full.paceHandoff();
+    expect(await full.admit(jobWaiter(1), "FARGATE")).toMatchObject({ ok: false, reason: expect.stringMatching(/quotas/) });
+  });
+
   it("holds jobs beyond the runner limit, and admits the oldest first when a runner frees", async () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);

@@ -86,6 +86,21 @@ export class LaunchGate {
     return this.pass(backend);
   }
 
+  /**
+   * Paces a handoff to a standby runner (docs/standby.md): no runner starts, so no limit, line or AWS launch bucket
+   * applies, but it asks GitHub for a JIT config and writes one parameter, like a launch. Takes both tokens and answers
+   * 0, or answers how long to wait (clock ms) and takes nothing.
+   */
+  paceHandoff(): number {
+    const now = this.clock.now();
+    const [key, spec] = PARAMETER_STORE;
+    const wait = Math.max(windowWait(this.jitTimes, GITHUB_JIT_WINDOW, now), waitForToken(this.bucket(key, spec, now), spec, now));
+    if (wait > 0) return wait;
+    this.buckets.set(key, take(this.bucket(key, spec, now), spec, now));
+    this.jitTimes = windowTake(this.jitTimes, GITHUB_JIT_WINDOW, now);
+    return 0;
+  }
+
   /** `who` no longer wants a launch (a pool that is full again): the waiters behind it need not wait for its TTL. */
   leave(who: string, backend: Backend): void {
     this.line.get(backend)?.delete(who);
@@ -162,8 +177,10 @@ export class LaunchGate {
  * The AWS buckets a launch on `backend` takes a token from (GitHub's window applies to every launch, and so does
  * Parameter Store's: every launch writes its runner's JIT parameter).
  */
+const PARAMETER_STORE: [string, BucketSpec] = ["parameterStore", QUOTAS.parameterStore];
+
 function bucketsFor(backend: Backend): [string, BucketSpec][] {
-  const parameterStore: [string, BucketSpec] = ["parameterStore", QUOTAS.parameterStore];
+  const parameterStore = PARAMETER_STORE;
   switch (backend) {
     case "FARGATE":
       return [["runTask", QUOTAS.runTask], ["fargate", QUOTAS.fargateOnDemand], parameterStore];

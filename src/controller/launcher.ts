@@ -1,7 +1,7 @@
 /**
- * The one way tornade starts a runner — for a job, for the static pool (and, later, for a standby): `start()` asks the
- * launch gate (limits, first come first served, pacing), records the attempt, gets a JIT runner config from GitHub,
- * starts the runner on its backend, and records the outcome. What differs between them is passed in as a
+ * The one way tornade starts a runner — for a job, for the static pool, for a standby: `start()` asks the launch gate
+ * (limits, first come first served, pacing), records the attempt, gets a JIT runner config from GitHub (not for a
+ * standby: it gets its job's later, docs/standby.md), starts the runner on its backend, and records the outcome. What differs between them is passed in as a
  * RunnerStart: where the runner registers and with which labels, its launch row, its idempotency key.
  * The JIT config passes from GitHub to AWS in memory only: never logged or stored.
  *
@@ -11,13 +11,14 @@
  * counts against the limits exactly like a job's.
  */
 import type { Clock } from "../clock/clock.js";
+import type { StandbyRole } from "../core/standby.js";
 import { idempotencyKey, runnerName } from "../core/reconcile.js";
 import type { TornadeStop } from "../core/launch-outcome.js";
 import type { Backend, LaunchFailure, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, JitConfigRequest } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
-import { LaunchError, type LaunchHandle, type Provider } from "../providers/provider.js";
+import { LaunchError, type LaunchHandle, type Provider, type StandbyLaunch } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { LaunchGate } from "./launch-gate.js";
 import { deregisterByName } from "./runners.js";
@@ -51,8 +52,11 @@ export interface RunnerStart {
   readonly runnerName: string;
   /** What to start; `runnerLabels` are the labels the runner registers with, and all a job is matched against. */
   readonly spec: LaunchSpec;
-  /** Where the runner registers on GitHub (its `name` and `labels` come from above). */
-  readonly registration: Omit<JitConfigRequest, "name" | "labels">;
+  /**
+   * Where the runner registers on GitHub (its `name` and `labels` come from above) — or, for a standby, nowhere yet:
+   * it waits for the JIT config a job's handoff writes to its parameter (controller/standby-handoff.ts).
+   */
+  readonly registration: Omit<JitConfigRequest, "name" | "labels"> | StandbyRegistration;
   /** ECS clientToken / CodeBuild idempotencyToken: a repeated start of this runner starts nothing new. */
   readonly idempotencyKey: string;
   /** What the task's tags and environment name as its job, run and repository (0 for none). */
@@ -64,6 +68,12 @@ export interface RunnerStart {
    * longer queued). Admission first, so a job held back by a limit is asked about once, when it is its turn.
    */
   readonly ready?: () => Promise<boolean>;
+}
+
+/** A standby's part of its start: its row's StandbyRole (free), and when it stops waiting (its runner exits). */
+export interface StandbyRegistration {
+  readonly standby: StandbyRole;
+  readonly until: number;
 }
 
 export type StartOutcome =
@@ -115,6 +125,7 @@ export class Launcher {
         requestedAt: this.deps.clock.now(),
         state: "requested",
         fallbackFrom: r.row.fallbackFrom ?? null,
+        standby: "standby" in r.registration ? r.registration.standby : null,
       });
       // From here the row counts against the limits, through the store.
       admission.recorded();
@@ -123,6 +134,11 @@ export class Launcher {
     } finally {
       admission.recorded();
     }
+  }
+
+  /** How long a handoff to a standby must wait for GitHub's and Parameter Store's pacing; 0: go (tokens taken). */
+  paceHandoff(): number {
+    return this.deps.gate.paceHandoff();
   }
 
   /** `waiter` wants no runner any more: the waiters behind it in the gate's line need not wait for it. */
@@ -207,16 +223,25 @@ export class Launcher {
     const provider = this.deps.providers.get(spec.backend);
     if (!provider) return fail({ kind: "permanent", message: `no provider is configured for ${spec.backend}` }, "permanent");
 
-    let jit;
-    try {
-      jit = await this.deps.github.generateJitConfig({ ...r.registration, name: r.runnerName, labels: spec.runnerLabels });
-    } catch (e) {
-      if (!(e instanceof GitHubError)) throw e;
-      return fail({ kind: e.retryable || e.kind === "conflict" ? "transient" : "permanent", message: `GitHub: ${e.message}` }, `github-${e.kind}`);
+    const registration = r.registration;
+    // A standby is told where its config will be; any other runner gets its own now.
+    let jit: { readonly runnerId: number; readonly target: Omit<JitConfigRequest, "name" | "labels"> } | undefined;
+    let credentials: { readonly jitConfig: string } | { readonly standby: StandbyLaunch };
+    if ("standby" in registration) {
+      credentials = { standby: { parameter: registration.standby.parameter, until: registration.until } };
+    } else {
+      try {
+        const got = await this.deps.github.generateJitConfig({ ...registration, name: r.runnerName, labels: spec.runnerLabels });
+        jit = { runnerId: got.runnerId, target: registration };
+        credentials = { jitConfig: got.encodedJitConfig };
+      } catch (e) {
+        if (!(e instanceof GitHubError)) throw e;
+        return fail({ kind: e.retryable || e.kind === "conflict" ? "transient" : "permanent", message: `GitHub: ${e.message}` }, `github-${e.kind}`);
+      }
     }
 
     try {
-      const handle = await provider.launch({ idempotencyKey: r.idempotencyKey, spec, jitConfig: jit.encodedJitConfig, runnerName: r.runnerName, ...r.serves });
+      const handle = await provider.launch({ idempotencyKey: r.idempotencyKey, spec, runnerName: r.runnerName, ...r.serves, ...credentials });
       await this.update(id, { state: "launched", providerId: handle.id, launchedAt: clock.now() });
       log.info({ providerId: handle.id, runnerName: r.runnerName, fallbackFrom: row.fallbackFrom }, "runner launched");
       report("launched");
@@ -224,9 +249,12 @@ export class Launcher {
     } catch (e) {
       if (!(e instanceof LaunchError)) throw e;
       // The registered runner will never come online: remove it so it does not linger as offline.
-      await this.deps.github.deleteRunner(r.registration, jit.runnerId).catch((err: unknown) =>
-        log.warn({ runnerId: jit.runnerId, err: String(err) }, "could not remove an unused runner registration"),
-      );
+      if (jit) {
+        const { runnerId, target } = jit;
+        await this.deps.github.deleteRunner(target, runnerId).catch((err: unknown) =>
+          log.warn({ runnerId, err: String(err) }, "could not remove an unused runner registration"),
+        );
+      }
       return fail({ kind: e.kind, message: e.message }, e.kind);
     }
   }
@@ -236,13 +264,17 @@ export class Launcher {
     return { ...repoRefOf(job), scope, runnerGroupId };
   }
 
-  /**
-   * A launch row is written by whoever holds its start (a job's lease, the pool's round), but the tracker may have
-   * moved it on since it was read: re-read right before writing.
-   */
-  private async update(id: string, patch: LaunchPatch): Promise<void> {
-    const current = await this.deps.store.getLaunch(id);
-    if (!current) throw new Error(`launch ${id} vanished`);
-    await this.deps.store.updateLaunch(id, current.version, patch);
+  private update(id: string, patch: LaunchPatch): Promise<void> {
+    return updateLatest(this.deps.store, id, patch);
   }
+}
+
+/**
+ * A launch row is written by whoever holds its start (a job's lease, the pool's or the standbys' round), but the
+ * tracker may have moved it on since it was read: re-read right before writing.
+ */
+export async function updateLatest(store: Pick<Store, "getLaunch" | "updateLaunch">, id: string, patch: LaunchPatch): Promise<void> {
+  const current = await store.getLaunch(id);
+  if (!current) throw new Error(`launch ${id} vanished`);
+  await store.updateLaunch(id, current.version, patch);
 }

@@ -3,25 +3,20 @@
  * simulated runners taking real (simulated) jobs, every runner started by the real Launcher through its launch gate, and
  * a SQLite store holding their launch rows.
  */
-import { CodeBuildClient } from "@aws-sdk/client-codebuild";
-import { ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
 import { loadConfig, policyOf } from "../config/index.js";
 import { localTime } from "../core/pool.js";
 import type { Backend } from "../core/types.js";
-import { createGitHubClients } from "../github/auth.js";
 import { OctokitGitHub } from "../github/octokit-github.js";
 import { createLogger } from "../log/logger.js";
-import { CodeBuildProvider } from "../providers/codebuild.js";
-import { EcsProvider } from "../providers/ecs.js";
 import type { Provider } from "../providers/provider.js";
 import { testBedEnv } from "../sandbox/sandbox.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { NO_JOB } from "../store/store.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../../testbed/until.js";
-import { simHandoff } from "../../test/support/sim-handoff.js";
+import { bedPorts } from "../../test/support/bed-ports.js";
 import { LaunchGate } from "./launch-gate.js";
 import { Launcher, jobWaiter } from "./launcher.js";
 import { noopObserver } from "./observer.js";
@@ -40,20 +35,7 @@ const logger = createLogger({ level: "silent" });
 
 beforeAll(async () => {
   bed = await startTestBed({ clock: scaledClock(SPEED), runnerLog: () => {} });
-  const d = bed.description();
-  github = new OctokitGitHub(
-    createGitHubClients({ auth: { kind: "app", appId: d.github.appId, privateKeyPem: bed.github.privateKeyPem }, baseUrl: d.github.url, clock: bed.clock }),
-    { clock: bed.clock },
-  );
-  const aws = { endpoint: d.aws.endpoint, region: d.aws.region, credentials: { accessKeyId: "AKIDTESTBED", secretAccessKey: "testbed" } };
-  const handoff = simHandoff(d.aws, bed.clock);
-  const ecs = new EcsProvider({ client: new ECSClient(aws), cluster: d.aws.cluster, taskDefinitions: d.aws.taskDefinitions, subnets: d.aws.subnets, handoff });
-  const codebuild = new CodeBuildProvider({ client: new CodeBuildClient(aws), projects: { X86_64: d.aws.codebuildProject, ARM64: d.aws.codebuildProject }, handoff });
-  providers = new Map<Backend, Provider>([
-    ["FARGATE", ecs],
-    ["FARGATE_SPOT", ecs],
-    ["CODEBUILD", codebuild],
-  ]);
+  ({ github, providers } = bedPorts(bed));
   store = new SqliteStore(":memory:", bed.clock);
 });
 

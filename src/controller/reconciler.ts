@@ -11,7 +11,8 @@ import type { Queue } from "../queue/queue.js";
 import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
-import type { Launcher } from "./launcher.js";
+import type { Launcher, RunnerStart } from "./launcher.js";
+import type { HandoffOutcome } from "./standby-handoff.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { reconcileItem, type Taking } from "./work-items.js";
@@ -33,6 +34,11 @@ export interface ReconcilerDeps {
   readonly takeIn: TakeIn;
   /** Has the workers look again after `ms` (clock), when a delayed item must not wait for their idle poll. */
   readonly wakeAfter?: (ms: number) => void;
+  /**
+   * Standby runners (docs/standby.md), when configured: a launch is handed to a free standby of its shape first, and
+   * launches cold only when there is none. `handedOff` is told after each handoff, so that a replacement starts.
+   */
+  readonly standbys?: { handOff(start: RunnerStart): Promise<HandoffOutcome>; handedOff(): void };
 }
 
 /** How long to wait before asking again when GitHub refuses a re-run because the run is still in progress. */
@@ -75,8 +81,22 @@ export class Reconciler {
           onGitHub = await this.confirmQueued(job, action.attempt);
           return onGitHub === "queued";
         };
-        const { launcher } = this.deps;
-        const outcome = await launcher.start(launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(action.verify ? { ready } : {}) }));
+        const { launcher, standbys } = this.deps;
+        const start = launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(action.verify ? { ready } : {}) });
+        if (standbys) {
+          // A handoff starts no runner, so it does not ask the launch gate; it asks `ready` itself when it has a standby.
+          const handed = await standbys.handOff(start);
+          if (handed.kind === "launched") standbys.handedOff();
+          if (handed.kind === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));
+          if (handed.kind === "not-ready") return `verified: ${onGitHub}`;
+          if (handed.kind === "held") {
+            await this.deps.queue.enqueue(reconcileItem(jobId, handed.retryInMs));
+            this.deps.wakeAfter?.(handed.retryInMs);
+            return "wait: handoff paced to the GitHub and Parameter Store quotas";
+          }
+          if (handed.kind !== "none") return `handoff:${handed.kind}`;
+        }
+        const outcome = await launcher.start(start);
         switch (outcome.kind) {
           case "held":
             // Not a failure: the job keeps its place and looks again when capacity or quota allows. It keeps its place

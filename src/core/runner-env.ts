@@ -21,6 +21,22 @@ export const JIT_CONFIG_ENV = "ACTIONS_RUNNER_INPUT_JITCONFIG";
 /** The name of the one-time SSM parameter holding the JIT config: the runner reads it (unless CodeBuild did) and deletes it. */
 export const JIT_PARAMETER_ENV = "TORNADE_JITCONFIG_SSM_PARAMETER";
 
+/**
+ * Set on a standby runner (docs/standby.md): the clock time (ms since the epoch) until which it waits for its JIT
+ * config. A standby polls its parameter (JIT_PARAMETER_ENV) every STANDBY_POLL_MS while it does not exist yet
+ * (ParameterNotFound is the normal answer then), reads and deletes it once tornade has written it, and starts the
+ * runner with it; at the deadline with nothing handed to it, it exits 0. Only the parameter's name is in its
+ * environment, as for every runner: the config itself is written only when a job is handed to it.
+ */
+export const STANDBY_UNTIL_ENV = "TORNADE_STANDBY_UNTIL";
+
+/**
+ * How often a standby polls for its JIT config. Each poll is a GetParameter, which shares Parameter Store's standard
+ * throughput (40 TPS per account, "AWS Systems Manager endpoints and quotas") with tornade's PutParameter: N standbys
+ * poll at N / 2 TPS. A handoff waits half of it on average.
+ */
+export const STANDBY_POLL_MS = 2_000;
+
 /** Identity of the launch, for people and logs (never a secret): what tornade sets beside the parameter's name. */
 export const RUNNER_NAME_ENV = "TORNADE_RUNNER_NAME";
 

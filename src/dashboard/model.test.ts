@@ -20,7 +20,7 @@ function job(id: number, over: Partial<JobRecord> = {}): JobRecord {
 function launch(jobId: number, over: Partial<LaunchRecord> = {}): LaunchRecord {
   return {
     id: `${jobId}-1`, jobId, attempt: 1, backend: "FARGATE", arch: "X86_64", providerId: "arn:task", runnerName: "r", state: "launched",
-    error: null, outcome: null, spotInterrupted: false, fallbackFrom: null, requestedAt: T0 + 2000, launchedAt: T0 + 3000, startedAt: null, stoppedAt: null,
+    error: null, outcome: null, spotInterrupted: false, fallbackFrom: null, standby: null, handoffFrom: null, requestedAt: T0 + 2000, launchedAt: T0 + 3000, startedAt: null, stoppedAt: null,
     updatedAt: T0 + 3000, version: 1, ...over,
   };
 }

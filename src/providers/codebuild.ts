@@ -10,12 +10,12 @@ import {
   type ImagePullCredentialsType,
 } from "@aws-sdk/client-codebuild";
 import type { Arch, Backend, Size } from "../core/types.js";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
 import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError } from "./launch-errors.js";
 import { buildOfEvent } from "./state-events.js";
-import { LaunchError, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
+import { LaunchError, runnerEnvironment, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
 
 export interface CodeBuildProviderOptions {
   /** Built by the caller from configuration (region, credentials, endpoint, retry policy). */
@@ -82,7 +82,8 @@ export class CodeBuildProvider implements Provider {
         `no CodeBuild image is configured for image "${spec.image}" on ${spec.arch}; add one to the image catalog`,
       );
     }
-    const parameter = await this.opts.handoff.put(req);
+    // A standby's parameter is written when a job is handed to it, not now.
+    const parameter = req.standby ? req.standby.parameter : await this.opts.handoff.put(req);
     let answer;
     try {
       answer = await this.opts.client.send(
@@ -177,16 +178,14 @@ export class CodeBuildProvider implements Provider {
  * The JIT config is a PARAMETER_STORE variable: its value is the one-time parameter's name, which CodeBuild resolves
  * with the project's service role when the build starts (DOWNLOAD_SOURCE) and hands to the build's commands;
  * BatchGetBuilds shows only the name. The name also goes in PLAINTEXT as JIT_PARAMETER_ENV so that the entrypoint
- * deletes the parameter once the runner has it (runner-image/entrypoint.sh).
+ * deletes the parameter once the runner has it (runner-image/entrypoint.sh). A standby's parameter does not exist when
+ * its build starts (CodeBuild would fail the build resolving it): it gets the name only, and polls for it as a
+ * Fargate runner reads it.
  */
 function environment(req: LaunchRequest, parameter: string): EnvironmentVariable[] {
   return [
-    { name: JIT_CONFIG_ENV, value: parameter, type: "PARAMETER_STORE" },
-    { name: JIT_PARAMETER_ENV, value: parameter, type: "PLAINTEXT" },
-    { name: RUNNER_NAME_ENV, value: req.runnerName, type: "PLAINTEXT" },
-    { name: "TORNADE_JOB_ID", value: String(req.jobId), type: "PLAINTEXT" },
-    { name: "TORNADE_RUN_ID", value: String(req.runId), type: "PLAINTEXT" },
-    { name: "TORNADE_REPOSITORY", value: req.repository, type: "PLAINTEXT" },
+    ...(req.standby ? [] : [{ name: JIT_CONFIG_ENV, value: parameter, type: "PARAMETER_STORE" as const }]),
+    ...runnerEnvironment(req, parameter).map((v) => ({ ...v, type: "PLAINTEXT" as const })),
   ];
 }
 

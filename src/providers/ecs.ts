@@ -10,7 +10,7 @@ import {
   type TaskOverride,
 } from "@aws-sdk/client-ecs";
 import type { Arch, Backend } from "../core/types.js";
-import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
+import { JIT_PARAMETER_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
 import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError, ecsFailureToLaunchError } from "./launch-errors.js";
@@ -22,6 +22,7 @@ import {
   type LaunchState,
   type LaunchStatus,
   type Provider,
+  runnerEnvironment,
 } from "./provider.js";
 
 export interface EcsProviderOptions {
@@ -77,7 +78,8 @@ export class EcsProvider implements Provider {
       throw new LaunchError("permanent", `the ECS provider cannot launch on ${spec.backend}`);
     }
     const taskDefinition = this.taskDefinitionFor(spec.image, spec.arch);
-    const parameter = await this.opts.handoff.put(req);
+    // A standby's parameter is written when a job is handed to it, not now.
+    const parameter = req.standby ? req.standby.parameter : await this.opts.handoff.put(req);
     let answer;
     try {
       answer = await this.opts.client.send(
@@ -204,13 +206,7 @@ export class EcsProvider implements Provider {
   private overrides(req: LaunchRequest, parameter: string): TaskOverride {
     const { spec } = req;
     // The parameter's name, never the config: DescribeTasks shows these to anyone with ecs:DescribeTasks.
-    const environment: KeyValuePair[] = [
-      { name: JIT_PARAMETER_ENV, value: parameter },
-      { name: RUNNER_NAME_ENV, value: req.runnerName },
-      { name: "TORNADE_JOB_ID", value: String(req.jobId) },
-      { name: "TORNADE_RUN_ID", value: String(req.runId) },
-      { name: "TORNADE_REPOSITORY", value: req.repository },
-    ];
+    const environment: KeyValuePair[] = runnerEnvironment(req, parameter);
     return {
       containerOverrides: [{ name: this.containerName, environment }],
       // Task-level size: Fargate takes CPU units (1 vCPU = 1024) and MiB, as strings (ECS API Reference, TaskOverride).

@@ -23,6 +23,16 @@ export interface JitHandoff {
   /** Stores one launch's JIT config; answers the parameter's name, which is all the runner is told. */
   put(launch: { readonly idempotencyKey: string; readonly runnerName: string; readonly jitConfig: string }): Promise<string>;
   /**
+   * The name put() gives a launch's parameter, without writing it: a standby is told it at launch and polls for it
+   * (docs/standby.md).
+   */
+  nameFor(idempotencyKey: string, runnerName: string): string;
+  /**
+   * Writes a job's JIT config to a standby's parameter (named by nameFor when the standby was launched, and kept on its
+   * launch row, since the replica handing off may not be the one that launched it). `runnerName` is the job's runner.
+   */
+  handTo(parameter: string, launch: { readonly runnerName: string; readonly jitConfig: string }): Promise<void>;
+  /**
    * Deletes parameters no runner will read. Never throws: a failure is reported through the handoff's own warning
    * (the launch's outcome does not depend on it) and the parameter's expiry takes over.
    */
@@ -61,6 +71,11 @@ export class SsmJitHandoff implements JitHandoff {
 
   async put(launch: { idempotencyKey: string; runnerName: string; jitConfig: string }): Promise<string> {
     const name = this.nameFor(launch.idempotencyKey, launch.runnerName);
+    await this.handTo(name, launch);
+    return name;
+  }
+
+  async handTo(name: string, launch: { runnerName: string; jitConfig: string }): Promise<void> {
     const expires = new Date(jitParameterExpiresAt(this.opts.now(), this.opts.bootTimeoutMs)).toISOString();
     try {
       await this.opts.client.send(
@@ -79,7 +94,6 @@ export class SsmJitHandoff implements JitHandoff {
     } catch (e) {
       throw withHint(awsErrorToLaunchError("SSM", "PutParameter", e), this.opts.kmsKeyId);
     }
-    return name;
   }
 
   async discard(names: readonly string[]): Promise<void> {

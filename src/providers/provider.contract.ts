@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Arch, Backend, LaunchSpec } from "../core/types.js";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
+import { DEFAULT_JIT_PARAMETER_PREFIX, JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import type { ContainerHandle, ContainerRuntime, ContainerSpec } from "../../testbed/runtime.js";
 import { obtainJitConfig } from "../../testbed/runner/handoff.js";
 import { leakedFragment } from "../../test/support/secret-fragments.js";
@@ -80,7 +80,7 @@ export function trafficRecorder(service: "ecs" | "codebuild") {
 }
 
 let seq = 0;
-export function launchRequest(backend: Backend, arch: Arch, over: Partial<LaunchSpec> = {}): LaunchRequest {
+export function launchRequest(backend: Backend, arch: Arch, over: Partial<LaunchSpec> = {}): LaunchRequest & { readonly jitConfig: string } {
   const jobId = 9_000_000 + ++seq;
   const spec: LaunchSpec = {
     backend,
@@ -157,6 +157,21 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
       expect(got).toEqual({ config: req.jitConfig });
       expect(mine()).toEqual([]);
       expect(leakedFragment(bed.traffic(), req.jitConfig)).toBeUndefined();
+      bed.runtime.finish(handle.id, 0);
+    });
+
+    it("starts a standby without writing its parameter, telling it only where and until when to wait (docs/standby.md)", async () => {
+      const cold = launchRequest(bed.backend, "X86_64");
+      const parameter = `${DEFAULT_JIT_PARAMETER_PREFIX}tornade-standby-${cold.jobId}.0123456789abcdef0123456789abcdef`;
+      const req: LaunchRequest = { ...cold, jobId: 0, runId: 0, jitConfig: undefined, standby: { parameter, until: 1_900_000_000_000 } };
+      const handle = await bed.provider.launch(req);
+      // Running without its parameter: CodeBuild was not asked to resolve it at start (it does not exist yet).
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      const container = await bed.runtime.waitStarted(handle.id);
+      expect(container.env[JIT_PARAMETER_ENV]).toBe(parameter);
+      expect(container.env[STANDBY_UNTIL_ENV]).toBe("1900000000000");
+      expect(container.env[JIT_CONFIG_ENV]).toBeUndefined();
+      expect(bed.parameters()).not.toContain(parameter);
       bed.runtime.finish(handle.id, 0);
     });
 

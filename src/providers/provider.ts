@@ -1,3 +1,4 @@
+import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import type { Backend, LaunchErrorKind, LaunchSpec } from "../core/types.js";
 
 /**
@@ -25,17 +26,53 @@ export interface Provider {
   findLaunch(backend: Backend, runnerName: string): Promise<LaunchHandle | undefined>;
 }
 
-export interface LaunchRequest {
+/**
+ * One runner to start. A runner for a known job gets its JIT config now (through the provider's JitHandoff); a
+ * standby (docs/standby.md) gets it later, when a job is handed to it: it is told only where to wait for it.
+ */
+export type LaunchRequest = LaunchRequestBase &
+  (
+    | {
+        /** The encoded JIT runner config. A secret: never logged, never stored. */
+        readonly jitConfig: string;
+        readonly standby?: undefined;
+      }
+    | { readonly standby: StandbyLaunch; readonly jitConfig?: undefined }
+  );
+
+/** Where and until when a standby waits for its JIT config. */
+export interface StandbyLaunch {
+  /** The one-time parameter it polls, written only when a job is handed to it (core/standby.ts StandbyRole). */
+  readonly parameter: string;
+  /** Clock time (ms since the epoch) at which it stops waiting and exits. */
+  readonly until: number;
+}
+
+export interface LaunchRequestBase {
   /** Derived from the job id and the launch attempt (ECS clientToken / CodeBuild idempotencyToken). */
   readonly idempotencyKey: string;
   readonly spec: LaunchSpec;
-  /** The encoded JIT runner config. A secret: never logged, never stored. */
-  readonly jitConfig: string;
   readonly runnerName: string;
   readonly jobId: number;
   readonly runId: number;
   /** "owner/repo" */
   readonly repository: string;
+}
+
+/**
+ * What tornade tells every runner container, in plaintext (DescribeTasks and BatchGetBuilds show it, so never a
+ * secret): its JIT parameter's name, its own name, the job, run and repository it serves, and — a standby — until when
+ * it waits for its config. Shared by every provider so that they tell it the same.
+ */
+export function runnerEnvironment(req: LaunchRequest, parameter: string): { name: string; value: string }[] {
+  return [
+    { name: JIT_PARAMETER_ENV, value: parameter },
+    { name: RUNNER_NAME_ENV, value: req.runnerName },
+    { name: "TORNADE_JOB_ID", value: String(req.jobId) },
+    { name: "TORNADE_RUN_ID", value: String(req.runId) },
+    { name: "TORNADE_REPOSITORY", value: req.repository },
+    ...(req.standby ? [{ name: STANDBY_UNTIL_ENV, value: String(req.standby.until) }] : []),
+  ];
 }
 
 export interface LaunchHandle {

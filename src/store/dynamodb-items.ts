@@ -6,7 +6,7 @@
 import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import { BACKENDS, type Arch, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
 import { pad } from "./dynamodb-table.js";
-import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
+import { jobDecisionOf, launchFieldsOf, standbyRoleOf } from "./record-fields.js";
 import type { DeliveryRecord, JobRecord, LaunchRecord } from "./store.js";
 
 export type Item = Record<string, AttributeValue>;
@@ -133,6 +133,8 @@ export function toLaunch(item: Item): LaunchRecord {
     outcome,
     spotInterrupted: item["spotInterrupted"]?.BOOL === true,
     fallbackFrom: strOrNull(item, "fallbackFrom") as Backend | null,
+    standby: standbyRoleOf(parseJson(item, "standby")),
+    handoffFrom: strOrNull(item, "handoffFrom"),
     requestedAt: num(item, "requestedAt"),
     launchedAt: numOrNull(item, "launchedAt"),
     startedAt: numOrNull(item, "startedAt"),

@@ -31,6 +31,7 @@ import {
   checkDeliveryRetention,
   checkJobStatus,
   VersionConflict,
+  NO_JOB,
   launchId,
   type DeliveryInfo,
   type DeliveryRecord,
@@ -176,6 +177,8 @@ export class DynamoDbStore implements Store {
       outcome: json(launch.outcome ?? null),
       spotInterrupted: av(launch.spotInterrupted === true),
       fallbackFrom: av(launch.fallbackFrom ?? null),
+      standby: json(launch.standby ?? null),
+      handoffFrom: av(launch.handoffFrom ?? null),
       requestedAt: av(launch.requestedAt),
       launchedAt: av(launch.launchedAt ?? null),
       startedAt: av(launch.startedAt ?? null),
@@ -192,7 +195,7 @@ export class DynamoDbStore implements Store {
     const values: Item = {};
     const remove: string[] = [];
     const scalar: (keyof LaunchPatch)[] = [
-      "backend", "arch", "providerId", "runnerName", "state", "spotInterrupted", "fallbackFrom", "requestedAt",
+      "backend", "arch", "providerId", "runnerName", "state", "spotInterrupted", "fallbackFrom", "handoffFrom", "requestedAt",
       "launchedAt", "startedAt", "stoppedAt",
     ];
     for (const field of scalar) {
@@ -200,6 +203,7 @@ export class DynamoDbStore implements Store {
     }
     if (patch.error !== undefined) values["error"] = json(patch.error);
     if (patch.outcome !== undefined) values["outcome"] = json(patch.outcome);
+    if (patch.standby !== undefined) values["standby"] = json(patch.standby);
     // Index attributes follow the fields they are derived from; the rest of each index key is fixed per launch.
     if (patch.state !== undefined) values["gsi2pk"] = { S: `LAUNCHSTATE#${patch.state}` };
     if (patch.requestedAt !== undefined) values["gsi2sk"] = { S: `${pad(patch.requestedAt)}#${id}` };
@@ -245,7 +249,10 @@ export class DynamoDbStore implements Store {
     return n;
   }
 
-  /** The launch whose ECS task ARN or CodeBuild build id this is (EventBridge state changes name only that). */
+  /**
+   * The launch whose ECS task ARN or CodeBuild build id this is (EventBridge state changes name only that). A standby's
+   * task, once handed to a job, is named by two rows — the standby's, closed, and the job's — and is the job's.
+   */
   async findLaunchByProviderId(providerId: string): Promise<LaunchRecord | undefined> {
     const items = await this.ops.queryAll(
       {
@@ -253,9 +260,10 @@ export class DynamoDbStore implements Store {
         KeyConditionExpression: "gsi3pk = :p",
         ExpressionAttributeValues: { ":p": { S: `PROVIDER#${providerId}` } },
       },
-      1,
+      2,
     );
-    return items[0] && toLaunch(items[0]);
+    const launches = items.map(toLaunch);
+    return launches.find((l) => l.jobId !== NO_JOB) ?? launches[0];
   }
 
   async recordDelivery(guid: string, info: DeliveryInfo): Promise<"new" | "duplicate"> {

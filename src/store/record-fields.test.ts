@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
+import { jobDecisionOf, launchFieldsOf, standbyRoleOf } from "./record-fields.js";
 
 // Round trips of every decision and outcome through both stores are in store.contract.ts; these are the reads of
 // stored values no current code writes.
@@ -27,5 +27,15 @@ describe("reading stored fields", () => {
   it("ignores a malformed outcome rather than trusting it", () => {
     expect(launchFieldsOf(null, { kind: "taken", jobId: "12" })).toEqual({ error: null, outcome: null });
     expect(launchFieldsOf(null, { kind: "idle" })).toEqual({ error: null, outcome: null });
+  });
+
+  it("reads a standby whose status is unreadable as retired, never as free to take a job", () => {
+    const role = { shape: "FARGATE/X86_64/cpu=2,memory=4096,disk=-/image=default", parameter: "/tornade/jit/x.0" };
+    expect(standbyRoleOf({ ...role, status: { kind: "free" } })).toEqual({ ...role, status: { kind: "free" } });
+    expect(standbyRoleOf({ ...role, status: { kind: "claimed", jobId: "7", attempt: 1, at: 3 } })).toEqual({ ...role, status: { kind: "retired", why: "stale", at: 3 } });
+    expect(standbyRoleOf({ ...role, status: { kind: "retired", why: "bored", at: 4 } })).toEqual({ ...role, status: { kind: "retired", why: "stale", at: 4 } });
+    expect(standbyRoleOf({ ...role, status: null })?.status.kind).toBe("retired");
+    expect(standbyRoleOf({ shape: "x" })).toBeNull();
+    expect(standbyRoleOf(null)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The typed fields of jobs and launches read back from what a store keeps (JSON text, in SQLite and DynamoDB alike),
- * checked here before anyone trusts them: the one place that turns stored JSON into JobDecision, LaunchFailure and
- * RunnerOutcome.
+ * checked here before anyone trusts them: the one place that turns stored JSON into JobDecision, LaunchFailure,
+ * RunnerOutcome and StandbyRole.
  *
  * Launches written before those fields were typed kept state in `error.kind` ("taken-by-sibling" with `takenBy`,
  * "taken-by-refused-job", "spot-interrupted", "spot-interrupted-checked", "runner-failed", "idle", "cancelled",
@@ -10,6 +10,7 @@
  */
 import type { JobDecision } from "../core/job-decision.js";
 import { TORNADE_STOPS, type Refusal, type RunnerOutcome, type TornadeStop } from "../core/launch-outcome.js";
+import { STANDBY_RETIREMENTS, type StandbyRole, type StandbyStatus } from "../core/standby.js";
 import { ARCHS, BACKENDS, LAUNCH_ERROR_KINDS, SIZES, type LaunchFailure, type LaunchSpec } from "../core/types.js";
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -108,6 +109,40 @@ function runnerOutcomeOf(raw: unknown): RunnerOutcome | null {
       return stop && reason !== null ? { kind: stop, reason } : null;
     }
   }
+}
+
+/**
+ * A standby's part of its launch row; null when absent or unreadable. An unreadable status reads as retired: a
+ * standby nobody can tell is free must not be handed a job, and retiring it is what ends it.
+ */
+export function standbyRoleOf(raw: unknown): StandbyRole | null {
+  const r = fields(raw);
+  const shape = r?.["shape"];
+  const parameter = r?.["parameter"];
+  if (!r || typeof shape !== "string" || typeof parameter !== "string") return null;
+  return { shape, parameter, status: standbyStatusOf(r["status"]) };
+}
+
+function standbyStatusOf(raw: unknown): StandbyStatus {
+  const s = fields(raw);
+  const at = typeof s?.["at"] === "number" ? s["at"] : 0;
+  const whole = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+  switch (s?.["kind"]) {
+    case "free":
+      return { kind: "free" };
+    case "claimed": {
+      const jobId = s["jobId"];
+      const attempt = s["attempt"];
+      if (whole(jobId) && whole(attempt)) return { kind: "claimed", jobId, attempt, at };
+      break;
+    }
+    case "retired": {
+      const why = STANDBY_RETIREMENTS.find((w) => w === s["why"]);
+      if (why) return { kind: "retired", why, at };
+      break;
+    }
+  }
+  return { kind: "retired", why: "stale", at };
 }
 
 /** The refusal in an old "taken-by-refused-job" message (the old receiver.ts wrote exactly this sentence). */

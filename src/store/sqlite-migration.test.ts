@@ -112,6 +112,11 @@ describe("a version-3 SQLite file, opened by this tornade", () => {
     expect(store.handle.db.prepare("SELECT count(*) AS n FROM launches WHERE error IS NOT NULL").get()).toEqual({ n: 1 });
   });
 
+  it("reads the old launches as neither standbys nor handed to one (migration 6)", async () => {
+    const launches = await store.listLaunches(100);
+    expect(launches.map((l) => [l.standby, l.handoffFrom])).toEqual(launches.map(() => [null, null]));
+  });
+
   it("moves a re-run's promised backend from its meta key onto the job row, and leaves other meta alone", async () => {
     expect((await store.getJob(100))?.rerunBackend).toBe("FARGATE");
     expect((await store.getJob(101))?.rerunBackend).toBeNull();

@@ -1,5 +1,5 @@
 import { BACKENDS, type Arch, type Backend, type JobStatus, type LaunchPhase } from "../core/types.js";
-import { jobDecisionOf, launchFieldsOf } from "./record-fields.js";
+import { jobDecisionOf, launchFieldsOf, standbyRoleOf } from "./record-fields.js";
 import type { JobRecord, LaunchRecord } from "./store.js";
 
 /** Rows of the SQLite tables (sqlite.ts) to records and back: JSON columns, cursors. */
@@ -66,7 +66,7 @@ export function toJob(raw: unknown): JobRecord {
 interface LaunchRow {
   id: string; job_id: number; attempt: number; backend: Backend; arch: Arch; provider_id: string | null;
   runner_name: string; state: LaunchPhase; error: string | null; outcome: string | null; spot_interrupted: number;
-  fallback_from: Backend | null; requested_at: number; launched_at: number | null; started_at: number | null;
+  fallback_from: Backend | null; standby: string | null; handoff_from: string | null; requested_at: number; launched_at: number | null; started_at: number | null;
   stopped_at: number | null; updated_at: number; version: number;
 }
 
@@ -86,6 +86,8 @@ export function toLaunch(raw: unknown): LaunchRecord {
     outcome,
     spotInterrupted: row.spot_interrupted === 1,
     fallbackFrom: row.fallback_from,
+    standby: standbyRoleOf(parseJson(row.standby)),
+    handoffFrom: row.handoff_from ?? null,
     requestedAt: row.requested_at,
     launchedAt: row.launched_at,
     startedAt: row.started_at,

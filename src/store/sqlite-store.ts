@@ -8,6 +8,7 @@ import {
   checkDeliveryRetention,
   checkJobStatus,
   VersionConflict,
+  NO_JOB,
   launchId,
   type DeliveryInfo,
   type DeliveryRecord,
@@ -108,6 +109,8 @@ const LAUNCH_COLUMNS: Record<keyof LaunchPatch, string> = {
   outcome: "outcome",
   spotInterrupted: "spot_interrupted",
   fallbackFrom: "fallback_from",
+  standby: "standby",
+  handoffFrom: "handoff_from",
   requestedAt: "requested_at",
   launchedAt: "launched_at",
   startedAt: "started_at",
@@ -199,13 +202,15 @@ export class SqliteStoreSync {
     const result = this.h
       .stmt(
         `INSERT INTO launches (id, job_id, attempt, backend, arch, provider_id, runner_name, state, error, outcome,
-           spot_interrupted, fallback_from, requested_at, launched_at, started_at, stopped_at, updated_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+           spot_interrupted, fallback_from, standby, handoff_from, requested_at, launched_at, started_at, stopped_at,
+           updated_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
       )
       .run(
         launchId(launch.jobId, launch.attempt), launch.jobId, launch.attempt, launch.backend, launch.arch,
         launch.providerId ?? null, launch.runnerName, launch.state ?? "requested", encodeJson(launch.error ?? null),
-        encodeJson(launch.outcome ?? null), launch.spotInterrupted ? 1 : 0, launch.fallbackFrom ?? null, launch.requestedAt, launch.launchedAt ?? null,
+        encodeJson(launch.outcome ?? null), launch.spotInterrupted ? 1 : 0, launch.fallbackFrom ?? null,
+        encodeJson(launch.standby ?? null), launch.handoffFrom ?? null, launch.requestedAt, launch.launchedAt ?? null,
         launch.startedAt ?? null, launch.stoppedAt ?? null, this.clock.now(),
       );
     return result.changes === 1;
@@ -219,7 +224,7 @@ export class SqliteStoreSync {
       sets.push(`${column} = ?`);
       const value = patch[field];
       values.push(
-        field === "error" || field === "outcome" ? encodeJson(value ?? null) : typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlValue),
+        field === "error" || field === "outcome" || field === "standby" ? encodeJson(value ?? null) : typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlValue),
       );
     }
     return this.versionedUpdate("launch", "launches", id, expectedVersion, sets, values, toLaunch);
@@ -249,9 +254,12 @@ export class SqliteStoreSync {
     return (row as { n: number }).n;
   }
 
-  /** Unindexed: only AWS state-change events ask (serverless mode, which runs on DynamoDB), never a hot path here. */
+  /**
+   * Unindexed: only AWS state-change events ask (serverless mode, which runs on DynamoDB), never a hot path here. A
+   * standby's task handed to a job is named by the standby's closed row and the job's: it is the job's.
+   */
   findLaunchByProviderId(providerId: string): LaunchRecord | undefined {
-    const row = this.h.stmt("SELECT * FROM launches WHERE provider_id = ? ORDER BY attempt DESC LIMIT 1").get(providerId);
+    const row = this.h.stmt(`SELECT * FROM launches WHERE provider_id = ? ORDER BY job_id = ${NO_JOB}, attempt DESC LIMIT 1`).get(providerId);
     return row === undefined ? undefined : toLaunch(row);
   }
 

@@ -146,6 +146,10 @@ export const MIGRATIONS: readonly (string | ((db: SqliteDatabase) => void))[] = 
      PRIMARY KEY (repository, run_id)
    ) WITHOUT ROWID;
    CREATE INDEX looked_at_runs_by_time ON looked_at_runs (repository, looked_at);`,
+  // Standby runners (docs/standby.md): a standby's part of its launch row (JSON), and the standby a job's launch was
+  // handed to. Old rows are neither.
+  `ALTER TABLE launches ADD COLUMN standby TEXT;
+   ALTER TABLE launches ADD COLUMN handoff_from TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

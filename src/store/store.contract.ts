@@ -3,6 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
 import type { LaunchSpec } from "../core/types.js";
+import { standbyRowsContract } from "./standby.contract.js";
 import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
 import { DELIVERY_RETENTION_MIN_MS, NO_JOB, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
@@ -174,6 +175,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
           outcome: null,
           spotInterrupted: false,
           fallbackFrom: null,
+          standby: null,
+          handoffFrom: null,
           launchedAt: null,
           version: 1,
         });
@@ -331,6 +334,7 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       });
     });
 
+    standbyRowsContract(() => t);
     sweeperMemoryContract(() => t);
 
     describe("meta", () => {

@@ -1,5 +1,6 @@
 import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
+import type { StandbyRole } from "../core/standby.js";
 import { JOB_STATUSES, type Arch, type Backend, type JobStatus, type LaunchFailure, type LaunchPhase } from "../core/types.js";
 import type { SweeperMemory } from "./sweeper-memory.js";
 
@@ -182,6 +183,16 @@ export interface LaunchRecord {
   readonly spotInterrupted: boolean;
   /** Set when this launch replaces one on another backend (FARGATE_SPOT capacity → FARGATE). */
   readonly fallbackFrom: Backend | null;
+  /**
+   * A standby runner's part (core/standby.ts StandbyRole: its shape, its handoff parameter's name, free / claimed /
+   * retired); set on a standby's row (job id NO_JOB) only. docs/standby.md.
+   */
+  readonly standby: StandbyRole | null;
+  /**
+   * On a job's launch row served by a standby: that standby's launch id. Its task (providerId, once the handoff is
+   * recorded) is this row's runner.
+   */
+  readonly handoffFrom: string | null;
   readonly requestedAt: number;
   readonly launchedAt: number | null;
   readonly startedAt: number | null;
@@ -191,7 +202,7 @@ export interface LaunchRecord {
 }
 
 export type NewLaunch = Pick<LaunchRecord, "jobId" | "attempt" | "backend" | "arch" | "runnerName" | "requestedAt"> &
-  Partial<Pick<LaunchRecord, "providerId" | "state" | "error" | "outcome" | "spotInterrupted" | "fallbackFrom" | "launchedAt" | "startedAt" | "stoppedAt">>;
+  Partial<Pick<LaunchRecord, "providerId" | "state" | "error" | "outcome" | "spotInterrupted" | "fallbackFrom" | "standby" | "handoffFrom" | "launchedAt" | "startedAt" | "stoppedAt">>;
 
 export type LaunchPatch = Partial<Omit<LaunchRecord, "id" | "jobId" | "attempt" | "version" | "updatedAt">>;
 

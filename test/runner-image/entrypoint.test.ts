@@ -164,4 +164,54 @@ describe("runner image scripts", () => {
     expect(readFileSync(record, "utf8").split("\n")).toContain("got=TERM");
     expect(stderr).toContain("received SIGTERM");
   });
+
+  describe("as a standby (docs/standby.md)", () => {
+    const standbyEnv = (home: string, bin: string, until: number) =>
+      baseEnv(home, bin, { TORNADE_JITCONFIG_SSM_PARAMETER: "/tornade/jit/standby-1", TORNADE_STANDBY_UNTIL: String(until), TORNADE_STANDBY_POLL_SECONDS: "0.05" });
+    const getCalls = (record: string) => (existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith("aws ssm get-parameter")).length : 0);
+
+    it("polls quietly until its parameter is written, then starts the runner with it and deletes it", async () => {
+      const { home, bin, record } = fakeRunner("exit 0");
+      const child = spawn("bash", [ENTRYPOINT], { env: standbyEnv(home, bin, Date.now() + 600_000), stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+      while (getCalls(record) < 3) await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(record, "utf8")).not.toContain("argv=");
+      writeFileSync(join(home, "parameter"), "handed-to-standby\n");
+      expect(await exited).toBe(0);
+      const lines = readFileSync(record, "utf8").split("\n");
+      expect(lines).toContain("jit=handed-to-standby");
+      expect(lines).toContain("aws ssm delete-parameter --name /tornade/jit/standby-1");
+      expect(stderr).toContain("standby: waiting for a JIT config");
+      // ParameterNotFound is the normal answer while it waits: not reported.
+      expect(stderr).not.toContain("ParameterNotFound");
+      expect(stderr).not.toContain("handed-to-standby");
+    });
+
+    it("exits 0 without starting the runner when nothing was handed to it by its deadline", () => {
+      const { home, bin, record } = fakeRunner("exit 0");
+      const result = spawnSync("bash", [ENTRYPOINT], { env: standbyEnv(home, bin, Date.now() - 1), encoding: "utf8" });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain("no job was handed to it by its deadline");
+      expect(readFileSync(record, "utf8")).not.toContain("argv=");
+    });
+
+    it("stops waiting at SIGTERM, exit 143", async () => {
+      const { home, bin, record } = fakeRunner("exit 0");
+      const child = spawn("bash", [ENTRYPOINT], { env: standbyEnv(home, bin, Date.now() + 600_000), stdio: ["ignore", "ignore", "ignore"] });
+      const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+      while (getCalls(record) < 1) await new Promise((r) => setTimeout(r, 20));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(143);
+    });
+
+    it("refuses a deadline that is not a time, exit 78", () => {
+      const { home, bin } = fakeRunner("exit 0");
+      const env = { ...standbyEnv(home, bin, 0), TORNADE_STANDBY_UNTIL: "tomorrow" };
+      const result = spawnSync("bash", [ENTRYPOINT], { env, encoding: "utf8" });
+      expect(result.status).toBe(78);
+      expect(result.stderr).toContain("TORNADE_STANDBY_UNTIL must be a time in ms since the epoch");
+    });
+  });
 });

@@ -7,13 +7,16 @@
  * 2. Delete the parameter: it is single-use, and nobody else should find it there. A failed delete is a warning.
  * 3. With no parameter named, take ACTIONS_RUNNER_INPUT_JITCONFIG as given (a config passed directly; tornade never
  *    does, but the runner image accepts it).
+ * A standby (TORNADE_STANDBY_UNTIL set, docs/standby.md) polls for its parameter in step 1 every STANDBY_POLL_MS of
+ * clock time while GetParameter answers ParameterNotFound, until its deadline (then exit 0: no job came) or a signal.
  * No config at all, or a parameter that cannot be read, is exit 78 (EX_CONFIG), as the entrypoint exits.
  * The AWS calls use the container's own credentials, region and endpoint (the AWS_* variables the test bed gives every
  * container, as ECS and CodeBuild give a container its role's), through the real @aws-sdk/client-ssm, retrying
  * throttling as the entrypoint's AWS CLI does (AWS_MAX_ATTEMPTS there).
  */
 import { DeleteParameterCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../../src/core/runner-env.js";
+import { systemClock, type Clock } from "../../src/clock/clock.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_POLL_MS, STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 
 /** sysexits.h EX_CONFIG: what runner-image/entrypoint.sh exits with when it has no JIT config. */
 export const EXIT_NO_CONFIG = 78;
@@ -23,21 +26,47 @@ export const HANDOFF_MAX_ATTEMPTS = 8;
 
 export type Handoff = { readonly config: string } | { readonly exitCode: number; readonly reason: string };
 
-export async function obtainJitConfig(env: Readonly<Record<string, string>>, log: (line: string) => void, signal?: AbortSignal): Promise<Handoff> {
+/** How a standby waits: the clock its polls and deadline follow, and SIGTERM, which ends the wait (exit 143). */
+export interface StandbyWait {
+  readonly clock?: Clock;
+  readonly term?: AbortSignal;
+}
+
+export async function obtainJitConfig(
+  env: Readonly<Record<string, string>>,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+  wait: StandbyWait = {},
+): Promise<Handoff> {
   const parameter = env[JIT_PARAMETER_ENV];
   let config = env[JIT_CONFIG_ENV];
   if (parameter) {
     const ssm = clientFor(env);
     if (!ssm) return { exitCode: EXIT_NO_CONFIG, reason: `the container has no AWS region, endpoint or credentials to read ${parameter} with` };
     if (!config) {
-      log(`reading the JIT config from SSM parameter ${parameter}`);
-      try {
-        const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: signal });
-        config = got.Parameter?.Value;
-      } catch (e) {
-        // The error's name and AWS's words; never a value (there is none on failure).
-        return { exitCode: EXIT_NO_CONFIG, reason: `could not read the JIT config from SSM parameter ${parameter}: ${errorText(e)}` };
+      const until = standbyDeadline(env);
+      if (typeof until === "string") return { exitCode: EXIT_NO_CONFIG, reason: until };
+      log(until === undefined ? `reading the JIT config from SSM parameter ${parameter}` : `standby: waiting for a JIT config in SSM parameter ${parameter}`);
+      const clock = wait.clock ?? systemClock;
+      for (;;) {
+        try {
+          const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: signal });
+          config = got.Parameter?.Value;
+          break;
+        } catch (e) {
+          const waiting = until !== undefined && e instanceof Error && e.name === "ParameterNotFound";
+          // The error's name and AWS's words; never a value (there is none on failure).
+          if (!waiting || until === undefined) return { exitCode: EXIT_NO_CONFIG, reason: `could not read the JIT config from SSM parameter ${parameter}: ${errorText(e)}` };
+          if (clock.now() >= until) return { exitCode: 0, reason: "standby: no job was handed to it by its deadline" };
+          const stop = AbortSignal.any([signal, wait.term].filter((x): x is AbortSignal => x !== undefined));
+          try {
+            await clock.sleep(Math.min(STANDBY_POLL_MS, Math.max(1, until - clock.now())), stop);
+          } catch {
+            return { exitCode: signal?.aborted ? 137 : 143, reason: "standby: signalled while waiting for its JIT config" };
+          }
+        }
       }
+      if (until !== undefined) log(`standby: JIT config received`);
     }
     try {
       await ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal: signal });
@@ -74,6 +103,14 @@ function clientFor(env: Readonly<Record<string, string>>): SSMClient | undefined
     clients.set(key, client);
   }
   return client;
+}
+
+/** A standby's deadline from its environment; undefined for a runner launched for its job; text when malformed. */
+function standbyDeadline(env: Readonly<Record<string, string>>): number | string | undefined {
+  const raw = env[STANDBY_UNTIL_ENV];
+  if (raw === undefined || raw === "") return undefined;
+  const until = Number(raw);
+  return Number.isSafeInteger(until) ? until : `${STANDBY_UNTIL_ENV} must be a time in ms since the epoch, got "${raw}"`;
 }
 
 function errorText(e: unknown): string {

@@ -1,9 +1,11 @@
 /**
  * The simulated runner as a ContainerRuntime (testbed/runtime.ts): what the AWS simulator starts inside a Fargate
  * task or a CodeBuild build. It obtains its JIT config as the real runner image's entrypoint does (handoff.ts: the
- * one-time SSM parameter tornade names, read with decryption and deleted), then runs the runner.
+ * one-time SSM parameter tornade names, read with decryption and deleted), then runs the runner. A standby
+ * (docs/standby.md) waits for that parameter to be written first.
  */
 import { systemClock, type Clock } from "../../src/clock/clock.js";
+import { STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import type { ContainerRuntime } from "../runtime.js";
 import { obtainJitConfig } from "./handoff.js";
 import { runSimulatedRunner } from "./runner.js";
@@ -35,15 +37,20 @@ export function simulatedRunnerRuntime(opts: SimulatedRunnerRuntimeOptions = {})
         exited = true;
         onExit(code);
       };
-      const boot = clock.sleep(opts.bootDelayMs ?? spec.startupMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
-      boot.then(
-        async () => {
-          const handoff = await obtainJitConfig(spec.env, log, kill.signal);
-          if (!("config" in handoff)) {
-            log(handoff.reason);
-            return exit(handoff.exitCode);
+      const startup = () => clock.sleep(opts.bootDelayMs ?? spec.startupMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
+      const handoff = () => obtainJitConfig(spec.env, log, kill.signal, { clock, term: term.signal });
+      // A runner launched for its job starts, then reads its config. A standby is up (its image pulled) before any
+      // job is known: it waits for its config first, and the runner's own start-up comes after the handoff — the
+      // runner process cannot start without its config.
+      const standby = Boolean(spec.env[STANDBY_UNTIL_ENV]);
+      const obtained = standby ? handoff().then(async (h) => ("config" in h ? (await startup(), h) : h)) : startup().then(handoff);
+      obtained.then(
+        async (h) => {
+          if (!("config" in h)) {
+            log(h.reason);
+            return exit(h.exitCode);
           }
-          const r = await runSimulatedRunner(handoff.config, { clock, signal: term.signal, kill: kill.signal, log });
+          const r = await runSimulatedRunner(h.config, { clock, signal: term.signal, kill: kill.signal, log });
           exit(r.exitCode);
         },
         // Signalled before the runner even started.

@@ -2,7 +2,7 @@ import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../src/clock/clock.js";
-import { DEFAULT_JIT_KMS_KEY, JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../../src/core/runner-env.js";
+import { DEFAULT_JIT_KMS_KEY, JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import { simSsmClient } from "../../test/support/sim-handoff.js";
 import { startAwsSim, type AwsSim } from "../aws/index.js";
 import { startCheckedSim, startReceiver, until, type CheckedSim, type Receiver } from "../github/test-support.js";
@@ -176,5 +176,45 @@ describe("runSimulatedRunner", () => {
     expect(left).toContain(slow);
     day.handle.signal("SIGKILL");
     expect(await day.exit).toBe(137);
+  });
+});
+
+describe("a standby (docs/standby.md)", () => {
+  const parameterOf = (name: string) => `${aws.jitParameterPrefix}${name}.0123456789abcdef0123456789abcdef`;
+  const polls = () => aws.control.stats().calls["ssm.GetParameter"] ?? 0;
+
+  it("registers nowhere while it waits, then runs the job whose config is handed to it, and deletes the parameter", async () => {
+    aws.control.resetStats();
+    const parameter = parameterOf("tornade-standby-1");
+    const c = container({ [JIT_PARAMETER_ENV]: parameter, [STANDBY_UNTIL_ENV]: String(clock.now() + 3_600_000), ...runnerAws() });
+    await until(() => polls() >= 3, "the standby to poll for its parameter");
+    expect(s.sim.control.listRunners().map((r) => r.name)).not.toContain("standby-job-1");
+
+    const labels = ["self-hosted", "tornade", "standby-served"];
+    const run = s.sim.control.createRun({ jobs: [{ name: "warm", labels, durationSeconds: 60 }] });
+    const config = await jitConfig("standby-job-1", labels);
+    await putJitParameter(parameter, config);
+    expect(await c.exit).toBe(0);
+    expect(job(run.jobs[0]?.id)).toMatchObject({ status: "completed", conclusion: "success", runner_name: "standby-job-1" });
+    expect(aws.control.listParameters().map((p) => p.name)).not.toContain(parameter);
+    expect(aws.control.stats().calls["ssm.DeleteParameter"]).toBe(1);
+    expect(logs.some((l) => l.includes(config.slice(0, 16)))).toBe(false);
+  });
+
+  it("exits 0 when no job was handed to it by its deadline, and 143 on SIGTERM while it waits", async () => {
+    const idle = container({ [JIT_PARAMETER_ENV]: parameterOf("tornade-standby-2"), [STANDBY_UNTIL_ENV]: String(clock.now() + 60_000), ...runnerAws() });
+    expect(await idle.exit).toBe(0);
+    expect(logs).toContain("standby: no job was handed to it by its deadline");
+
+    aws.control.resetStats();
+    const recycled = container({ [JIT_PARAMETER_ENV]: parameterOf("tornade-standby-3"), [STANDBY_UNTIL_ENV]: String(clock.now() + 3_600_000), ...runnerAws() });
+    await until(() => polls() >= 1, "the standby to poll for its parameter");
+    recycled.handle.signal("SIGTERM");
+    expect(await recycled.exit).toBe(143);
+  });
+
+  it("refuses a deadline that is not a time, as a configuration error", async () => {
+    expect(await container({ [JIT_PARAMETER_ENV]: parameterOf("tornade-standby-4"), [STANDBY_UNTIL_ENV]: "tomorrow", ...runnerAws() }).exit).toBe(EXIT_NO_CONFIG);
+    expect(logs.some((l) => l.includes(`${STANDBY_UNTIL_ENV} must be a time in ms`))).toBe(true);
   });
 });

@@ -1,0 +1,199 @@
+/**
+ * Standby runners against the test bed (docs/standby.md): the real OctokitGitHub and ECS provider over HTTP, the real
+ * SSM handoff, the simulated runner waiting as a standby, every standby started by the real Launcher through its
+ * launch gate, and a SQLite store holding the rows. The reconciler's part (asking for a handoff before a cold launch)
+ * is exercised end to end in test/e2e/standby.test.ts; here the handoff is called as the reconciler calls it.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { scaledClock } from "../clock/clock.js";
+import { loadConfig, policyOf } from "../config/index.js";
+import { interpretLabels } from "../core/labels.js";
+import { standbyCandidates, standbyShapeKey, standbyShapeLabels, type StandbyTarget } from "../core/standby.js";
+import type { Backend, LaunchSpec } from "../core/types.js";
+import { OctokitGitHub } from "../github/octokit-github.js";
+import { createLogger } from "../log/logger.js";
+import type { SsmJitHandoff } from "../providers/jit-handoff.js";
+import type { Provider } from "../providers/provider.js";
+import { testBedEnv } from "../sandbox/sandbox.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import type { JobRecord, LaunchRecord } from "../store/store.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { until } from "../../testbed/until.js";
+import { bedPorts } from "../../test/support/bed-ports.js";
+import { LaunchGate } from "./launch-gate.js";
+import { Launcher } from "./launcher.js";
+import { noopObserver } from "./observer.js";
+import { Tracker } from "./tracker.js";
+import { sqliteQueue } from "../queue/sqlite-queue.js";
+import { StandbyManager, viewOf, type StandbyManagerPolicy } from "./standby.js";
+import { handOff } from "./standby-handoff.js";
+
+// At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real.
+const SPEED = 200;
+const LABELS = ["self-hosted", "tornade", "runs-on=FARGATE", "arch=X86_64"];
+
+let bed: TestBed;
+let github: OctokitGitHub;
+let handoff: SsmJitHandoff;
+let providers: Map<Backend, Provider>;
+let store: SqliteStore;
+const logger = createLogger({ level: "silent" });
+
+beforeAll(async () => {
+  bed = await startTestBed({ clock: scaledClock(SPEED), runnerLog: () => {} });
+  ({ github, providers, handoff } = bedPorts(bed));
+});
+
+beforeEach(async () => {
+  await store?.close();
+  store = new SqliteStore(":memory:", bed.clock);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await bed?.close();
+});
+
+function specOf(labels: readonly string[]): LaunchSpec {
+  const v = interpretLabels(labels, policyOf(loadConfig(testBedEnv(bed))));
+  if (v.kind !== "launch") throw new Error(`labels ${labels.join(", ")} launch nothing: ${JSON.stringify(v)}`);
+  return v.spec;
+}
+
+/** Standbys of the FARGATE/X86_64 shape, as tornade serve will build them, and the launcher they start through. */
+function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}, backend: Backend = "FARGATE") {
+  const config = loadConfig(testBedEnv(bed));
+  const spec = specOf(standbyShapeLabels(config.launchLabel, { backend, arch: "X86_64" }));
+  const target: StandbyTarget = { shape: standbyShapeKey(spec), spec, count };
+  const placement = { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId };
+  const launcher = new Launcher({ store, github, providers, gate: new LaunchGate(store, bed.clock, config.limits), placement, clock: bed.clock, logger, observer: noopObserver });
+  const manager = new StandbyManager({ launcher, store, github, handoff, targets: [target], clock: bed.clock, logger, policy });
+  /** The standby rows a job of `spec` may take, best first, as handOff reads them. */
+  const candidates = async (jobSpec: LaunchSpec): Promise<LaunchRecord[]> => {
+    const rows = await manager.rows();
+    const views = standbyCandidates(standbyShapeKey(jobSpec), rows.map(viewOf), bed.clock.now(), manager.policy);
+    return views.flatMap((v) => rows.filter((r) => r.id === v.id));
+  };
+  const deps = { store, github, handoff, clock: bed.clock, logger };
+  const tracker = new Tracker({ store, queue: sqliteQueue(store.handle, bed.clock), providers, clock: bed.clock, logger, observer: noopObserver });
+  return { manager, launcher, target, deps, candidates, tracker };
+}
+
+/** A queued job on the GitHub sim, stored as intake stores it. */
+async function queuedJob(labels: readonly string[], durationSeconds: number): Promise<JobRecord> {
+  const d = bed.description();
+  const run = bed.github.control.createRun({ jobs: [{ name: "warm", labels: [...labels], durationSeconds }] });
+  const id = Number(run.jobs[0]?.id);
+  const now = bed.clock.now();
+  await store.createJobIfAbsent({
+    id,
+    runId: run.id,
+    runAttempt: 1,
+    repository: `${d.github.owner}/${d.github.repo}`,
+    owner: d.github.owner,
+    repo: d.github.repo,
+    installationId: d.github.installationId,
+    labels,
+    name: "warm",
+    status: "queued",
+    createdAt: now,
+    receivedAt: now,
+  });
+  const job = await store.getJob(id);
+  if (!job) throw new Error("job not stored");
+  return job;
+}
+
+const taskOf = (runnerName: string) => bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === runnerName);
+
+describe("standby runners on the test bed", () => {
+  it("keep a task booted and registered nowhere; a job of its shape runs on it, the parameter is gone after use, and a replacement starts", async () => {
+    const s = standbys(1);
+    const first = await s.manager.tick();
+    expect(first.failures).toEqual([]);
+    expect(first.launched).toHaveLength(1);
+    const [row] = await s.manager.rows();
+    if (!row?.standby) throw new Error("no standby row");
+    expect(row.standby).toMatchObject({ shape: s.target.shape, status: { kind: "free" } });
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    // Waiting: no runner registered, no config written.
+    expect(bed.github.control.listRunners()).toEqual([]);
+    expect(bed.aws.control.listParameters().map((p) => p.name)).not.toContain(row.standby.parameter);
+    expect((await s.manager.tick()).launched).toEqual([]);
+
+    const job = await queuedJob(LABELS, 60);
+    const spec = specOf(job.labels);
+    const out = await s.manager.handOff(s.launcher.forJob(job, 1, spec));
+    expect(out).toMatchObject({ kind: "launched", standbyId: row.id, handle: { id: row.providerId } });
+    expect(await store.listLaunches(job.id)).toEqual([expect.objectContaining({ state: "launched", handoffFrom: row.id, providerId: row.providerId })]);
+    expect(await store.getLaunch(row.id)).toMatchObject({ state: "stopped", standby: { status: { kind: "claimed", jobId: job.id, attempt: 1 } } });
+
+    const done = await until("the job to complete", () => {
+      const j = bed.github.control.getJob(job.id);
+      return j?.status === "completed" && j;
+    }, 15_000);
+    expect(done).toMatchObject({ conclusion: "success", runner_name: `tornade-${job.id}-1` });
+    // It ran on the standby's task: nothing was launched for the job itself.
+    expect(bed.aws.control.listTasks().filter((t) => t.env["TORNADE_JOB_ID"] === String(job.id))).toEqual([]);
+    expect(bed.aws.control.listParameters().map((p) => p.name)).not.toContain(row.standby.parameter);
+
+    const next = await s.manager.tick();
+    expect(next.launched).toHaveLength(1);
+    expect(next.launched).not.toContain(row.id);
+  });
+
+  it("gives one standby to one job: of two jobs asking at once, the other launches cold", async () => {
+    const s = standbys(1);
+    await s.manager.tick();
+    const [a, b] = [await queuedJob(LABELS, 30), await queuedJob(LABELS, 30)];
+    const spec = specOf(LABELS);
+    expect(await s.candidates(spec)).toHaveLength(1);
+    const outs = await Promise.all([a, b].map((j) => s.manager.handOff(s.launcher.forJob(j, 1, spec))));
+    expect(outs.map((o) => o.kind).sort()).toEqual(["launched", "none"]);
+    const loser = outs[0]?.kind === "none" ? a : b;
+    expect(await store.listLaunches(loser.id)).toEqual([]);
+  });
+
+  it("hands one job's attempt to one standby: a second worker on the same attempt writes nothing and frees its claim", async () => {
+    const s = standbys(2);
+    await s.manager.tick();
+    const job = await queuedJob(LABELS, 30);
+    const spec = specOf(LABELS);
+    const [first, second] = await s.candidates(spec);
+    if (!first || !second) throw new Error("two standbys expected");
+    expect((await handOff(s.deps, s.launcher.forJob(job, 1, spec), [first])).kind).toBe("launched");
+    expect(await handOff(s.deps, s.launcher.forJob(job, 1, spec), [second])).toEqual({ kind: "skipped" });
+    expect((await store.getLaunch(second.id))?.standby?.status).toEqual({ kind: "free" });
+    expect(await store.listLaunches(job.id)).toHaveLength(1);
+  });
+
+  it("settles a claim nothing followed up once its lease has passed: the standby is free again", async () => {
+    const s = standbys(1, { claimLeaseMs: 1_000 });
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.standby) throw new Error("no standby row");
+    // A claimant that died before writing the job's launch row.
+    await store.updateLaunch(row.id, row.version, { standby: { ...row.standby, status: { kind: "claimed", jobId: 424242, attempt: 1, at: bed.clock.now() } } });
+    const early = await s.manager.tick();
+    expect(early.released).toEqual([]);
+    const start = bed.clock.now();
+    await until("the claim lease to pass", () => bed.clock.now() - start > 1_000, 5_000);
+    const settled = await s.manager.tick();
+    expect(settled.released).toEqual([row.id]);
+    expect((await store.getLaunch(row.id))?.standby?.status).toEqual({ kind: "free" });
+  });
+
+  it("replaces a Spot standby interrupted while it waits", async () => {
+    const s = standbys(1, {}, "FARGATE_SPOT");
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    expect(bed.aws.control.interruptSpot(row.providerId)).toEqual([row.providerId]);
+    await until("the tracker to see it stopped", async () => (await s.tracker.track(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    expect(await store.getLaunch(row.id)).toMatchObject({ spotInterrupted: true });
+    const next = await s.manager.tick();
+    expect(next.launched).toHaveLength(1);
+    expect(next.launched).not.toContain(row.id);
+  });
+});

@@ -10,7 +10,11 @@ import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { scaledClock } from "../clock/clock.js";
 import { startLocalDynamo, type LocalDynamo } from "../../test/support/local-aws.js";
 import { dynamoDbStore } from "./dynamodb-store.js";
-import { openSqlite, SCHEMA_VERSION } from "./sqlite.js";
+import { openDatabase } from "./sqlite-driver.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./sqlite.js";
+
+/** How many migrations ran before the one that added the sweeper's tables (the fifth). */
+const SWEEPER_STEP = 4;
 import { sqliteStore } from "./sqlite-store.js";
 import { sampleJob } from "./store.contract.js";
 import { FAILED_DELIVERY_TTL_MS } from "./sweeper-memory.js";
@@ -31,13 +35,21 @@ const HOUR = 3600_000;
 describe("sqlite", () => {
   it("adds the sweeper's tables to a file written before them, keeping what it held", async () => {
     const path = join(dir, "before.db");
-    const old = sqliteStore(path, scaledClock(1, NOW));
-    await old.createJobIfAbsent(sampleJob(1));
-    await old.close();
-    // As the schema was before: without the sweeper's tables, at version 4.
-    const raw = openSqlite(path);
-    raw.db.exec("DROP TABLE failed_deliveries; DROP TABLE looked_at_runs;");
-    raw.db.pragma("user_version = 4");
+    // The schema as it was before the sweeper's tables: the shipped steps 1–4, at version 4 (later steps, which may
+    // alter tables, are left for the store to apply).
+    const raw = openDatabase(path);
+    raw.pragma("journal_mode = WAL");
+    for (const step of MIGRATIONS.slice(0, SWEEPER_STEP)) {
+      if (typeof step === "string") raw.exec(step);
+      else step(raw);
+    }
+    raw.pragma(`user_version = ${SWEEPER_STEP}`);
+    raw.prepare(
+      `INSERT INTO jobs (id, run_id, run_attempt, repository, owner, repo, installation_id, labels, name, workflow_name, status,
+         conclusion, runner_name, decision, created_at, received_at, updated_at, version, started_at)
+       VALUES (1, 1, 1, 'octo/widgets', 'octo', 'widgets', 77, '["self-hosted","tornade"]', 'build 1', 'CI', 'queued', NULL, NULL,
+         NULL, 1000, 1001, 1002, 1, NULL)`,
+    ).run();
     raw.close();
 
     const store = sqliteStore(path, scaledClock(1, NOW));

@@ -127,3 +127,8 @@ export function pageLinks(baseUrl: string, path: string, query: URLSearchParams,
   if (page > 1) parts.push(link(1, "first"), link(page - 1, "prev"));
   return parts.length ? { link: parts.join(", ") } : {};
 }
+
+/** What "no body" looks like after the various HTTP layers have had their say (the spec checks of both services). */
+export function isEmptyBody(body: unknown): boolean {
+  return body === undefined || body === null || body === "" || (body instanceof Uint8Array && body.length === 0);
+}

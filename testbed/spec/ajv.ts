@@ -31,8 +31,3 @@ export function describeErrors(prefix: string, errors: readonly ErrorObject[] | 
   });
   return [...new Set(out)];
 }
-
-/** What "no body" looks like after the various HTTP layers have had their say. */
-export function isEmptyBody(body: unknown): boolean {
-  return body === undefined || body === null || body === "" || (body instanceof Uint8Array && body.length === 0);
-}

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { ValidateFunction } from "ajv";
-import { describeErrors, isEmptyBody, newAjv } from "./ajv.js";
+import { isEmptyBody } from "../github/http.js";
+import { describeErrors, newAjv } from "./ajv.js";
 
 export { validateWebhookPayload } from "./webhook-schemas.js";
 

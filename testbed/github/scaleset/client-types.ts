@@ -12,6 +12,7 @@
  * Requests are checked without the last rule: a client may leave out what the service defaults.
  */
 import { readFileSync } from "node:fs";
+import { isEmptyBody } from "../http.js";
 import type { GoStruct, GoType } from "./go-structs.js";
 
 export type Role = "request" | "response";
@@ -156,11 +157,6 @@ export function validateScaleSetBody(name: string, body: unknown, role: Role): s
   const out: string[] = [];
   checkStruct(name, body, role, "", out);
   return [...new Set(out)].map((e) => `${name} (${role}): ${e}`);
-}
-
-/** What "no body" looks like after the various HTTP layers have had their say. */
-function isEmptyBody(body: unknown): boolean {
-  return body === undefined || body === null || body === "" || (body instanceof Uint8Array && body.length === 0);
 }
 
 /** Checks one answer of the simulated service, including each job message inside a message's `body`. */

@@ -56,6 +56,11 @@ export const FailNextInput = z.object({
   error: z.string().min(1),
   message: z.string().optional(),
   times: z.number().int().positive().default(1),
+  /**
+   * The call takes effect, and then its answer is lost: the error is answered instead (a 5xx after the write landed,
+   * a connection cut before the answer). The SDK's retry then repeats a call that already happened.
+   */
+  afterApplying: z.boolean().default(false),
 });
 export type FailNextInput = z.input<typeof FailNextInput>;
 
@@ -65,6 +70,7 @@ export interface InjectedFailure {
   error: string;
   message: string | undefined;
   remaining: number;
+  afterApplying: boolean;
 }
 
 export interface TaskSummary {
@@ -225,10 +231,26 @@ export class AwsControl {
     return out;
   }
 
+  /**
+   * The task's container dies at once (SIGKILL: a crash, an OOM kill, a lost host), whatever it was doing; the task
+   * stops as its essential container exited. False when there is no such task with a running container.
+   */
+  killContainer(taskArn: string): boolean {
+    const t = this.ecs.tasks.get(taskArn);
+    if (!t?.handle || t.lastStatus !== "RUNNING") return false;
+    t.handle.signal("SIGKILL");
+    return true;
+  }
+
+  /** Deletes a parameter, as someone with the rights would (a message lost on its way); false when there was none. */
+  deleteParameter(name: string): boolean {
+    return this.ssm.state.parameters.delete(name);
+  }
+
   /** The next `times` calls of service.operation answer `error` (status 500 for server faults, else 400). */
   failNext(input: FailNextInput): void {
     const f = FailNextInput.parse(input);
-    this.failures.push({ service: f.service, operation: f.operation, error: f.error, message: f.message, remaining: f.times });
+    this.failures.push({ service: f.service, operation: f.operation, error: f.error, message: f.message, remaining: f.times, afterApplying: f.afterApplying });
   }
 
   /** Takes one injected failure for this call, if any is armed. */

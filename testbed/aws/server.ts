@@ -120,9 +120,11 @@ async function handleAws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     deps.onRequest?.({ service, operation, body, errors: issues.map((i) => i.message) });
     const principal = principalOf(checkAuthorization(req.headers.authorization, service, deps.region));
     const injected = deps.control.takeFailure(service, operation);
-    if (injected) throw new AwsError(injected.error, injected.message ?? (injected.error === "ThrottlingException" ? "Rate exceeded" : `Injected ${injected.error}`));
+    const injectedError = () => new AwsError(injected?.error ?? "", injected?.message ?? (injected?.error === "ThrottlingException" ? "Rate exceeded" : `Injected ${injected?.error}`));
+    if (injected && !injected.afterApplying) throw injectedError();
     if (issues.length) throw modelError(service, issues);
     const out = dispatch(deps, service, operation, body as Body, principal, requestId);
+    if (injected) throw injectedError();
     deps.control.count(service, operation);
     deps.onResponse?.({ service, operation, status: 200, body: out });
     send(res, 200, { "content-type": JSON_11, "x-amzn-requestid": requestId }, JSON.stringify(out));
@@ -182,6 +184,16 @@ async function handleControl(control: AwsControl, req: IncomingMessage, res: Ser
         return json(200, {});
       case "POST /_control/interrupt-spot":
         return json(200, { interrupted: control.interruptSpot((input as { taskArn?: string }).taskArn) });
+      case "POST /_control/kill-container": {
+        const taskArn = (input as { taskArn?: unknown }).taskArn;
+        if (typeof taskArn !== "string") return json(400, { error: "taskArn (string) is required" });
+        return json(200, { killed: control.killContainer(taskArn) });
+      }
+      case "POST /_control/delete-parameter": {
+        const name = (input as { name?: unknown }).name;
+        if (typeof name !== "string") return json(400, { error: "name (string) is required" });
+        return json(200, { deleted: control.deleteParameter(name) });
+      }
       case "POST /_control/fail-next":
         control.failNext(arg);
         return json(200, {});

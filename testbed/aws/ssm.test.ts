@@ -57,6 +57,18 @@ describe("SSM Parameter Store simulator through @aws-sdk/client-ssm", () => {
     expect(await errorOf(runner().send(new DeleteParameterCommand({ Name: name })))).toBeInstanceOf(ParameterNotFound);
   });
 
+  it("loses an answer after the write landed (afterApplying) and deletes a parameter behind its owner's back", async () => {
+    const name = `${prefix}lost-answer`;
+    bed.sim.control.failNext({ service: "ssm", operation: "PutParameter", error: "InternalServerError", times: 1, afterApplying: true });
+    const write = new PutParameterCommand({ Name: name, Value: "once", Type: "SecureString", KeyId: DEFAULT_JIT_KMS_KEY, Tier: "Advanced", Overwrite: true });
+    const lost = await errorOf(bed.ssm(undefined, 2).send(write));
+    // The SDK retried the call that had already happened: two writes, one answer (the second's).
+    expect(lost).toBeUndefined();
+    expect(bed.sim.control.listParameters().find((p) => p.name === name)?.version).toBe(2);
+    expect(bed.sim.control.deleteParameter(name)).toBe(true);
+    expect(await errorOf(runner().send(new GetParameterCommand({ Name: name })))).toBeInstanceOf(ParameterNotFound);
+    expect(bed.sim.control.deleteParameter(name)).toBe(false);
+  });
   it("answers model violations as SSM does: ValidationException, or SerializationException for a wrong type", async () => {
     const raw = async (body: unknown) => {
       const res = await fetch(bed.sim.endpoint, {

@@ -52,6 +52,11 @@ export interface GitHubControl {
   getJob(jobId: number): S["job"] | undefined;
   listJobs(filter?: { status?: string; runId?: number }): S["job"][];
   listRunners(): RunnerView[];
+  /**
+   * JIT configs presented more than once to open a runner session (a single-use config run by two processes, or
+   * twice by one), with the runner each names: the chaos run's proof that no config was used twice.
+   */
+  jitConfigReuses(): { runner: string; uses: number }[];
   /** A non-ephemeral runner (e.g. a `type=static` pool member) and its config for runSimulatedRunner. */
   createStaticRunner(opts: { name: string; labels: string[]; repo?: string; groupId?: number }): { runner: RunnerView; encodedJitConfig: string };
   /** An organization runner group; its repository access defaults to GitHub's for a new group (all, no public). */
@@ -140,6 +145,7 @@ export function createControl(ctx: SimContext, scaleSets: ScaleSetControl): GitH
         .map((j) => jobBody(ctx.site, ctx.state, j));
     },
     listRunners: () => [...ctx.state.runners.values()].map(runnerView),
+    jitConfigReuses: () => [...ctx.state.jitConfigUses.values()].filter((u) => u.uses > 1).map((u) => ({ ...u })),
     createStaticRunner({ name, labels, repo, groupId = 1 }) {
       const group = ctx.state.groups.get(groupId);
       if (!group) throw new Error(`runner group ${groupId} does not exist; create it with addRunnerGroup`);
@@ -269,6 +275,7 @@ export function addControlRoutes(router: Router, ctx: SimContext, control: GitHu
       return r === "not_found" ? notFound() : r === "in_progress" ? error(403, "This workflow is already running") : ok(r, 201);
     })
     .add("GET", "/_control/runners", "none", () => ok(control.listRunners()))
+    .add("GET", "/_control/jit-config-reuses", "none", () => ok(control.jitConfigReuses()))
     .add("POST", "/_control/runners", "none", (req) => {
       const schema = z.object({ name: z.string().min(1), labels: z.array(z.string()).min(1), repo: z.string().optional(), groupId: z.number().int().optional() });
       return withBody(schema, req.body, (input) => {

@@ -11,15 +11,33 @@ import type { RunnerRecord } from "./types.js";
 /** The real runner's long poll lasts about 50 s before it asks again. */
 const MAX_POLL_MS = 50_000;
 
-function runnerOf(ctx: SimContext, req: Req): RunnerRecord | null {
+function credentialsOf(req: Req): { clientId: string; secret: string } | null {
   const h = req.headers["authorization"];
   const m = typeof h === "string" ? /^Basic\s+(\S+)$/i.exec(h) : null;
   if (!m?.[1]) return null;
-  const [clientId, secret] = Buffer.from(m[1], "base64").toString("utf8").split(":");
+  const [clientId = "", secret = ""] = Buffer.from(m[1], "base64").toString("utf8").split(":");
+  return { clientId, secret };
+}
+
+function runnerOf(ctx: SimContext, req: Req): RunnerRecord | null {
+  const c = credentialsOf(req);
+  if (!c) return null;
   for (const r of ctx.state.runners.values()) {
-    if (r.clientId === clientId && r.clientSecret === secret) return r;
+    if (r.clientId === c.clientId && r.clientSecret === c.secret) return r;
   }
   return null;
+}
+
+/**
+ * Counts a session opened with a JIT config's credentials (SimState.jitConfigUses). Keyed by the clientId, which only
+ * that config carries, so a second use is seen even after the runner is gone (GitHub then answers 401).
+ */
+function countUse(ctx: SimContext, req: Req, runner: RunnerRecord | null): void {
+  const c = credentialsOf(req);
+  if (!c) return;
+  const seen = ctx.state.jitConfigUses.get(c.clientId);
+  if (seen) seen.uses++;
+  else if (runner) ctx.state.jitConfigUses.set(c.clientId, { runner: runner.name, uses: 1 });
 }
 
 const unauthorized = (): Res => error(401, "The runner registration was not found or its credentials are wrong.");
@@ -28,6 +46,7 @@ export function addRunnerProtocolRoutes(router: Router, ctx: SimContext): void {
   router
     .add("POST", "/_runner/sessions", "none", (req) => {
       const r = runnerOf(ctx, req);
+      countUse(ctx, req, r);
       if (!r) return unauthorized();
       // An ephemeral runner that already served its job is gone; one whose session is open cannot open a second.
       if (r.sessionId !== null) return error(409, `A session for runner ${r.name} already exists.`);

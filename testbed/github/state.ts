@@ -31,6 +31,13 @@ export class SimState {
   /** Runner registration tokens issued (REST "Create a registration token"), by token: the runner scope (a repository
    *  name, or null for the organization) and the expiry. The scale set client trades one for an Actions service token. */
   readonly registrationTokens = new Map<string, { repo: string | null; expiresAt: number }>();
+  /**
+   * Every JIT config a runner process presented to open a session (by the clientId of its credentials), with the
+   * runner it names and how often it was presented. A config is single-use: presented twice means two processes (or
+   * one twice) ran with it, whatever GitHub answered the second time (409 while the first is online, 401 once it is
+   * gone). The chaos run asserts there is none (control.jitConfigReuses).
+   */
+  readonly jitConfigUses = new Map<string, { runner: string; uses: number }>();
   /** The repositories the installation covers ("Only select repositories"), or null for all of the owner's. */
   selectedRepos: Set<string> | null = null;
   private nextRunnerId = 1;

@@ -152,6 +152,24 @@ describe("runSimulatedRunner", () => {
     expect((await done).exitCode).toBe(143);
     expect(s.sim.control.listRunners().find((r) => r.name === "static-1")?.status).toBe("offline");
   });
+  it("counts a JIT config presented twice: while its first runner is online (409) and after it is gone (401)", async () => {
+    const labels = ["self-hosted", "tornade", "used-twice"];
+    const config = await jitConfig("used-twice-1", labels);
+    const before = s.sim.control.jitConfigReuses().length;
+    const stop = new AbortController();
+    const first = runSimulatedRunner(config, { clock, signal: stop.signal });
+    await until(() => s.sim.control.listRunners().some((r) => r.name === "used-twice-1" && r.status === "online"), "the first runner online");
+    expect(s.sim.control.jitConfigReuses().length).toBe(before);
+    // A second process with the same config: refused (a session exists), and counted.
+    expect((await runSimulatedRunner(config, { clock })).exitCode).toBe(1);
+    expect(s.sim.control.jitConfigReuses().find((u) => u.runner === "used-twice-1")).toEqual({ runner: "used-twice-1", uses: 2 });
+    // The first takes its job and is gone; a third use is still seen, though GitHub no longer knows the runner.
+    const run = s.sim.control.createRun({ jobs: [{ name: "once", labels, durationSeconds: 10 }] });
+    expect((await first).exitCode).toBe(0);
+    expect(job(run.jobs[0]?.id)).toMatchObject({ status: "completed", runner_name: "used-twice-1" });
+    expect((await runSimulatedRunner(config, { clock })).exitCode).toBe(1);
+    expect(s.sim.control.jitConfigReuses().find((u) => u.runner === "used-twice-1")?.uses).toBe(3);
+  });
   it("waits the start-up its container was given (the boot model's draw) before it reads its JIT config", async () => {
     // No bootDelayMs of its own: the start-up comes with each container, as the AWS simulator hands it over.
     const bare = simulatedRunnerRuntime({ clock, log: () => {} });

@@ -167,6 +167,14 @@ export class Launcher {
   }
 
   /**
+   * Removes the registration of job's runner `name` unless GitHub says it is busy (then it runs a job: left alone). A
+   * JIT config whose registration is removed is dead: a runner that reads it later is refused (401).
+   */
+  releaseRegistration(job: JobRecord, name: string): Promise<"removed" | "absent" | "busy"> {
+    return deregisterByName(this.deps.github, this.target(job), name);
+  }
+
+  /**
    * Stops the task or build of a runner whose registration is already gone (a drained pool runner), unless it has
    * stopped by itself. Its row is closed once the provider says it has stopped — here when it already has, later by
    * the tracker or closeIfStopped — since a stopping task still holds its place under the runner limits. True when a

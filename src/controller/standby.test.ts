@@ -183,6 +183,49 @@ describe("standby runners on the test bed", () => {
     expect((await store.getLaunch(row.id))?.standby?.status).toEqual({ kind: "free" });
   });
 
+  it("adopts an abandoned handoff whose standby took the job rather than stop it mid-job; retires one whose config is dead", async () => {
+    const s = standbys(2, { claimLeaseMs: 1_000 });
+    await s.manager.tick();
+    const rows = await s.manager.rows();
+    await until("both standbys to run", () => rows.every((r) => taskOf(r.runnerName)?.lastStatus === "RUNNING"), 15_000);
+    // The controller dies right after the config is written: the job's row stays "requested", the claim unsettled.
+    const dies = { ...s.deps, handoff: { handTo: async (p: string, l: { runnerName: string; jitConfig: string }) => (await handoff.handTo(p, l), Promise.reject(new Error("SIGKILL"))) } };
+    // Labels of its own (a passed-through label, the default arch unsaid): no job another test left queued matches
+    // this runner, nor any other runner this job.
+    const labels = ["self-hosted", "tornade", "runs-on=FARGATE", "adopt-test"];
+    const spec = specOf(labels);
+    const taken = await queuedJob(labels, 120);
+    const [first] = await s.candidates(spec);
+    if (!first) throw new Error("no standby");
+    await expect(handOff(dies, s.launcher.forJob(taken, 1, spec), [first])).rejects.toThrow("SIGKILL");
+    await until("the standby to take the job", () => bed.github.control.getJob(taken.id)?.status === "in_progress", 15_000);
+    // Reconcile abandons the request after its lease (what a restarted controller does): the row fails.
+    const row = await store.getLaunch(`${taken.id}-1`);
+    if (!row) throw new Error("no launch row");
+    await s.launcher.abandon(row, "launch interrupted before the provider answered");
+    // A second claim whose config nobody will use: generated, written nowhere the standby reads (the claimant died first).
+    const idle = await queuedJob(labels, 30);
+    const [second] = await s.candidates(spec);
+    if (!second) throw new Error("no second standby");
+    const diesEarly = { ...s.deps, handoff: { handTo: () => Promise.reject(new Error("SIGKILL")) } };
+    await expect(handOff(diesEarly, s.launcher.forJob(idle, 1, spec), [second])).rejects.toThrow("SIGKILL");
+
+    const start = bed.clock.now();
+    await until("the claim lease to pass", () => bed.clock.now() - start > 1_000, 5_000);
+    const settled = await s.manager.tick();
+    expect(settled.adopted).toEqual([first.id]);
+    expect(settled.retired).toEqual([{ id: second.id, why: "handoff-abandoned" }]);
+    expect(await store.getLaunch(`${taken.id}-1`)).toMatchObject({ state: "launched", providerId: first.providerId });
+    expect(await store.getLaunch(first.id)).toMatchObject({ state: "stopped" });
+    // The job ran to its end on the standby; the dead config's registration is gone.
+    const done = await until("the job to complete", () => {
+      const j = bed.github.control.getJob(taken.id);
+      return j?.status === "completed" && j;
+    }, 15_000);
+    expect(done).toMatchObject({ conclusion: "success", runner_name: `tornade-${taken.id}-1` });
+    expect(bed.github.control.listRunners().map((r) => r.name)).not.toContain(`tornade-${idle.id}-1`);
+  });
+
   it("replaces a Spot standby interrupted while it waits", async () => {
     const s = standbys(1, {}, "FARGATE_SPOT");
     await s.manager.tick();

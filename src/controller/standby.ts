@@ -58,8 +58,8 @@ const SELF_STOP_MARGIN_MS = 5 * 60_000;
 const ROW_LIMIT = 10_000;
 
 export interface StandbyManagerDeps {
-  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "leave" | "paceHandoff">;
-  readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch">;
+  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "leave" | "paceHandoff" | "releaseRegistration">;
+  readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch" | "getJob">;
   /** Generates a job's JIT config at handoff. */
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
   /** Names each standby's parameter, as it names every launch's, and writes a job's config to it at handoff. */
@@ -78,6 +78,11 @@ export interface StandbyTickResult {
   /** Claims settled: released back to free, or closed (handed off). */
   readonly released: readonly string[];
   readonly closed: readonly string[];
+  /**
+   * Abandoned handoffs whose config the standby had read and registered with before anyone heard of it: GitHub says
+   * its runner is busy, so the task is the job's runner, adopted by the job's launch row rather than stopped.
+   */
+  readonly adopted: readonly string[];
   /** Shapes the launch gate held back (a runner limit, older jobs, the quotas), with why. */
   readonly held: readonly { readonly shape: string; readonly reason: string }[];
   readonly failures: readonly { readonly shape: string; readonly kind: string; readonly message: string }[];
@@ -126,6 +131,7 @@ export class StandbyManager {
     const { clock, targets } = this.deps;
     const released: string[] = [];
     const closed: string[] = [];
+    const adopted: string[] = [];
     const retired: { id: string; why: StandbyRetirement }[] = [];
     let rows = await this.rows();
 
@@ -138,9 +144,12 @@ export class StandbyManager {
       const verdict = judgeClaim(row.id, at, launch && { handoffFrom: launch.handoffFrom, state: launch.state }, clock.now(), this.policy.claimLeaseMs);
       if (verdict.kind === "release" && (await this.write(row, { standby: { ...role, status: { kind: "free" } } }))) released.push(row.id);
       if (verdict.kind === "close" && (await this.write(row, { state: "stopped", stoppedAt: clock.now() }))) closed.push(row.id);
-      if (verdict.kind === "retire" && (await this.retire(row, role, "handoff-abandoned"))) retired.push({ id: row.id, why: "handoff-abandoned" });
+      if (verdict.kind === "retire" && launch) {
+        if (await this.adoptIfBusy(row, launch)) adopted.push(row.id);
+        else if (await this.retire(row, role, "handoff-abandoned")) retired.push({ id: row.id, why: "handoff-abandoned" });
+      }
     }
-    if (released.length || closed.length || retired.length) rows = await this.rows();
+    if (released.length || closed.length || adopted.length || retired.length) rows = await this.rows();
 
     // Retired standbys whose task has stopped no longer count.
     for (const row of rows) if (row.standby?.status.kind === "retired") await this.deps.launcher.closeIfStopped(row).catch(() => false);
@@ -151,7 +160,7 @@ export class StandbyManager {
       if (row?.standby && (await this.retire(row, row.standby, why))) retired.push({ id, why });
     }
     const started = await this.launch(plan.launch);
-    return { shapes: plan.shapes, released, closed, retired, ...started };
+    return { shapes: plan.shapes, released, closed, adopted, retired, ...started };
   }
 
   /** Starts the standbys the plan asks for, each through the launch gate. */
@@ -198,6 +207,25 @@ export class StandbyManager {
       // A standby serves no job, run or repository until one is handed to it; 0 and "" mark that in its tags.
       serves: { jobId: 0, runId: 0, repository: "" },
     };
+  }
+
+  /**
+   * A handoff was abandoned (its claimant died, or the write's answer was lost) after the config may have reached the
+   * standby: it may have registered and taken the job meanwhile, and stopping it would fail that job. So the runner
+   * the config names is deregistered first, unless GitHub says it is busy — then the task is the job's runner: the
+   * job's launch row takes it (launched, the standby's task) for the tracker to follow, and the standby's row is
+   * closed. Anything else (no such runner, or deregistered: the config is dead) leaves the standby to be retired.
+   */
+  private async adoptIfBusy(row: LaunchRecord, launch: LaunchRecord): Promise<boolean> {
+    const job = await this.deps.store.getJob(launch.jobId);
+    if (!job || row.providerId === null) return false;
+    if ((await this.deps.launcher.releaseRegistration(job, launch.runnerName)) !== "busy") return false;
+    const now = this.deps.clock.now();
+    const current = (await this.deps.store.getLaunch(launch.id)) ?? launch;
+    if (!(await this.write(current, { state: "launched", providerId: row.providerId, launchedAt: now, stoppedAt: null, error: null }))) return false;
+    await this.write(row, { state: "stopped", stoppedAt: now });
+    this.deps.logger.warn({ standby: row.id, jobId: launch.jobId, attempt: launch.attempt }, "abandoned handoff found running its job: adopted");
+    return true;
   }
 
   /** Marks a standby retired (no claim can take it from here), then stops its task; false when it moved meanwhile. */

@@ -56,7 +56,7 @@ const GONE_REASON = "GitHub no longer knows this job (404): its idle runner was 
 // Launch rows as the reaper reads and writes them: the one place that knows how a launch's state is stored.
 
 function heldRunnerOf(l: LaunchRecord): HeldRunner {
-  return { launchId: l.id, jobId: l.jobId, runnerName: l.runnerName, launchedAt: l.launchedAt, taken: isTaken(l.outcome) };
+  return { launchId: l.id, jobId: l.jobId, runnerName: l.runnerName, launchedAt: l.launchedAt, taken: isTaken(l.outcome), handoff: l.handoffFrom !== null };
 }
 
 function isLive(l: LaunchRecord): boolean {

@@ -158,6 +158,26 @@ describe("classifyRunners: a runner whose job still looks queued", () => {
     expect(plan.actions).toEqual([{ kind: "leave", launchId: "42-2", why: "job-queued" }]);
   });
 
+  it.each([
+    ["offline (its config never reached it, or it died first)", [runner({ status: "offline" })], runner({ status: "offline" })],
+    ["not registered at all", [], null],
+  ])("is released when it is a standby handed the job's config and still %s past the idle timeout", (_, listing, seen) => {
+    const handedOff = { ...doubtful, held: [held({ handoff: true })], listings: new Map([[SCOPE, listing]]) };
+    // Missing from the listing: looked up by name before anything is done.
+    const found = seen === null ? new Map([["tornade-42-2", null]]) : new Map();
+    if (seen === null) expect(classify(handedOff).looks).toEqual([{ kind: "find-runner", scope: SCOPE, name: "tornade-42-2" }]);
+    const plan = classify({ ...handedOff, found });
+    expect(plan.looks).toEqual([]);
+    expect(plan.actions).toEqual([{ kind: "release", launchId: "42-2", jobId: 42, scope: SCOPE, runner: seen }]);
+  });
+
+  it("leaves a handed-off standby alone while it is young, or busy", () => {
+    const young = { ...doubtful, held: [held({ handoff: true, launchedAt: now - 60_000 })], listings: new Map([[SCOPE, [runner({ status: "offline" })]]]) };
+    expect(classify(young).actions).toEqual([{ kind: "leave", launchId: "42-2", why: "starting" }]);
+    const busy = { ...doubtful, held: [held({ handoff: true })], listings: new Map([[SCOPE, [runner({ status: "offline", busy: true })]]]) };
+    expect(classify(busy).actions).toEqual([{ kind: "leave", launchId: "42-2", why: "busy" }]);
+  });
+
   it("is asked about once a round: GitHub still says queued, so it is left", () => {
     const plan = classify({ ...doubtful, asked: new Set([42]) });
     expect(plan.looks).toEqual([]);

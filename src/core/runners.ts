@@ -11,6 +11,9 @@
  *   the job**: its later webhooks may have been lost, and that stale belief would keep the runner (and every runner
  *   with the same labels) alive. Asked once a round; a job GitHub says is done, elsewhere or unknown is settled by the
  *   answer and its runner released in the same round, and never asked about again;
+ * - a standby handed its job's config that is still not online past the idle timeout after the handoff, while the
+ *   job waits, never got (or never used) the config: it is **released** (deregistered first, never a busy one), so
+ *   the job gets another runner instead of waiting for the standby's own deadline;
  * - a registration nobody will use — offline, named like tornade's, with no live launch behind it (left by a launch
  *   interrupted between the JIT config and the provider's answer) — is **deregistered**.
  *
@@ -34,6 +37,11 @@ export interface HeldRunner {
   readonly launchedAt: number | null;
   /** Its runner went to another job (a sibling's, or one tornade refuses): it runs that job and exits when done. */
   readonly taken: boolean;
+  /**
+   * Its job's config was handed to a waiting standby (docs/standby.md), whose task was up already: its runner is
+   * online within seconds of `launchedAt`, unless the config never reached it (the message lost) or it died first.
+   */
+  readonly handoff?: boolean;
 }
 
 /** The job a runner was launched for, as far as its runner's fate goes. */
@@ -190,7 +198,14 @@ export function classifyRunners(facts: RunnerFacts, now: number, policy: RunnerP
         if (runner === "unlisted") continue;
         // Up and idle long after launch while its job waits: GitHub would have handed it the job by now.
         if (runner?.status === "online" && !runner.busy) looks.add({ kind: "ask-about-job", jobId: job.id });
-        else leave("job-queued");
+        else if (h.handoff && runner?.status !== "online") {
+          // A handed-off standby was up before its config was written: offline (or unregistered) this long after, it
+          // never got the config. Missing from a listing is not gone: looked up by name first.
+          const seen = runner ?? facts.found.get(h.runnerName);
+          if (seen === undefined) looks.add({ kind: "find-runner", scope: job.scope, name: h.runnerName });
+          else if (seen?.busy) leave("busy");
+          else actions.push({ kind: "release", launchId: h.launchId, jobId: job.id, scope: job.scope, runner: seen });
+        } else leave("job-queued");
       }
       continue;
     }

@@ -211,6 +211,12 @@ export class Reaper {
     if (!launch) return false;
     if (action.runner && !(await this.deregister(this.scopeOf(round, action.scope), action.runner))) return false;
     const provider = this.deps.providers.get(launch.backend);
+    if (action.forJob) {
+      // Its job still waits: the tracker records the stop and wakes the job, which gets its next runner.
+      if (provider && launch.providerId) await provider.stop({ backend: launch.backend, id: launch.providerId }, "standby handed a job never came online");
+      this.deps.logger.warn({ jobId: action.jobId, attempt: launch.attempt, runnerName: launch.runnerName }, "handed-off standby never came online: stopped");
+      return true;
+    }
     if (provider && launch.providerId) await provider.stop({ backend: launch.backend, id: launch.providerId }, "idle: its job went to another runner");
     try {
       await this.deps.store.updateLaunch(launch.id, launch.version, idleStopped(now));

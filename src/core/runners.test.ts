@@ -168,7 +168,7 @@ describe("classifyRunners: a runner whose job still looks queued", () => {
     if (seen === null) expect(classify(handedOff).looks).toEqual([{ kind: "find-runner", scope: SCOPE, name: "tornade-42-2" }]);
     const plan = classify({ ...handedOff, found });
     expect(plan.looks).toEqual([]);
-    expect(plan.actions).toEqual([{ kind: "release", launchId: "42-2", jobId: 42, scope: SCOPE, runner: seen }]);
+    expect(plan.actions).toEqual([{ kind: "release", launchId: "42-2", jobId: 42, scope: SCOPE, runner: seen, forJob: true }]);
   });
 
   it("leaves a handed-off standby alone while it is young, or busy", () => {

@@ -120,8 +120,12 @@ export type LeaveWhy =
   | "busy";
 
 export type RunnerAction =
-  /** Deregister the runner (when registered), then stop its task or build and record the launch stopped as idle. */
-  | { readonly kind: "release"; readonly launchId: string; readonly jobId: number; readonly scope: string; readonly runner: RegisteredRunner | null }
+  /**
+   * Deregister the runner (when registered), then stop its task or build and record the launch stopped as idle — or,
+   * with `forJob` (a handed-off standby that never came online while its job waits), leave the row to the tracker,
+   * which records the stop and wakes the job for its next runner.
+   */
+  | { readonly kind: "release"; readonly launchId: string; readonly jobId: number; readonly scope: string; readonly runner: RegisteredRunner | null; readonly forJob?: true }
   /** Remove a registration no live launch stands behind. */
   | { readonly kind: "deregister"; readonly scope: string; readonly runner: RegisteredRunner }
   | { readonly kind: "leave"; readonly launchId: string; readonly why: LeaveWhy };
@@ -204,7 +208,7 @@ export function classifyRunners(facts: RunnerFacts, now: number, policy: RunnerP
           const seen = runner ?? facts.found.get(h.runnerName);
           if (seen === undefined) looks.add({ kind: "find-runner", scope: job.scope, name: h.runnerName });
           else if (seen?.busy) leave("busy");
-          else actions.push({ kind: "release", launchId: h.launchId, jobId: job.id, scope: job.scope, runner: seen });
+          else actions.push({ kind: "release", launchId: h.launchId, jobId: job.id, scope: job.scope, runner: seen, forJob: true });
         } else leave("job-queued");
       }
       continue;

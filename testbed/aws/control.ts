@@ -236,7 +236,7 @@ export class AwsControl {
    * stops as its essential container exited. False when there is no such task with a running container.
    */
   killContainer(taskArn: string): boolean {
-    const t = this.ecs.tasks.get(taskArn);
+    const t = this.ecs.tasks.get(taskArn.slice(taskArn.lastIndexOf("/") + 1));
     if (!t?.handle || t.lastStatus !== "RUNNING") return false;
     t.handle.signal("SIGKILL");
     return true;

@@ -145,6 +145,17 @@ describe("ECS simulator through @aws-sdk/client-ecs", () => {
     expect(stopped.executionStoppedAt!.getTime() - stopped.stoppingAt!.getTime()).toBeGreaterThanOrEqual(120_000);
   });
 
+  it("kills a running task's container at once (killContainer): the task stops with exit code 137", async () => {
+    const out = await bed.ecs().send(new RunTaskCommand(input({ startedBy: "crasher" })));
+    const arn = out.tasks?.[0]?.taskArn ?? "";
+    expect(bed.sim.control.killContainer(arn)).toBe(false); // nothing runs yet
+    await eventually(async () => ((await describeOne(arn)).lastStatus === "RUNNING" ? true : undefined));
+    expect(bed.sim.control.killContainer(arn)).toBe(true);
+    expect(rt.containers.get(arn)?.signals).toEqual(["SIGKILL"]);
+    const stopped = await eventually(async () => ((await describeOne(arn)).lastStatus === "STOPPED" ? describeOne(arn) : undefined));
+    expect(stopped.containers?.[0]?.exitCode).toBe(137);
+  });
+
   it("stops a task on StopTask with UserInitiated, and lists running and stopped tasks", async () => {
     const out = await bed.ecs().send(new RunTaskCommand(input({ startedBy: "stopper" })));
     const arn = out.tasks?.[0]?.taskArn ?? "";

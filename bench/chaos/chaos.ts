@@ -7,6 +7,8 @@ import type { FaultCounts } from "./faults.js";
 import type { LaunchAccount } from "./launches.js";
 import type { LostJob } from "./measure.js";
 import { runOnce, type RunResult } from "./run.js";
+import { DEFAULT_STANDBY_RATES, type StandbyFaultCounts, type StandbyFaultRates } from "./standby.js";
+import type { StandbyAccount } from "./measure.js";
 
 export interface ChaosOptions {
   jobs: number;
@@ -17,6 +19,8 @@ export interface ChaosOptions {
   /** TORNADE_POOL for tornade, e.g. "FARGATE/X86_64=2": static jobs then count (served only by a pool runner). */
   staticPool?: string;
   logFile?: string;
+  /** Standby runners of these shapes (TORNADE_STANDBY), and the standby faults in the chaos run (standby.ts). */
+  standby?: { shapes: string; rates?: StandbyFaultRates };
   /** Default 30 simulated minutes without a job settling. */
   stallSeconds?: number;
   /** Default 15 simulated minutes. */
@@ -51,6 +55,11 @@ export interface ChaosReport {
   orphanDetails: string[];
   /** Unread JIT parameters in Parameter Store at the end; they expire on their own (measure.ts). */
   jitParametersLeft: number;
+  /** JIT configs presented twice to open a runner session, from the GitHub sim: must be 0 (named in jitConfigReusedBy). */
+  jitConfigReuses: number;
+  jitConfigReusedBy: string[];
+  /** With --standby: the shapes, standbys started and handed off, jobs served warm, the hit rate, standbys left. */
+  standby: (StandbyAccount & { shapes: string; faults: StandbyFaultCounts | null }) | null;
   pickupSeconds: { p50: number; p95: number; max: number };
   faults: FaultCounts;
   /** Every job not served, with the simulators' evidence of why. */
@@ -64,6 +73,9 @@ export interface ChaosReport {
     orphans: number;
     drained: boolean;
     pickupSeconds: { p50: number; p95: number; max: number };
+    jitConfigReuses: number;
+    /** With --standby: the baseline's hit rate and standby figures. */
+    standby: StandbyAccount | null;
     /** A job the fault-free run did not serve points at the harness or the plan, not at a fault: shown the same way. */
     lostJobs: LostJob[];
   };
@@ -90,10 +102,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     ...(opts.staticPool ? { staticPool: opts.staticPool } : {}),
     ...(opts.logFile ? { logFile: opts.logFile } : {}),
   };
+  const standby = opts.standby;
+  const standbyRates = standby?.rates ?? DEFAULT_STANDBY_RATES;
   say(`fault-free baseline: ${opts.jobs} jobs in ${plan.runs.length} runs, seed ${opts.seed}, speed ${opts.speed}`);
-  const baseline = await runOnce({ ...common, faults: null });
+  const baseline = await runOnce({ ...common, faults: null, ...(standby ? { standby: { shapes: standby.shapes, rates: null } } : {}) });
   say(`chaos: the same jobs with faults, ${rates.restarts} kills`);
-  const chaos = await runOnce({ ...common, faults: { rates } });
+  const chaos = await runOnce({ ...common, faults: { rates }, ...(standby ? { standby: { shapes: standby.shapes, rates: standbyRates } } : {}) });
   const report: ChaosReport = {
     jobs: chaos.jobs,
     completed: chaos.completed,
@@ -117,6 +131,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     orphanRunners: chaos.orphanRunners,
     orphanDetails: chaos.orphanDetails,
     jitParametersLeft: chaos.jitParametersLeft,
+    jitConfigReuses: chaos.jitConfigReuses,
+    jitConfigReusedBy: chaos.jitConfigReusedBy,
+    standby: standby && chaos.standbys ? { shapes: standby.shapes, ...chaos.standbys, faults: chaos.standbyFaults ?? null } : null,
     pickupSeconds: chaos.pickupSeconds,
     faults: chaos.faults,
     lostJobs: chaos.lostJobs,
@@ -128,6 +145,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
       orphans: baseline.orphans,
       drained: baseline.drained,
       pickupSeconds: baseline.pickupSeconds,
+      jitConfigReuses: baseline.jitConfigReuses,
+      standby: baseline.standbys ?? null,
       lostJobs: baseline.lostJobs,
     },
     realSeconds: Math.round((baseline.realSeconds + chaos.realSeconds) * 10) / 10,
@@ -145,12 +164,22 @@ export function formatReport(r: ChaosReport): string {
     ["extra launches", r.baseline.extraLaunches, `${r.extraLaunches} (${pct(r.extraLaunches, r.jobs)} of jobs)`],
     ["orphans after drain", r.baseline.orphans, `${r.orphans} (tasks ${r.orphanTasks}, builds ${r.orphanBuilds}, runners ${r.orphanRunners})`],
     ["JIT parameters left (expire)", "-", r.jitParametersLeft],
+    ["JIT configs used twice", r.baseline.jitConfigReuses, `${r.jitConfigReuses}${r.jitConfigReusedBy.length ? ` (${r.jitConfigReusedBy.slice(0, 5).join(", ")})` : ""}`],
     ["drain (simulated s)", r.faultFreeDrainSeconds, `${r.drainSeconds}${r.drained ? "" : " (not drained: stalled)"} = ${ratio(r.drainSeconds, r.faultFreeDrainSeconds)}x`],
     ["pickup p50 / p95 / max (s)", fmtPickup(r.baseline.pickupSeconds), fmtPickup(r.pickupSeconds)],
     r.staticPool
       ? ["static jobs unserved", "-", `${r.staticUnserved} of ${r.staticJobs} (pool ${r.staticPool}; counted as lost)`]
       : ["static jobs unserved", "-", `${r.staticUnserved} of ${r.staticJobs} (no static pool: not counted in jobs or lost)`],
   ];
+  const sb = r.standby;
+  const sb0 = r.baseline.standby;
+  if (sb && sb0) {
+    rows.push(
+      ["standby hit rate (jobs served warm)", `${pct(sb0.servedWarm, r.baseline.completed)} (${sb0.servedWarm})`, `${pct(sb.servedWarm, r.completed)} (${sb.servedWarm})`],
+      ["standbys started / handed a job", `${sb0.started} / ${sb0.handedOff}`, `${sb.started} / ${sb.handedOff}`],
+      ["standbys left", sb0.left, sb.left],
+    );
+  }
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max("fault-free".length, ...rows.map((x) => String(x[1]).length));
   const line = (a: string, b: string, c: string) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`;
@@ -162,6 +191,14 @@ export function formatReport(r: ChaosReport): string {
       `${f.reorderBursts} reorder bursts, ${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
       `(${f.spotInterruptionsMissed} missed), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
   );
+  const sf = sb?.faults;
+  if (sb && sf) {
+    out.push(
+      `standbys (${sb.shapes}): ${sf.handoffs} handoffs; ${sf.handoffsLost} messages lost, ${sf.killedInHandoff} killed during the handoff, ` +
+        `${sf.writtenTwice} written twice, ${sf.writeFailedAfterLanding} failed after landing, ${sf.controllerKillsMidHandoff} SIGKILLs mid-handoff, ` +
+        `${sf.killedWaiting} killed and ${sf.spotInterruptedWaiting} Spot-interrupted while waiting`,
+    );
+  }
   const l = r.launches;
   out.push(
     "",

@@ -8,6 +8,7 @@
 import type { TestBed } from "../../testbed/index.js";
 import type { DeliveryInfo } from "../../testbed/github/webhooks.js";
 import { runnerNameOf } from "./runner-name.js";
+import type { StandbyWatch } from "./standby.js";
 import { keyedUnit, prng, type ChaosPlan, type FaultRates, type PlannedJob } from "./plan.js";
 
 export interface FaultCounts {
@@ -64,6 +65,8 @@ export class FaultInjector {
     private readonly bed: TestBed,
     private readonly plan: ChaosPlan,
     private readonly rates: FaultRates,
+    /** With standbys: a standby's task runs the runner whose config was handed to it. */
+    private readonly standbys?: Pick<StandbyWatch, "handedTo">,
   ) {
     this.rnd = prng(plan.seed ^ 0x5eed);
     this.start = bed.clock.now();
@@ -185,6 +188,8 @@ export class FaultInjector {
   }
 
   private agentName(taskArn: string, env: Record<string, string>): string | undefined {
+    const handed = this.standbys?.handedTo(env);
+    if (handed) return handed;
     let name = this.agentByTask.get(taskArn);
     if (name === undefined) {
       name = runnerNameOf(env);

@@ -6,7 +6,9 @@
  */
 import type { TestBed } from "../../testbed/index.js";
 import { parseRunnerName } from "../../src/core/reconcile.js";
+import { STANDBY_NAME_PREFIX } from "../../src/core/standby.js";
 import { isPoolRunner, runnerNameOf } from "./runner-name.js";
+import type { StandbyWatch } from "./standby.js";
 
 export interface LaunchAccount {
   /** `ecs.RunTask` + `codebuild.StartBuild` calls, refused ones included. */
@@ -31,12 +33,16 @@ export interface Started {
   words: string | undefined;
 }
 
-/** Every task and build AWS started, with the runner it was launched as and how it stopped. */
-export function startedRunners(bed: TestBed): Started[] {
+/**
+ * Every task and build AWS started, with the runner it was launched as (a standby: the runner whose config was handed
+ * to it, if one was) and how it stopped.
+ */
+export function startedRunners(bed: TestBed, standbys?: Pick<StandbyWatch, "handedTo">): Started[] {
   const aws = bed.aws.control;
-  const tasks = aws.listTasks().map((t) => ({ runner: runnerNameOf(t.env), stop: t.stopCode, words: t.stoppedReason }));
+  const runnerOf = (env: Record<string, string>) => standbys?.handedTo(env) ?? runnerNameOf(env);
+  const tasks = aws.listTasks().map((t) => ({ runner: runnerOf(t.env), stop: t.stopCode, words: t.stoppedReason }));
   const builds = aws.listBuilds().map((b) => ({
-    runner: runnerNameOf(b.env),
+    runner: runnerOf(b.env),
     stop: b.buildStatus === "IN_PROGRESS" ? undefined : b.buildStatus,
     words: undefined,
   }));
@@ -50,16 +56,17 @@ function reasonFor(s: Started, jobRunner: Map<number, string | null>): string {
   const ranOn = meant ? jobRunner.get(meant.jobId) : undefined;
   if (meant && ranOn && ranOn !== s.runner) return "its job ran on another runner (taken by a sibling or replaced)";
   if (meant && ranOn === null) return "its job never ran (cancelled or still queued)";
+  if (s.runner?.startsWith(STANDBY_NAME_PREFIX)) return "a standby never handed a job (recycled, killed, or retired at the end)";
   if (!meant) return "not a tornade runner name";
   if (ranOn === undefined) return "its job is unknown to GitHub";
   // Its own job ran on it? Then it took a job; only reached for the wrong runner name, so say what AWS said.
   return `other: ${s.stop ?? "still running"}${s.words ? ` (${s.words.split(/[:.]/)[0]})` : ""}`;
 }
 
-export function accountLaunches(bed: TestBed): LaunchAccount {
+export function accountLaunches(bed: TestBed, standbys?: Pick<StandbyWatch, "handedTo">): LaunchAccount {
   const calls = bed.aws.control.stats().calls;
   const callCount = (calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0);
-  const everything = startedRunners(bed);
+  const everything = startedRunners(bed, standbys);
   const started = everything.filter((s) => !isPoolRunner(s.runner));
   const jobs = bed.github.control.listJobs();
   // Each job id's runner (null: it never ran); and every runner name that took some job.

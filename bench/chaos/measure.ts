@@ -7,7 +7,9 @@ import type { TestBed } from "../../testbed/index.js";
 import { parseRunnerName } from "../../src/core/reconcile.js";
 import { accountLaunches, startedRunners, type LaunchAccount } from "./launches.js";
 import { isPoolRunner, runnerNameOf } from "./runner-name.js";
+import { STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import type { PlannedJob } from "./plan.js";
+import type { StandbyWatch } from "./standby.js";
 
 /** GitHub's REST route for re-running one job ("Re-run a job from a workflow run"). */
 export const RERUN_ROUTE = "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun";
@@ -54,6 +56,11 @@ export interface Measurement {
    * RunTask, or whose delete failed). Not orphans: each expires on its own after the boot timeout (core/runner-env.ts).
    */
   jitParametersLeft: number;
+  /** JIT configs presented twice to open a runner session (GitHub sim's count): must be 0. */
+  jitConfigReuses: number;
+  jitConfigReusedBy: string[];
+  /** With standbys: how many AWS started, how many were handed a job, and the jobs served warm. */
+  standbys?: StandbyAccount;
   staticJobs: number;
   staticServed: number;
   staticUnserved: number;
@@ -113,10 +120,44 @@ export function orphansOf(bed: TestBed): Orphans {
   return { tasks: tasks.length, builds: builds.length, runners: runners.length, details };
 }
 
+export interface StandbyAccount {
+  /** Standby tasks and builds AWS started. */
+  started: number;
+  /** Standbys a job's JIT config was written to. */
+  handedOff: number;
+  /** Counted jobs whose (latest) runner was a standby's: served warm. */
+  servedWarm: number;
+  /** servedWarm / completed runner jobs. */
+  hitRate: number;
+  /** Standby tasks or builds still not stopped at the end (also in `orphans`). */
+  left: number;
+}
+
+/** Runners' one-time JIT parameters still in Parameter Store (expired ones are gone). */
+export function jitParametersLeft(bed: TestBed): number {
+  return bed.aws.control.listParameters().filter((p) => p.name.startsWith(bed.aws.jitParameterPrefix)).length;
+}
+
+function standbyAccount(bed: TestBed, watch: StandbyWatch, runnerJobs: QueuedJob[], served: QueuedJob[]): StandbyAccount {
+  const handed = watch.handedRunners();
+  const warm = served.filter((q) => handed.has(latestAttempt(bed, q).latest?.runner_name ?? "")).length;
+  const live = [
+    ...bed.aws.control.listTasks().filter((t) => t.lastStatus !== "STOPPED").map((t) => t.env),
+    ...bed.aws.control.listBuilds().filter((b) => b.buildStatus === "IN_PROGRESS").map((b) => b.env),
+  ];
+  return {
+    started: watch.started(),
+    handedOff: handed.size,
+    servedWarm: warm,
+    hitRate: served.length === 0 ? 0 : Math.round((1000 * warm) / served.length) / 1000,
+    left: live.filter((env) => env[STANDBY_UNTIL_ENV] !== undefined).length,
+  };
+}
+
 export function measure(
   bed: TestBed,
   queued: QueuedJob[],
-  opts: { countStatic: boolean; drained: boolean; cutoffAt: number; tornade: Map<number, string> },
+  opts: { countStatic: boolean; drained: boolean; cutoffAt: number; tornade: Map<number, string>; standby?: StandbyWatch },
 ): Measurement {
   const { countStatic, drained, cutoffAt } = opts;
   const gh = bed.github.control;
@@ -124,11 +165,12 @@ export function measure(
   const staticJobs = queued.filter((q) => q.job.static);
   const served = runnerJobs.filter((q) => isServed(bed, q));
   const stats = gh.stats();
-  const launches = accountLaunches(bed);
+  const launches = accountLaunches(bed, opts.standby);
+  const reuses = gh.jitConfigReuses();
   const o = orphansOf(bed);
   const first = Math.min(...queued.map((q) => q.queuedAt));
   const settled = runnerJobs.map((q) => settledAt(bed, q) ?? cutoffAt);
-  const lostJobs = runnerJobs.filter((q) => !isServed(bed, q)).map((q) => explainLost(bed, q, opts.tornade));
+  const lostJobs = runnerJobs.filter((q) => !isServed(bed, q)).map((q) => explainLost(bed, q, opts.tornade, opts.standby));
   return {
     jobs: runnerJobs.length,
     completed: served.length,
@@ -143,7 +185,10 @@ export function measure(
     orphanBuilds: o.builds,
     orphanRunners: o.runners,
     orphanDetails: o.details,
-    jitParametersLeft: bed.aws.control.listParameters().filter((p) => p.name.startsWith(bed.aws.jitParameterPrefix)).length,
+    jitParametersLeft: jitParametersLeft(bed),
+    jitConfigReuses: reuses.length,
+    jitConfigReusedBy: reuses.map((u) => `${u.runner} (${u.uses} times)`),
+    ...(opts.standby ? { standbys: standbyAccount(bed, opts.standby, runnerJobs, served) } : {}),
     staticJobs: staticJobs.length,
     staticServed: staticJobs.filter((q) => isServed(bed, q)).length,
     staticUnserved: staticJobs.filter((q) => !isServed(bed, q)).length,
@@ -185,13 +230,13 @@ function lastSettled(bed: TestBed, jobs: QueuedJob[], first: number, cutoffAt: n
 }
 
 /** The simulators' evidence for one job that was not served. */
-function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>): LostJob {
+function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>, watch?: StandbyWatch): LostJob {
   const gh = bed.github.control;
   const { latest, attempts } = latestAttempt(bed, q);
   const ids = new Set(attempts.map((a) => Number(a.id)));
   const deliveries = gh.listDeliveries().filter((d) => d.jobId !== null && ids.has(d.jobId) && d.action === "queued");
   const acked = deliveries.some((d) => d.statusCode >= 200 && d.statusCode < 300);
-  const launched = launchesFor(bed, ids);
+  const launched = launchesFor(bed, ids, watch);
   const github = latest ? (latest.status === "completed" ? `completed/${latest.conclusion}` : String(latest.status)) : "unknown";
   let evidence: string;
   if (latest?.status === "completed" && q.job.interruptAtFraction !== null) evidence = "Spot-interrupted while running; not re-run";
@@ -207,8 +252,8 @@ function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>): 
 }
 
 /** Tasks and builds whose runner was named for one of these job ids (tornade names runners tornade-<jobId>-<n>). */
-function launchesFor(bed: TestBed, jobIds: Set<number>): number {
-  return startedRunners(bed).filter((s) => {
+function launchesFor(bed: TestBed, jobIds: Set<number>, watch?: StandbyWatch): number {
+  return startedRunners(bed, watch).filter((s) => {
     const meant = parseRunnerName(s.runner);
     return meant !== null && jobIds.has(meant.jobId);
   }).length;

@@ -9,11 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sharedClock } from "../../src/clock/clock.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
+import type { RequestRecord, ResponseRecord } from "../../testbed/aws/index.js";
 import { freePort, startTornade, type TornadeProcess } from "../../test/support/tornade-process.js";
 import { FaultInjector, noFaults, type FaultCounts } from "./faults.js";
-import { countedJobs, isServed, measure, orphansOf, settledAt, type Measurement, type QueuedJob } from "./measure.js";
-import type { ChaosPlan, FaultRates } from "./plan.js";
+import { countedJobs, isServed, jitParametersLeft, measure, orphansOf, settledAt, type Measurement, type QueuedJob } from "./measure.js";
+import { prng, type ChaosPlan, type FaultRates } from "./plan.js";
 import { tornadeView } from "./tornade-view.js";
+import { StandbyWatch, standbysOff, type StandbyFaultCounts, type StandbyFaultRates } from "./standby.js";
 
 export interface RunOptions {
   plan: ChaosPlan;
@@ -23,6 +25,12 @@ export interface RunOptions {
   faults: { rates: FaultRates } | null;
   /** A static pool for tornade (TORNADE_POOL, e.g. "FARGATE/X86_64=2"): then static jobs count like the others. */
   staticPool?: string;
+  /**
+   * Standby runners (standby.ts): tornade keeps these shapes (TORNADE_STANDBY), the handoff is watched, and with
+   * `rates` (null for the baseline) attacked. After the drain tornade is restarted with every count at 0, so that
+   * nothing of them may be left.
+   */
+  standby?: { shapes: string; rates: StandbyFaultRates | null };
   /** Extra environment for tornade serve (e.g. a reliability setting under test). */
   env?: Record<string, string>;
   /** Append tornade's output here. */
@@ -37,6 +45,8 @@ export interface RunOptions {
 
 export interface RunResult extends Measurement {
   faults: FaultCounts;
+  /** The standby faults injected, when run with standbys. */
+  standbyFaults?: StandbyFaultCounts;
   /** Real seconds the run took. */
   realSeconds: number;
   /** tornade's last output, for a failure message. */
@@ -61,26 +71,28 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
   try {
     // The job lease is relaxed from GitHub's 150 s: at high clock speeds a busy 2-core machine can stall a simulated
     // runner's renewal for longer than that, which would be the harness's fault, not a fault under test.
-    bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 10 * 60_000 } });
+    // The standby watch sees the AWS simulator's calls as they happen (hooks), and may SIGKILL tornade from one.
+    let watch: StandbyWatch | undefined;
+    const aws = { onRequest: (r: RequestRecord) => watch?.onRequest(r), onResponse: (r: ResponseRecord) => watch?.onResponse(r) };
+    bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 10 * 60_000 }, ...(opts.standby ? { aws } : {}) });
     const port = await freePort();
     const gh = bed.github;
     const poolEnv: Record<string, string> = opts.staticPool
       ? { TORNADE_POOL: opts.staticPool, TORNADE_POOL_OWNER: gh.owner, TORNADE_POOL_REPO: gh.repo, TORNADE_POOL_INSTALLATION_ID: String(gh.installationId) }
       : {};
     const countStatic = opts.staticPool !== undefined;
+    const standbyEnv: Record<string, string> = opts.standby ? { TORNADE_STANDBY: opts.standby.shapes } : {};
     const tornadeOpts = {
       port,
       // Restarts keep both ports: the test bed's webhook URL and the final dashboard read stay valid.
       adminPort: await freePort(),
       storePath: join(dir, "tornade.db"),
       clock: { speed: opts.speed, origin },
-      env: { ...poolEnv, ...opts.env },
+      env: { ...poolEnv, ...standbyEnv, ...opts.env },
       ...(opts.logFile ? { logFile: opts.logFile } : {}),
     };
     proc = await startTornade(bed, tornadeOpts);
     bed.github.control.setWebhookUrl(`${proc.url}/events`);
-    const injector = opts.faults ? new FaultInjector(bed, opts.plan, opts.faults.rates) : undefined;
-    injector?.install();
 
     const t0 = clock.now();
     const queued: QueuedJob[] = [];
@@ -94,6 +106,33 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     /** A kill is never sooner than this after tornade is back: a process killed while still starting proves little. */
     const minUpMs = 60_000;
     let upSince = t0;
+    /** SIGKILLs tornade now and restarts it on the same store after `downMs`; false while it is restarting or young. */
+    const killAndRestart = (downMs: number): boolean => {
+      const now = clock.now();
+      if (restarting || now < upSince + minUpMs) return false;
+      const victim: TornadeProcess = proc!;
+      victim.child.kill("SIGKILL");
+      restarting = (async () => {
+        await victim.exited;
+        say(`  SIGKILL tornade at ${Math.round((now - t0) / 1000)} s; down ${downMs / 1000} s`);
+        const killedAt = clock.now();
+        await clock.sleep(downMs);
+        proc = await startTornade(bed!, tornadeOpts);
+        upSince = clock.now();
+        // Planned downtime plus the real time a Node.js process takes to start, in simulated seconds.
+        downSeconds.push(Math.round((upSince - killedAt) / 1000));
+      })().then(
+        () => void (restarting = undefined),
+        (e: unknown) => void (restartError = e),
+      );
+      return true;
+    };
+    if (opts.standby) {
+      const rnd = prng(opts.plan.seed ^ 0xdead);
+      watch = new StandbyWatch(bed, opts.plan, opts.faults ? opts.standby.rates : null, () => killAndRestart((5 + Math.floor(rnd() * 55)) * 1000));
+    }
+    const injector = opts.faults ? new FaultInjector(bed, opts.plan, opts.faults.rates, watch) : undefined;
+    injector?.install();
     let lastProgressAt = t0;
     let settledCount = 0;
     let lastSettleCheck = 0;
@@ -115,25 +154,9 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
         });
       }
       injector?.tick();
+      watch?.tick();
       const kill = kills[0];
-      if (kill && !restarting && now >= kill.at && now >= upSince + minUpMs) {
-        kills.shift();
-        const victim: TornadeProcess = proc;
-        restarting = (async () => {
-          victim.child.kill("SIGKILL");
-          await victim.exited;
-          say(`  SIGKILL tornade at ${Math.round((now - t0) / 1000)} s; down ${kill.down / 1000} s`);
-          const killedAt = clock.now();
-          await clock.sleep(kill.down);
-          proc = await startTornade(bed!, tornadeOpts);
-          upSince = clock.now();
-          // Planned downtime plus the real time a Node.js process takes to start, in simulated seconds.
-          downSeconds.push(Math.round((upSince - killedAt) / 1000));
-        })().then(
-          () => void (restarting = undefined),
-          (e: unknown) => void (restartError = e),
-        );
-      }
+      if (kill && now >= kill.at && killAndRestart(kill.down)) kills.shift();
       if (restartError !== undefined) throw restartError;
 
       // Reading every job's runs is the harness's heaviest work and shares the CPU with the simulators: done twice a
@@ -156,23 +179,33 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     }
     const cutoffAt = clock.now();
     if (restarting) await restarting;
+    if (restartError !== undefined) throw restartError;
     injector?.stop();
+    watch?.stop();
+    if (opts.standby) {
+      // The end of the day: tornade is restarted with every standby count at 0 and must retire them all.
+      proc.child.kill("SIGTERM");
+      await proc.exited;
+      proc = await startTornade(bed, { ...tornadeOpts, env: { ...tornadeOpts.env, TORNADE_STANDBY: standbysOff(opts.standby.shapes) } });
+    }
     say(`  ${drained ? "drained" : "stalled"} after ${Math.round((cutoffAt - t0) / 1000)} s simulated: ${settledCount}/${expected} jobs settled`);
 
     // Grace: tornade may still be stopping idle runners and reaping what it started. Stop early once nothing is left.
     const graceEnd = clock.now() + opts.graceSeconds * 1000;
     while (clock.now() < graceEnd) {
       const o = orphansOf(bed);
-      if (o.tasks + o.builds + o.runners === 0) break;
+      // With standbys, unread handoff parameters must be gone too (deleted, or expired at the boot timeout).
+      const params = opts.standby ? jitParametersLeft(bed) : 0;
+      if (o.tasks + o.builds + o.runners + params === 0) break;
       await new Promise((r) => setTimeout(r, TICK_MS * 4));
     }
-    const result = measure(bed, queued, { countStatic, drained, cutoffAt, tornade: await tornadeView(proc.adminUrl) });
+    const result = measure(bed, queued, { countStatic, drained, cutoffAt, tornade: await tornadeView(proc.adminUrl), ...(watch ? { standby: watch } : {}) });
     const faults = injector ? injector.finish() : noFaults();
     faults.restarts = downSeconds.length;
     faults.downSeconds = downSeconds;
     // Without a pool static jobs stay queued; cancel their runs so nothing waits on them.
     for (const runId of new Set(queued.filter((q) => q.job.static).map((q) => q.runId))) bed.github.control.cancelRun(runId);
-    return { ...result, faults, realSeconds: Math.round((Date.now() - realStart) / 100) / 10, tornadeOutput: proc.output() };
+    return { ...result, faults, ...(watch ? { standbyFaults: { ...watch.counts } } : {}), realSeconds: Math.round((Date.now() - realStart) / 100) / 10, tornadeOutput: proc.output() };
   } finally {
     if (proc && proc.child.exitCode === null && proc.child.signalCode === null) {
       proc.child.kill("SIGTERM");

@@ -4,14 +4,20 @@
  * 5xx, quotas on, and three SIGKILL restarts, static jobs served by the always-on pool — no job lost, nothing left
  * behind. The same seed every time, so a
  * failure replays with `npm run chaos -- --jobs 200 --seed 4012`.
+ * The standby mode (issue 14 point 6) runs fewer jobs with standby runners and their handoff attacked: replayed with
+ * `npm run chaos -- --standby --jobs 80 --seed 4012`.
  */
 import { describe, expect, it } from "vitest";
 import { formatReport, runChaos, type ChaosOutcome } from "../../bench/chaos/chaos.js";
+import { DEFAULT_STANDBY_SHAPES } from "../../bench/chaos/standby.js";
 
 const JOBS = 200;
 const SEED = 4012;
 /** 100x: both runs (baseline and chaos, about 10 + 30 simulated minutes) take well under a minute of real time. */
 const SPEED = 100;
+/** Fewer jobs at half the speed with standbys: every waiting standby polls Parameter Store through the test bed. */
+const STANDBY_JOBS = 80;
+const STANDBY_SPEED = 50;
 /** type=static jobs are part of the run, served by tornade's always-on pool. */
 const STATIC_POOL = "FARGATE/X86_64=2";
 
@@ -35,5 +41,32 @@ describe("chaos run", () => {
     expect(r.completed).toBe(r.jobs);
     expect(r.staticJobs, table).toBeGreaterThan(0);
     expect(r.staticUnserved, table).toBe(0);
+  });
+
+  it(`${STANDBY_JOBS} jobs with standbys under handoff faults: none lost, no standby or registration left, no JIT config used twice`, { timeout: 480_000 }, async () => {
+    const outcome = await runChaos({ jobs: STANDBY_JOBS, seed: SEED, speed: STANDBY_SPEED, staticPool: STATIC_POOL, standby: { shapes: DEFAULT_STANDBY_SHAPES } });
+    const r = outcome.report;
+    const table = `${formatReport(r)}\n--- tornade (last lines) ---\n${outcome.chaos.tornadeOutput.slice(-4000)}`;
+    const f = r.standby?.faults;
+    // Every standby fault was really injected.
+    expect(f, table).toBeDefined();
+    expect(f?.handoffsLost, table).toBeGreaterThan(0);
+    expect(f?.killedInHandoff, table).toBeGreaterThan(0);
+    expect(f?.writtenTwice, table).toBeGreaterThan(0);
+    expect(f?.writeFailedAfterLanding, table).toBeGreaterThan(0);
+    expect(f?.controllerKillsMidHandoff, table).toBeGreaterThan(0);
+    expect(f?.killedWaiting, table).toBeGreaterThan(0);
+    expect(f?.spotInterruptedWaiting, table).toBeGreaterThan(0);
+    expect(r.baseline, table).toMatchObject({ lost: 0, orphans: 0, drained: true, jitConfigReuses: 0 });
+    // Standbys served jobs in both runs: a standby run that served none proves nothing about the handoff.
+    expect(r.baseline.standby?.servedWarm, table).toBeGreaterThan(0);
+    expect(r.standby?.servedWarm, table).toBeGreaterThan(0);
+    expect({ lost: r.lost, orphans: r.orphans, standbysLeft: r.standby?.left, jitParametersLeft: r.jitParametersLeft, jitConfigReuses: r.jitConfigReuses }, table).toEqual({
+      lost: 0,
+      orphans: 0,
+      standbysLeft: 0,
+      jitParametersLeft: 0,
+      jitConfigReuses: 0,
+    });
   });
 });

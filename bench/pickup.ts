@@ -1,0 +1,226 @@
+/**
+ * Pickup: how long a job waits between "queued" and "running" as GitHub reports it (`started_at − created_at`), cold
+ * and warm side by side in one run (issue 14, point 5; docs/performance.md "Pickup").
+ *
+ * One world on the test bed's `published` boot clock (docs/testbed.md "Boot times": a 1 GiB image on Fargate boots in
+ * ~95 s at the median), `tornade serve` with standbys for one shape only. Jobs of two shapes that boot alike arrive
+ * together: FARGATE/X86_64 has standbys (its jobs are the `warm` figures), FARGATE/ARM64 has none (`cold`). Each job
+ * carries a label of its own, so only its own runner can take it. The arrival pattern, on the simulated clock:
+ * - a warm-up (not measured): the same steady rate, so adaptive sizing has seen arrivals and the first standbys booted;
+ * - the steady part: Poisson arrivals at `ratePerMinute` (seeded), one in `coldEvery` of the cold shape;
+ * - a burst: `burstJobs` queued at one instant, the same mix, after which the run waits for every job to start.
+ * Measured, per job: its pickup (seconds of simulated time, from GitHub's own timestamps) and whether a standby served
+ * it (no RunTask of its own: a warm job's runner is the standby's task). Per standby task, its idle time: from RUNNING
+ * until tornade wrote a job's JIT config to its parameter (the PutParameter, seen by the AWS sim), or until it stopped
+ * (or the end of the steady part); a standby that never took a job is idle from its launch. Idle time inside the
+ * steady part over the warm shape's jobs there is `idleRunnerMinutesPerJob`.
+ */
+import { prng } from "../testbed/prng.js";
+import { percentile, round, waitFor } from "./stats.js";
+import { startWorld, type World } from "./world.js";
+
+export interface PickupOptions {
+  /** Clock speed: tornade's own real milliseconds per handoff become simulated ones, so keep it low (≤ 20). */
+  speed: number;
+  warmupMinutes: number;
+  steadyMinutes: number;
+  /** Jobs per simulated minute in the warm-up and steady parts, both shapes together. */
+  ratePerMinute: number;
+  /** One job in this many is of the cold shape. */
+  coldEvery: number;
+  burstJobs: number;
+  /** TORNADE_STANDBY for the warm shape, e.g. "FARGATE/X86_64=adaptive". */
+  standby: string;
+  /** Extra environment for tornade (the standby's settings). */
+  env?: Record<string, string>;
+  seed?: number;
+  progress: (s: string) => void;
+}
+
+export interface Quantiles {
+  p50S: number;
+  p95S: number;
+}
+
+export interface PickupResult {
+  /** The steady part: jobs of the shape with no standbys. */
+  cold: Quantiles & { jobs: number };
+  /** The steady part: jobs of the shape with standbys, served warm or not. */
+  warm: Quantiles & { jobs: number };
+  /** The steady part: jobs of the standby shape a standby served, over all of that shape. */
+  hitRate: number;
+  /** The steady part: standby runner-minutes spent waiting (or booting for nothing), per job of the standby shape. */
+  idleRunnerMinutesPerJob: number;
+  /** The burst: the same figures for its jobs. */
+  burst: { jobs: number; cold: Quantiles; warm: Quantiles; hitRate: number };
+  /** The median cold boot the model draws (provisioning + pull + runner start), for comparison with `cold.p50S`. */
+  modelledColdBootS: number;
+  speed: number;
+  standby: string;
+  ratePerMinute: number;
+  steadyMinutes: number;
+  failedJobs: number;
+}
+
+const WARM_LABELS = ["runs-on=FARGATE", "arch=X86_64"];
+const COLD_LABELS = ["runs-on=FARGATE", "arch=ARM64"];
+const JOB_SECONDS = 20;
+const STANDBY_NAME = /tornade-standby-(\d+)\./;
+
+interface Queued {
+  id: number;
+  warmShape: boolean;
+  part: "warmup" | "steady" | "burst";
+}
+
+export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
+  // When each standby (by name) was handed a job's JIT config: tornade's PutParameter to its parameter.
+  const handedAt = new Map<string, number>();
+  const world = await startWorld({
+    speed: opts.speed,
+    webhooks: true,
+    boot: { profile: "published", seed: opts.seed ?? 5 },
+    onAwsRequest: (operation, body, at) => {
+      if (operation !== "PutParameter") return;
+      const name = (body as { Name?: unknown } | null)?.Name;
+      const m = typeof name === "string" ? STANDBY_NAME.exec(name) : null;
+      if (m) handedAt.set(`tornade-standby-${m[1]}`, at);
+    },
+    env: { TORNADE_STANDBY: opts.standby, TORNADE_MAX_RUNNERS: "400", ...opts.env },
+  });
+  try {
+    const gh = world.bed.github.control;
+    await waitFor(() => gh.listDeliveries().some((d) => d.event === "ping"), 10_000);
+    const next = prng(opts.seed ?? 5);
+    const jobs: Queued[] = [];
+    let n = 0;
+    const queue = (part: Queued["part"]) => {
+      const warmShape = n % opts.coldEvery !== 0;
+      const labels = ["self-hosted", "tornade", `pickup-${n}`, ...(warmShape ? WARM_LABELS : COLD_LABELS)];
+      const run = gh.createRun({ workflowName: "pickup", jobs: [{ name: `pickup-${n}`, labels, durationSeconds: JOB_SECONDS }] });
+      n++;
+      for (const j of run.jobs) jobs.push({ id: Number(j.id), warmShape, part });
+    };
+    const arrive = async (part: Queued["part"], minutes: number) => {
+      const end = world.clock.now() + minutes * 60_000;
+      const meanGapMs = 60_000 / opts.ratePerMinute;
+      for (;;) {
+        const gap = -Math.log(1 - next()) * meanGapMs;
+        if (world.clock.now() + gap >= end) break;
+        await world.clock.sleep(gap);
+        queue(part);
+      }
+      await world.clock.sleep(Math.max(0, end - world.clock.now()));
+    };
+
+    opts.progress(`  pickup: warm-up, ${opts.warmupMinutes} simulated minutes at ${opts.ratePerMinute} jobs/min (${opts.speed}x clock)`);
+    await arrive("warmup", opts.warmupMinutes);
+    const steadyFrom = world.clock.now();
+    opts.progress(`  pickup: steady part, ${opts.steadyMinutes} simulated minutes`);
+    await arrive("steady", opts.steadyMinutes);
+    const steadyTo = world.clock.now();
+    opts.progress(`  pickup: burst of ${opts.burstJobs} jobs`);
+    for (let i = 0; i < opts.burstJobs; i++) queue("burst");
+
+    // GitHub reports started_at = created_at until a runner picks the job up: a job has started once it is no longer queued.
+    const hasStarted = (id: number) => {
+      const status = gh.getJob(id)?.status;
+      return status === "in_progress" || status === "completed";
+    };
+    const started = () => jobs.every((j) => hasStarted(j.id));
+    // Generous: a cold boot's p95 twice over, and the runner limit's queue, in real time.
+    if (!(await waitFor(started, (600_000 / opts.speed) * 2))) opts.progress("  pickup: not every job started in time");
+
+    const pickupS = (id: number) => {
+      const job = gh.getJob(id);
+      return job && hasStarted(id) ? (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000 : undefined;
+    };
+    const warmServed = (id: number) => world.launches.get(id)?.requestedAt === undefined;
+    const summary = (part: Queued["part"]) => {
+      const mine = jobs.filter((j) => j.part === part);
+      const times = (warmShape: boolean) => mine.filter((j) => j.warmShape === warmShape).flatMap((j) => pickupS(j.id) ?? []);
+      const warmJobs = mine.filter((j) => j.warmShape);
+      return {
+        cold: quantiles(times(false)),
+        warm: quantiles(times(true)),
+        coldJobs: mine.length - warmJobs.length,
+        warmJobs: warmJobs.length,
+        hitRate: round(warmJobs.filter((j) => warmServed(j.id)).length / Math.max(1, warmJobs.length), 3),
+      };
+    };
+    const steady = summary("steady");
+    const burst = summary("burst");
+    const idleMs = standbyIdleMs(world, handedAt, steadyFrom, steadyTo);
+    const ids = new Set(jobs.map((j) => j.id));
+    const failedJobs = gh.listJobs().filter((j) => ids.has(Number(j.id)) && j.status === "completed" && j.conclusion !== "success").length;
+    const result: PickupResult = {
+      cold: { ...steady.cold, jobs: steady.coldJobs },
+      warm: { ...steady.warm, jobs: steady.warmJobs },
+      hitRate: steady.hitRate,
+      idleRunnerMinutesPerJob: round(idleMs / 60_000 / Math.max(1, steady.warmJobs), 3),
+      burst: { jobs: burst.coldJobs + burst.warmJobs, cold: burst.cold, warm: burst.warm, hitRate: burst.hitRate },
+      modelledColdBootS: modelledColdBootS(world),
+      speed: opts.speed,
+      standby: opts.standby,
+      ratePerMinute: opts.ratePerMinute,
+      steadyMinutes: opts.steadyMinutes,
+      failedJobs,
+    };
+    opts.progress(
+      `  pickup: cold p50 ${result.cold.p50S} s / p95 ${result.cold.p95S} s; warm p50 ${result.warm.p50S} s / p95 ${result.warm.p95S} s; hit rate ${result.hitRate}; idle ${result.idleRunnerMinutesPerJob} runner-min/job`,
+    );
+    return result;
+  } finally {
+    await world.close();
+  }
+}
+
+function quantiles(seconds: readonly number[]): Quantiles {
+  return { p50S: round(percentile(seconds, 50), 1), p95S: round(percentile(seconds, 95), 1) };
+}
+
+/**
+ * Standby time spent on no job inside [from, to), in clock ms: each standby task from RUNNING until it was handed a
+ * config (or stopped); one never handed a config, from its launch (its boot bought nothing).
+ */
+function standbyIdleMs(world: World, handedAt: ReadonlyMap<string, number>, from: number, to: number): number {
+  let idle = 0;
+  for (const task of world.bed.aws.control.listTasks()) {
+    const name = task.env["TORNADE_RUNNER_NAME"] ?? "";
+    if (!name.startsWith("tornade-standby-")) continue;
+    const handed = handedAt.get(name);
+    const start = handed === undefined ? task.createdAt : task.startedAt;
+    if (start === undefined) continue;
+    const end = Math.min(handed ?? task.stoppedAt ?? to, to);
+    idle += Math.max(0, end - Math.max(start, from));
+  }
+  return idle;
+}
+
+/** The median cold boot of the cold shape's tasks as the model drew them. */
+function modelledColdBootS(world: World): number {
+  const boots = world.bed.aws.control
+    .listTasks()
+    .filter((t) => t.env["TORNADE_JOB_ID"] !== undefined && t.boot)
+    .map((t) => (t.boot!.queuedMs + t.boot!.provisioningMs + t.boot!.pullMs + t.boot!.runnerStartMs) / 1000);
+  return round(percentile(boots, 50), 1);
+}
+
+/**
+ * The stage as `npm run bench` runs it. A busy org's rate (12 jobs a minute, one in four of the cold shape) and a
+ * burst of 40; the clock at 10× (full) or 20× (--quick), where tornade's own real milliseconds per handoff stay a
+ * fraction of a simulated second.
+ */
+export function pickupOptions(quick: boolean, progress: (s: string) => void): PickupOptions {
+  return {
+    speed: quick ? 20 : 10,
+    warmupMinutes: quick ? 5 : 10,
+    steadyMinutes: quick ? 8 : 30,
+    ratePerMinute: 12,
+    coldEvery: 4,
+    burstJobs: 40,
+    standby: "FARGATE/X86_64=18",
+    env: { TORNADE_STANDBY_INTERVAL_SECONDS: "5" },
+    progress,
+  };
+}

@@ -207,20 +207,21 @@ function modelledColdBootS(world: World): number {
 }
 
 /**
- * The stage as `npm run bench` runs it. A busy org's rate (12 jobs a minute, one in four of the cold shape) and a
- * burst of 40; the clock at 10× (full) or 20× (--quick), where tornade's own real milliseconds per handoff stay a
- * fraction of a simulated second.
+ * The stage as `npm run bench` runs it: a busy organisation's rate (20 jobs a minute, one in four of the cold shape:
+ * 15 a minute of the standby shape) and a burst of 40; the standby shape sized adaptively (docs/standby.md "Adaptive
+ * sizing") with room for 40. The clock at 10× (full) or 20× (--quick): tornade's own real milliseconds per handoff
+ * become that many simulated ones, so keep it low, and on a loaded machine expect the pickups to grow with the load.
  */
 export function pickupOptions(quick: boolean, progress: (s: string) => void): PickupOptions {
   return {
     speed: quick ? 20 : 10,
-    warmupMinutes: quick ? 5 : 10,
+    warmupMinutes: quick ? 6 : 10,
     steadyMinutes: quick ? 8 : 30,
-    ratePerMinute: 12,
+    ratePerMinute: 20,
     coldEvery: 4,
     burstJobs: 40,
-    standby: "FARGATE/X86_64=18",
-    env: { TORNADE_STANDBY_INTERVAL_SECONDS: "5" },
+    standby: "FARGATE/X86_64=adaptive",
+    env: { TORNADE_STANDBY_ADAPTIVE_MAX: "40", TORNADE_STANDBY_INTERVAL_SECONDS: "5" },
     progress,
   };
 }

@@ -105,6 +105,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_STANDBY_MAX_IDLE_MINUTES", key: "standby.maxIdleMinutes", kind: "number", doc: "a standby older than this is recycled (fresh image, fresh task); default 30" },
   { name: "TORNADE_STANDBY_BOOT_TIMEOUT_SECONDS", key: "standby.bootTimeoutSeconds", kind: "number", doc: "a standby not running after this long is replaced; default 600" },
   { name: "TORNADE_STANDBY_INTERVAL_SECONDS", key: "standby.intervalSeconds", kind: "number", doc: "seconds between standby rounds; default 15" },
+  { name: "TORNADE_STANDBY_SSM_POLLS_PER_SECOND", key: "standby.ssmPollsPerSecond", kind: "number", doc: "Parameter Store polls a second all standbys together may make (each polls every second while that fits); default 20 of the account's 40" },
   { name: "TORNADE_STANDBY_ADAPTIVE_MAX", key: "standby.adaptive.max", kind: "number", doc: "at most this many standbys per shape with COUNT adaptive; default 10" },
   { name: "TORNADE_STANDBY_ADAPTIVE_MAX_COST_PER_HOUR", key: "standby.adaptive.maxCostPerHour", kind: "number", doc: "at most this many dollars an hour for an adaptive shape's standbys (the prices section's rates); default no cap" },
   { name: "TORNADE_STANDBY_ADAPTIVE_WINDOW_MINUTES", key: "standby.adaptive.windowMinutes", kind: "number", doc: "an adaptive shape's arrival rate is read over this many minutes; default 15" },

@@ -225,6 +225,7 @@ const FIX: Readonly<Record<string, string>> = {
   "standby.shapes.size": "small, medium, large, xlarge or 2xlarge",
   "standby.shapes.count": 'a whole number of standbys from 0 to 100, or "adaptive"',
   "standby.shapes.adaptive": "{ max, maxCostPerHour } for an adaptive shape",
+  "standby.ssmPollsPerSecond": "polls a second, more than 0 and at most 10000",
   "standby.adaptive.max": "a whole number of standbys from 0 to 100",
   "standby.adaptive.maxCostPerHour": "dollars an hour, more than 0",
   "standby.adaptive.windowMinutes": "minutes, more than 0 and at most 1440",

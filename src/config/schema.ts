@@ -397,6 +397,11 @@ export const ConfigSchema = z.strictObject({
       bootTimeoutSeconds: z.number().positive().max(86_400).default(600),
       /** Seconds between standby rounds. */
       intervalSeconds: z.number().positive().max(3600).default(15),
+      /**
+       * Parameter Store polls a second all standbys together may make (each polls every second while that fits, slower
+       * beyond); the account's standard throughput is 40. Raise it with Parameter Store's higher throughput on.
+       */
+      ssmPollsPerSecond: z.number().positive().max(10_000).default(20),
       /** Bounds of every shape with `count: adaptive` (docs/standby.md "Adaptive sizing"); a shape's own override them. */
       adaptive: z
         .strictObject({

@@ -25,6 +25,7 @@ import {
   type StandbyTarget,
   type StandbyView,
 } from "../core/standby.js";
+import { standbyPollMs } from "../core/runner-env.js";
 import { ACTIVE_LAUNCH_PHASES } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { GitHubPort } from "../github/github-port.js";
@@ -45,6 +46,8 @@ export interface StandbyManagerPolicy extends StandbyPolicy {
 }
 
 export const DEFAULT_ADAPTIVE_WINDOW_MS = 15 * 60_000;
+/** Half of Parameter Store's standard 40 TPS per account for the standbys' polls. */
+export const DEFAULT_SSM_POLLS_PER_SECOND = 20;
 
 export const DEFAULT_STANDBY_POLICY: StandbyManagerPolicy = {
   maxIdleMs: 30 * 60_000,
@@ -73,6 +76,8 @@ export interface StandbyManagerDeps {
   readonly targets: readonly StandbyTargetSpec[];
   /** How far back an adaptive shape's arrivals are counted; default 15 minutes. */
   readonly adaptiveWindowMs?: number;
+  /** Parameter Store polls a second all standbys together may make (core/runner-env.ts standbyPollMs); default 20. */
+  readonly ssmPollsPerSecond?: number;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy?: Partial<StandbyManagerPolicy>;
@@ -101,6 +106,8 @@ export class StandbyManager {
   private lastN = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly demand: StandbyDemand;
+  /** The standbys the last plan wanted, all shapes: what the next ones' poll interval is set for. */
+  private wanted = 0;
 
   constructor(private readonly deps: StandbyManagerDeps) {
     this.policy = { ...DEFAULT_STANDBY_POLICY, ...deps.policy };
@@ -161,6 +168,7 @@ export class StandbyManager {
     const views = rows.map(viewOf);
     this.demand.observe(views);
     const plan = planStandbys(this.demand.sized(this.deps.targets, clock.now()), views, clock.now(), this.policy);
+    this.wanted = plan.shapes.reduce((n, s) => n + Math.max(s.desired, s.booting + s.waiting), 0);
     for (const { id, why } of plan.retire) {
       const row = rows.find((r) => r.id === id);
       if (row?.standby && (await this.retire(row, row.standby, why))) retired.push({ id, why });
@@ -208,7 +216,11 @@ export class StandbyManager {
       row: { jobId: NO_JOB, attempt: this.lastN },
       runnerName: name,
       spec: target.spec,
-      registration: { standby, until: now + this.policy.maxIdleMs + this.policy.bootTimeoutMs + SELF_STOP_MARGIN_MS },
+      registration: {
+        standby,
+        until: now + this.policy.maxIdleMs + this.policy.bootTimeoutMs + SELF_STOP_MARGIN_MS,
+        pollMs: standbyPollMs(this.wanted, this.deps.ssmPollsPerSecond ?? DEFAULT_SSM_POLLS_PER_SECOND),
+      },
       idempotencyKey,
       // A standby serves no job, run or repository until one is handed to it; 0 and "" mark that in its tags.
       serves: { jobId: 0, runId: 0, repository: "" },
@@ -293,7 +305,7 @@ function adaptiveOf(config: Config, entry: StandbyEntry, spec: StandbyTarget["sp
 }
 
 /** What configuration decides of a StandbyManager; the controller adds the rest. */
-export type StandbySetup = Pick<StandbyManagerDeps, "targets" | "policy" | "adaptiveWindowMs"> & { readonly intervalMs: number };
+export type StandbySetup = Pick<StandbyManagerDeps, "targets" | "policy" | "adaptiveWindowMs" | "ssmPollsPerSecond"> & { readonly intervalMs: number };
 
 /**
  * What the configuration's `standby` section asks for; undefined when no shape is configured. Each shape is read by
@@ -325,6 +337,7 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
     targets,
     policy: { maxIdleMs: s.maxIdleMinutes * 60_000, bootTimeoutMs: s.bootTimeoutSeconds * 1000, claimLeaseMs: requestLeaseMs + 30_000 },
     adaptiveWindowMs: s.adaptive.windowMinutes * 60_000,
+    ssmPollsPerSecond: s.ssmPollsPerSecond,
     intervalMs: s.intervalSeconds * 1000,
   };
 }

@@ -17,7 +17,7 @@
  */
 import { prng } from "../testbed/prng.js";
 import { percentile, round, waitFor } from "./stats.js";
-import { startWorld, type World } from "./world.js";
+import { realNow, startWorld, type World } from "./world.js";
 
 export interface PickupOptions {
   /** Clock speed: tornade's own real milliseconds per handoff become simulated ones, so keep it low (≤ 20). */
@@ -55,6 +55,12 @@ export interface PickupResult {
   burst: { jobs: number; cold: Quantiles; warm: Quantiles; hitRate: number };
   /** The median cold boot the model draws (provisioning + pull + runner start), for comparison with `cold.p50S`. */
   modelledColdBootS: number;
+  /** The steady part: queued → the webhook at tornade, simulated seconds (the sim's delivery and this machine's load). */
+  webhookDelivery: Quantiles;
+  /** The steady part's pickups counted from the webhook at tornade instead of from created_at. */
+  fromWebhook: { cold: Quantiles; warm: Quantiles };
+  /** The steady part's Parameter Store calls a simulated second (standbys' polls included; the account has 40) and throttled AWS answers. */
+  ssm: { perSecond: number; throttled: number };
   speed: number;
   standby: string;
   ratePerMinute: number;
@@ -69,6 +75,8 @@ const STANDBY_NAME = /tornade-standby-(\d+)\./;
 
 interface Queued {
   id: number;
+  /** Real ms when it was queued on the GitHub sim. */
+  queuedAt: number;
   warmShape: boolean;
   part: "warmup" | "steady" | "burst";
 }
@@ -99,7 +107,7 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       const labels = ["self-hosted", "tornade", `pickup-${n}`, ...(warmShape ? WARM_LABELS : COLD_LABELS)];
       const run = gh.createRun({ workflowName: "pickup", jobs: [{ name: `pickup-${n}`, labels, durationSeconds: JOB_SECONDS }] });
       n++;
-      for (const j of run.jobs) jobs.push({ id: Number(j.id), warmShape, part });
+      for (const j of run.jobs) jobs.push({ id: Number(j.id), queuedAt: realNow(), warmShape, part });
     };
     const arrive = async (part: Queued["part"], minutes: number) => {
       const end = world.clock.now() + minutes * 60_000;
@@ -116,9 +124,11 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
     opts.progress(`  pickup: warm-up, ${opts.warmupMinutes} simulated minutes at ${opts.ratePerMinute} jobs/min (${opts.speed}x clock)`);
     await arrive("warmup", opts.warmupMinutes);
     const steadyFrom = world.clock.now();
+    world.bed.aws.control.resetStats();
     opts.progress(`  pickup: steady part, ${opts.steadyMinutes} simulated minutes`);
     await arrive("steady", opts.steadyMinutes);
     const steadyTo = world.clock.now();
+    const aws = world.bed.aws.control.stats();
     opts.progress(`  pickup: burst of ${opts.burstJobs} jobs`);
     for (let i = 0; i < opts.burstJobs; i++) queue("burst");
 
@@ -135,20 +145,35 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       const job = gh.getJob(id);
       return job && hasStarted(id) ? (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000 : undefined;
     };
+    // The same, counted from the webhook's arrival at tornade (the relay's real-time stamp, put on the simulated
+    // clock): what is left once the GitHub sim's delivery queue is taken out.
+    const simAt = (real: number) => world.clock.now() - (realNow() - real) * opts.speed;
+    const fromWebhookS = (id: number) => {
+      const job = gh.getJob(id);
+      const at = world.received.get(id);
+      return job && at !== undefined && hasStarted(id) ? (Date.parse(job.started_at) - simAt(at)) / 1000 : undefined;
+    };
     const warmServed = (id: number) => world.launches.get(id)?.requestedAt === undefined;
     const summary = (part: Queued["part"]) => {
       const mine = jobs.filter((j) => j.part === part);
-      const times = (warmShape: boolean) => mine.filter((j) => j.warmShape === warmShape).flatMap((j) => pickupS(j.id) ?? []);
+      const times = (warmShape: boolean, of = pickupS) => mine.filter((j) => j.warmShape === warmShape).flatMap((j) => of(j.id) ?? []);
       const warmJobs = mine.filter((j) => j.warmShape);
       return {
         cold: quantiles(times(false)),
         warm: quantiles(times(true)),
+        fromWebhook: { cold: quantiles(times(false, fromWebhookS)), warm: quantiles(times(true, fromWebhookS)) },
         coldJobs: mine.length - warmJobs.length,
         warmJobs: warmJobs.length,
         hitRate: round(warmJobs.filter((j) => warmServed(j.id)).length / Math.max(1, warmJobs.length), 3),
       };
     };
     const steady = summary("steady");
+    // Simulated seconds from queueing to the webhook reaching tornade (the relay's stamp): the GitHub sim's and this
+    // machine's share of every pickup, not tornade's.
+    const deliveryS = jobs.filter((j) => j.part === "steady").flatMap((j) => {
+      const at = world.received.get(j.id);
+      return at === undefined ? [] : [((at - j.queuedAt) * opts.speed) / 1000];
+    });
     const burst = summary("burst");
     const idleMs = standbyIdleMs(world, handedAt, steadyFrom, steadyTo);
     const ids = new Set(jobs.map((j) => j.id));
@@ -160,6 +185,12 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       idleRunnerMinutesPerJob: round(idleMs / 60_000 / Math.max(1, steady.warmJobs), 3),
       burst: { jobs: burst.coldJobs + burst.warmJobs, cold: burst.cold, warm: burst.warm, hitRate: burst.hitRate },
       modelledColdBootS: modelledColdBootS(world),
+      webhookDelivery: quantiles(deliveryS),
+      fromWebhook: steady.fromWebhook,
+      ssm: {
+        perSecond: round((Object.entries(aws.calls).filter(([k]) => k.startsWith("ssm.")).reduce((a, [, n]) => a + n, 0) * 1000) / (steadyTo - steadyFrom), 1),
+        throttled: Object.entries(aws.errors).filter(([k]) => /Throttl/.test(k)).reduce((a, [, n]) => a + n, 0),
+      },
       speed: opts.speed,
       standby: opts.standby,
       ratePerMinute: opts.ratePerMinute,
@@ -209,12 +240,12 @@ function modelledColdBootS(world: World): number {
 /**
  * The stage as `npm run bench` runs it: a busy organisation's rate (20 jobs a minute, one in four of the cold shape:
  * 15 a minute of the standby shape) and a burst of 40; the standby shape sized adaptively (docs/standby.md "Adaptive
- * sizing") with room for 40. The clock at 10× (full) or 20× (--quick): tornade's own real milliseconds per handoff
- * become that many simulated ones, so keep it low, and on a loaded machine expect the pickups to grow with the load.
+ * sizing") with room for 40. The clock at 10× (--quick only shortens the parts): every real millisecond tornade and the
+ * simulators spend becomes ten simulated ones, so on a loaded machine expect the pickups to grow with the load.
  */
 export function pickupOptions(quick: boolean, progress: (s: string) => void): PickupOptions {
   return {
-    speed: quick ? 20 : 10,
+    speed: 10,
     warmupMinutes: quick ? 6 : 10,
     steadyMinutes: quick ? 8 : 30,
     ratePerMinute: 20,

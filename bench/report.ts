@@ -79,11 +79,17 @@ function pickupRows(p: PickupResult): Row[] {
       met: Math.abs(p.cold.p50S - p.modelledColdBootS) <= 3,
     },
     { what: `pickup, warm (${p.warm.jobs} jobs): p50 / p95`, value: `${p.warm.p50S} / ${p.warm.p95S} s`, target: "p50 ≤ 5 s, p95 ≤ 10 s", met: p.warm.p50S <= 5 && p.warm.p95S <= 10 },
+    {
+      what: "pickup from the webhook at tornade: warm / cold p50 (p95)",
+      value: `${p.fromWebhook.warm.p50S} (${p.fromWebhook.warm.p95S}) / ${p.fromWebhook.cold.p50S} (${p.fromWebhook.cold.p95S}) s; delivery p50 ${p.webhookDelivery.p50S} s`,
+      target: "(informative)",
+      met: null,
+    },
     { what: "pickup, standby hit rate (steady part)", value: String(p.hitRate), target: "≥ 0.9", met: p.hitRate >= 0.9 },
     { what: `pickup, idle standby time (${p.standby})`, value: `${p.idleRunnerMinutesPerJob} runner-min/job`, target: "≤ 0.5", met: p.idleRunnerMinutesPerJob <= 0.5 },
     {
       what: `pickup, burst of ${p.burst.jobs}: warm / cold p50`,
-      value: `${p.burst.warm.p50S} / ${p.burst.cold.p50S} s; hit rate ${p.burst.hitRate}; failed ${p.failedJobs}`,
+      value: `${p.burst.warm.p50S} / ${p.burst.cold.p50S} s; hit rate ${p.burst.hitRate}; failed ${p.failedJobs}; steady Parameter Store ${p.ssm.perSecond}/s, ${p.ssm.throttled} throttled`,
       target: "(informative)",
       met: null,
     },

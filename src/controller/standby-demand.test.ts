@@ -17,10 +17,10 @@ describe("StandbyDemand: an adaptive shape's count from its own arrivals and boo
 
   it("counts each job once however many attempts ask, over the window only, with the median boot seen", () => {
     const d = new StandbyDemand(10 * MINUTE, 0);
-    // 60 jobs in 10 minutes (two attempts each), boots of 60 s observed: m = 6, count = ceil(6 + 1.28·√6) = 10.
+    // 60 jobs in 10 minutes (two attempts each), boots of 60 s observed: m = 6, count = ceil(6 + 1.645·√6) = 11.
     for (let i = 0; i < 60; i++) for (let attempt = 0; attempt < 2; attempt++) d.arrived("A", i, i * 10_000);
     d.observe([running("s1", 0, 60_000), running("s2", 0, 60_000), running("s3", 0, 60_000)]);
-    expect(d.size("A", adaptive.adaptive!, 10 * MINUTE)).toMatchObject({ count: 10, boundBy: "demand" });
+    expect(d.size("A", adaptive.adaptive!, 10 * MINUTE)).toMatchObject({ count: 11, boundBy: "demand" });
     expect(d.size("A", adaptive.adaptive!, 10 * MINUTE).expectedPerBoot).toBeCloseTo(6, 5);
     // Ten minutes later nothing new arrived: the window forgets them.
     expect(d.size("A", adaptive.adaptive!, 21 * MINUTE).count).toBe(0);
@@ -40,6 +40,6 @@ describe("StandbyDemand: an adaptive shape's count from its own arrivals and boo
     for (let i = 0; i < 12; i++) d.arrived("A", i, i * 10_000);
     d.observe([running("s1", 0, 60_000)]);
     // 12 jobs in 2 minutes is 6 a minute, as 60 in 10.
-    expect(d.size("A", adaptive.adaptive!, 2 * MINUTE).count).toBe(10);
+    expect(d.size("A", adaptive.adaptive!, 2 * MINUTE).count).toBe(11);
   });
 });

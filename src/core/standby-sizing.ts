@@ -5,14 +5,15 @@
  * Each job a standby takes starts a replacement, which is ready one boot later. So at a steady rate λ the standbys
  * booting at any moment are the jobs of the last boot, on average m = λ × boot; a job finds no standby waiting only
  * when more than the pool's size arrive within one boot. With Poisson arrivals that count has mean m and standard
- * deviation √m, so a pool of m + z·√m (z = 1.28, the normal's 90th percentile) serves ≥ 90 % of the jobs warm. What
- * is left waiting on average, z·√m standbys, is the idle cost: z·√(boot / λ) runner-seconds per job — below 0.5
- * runner-minutes per job from about 10 jobs a minute on a 95 s boot, above it at lower rates (the hit rate is the
- * aim; the bounds below cap the cost).
+ * deviation √m, so a pool of m + z·√m (z = 1.645, the normal's 95th percentile) has one waiting for ≥ 95 % of the
+ * jobs: what a p95 pickup of a few seconds needs (a job that finds only a booting standby waits for the rest of its
+ * boot). What is left waiting on average, z·√m standbys, is the idle cost: z·√(boot / λ) runner-seconds per job —
+ * below 0.5 runner-minutes per job from about 17 jobs a minute on a 95 s boot, above it at lower rates (the hit rate
+ * is the aim; the bounds below cap the cost).
  */
 
-/** z of the normal's 90th percentile: the pool covers the arrivals of one boot nine times in ten. */
-export const ADAPTIVE_Z = 1.2815515655446004;
+/** z of the normal's 95th percentile: the pool covers the arrivals of one boot 19 times in 20. */
+export const ADAPTIVE_Z = 1.6448536269514722;
 
 export interface AdaptiveBounds {
   /** At most this many standbys of the shape. */

@@ -3,7 +3,7 @@
  *
  * Runs every benchmark against the test bed with `tornade serve` as a child process, prints the results beside their
  * targets and writes the JSON report to bench/results/<date>.json (and FILE). --quick uses smaller counts and faster
- * clocks and finishes in under a minute; --plots DIR draws the bursts' dispatch curves and queue-time distribution as
+ * clocks and finishes in about three minutes; --only runs the named stages (the report's keys) alone; --plots DIR draws the bursts' dispatch curves and queue-time distribution as
  * PNG (headless Chromium). Exit 0 whatever the figures: a missed target is a finding, not a crash. See
  * docs/performance.md.
  */
@@ -25,7 +25,7 @@ const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "sandbo
 type Stage = (typeof STAGES)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only STAGE[,STAGE]] [--json FILE] [--results DIR] [--plots DIR]
-  --quick        smaller counts and faster clocks: about a minute
+  --quick        smaller counts and faster clocks: about three minutes
   --only STAGES  run only these stages (the report's keys): ${STAGES.join(", ")}
   --json FILE    also write the JSON report to FILE
   --results DIR  where the dated JSON goes; default bench/results

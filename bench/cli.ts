@@ -4,8 +4,8 @@
  * Runs every benchmark against the test bed with `tornade serve` as a child process, prints the results beside their
  * targets and writes the JSON report to bench/results/<date>.json (and FILE). --quick uses smaller counts and faster
  * clocks and finishes in about three minutes; --only runs the named stages (the report's keys) alone; --plots DIR
- * draws the bursts' dispatch curves and queue-time distribution as PNG (headless Chromium). Exit 0 whatever the figures: a missed target is a finding, not a crash. See
- * docs/performance.md.
+ * draws the bursts' dispatch curves and queue-time distribution as PNG (headless Chromium). Exit 0 whatever the
+ * figures: a missed target is a finding, not a crash. See docs/performance.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

@@ -61,6 +61,8 @@ function floorCurve(b: BurstResult, perMinute: number): [number, number][] {
 }
 
 export async function drawPlots(r: BenchReport, dir: string): Promise<string[]> {
+  // The plots are the bursts': nothing to draw when `--only` left them out.
+  if (!r.burst) return [];
   const bursts: [string, BurstResult][] = [["matrix256", r.burst.matrix256], ["burst1000", r.burst.burst1000]];
   const dispatch = chart(
     "Bursts: jobs with an accepted RunTask / StartBuild over time",

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sharedClock, type Clock } from "../src/clock/clock.js";
 import { startTestBed, type TestBed } from "../testbed/index.js";
+import type { BootModelInput } from "../testbed/aws/index.js";
 import type { GitHubLimits } from "../testbed/github/index.js";
 import type { ContainerRuntime } from "../testbed/runtime.js";
 import { freePort, startTornade, type TornadeProcess } from "../test/support/tornade-process.js";
@@ -34,6 +35,10 @@ export interface WorldOptions {
   nodeArgs?: string[];
   /** Where the SQLite store lives; default a fresh directory under os.tmpdir() (a real disk: durable writes). */
   storePath?: string;
+  /** The AWS sim's boot clock (docs/testbed.md "Boot times"); default the `fixed` profile. */
+  boot?: BootModelInput;
+  /** Told every AWS request (operation and body) as it arrives, with the clock time: what a stage needs beyond launches. */
+  onAwsRequest?: (operation: string, body: unknown, clockMs: number) => void;
 }
 
 export interface LaunchSeen {
@@ -104,7 +109,9 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     github: { runnerLostAfterMs: 60 * 60_000, ...(opts.githubLimits ? { limits: opts.githubLimits } : {}) },
     aws: {
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
+      ...(opts.boot ? { boot: opts.boot } : {}),
       onRequest: (r) => {
+        opts.onAwsRequest?.(r.operation, r.body, clock.now());
         if (!LAUNCH_OPS.has(r.operation)) return;
         const id = jobIdIn(r.body);
         if (id !== undefined) seen(id).requestedAt ??= realNow();

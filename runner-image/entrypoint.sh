@@ -30,10 +30,15 @@ ssm() {
 }
 
 # A standby (docs/standby.md) is started before its job is known: TORNADE_STANDBY_UNTIL (ms since the epoch) tells it
-# to wait for tornade to write its parameter, polling every TORNADE_STANDBY_POLL_SECONDS (default 2, as
+# to wait for tornade to write its parameter, polling every TORNADE_STANDBY_POLL_SECONDS (default 1, as
 # src/core/runner-env.ts STANDBY_POLL_MS) while GetParameter answers ParameterNotFound, and to exit 0 at that time if
 # no job was handed to it. SIGTERM while it waits (tornade recycling it) ends the wait at once.
+# While it waits it warms the runner up: `Runner.Listener --warmup` loads every assembly of the runner and compiles
+# its methods, which actions/runner offers for single-use runners "before the machine is made available to the pool"
+# (src/Runner.Listener/Runner.cs). It runs without the JIT config (there is none yet) and exits; the runner started
+# after the handoff then reads a warm runtime and warm assemblies from the page cache (docs/standby.md "Warm starts").
 standby_until="${TORNADE_STANDBY_UNTIL:-}"
+warmup_pid=""
 readonly NOT_YET=100
 
 # Prints the parameter's value (to the caller's command substitution: never an argument, never a log line). Returns
@@ -59,8 +64,12 @@ if [[ -n "${TORNADE_JITCONFIG_SSM_PARAMETER:-}" ]]; then
         log "TORNADE_STANDBY_UNTIL must be a time in ms since the epoch, got \"${standby_until}\""
         exit "$EXIT_NO_CONFIG"
       fi
-      trap 'log "received SIGTERM while waiting as a standby"; exit 143' TERM
+      trap 'log "received SIGTERM while waiting as a standby"; if [[ -n "$warmup_pid" ]]; then kill "$warmup_pid" 2>/dev/null || true; fi; exit 143' TERM
       log "standby: waiting for a JIT config in SSM parameter ${parameter}"
+      if [[ -x "${runner_home}/bin/Runner.Listener" ]]; then
+        (cd "$runner_home" && exec ./bin/Runner.Listener --warmup >/dev/null 2>&1) &
+        warmup_pid=$!
+      fi
     else
       log "reading the JIT config from SSM parameter ${parameter}"
     fi
@@ -77,9 +86,14 @@ if [[ -n "${TORNADE_JITCONFIG_SSM_PARAMETER:-}" ]]; then
         exit 0
       fi
       # In the background so that a SIGTERM is handled at once, not after the sleep.
-      sleep "${TORNADE_STANDBY_POLL_SECONDS:-2}" &
+      sleep "${TORNADE_STANDBY_POLL_SECONDS:-1}" &
       wait "$!" || true
     done
+    # The warm-up is usually long over (it takes seconds, a standby waits minutes); if not, let it finish: it is what
+    # makes the runner's own start short. Its failure only costs that speed.
+    if [[ -n "$warmup_pid" ]] && ! wait "$warmup_pid"; then
+      log "warning: the runner warm-up failed; starting the runner cold"
+    fi
     trap - TERM
     ACTIONS_RUNNER_INPUT_JITCONFIG="$jitconfig"
     unset jitconfig

@@ -20,6 +20,11 @@ export interface ContainerSpec {
    * test bed's boot model drew it (testbed/aws/boot-model.ts). A runtime that models no start-up ignores it.
    */
   readonly startupMs?: number;
+  /**
+   * Of startupMs, what a standby that warmed the runner up while it waited still takes after its JIT config arrives
+   * (boot-model.ts runnerStartWarmedMs). Absent: the whole startupMs comes after the handoff.
+   */
+  readonly warmedStartupMs?: number;
 }
 
 export interface ContainerHandle {

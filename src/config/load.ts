@@ -219,11 +219,16 @@ const FIX: Readonly<Record<string, string>> = {
   "standby.maxIdleMinutes": "minutes, more than 0 and at most 1440",
   "standby.bootTimeoutSeconds": "seconds, more than 0 and at most 86400",
   "standby.intervalSeconds": "seconds, more than 0 and at most 3600",
-  "standby.shapes": "entries of backend, arch, size, image, count (0–100) and an optional schedule; in the environment BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT, comma-separated, e.g. FARGATE_SPOT/X86_64=3",
+  "standby.shapes": "entries of backend, arch, size, image, count (0–100) and an optional schedule; in the environment BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT (or =adaptive), comma-separated, e.g. FARGATE_SPOT/X86_64=3",
   "standby.shapes.backend": "FARGATE, FARGATE_SPOT or CODEBUILD",
   "standby.shapes.arch": "X86_64 or ARM64",
   "standby.shapes.size": "small, medium, large, xlarge or 2xlarge",
-  "standby.shapes.count": "a whole number of standbys from 0 to 100",
+  "standby.shapes.count": 'a whole number of standbys from 0 to 100, or "adaptive"',
+  "standby.shapes.adaptive": "{ max, maxCostPerHour } for an adaptive shape",
+  "standby.ssmPollsPerSecond": "polls a second, more than 0 and at most 10000",
+  "standby.adaptive.max": "a whole number of standbys from 0 to 100",
+  "standby.adaptive.maxCostPerHour": "dollars an hour, more than 0",
+  "standby.adaptive.windowMinutes": "minutes, more than 0 and at most 1440",
   "standby.shapes.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 07:00-19:00',
 };
 

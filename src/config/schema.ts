@@ -134,17 +134,28 @@ export const StandbyEntrySchema = z.strictObject({
   size: SizeSchema.optional(),
   /** A runner image of the catalog; default: the default image. */
   image: z.string().trim().min(1).optional(),
-  /** Standbys kept while the schedule is on. */
-  count: z.number().int().min(0).max(100),
+  /**
+   * Standbys kept while the schedule is on; "adaptive": sized each round from the shape's recent arrivals and boot
+   * time (core/standby-sizing.ts), within `adaptive` (or the section's).
+   */
+  count: z.union([z.number().int().min(0).max(100), z.literal("adaptive")]),
+  /** An adaptive shape's bounds; absent: standby.adaptive's. */
+  adaptive: z.strictObject({ max: z.number().int().min(0).max(100).optional(), maxCostPerHour: z.number().positive().optional() }).optional(),
   /** Overrides standby.schedule for this shape; [] = always. */
   schedule: scheduleWindows.optional(),
 });
 
 /** standby.shapes from the environment: "FARGATE_SPOT/X86_64=3,FARGATE/ARM64/large/big=1". */
 const standbyShorthand = shorthandList(
-  /^([^/=\s]+)(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?\s*=\s*(\d+)$/,
-  "BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT",
-  (m) => ({ backend: m[1], ...(m[2] ? { arch: m[2] } : {}), ...(m[3] ? { size: m[3] } : {}), ...(m[4] ? { image: m[4] } : {}), count: Number(m[5]) }),
+  /^([^/=\s]+)(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?(?:\/([^/=\s]+))?\s*=\s*(\d+|adaptive)$/i,
+  "BACKEND[/ARCH[/SIZE[/IMAGE]]]=COUNT (or =adaptive)",
+  (m) => ({
+    backend: m[1],
+    ...(m[2] ? { arch: m[2] } : {}),
+    ...(m[3] ? { size: m[3] } : {}),
+    ...(m[4] ? { image: m[4] } : {}),
+    count: /^adaptive$/i.test(m[5]!) ? "adaptive" : Number(m[5]),
+  }),
   { backend: "FARGATE", count: 0 },
 );
 
@@ -386,6 +397,22 @@ export const ConfigSchema = z.strictObject({
       bootTimeoutSeconds: z.number().positive().max(86_400).default(600),
       /** Seconds between standby rounds. */
       intervalSeconds: z.number().positive().max(3600).default(15),
+      /**
+       * Parameter Store polls a second all standbys together may make (each polls every second while that fits, slower
+       * beyond); the account's standard throughput is 40. Raise it with Parameter Store's higher throughput on.
+       */
+      ssmPollsPerSecond: z.number().positive().max(10_000).default(20),
+      /** Bounds of every shape with `count: adaptive` (docs/standby.md "Adaptive sizing"); a shape's own override them. */
+      adaptive: z
+        .strictObject({
+          /** At most this many standbys per adaptive shape. */
+          max: z.number().int().min(0).max(100).default(10),
+          /** At most this many dollars an hour for an adaptive shape's standbys (prices: the `prices` section); none: no cap. */
+          maxCostPerHour: z.number().positive().optional(),
+          /** The arrivals a shape's rate is read from: those of the last this many minutes. */
+          windowMinutes: z.number().positive().max(1440).default(15),
+        })
+        .prefault({}),
       shapes: z.preprocess(standbyShorthand, z.array(StandbyEntrySchema)).default([]),
     })
     .prefault({}),

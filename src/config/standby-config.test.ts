@@ -75,6 +75,32 @@ describe("the standby section (docs/standby.md)", () => {
     expect(refused[1]).toMatch(/^standby\.shapes\.1 .*image=nope.*image must name a configured runner image/);
   });
 
+  it("reads adaptive shapes: `=adaptive` in the environment, `count: adaptive` with its own bounds in the file, the section's bounds otherwise", () => {
+    const setup = setupOf({ ...prod, TORNADE_STANDBY: "FARGATE/X86_64=adaptive,FARGATE_SPOT=2", TORNADE_STANDBY_ADAPTIVE_MAX: "6", TORNADE_STANDBY_ADAPTIVE_MAX_COST_PER_HOUR: "0.5", TORNADE_STANDBY_ADAPTIVE_WINDOW_MINUTES: "30" });
+    const [adaptive, fixed] = setup?.targets ?? [];
+    expect(adaptive?.adaptive).toMatchObject({ max: 6, maxCostPerHour: 0.5 });
+    // 1 vCPU and 2 GiB on Fargate x86_64 at the default prices: 0.04048 + 2 × 0.004445 $/h.
+    expect(adaptive?.adaptive?.costPerHour).toBeCloseTo(0.04937, 5);
+    expect(fixed).toMatchObject({ count: 2 });
+    expect(fixed?.adaptive).toBeUndefined();
+    expect(setup?.adaptiveWindowMs).toBe(30 * 60_000);
+
+    const file = join(dir, "adaptive.json");
+    writeFileSync(file, JSON.stringify({ standby: { adaptive: { max: 4 }, shapes: [{ backend: "FARGATE", count: "adaptive", adaptive: { max: 12, maxCostPerHour: 2 } }, { backend: "FARGATE_SPOT", count: "adaptive" }] } }));
+    const fromFile = setupOf(prod, file);
+    expect(fromFile?.targets.map((t) => [t.adaptive?.max, t.adaptive?.maxCostPerHour])).toEqual([
+      [12, 2],
+      [4, undefined],
+    ]);
+    expect(problems(() => setupOf({ ...prod, TORNADE_STANDBY: "FARGATE=sometimes" }))[0]).toMatch(/=COUNT \(or =adaptive\)/);
+  });
+
+  it("counts an adaptive shape at its maximum against limits.maxRunners", () => {
+    const full = problems(() => setupOf({ ...prod, TORNADE_MAX_RUNNERS: "10", TORNADE_STANDBY: "FARGATE=adaptive", TORNADE_STANDBY_ADAPTIVE_MAX: "10" }));
+    expect(full).toEqual([expect.stringMatching(/^standby\.shapes: 10 standbys fill limits\.maxRunners \(10\)/)]);
+    expect(problems(() => setupOf({ ...prod, TORNADE_MAX_RUNNERS: "10", TORNADE_STANDBY: "FARGATE=adaptive", TORNADE_STANDBY_ADAPTIVE_MAX: "9" }))).toEqual([]);
+  });
+
   it("refuses counts that, with the static pool's, fill limits.maxRunners: no job without a standby could start", () => {
     const full = problems(() => setupOf({ ...prod, TORNADE_STANDBY: "FARGATE/X86_64=3,FARGATE_SPOT/X86_64=2", TORNADE_MAX_RUNNERS: "5" }));
     expect(full).toEqual([expect.stringMatching(/^standby\.shapes: 5 standbys fill limits\.maxRunners \(5\).*Fix: .*above 5$/)]);

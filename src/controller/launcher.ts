@@ -74,6 +74,8 @@ export interface RunnerStart {
 export interface StandbyRegistration {
   readonly standby: StandbyRole;
   readonly until: number;
+  /** How often it polls for its config (core/runner-env.ts standbyPollMs). */
+  readonly pollMs?: number | undefined;
 }
 
 export type StartOutcome =
@@ -236,7 +238,7 @@ export class Launcher {
     let jit: { readonly runnerId: number; readonly target: Omit<JitConfigRequest, "name" | "labels"> } | undefined;
     let credentials: { readonly jitConfig: string } | { readonly standby: StandbyLaunch };
     if ("standby" in registration) {
-      credentials = { standby: { parameter: registration.standby.parameter, until: registration.until } };
+      credentials = { standby: { parameter: registration.standby.parameter, until: registration.until, pollMs: registration.pollMs } };
     } else {
       try {
         const got = await this.deps.github.generateJitConfig({ ...registration, name: r.runnerName, labels: spec.runnerLabels });

@@ -25,12 +25,16 @@ import {
   type StandbyTarget,
   type StandbyView,
 } from "../core/standby.js";
+import { standbyPollMs } from "../core/runner-env.js";
 import { ACTIVE_LAUNCH_PHASES } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { JitHandoff } from "../providers/jit-handoff.js";
 import { NO_JOB, VersionConflict, launchId, type LaunchRecord, type Store } from "../store/store.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
+import { runnerCost } from "../core/cost.js";
+import { pricesOf } from "../cost/prices.js";
+import { StandbyDemand, type StandbyTargetSpec } from "./standby-demand.js";
 import { handOff, type HandoffOutcome } from "./standby-handoff.js";
 
 export interface StandbyManagerPolicy extends StandbyPolicy {
@@ -40,6 +44,10 @@ export interface StandbyManagerPolicy extends StandbyPolicy {
    */
   readonly claimLeaseMs: number;
 }
+
+export const DEFAULT_ADAPTIVE_WINDOW_MS = 15 * 60_000;
+/** Half of Parameter Store's standard 40 TPS per account for the standbys' polls. */
+export const DEFAULT_SSM_POLLS_PER_SECOND = 20;
 
 export const DEFAULT_STANDBY_POLICY: StandbyManagerPolicy = {
   maxIdleMs: 30 * 60_000,
@@ -64,7 +72,12 @@ export interface StandbyManagerDeps {
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
   /** Names each standby's parameter, as it names every launch's, and writes a job's config to it at handoff. */
   readonly handoff: Pick<JitHandoff, "nameFor" | "handTo">;
-  readonly targets: readonly StandbyTarget[];
+  /** Per shape: a fixed count, or adaptive sizing (its count decided each round from the shape's demand). */
+  readonly targets: readonly StandbyTargetSpec[];
+  /** How far back an adaptive shape's arrivals are counted; default 15 minutes. */
+  readonly adaptiveWindowMs?: number;
+  /** Parameter Store polls a second all standbys together may make (core/runner-env.ts standbyPollMs); default 20. */
+  readonly ssmPollsPerSecond?: number;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy?: Partial<StandbyManagerPolicy>;
@@ -97,9 +110,13 @@ export class StandbyManager {
   readonly policy: StandbyManagerPolicy;
   private lastN = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly demand: StandbyDemand;
+  /** The standbys the last plan wanted, all shapes: what the next ones' poll interval is set for. */
+  private wanted = 0;
 
   constructor(private readonly deps: StandbyManagerDeps) {
     this.policy = { ...DEFAULT_STANDBY_POLICY, ...deps.policy };
+    this.demand = new StandbyDemand(deps.adaptiveWindowMs ?? DEFAULT_ADAPTIVE_WINDOW_MS, deps.clock.now());
   }
 
   /** The standbys' rows still active (requested, launched, running), as read now with their versions. */
@@ -114,8 +131,11 @@ export class StandbyManager {
    * launch rows per call.
    */
   async handOff(start: RunnerStart): Promise<HandoffOutcome> {
+    const shape = standbyShapeKey(start.spec);
+    // Every job of a standby shape that needs a runner is demand, whether a standby serves it or not.
+    if (this.deps.targets.some((t) => t.shape === shape)) this.demand.arrived(shape, start.row.jobId, this.deps.clock.now());
     const rows = await this.rows();
-    const views = standbyCandidates(standbyShapeKey(start.spec), rows.map(viewOf), this.deps.clock.now(), this.policy);
+    const views = standbyCandidates(shape, rows.map(viewOf), this.deps.clock.now(), this.policy);
     const deps = { ...this.deps, pace: () => this.deps.launcher.paceHandoff() };
     return handOff(deps, start, views.flatMap((v) => rows.filter((r) => r.id === v.id)));
   }
@@ -128,7 +148,7 @@ export class StandbyManager {
   }
 
   private async round(): Promise<StandbyTickResult> {
-    const { clock, targets } = this.deps;
+    const { clock } = this.deps;
     const released: string[] = [];
     const closed: string[] = [];
     const adopted: string[] = [];
@@ -154,7 +174,10 @@ export class StandbyManager {
     // Retired standbys whose task has stopped no longer count.
     for (const row of rows) if (row.standby?.status.kind === "retired") await this.deps.launcher.closeIfStopped(row).catch(() => false);
 
-    const plan = planStandbys(targets, rows.map(viewOf), clock.now(), this.policy);
+    const views = rows.map(viewOf);
+    this.demand.observe(views);
+    const plan = planStandbys(this.demand.sized(this.deps.targets, clock.now()), views, clock.now(), this.policy);
+    this.wanted = plan.shapes.reduce((n, s) => n + Math.max(s.desired, s.booting + s.waiting), 0);
     for (const { id, why } of plan.retire) {
       const row = rows.find((r) => r.id === id);
       if (row?.standby && (await this.retire(row, row.standby, why))) retired.push({ id, why });
@@ -202,7 +225,11 @@ export class StandbyManager {
       row: { jobId: NO_JOB, attempt: this.lastN },
       runnerName: name,
       spec: target.spec,
-      registration: { standby, until: now + this.policy.maxIdleMs + this.policy.bootTimeoutMs + SELF_STOP_MARGIN_MS },
+      registration: {
+        standby,
+        until: now + this.policy.maxIdleMs + this.policy.bootTimeoutMs + SELF_STOP_MARGIN_MS,
+        pollMs: standbyPollMs(this.wanted, this.deps.ssmPollsPerSecond ?? DEFAULT_SSM_POLLS_PER_SECOND),
+      },
       idempotencyKey,
       // A standby serves no job, run or repository until one is handed to it; 0 and "" mark that in its tags.
       serves: { jobId: 0, runId: 0, repository: "" },
@@ -263,10 +290,10 @@ export class StandbyManager {
 /**
  * Standbys count against limits.maxRunners like every runner (and so do the static pool's): counts that fill it would
  * leave no room for a job that finds no standby of its shape, nor for the replacement of one that took a job. Every
- * shape is counted at its full count, as if all schedules were open at once.
+ * shape is counted at its full count (an adaptive one at its maximum), as if all schedules were open at once.
  */
 function fitsLimits(config: Config): string[] {
-  const standbys = config.standby.shapes.reduce((n, s) => n + s.count, 0);
+  const standbys = config.standby.shapes.reduce((n, s) => n + (s.count === "adaptive" ? adaptiveMax(config, s) : s.count), 0);
   const pool = config.pool.runners.reduce((n, r) => n + r.size, 0);
   const { maxRunners } = config.limits;
   if (standbys + pool < maxRunners) return [];
@@ -288,8 +315,25 @@ export function viewOf(row: LaunchRecord): StandbyView {
   };
 }
 
+type StandbyEntry = Config["standby"]["shapes"][number];
+
+function adaptiveMax(config: Config, entry: StandbyEntry): number {
+  return entry.adaptive?.max ?? config.standby.adaptive.max;
+}
+
+/** An adaptive shape's bounds (its own over the section's) and the hourly price of one of its standbys. */
+function adaptiveOf(config: Config, entry: StandbyEntry, spec: StandbyTarget["spec"]): StandbyTargetSpec["adaptive"] {
+  if (entry.count !== "adaptive") return undefined;
+  const maxCostPerHour = entry.adaptive?.maxCostPerHour ?? config.standby.adaptive.maxCostPerHour;
+  return {
+    max: adaptiveMax(config, entry),
+    ...(maxCostPerHour === undefined ? {} : { maxCostPerHour }),
+    costPerHour: runnerCost({ backend: spec.backend, arch: spec.arch, cpu: spec.cpu, memory: spec.memory, disk: spec.disk, size: spec.size, seconds: 3600 }, pricesOf(config)).awsCost,
+  };
+}
+
 /** What configuration decides of a StandbyManager; the controller adds the rest. */
-export type StandbySetup = Pick<StandbyManagerDeps, "targets" | "policy"> & { readonly intervalMs: number };
+export type StandbySetup = Pick<StandbyManagerDeps, "targets" | "policy" | "adaptiveWindowMs" | "ssmPollsPerSecond"> & { readonly intervalMs: number };
 
 /**
  * What the configuration's `standby` section asks for; undefined when no shape is configured. Each shape is read by
@@ -301,7 +345,7 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
   const s = config.standby;
   if (s.shapes.length === 0) return undefined;
   const problems: string[] = [];
-  const targets = s.shapes.flatMap((entry, i): StandbyTarget[] => {
+  const targets = s.shapes.flatMap((entry, i): StandbyTargetSpec[] => {
     const labels = standbyShapeLabels(labelPolicy.launchLabel, { ...entry, arch: entry.arch ?? config.defaultArch });
     const verdict = interpretLabels(labels, labelPolicy);
     if (verdict.kind !== "launch") {
@@ -311,13 +355,17 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
     }
     const windows = entry.schedule ?? s.schedule;
     const schedule = windows.length ? { schedule: { timeZone: s.timeZone, windows: windows.map(parseWindow) } } : {};
-    return [{ shape: standbyShapeKey(verdict.spec), spec: verdict.spec, count: entry.count, ...schedule }];
+    const adaptive = adaptiveOf(config, entry, verdict.spec);
+    const count = entry.count === "adaptive" ? 0 : entry.count;
+    return [{ shape: standbyShapeKey(verdict.spec), spec: verdict.spec, count, ...(adaptive ? { adaptive } : {}), ...schedule }];
   });
   problems.push(...fitsLimits(config));
   if (problems.length) throw new ConfigError(problems);
   return {
     targets,
     policy: { maxIdleMs: s.maxIdleMinutes * 60_000, bootTimeoutMs: s.bootTimeoutSeconds * 1000, claimLeaseMs: requestLeaseMs + 30_000 },
+    adaptiveWindowMs: s.adaptive.windowMinutes * 60_000,
+    ssmPollsPerSecond: s.ssmPollsPerSecond,
     intervalMs: s.intervalSeconds * 1000,
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  STANDBY_POLL_MS,
+  standbyPollMs,
   DEFAULT_JIT_PARAMETER_PREFIX,
   JIT_PARAMETER_EXPIRY_MARGIN_MS,
   jitParameterExpiresAt,
@@ -33,5 +35,20 @@ describe("JIT parameter names", () => {
 
   it("expires a parameter a margin after the longest boot", () => {
     expect(jitParameterExpiresAt(1_000, 600_000)).toBe(1_000 + 600_000 + JIT_PARAMETER_EXPIRY_MARGIN_MS);
+  });
+});
+
+describe("standbyPollMs: the standbys' Parameter Store polls within a budget", () => {
+  it.each([
+    { standbys: 0, budget: 20, ms: STANDBY_POLL_MS },
+    { standbys: 20, budget: 20, ms: 1_000 },
+    { standbys: 30, budget: 20, ms: 1_500 },
+    { standbys: 60, budget: 20, ms: 3_000 },
+    { standbys: 60, budget: 1_000, ms: 1_000 },
+    { standbys: 7, budget: 0, ms: STANDBY_POLL_MS },
+  ])("$standbys standbys on $budget polls a second poll every $ms ms", ({ standbys, budget, ms }) => {
+    expect(standbyPollMs(standbys, budget)).toBe(ms);
+    // Together within the budget whenever polling every STANDBY_POLL_MS would not be.
+    if (budget > 0 && standbys > budget) expect((standbys * 1000) / standbyPollMs(standbys, budget)).toBeLessThanOrEqual(budget);
   });
 });

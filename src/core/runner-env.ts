@@ -33,9 +33,23 @@ export const STANDBY_UNTIL_ENV = "TORNADE_STANDBY_UNTIL";
 /**
  * How often a standby polls for its JIT config. Each poll is a GetParameter, which shares Parameter Store's standard
  * throughput (40 TPS per account, "AWS Systems Manager endpoints and quotas") with tornade's PutParameter: N standbys
- * poll at N / 2 TPS. A handoff waits half of it on average.
+ * poll at N TPS. A handoff waits half of it on average (0.5 s of a warm pickup's ~4 s, docs/standby.md "Warm starts").
+ * The image's TORNADE_STANDBY_POLL_SECONDS (STANDBY_POLL_SECONDS_ENV) overrides it.
  */
-export const STANDBY_POLL_MS = 2_000;
+export const STANDBY_POLL_MS = 1_000;
+
+/** The runner image's setting for STANDBY_POLL_MS, in seconds (a fraction allowed); tornade sets it on every standby. */
+export const STANDBY_POLL_SECONDS_ENV = "TORNADE_STANDBY_POLL_SECONDS";
+
+/**
+ * How often each standby polls when `standbys` of them poll the account's Parameter Store together and may use at most
+ * `pollsPerSecond` of its throughput: every STANDBY_POLL_MS while that fits, slower beyond (60 standbys on a budget of
+ * 20 a second poll every 3 s). The rest of the 40 TPS stays for tornade's PutParameter and the cold runners' reads.
+ */
+export function standbyPollMs(standbys: number, pollsPerSecond: number): number {
+  if (!(pollsPerSecond > 0)) return STANDBY_POLL_MS;
+  return Math.max(STANDBY_POLL_MS, Math.ceil((Math.max(0, standbys) / pollsPerSecond) * 1000));
+}
 
 /** Identity of the launch, for people and logs (never a secret): what tornade sets beside the parameter's name. */
 export const RUNNER_NAME_ENV = "TORNADE_RUNNER_NAME";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Arch, Backend, LaunchSpec } from "../core/types.js";
-import { DEFAULT_JIT_PARAMETER_PREFIX, JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
+import { DEFAULT_JIT_PARAMETER_PREFIX, JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_POLL_SECONDS_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import type { ContainerHandle, ContainerRuntime, ContainerSpec } from "../../testbed/runtime.js";
 import { obtainJitConfig } from "../../testbed/runner/handoff.js";
 import { leakedFragment } from "../../test/support/secret-fragments.js";
@@ -163,13 +163,14 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
     it("starts a standby without writing its parameter, telling it only where and until when to wait (docs/standby.md)", async () => {
       const cold = launchRequest(bed.backend, "X86_64");
       const parameter = `${DEFAULT_JIT_PARAMETER_PREFIX}tornade-standby-${cold.jobId}.0123456789abcdef0123456789abcdef`;
-      const req: LaunchRequest = { ...cold, jobId: 0, runId: 0, jitConfig: undefined, standby: { parameter, until: 1_900_000_000_000 } };
+      const req: LaunchRequest = { ...cold, jobId: 0, runId: 0, jitConfig: undefined, standby: { parameter, until: 1_900_000_000_000, pollMs: 1_500 } };
       const handle = await bed.provider.launch(req);
       // Running without its parameter: CodeBuild was not asked to resolve it at start (it does not exist yet).
       await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
       const container = await bed.runtime.waitStarted(handle.id);
       expect(container.env[JIT_PARAMETER_ENV]).toBe(parameter);
       expect(container.env[STANDBY_UNTIL_ENV]).toBe("1900000000000");
+      expect(container.env[STANDBY_POLL_SECONDS_ENV]).toBe("1.5");
       expect(container.env[JIT_CONFIG_ENV]).toBeUndefined();
       expect(bed.parameters()).not.toContain(parameter);
       bed.runtime.finish(handle.id, 0);

@@ -1,4 +1,4 @@
-import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
+import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV, STANDBY_POLL_SECONDS_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import type { Backend, LaunchErrorKind, LaunchSpec } from "../core/types.js";
 
 /**
@@ -46,6 +46,8 @@ export interface StandbyLaunch {
   readonly parameter: string;
   /** Clock time (ms since the epoch) at which it stops waiting and exits. */
   readonly until: number;
+  /** How often it polls its parameter (core/runner-env.ts standbyPollMs); absent: the image's default. */
+  readonly pollMs?: number | undefined;
 }
 
 export interface LaunchRequestBase {
@@ -72,6 +74,7 @@ export function runnerEnvironment(req: LaunchRequest, parameter: string): { name
     { name: "TORNADE_RUN_ID", value: String(req.runId) },
     { name: "TORNADE_REPOSITORY", value: req.repository },
     ...(req.standby ? [{ name: STANDBY_UNTIL_ENV, value: String(req.standby.until) }] : []),
+    ...(req.standby?.pollMs ? [{ name: STANDBY_POLL_SECONDS_ENV, value: String(req.standby.pollMs / 1000) }] : []),
   ];
 }
 

@@ -27,7 +27,7 @@ describe("floor", () => {
 describe("npm run bench -- --quick --json FILE", () => {
   it("writes every key of the report as a finite number", () => {
     const file = join(dir, "bench.json");
-    const r = spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", "--quick", "--json", file, "--results", dir], { cwd: root, encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", "--quick", "--json", file, "--results", dir], { cwd: root, encoding: "utf8", timeout: 420_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/intake p50 \/ p99/);
     const j = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
@@ -43,10 +43,37 @@ describe("npm run bench -- --quick --json FILE", () => {
     for (const k of ["rssMb", "idleRssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
     for (const k of ["helpMs", "explainMs"]) num(j["cli"]?.[k]);
     num(j["sandboxSeedSeconds"]);
+    const pickup = j["pickup"] as Record<string, Record<string, unknown>>;
+    for (const k of ["cold", "warm"]) for (const q of ["p50S", "p95S"]) num(pickup[k]?.[q]);
+    num(pickup["hitRate"]);
+    num(pickup["idleRunnerMinutesPerJob"]);
+    // Cold and warm both measured, side by side: jobs of each shape arrived in the steady part.
+    expect(pickup["cold"]?.["jobs"]).toBeGreaterThan(0);
+    expect(pickup["warm"]?.["jobs"]).toBeGreaterThan(0);
     // At least one GitHub call and two AWS calls per launched job (the JIT parameter, then the launch): the floor.
     expect(j["apiPerJob"]?.["github"]).toBeGreaterThanOrEqual(1);
     expect(j["apiPerJob"]?.["aws"]).toBeGreaterThanOrEqual(2);
     // Each runner read its parameter (or CodeBuild did for it) and deleted it.
     expect(j["apiPerJob"]?.["runnerAws"]).toBeGreaterThanOrEqual(2);
-  }, 300_000);
+  }, 480_000);
+});
+
+describe("npm run bench -- --only STAGES", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+
+  it("runs only the stages named, keeping the report's format for them", () => {
+    const file = join(dir, "only.json");
+    const r = run("--only", "cli", "--json", file, "--results", dir);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    expect(Object.keys(j).sort()).toEqual(["cli", "machine"]);
+    expect(r.stdout).toMatch(/tornade --help/);
+    expect(r.stdout).not.toMatch(/intake/);
+  }, 150_000);
+
+  it("refuses a stage it does not have, naming the ones it has", () => {
+    const r = run("--only", "pickup,warp");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown stage warp; stages are intake, overhead, apiPerJob, burst, footprint, sandbox, cli, pickup/);
+  });
 });

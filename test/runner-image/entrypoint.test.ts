@@ -189,6 +189,33 @@ describe("runner image scripts", () => {
       expect(stderr).not.toContain("handed-to-standby");
     });
 
+    it("warms the runner up while it waits, without the JIT config, and starts the runner only once the warm-up is over", async () => {
+      const { home, bin, record } = fakeRunner("exit 0");
+      // A stand-in Runner.Listener: records its arguments and whether it saw a JIT config, then stays up until released.
+      writeFileSync(
+        join(bin, "Runner.Listener"),
+        `#!/usr/bin/env bash
+printf 'listener argv=%s jit=%s\\n' "$*" "\${${JIT_ENV}:-}" >> "${record}"
+while [[ ! -f "${home}/release-warmup" ]]; do sleep 0.02; done
+printf 'warmup done\\n' >> "${record}"
+`,
+      );
+      chmodSync(join(bin, "Runner.Listener"), 0o755);
+      const child = spawn("bash", [ENTRYPOINT], { env: standbyEnv(home, bin, Date.now() + 600_000), stdio: ["ignore", "ignore", "ignore"] });
+      const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+      while (!(existsSync(record) && readFileSync(record, "utf8").includes("listener argv="))) await new Promise((r) => setTimeout(r, 20));
+      writeFileSync(join(home, "parameter"), "handed-to-standby\n");
+      // Whichever ends first, the warm-up or the wait for the config, the runner starts after both.
+      writeFileSync(join(home, "release-warmup"), "");
+      expect(await exited).toBe(0);
+      const lines = readFileSync(record, "utf8").split("\n");
+      expect(lines).toContain("listener argv=--warmup jit=");
+      expect(lines).toContain("jit=handed-to-standby");
+      // The runner started after the warm-up had finished.
+      expect(lines.indexOf("warmup done")).toBeGreaterThan(-1);
+      expect(lines.indexOf("warmup done")).toBeLessThan(lines.findIndex((l) => l.startsWith("argv=")));
+    });
+
     it("exits 0 without starting the runner when nothing was handed to it by its deadline", () => {
       const { home, bin, record } = fakeRunner("exit 0");
       const result = spawnSync("bash", [ENTRYPOINT], { env: standbyEnv(home, bin, Date.now() - 1), encoding: "utf8" });

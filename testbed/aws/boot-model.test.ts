@@ -40,7 +40,7 @@ describe("boot model: seeded draws", () => {
   it("land on the configured p50 and p95 of every phase (4,000 draws)", () => {
     const drawn = plans(published, FARGATE_X86, 4000);
     const q = bootQuantiles(resolveBootModel(published), FARGATE_X86);
-    for (const phase of ["provisioning", "pull", "runnerStart"] as const) {
+    for (const phase of ["provisioning", "pull", "runnerStart", "runnerStartWarmed"] as const) {
       const key = `${phase}Ms` as const;
       const values = drawn.map((p) => p[key]);
       near(quantile(values, 0.5), q[phase].p50Ms, 0.04);
@@ -48,6 +48,18 @@ describe("boot model: seeded draws", () => {
     }
     // The default 1 GiB image: 27 s + 1024 MiB × 50 ms.
     expect(q.pull.p50Ms).toBe(78_200);
+  });
+
+  it("give a warmed-up standby's start (after its handoff) from the runner start's own draw: never longer, under half at the median", () => {
+    const drawn = plans(published, FARGATE_X86, 500);
+    for (const p of drawn) expect(p.runnerStartWarmedMs).toBeLessThanOrEqual(p.runnerStartMs);
+    // The same draw: a slower runner start is a slower warmed start.
+    const byStart = [...drawn].sort((a, b) => a.runnerStartMs - b.runnerStartMs);
+    // (Both are rounded to whole ms, so neighbours may swap by 1 ms.)
+    for (let i = 1; i < byStart.length; i++) expect(byStart[i]!.runnerStartWarmedMs).toBeGreaterThanOrEqual(byStart[i - 1]!.runnerStartWarmedMs - 1);
+    expect(quantile(drawn.map((p) => p.runnerStartWarmedMs), 0.5)).toBeLessThan(quantile(drawn.map((p) => p.runnerStartMs), 0.5) / 2);
+    // The fixed profile has no start-up at all.
+    for (const p of plans({}, FARGATE_X86, 5)) expect(p.runnerStartWarmedMs).toBe(0);
   });
 
   it("repeat for the same seed, differ for another, and keep each phase's draws when another phase's figures change", () => {

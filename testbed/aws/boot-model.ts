@@ -29,6 +29,8 @@ export interface BootPlan {
   readonly provisioningMs: number;
   readonly pullMs: number;
   readonly runnerStartMs: number;
+  /** What a standby that warmed up while waiting still takes after its handoff (≤ runnerStartMs). */
+  readonly runnerStartWarmedMs: number;
   readonly imageSizeMiB: number;
   /** The platform keeps this image on its hosts: no pull. */
   readonly cached: boolean;
@@ -77,9 +79,9 @@ export function pullQuantiles(spec: BootModelSpec, req: BootRequest): PhaseQuant
 }
 
 /** Every phase's median and p95 for one kind of launch: what docs, tests and GET /_control/boot-model show. */
-export function bootQuantiles(spec: BootModelSpec, req: BootRequest): Record<"queued" | "provisioning" | "pull" | "runnerStart", PhaseQuantiles> {
+export function bootQuantiles(spec: BootModelSpec, req: BootRequest): Record<"queued" | "provisioning" | "pull" | "runnerStart" | "runnerStartWarmed", PhaseQuantiles> {
   const b = backendOf(spec, req);
-  return { queued: b.queued, provisioning: b.provisioning, pull: pullQuantiles(spec, req), runnerStart: b.runnerStart };
+  return { queued: b.queued, provisioning: b.provisioning, pull: pullQuantiles(spec, req), runnerStart: b.runnerStart, runnerStartWarmed: b.runnerStartWarmed };
 }
 
 /**
@@ -115,12 +117,15 @@ export class BootModel {
   plan(req: BootRequest): BootPlan {
     const q = bootQuantiles(this.spec, req);
     const { sizeMiB, cached } = imageOf(this.spec, req);
-    const draw = (p: Phase) => Math.round(lognormal(p, this.normal()));
-    // Always four draws, in this order.
+    const at = (p: Phase, z: number) => Math.round(lognormal(p, z));
+    const draw = (p: Phase) => at(p, this.normal());
+    // Always four draws, in this order; the warmed start shares the runner start's (it is the same host).
     const queuedMs = draw(q.queued);
     const provisioningMs = draw(q.provisioning);
     const pullMs = draw(q.pull);
-    const runnerStartMs = draw(q.runnerStart);
-    return { queuedMs, provisioningMs, pullMs, runnerStartMs, imageSizeMiB: sizeMiB, cached };
+    const runnerZ = this.normal();
+    const runnerStartMs = at(q.runnerStart, runnerZ);
+    const runnerStartWarmedMs = Math.min(runnerStartMs, at(q.runnerStartWarmed, runnerZ));
+    return { queuedMs, provisioningMs, pullMs, runnerStartMs, runnerStartWarmedMs, imageSizeMiB: sizeMiB, cached };
   }
 }

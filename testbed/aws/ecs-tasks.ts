@@ -13,7 +13,7 @@
  */
 import type { Clock } from "../../src/clock/clock.js";
 import type { ContainerRuntime } from "../runtime.js";
-import type { BootModel } from "./boot-model.js";
+import type { BootModel, BootPlan } from "./boot-model.js";
 import type { TaskRecord } from "./ecs-state.js";
 import { epochSeconds } from "./protocol.js";
 
@@ -84,18 +84,18 @@ export class EcsLifecycle {
       (pending) => {
         this.set(task, "PENDING");
         task.pullStartedAt = pending;
-        this.after(task, plan.pullMs, (running) => this.run(task, running, plan.runnerStartMs), pending);
+        this.after(task, plan.pullMs, (running) => this.run(task, running, plan), pending);
       },
       task.createdAt,
     );
   }
 
-  private run(task: TaskRecord, at: number, startupMs: number): void {
+  private run(task: TaskRecord, at: number, plan: BootPlan): void {
     task.pullStoppedAt = at;
     task.startedAt = at;
     this.set(task, "RUNNING");
     task.handle = this.runtime.start(
-      { kind: "ecs", id: task.arn, arch: task.taskDefinition.cpuArchitecture, capacity: task.capacity, env: task.env, startupMs },
+      { kind: "ecs", id: task.arn, arch: task.taskDefinition.cpuArchitecture, capacity: task.capacity, env: task.env, startupMs: plan.runnerStartMs, warmedStartupMs: plan.runnerStartWarmedMs },
       (exitCode) => this.exited(task, exitCode),
     );
   }

@@ -7,7 +7,8 @@
  * 2. Delete the parameter: it is single-use, and nobody else should find it there. A failed delete is a warning.
  * 3. With no parameter named, take ACTIONS_RUNNER_INPUT_JITCONFIG as given (a config passed directly; tornade never
  *    does, but the runner image accepts it).
- * A standby (TORNADE_STANDBY_UNTIL set, docs/standby.md) polls for its parameter in step 1 every STANDBY_POLL_MS of
+ * A standby (TORNADE_STANDBY_UNTIL set, docs/standby.md) polls for its parameter in step 1 every STANDBY_POLL_MS (or the
+ * image's TORNADE_STANDBY_POLL_SECONDS) of
  * clock time while GetParameter answers ParameterNotFound, until its deadline (then exit 0: no job came) or a signal.
  * No config at all, or a parameter that cannot be read, is exit 78 (EX_CONFIG), as the entrypoint exits.
  * The AWS calls use the container's own credentials, region and endpoint (the AWS_* variables the test bed gives every
@@ -16,7 +17,7 @@
  */
 import { DeleteParameterCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { systemClock, type Clock } from "../../src/clock/clock.js";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_POLL_MS, STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, STANDBY_POLL_MS, STANDBY_POLL_SECONDS_ENV, STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 
 /** sysexits.h EX_CONFIG: what runner-image/entrypoint.sh exits with when it has no JIT config. */
 export const EXIT_NO_CONFIG = 78;
@@ -60,7 +61,7 @@ export async function obtainJitConfig(
           if (clock.now() >= until) return { exitCode: 0, reason: "standby: no job was handed to it by its deadline" };
           const stop = AbortSignal.any([signal, wait.term].filter((x): x is AbortSignal => x !== undefined));
           try {
-            await clock.sleep(Math.min(STANDBY_POLL_MS, Math.max(1, until - clock.now())), stop);
+            await clock.sleep(Math.min(pollMs(env), Math.max(1, until - clock.now())), stop);
           } catch {
             return { exitCode: signal?.aborted ? 137 : 143, reason: "standby: signalled while waiting for its JIT config" };
           }
@@ -111,6 +112,12 @@ function standbyDeadline(env: Readonly<Record<string, string>>): number | string
   if (raw === undefined || raw === "") return undefined;
   const until = Number(raw);
   return Number.isSafeInteger(until) ? until : `${STANDBY_UNTIL_ENV} must be a time in ms since the epoch, got "${raw}"`;
+}
+
+/** The standby's poll interval: the image's setting when it is a positive number of seconds, else STANDBY_POLL_MS. */
+function pollMs(env: Readonly<Record<string, string>>): number {
+  const seconds = Number(env[STANDBY_POLL_SECONDS_ENV]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : STANDBY_POLL_MS;
 }
 
 function errorText(e: unknown): string {

@@ -7,7 +7,7 @@
 import { systemClock, type Clock } from "../../src/clock/clock.js";
 import { STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import type { ContainerRuntime } from "../runtime.js";
-import { obtainJitConfig } from "./handoff.js";
+import { obtainJitConfig, type Handoff } from "./handoff.js";
 import { runSimulatedRunner } from "./runner.js";
 
 export { runSimulatedRunner, type RunnerOutcome, type RunnerRunOptions } from "./runner.js";
@@ -37,13 +37,23 @@ export function simulatedRunnerRuntime(opts: SimulatedRunnerRuntimeOptions = {})
         exited = true;
         onExit(code);
       };
-      const startup = () => clock.sleep(opts.bootDelayMs ?? spec.startupMs ?? 0, AbortSignal.any([term.signal, kill.signal]));
+      const signals = AbortSignal.any([term.signal, kill.signal]);
+      const sleep = (ms: number) => clock.sleep(ms, signals);
       const handoff = () => obtainJitConfig(spec.env, log, kill.signal, { clock, term: term.signal });
       // A runner launched for its job starts, then reads its config. A standby is up (its image pulled) before any
-      // job is known: it waits for its config first, and the runner's own start-up comes after the handoff — the
-      // runner process cannot start without its config.
+      // job is known: while it waits for its config it warms the runner up (Runner.Listener --warmup in the image),
+      // and after the handoff it pays only the rest of the start-up (the boot model's runnerStartWarmed; all of it
+      // when the platform gave no such figure).
+      const total = opts.bootDelayMs ?? spec.startupMs ?? 0;
       const standby = Boolean(spec.env[STANDBY_UNTIL_ENV]);
-      const obtained = standby ? handoff().then(async (h) => ("config" in h ? (await startup(), h) : h)) : startup().then(handoff);
+      let obtained: Promise<Handoff>;
+      if (standby) {
+        const after = Math.min(total, opts.bootDelayMs === undefined ? (spec.warmedStartupMs ?? total) : total);
+        const warmup = sleep(total - after);
+        // A standby killed while waiting must not leave the warm-up's rejection unhandled.
+        warmup.catch(() => undefined);
+        obtained = handoff().then(async (h) => ("config" in h ? (await warmup, await sleep(after), h) : h));
+      } else obtained = sleep(total).then(handoff);
       obtained.then(
         async (h) => {
           if (!("config" in h)) {

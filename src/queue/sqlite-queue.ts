@@ -32,7 +32,8 @@ export class SqliteQueue implements Queue {
     this.sync = new SqliteQueueSync(this.handle, clock, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   }
 
-  async enqueue(item: EnqueueItem) { this.sync.enqueue(item); }
+  // Resolved once on the disk, the sync shared with every other write of the process (sqlite.ts durably).
+  async enqueue(item: EnqueueItem) { return this.handle.durably(() => this.sync.enqueue(item)); }
   async receive(max: number, visibilityTimeoutMs: number) { return this.sync.receive(max, visibilityTimeoutMs); }
   async ack(receipt: string) { this.sync.ack(receipt); }
   async release(receipt: string, delayMs = 0) { return this.sync.release(receipt, delayMs); }

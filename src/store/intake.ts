@@ -35,6 +35,12 @@ export interface IntakeInput {
     readonly update?: (current: JobRecord) => JobPatch | null;
   };
   readonly enqueue?: readonly EnqueueItem[];
+  /**
+   * Called once the writes are committed and something was enqueued, before `apply` resolves (which waits for the
+   * disk): in-process workers can start on the item at once. Safe because whatever a worker then writes durably (the
+   * launch row before any RunTask) syncs the WAL, and with it this commit, which came before.
+   */
+  readonly committed?: () => void;
 }
 
 export interface IntakeResult {
@@ -85,9 +91,19 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
     for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
     return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
   };
+  const tellCommitted = (input: IntakeInput, result: IntakeResult) => {
+    if (result.enqueued > 0) input.committed?.();
+  };
   const h = store.handle;
   if (options.groupCommit === false) {
-    return { apply: (input) => h.durably(() => h.tx(() => one(input))) };
+    return {
+      apply: (input) =>
+        h.durably(() => {
+          const result = h.tx(() => one(input));
+          tellCommitted(input, result);
+          return result;
+        }),
+    };
   }
 
   interface Waiting {
@@ -109,7 +125,7 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
     const fail = (error: unknown) => {
       for (const entry of batch) entry.reject(error);
     };
-    h.durably(() =>
+    h.durably(() => {
       h.tx(() => {
         for (const entry of batch) {
           try {
@@ -119,8 +135,12 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
             outcomes.push({ ok: false, error });
           }
         }
-      }),
-    ).then(settle, fail);
+      });
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) tellCommitted(entry.input, outcome.result);
+      });
+    }).then(settle, fail);
   };
   return {
     apply(input) {
@@ -141,6 +161,7 @@ export function sequentialIntake(store: Store, queue: Queue, options: { maxConfl
       let job: IntakeResult["job"] = "none";
       if (input.job) job = await upsertJob(store, input.job, retries);
       for (const item of input.enqueue ?? []) await queue.enqueue(item);
+      if (input.enqueue?.length) input.committed?.();
       const delivery = input.delivery ? await store.recordDelivery(input.delivery.guid, input.delivery) : "new";
       return { delivery, job, enqueued: input.enqueue?.length ?? 0 };
     },

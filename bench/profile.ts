@@ -48,7 +48,8 @@ if (stage === "intake") {
 }
 // The profile is written when the child exits (world.close sends SIGTERM; serve exits 0).
 // One profile per thread (tsx's module hooks run in a worker); the main thread's is thread 0: CPU.<date>.<time>.<pid>.0.<seq>.
-const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+// The newest, when DIR holds earlier runs' too (the names start with the date and time).
+const file = readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)).sort().pop();
 if (!file) throw new Error(`no .cpuprofile in ${dir}: did tornade serve exit cleanly?`);
 const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
 const s = summarise(profile, window, Number(args.top ?? 30));

@@ -19,6 +19,10 @@ import { migrateToTypedState } from "./sqlite-typed-state.js";
  * crash: FULL. Measured on the 2-core dev machine (ext4): ~6,400 single-row commits/s with FULL, enough for the
  * 3,000 intakes/s target; `durability: "normal"` (~100,000/s, survives process crashes but not power loss) exists for
  * tests and benchmarks that say so.
+ *
+ * The async Store and Queue writes and the intake get FULL's guarantee without FULL's cost on the event loop: they
+ * commit at NORMAL and wait for one fdatasync of the WAL on the thread pool, shared by every commit made meanwhile
+ * (`durably`, `durable`; docs/performance.md "The hot path").
  */
 export interface SqliteHandle {
   readonly db: SqliteDatabase;

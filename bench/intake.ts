@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { idleRuntime } from "../testbed/runtime.js";
 import { percentile, round, waitFor } from "./stats.js";
-import { realNow, startWorld, type World } from "./world.js";
+import { monotonicUs, realNow, startWorld, type World } from "./world.js";
 
 export interface IntakeStage {
   offeredRate: number;
@@ -34,8 +34,18 @@ export interface IntakeResult {
 /** A stage is sustained when every delivery was acknowledged 2xx, the offered rate was kept, and p99 stayed bounded. */
 const SUSTAINED_P99_MS = 100;
 
-export async function benchIntake(opts: { rates: number[]; seconds: number; progress: (s: string) => void }): Promise<IntakeResult> {
-  const world = await startWorld({ speed: 1, webhooks: false, runtime: idleRuntime() });
+export interface IntakeOptions {
+  rates: number[];
+  seconds: number;
+  progress: (s: string) => void;
+  /** Extra node flags for the tornade child (bench/profile.ts --stage intake passes --cpu-prof). */
+  nodeArgs?: string[];
+  /** Told the measured span (after the warm-up) on the monotonic clock, in µs. */
+  onMeasured?: (window: { fromUs: number; toUs: number }) => void;
+}
+
+export async function benchIntake(opts: IntakeOptions): Promise<IntakeResult> {
+  const world = await startWorld({ speed: 1, webhooks: false, runtime: idleRuntime(), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   try {
     const template = await capturedQueuedBody(world);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -44,6 +54,7 @@ export async function benchIntake(opts: { rates: number[]; seconds: number; prog
     // Warm-up, not reported: both processes' JIT compilers and the SQLite page cache.
     await fire(world.proc.url, agent, Array.from({ length: 300 }, () => sign(world.bed.github.webhookSecret, withJobId(template, nextId++))), 300);
     await new Promise((r) => setTimeout(r, 500));
+    const fromUs = monotonicUs();
     for (const rate of opts.rates) {
       const n = Math.max(50, Math.round(rate * opts.seconds));
       const bodies = Array.from({ length: n }, () => sign(world.bed.github.webhookSecret, withJobId(template, nextId++)));
@@ -53,6 +64,7 @@ export async function benchIntake(opts: { rates: number[]; seconds: number; prog
       // Let tornade's workers drain what the stage queued before the next one starts.
       await new Promise((r) => setTimeout(r, 1_000));
     }
+    opts.onMeasured?.({ fromUs, toUs: monotonicUs() });
     agent.destroy();
     const headline = stages.find((s) => s.offeredRate === 1000) ?? stages[stages.length - 1]!;
     const sustained = stages.filter((s) => s.errors === 0 && s.achievedRate >= 0.95 * s.offeredRate && s.p99Ms <= SUSTAINED_P99_MS);

@@ -8,7 +8,9 @@ import type { SteadyResult } from "./steady.js";
 /** Every stage's key is present after a full run; `--only` leaves out the stages it did not run. */
 export interface BenchReport {
   intake?: IntakeResult;
-  overhead?: { p50Ms: number; p99Ms: number; rawP50Ms: number; rawP99Ms: number; jitRoundTripMs: number; jobs: number; speed: number };
+  /** Webhook → RunTask at 100 jobs/s (reported) and at 10 jobs/s (the target). */
+  overhead?: Overhead;
+  overhead10?: Overhead;
   apiPerJob?: SteadyResult["apiPerJob"] & { jobs: number };
   burst?: { matrix256: BurstResult; burst1000: BurstResult; matrix256ContentLimit?: BurstResult };
   footprint?: { rssMb: number; idleRssMb: number; cpuMsPer1000Jobs: number; rssMbAfter100k: number; historyJobs: number };
@@ -16,6 +18,17 @@ export interface BenchReport {
   cli?: CliStartResult;
   pickup?: PickupResult;
   machine: { nproc: number; memoryMb: number; node: string; cpu: string; quick: boolean; date: string };
+}
+
+export interface Overhead {
+  p50Ms: number;
+  p99Ms: number;
+  rawP50Ms: number;
+  rawP99Ms: number;
+  jitRoundTripMs: number;
+  jobs: number;
+  speed: number;
+  ratePerSecond: number;
 }
 
 interface Row {
@@ -38,7 +51,8 @@ export function rows(r: BenchReport): Row[] {
       { what: `intake p50 / p99 at ${r.intake.at}/s`, value: `${r.intake.p50Ms} / ${r.intake.p99Ms} ms`, target: "p99 ≤ 10 ms", met: r.intake.p99Ms <= 10 },
       { what: "intake highest sustained rate", value: `${r.intake.maxRate}/s`, target: "≥ 3,000/s", met: r.intake.maxRate >= 3000 },
     );
-  if (r.overhead) out.push({ what: `overhead p50 / p99 (${r.overhead.jobs} jobs at 100/s)`, value: `${r.overhead.p50Ms} / ${r.overhead.p99Ms} ms`, target: "p99 ≤ 5 ms", met: r.overhead.p99Ms <= 5 });
+  if (r.overhead10) out.push({ what: `overhead p50 / p99 (${r.overhead10.jobs} jobs at ${r.overhead10.ratePerSecond}/s)`, value: `${r.overhead10.p50Ms} / ${r.overhead10.p99Ms} ms`, target: "p99 ≤ 5 ms", met: r.overhead10.p99Ms <= 5 });
+  if (r.overhead) out.push({ what: `overhead p50 / p99 (${r.overhead.jobs} jobs at ${r.overhead.ratePerSecond}/s)`, value: `${r.overhead.p50Ms} / ${r.overhead.p99Ms} ms`, target: "reported", met: null });
   if (r.apiPerJob)
     out.push(
       { what: `GitHub requests per job (${r.apiPerJob.jobs} jobs)`, value: String(r.apiPerJob.github), target: "≤ 1.05", met: r.apiPerJob.github <= 1.05 },

@@ -14,7 +14,7 @@
  */
 import { appJwtSigner } from "../src/github/app-jwt.js";
 import { percentile, round, sleep, waitFor } from "./stats.js";
-import { childUsage, realNow, startWorld, type World } from "./world.js";
+import { childUsage, monotonicUs, realNow, startWorld, type World } from "./world.js";
 
 export const SEED_LABEL_SETS: readonly string[][] = [
   ["runs-on=FARGATE", "arch=X86_64"],
@@ -51,8 +51,6 @@ export interface SteadyOptions {
   /** Told the measured span (after warm-up, to the end of the quiet minute) on the monotonic clock, in µs. */
   onMeasured?: (window: { fromUs: number; toUs: number }) => void;
 }
-
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
   const SPEED = opts.speed;

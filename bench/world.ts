@@ -22,6 +22,8 @@ import type { ContainerRuntime } from "../testbed/runtime.js";
 import { freePort, startTornade, type TornadeProcess } from "../test/support/tornade-process.js";
 
 export const realNow = (): number => performance.timeOrigin + performance.now();
+/** The system's monotonic clock in µs: the clock V8 stamps CPU profiles with (bench/profile-summary.ts). */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 export interface WorldOptions {
   speed: number;

@@ -168,8 +168,7 @@ async function takeInJob(
     // took one of tornade's runners is something written: the delivery's GUID and the taking, in one intake.
     deps.logger.debug({ jobId: job.id, via, action: delivery.action, reason: decision.reason }, "not tornade's job: counted, not stored");
     if (looks.length === 0) return { kind: "foreign", jobId: job.id };
-    const result = await deps.intake.apply({ ...record, enqueue: looks });
-    if (result.enqueued > 0) deps.wake?.();
+    await deps.intake.apply({ ...record, enqueue: looks, ...woken(deps) });
     deps.logger.info({ jobId: job.id, via, runner: job.runner_name }, "a job that is not tornade's took a tornade runner");
     return { kind: "foreign", jobId: job.id };
   }
@@ -180,12 +179,12 @@ async function takeInJob(
     // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); static ones are
     // kept on record with their reason.
     enqueue: [...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []), ...looks],
+    ...woken(deps),
   });
   if (result.delivery === "duplicate") {
     deps.logger.info({ jobId: job.id, via }, "duplicate delivery dropped");
     return { kind: "duplicate" };
   }
-  if (result.enqueued > 0) deps.wake?.();
   if (decision.kind === "static" && (seen.status === "queued" || seen.status === "in_progress")) deps.staticJobMoved?.();
   if (result.job === "created") deps.observer.jobDecided(decision.kind);
   if (result.job !== "none" && seen.status === "in_progress") {
@@ -195,6 +194,11 @@ async function takeInJob(
   }
   logDecision(deps.logger, delivery, via, decision, result.job);
   return { kind: "taken-in", jobId: job.id, decision: decision.kind, stored: result.job === "none" ? "unchanged" : result.job };
+}
+
+/** Wakes a worker as soon as the look is committed, not after the disk has it (store/intake.ts `committed`). */
+function woken(deps: TakeInDeps): { committed?: () => void } {
+  return deps.wake ? { committed: deps.wake } : {};
 }
 
 /** The runner this job started on, when tornade launched it for another job; why tornade refuses the job, if it does. */

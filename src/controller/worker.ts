@@ -1,6 +1,11 @@
 /**
  * Workers take "look at job N" items off the queue and reconcile. Several run concurrently; the queue's lease makes
  * sure one item is handled by one worker at a time, and coalescing keeps one pending look per job.
+ *
+ * Idle workers wait in a line. A wake (something was enqueued) sends one of them to the queue, not all: each receive is
+ * a transaction, and a herd of four for one item cost more than the item's reconcile. A worker that got an item wakes
+ * the next, so a backlog still fans out to every worker. One timer polls for what nobody woke the workers for (items
+ * enqueued by the tracker's round, leases expired), one idle worker at a time.
  */
 import type { Clock, ClockTimer } from "../clock/clock.js";
 import type { Logger } from "../log/logger.js";
@@ -24,7 +29,9 @@ const WAKE_GRAIN_MS = 100;
 export class WorkerPool {
   private running = false;
   private loops: Promise<void>[] = [];
-  private wakers = new Set<() => void>();
+  /** Idle workers, the longest waiting first. */
+  private waiters: (() => void)[] = [];
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
   /** How many wakes there have been: a wake while a worker was asking the queue must not be lost to its idle wait. */
   private wakes = 0;
   private inFlight = 0;
@@ -49,13 +56,16 @@ export class WorkerPool {
     this.running = false;
     for (const t of this.timers.values()) this.opts.clock.clearTimeout(t);
     this.timers.clear();
-    this.wake();
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    for (const w of this.waiters.splice(0)) w();
     await Promise.all(this.loops);
   }
 
+  /** Sends one idle worker to the queue (a worker asking the queue right now asks again instead of idling). */
   wake(): void {
     this.wakes++;
-    for (const w of this.wakers) w();
+    this.waiters.shift()?.();
   }
 
   /**
@@ -98,6 +108,8 @@ export class WorkerPool {
         if (this.wakes === wakes) await this.idle();
         continue;
       }
+      // There may be more: the next idle worker looks while this one works.
+      this.wake();
       for (const item of items) await this.handle(item);
     }
   }
@@ -113,14 +125,19 @@ export class WorkerPool {
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, this.opts.idlePollMs);
-      this.wakers.add(done);
+      this.waiters.push(resolve);
+      this.armPoll();
     });
+  }
+
+  /** Every idlePollMs while a worker is idle, one of them looks at the queue. */
+  private armPoll(): void {
+    if (this.pollTimer || !this.running) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      this.waiters.shift()?.();
+      if (this.waiters.length > 0) this.armPoll();
+    }, this.opts.idlePollMs);
   }
 }
 

@@ -32,7 +32,8 @@ export class SqliteQueue implements Queue {
     this.sync = new SqliteQueueSync(this.handle, clock, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   }
 
-  async enqueue(item: EnqueueItem) { this.sync.enqueue(item); }
+  // Resolved once on the disk, the sync shared with every other write of the process (sqlite.ts durably).
+  async enqueue(item: EnqueueItem) { return this.handle.durably(() => this.sync.enqueue(item)); }
   async receive(max: number, visibilityTimeoutMs: number) { return this.sync.receive(max, visibilityTimeoutMs); }
   async ack(receipt: string) { this.sync.ack(receipt); }
   async release(receipt: string, delayMs = 0) { return this.sync.release(receipt, delayMs); }
@@ -93,6 +94,9 @@ export class SqliteQueueSync {
     const wanted = Math.floor(max);
     if (wanted < 1) return [];
     if (!(visibilityTimeoutMs > 0)) throw new RangeError(`visibility timeout must be positive, got ${visibilityTimeoutMs} ms`);
+    // Most receives find nothing (an idle poll, a worker woken after another took the item): two index probes answer
+    // that without a write transaction.
+    if (!this.anythingDue(this.clock.now())) return [];
     // Leases are bookkeeping: one lost on a power cut is received again (sqlite.ts relaxed).
     return this.h.relaxed(() => this.h.tx(() => {
       const now = this.clock.now();
@@ -213,6 +217,17 @@ export class SqliteQueueSync {
         .get() as QueueDepth;
       return { pending: row.pending, inFlight: row.inFlight, dead: row.dead };
     });
+  }
+
+  /** Whether an item is visible or a lease has expired at `now` (through the partial indexes queue_ready, queue_leased). */
+  private anythingDue(now: number): boolean {
+    const row = this.h
+      .stmt(
+        `SELECT EXISTS (SELECT 1 FROM queue_items WHERE receipt IS NULL AND dead = 0 AND visible_at <= ?)
+             OR EXISTS (SELECT 1 FROM queue_items WHERE receipt IS NOT NULL AND dead = 0 AND visible_at <= ?) AS due`,
+      )
+      .get(now, now) as { due: number };
+    return row.due === 1;
   }
 
   /** Leases that expired become pending again (merged into a pending item of the same key), or die. */

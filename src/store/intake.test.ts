@@ -96,6 +96,22 @@ for (const [name, make] of Object.entries(rigs)) {
       expect((await rig.queue.depth()).pending).toBe(1);
       await rig.close();
     });
+
+    it("says the look is committed (a worker may take it) before it answers, and only when something was enqueued", async () => {
+      const rig = make();
+      const seen: string[] = [];
+      const input = { ...delivery("g1", 1, "queued"), committed: () => seen.push("committed") };
+      const applied = rig.intake.apply(input).then(() => seen.push("answered"));
+      await applied;
+      expect(seen).toEqual(["committed", "answered"]);
+      // Committed means visible to a worker of this process.
+      expect((await rig.queue.receive(1, 60_000)).map((i) => i.key)).toEqual(["job:1"]);
+      seen.length = 0;
+      await rig.intake.apply({ ...input, enqueue: [] });
+      await rig.intake.apply(input);
+      expect(seen).toEqual([]);
+      await rig.close();
+    });
   });
 }
 

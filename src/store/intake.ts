@@ -35,6 +35,12 @@ export interface IntakeInput {
     readonly update?: (current: JobRecord) => JobPatch | null;
   };
   readonly enqueue?: readonly EnqueueItem[];
+  /**
+   * Called once the writes are committed and something was enqueued, before `apply` resolves (which waits for the
+   * disk): in-process workers can start on the item at once. Safe because whatever a worker then writes durably (the
+   * launch row before any RunTask) syncs the WAL, and with it this commit, which came before.
+   */
+  readonly committed?: () => void;
 }
 
 export interface IntakeResult {
@@ -48,9 +54,11 @@ const DUPLICATE: IntakeResult = { delivery: "duplicate", job: "none", enqueued: 
 
 export interface SqliteIntakeOptions {
   /**
-   * Group commit (default true): applies that arrive while a commit is pending (concurrent webhook requests) share
-   * one transaction and so one WAL sync, each inside its own savepoint so one failure rolls back only its own writes.
-   * Every apply still resolves only after the commit that holds it is durable.
+   * Group commit (default true): applies that arrive in the same turn of the event loop (concurrent webhook requests)
+   * share one transaction, each inside its own savepoint so one failure rolls back only its own writes. Either way the
+   * commit does not block the event loop on the disk: its sync runs on the thread pool, shared with every commit made
+   * while the previous sync ran (sqlite.ts `durably`). Every apply resolves only after the commit that holds it is
+   * durable.
    */
   readonly groupCommit?: boolean;
 }
@@ -83,8 +91,19 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
     for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
     return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
   };
+  const tellCommitted = (input: IntakeInput, result: IntakeResult) => {
+    if (result.enqueued > 0) input.committed?.();
+  };
+  const h = store.handle;
   if (options.groupCommit === false) {
-    return { apply: async (input) => store.handle.tx(() => one(input)) };
+    return {
+      apply: (input) =>
+        h.durably(() => {
+          const result = h.tx(() => one(input));
+          tellCommitted(input, result);
+          return result;
+        }),
+    };
   }
 
   interface Waiting {
@@ -97,26 +116,31 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
     const batch = waiting;
     waiting = [];
     const outcomes: ({ ok: true; result: IntakeResult } | { ok: false; error: unknown })[] = [];
-    try {
-      store.handle.tx(() => {
+    const settle = () =>
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) entry.resolve(outcome.result);
+        else entry.reject(outcome.error);
+      });
+    const fail = (error: unknown) => {
+      for (const entry of batch) entry.reject(error);
+    };
+    h.durably(() => {
+      h.tx(() => {
         for (const entry of batch) {
           try {
             // A nested better-sqlite3 transaction is a savepoint: a throw undoes only this delivery's writes.
-            outcomes.push({ ok: true, result: store.handle.tx(() => one(entry.input)) });
+            outcomes.push({ ok: true, result: h.tx(() => one(entry.input)) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
       });
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    batch.forEach((entry, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) entry.resolve(outcome.result);
-      else entry.reject(outcome.error);
-    });
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) tellCommitted(entry.input, outcome.result);
+      });
+    }).then(settle, fail);
   };
   return {
     apply(input) {
@@ -137,6 +161,7 @@ export function sequentialIntake(store: Store, queue: Queue, options: { maxConfl
       let job: IntakeResult["job"] = "none";
       if (input.job) job = await upsertJob(store, input.job, retries);
       for (const item of input.enqueue ?? []) await queue.enqueue(item);
+      if (input.enqueue?.length) input.committed?.();
       const delivery = input.delivery ? await store.recordDelivery(input.delivery.guid, input.delivery) : "new";
       return { delivery, job, enqueued: input.enqueue?.length ?? 0 };
     },

@@ -25,7 +25,8 @@ import {
 
 /**
  * The embedded Store on SQLite. Every method is synchronous underneath (better-sqlite3); `sync` exposes those so the
- * intake (intake.ts) can combine several in one transaction with the queue on the same handle.
+ * intake (intake.ts) can combine several in one transaction with the queue on the same handle. The async writes
+ * resolve once their commit is on the disk (`SqliteHandle.durably`); the `sync` ones commit at the handle's level.
  */
 export class SqliteStore implements Store {
   readonly handle: SqliteHandle;
@@ -41,31 +42,39 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: number) { return this.sync.getJob(id); }
-  async createJobIfAbsent(job: NewJob) { return this.sync.createJobIfAbsent(job); }
-  async updateJob(id: number, expectedVersion: number, patch: JobPatch) { return this.sync.updateJob(id, expectedVersion, patch); }
+  async createJobIfAbsent(job: NewJob) { return this.durably(() => this.sync.createJobIfAbsent(job)); }
+  async updateJob(id: number, expectedVersion: number, patch: JobPatch) { return this.durably(() => this.sync.updateJob(id, expectedVersion, patch)); }
   async listJobs(query?: JobQuery) { return this.sync.listJobs(query); }
   async countJobsByStatus() { return this.sync.countJobsByStatus(); }
   async getLaunch(id: string) { return this.sync.getLaunch(id); }
-  async putLaunch(launch: NewLaunch) { return this.sync.putLaunch(launch); }
-  async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch) { return this.sync.updateLaunch(id, expectedVersion, patch); }
+  async putLaunch(launch: NewLaunch) { return this.durably(() => this.sync.putLaunch(launch)); }
+  async updateLaunch(id: string, expectedVersion: number, patch: LaunchPatch) { return this.durably(() => this.sync.updateLaunch(id, expectedVersion, patch)); }
   async listLaunches(jobId: number) { return this.sync.listLaunches(jobId); }
   async listLaunchesByState(states: readonly LaunchPhase[], limit?: number) { return this.sync.listLaunchesByState(states, limit); }
   async countActiveLaunches(filter?: { backend?: Backend }) { return this.sync.countActiveLaunches(filter); }
   async findLaunchByProviderId(providerId: string) { return this.sync.findLaunchByProviderId(providerId); }
-  async recordDelivery(guid: string, info: DeliveryInfo) { return this.sync.recordDelivery(guid, info); }
+  async recordDelivery(guid: string, info: DeliveryInfo) { return this.durably(() => this.sync.recordDelivery(guid, info)); }
   async getDelivery(guid: string) { return this.sync.getDelivery(guid); }
-  async pruneDeliveries(maxAgeMs: number) { return this.sync.pruneDeliveries(maxAgeMs); }
+  async pruneDeliveries(maxAgeMs: number) { return this.durably(() => this.sync.pruneDeliveries(maxAgeMs)); }
   async getMeta(key: string) { return this.sync.getMeta(key); }
-  async putMeta(key: string, value: string) { this.sync.putMeta(key, value); }
+  async putMeta(key: string, value: string) { return this.durably(() => this.sync.putMeta(key, value)); }
   async findRerunBackend(runId: number, name: string, beforeAttempt: number) { return this.sync.findRerunBackend(runId, name, beforeAttempt); }
 
   // The sweeper's memory (sweeper-memory.ts).
   async listFailedDeliveries() { return this.sweeperMemory.listFailedDeliveries(); }
-  async followFailedDeliveries(found: readonly FailedDelivery[]) { this.sweeperMemory.followFailedDeliveries(found); }
-  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
-  async forgetFailedDeliveries(guids: readonly string[]) { this.sweeperMemory.forgetFailedDeliveries(guids); }
+  async followFailedDeliveries(found: readonly FailedDelivery[]) { return this.durably(() => this.sweeperMemory.followFailedDeliveries(found)); }
+  async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.durably(() => this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt)); }
+  async forgetFailedDeliveries(guids: readonly string[]) { return this.durably(() => this.sweeperMemory.forgetFailedDeliveries(guids)); }
   async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
-  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
+  async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { return this.durably(() => this.sweeperMemory.rememberRuns(repository, runs, keepMs)); }
+
+  /**
+   * A write: committed without blocking the event loop on the disk, resolved once synced (sqlite.ts `durably`), so
+   * concurrent writes of the whole process share one sync.
+   */
+  private durably<T>(write: () => T): Promise<T> {
+    return this.handle.durably(write);
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -1,3 +1,4 @@
+import { closeSync, fdatasync, openSync } from "node:fs";
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from "./sqlite-driver.js";
 import { privateDatabaseFile } from "./sqlite-file.js";
 import { migrateToTypedState } from "./sqlite-typed-state.js";
@@ -18,6 +19,10 @@ import { migrateToTypedState } from "./sqlite-typed-state.js";
  * crash: FULL. Measured on the 2-core dev machine (ext4): ~6,400 single-row commits/s with FULL, enough for the
  * 3,000 intakes/s target; `durability: "normal"` (~100,000/s, survives process crashes but not power loss) exists for
  * tests and benchmarks that say so.
+ *
+ * The async Store and Queue writes and the intake get FULL's guarantee without FULL's cost on the event loop: they
+ * commit at NORMAL and wait for one fdatasync of the WAL on the thread pool, shared by every commit made meanwhile
+ * (`durably`, `durable`; docs/performance.md "The hot path").
  */
 export interface SqliteHandle {
   readonly db: SqliteDatabase;
@@ -34,6 +39,17 @@ export interface SqliteHandle {
    * again. A process crash loses nothing either way (https://www.sqlite.org/pragma.html#pragma_synchronous).
    */
   relaxed<T>(fn: () => T): T;
+  /**
+   * Runs `fn` as `relaxed` does, then resolves once it is on the disk: the same guarantee as a commit at FULL, but the
+   * sync runs on libuv's thread pool instead of blocking the event loop, and every commit made before a sync started
+   * shares that sync (group commit across the whole process: concurrent webhooks, workers, rounds). What an async
+   * Store or Queue write resolves with is durable, as before.
+   */
+  durably<T>(fn: () => T): Promise<T>;
+  /** Resolves once every commit made before the call is on the disk (one fdatasync of the WAL, shared by callers). */
+  durable(): Promise<void>;
+  /** How many syncs `durable` has started: fewer than the writes it made durable when they shared them. */
+  readonly syncs: number;
   /** Counted by every store and queue built on this handle; the database closes when the last one lets go. */
   retain(): void;
   release(): void;
@@ -175,6 +191,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   const statements = new Map<string, SqliteStatement>();
   let users = 0;
   const full = options.durability !== "normal";
+  const syncer = full && path !== ":memory:" ? walSyncer(`${path}-wal`) : undefined;
   const handle: SqliteHandle = {
     db,
     path,
@@ -200,15 +217,27 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
         db.exec("PRAGMA synchronous = FULL");
       }
     },
+    async durably(fn) {
+      const result = handle.relaxed(fn);
+      await handle.durable();
+      return result;
+    },
+    durable() {
+      return syncer ? syncer.sync() : Promise.resolve();
+    },
+    get syncs() {
+      return syncer?.started ?? 0;
+    },
     retain() {
       if (!db.open) throw new Error(`SQLite database ${path} is closed`);
       users++;
     },
     release() {
       users--;
-      if (users <= 0 && db.open) db.close();
+      if (users <= 0 && db.open) handle.close();
     },
     close() {
+      syncer?.close();
       if (db.open) db.close();
     },
     get closed() {
@@ -216,6 +245,57 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     },
   };
   return handle;
+}
+
+/**
+ * Syncs the WAL file from the thread pool, coalescing: a caller that arrives while a sync is running waits for the
+ * next one (the running one may have started before its commit), and every such caller shares that next one. The WAL
+ * is one file that SQLite only appends to (or restarts from its start after a checkpoint, which at NORMAL syncs
+ * both files itself), so syncing it makes every commit written before the sync began durable. The file stays the same
+ * while this connection is open: SQLite deletes the WAL only when the last connection closes.
+ */
+function walSyncer(walPath: string): { sync(): Promise<void>; close(): void; readonly started: number } {
+  let started = 0;
+  let fd: number | undefined;
+  let closed = false;
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    started++;
+    running = new Promise<void>((resolve, reject) => {
+      fd ??= openSync(walPath, "r");
+      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    }).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const sync = (): Promise<void> => {
+    // Closing the last connection checkpoints the WAL into the database file and syncs it.
+    if (closed) return Promise.resolve();
+    if (!running) return start();
+    const after = () => {
+      next = undefined;
+      return sync();
+    };
+    next ??= running.then(after, after);
+    return next;
+  };
+  return {
+    sync,
+    get started() {
+      return started;
+    },
+    close() {
+      closed = true;
+      const descriptor = fd;
+      fd = undefined;
+      if (descriptor === undefined) return;
+      // A sync still running keeps the descriptor until it is done.
+      if (running) void running.catch(() => undefined).finally(() => closeSync(descriptor));
+      else closeSync(descriptor);
+    },
+  };
 }
 
 function migrate(db: SqliteDatabase, path: string): void {

@@ -34,6 +34,8 @@ describe("npm run bench -- --quick --json FILE", () => {
     const num = (v: unknown) => expect(typeof v === "number" && Number.isFinite(v), String(v)).toBe(true);
     for (const k of ["p50Ms", "p99Ms", "maxRate"]) num(j["intake"]?.[k]);
     for (const k of ["p50Ms", "p99Ms"]) num(j["overhead"]?.[k]);
+    for (const k of ["p50Ms", "p99Ms"]) num(j["overhead10"]?.[k]);
+    expect(j["overhead10"]?.["ratePerSecond"]).toBe(10);
     for (const k of ["github", "aws", "runnerAws", "ssm"]) num(j["apiPerJob"]?.[k]);
     for (const b of ["matrix256", "burst1000"]) {
       const burst = j["burst"]?.[b] as Record<string, unknown>;

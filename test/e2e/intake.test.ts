@@ -3,7 +3,7 @@
  * workflow_job acted on, duplicates dropped by delivery GUID and by job id, and the answer given once the delivery is
  * durably recorded — launching happens later, from the queue.
  */
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../../src/config/index.js";
@@ -66,6 +66,17 @@ describe("POST /events", () => {
     expect(DEFAULT_BODY_LIMIT_BYTES).toBe(256 * 1024);
     expect((await deliver(url, secret, "workflow_job", over)).status).toBe(413);
     expect((await deliver(url, secret, "workflow_job", JSON.stringify({ pad: "x".repeat(2 * 1024 * 1024) }))).status).toBe(413);
+  });
+
+  it("counts a body sent without Content-Length (chunked) against the same limit", async () => {
+    const chunked = (body: string) => {
+      const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+      const stream = new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode(body)); c.close(); } });
+      const headers = { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": signature };
+      return fetch(`${url}/events`, { method: "POST", headers, body: stream, duplex: "half" } as RequestInit);
+    };
+    expect((await chunked(JSON.stringify({ zen: "chunked" }))).status).toBe(200);
+    expect((await chunked(JSON.stringify({ pad: "x".repeat(DEFAULT_BODY_LIMIT_BYTES) }))).status).toBe(413);
   });
 
   it("answers ping, and acknowledges but ignores other events", async () => {

@@ -32,6 +32,7 @@ import type { JitHandoff } from "../providers/jit-handoff.js";
 import { NO_JOB, VersionConflict, launchId, type LaunchRecord, type Store } from "../store/store.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
 import { handOff, type HandoffOutcome } from "./standby-handoff.js";
+import type { ScaleSetRunners } from "./scale-set-runners.js";
 
 export interface StandbyManagerPolicy extends StandbyPolicy {
   /**
@@ -62,6 +63,8 @@ export interface StandbyManagerDeps {
   readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch">;
   /** Generates a job's JIT config at handoff. */
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
+  /** Generates a scale set's job's JIT config at handoff (controller/scale-set-runners.ts). */
+  readonly scaleSets?: ScaleSetRunners | undefined;
   /** Names each standby's parameter, as it names every launch's, and writes a job's config to it at handoff. */
   readonly handoff: Pick<JitHandoff, "nameFor" | "handTo">;
   readonly targets: readonly StandbyTarget[];

@@ -3,6 +3,7 @@ import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobSta
 import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlite-rows.js";
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
 import { SqliteSweeperMemory } from "./sqlite-sweeper-memory.js";
+import { SqliteLeases } from "./sqlite-lease.js";
 import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import {
   checkDeliveryRetention,
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly handle: SqliteHandle;
   readonly sync: SqliteStoreSync;
   private readonly sweeperMemory: SqliteSweeperMemory;
+  private readonly leases: SqliteLeases;
   private closed = false;
 
   constructor(target: SqliteHandle | string, readonly clock: Clock, options?: SqliteOptions) {
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
     this.handle.retain();
     this.sync = new SqliteStoreSync(this.handle, clock);
     this.sweeperMemory = new SqliteSweeperMemory(this.handle, clock);
+    this.leases = new SqliteLeases(this.handle, clock);
   }
 
   async getJob(id: number) { return this.sync.getJob(id); }
@@ -65,6 +68,10 @@ export class SqliteStore implements Store {
   async claimRedelivery(guid: string, readAttempts: number, deliveryId: number, triedAt: number) { return this.sweeperMemory.claimRedelivery(guid, readAttempts, deliveryId, triedAt); }
   async forgetFailedDeliveries(guids: readonly string[]) { this.sweeperMemory.forgetFailedDeliveries(guids); }
   async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
+  // Leases (lease.ts, sqlite-lease.ts).
+  async acquireLease(name: string, holder: string, ttlMs: number) { return this.leases.acquireLease(name, holder, ttlMs); }
+  async releaseLease(name: string, holder: string) { this.leases.releaseLease(name, holder); }
+  async getLease(name: string) { return this.leases.getLease(name); }
   async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
 
   async close(): Promise<void> {

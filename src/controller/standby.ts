@@ -9,11 +9,12 @@
  */
 import type { Clock } from "../clock/clock.js";
 import { ConfigError, type Config } from "../config/index.js";
-import { describeLabelErrors, interpretLabels, type LabelPolicy } from "../core/labels.js";
+import type { LabelPolicy } from "../core/labels.js";
 import { parseWindow } from "../core/pool.js";
 import {
   judgeClaim,
   planStandbys,
+  shapeSpec,
   standbyCandidates,
   standbyName,
   standbyShapeKey,
@@ -277,16 +278,16 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
   if (s.shapes.length === 0) return undefined;
   const problems: string[] = [];
   const targets = s.shapes.flatMap((entry, i): StandbyTarget[] => {
-    const labels = standbyShapeLabels(labelPolicy.launchLabel, { ...entry, arch: entry.arch ?? config.defaultArch });
-    const verdict = interpretLabels(labels, labelPolicy);
-    if (verdict.kind !== "launch") {
-      const why = verdict.kind === "error" ? describeLabelErrors(verdict.errors) : verdict.reason;
-      problems.push(`standby.shapes.${i} (${labels.slice(2).join(", ")}): ${why}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
+    const shape = { ...entry, arch: entry.arch ?? config.defaultArch };
+    const resolved = shapeSpec(shape, labelPolicy);
+    if ("problem" in resolved) {
+      const labels = standbyShapeLabels(labelPolicy.launchLabel, shape);
+      problems.push(`standby.shapes.${i} (${labels.slice(2).join(", ")}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
       return [];
     }
     const windows = entry.schedule ?? s.schedule;
     const schedule = windows.length ? { schedule: { timeZone: s.timeZone, windows: windows.map(parseWindow) } } : {};
-    return [{ shape: standbyShapeKey(verdict.spec), spec: verdict.spec, count: entry.count, ...schedule }];
+    return [{ shape: standbyShapeKey(resolved.spec), spec: resolved.spec, count: entry.count, ...schedule }];
   });
   problems.push(...fitsLimits(config));
   if (problems.length) throw new ConfigError(problems);

@@ -108,3 +108,17 @@ export function planScaleSet(counts: ScaleSetCounts, bounds: ScaleSetBounds, sho
   const start = Math.min(room, forMin + short);
   return { target, start, shortSince: null, reason: `statistics counted ${short} assigned job(s) with no message for ${Math.round((now - since) / 1000)} s: starting spare runners` };
 }
+
+/**
+ * A spare runner's name: started for no stored job (planScaleSet), it takes whichever job of its scale set comes
+ * first. Unlike a job's runner (core/reconcile.ts runnerName) it names its scale set, which is how it is counted.
+ */
+export function spareRunnerName(scaleSet: string, n: number): string {
+  return `tornade-spare-${scaleSet}-${n}`;
+}
+
+/** The scale set a spare runner's name stands for; null for any other runner. */
+export function parseSpareRunnerName(name: string): { scaleSet: string; n: number } | null {
+  const m = /^tornade-spare-(.+)-(\d+)$/.exec(name);
+  return m ? { scaleSet: m[1] as string, n: Number(m[2]) } : null;
+}

@@ -40,7 +40,6 @@ beforeAll(async () => {
       TORNADE_SCALE_SETS_OWNER: d.owner,
       TORNADE_SCALE_SETS_REPO: d.repo,
       TORNADE_SCALE_SETS_INSTALLATION_ID: String(d.installationId),
-      TORNADE_SCALE_SETS_INTERVAL_SECONDS: "10",
     }),
   );
   tornade = await runTornade(config, { clock, logger: silentLogger, awsCredentials: { accessKeyId: "testbed", secretAccessKey: "testbed" }, trackIntervalMs: 5_000 });
@@ -96,7 +95,11 @@ describe("tornade serve with a runner scale set", () => {
     expect(completed(hook ?? 0)).toMatchObject({ conclusion: "success", runner_name: `tornade-${hook}-1` });
     expect(completed(set ?? 0)).toMatchObject({ conclusion: "success" });
     // The webhook job is stored under GitHub's id, as in webhook mode.
-    expect(await tornade.built.store.getJob(hook ?? 0)).toMatchObject({ status: "completed", decision: { kind: "launch" } });
+    const stored = await until("the webhook job's completion to be stored", async () => {
+      const job = await tornade.built.store.getJob(hook ?? 0);
+      return job?.status === "completed" && job;
+    }, 20_000);
+    expect(stored.decision).toMatchObject({ kind: "launch" });
   });
 
   it("makes up for a JobAssigned message lost for good: the statistics count the job, a spare runner takes it", async () => {

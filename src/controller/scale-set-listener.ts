@@ -3,7 +3,9 @@
  * time), its one message session, and long-polls it. Each message's jobs are taken in (takeIn, stored with their
  * "look at job N") BEFORE the message is acknowledged — GitHub's own listener acknowledges first, and a crash between
  * the two would lose the message; here a crash leaves it with the service, which hands it again — then the offered
- * jobs are acquired, then the message acknowledged. Runners are started by the reconciler, as for a webhook's job.
+ * jobs are acquired, then the message acknowledged (one whose acknowledgement fails is tried again after the next
+ * message, and comes again, harmlessly, to a new session). Runners are started by the reconciler, as for a
+ * webhook's job.
  *
  * Stopping (SIGTERM) aborts a poll the service is holding, closes the session (another replica may open one at once)
  * and gives the lease up. Losing the lease (this replica stalled past it) closes the session too.
@@ -48,6 +50,8 @@ export class ScaleSetListener {
   private session: MessageSession | undefined;
   /** The last message stored and acknowledged; the service hands the oldest unacknowledged one above it. */
   private lastMessageId = 0;
+  /** Messages stored whose acknowledgement failed: tried again after each later message. */
+  private readonly unacknowledged = new Set<number>();
   #scaleSetId: number | undefined;
   #holding = false;
 
@@ -150,13 +154,31 @@ export class ScaleSetListener {
     await this.deps.takeIn({ kind: "scale-set", scaleSet: { name: target.name, spec: target.spec, installationId: this.deps.installationId }, jobs: message.jobs });
     const offered = message.jobs.filter((j) => j.type === "JobAvailable").map((j) => j.job.runnerRequestId);
     const acquired = offered.length > 0 ? await session.acquire(offered) : [];
-    await session.acknowledge(message.messageId);
+    // Stored and acquired: the next message may come. One whose acknowledgement fails stays with the service and
+    // comes again to the next session (a restart, another replica) — harmless, its jobs are stored — and is
+    // acknowledged again after each later message meanwhile.
     this.lastMessageId = Math.max(this.lastMessageId, message.messageId);
+    this.unacknowledged.add(message.messageId);
+    await this.acknowledgeAll(session);
     this.deps.logger.info(
       { scaleSet: target.name, messageId: message.messageId, jobs: message.jobs.map((j) => `${j.type}:${j.job.runnerRequestId}`), acquired, skipped: message.skipped, assigned: message.statistics.totalAssignedJobs },
       "scale set message taken in",
     );
     this.deps.statistics(target.name, message.statistics);
+  }
+
+  /** Acknowledges every message stored but not acknowledged yet; a failure leaves it for the next try. */
+  private async acknowledgeAll(session: MessageSession): Promise<void> {
+    for (const id of [...this.unacknowledged]) {
+      try {
+        await session.acknowledge(id);
+        this.unacknowledged.delete(id);
+      } catch (e) {
+        if (!(e instanceof ScaleSetError) || e.kind === "aborted") throw e;
+        this.deps.logger.warn({ scaleSet: this.name, messageId: id, err: e.message }, "could not acknowledge a stored message; it will come again, harmlessly");
+        return;
+      }
+    }
   }
 
   /** Renews the lease every `ms` until `until` fires; a refused renewal fires `lost`. */
@@ -179,6 +201,9 @@ export class ScaleSetListener {
   private async dropSession(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    // A new session is handed every unacknowledged message again, from the start.
+    this.lastMessageId = 0;
+    this.unacknowledged.clear();
     await session?.close().catch((e: unknown) => this.deps.logger.warn({ scaleSet: this.name, err: String(e) }, "could not close the scale set's session"));
   }
 }

@@ -7,15 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../src/clock/clock.js";
-import { loadConfig } from "../../src/config/index.js";
 import { isScaleSetJob, parseSpareRunnerName } from "../../src/core/scale-set.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { launchTimeoutSeconds } from "../../src/sandbox/speed.js";
-import { runTornade, type RunningTornade } from "../../src/server/run.js";
+import type { RunningTornade } from "../../src/server/run.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../../testbed/until.js";
 import { NO_JOB } from "../../src/store/store.js";
-import { testbedEnv } from "../support/bed-tornade.js";
+import { startScaleSetTornade } from "../support/scale-set-tornade.js";
 
 const SPEED = 300;
 const DAY = 24 * 3600_000;
@@ -28,21 +25,7 @@ beforeAll(async () => {
   const clock = scaledClock(SPEED);
   // No requeue within the test: a job whose message is lost is saved by tornade, not by the service offering it again.
   bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 30 * 60_000, scaleSets: { requeueAfterMs: DAY } } });
-  const d = bed.description().github;
-  const config = loadConfig(
-    testbedEnv(bed, {
-      PORT: "0",
-      TORNADE_HOST: "127.0.0.1",
-      TORNADE_ADMIN_PORT: "0",
-      TORNADE_STORE_PATH: ":memory:",
-      TORNADE_LAUNCH_TIMEOUT_SECONDS: String(launchTimeoutSeconds(SPEED)),
-      TORNADE_SCALE_SETS: `${SET}=FARGATE/X86_64:0-4`,
-      TORNADE_SCALE_SETS_OWNER: d.owner,
-      TORNADE_SCALE_SETS_REPO: d.repo,
-      TORNADE_SCALE_SETS_INSTALLATION_ID: String(d.installationId),
-    }),
-  );
-  tornade = await runTornade(config, { clock, logger: silentLogger, awsCredentials: { accessKeyId: "testbed", secretAccessKey: "testbed" }, trackIntervalMs: 5_000 });
+  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4` });
   bed.github.control.setWebhookUrl(`${tornade.url}/events`);
 }, 60_000);
 

@@ -13,7 +13,7 @@ import { LAUNCH_ACTION, PayloadError, decideDelivery, parseWorkflowJobDelivery, 
 import type { JobDecision } from "../core/job-decision.js";
 import { advanceJob, jobStatusOf } from "../core/job-status.js";
 import { parseRunnerName } from "../core/reconcile.js";
-import { scaleSetJobId, scaleSetJobStatus } from "../core/scale-set.js";
+import { isScaleSetJob, scaleSetJobId, scaleSetJobStatus } from "../core/scale-set.js";
 import type { LaunchSpec } from "../core/types.js";
 import type { JobMessage } from "../github/scaleset/index.js";
 import type { WorkflowJob, WorkflowRun } from "../github/github-port.js";
@@ -251,6 +251,9 @@ function takingSeen(delivery: WorkflowJobDelivery, decision: JobDecision): Takin
   const job = delivery.workflow_job;
   const ours = parseRunnerName(job.runner_name);
   if (!ours || ours.jobId === job.id || job.runner_name === null) return null;
+  // A scale set's runner seen in a webhook: GitHub gives it only its scale set's jobs — the webhook of the very job it
+  // was launched for carries the REST id, not the scale set's. Who took it is the scale set's JobStarted's to say.
+  if (isScaleSetJob(ours.jobId) && !isScaleSetJob(job.id)) return null;
   const refusal = decision.kind === "launch" ? null : decision.reason;
   return { runnerName: job.runner_name, jobId: job.id, repository: delivery.repository.full_name, refusal };
 }

@@ -10,6 +10,7 @@ import {
   smallestMemoryFor,
 } from "../core/fargate-sizes.js";
 import { SIZES } from "../core/types.js";
+import { intakesOf } from "./intake.js";
 import type { Config } from "./schema.js";
 
 type Where = (key: string) => string;
@@ -77,8 +78,8 @@ export function checkRunnable(config: Config, where: Where): string[] {
   } else if (g.appId === undefined && g.personalToken === undefined) {
     problems.push(`github credentials: none given. Fix: set APP_ID and SECRET_KEY_PEM (a GitHub App, recommended), or PERSONAL_TOKEN; or run with --sandbox`);
   }
-  if (g.webhookSecret === undefined) {
-    problems.push(`${where("github.webhookSecret")}: missing; webhooks cannot be verified without it. Fix: set TORNADE_WEBHOOK_SECRET or github.webhookSecret to the App's webhook secret`);
+  if (g.webhookSecret === undefined && intakesOf(config).webhooks) {
+    problems.push(`${where("github.webhookSecret")}: missing; webhooks cannot be verified without it. Fix: set TORNADE_WEBHOOK_SECRET or github.webhookSecret to the App's webhook secret, or TORNADE_INTAKE=scale-sets to take no webhooks`);
   }
   const a = config.aws;
   if (a.region === undefined) problems.push(`${where("aws.region")}: missing. Fix: set TORNADE_AWS_REGION (or AWS_REGION) or aws.region, e.g. us-east-1`);

@@ -8,3 +8,4 @@ export { ceilingsOf, loadPolicy, policyOf } from "./policy.js";
 export { normalisePrivateKey, PrivateKeyFormatError } from "./private-key.js";
 export { configReference } from "./reference.js";
 export { TEST_BED_AWS_CREDENTIALS, readTestBedFile, testBedEnvOf, type TestBedEndpoints } from "./testbed-file.js";
+export { intakesOf, type Intakes } from "./intake.js";

@@ -15,6 +15,7 @@ import { checkStateBackends } from "./state-checks.js";
 import { checkPool } from "./pool-checks.js";
 import { checkListeners } from "./listener-checks.js";
 import { checkScope } from "./scope-checks.js";
+import { checkScaleSets } from "./scale-set-checks.js";
 
 /** Bad configuration. The message lists every problem, each naming its key (file key or variable) and the fix. */
 export class ConfigError extends Error {
@@ -93,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   else if (!options.partial) problems.push(...checkRunnable(config, where));
   if (!options.partial) problems.push(...checkPool(config, where));
   if (!options.partial) problems.push(...checkScope(config, where));
+  if (!options.partial) problems.push(...checkScaleSets(config, where));
   // A refused value was set aside (its default stands in): what the checks say about that key only repeats the
   // schema's word ("APP_ID: expected number" need not be followed by "APP_ID: missing").
   const repeats = (p: string): boolean => parsed.setAside.some((key) => p.startsWith(`${where(key)}:`));
@@ -214,6 +216,21 @@ const FIX: Readonly<Record<string, string>> = {
   "pool.runners.arch": "X86_64 or ARM64",
   "pool.runners.size": "a whole number of runners from 0 to 100",
   "pool.runners.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 08:00-20:00',
+  intake: "webhooks, scale-sets or both",
+  "scaleSets.owner": "the organization (or repository owner) login",
+  "scaleSets.repo": "the repository name, without its owner",
+  "scaleSets.installationId": "the App's numeric installation id on the scale sets' owner",
+  "scaleSets.runnerGroup": "a runner group name; default is GitHub's Default group",
+  "scaleSets.configUrl": "the scope's web URL, e.g. https://github.com/acme or https://github.com/acme/app",
+  "scaleSets.intervalSeconds": "seconds, more than 0 and at most 3600",
+  "scaleSets.leaseSeconds": "seconds, from 10 to 3600",
+  "scaleSets.sets": "entries of name, labels, backend, arch, size, image, minRunners and maxRunners; in the environment NAME=BACKEND[/ARCH[/SIZE[/IMAGE]]][:MIN-MAX], comma-separated, e.g. linux-x64=FARGATE_SPOT/X86_64:0-20",
+  "scaleSets.sets.name": "1–100 letters, digits, '.', '_' or '-'",
+  "scaleSets.sets.backend": "FARGATE, FARGATE_SPOT or CODEBUILD",
+  "scaleSets.sets.arch": "X86_64 or ARM64",
+  "scaleSets.sets.size": "small, medium, large, xlarge or 2xlarge",
+  "scaleSets.sets.minRunners": "a whole number from 0 to 1000",
+  "scaleSets.sets.maxRunners": "a whole number from 1 to 10000",
   "standby.timeZone": "an IANA time zone, e.g. UTC, Europe/Berlin, Asia/Tokyo",
   "standby.schedule": 'windows "DAYS HH:MM-HH:MM", e.g. Mon-Fri 07:00-19:00 (separated by ; in the environment)',
   "standby.maxIdleMinutes": "minutes, more than 0 and at most 1440",

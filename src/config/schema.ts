@@ -159,6 +159,40 @@ const standbyShorthand = shorthandList(
   { backend: "FARGATE", count: 0 },
 );
 
+/**
+ * One runner scale set (docs/scale-sets.md): its name (what a job's `runs-on` names), extra labels, the runner it gets
+ * (backend, arch, size, image: resolved through the label grammar as a standby shape is) and its runner bounds.
+ */
+export const ScaleSetEntrySchema = z.strictObject({
+  name: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be 1–100 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+  /** Labels a job's `runs-on` may name besides the scale set's name. */
+  labels: z.array(z.string().trim().min(1)).default([]),
+  backend: BackendSchema,
+  /** Default: defaultArch. */
+  arch: ArchSchema.optional(),
+  size: SizeSchema.optional(),
+  image: z.string().trim().min(1).optional(),
+  /** Runners kept idle besides those the assigned jobs need (GitHub's listener: min + assigned, capped at max). */
+  minRunners: z.number().int().min(0).max(1000).default(0),
+  /** The most runners the scale set has at once; told to GitHub on every poll (X-ScaleSetMaxCapacity). */
+  maxRunners: z.number().int().min(1).max(10_000).default(10),
+});
+
+/** scaleSets.sets from the environment: "linux-x64=FARGATE_SPOT/X86_64:0-20,arm=FARGATE/ARM64/large/big". */
+const scaleSetShorthand = shorthandList(
+  /^([^=\s]+)\s*=\s*([^/:\s]+)(?:\/([^/:\s]+))?(?:\/([^/:\s]+))?(?:\/([^/:\s]+))?(?::(\d+)-(\d+))?$/,
+  "NAME=BACKEND[/ARCH[/SIZE[/IMAGE]]][:MIN-MAX]",
+  (m) => ({
+    name: m[1],
+    backend: m[2],
+    ...(m[3] ? { arch: m[3] } : {}),
+    ...(m[4] ? { size: m[4] } : {}),
+    ...(m[5] ? { image: m[5] } : {}),
+    ...(m[6] !== undefined ? { minRunners: Number(m[6]), maxRunners: Number(m[7]) } : {}),
+  }),
+  { name: "x", backend: "FARGATE" },
+);
+
 export const ConfigSchema = z.strictObject({
   /** Run against the in-process test bed; nothing real is contacted. */
   sandbox: z.boolean().default(false),
@@ -414,6 +448,35 @@ export const ConfigSchema = z.strictObject({
         })
         .prefault({}),
       shapes: z.preprocess(standbyShorthand, z.array(StandbyEntrySchema)).default([]),
+    })
+    .prefault({}),
+  /**
+   * Where jobs come from: GitHub's webhooks (a public POST /events), runner scale sets (outbound message sessions,
+   * no inbound at all), or both. Default: both when scale sets are configured, webhooks otherwise.
+   */
+  intake: z.enum(["webhooks", "scale-sets", "both"]).optional(),
+  /**
+   * Runner scale sets (docs/scale-sets.md): created or updated at start, one message session each, held by one replica.
+   * Their scope: an organization (github.runnerScope org, in github.runnerGroupId's group named by runnerGroup) or
+   * one repository.
+   */
+  scaleSets: z
+    .strictObject({
+      /** The organization, or the repository's owner. */
+      owner: z.string().regex(/^[^/\s]+$/, "must be an owner login").optional(),
+      /** The repository (runnerScope repo). */
+      repo: z.string().regex(/^[^/\s]+$/, "must be a repository name without its owner").optional(),
+      /** The App's installation on the owner (GitHub App only). */
+      installationId: z.number().int().positive().optional(),
+      /** Runner group by name (organization scale sets); "default" is GitHub's Default group. */
+      runnerGroup: z.string().trim().min(1).default("default"),
+      /** The scope's web URL when it cannot be derived from github.baseUrl (a proxy, a test bed). */
+      configUrl: z.url().optional(),
+      /** Seconds between statistics rounds (a GET of each scale set: what a lost message would have said). */
+      intervalSeconds: z.number().positive().max(3600).default(30),
+      /** Seconds a replica holds a scale set's session lease before renewing it; another takes over after it lapses. */
+      leaseSeconds: z.number().min(10).max(3600).default(60),
+      sets: z.preprocess(scaleSetShorthand, z.array(ScaleSetEntrySchema)).default([]),
     })
     .prefault({}),
 });

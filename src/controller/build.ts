@@ -7,7 +7,11 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
-import { policyOf } from "../config/index.js";
+import { intakesOf, policyOf } from "../config/index.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { ScaleSetClient } from "../github/scaleset/index.js";
+import { scaleSetSetupOf } from "./scale-set-setup.js";
 import { defaultReconcilePolicy, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Backend } from "../core/types.js";
 import { createGitHubClients, type GitHubAuth } from "../github/auth.js";
@@ -37,6 +41,8 @@ export interface BuildOptions {
   readonly trackIntervalMs?: number;
   /** Where the controller reports what it does (metrics). */
   readonly observer?: ControllerObserver;
+  /** This replica's name for the scale sets' leases and sessions; default host name, process id and a random part. */
+  readonly holder?: string;
 }
 
 export interface Built {
@@ -53,22 +59,27 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
   const { clock, logger } = opts;
   const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const { store, queue } = state;
-  const github = new OctokitGitHub(
-    createGitHubClients({
-      auth: githubAuth(config),
-      baseUrl: config.github.baseUrl,
-      clock,
-      logger: logger.child({ component: "github" }),
-      // The controller paces its own launches; the secondary limit's retry-after still governs bursts.
-      writeSpacingMs: 0,
-    }),
-    { clock },
-  );
+  const clients = createGitHubClients({
+    auth: githubAuth(config),
+    baseUrl: config.github.baseUrl,
+    clock,
+    logger: logger.child({ component: "github" }),
+    // The controller paces its own launches; the secondary limit's retry-after still governs bursts.
+    writeSpacingMs: 0,
+  });
+  const github = new OctokitGitHub(clients, { clock });
   const { providers, handoff } = buildProviders(config, opts);
   const deliveryPolicy = policyOf(config);
   const pool = poolSetupOf(config);
   const reconcilePolicy = opts.reconcilePolicy ?? reconcilePolicyOf(config);
   const standby = standbySetupOf(config, deliveryPolicy, reconcilePolicy.requestLeaseMs);
+  const scaleSetSetup = scaleSetSetupOf(config, deliveryPolicy);
+  const scaleSets = scaleSetSetup && {
+    setup: scaleSetSetup,
+    // On the same GitHub clients (installation tokens, rate limits) as every other call.
+    client: new ScaleSetClient({ github: clients, baseUrl: config.github.baseUrl, scope: scaleSetSetup.scope, configUrl: scaleSetSetup.configUrl, clock, logger: logger.child({ component: "scale-set-client" }) }),
+    holder: opts.holder ?? replicaName(),
+  };
   const controller = new Controller({
     store,
     queue,
@@ -78,6 +89,8 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
     deliveryPolicy,
     ...(pool ? { pool } : {}),
     ...(standby ? { standby: { ...standby, handoff } } : {}),
+    ...(scaleSets ? { scaleSets } : {}),
+    webhooks: intakesOf(config).webhooks,
     reconcilePolicy,
     placement: { scope: config.github.runnerScope, runnerGroupId: config.github.runnerGroupId },
     clock,
@@ -115,6 +128,11 @@ export function reconcilePolicyOf(config: Config): ReconcilePolicy {
     rerunBackend: config.launch.rerunBackend === "SAME" ? "same" : config.launch.rerunBackend,
     confirmOlderThanMs: config.launch.confirmOlderThanSeconds * 1000,
   };
+}
+
+/** A name no other replica (or earlier life of this one) has: host, process, and a random part. */
+function replicaName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 }
 
 function githubAuth(config: Config): GitHubAuth {

@@ -26,6 +26,10 @@ import { CAPACITY_RETRY_MS, LaunchGate, type LaunchLimits } from "./launch-gate.
 import { PoolManager, type PoolSetup } from "./pool.js";
 import { StandbyManager, type StandbySetup } from "./standby.js";
 import type { JitHandoff } from "../providers/jit-handoff.js";
+import type { ScaleSetClient } from "../github/scaleset/index.js";
+import { ScaleSetRunnerSource } from "./scale-set-runners.js";
+import type { ScaleSetSetup } from "./scale-set-setup.js";
+import { ScaleSets } from "./scale-sets.js";
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -60,6 +64,13 @@ export interface ControllerDeps {
   /** Real ms between queue polls when idle. */
   readonly idlePollMs?: number;
   readonly observer?: ControllerObserver;
+  /**
+   * Runner scale sets (docs/scale-sets.md), when the scale-set intake is on (scaleSetSetupOf): their client, and this
+   * replica's name as their leases and sessions know it.
+   */
+  readonly scaleSets?: { readonly setup: ScaleSetSetup; readonly client: ScaleSetClient; readonly holder: string };
+  /** False when webhooks are not taken (intake scale-sets): the sweeper, which re-reads the App's deliveries, does not run. */
+  readonly webhooks?: boolean;
 }
 
 export class Controller {
@@ -75,6 +86,8 @@ export class Controller {
   readonly staticPool: PoolManager | undefined;
   /** The standbys' manager, when standbys are configured; they too start through `launcher`. */
   readonly standbys: StandbyManager | undefined;
+  /** The scale sets' listeners and spares, when the scale-set intake is on. */
+  readonly scaleSets: ScaleSets | undefined;
   private readonly pool: WorkerPool;
   /** The static pool's round, nudged when a static job is queued or taken so the pool tops up at once. */
   private staticPoolRound: Periodic | undefined;
@@ -85,7 +98,8 @@ export class Controller {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
-    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer }));
+    const scaleSetRunners = deps.scaleSets ? new ScaleSetRunnerSource(deps.scaleSets.client) : undefined;
+    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer, scaleSets: scaleSetRunners }));
     // Intake wakes the worker pool (built below) only when something arrives, long after construction.
     this.takeIn = createTakeIn({
       intake: deps.intake,
@@ -102,7 +116,7 @@ export class Controller {
     let standbyRound: Periodic | undefined;
     let handoffs: ReconcilerDeps["standbys"] = undefined;
     if (deps.standby) {
-      const manager = new StandbyManager({ ...deps.standby, launcher, store, github: deps.github, clock, logger: logger.child({ component: "standby" }) });
+      const manager = new StandbyManager({ ...deps.standby, launcher, store, github: deps.github, scaleSets: scaleSetRunners, clock, logger: logger.child({ component: "standby" }) });
       // At start the standbys boot at once; after that, on their interval, and right after a handoff (its replacement).
       const round = (standbyRound = new Periodic("standby", clock, deps.standby.intervalMs, () => manager.tick(), logger, true));
       handoffs = { handOff: (start) => manager.handOff(start), handedOff: () => round.nudge() };
@@ -138,9 +152,17 @@ export class Controller {
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
       // At start the sweeper looks at once: deliveries that failed while tornade was down are redelivered now.
-      new Periodic("sweeper", clock, () => this.sweeper.pace.nextRoundInMs(), () => this.sweeper.sweep(), logger, true),
+      ...(deps.webhooks === false ? [] : [new Periodic("sweeper", clock, () => this.sweeper.pace.nextRoundInMs(), () => this.sweeper.sweep(), logger, true)]),
       new Periodic("reaper", clock, () => this.reaper.pace.nextRoundInMs(), () => this.reaper.reap(), logger),
     ];
+    if (deps.scaleSets && scaleSetRunners) {
+      const { setup, client, holder } = deps.scaleSets;
+      const scaleSets = new ScaleSets({ setup, client, runners: scaleSetRunners, takeIn: this.takeIn, store, launcher, holder, clock, logger });
+      this.scaleSets = scaleSets;
+      this.rounds.push(new Periodic("scale-sets", clock, setup.intervalMs, () => scaleSets.tick(), logger));
+    } else {
+      this.scaleSets = undefined;
+    }
     if (deps.pool) {
       const manager = new PoolManager({ ...deps.pool, labelPolicy: deps.deliveryPolicy, github: deps.github, launcher, store, clock, logger: logger.child({ component: "pool" }) });
       this.staticPool = manager;
@@ -157,11 +179,14 @@ export class Controller {
     this.stopped = false;
     this.pool.start();
     for (const r of this.rounds) r.start();
+    this.scaleSets?.start();
   }
 
   /** Finishes the work in hand and stops; queued work stays queued for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Listeners first: a poll is aborted and its session closed, so another replica can open it at once.
+    await this.scaleSets?.stop();
     await Promise.all([this.pool.stop(), ...this.rounds.map((r) => r.stop())]);
   }
 

@@ -16,7 +16,7 @@ import { idempotencyKey, runnerName } from "../core/reconcile.js";
 import type { TornadeStop } from "../core/launch-outcome.js";
 import type { Backend, LaunchFailure, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
-import type { GitHubPort, JitConfigRequest } from "../github/github-port.js";
+import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type LaunchHandle, type Provider, type StandbyLaunch } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
@@ -25,6 +25,7 @@ import { deregisterByName } from "./runners.js";
 import type { ControllerObserver } from "./observer.js";
 import { repoRefOf } from "./repo-ref.js";
 import { patchFor } from "./tracker.js";
+import { issueJit, removeIssued, type JitRegistration, type ScaleSetRunners } from "./scale-set-runners.js";
 
 export interface RunnerPlacement {
   /** Repository runners by default; organization runners (in a runner group) by configuration. */
@@ -41,6 +42,8 @@ export interface LauncherDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
+  /** Runner scale sets, when configured: a scale set's job's runner registers through its scale set. */
+  readonly scaleSets?: ScaleSetRunners | undefined;
 }
 
 /** One runner to start: everything in which a job's runner and a pool runner differ. */
@@ -56,7 +59,7 @@ export interface RunnerStart {
    * Where the runner registers on GitHub (its `name` and `labels` come from above) — or, for a standby, nowhere yet:
    * it waits for the JIT config a job's handoff writes to its parameter (controller/standby-handoff.ts).
    */
-  readonly registration: Omit<JitConfigRequest, "name" | "labels"> | StandbyRegistration;
+  readonly registration: JitRegistration | StandbyRegistration;
   /** ECS clientToken / CodeBuild idempotencyToken: a repeated start of this runner starts nothing new. */
   readonly idempotencyKey: string;
   /** What the task's tags and environment name as its job, run and repository (0 for none). */
@@ -104,7 +107,7 @@ export class Launcher {
       row: { jobId: job.id, attempt, fallbackFrom: opts.fallbackFrom },
       runnerName: runnerName(job.id, attempt),
       spec,
-      registration: this.target(job),
+      registration: job.decision?.kind === "launch" && job.decision.scaleSet ? { scaleSet: job.decision.scaleSet } : this.target(job),
       idempotencyKey: idempotencyKey(job.id, attempt),
       serves: { jobId: job.id, runId: job.runId, repository: job.repository },
       since: job.receivedAt,
@@ -164,7 +167,9 @@ export class Launcher {
     if (provider && launch.providerId) {
       await provider.stop({ backend: launch.backend, id: launch.providerId }, reason);
     }
-    await deregisterByName(this.deps.github, this.target(job), launch.runnerName);
+    const scaleSet = job.decision?.kind === "launch" ? job.decision.scaleSet : undefined;
+    if (scaleSet && this.deps.scaleSets) await this.deps.scaleSets.removeByName(launch.runnerName);
+    else await deregisterByName(this.deps.github, this.target(job), launch.runnerName);
     await this.update(launch.id, { state: "stopped", stoppedAt: this.deps.clock.now(), outcome: { kind: why, reason } });
   }
 
@@ -235,13 +240,13 @@ export class Launcher {
 
     const registration = r.registration;
     // A standby is told where its config will be; any other runner gets its own now.
-    let jit: { readonly runnerId: number; readonly target: Omit<JitConfigRequest, "name" | "labels"> } | undefined;
+    let jit: { readonly runnerId: number; readonly target: JitRegistration } | undefined;
     let credentials: { readonly jitConfig: string } | { readonly standby: StandbyLaunch };
     if ("standby" in registration) {
       credentials = { standby: { parameter: registration.standby.parameter, until: registration.until, pollMs: registration.pollMs } };
     } else {
       try {
-        const got = await this.deps.github.generateJitConfig({ ...registration, name: r.runnerName, labels: spec.runnerLabels });
+        const got = await issueJit(this.deps, registration, r.runnerName, spec.runnerLabels);
         jit = { runnerId: got.runnerId, target: registration };
         credentials = { jitConfig: got.encodedJitConfig };
       } catch (e) {
@@ -261,7 +266,7 @@ export class Launcher {
       // The registered runner will never come online: remove it so it does not linger as offline.
       if (jit) {
         const { runnerId, target } = jit;
-        await this.deps.github.deleteRunner(target, runnerId).catch((err: unknown) =>
+        await removeIssued(this.deps, target, runnerId).catch((err: unknown) =>
           log.warn({ runnerId, err: String(err) }, "could not remove an unused runner registration"),
         );
       }

@@ -20,6 +20,7 @@ import type { ControllerObserver } from "./observer.js";
 import type { TakeIn } from "./take-in.js";
 import { recordTaking } from "./taking.js";
 import { repoRefOf } from "./repo-ref.js";
+import { isScaleSetJob } from "../core/scale-set.js";
 
 export interface ReconcilerDeps {
   readonly store: Store;
@@ -82,7 +83,9 @@ export class Reconciler {
           return onGitHub === "queued";
         };
         const { launcher, standbys } = this.deps;
-        const start = launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(action.verify ? { ready } : {}) });
+        // A scale set's job is not asked about on GitHub's REST API (it has no REST id): its messages bring its state.
+        const verify = action.verify && !isScaleSetJob(job.id);
+        const start = launcher.forJob(job, action.attempt, action.spec, { fallbackFrom: action.fallbackFrom, ...(verify ? { ready } : {}) });
         if (standbys) {
           // A handoff starts no runner, so it does not ask the launch gate; it asks `ready` itself when it has a standby.
           const handed = await standbys.handOff(start);
@@ -131,10 +134,12 @@ export class Reconciler {
         return this.rerun(job, action.reason);
       case "find-job-on-runner": {
         const row = launches.find((l) => l.attempt === action.attempt);
+        if (row && isScaleSetJob(job.id)) return this.spotCheckedInScaleSet(row);
         return row ? this.findJobOnRunner(job, row) : "done";
       }
       case "refresh": {
-        await refreshJob(this.deps, job);
+        // A scale set's job: its JobCompleted message will say how it ended; only look again.
+        if (!isScaleSetJob(job.id)) await refreshJob(this.deps, job);
         await this.deps.queue.enqueue(reconcileItem(jobId, action.retryInMs));
         return "refresh";
       }
@@ -237,7 +242,15 @@ export class Reconciler {
     let current = job;
     if (backend !== "same" && job.rerunBackend !== backend) current = await this.deps.store.updateJob(job.id, job.version, { rerunBackend: backend });
     try {
-      await this.deps.github.rerunJob(repoRefOf(job), job.id);
+      const restId = isScaleSetJob(job.id) ? await this.restJobIdOf(job) : job.id;
+      if (restId === undefined) {
+        log.warn({ reason, runner: job.runnerName }, "cannot re-run a scale set's job: GitHub's run lists no job on its runner");
+        // Once: a job GitHub's run does not show on the runner is not looked for again.
+        const d = current.decision;
+        if (d?.kind === "launch") await this.deps.store.updateJob(current.id, current.version, { decision: { ...d, rerun: "requested" } });
+        return "rerun: job not found";
+      }
+      await this.deps.github.rerunJob(repoRefOf(job), restId);
     } catch (e) {
       if (e instanceof GitHubError && e.kind === "forbidden") {
         await this.deps.queue.enqueue(reconcileItem(job.id, RERUN_RETRY_MS));
@@ -252,6 +265,28 @@ export class Reconciler {
     log.warn({ reason, backend }, "job re-run");
     this.deps.observer.rerun({ reason: "spot-interrupted" });
     return "rerun";
+  }
+
+  /**
+   * A scale set's job has no REST id in its messages (core/scale-set.ts): the job of its workflow run that ran on its
+   * runner is the one. One listing of the run's jobs, only for a Spot re-run.
+   */
+  private async restJobIdOf(job: JobRecord): Promise<number | undefined> {
+    if (!job.runnerName) return undefined;
+    const jobs = await this.deps.github.listRunJobs(repoRefOf(job), job.runId);
+    return jobs.find((j) => j.runnerName === job.runnerName)?.id;
+  }
+
+  /**
+   * A scale set's runner lost to a Spot interruption while running some other job of the scale set: that job's own
+   * row hears of it from its JobCompleted message and is re-run from there. Marked looked-at.
+   */
+  private async spotCheckedInScaleSet(launch: LaunchRecord): Promise<string> {
+    const current = (await this.deps.store.getLaunch(launch.id)) ?? launch;
+    const reason = launch.outcome?.kind === "spot-interrupted" ? launch.outcome.reason : "Spot interruption";
+    await this.deps.store.updateLaunch(launch.id, current.version, { outcome: { kind: "spot-interrupted", checked: true, reason } });
+    await this.deps.queue.enqueue(reconcileItem(launch.jobId));
+    return "no other job";
   }
 
   /**

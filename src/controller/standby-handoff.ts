@@ -18,7 +18,8 @@ import type { Clock } from "../clock/clock.js";
 import type { StandbyRole } from "../core/standby.js";
 import type { LaunchFailure } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
-import type { GitHubPort, JitConfigRequest } from "../github/github-port.js";
+import type { GitHubPort } from "../github/github-port.js";
+import { issueJit, removeIssued, type JitRegistration, type ScaleSetRunners } from "./scale-set-runners.js";
 import type { Logger } from "../log/logger.js";
 import type { JitHandoff } from "../providers/jit-handoff.js";
 import { LaunchError, type LaunchHandle } from "../providers/provider.js";
@@ -28,6 +29,8 @@ import { updateLatest as update, type RunnerStart } from "./launcher.js";
 export interface StandbyHandoffDeps {
   readonly store: Pick<Store, "getLaunch" | "putLaunch" | "updateLaunch">;
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
+  /** Runner scale sets: a scale set's job's runner gets its JIT config from its scale set. */
+  readonly scaleSets?: ScaleSetRunners | undefined;
   readonly handoff: Pick<JitHandoff, "handTo">;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -94,7 +97,7 @@ export async function handOff(deps: StandbyHandoffDeps, r: RunnerStart, candidat
 async function deliver(
   deps: StandbyHandoffDeps,
   r: RunnerStart,
-  registration: Omit<JitConfigRequest, "name" | "labels">,
+  registration: JitRegistration,
   standby: LaunchRecord,
   role: StandbyRole,
   handle: LaunchHandle,
@@ -110,7 +113,7 @@ async function deliver(
 
   let jit;
   try {
-    jit = await deps.github.generateJitConfig({ ...registration, name: r.runnerName, labels: r.spec.runnerLabels });
+    jit = await issueJit(deps, registration, r.runnerName, r.spec.runnerLabels);
   } catch (e) {
     if (!(e instanceof GitHubError)) throw e;
     // Nothing reached the standby's parameter: it is free for the next job.
@@ -122,7 +125,7 @@ async function deliver(
   } catch (e) {
     if (!(e instanceof LaunchError)) throw e;
     const runnerId = jit.runnerId;
-    await deps.github.deleteRunner(registration, runnerId).catch((err: unknown) => log.warn({ runnerId, err: String(err) }, "could not remove an unused runner registration"));
+    await removeIssued(deps, registration, runnerId).catch((err: unknown) => log.warn({ runnerId, err: String(err) }, "could not remove an unused runner registration"));
     // The write may have landed (a lost answer): the standby stays claimed, and its round retires it (judgeClaim).
     return fail({ kind: e.kind, message: e.message }, e.kind);
   }

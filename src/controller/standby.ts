@@ -9,11 +9,12 @@
  */
 import type { Clock } from "../clock/clock.js";
 import { ConfigError, type Config } from "../config/index.js";
-import { describeLabelErrors, interpretLabels, type LabelPolicy } from "../core/labels.js";
+import type { LabelPolicy } from "../core/labels.js";
 import { parseWindow } from "../core/pool.js";
 import {
   judgeClaim,
   planStandbys,
+  shapeSpec,
   standbyCandidates,
   standbyName,
   standbyShapeKey,
@@ -36,6 +37,7 @@ import { runnerCost } from "../core/cost.js";
 import { pricesOf } from "../cost/prices.js";
 import { StandbyDemand, type StandbyTargetSpec } from "./standby-demand.js";
 import { handOff, type HandoffOutcome } from "./standby-handoff.js";
+import type { ScaleSetRunners } from "./scale-set-runners.js";
 
 export interface StandbyManagerPolicy extends StandbyPolicy {
   /**
@@ -70,6 +72,8 @@ export interface StandbyManagerDeps {
   readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch" | "getJob">;
   /** Generates a job's JIT config at handoff. */
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
+  /** Generates a scale set's job's JIT config at handoff (controller/scale-set-runners.ts). */
+  readonly scaleSets?: ScaleSetRunners | undefined;
   /** Names each standby's parameter, as it names every launch's, and writes a job's config to it at handoff. */
   readonly handoff: Pick<JitHandoff, "nameFor" | "handTo">;
   /** Per shape: a fixed count, or adaptive sizing (its count decided each round from the shape's demand). */
@@ -346,18 +350,18 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
   if (s.shapes.length === 0) return undefined;
   const problems: string[] = [];
   const targets = s.shapes.flatMap((entry, i): StandbyTargetSpec[] => {
-    const labels = standbyShapeLabels(labelPolicy.launchLabel, { ...entry, arch: entry.arch ?? config.defaultArch });
-    const verdict = interpretLabels(labels, labelPolicy);
-    if (verdict.kind !== "launch") {
-      const why = verdict.kind === "error" ? describeLabelErrors(verdict.errors) : verdict.reason;
-      problems.push(`standby.shapes.${i} (${labels.slice(2).join(", ")}): ${why}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
+    const shape = { ...entry, arch: entry.arch ?? config.defaultArch };
+    const resolved = shapeSpec(shape, labelPolicy);
+    if ("problem" in resolved) {
+      const labels = standbyShapeLabels(labelPolicy.launchLabel, shape);
+      problems.push(`standby.shapes.${i} (${labels.slice(2).join(", ")}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
       return [];
     }
     const windows = entry.schedule ?? s.schedule;
     const schedule = windows.length ? { schedule: { timeZone: s.timeZone, windows: windows.map(parseWindow) } } : {};
-    const adaptive = adaptiveOf(config, entry, verdict.spec);
+    const adaptive = adaptiveOf(config, entry, resolved.spec);
     const count = entry.count === "adaptive" ? 0 : entry.count;
-    return [{ shape: standbyShapeKey(verdict.spec), spec: verdict.spec, count, ...(adaptive ? { adaptive } : {}), ...schedule }];
+    return [{ shape: standbyShapeKey(resolved.spec), spec: resolved.spec, count, ...(adaptive ? { adaptive } : {}), ...schedule }];
   });
   problems.push(...fitsLimits(config));
   if (problems.length) throw new ConfigError(problems);

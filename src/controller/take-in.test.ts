@@ -95,4 +95,27 @@ describe("takeIn", () => {
     expect(await r.takeIn({ ...first, guid: "00000000-0000-4000-8000-ffffffffffff", payload: { action: "queued" } })).toMatchObject({ kind: "invalid" });
     expect(await r.takeIn({ ...first, event: "push" })).toEqual({ kind: "other-event", event: "push" });
   });
+
+  it("takes a scale set's job in from its messages, and reads no taking into the webhook of the same job on its runner", async () => {
+    const r = rig();
+    const job = { runnerRequestId: 7, jobId: "guid-7", owner: "acme", repository: "app", workflowRef: "", displayName: "build", workflowRunId: 500, eventName: "push", labels: ["linux"], queuedAt: 1_000, scaleSetAssignedAt: 2_000, runnerAssignedAt: null, finishedAt: null };
+    const scaleSet = { name: "linux", spec: { backend: "FARGATE" as const, arch: "X86_64" as const, image: "default", runnerLabels: ["linux"] }, installationId: 9 };
+    const offered = await r.takeIn({ kind: "scale-set", scaleSet, jobs: [{ type: "JobAvailable", job }] });
+    expect(offered.jobs).toEqual([{ kind: "offered", runnerRequestId: 7 }]);
+    expect(await r.store.getJob(-7)).toBeUndefined();
+    const assigned = await r.takeIn({ kind: "scale-set", scaleSet, jobs: [{ type: "JobAssigned", job }] });
+    expect(assigned.jobs).toEqual([expect.objectContaining({ kind: "taken-in", jobId: -7, decision: "launch", stored: "created" })]);
+    expect(await r.store.getJob(-7)).toMatchObject({ status: "queued", repository: "acme/app", runId: 500, installationId: 9, decision: { kind: "launch", scaleSet: "linux" } });
+    await r.store.putLaunch({ jobId: -7, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: runnerName(-7, 1), requestedAt: r.clock.now() });
+
+    // GitHub's webhook of the same job, under its REST id, on the runner launched for it: not tornade's, not a taking.
+    const webhook = delivery(4242, "in_progress", runnerName(-7, 1));
+    (webhook.payload.workflow_job as { labels: string[] }).labels = ["linux"];
+    expect(await r.takeIn(webhook)).toEqual({ kind: "foreign", jobId: 4242 });
+    expect(await r.queue.receive(10, 60_000)).toEqual([expect.objectContaining({ key: "job:-7" })]);
+
+    const done = await r.takeIn({ kind: "scale-set", scaleSet, jobs: [{ type: "JobStarted", job, runner: { id: 1, name: runnerName(-7, 1) } }, { type: "JobCompleted", job, result: "succeeded", runner: { id: 1, name: runnerName(-7, 1) } }] });
+    expect(done.jobs.map((j) => j.kind)).toEqual(["taken-in", "taken-in"]);
+    expect(await r.store.getJob(-7)).toMatchObject({ status: "completed", conclusion: "success", runnerName: runnerName(-7, 1) });
+  });
 });

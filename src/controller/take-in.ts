@@ -13,6 +13,9 @@ import { LAUNCH_ACTION, PayloadError, decideDelivery, parseWorkflowJobDelivery, 
 import type { JobDecision } from "../core/job-decision.js";
 import { advanceJob, jobStatusOf } from "../core/job-status.js";
 import { parseRunnerName } from "../core/reconcile.js";
+import { isScaleSetJob, scaleSetJobId, scaleSetJobStatus } from "../core/scale-set.js";
+import type { LaunchSpec } from "../core/types.js";
+import type { JobMessage } from "../github/scaleset/index.js";
 import type { WorkflowJob, WorkflowRun } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { LaunchState } from "../providers/provider.js";
@@ -49,7 +52,27 @@ export interface RunnerObservation {
   readonly state: LaunchState;
 }
 
-export type Observation = WebhookObservation | JobLookUp | RunnerObservation;
+/**
+ * The job messages of one message of a runner scale set's session (docs/scale-sets.md), taken in before the message
+ * is acknowledged. Each job the scale set has (assigned, started, completed) is stored under its scaleSetJobId with a
+ * launch decision for the scale set's runner; offered jobs (JobAvailable) are not the scale set's yet and store nothing.
+ */
+export interface ScaleSetObservation {
+  readonly kind: "scale-set";
+  readonly scaleSet: ScaleSetIntake;
+  readonly jobs: readonly JobMessage[];
+}
+
+/** What takeIn needs to know of a configured scale set. */
+export interface ScaleSetIntake {
+  readonly name: string;
+  /** The runner every job of the scale set gets: resolved from its configured shape (controller/scale-set-setup.ts). */
+  readonly spec: LaunchSpec;
+  /** The App's installation on the scale set's owner (0 with a personal token). */
+  readonly installationId: number;
+}
+
+export type Observation = WebhookObservation | JobLookUp | RunnerObservation | ScaleSetObservation;
 
 /** What became of a job observation. */
 export type JobOutcome =
@@ -74,13 +97,20 @@ export type RunnerStateOutcome =
   /** A task or build tornade did not start (or whose launch row is gone). */
   | { readonly kind: "not-ours" };
 
-export type IntakeOutcome = DeliveryOutcome | RunnerStateOutcome;
+/** What became of each job message of a scale set's message, in order (JobAvailable: "offered", nothing stored). */
+export interface ScaleSetOutcome {
+  readonly kind: "scale-set";
+  readonly jobs: readonly (JobOutcome | { readonly kind: "offered"; readonly runnerRequestId: number })[];
+}
+
+export type IntakeOutcome = DeliveryOutcome | RunnerStateOutcome | ScaleSetOutcome;
 
 /** Takes one observation in. Answers only after what it decided is durably stored. */
 export interface TakeIn {
   (o: WebhookObservation): Promise<DeliveryOutcome>;
   (o: JobLookUp): Promise<JobOutcome>;
   (o: RunnerObservation): Promise<RunnerStateOutcome>;
+  (o: ScaleSetObservation): Promise<ScaleSetOutcome>;
   (o: Observation): Promise<IntakeOutcome>;
 }
 
@@ -103,6 +133,7 @@ export function createTakeIn(deps: TakeInDeps): TakeIn {
   function takeIn(o: WebhookObservation): Promise<DeliveryOutcome>;
   function takeIn(o: JobLookUp): Promise<JobOutcome>;
   function takeIn(o: RunnerObservation): Promise<RunnerStateOutcome>;
+  function takeIn(o: ScaleSetObservation): Promise<ScaleSetOutcome>;
   function takeIn(o: Observation): Promise<IntakeOutcome>;
   async function takeIn(o: Observation): Promise<IntakeOutcome> {
     switch (o.kind) {
@@ -112,6 +143,8 @@ export function createTakeIn(deps: TakeInDeps): TakeIn {
         return takeInJob(deps, fromLookUp(o), null, `look-up:${o.source}`);
       case "runner":
         return takeInRunnerState(deps, o.state);
+      case "scale-set":
+        return takeInScaleSet(deps, o);
     }
   }
   return takeIn;
@@ -150,11 +183,12 @@ async function takeInJob(
   delivery: WorkflowJobDelivery,
   from: { guid: string; event: string } | null,
   via: string,
+  decided?: JobDecision,
 ): Promise<JobOutcome> {
   const job = delivery.workflow_job;
   // What the labels call for, whatever this delivery's action: a job first seen through a late `in_progress`
-  // still has its decision on record when its `queued` arrives.
-  const decision = decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
+  // still has its decision on record when its `queued` arrives. A scale set's job has its scale set's (`decided`).
+  const decision = decided ?? decideDelivery({ ...delivery, action: LAUNCH_ACTION }, deps.policy);
   const seen = { status: jobStatusOf(job.status), conclusion: job.conclusion, runnerName: job.runner_name, startedAt: startedAtOf(job) };
   const now = deps.clock.now();
   const record = from === null ? {} : { delivery: { guid: from.guid, event: from.event, action: delivery.action, jobId: decision.kind === "ignored" ? null : job.id, receivedAt: now } };
@@ -201,11 +235,29 @@ function woken(deps: TakeInDeps): { committed?: () => void } {
   return deps.wake ? { committed: deps.wake } : {};
 }
 
+/**
+ * A scale set's message, job by job in the order the service sent them (a job's later message never moves it back:
+ * advanceJob). Each is its own intake write; the caller acknowledges the message only after all are stored.
+ */
+async function takeInScaleSet(deps: TakeInDeps, o: ScaleSetObservation): Promise<ScaleSetOutcome> {
+  const jobs: ScaleSetOutcome["jobs"][number][] = [];
+  const decision: JobDecision = { kind: "launch", spec: o.scaleSet.spec, scaleSet: o.scaleSet.name };
+  for (const m of o.jobs) {
+    const delivery = fromScaleSetMessage(m, o.scaleSet.installationId);
+    if (!delivery) jobs.push({ kind: "offered", runnerRequestId: m.job.runnerRequestId });
+    else jobs.push(await takeInJob(deps, delivery, null, `scale-set:${o.scaleSet.name}:${m.type}`, decision));
+  }
+  return { kind: "scale-set", jobs };
+}
+
 /** The runner this job started on, when tornade launched it for another job; why tornade refuses the job, if it does. */
 function takingSeen(delivery: WorkflowJobDelivery, decision: JobDecision): Taking | null {
   const job = delivery.workflow_job;
   const ours = parseRunnerName(job.runner_name);
   if (!ours || ours.jobId === job.id || job.runner_name === null) return null;
+  // A scale set's runner seen in a webhook: GitHub gives it only its scale set's jobs — the webhook of the very job it
+  // was launched for carries the REST id, not the scale set's. Who took it is the scale set's JobStarted's to say.
+  if (isScaleSetJob(ours.jobId) && !isScaleSetJob(job.id)) return null;
   const refusal = decision.kind === "launch" ? null : decision.reason;
   return { runnerName: job.runner_name, jobId: job.id, repository: delivery.repository.full_name, refusal };
 }
@@ -256,6 +308,37 @@ function fromLookUp(o: JobLookUp): WorkflowJobDelivery {
     },
     repository: { id: r.id, name: r.name, full_name: r.fullName, owner: { login: r.ownerLogin }, private: r.private, ...(r.visibility ? { visibility: r.visibility } : {}) },
     ...(o.installationId ? { installation: { id: o.installationId } } : {}),
+  };
+}
+
+/**
+ * A scale set's job message in the shape takeInJob reads, under the job's scaleSetJobId; null for an offer
+ * (JobAvailable), which is not the scale set's job yet. The message names no commit and no REST job id.
+ */
+function fromScaleSetMessage(m: JobMessage, installationId: number): WorkflowJobDelivery | null {
+  const seen = scaleSetJobStatus(m.type, m.type === "JobCompleted" ? m.result : undefined);
+  if (!seen) return null;
+  const j = m.job;
+  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+  const runner = m.type === "JobStarted" || m.type === "JobCompleted" ? m.runner : null;
+  return {
+    action: seen.status,
+    workflow_job: {
+      id: scaleSetJobId(j.runnerRequestId),
+      run_id: j.workflowRunId,
+      run_attempt: 1,
+      name: j.displayName,
+      labels: [...j.labels],
+      status: seen.status,
+      conclusion: seen.conclusion,
+      created_at: iso(j.queuedAt),
+      started_at: seen.status === "queued" ? null : iso(j.runnerAssignedAt),
+      head_sha: "",
+      runner_name: runner?.name ?? null,
+      workflow_name: null,
+    },
+    repository: { id: 0, name: j.repository, full_name: `${j.owner}/${j.repository}`, owner: { login: j.owner } },
+    ...(installationId ? { installation: { id: installationId } } : {}),
   };
 }
 

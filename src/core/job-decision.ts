@@ -12,6 +12,11 @@ export type JobDecision =
       readonly rerun?: "requested";
       /** The job's commit, for a check run should tornade give up on it. */
       readonly headSha?: string;
+      /**
+       * The runner scale set the job came from (docs/scale-sets.md): its runner registers through the scale set
+       * (generatejitconfig) with the scale set's labels, and GitHub is asked nothing about it by its REST job id.
+       */
+      readonly scaleSet?: string;
     }
   /** Served by the always-on pool (`type=static`): no per-job launch. */
   | { readonly kind: "static"; readonly reason: string }

@@ -323,7 +323,8 @@ export function runnerName(jobId: number, attempt: number): string {
 
 /** The job id and attempt a tornade runner name stands for; null for any other runner. */
 export function parseRunnerName(name: string | null | undefined): { jobId: number; attempt: number } | null {
-  const m = name ? /^tornade-(\d+)-(\d+)$/.exec(name) : null;
+  // A scale set's job has a negative id (core/scale-set.ts scaleSetJobId): tornade--7-1.
+  const m = name ? /^tornade-(-?\d+)-(\d+)$/.exec(name) : null;
   return m ? { jobId: Number(m[1]), attempt: Number(m[2]) } : null;
 }
 

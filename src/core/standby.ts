@@ -9,7 +9,7 @@
  * (planStandbys), and which standbys a queued job may take, best first (standbyCandidates). The controller does the
  * I/O; everything that can be wrong is here, in plain values.
  */
-import { SELF_HOSTED } from "./labels.js";
+import { SELF_HOSTED, describeLabelErrors, interpretLabels, type LabelPolicy } from "./labels.js";
 import { inSchedule, type PoolSchedule } from "./pool.js";
 import type { Arch, Backend, LaunchPhase, LaunchSpec, Size } from "./types.js";
 
@@ -36,6 +36,16 @@ export function standbyShapeLabels(launchLabel: string, shape: StandbyShape): st
     ...(shape.size ? [`size=${shape.size}`] : []),
     ...(shape.image ? [`image=${shape.image}`] : []),
   ];
+}
+
+/**
+ * The launch spec of a configured shape (a standby's, a scale set's runner's), through the label grammar exactly as
+ * a job saying so would get it; or why it cannot be launched, in the grammar's words.
+ */
+export function shapeSpec(shape: StandbyShape, policy: LabelPolicy): { spec: LaunchSpec } | { problem: string } {
+  const verdict = interpretLabels(standbyShapeLabels(policy.launchLabel, shape), policy);
+  if (verdict.kind === "launch") return { spec: verdict.spec };
+  return { problem: verdict.kind === "error" ? describeLabelErrors(verdict.errors) : verdict.reason };
 }
 
 /**

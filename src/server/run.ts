@@ -3,7 +3,8 @@
  * /events, GET /healthz) and the operator one (dashboard, /api, /metrics, and /setup when a wizard is given).
  * `tornade serve` and the sandbox both start exactly this, so what the sandbox shows is what production runs.
  */
-import type { Config } from "../config/index.js";
+import { Hono } from "hono";
+import { intakesOf, type Config } from "../config/index.js";
 import { buildController, type BuildOptions, type Built } from "../controller/build.js";
 import { adminAccessOf, createAdminApp } from "./admin-app.js";
 import { publicAppFor, webhookSecretOf } from "./app.js";
@@ -32,16 +33,20 @@ export interface RunOptions extends BuildOptions {
 }
 
 export async function runTornade(config: Config, opts: RunOptions): Promise<RunningTornade> {
+  const intakes = intakesOf(config);
   // Refused before anything is built or opened.
-  webhookSecretOf(config);
+  if (intakes.webhooks) webhookSecretOf(config);
   const metrics = createMetrics();
   const built = await buildController(config, { ...opts, observer: opts.observer ?? metrics.observer });
   const ctx = { config, built, clock: opts.clock, logger: opts.logger };
-  const publicApp = publicAppFor(config, {
-    takeIn: built.controller.takeIn,
-    logger: opts.logger,
-    onRefused: (outcome) => built.controller.observer.webhook(outcome),
-  });
+  // Without the webhook intake (scale sets only) the public port has no /events: nothing from outside is taken in.
+  const publicApp = intakes.webhooks
+    ? publicAppFor(config, {
+        takeIn: built.controller.takeIn,
+        logger: opts.logger,
+        onRefused: (outcome) => built.controller.observer.webhook(outcome),
+      })
+    : new Hono().get("/healthz", (c) => c.json({ ok: true }));
   const access = adminAccessOf(config);
   const adminApp = createAdminApp({
     access,
@@ -61,8 +66,10 @@ export async function runTornade(config: Config, opts: RunOptions): Promise<Runn
   const publicListener = pub;
   built.controller.start();
   opts.logger.info(
-    { public: publicListener.address, admin: admin.address, adminAuth: access.kind === "token" ? "bearer token" : "loopback only", sandbox: config.sandbox },
-    "tornade listening: POST /events and GET /healthz on public; dashboard, /api, /metrics on admin",
+    { public: publicListener.address, admin: admin.address, adminAuth: access.kind === "token" ? "bearer token" : "loopback only", sandbox: config.sandbox, intakes, scaleSets: config.scaleSets.sets.map((s) => s.name) },
+    intakes.webhooks
+      ? "tornade listening: POST /events and GET /healthz on public; dashboard, /api, /metrics on admin"
+      : "tornade listening: GET /healthz only on public (intake scale-sets: no webhooks); dashboard, /api, /metrics on admin",
   );
   return {
     url: publicListener.url,

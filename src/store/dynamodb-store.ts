@@ -25,6 +25,7 @@ import {
 } from "./dynamodb-items.js";
 import { TableOps } from "./dynamodb-ops.js";
 import { DynamoDbSweeperMemory } from "./dynamodb-sweeper-memory.js";
+import { DynamoDbLeases } from "./dynamodb-lease.js";
 import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import { GSI_BY_LOOKUP, GSI_BY_STATE, GSI_BY_UPDATED, TTL_ATTRIBUTE, pad } from "./dynamodb-table.js";
 import {
@@ -67,6 +68,7 @@ export class DynamoDbStore implements Store {
   private readonly table: string;
   private readonly clock: Clock;
   private readonly sweeperMemory: DynamoDbSweeperMemory;
+  private readonly leases: DynamoDbLeases;
   private readonly ops: TableOps;
 
   constructor(opts: DynamoDbStoreOptions) {
@@ -74,6 +76,7 @@ export class DynamoDbStore implements Store {
     this.table = opts.table;
     this.clock = opts.clock;
     this.sweeperMemory = new DynamoDbSweeperMemory(opts.client, opts.table, opts.clock);
+    this.leases = new DynamoDbLeases(opts.client, opts.table, opts.clock);
     this.ops = new TableOps(opts.client, opts.table);
   }
 
@@ -336,6 +339,10 @@ export class DynamoDbStore implements Store {
   async forgetFailedDeliveries(guids: readonly string[]) { return this.sweeperMemory.forgetFailedDeliveries(guids); }
   async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
   async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { return this.sweeperMemory.rememberRuns(repository, runs, keepMs); }
+  // Leases (lease.ts, dynamodb-lease.ts).
+  async acquireLease(name: string, holder: string, ttlMs: number) { return this.leases.acquireLease(name, holder, ttlMs); }
+  async releaseLease(name: string, holder: string) { return this.leases.releaseLease(name, holder); }
+  async getLease(name: string) { return this.leases.getLease(name); }
 
   async close(): Promise<void> {
     // The client is the caller's (it may be shared with the queue); nothing of ours to release.

@@ -35,7 +35,8 @@ export function jobDecisionOf(raw: unknown): JobDecision | null {
     case "launch": {
       const spec = launchSpecOf(d["spec"]);
       const rerun = d["rerun"] === "requested" ? { rerun: "requested" as const } : {};
-      return spec ? { kind: "launch", spec, ...headSha, ...rerun } : { kind: "rejected", reason: "stored launch decision has no valid spec" };
+      const scaleSet = typeof d["scaleSet"] === "string" ? { scaleSet: d["scaleSet"] } : {};
+      return spec ? { kind: "launch", spec, ...headSha, ...rerun, ...scaleSet } : { kind: "rejected", reason: "stored launch decision has no valid spec" };
     }
     case "failed": {
       const spec = launchSpecOf(d["spec"]);

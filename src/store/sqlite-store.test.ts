@@ -30,7 +30,7 @@ describe("sqlite store specifics", () => {
     expect(first.handle.closed).toBe(true);
 
     const second = sqliteStore(path, clock);
-    expect(SCHEMA_VERSION).toBe(6);
+    expect(SCHEMA_VERSION).toBe(7);
     expect(Number(second.handle.db.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION);
     expect(String(second.handle.db.pragma("journal_mode", { simple: true }))).toBe("wal");
     // 2 = FULL: every commit is synced (see sqlite.ts for why).

@@ -3,6 +3,7 @@ import { ACTIVE_LAUNCH_PHASES, BACKENDS, JOB_STATUSES, type Backend, type JobSta
 import { decodeCursor, encodeCursor, encodeJson, toJob, toLaunch } from "./sqlite-rows.js";
 import { sqliteHandleFor, type SqliteHandle, type SqliteOptions } from "./sqlite.js";
 import { SqliteSweeperMemory } from "./sqlite-sweeper-memory.js";
+import { SqliteLeases } from "./sqlite-lease.js";
 import type { FailedDelivery, LookedAtRun } from "./sweeper-memory.js";
 import {
   checkDeliveryRetention,
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly handle: SqliteHandle;
   readonly sync: SqliteStoreSync;
   private readonly sweeperMemory: SqliteSweeperMemory;
+  private readonly leases: SqliteLeases;
   private closed = false;
 
   constructor(target: SqliteHandle | string, readonly clock: Clock, options?: SqliteOptions) {
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
     this.handle.retain();
     this.sync = new SqliteStoreSync(this.handle, clock);
     this.sweeperMemory = new SqliteSweeperMemory(this.handle, clock);
+    this.leases = new SqliteLeases(this.handle, clock);
   }
 
   async getJob(id: number) { return this.sync.getJob(id); }
@@ -67,6 +70,10 @@ export class SqliteStore implements Store {
   async forgetFailedDeliveries(guids: readonly string[]) { return this.durably(() => this.sweeperMemory.forgetFailedDeliveries(guids)); }
   async lookedAtRuns(repository: string, since: number) { return this.sweeperMemory.lookedAtRuns(repository, since); }
   async rememberRuns(repository: string, runs: readonly LookedAtRun[], keepMs: number) { return this.durably(() => this.sweeperMemory.rememberRuns(repository, runs, keepMs)); }
+  // Leases (lease.ts, sqlite-lease.ts).
+  async acquireLease(name: string, holder: string, ttlMs: number) { return this.durably(() => this.leases.acquireLease(name, holder, ttlMs)); }
+  async releaseLease(name: string, holder: string) { return this.durably(() => this.leases.releaseLease(name, holder)); }
+  async getLease(name: string) { return this.leases.getLease(name); }
 
   /**
    * A write: committed without blocking the event loop on the disk, resolved once synced (sqlite.ts `durably`), so

@@ -166,6 +166,8 @@ export const MIGRATIONS: readonly (string | ((db: SqliteDatabase) => void))[] = 
   // handed to. Old rows are neither.
   `ALTER TABLE launches ADD COLUMN standby TEXT;
    ALTER TABLE launches ADD COLUMN handoff_from TEXT;`,
+  // Leases (lease.ts): who holds each runner scale set's message session.
+  `CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import type { JobDecision } from "../core/job-decision.js";
 import type { RunnerOutcome } from "../core/launch-outcome.js";
 import type { LaunchSpec } from "../core/types.js";
 import { standbyRowsContract } from "./standby.contract.js";
+import { leaseContract } from "./lease.contract.js";
 import { sweeperMemoryContract } from "./sweeper-memory.contract.js";
 import { DELIVERY_RETENTION_MIN_MS, NO_JOB, VersionConflict, launchId, type NewJob, type NewLaunch, type Store } from "./store.js";
 
@@ -335,6 +336,7 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
     });
 
     standbyRowsContract(() => t);
+    leaseContract(() => t);
     sweeperMemoryContract(() => t);
 
     describe("meta", () => {

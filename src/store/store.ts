@@ -3,6 +3,7 @@ import type { RunnerOutcome } from "../core/launch-outcome.js";
 import type { StandbyRole } from "../core/standby.js";
 import { JOB_STATUSES, type Arch, type Backend, type JobStatus, type LaunchFailure, type LaunchPhase } from "../core/types.js";
 import type { SweeperMemory } from "./sweeper-memory.js";
+import type { Leases } from "./lease.js";
 
 /**
  * The Store port: jobs, launches, webhook deliveries and a little metadata.
@@ -16,7 +17,7 @@ import type { SweeperMemory } from "./sweeper-memory.js";
  * Timestamps are milliseconds since the epoch of the Clock the implementation was given; the store sets `updatedAt`
  * and `version` itself, so callers never forge them.
  */
-export interface Store extends SweeperMemory {
+export interface Store extends SweeperMemory, Leases {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** Inserts the job unless one with its id exists. True when this call created it. */
   createJobIfAbsent(job: NewJob): Promise<boolean>;

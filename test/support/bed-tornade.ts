@@ -30,6 +30,17 @@ export function testbedEnv(bed: TestBed, extra: Record<string, string> = {}): Re
   };
 }
 
+/** Listeners on free loopback ports, the store, and a launch timeout fit for the clock's speed. */
+export function localServeEnv(speed: number, storePath = ":memory:"): Record<string, string> {
+  return {
+    PORT: "0",
+    TORNADE_HOST: "127.0.0.1",
+    TORNADE_ADMIN_PORT: "0",
+    TORNADE_STORE_PATH: storePath,
+    TORNADE_LAUNCH_TIMEOUT_SECONDS: String(launchTimeoutSeconds(speed)),
+  };
+}
+
 export interface BedTornade {
   readonly bed: TestBed;
   readonly tornade: RunningTornade;
@@ -56,14 +67,7 @@ export async function startBedTornade(opts: {
   });
   try {
     const config = loadConfig(
-      testbedEnv(bed, {
-        PORT: "0",
-        TORNADE_HOST: "127.0.0.1",
-        TORNADE_ADMIN_PORT: "0",
-        TORNADE_STORE_PATH: opts.storePath ?? ":memory:",
-        TORNADE_LAUNCH_TIMEOUT_SECONDS: String(launchTimeoutSeconds(opts.speed ?? 600)),
-        ...opts.env,
-      }),
+      testbedEnv(bed, { ...localServeEnv(opts.speed ?? 600, opts.storePath), ...opts.env }),
     );
     const tornade = await runTornade(config, {
       clock,

@@ -10,3 +10,14 @@ export const MINIMAL_SERVE_ENV: Readonly<Record<string, string>> = {
   TORNADE_SUBNETS: "subnet-1",
   TORNADE_TASK_DEFINITION_X86_64: "td",
 };
+
+/** The problems a ConfigError thrown by `run` lists; [] when it throws none. */
+export function configProblems(run: () => unknown, isConfigError: (e: unknown) => e is { problems: readonly string[] }): string[] {
+  try {
+    run();
+  } catch (e) {
+    if (isConfigError(e)) return [...e.problems];
+    throw e;
+  }
+  return [];
+}

@@ -39,6 +39,8 @@ export class ScaleSetBroker {
   readonly failures: ScaleSetFault[] = [];
   /** Extra clock time the next polls wait before looking at the queue (`times` null: until cleared). */
   slowPolls: { ms: number; times: number | null } | null = null;
+  /** Fault: the next `times` job messages of `type` are lost before any listener sees them (a message lost for good). */
+  readonly drops: { type: string; times: number }[] = [];
   private readonly queues = new Map<number, MessageQueue>();
   private readonly sessionEnds = new Map<string, AbortController>();
   private nextMessageId = 1;
@@ -58,7 +60,11 @@ export class ScaleSetBroker {
       registry: this.registry,
       options: () => this.options,
       // A deleted scale set's running jobs still end (JobCompleted); there is no queue left to hear it.
-      publish: (id, message) => void (this.registry.sets.has(id) && this.queue(id).push(message)),
+      publish: (id, message) => {
+        const drop = this.drops.find((d) => d.type === message.messageType && d.times > 0);
+        if (drop) drop.times--;
+        else if (this.registry.sets.has(id)) this.queue(id).push(message);
+      },
       assignRunners: () => ctx.scheduler.assign(),
     });
     ctx.scheduler.observe((job, action) => this.jobs.observe(job, action));

@@ -42,6 +42,8 @@ export interface ScaleSetControl {
   fail(f: ScaleSetFault): void;
   /** Fault: the next `times` polls (all, until cleared, when absent) wait `ms` of clock time before delivering. */
   slowPolls(ms: number, times?: number): void;
+  /** Fault: the next `times` job messages of `type` (e.g. JobAssigned) are lost: never queued, never delivered. */
+  dropMessages(type: string, times: number): void;
   clearFaults(): void;
 }
 
@@ -80,8 +82,12 @@ export function createScaleSetControl(ctx: SimContext, broker: ScaleSetBroker): 
     slowPolls(ms, times) {
       broker.slowPolls = { ms, times: times ?? null };
     },
+    dropMessages(type, times) {
+      broker.drops.push({ type, times });
+    },
     clearFaults() {
       broker.failures.length = 0;
+      broker.drops.length = 0;
       broker.slowPolls = null;
     },
   };

@@ -1,0 +1,100 @@
+/**
+ * Scale-set mode end to end (docs/scale-sets.md): tornade (runTornade, as `tornade serve` runs it) configured through
+ * the environment with TORNADE_SCALE_SETS against the test bed's scale set service, spoken to by tornade's own client
+ * over HTTP. A job whose runs-on names the scale set gets a runner of the scale set through the launch path every job
+ * takes, and completes; a webhook job beside it completes too; a JobAssigned message lost for good is made up for by
+ * the statistics (a spare runner takes the job).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock } from "../../src/clock/clock.js";
+import { isScaleSetJob, parseSpareRunnerName } from "../../src/core/scale-set.js";
+import type { RunningTornade } from "../../src/server/run.js";
+import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { until } from "../../testbed/until.js";
+import { NO_JOB } from "../../src/store/store.js";
+import { startScaleSetTornade } from "../support/scale-set-tornade.js";
+
+const SPEED = 300;
+const DAY = 24 * 3600_000;
+const SET = "ss-linux";
+
+let bed: TestBed;
+let tornade: RunningTornade;
+
+beforeAll(async () => {
+  const clock = scaledClock(SPEED);
+  // No requeue within the test: a job whose message is lost is saved by tornade, not by the service offering it again.
+  bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 30 * 60_000, scaleSets: { requeueAfterMs: DAY } } });
+  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4` });
+  bed.github.control.setWebhookUrl(`${tornade.url}/events`);
+}, 60_000);
+
+afterAll(async () => {
+  bed?.github.control.setWebhookUrl(null);
+  await tornade?.close();
+  await bed?.close();
+});
+
+const completed = (id: number) => {
+  const job = bed.github.control.getJob(id);
+  return job?.status === "completed" && job;
+};
+
+describe("tornade serve with a runner scale set", () => {
+  it("creates the scale set and holds its session", async () => {
+    const view = await until("the scale set and its session", () => bed.github.control.scaleSets.list().find((s) => s.name === SET && s.session?.alive), 20_000);
+    expect(view.repo).toBe(bed.description().github.repo);
+    expect(await tornade.built.store.getLease(`scale-set:${SET}`)).toMatchObject({ holder: expect.any(String) });
+  });
+
+  it("gives a job whose runs-on names the scale set a runner of the scale set, through the launch path, and the job completes", async () => {
+    const run = bed.github.control.createRun({ jobs: [{ name: "build", labels: [SET], durationSeconds: 60 }] });
+    const id = Number(run.jobs[0]?.id);
+    const done = await until("the scale set's job to complete", () => completed(id), 30_000);
+    expect(done.conclusion).toBe("success");
+    // Stored under its runnerRequestId (negated), launched once, on the runner the launch registered.
+    const stored = await until("the stored job to complete", async () => {
+      const jobs = (await tornade.built.store.listJobs({ limit: 100 })).jobs.filter((j) => isScaleSetJob(j.id));
+      return jobs.find((j) => j.status === "completed" && j.name === "build");
+    }, 20_000);
+    expect(stored).toMatchObject({ conclusion: "success", decision: { kind: "launch", scaleSet: SET }, runnerName: done.runner_name });
+    const launches = await tornade.built.store.listLaunches(stored.id);
+    expect(launches).toHaveLength(1);
+    expect(launches[0]).toMatchObject({ runnerName: done.runner_name, backend: "FARGATE" });
+    // Registered in the scale set, not as a repository runner with the job's labels: the task ran the JIT config
+    // generatejitconfig gave, and GitHub's job names that runner.
+    expect(done.runner_name).toBe(`tornade-${stored.id}-1`);
+  });
+
+  it("serves a webhook job beside it, in the same server", async () => {
+    const run = bed.github.control.createRun({
+      jobs: [
+        { name: "hook", labels: ["self-hosted", "tornade", "runs-on=FARGATE"], durationSeconds: 30 },
+        { name: "set", labels: [SET], durationSeconds: 30 },
+      ],
+    });
+    const [hook, set] = run.jobs.map((j) => Number(j.id));
+    await until("both jobs to complete", () => completed(hook ?? 0) && completed(set ?? 0), 30_000);
+    expect(completed(hook ?? 0)).toMatchObject({ conclusion: "success", runner_name: `tornade-${hook}-1` });
+    expect(completed(set ?? 0)).toMatchObject({ conclusion: "success" });
+    // The webhook job is stored under GitHub's id, as in webhook mode.
+    const stored = await until("the webhook job's completion to be stored", async () => {
+      const job = await tornade.built.store.getJob(hook ?? 0);
+      return job?.status === "completed" && job;
+    }, 20_000);
+    expect(stored.decision).toMatchObject({ kind: "launch" });
+  });
+
+  it("makes up for a JobAssigned message lost for good: the statistics count the job, a spare runner takes it", async () => {
+    bed.github.control.scaleSets.dropMessages("JobAssigned", 1);
+    const run = bed.github.control.createRun({ jobs: [{ name: "lost", labels: [SET], durationSeconds: 30 }] });
+    const id = Number(run.jobs[0]?.id);
+    const done = await until("the job whose message was lost to complete", () => completed(id), 60_000);
+    expect(done.conclusion).toBe("success");
+    // A spare of the scale set ran it: no stored job had asked for a runner.
+    expect(parseSpareRunnerName(done.runner_name ?? "")).toEqual({ scaleSet: SET, n: expect.any(Number) });
+    // The only spare: while messages came, every job had its own runner and the statistics started nothing.
+    const spares = (await tornade.built.store.listLaunches(NO_JOB)).filter((l) => parseSpareRunnerName(l.runnerName));
+    expect(spares.map((l) => l.runnerName)).toEqual([done.runner_name]);
+  });
+});

@@ -216,7 +216,7 @@ function buildSpec(labels: readonly string[], keyed: Map<Key, Keyed>, policy: La
   }
   const sizing = resolveSize({ backend, sizeLabel, size, keyed: sizeKeys, policy, problems });
   const fleetLabel = keyed.get("fleet");
-  const fleet = fleetLabel && parseFleet(fleetLabel, backend, policy, problems);
+  const fleet = fleetLabel && parseFleet(fleetLabel, backend, sizeLabel, policy, problems);
   if (backend === undefined || arch === undefined || image === undefined || sizing === undefined) return undefined;
   if (fleetLabel && fleet === undefined) return undefined;
   return { backend, arch, image, runnerLabels: [...labels], ...sizing, ...(fleet ? { fleet } : {}) };
@@ -227,14 +227,17 @@ function buildSpec(labels: readonly string[], keyed: Map<Key, Keyed>, policy: La
  * README): only on CodeBuild, and only a fleet the configuration names (`codebuild.fleets`), so a job cannot send
  * builds to capacity the operator did not offer.
  */
-function parseFleet(k: Keyed, backend: Backend | undefined, policy: LabelPolicy, problems: LabelProblems): string | undefined {
+function parseFleet(k: Keyed, backend: Backend | undefined, sizeLabel: Keyed | undefined, policy: LabelPolicy, problems: LabelProblems): string | undefined {
   if (backend !== undefined && backend !== "CODEBUILD") {
     return problems.add(k.label, `fleet= names a CodeBuild reserved-capacity fleet and applies only with runs-on=CODEBUILD, not ${backend}. Fix: add runs-on=CODEBUILD, or remove it`);
+  }
+  if (sizeLabel) {
+    return problems.add(sizeLabel.label, `size= cannot apply with "${k.label}": the fleet's instances have the compute type the fleet was created with. Fix: remove one of them`);
   }
   const fleets = policy.fleets ?? [];
   const name = fleets.find((n) => eq(n, k.value));
   if (name) return name;
-  const names = fleets.length ? fleets.join(", ") : "(none configured: set codebuild.fleets)";
+  const names = fleets.length ? fleets.join(", ") : "(none configured: set aws.codebuild.fleets, TORNADE_CODEBUILD_FLEETS)";
   return problems.add(k.label, `fleet must name a configured CodeBuild fleet: ${names}`);
 }
 

@@ -63,10 +63,10 @@ export class Fleets {
     return [...this.byName.values()];
   }
 
-  /** StartBuild `fleetOverride.fleetArn`: the fleet's ARN (or its name, as the console accepts); unknown → an error. */
-  find(arnOrName: string): FleetRecord {
-    const fleet = this.list().find((f) => f.arn === arnOrName || f.name === arnOrName);
-    if (!fleet) throw new AwsError("ResourceNotFoundException", `Fleet cannot be found: ${arnOrName}`);
+  /** StartBuild `fleetOverride.fleetArn` (ProjectFleet: "the compute fleet ARN"); unknown → an error. */
+  find(arn: string): FleetRecord {
+    const fleet = this.list().find((f) => f.arn === arn);
+    if (!fleet) throw new AwsError("ResourceNotFoundException", `Fleet cannot be found: ${arn}`);
     return fleet;
   }
 

@@ -134,8 +134,12 @@ function fleetShorthand(v: unknown, ctx: Issues): unknown {
   return out;
 }
 
-/** A fleet's name as `fleet=` carries it: a label value (no "=" or ","), as CodeBuild names fleets (2–128 characters). */
-const FleetName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/, "a fleet name is 2–128 letters, digits, - and _");
+/** Fleet names as `fleet=` carries them: a label value (no "=" or ","), as CodeBuild names fleets (2–128 characters). */
+const FleetNames = z.record(z.string(), z.string().min(1)).superRefine((fleets, ctx) => {
+  for (const name of Object.keys(fleets)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/.test(name)) ctx.addIssue({ code: "custom", message: `"${name}": a fleet name is 2–128 letters, digits, - and _`, path: [name] });
+  }
+});
 
 /** pool.runners from the environment: "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional). */
 const poolShorthand = shorthandList(
@@ -233,7 +237,7 @@ export const ConfigSchema = z.strictObject({
            * Reserved-capacity fleets jobs may ask for with `fleet=NAME`: name → fleet ARN (StartBuild fleetOverride).
            * docs/standby.md "CodeBuild fleets".
            */
-          fleets: z.preprocess(fleetShorthand, z.record(FleetName, z.string().min(1))).default({}),
+          fleets: z.preprocess(fleetShorthand, FleetNames).default({}),
         })
         .prefault({}),
       jitConfig: JitConfigSchema.prefault({}),

@@ -9,7 +9,7 @@ import { createLogger } from "../log/logger.js";
 import { DEFAULT_TIME_LIMIT_MS, runScenario } from "../sandbox/run.js";
 import { formatTable, timeLimitMessage } from "../sandbox/report.js";
 import { ScenarioError, expandJobs, loadScenario, seedScenario } from "../sandbox/scenario.js";
-import { defaultSpeed, JOB_SPEED_BUDGET, MAX_DEFAULT_SPEED, suggestSpeed } from "../sandbox/speed.js";
+import { defaultSpeed, JOB_SPEED_BUDGET, MAX_DEFAULT_SPEED, STANDBY_DEFAULT_SPEED, suggestSpeed } from "../sandbox/speed.js";
 import { InputError, parseCommandArgs, UsageError } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 import { parseSpeed } from "./serve.js";
@@ -19,8 +19,9 @@ export const SANDBOX_USAGE = `usage: tornade sandbox [--scenario FILE] [--json] 
 Runs tornade's real controller against simulated GitHub and AWS. Without --scenario it runs the seed workflow:
 fargate_x86, fargate_arm64, fargate_spot, codebuild_x86, codebuild_arm64 and one type=static job.
 
-  --scenario FILE   {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}]}
-                    ("\${{ github.run_id }}" in a label becomes the simulated run's id)
+  --scenario FILE   {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}], "standby": "FARGATE/X86_64=2"}
+                    ("\${{ github.run_id }}" in a label becomes the simulated run's id; "standby", optional, keeps
+                    standby runners as TORNADE_STANDBY does and queues the jobs once they wait: default speed ${STANDBY_DEFAULT_SPEED}x)
   --json            print {"jobs": [...], "totals": {...}} on stdout instead of a table
   --speed N         simulated time runs N times faster than real time. Default ${MAX_DEFAULT_SPEED} (a 10-minute job takes
                     1 s) up to ${Math.floor(JOB_SPEED_BUDGET / MAX_DEFAULT_SPEED)} jobs, then ${JOB_SPEED_BUDGET} / jobs (${defaultSpeed(1000)} at 1,000): the simulators and the
@@ -64,9 +65,9 @@ export async function runSandbox(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const jobs = expandJobs(scenario).length;
-  const speed = values.speed === undefined ? defaultSpeed(jobs) : parseSpeed(values.speed);
+  const speed = values.speed === undefined ? defaultSpeed(jobs, scenario.standby !== undefined) : parseSpeed(values.speed);
   const logger = createLogger({ level, destination: process.stderr });
-  const why = values.speed === undefined && speed < MAX_DEFAULT_SPEED ? ` (the default for ${jobs} jobs)` : "";
+  const why = values.speed === undefined && speed < MAX_DEFAULT_SPEED ? ` (the default for ${jobs} jobs${scenario.standby === undefined ? "" : " with standbys"})` : "";
   io.stderr(`tornade sandbox: simulated GitHub and AWS, clock ${speed}x${why}, time limit ${formatDuration(timeLimitMs)} simulated\n`);
   const result = await runScenario(scenario, {
     speed,
@@ -79,7 +80,7 @@ export async function runSandbox(argv: string[], io: CliIo): Promise<number> {
       ),
   });
   const t = result.totals;
-  io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatTable(result.jobs, t)}\n`);
+  io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatTable(result.jobs, t, { pickup: scenario.standby !== undefined })}\n`);
   const suggested = suggestSpeed({ speed, jobs: t.jobs, settled: t.jobs - t.pending, wallSeconds: t.wallSeconds, timeLimitSeconds: t.timeLimitSeconds });
   const stopped = timeLimitMessage(t, speed, suggested);
   if (stopped) io.stderr(`\ntornade sandbox: ${stopped}\n`);

@@ -50,6 +50,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "TORNADE_CODEBUILD_PROJECT_X86_64", key: "aws.codebuild.projectX86_64", kind: "string", doc: "CodeBuild project, x86_64" },
   { name: "TORNADE_CODEBUILD_PROJECT_ARM64", key: "aws.codebuild.projectARM64", kind: "string", doc: "CodeBuild project, ARM64 (may be the same project)" },
   { name: "TORNADE_CODEBUILD_IMAGE_X86_64", key: "aws.codebuild.images.X86_64", kind: "string", doc: "CodeBuild image override, x86_64" },
+  { name: "TORNADE_CODEBUILD_FLEETS", key: "aws.codebuild.fleets", kind: "string", doc: "CodeBuild reserved-capacity fleets jobs may ask for with fleet=NAME: NAME=FLEET_ARN, comma-separated (docs/standby.md)" },
   { name: "TORNADE_CODEBUILD_IMAGE_ARM64", key: "aws.codebuild.images.ARM64", kind: "string", doc: "CodeBuild image override, ARM64" },
   { name: "TORNADE_JITCONFIG_PARAMETER_PREFIX", key: "aws.jitConfig.parameterPrefix", kind: "string", doc: "SSM name prefix of the one-time parameters that carry runners' JIT configs; runner roles may read and delete only under it; default /tornade/jit/" },
   { name: "TORNADE_JITCONFIG_KMS_KEY_ID", key: "aws.jitConfig.kmsKeyId", kind: "string", doc: "KMS key (id, ARN or alias) those parameters are encrypted with: the controller may encrypt, only runner roles decrypt; default alias/tornade-runner-jitconfig (not alias/aws/ssm)" },

@@ -21,6 +21,7 @@ export function policyOf(config: Config): DeliveryPolicy {
     defaultBackend: config.defaultBackend,
     defaultArch: config.defaultArch,
     images: Object.keys(config.images),
+    fleets: Object.keys(a.codebuild.fleets),
     defaultImage: "default",
     defaults: { ...config.defaults },
     fargateSizes: { ...DEFAULT_FARGATE_SIZES, ...definedOnly(config.sizes) },

@@ -118,6 +118,29 @@ function shorthandList(pattern: RegExp, syntax: string, entry: (m: RegExpExecArr
   };
 }
 
+/**
+ * aws.codebuild.fleets from the environment: "big=arn:aws:codebuild:…:fleet/big:…,small=…" (NAME=FLEET_ARN, the
+ * name a job's `fleet=` label gives).
+ */
+function fleetShorthand(v: unknown, ctx: Issues): unknown {
+  if (typeof v !== "string") return v;
+  const out: Record<string, string> = {};
+  const items = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  items.forEach((item, i) => {
+    const at = item.indexOf("=");
+    if (at > 0 && at < item.length - 1) out[item.slice(0, at).trim()] = item.slice(at + 1).trim();
+    else ctx.addIssue({ code: "custom", message: `"${item}" is not NAME=FLEET_ARN`, input: item, path: [i] });
+  });
+  return out;
+}
+
+/** Fleet names as `fleet=` carries them: a label value (no "=" or ","), as CodeBuild names fleets (2–128 characters). */
+const FleetNames = z.record(z.string(), z.string().min(1)).superRefine((fleets, ctx) => {
+  for (const name of Object.keys(fleets)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/.test(name)) ctx.addIssue({ code: "custom", message: `"${name}": a fleet name is 2–128 letters, digits, - and _`, path: [name] });
+  }
+});
+
 /** pool.runners from the environment: "FARGATE/X86_64=2,CODEBUILD/ARM64=1" (arch optional). */
 const poolShorthand = shorthandList(
   /^([^/=\s]+)(?:\/([^=\s]+))?\s*=\s*(\d+)$/,
@@ -255,6 +278,11 @@ export const ConfigSchema = z.strictObject({
           projectX86_64: z.string().min(1).optional(),
           projectARM64: z.string().min(1).optional(),
           images: perArch.default({}),
+          /**
+           * Reserved-capacity fleets jobs may ask for with `fleet=NAME`: name → fleet ARN (StartBuild fleetOverride).
+           * docs/standby.md "CodeBuild fleets".
+           */
+          fleets: z.preprocess(fleetShorthand, FleetNames).default({}),
         })
         .prefault({}),
       jitConfig: JitConfigSchema.prefault({}),

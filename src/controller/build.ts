@@ -185,6 +185,7 @@ function buildProviders(config: Config, opts: BuildOptions): { providers: Map<Ba
         projects: { X86_64: a.codebuild.projectX86_64, ARM64: a.codebuild.projectARM64 },
         images: Object.fromEntries(Object.entries(images).map(([name, e]) => [name, e.codebuildImages])),
         handoff,
+        fleets: a.codebuild.fleets,
       }),
     );
   }

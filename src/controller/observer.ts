@@ -22,6 +22,11 @@ export interface ControllerObserver {
   fallback(e: { from: Backend; to: Backend }): void;
   /** A runner's task or build ended. */
   runnerStopped(e: { backend: Backend; arch: Arch; succeeded: boolean; spotInterrupted: boolean }): void;
+  /**
+   * A job's runner start reached its provider: handed to a standby of its shape (`warm`), or its own task or build
+   * (cold). `shape` is core/standby.ts standbyShapeKey of the job's launch spec. Hit rate = warm / all.
+   */
+  jobRunnerStarted(e: { shape: string; warm: boolean }): void;
   /** A job began on a runner: seconds from GitHub queueing it to it starting. */
   jobStarted(e: { queueSeconds: number }): void;
   /** tornade gave up on a job (a permanent error or too many attempts). */
@@ -45,6 +50,7 @@ export const noopObserver: ControllerObserver = {
   launch() {},
   fallback() {},
   runnerStopped() {},
+  jobRunnerStarted() {},
   jobStarted() {},
   gaveUp() {},
   rerun() {},

@@ -13,6 +13,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
 import type { HandoffOutcome } from "./standby-handoff.js";
+import { standbyShapeKey } from "../core/standby.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { reconcileItem, type Taking } from "./work-items.js";
@@ -90,6 +91,7 @@ export class Reconciler {
           // A handoff starts no runner, so it does not ask the launch gate; it asks `ready` itself when it has a standby.
           const handed = await standbys.handOff(start);
           if (handed.kind === "launched") standbys.handedOff();
+          if (handed.kind === "launched") this.deps.observer.jobRunnerStarted({ shape: standbyShapeKey(start.spec), warm: true });
           if (handed.kind === "failed") await this.deps.queue.enqueue(reconcileItem(jobId));
           if (handed.kind === "not-ready") return `verified: ${onGitHub}`;
           if (handed.kind === "held") {
@@ -100,6 +102,7 @@ export class Reconciler {
           if (handed.kind !== "none") return `handoff:${handed.kind}`;
         }
         const outcome = await launcher.start(start);
+        if (outcome.kind === "launched") this.deps.observer.jobRunnerStarted({ shape: standbyShapeKey(start.spec), warm: false });
         switch (outcome.kind) {
           case "held":
             // Not a failure: the job keeps its place and looks again when capacity or quota allows. It keeps its place

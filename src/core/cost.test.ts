@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PRICES, runnerCost, summarizeCost, type Prices } from "./cost.js";
+import { DEFAULT_PRICES, runnerCost, runnerWindow, standbyIdle, standbyIdleCost, summarizeCost, summarizeStandbyIdle, type Prices } from "./cost.js";
 
 const p = DEFAULT_PRICES;
 const close = (a: number, b: number) => expect(a).toBeCloseTo(b, 10);
@@ -86,5 +86,60 @@ describe("summarizeCost", () => {
     const s = summarizeCost([], p);
     expect(s.rows).toEqual([]);
     expect(s.total.awsCost).toBe(0);
+  });
+});
+
+describe("runnerWindow and standbyIdle", () => {
+  const T = 1_000_000;
+  const row = { providerId: "arn:t", launchedAt: T, startedAt: T + 60_000, stoppedAt: null, handoffFrom: null };
+  it.each([
+    ["a cold runner: from its task starting", row, { from: T + 60_000, to: T + 600_000 }],
+    ["start not seen: from its launch", { ...row, startedAt: null }, { from: T, to: T + 600_000 }],
+    ["stopped", { ...row, stoppedAt: T + 300_000 }, { from: T + 60_000, to: T + 300_000 }],
+    ["handed a standby: from the handoff, not the standby's start", { ...row, handoffFrom: "0-9", launchedAt: T + 200_000, startedAt: T - 500_000 }, { from: T + 200_000, to: T + 600_000 }],
+    ["never reached its provider", { ...row, providerId: null }, undefined],
+  ] as const)("runnerWindow: %s", (_what, l, want) => {
+    expect(runnerWindow(l, T + 600_000)).toEqual(want);
+  });
+
+  const standby = { providerId: "arn:s", launchedAt: T, startedAt: T + 90_000, stoppedAt: null };
+  it.each([
+    ["still waiting: up to now", { ...standby, status: { kind: "free" } }, { seconds: 510, served: false }],
+    ["claimed: up to the claim", { ...standby, stoppedAt: T + 400_000, status: { kind: "claimed", at: T + 390_000 } }, { seconds: 300, served: true }],
+    ["retired: up to its task's end", { ...standby, stoppedAt: T + 190_000, status: { kind: "retired" } }, { seconds: 100, served: false }],
+    ["retired, still stopping: up to now", { ...standby, status: { kind: "retired" } }, { seconds: 510, served: false }],
+    ["never started a task", { ...standby, providerId: null, status: { kind: "free" } }, undefined],
+  ] as const)("standbyIdle: %s", (_what, s, want) => {
+    expect(standbyIdle(s, T + 600_000)).toEqual(want);
+  });
+});
+
+describe("standbyIdleCost and summarizeStandbyIdle", () => {
+  const hourly = runnerCost({ backend: "FARGATE", arch: "X86_64", seconds: 3600 }, p).awsCost;
+  it.each([
+    ["an idle standby never taken is a whole task: the Fargate minimum applies", { backend: "FARGATE", arch: "X86_64", seconds: 10, served: false }, (60 / 3600) * hourly],
+    ["a taken one is priced per second: the job's part carries the minimum", { backend: "FARGATE", arch: "X86_64", seconds: 10, served: true }, (10 / 3600) * hourly],
+    ["Spot keeps its discount", { backend: "FARGATE_SPOT", arch: "X86_64", seconds: 3600, served: true }, hourly * 0.3],
+    ["CodeBuild never taken: whole minutes", { backend: "CODEBUILD", arch: "X86_64", seconds: 61, served: false }, 2 * 0.005],
+    ["CodeBuild taken: the fraction of a minute", { backend: "CODEBUILD", arch: "X86_64", size: "large", seconds: 30, served: true }, 0.5 * 0.02],
+  ] as const)("%s", (_what, u, want) => {
+    close(standbyIdleCost(u, p), want);
+  });
+
+  it("adds up per shape", () => {
+    const s = summarizeStandbyIdle(
+      [
+        { shape: "a", backend: "FARGATE", arch: "X86_64", seconds: 600, served: true },
+        { shape: "a", backend: "FARGATE", arch: "X86_64", seconds: 1200, served: false },
+        { shape: "b", backend: "CODEBUILD", arch: "ARM64", seconds: 120, served: false },
+      ],
+      p,
+    );
+    expect(s.rows.map((r) => [r.shape, r.backend, r.standbys, r.served, r.idleMinutes])).toEqual([
+      ["a", "FARGATE", 2, 1, 30],
+      ["b", "CODEBUILD", 1, 0, 2],
+    ]);
+    close(s.total.awsCost, (1800 / 3600) * hourly + 2 * 0.0034);
+    expect(s.total).toMatchObject({ standbys: 3, served: 1, idleMinutes: 32 });
   });
 });

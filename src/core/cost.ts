@@ -153,3 +153,98 @@ function addUp(usages: readonly (RunnerUsage & { readonly jobId: number })[], p:
     saving: hosted - aws,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runner windows and standby idle time (docs/standby.md, "Seen and priced")
+
+/** A launch row as the cost model reads it (store LaunchRecord's fields). */
+export interface LaunchTimes {
+  readonly providerId: string | null;
+  readonly launchedAt: number | null;
+  readonly startedAt: number | null;
+  readonly stoppedAt: number | null;
+  /** Set on a job's row served by a standby: its task ran before the handoff as the standby, idle. */
+  readonly handoffFrom: string | null;
+}
+
+/**
+ * The stretch a job's runner is billed for under its job: from its task starting (the image pull; the launch when the
+ * start was not seen) to its end, `until` while it runs. A runner handed to a standby counts from the handoff (its
+ * launchedAt): before it, the same task was the standby's, priced as idle (standbyIdle), so nothing counts twice.
+ * Undefined for a launch that never reached its provider (no task, no build): it cost nothing.
+ */
+export function runnerWindow(l: LaunchTimes, until: number): { readonly from: number; readonly to: number } | undefined {
+  if (l.providerId === null) return undefined;
+  const from = l.handoffFrom !== null ? (l.launchedAt ?? l.startedAt) : (l.startedAt ?? l.launchedAt);
+  if (from === null) return undefined;
+  return { from, to: Math.max(from, l.stoppedAt ?? until) };
+}
+
+/** A standby's launch row as the idle model reads it. */
+export interface StandbyTimes extends Omit<LaunchTimes, "handoffFrom"> {
+  /** Its StandbyStatus: claimed (and when), retired, or still free. */
+  readonly status: { readonly kind: "free" } | { readonly kind: "claimed"; readonly at: number } | { readonly kind: "retired" };
+}
+
+/**
+ * How long a standby waited, billed and serving nobody: from its task starting (as a runner's, runnerWindow) to its
+ * claim — after which the task is its job's runner — or, never claimed, to its task's end (retired, died), `until`
+ * while it still waits. `served`: a job took it.
+ */
+export function standbyIdle(s: StandbyTimes, until: number): { readonly seconds: number; readonly served: boolean } | undefined {
+  const w = runnerWindow({ ...s, handoffFrom: null }, until);
+  if (!w) return undefined;
+  const served = s.status.kind === "claimed";
+  const end = s.status.kind === "claimed" ? s.status.at : w.to;
+  return { seconds: Math.max(0, (end - w.from) / 1000), served };
+}
+
+/** A standby's idle stretch with what it ran (its shape's resolved size) and whether a job took it. */
+export type StandbyIdleUsage = Omit<RunnerUsage, "seconds"> & { readonly seconds: number; readonly served: boolean };
+
+/**
+ * What a standby's idle time cost. A standby a job took is one task with that job's runner: AWS bills the task once
+ * (one Fargate minimum, one CodeBuild build rounded up), and the job's part carries the minimum, so the idle part is
+ * priced per second at the same rate. A standby never taken is a whole task of its own, priced as any runner.
+ */
+export function standbyIdleCost(u: StandbyIdleUsage, p: Prices): number {
+  if (!u.served) return runnerCost(u, p).awsCost;
+  const seconds = Math.max(0, u.seconds);
+  if (u.backend === "CODEBUILD") return (seconds / 60) * p.codebuildPerMinute[u.arch][u.size ?? p.assumedCodebuildSize];
+  // An hour at the runner's rate, without the minimum: runnerCost of 3600 s is exactly its hourly price.
+  return (seconds / 3600) * runnerCost({ ...u, seconds: 3600 }, p).awsCost;
+}
+
+export interface StandbyIdleRow {
+  readonly shape: string;
+  readonly backend: Backend;
+  readonly arch: Arch;
+  /** Standbys that had a task, and how many of them a job took. */
+  readonly standbys: number;
+  readonly served: number;
+  readonly idleMinutes: number;
+  readonly awsCost: number;
+}
+
+export interface StandbyIdleSummary {
+  /** Per shape, in the order shapes first appear. */
+  readonly rows: StandbyIdleRow[];
+  readonly total: Omit<StandbyIdleRow, "shape" | "backend" | "arch">;
+}
+
+/** Adds up standbys' idle time and cost per shape. */
+export function summarizeStandbyIdle(usages: readonly (StandbyIdleUsage & { readonly shape: string })[], p: Prices): StandbyIdleSummary {
+  const add = (us: readonly StandbyIdleUsage[]) => ({
+    standbys: us.length,
+    served: us.filter((u) => u.served).length,
+    idleMinutes: us.reduce((s, u) => s + Math.max(0, u.seconds), 0) / 60,
+    awsCost: us.reduce((s, u) => s + standbyIdleCost(u, p), 0),
+  });
+  const shapes = [...new Set(usages.map((u) => u.shape))];
+  const rows = shapes.map((shape) => {
+    const mine = usages.filter((u) => u.shape === shape);
+    const first = mine[0];
+    return { shape, backend: first?.backend ?? "FARGATE", arch: first?.arch ?? "X86_64", ...add(mine) };
+  });
+  return { rows, total: add(usages) };
+}

@@ -50,7 +50,7 @@ describe("decideDelivery", () => {
     const d = decideDelivery(parseWorkflowJobDelivery(payload(ours)), policy);
     expect(explanationOf(d)).toEqual({
       launch: true, backend: "FARGATE_SPOT", arch: "ARM64", static: false, cpu: null, memory: null, disk: null,
-      size: null, image: "default", runnerLabels: ours, reason: null, error: null, errors: [],
+      size: null, image: "default", fleet: null, runnerLabels: ours, reason: null, error: null, errors: [],
     });
     expect(d.kind).toBe("launch");
     expect(specOf(d)).toMatchObject({ backend: "FARGATE_SPOT", arch: "ARM64", runnerLabels: ours });

@@ -20,6 +20,8 @@ export interface Explanation {
   /** Size preset; on CodeBuild the compute type (CODEBUILD_COMPUTE_TYPES). */
   readonly size: Size | null;
   readonly image: string | null;
+  /** The CodeBuild reserved-capacity fleet the build runs on (`fleet=`); null when none. */
+  readonly fleet: string | null;
   readonly runnerLabels: readonly string[] | null;
   /** Why nothing is launched; null when launching. */
   readonly reason: string | null;
@@ -42,6 +44,7 @@ const NOTHING: Explanation = {
   disk: null,
   size: null,
   image: null,
+  fleet: null,
   runnerLabels: null,
   reason: null,
   error: null,
@@ -62,6 +65,7 @@ export function explanationOf(d: JobDecision): Explanation {
         disk: s.disk ?? null,
         size: s.size ?? null,
         image: s.image,
+        fleet: s.fleet ?? null,
         runnerLabels: [...s.runnerLabels],
       };
     }

@@ -249,3 +249,27 @@ describe("interpretLabels: cost ceilings (core/ceilings.ts)", () => {
     expect(e?.message).toMatch(/^the configured default size \(the defaults section\) asks for 16 vCPU/);
   });
 });
+
+describe("interpretLabels: fleet= (CodeBuild reserved-capacity fleets)", () => {
+  const withFleets: LabelPolicy = { ...policy, fleets: ["warm-pool", "big"] };
+  const cb = ["self-hosted", "tornade", "runs-on=CODEBUILD"];
+  const messages = (v: ReturnType<typeof interpretLabels>) => (v.kind === "error" ? v.errors.map((e) => e.message) : []);
+
+  it.each([
+    ["a configured fleet", [...cb, "fleet=warm-pool"], "warm-pool"],
+    ["case-insensitively, spelled as configured", [...cb, "FLEET=Big"], "big"],
+  ])("launches on %s", (_what, labels, fleet) => {
+    const v = interpretLabels(labels, withFleets);
+    expect(v.kind === "launch" && v.spec).toMatchObject({ backend: "CODEBUILD", fleet, runnerLabels: labels });
+  });
+
+  it.each([
+    ["an unknown fleet", withFleets, [...cb, "fleet=nope"], /label "fleet=nope": fleet must name a configured CodeBuild fleet: warm-pool, big/],
+    ["any fleet when none is configured", policy, [...cb, "fleet=warm-pool"], /fleet must name a configured CodeBuild fleet: \(none configured: set aws\.codebuild\.fleets, TORNADE_CODEBUILD_FLEETS\)/],
+    ["a fleet on Fargate", withFleets, ["self-hosted", "tornade", "runs-on=FARGATE", "fleet=big"], /applies only with runs-on=CODEBUILD, not FARGATE/],
+    ["a size beside a fleet", withFleets, [...cb, "size=large", "fleet=big"], /label "size=large": size= cannot apply with "fleet=big"/],
+    ["a fleet on a static job", withFleets, ["self-hosted", "tornade", "type=static", "fleet=big"], /fleet= cannot apply with "type=static"/],
+  ] as const)("refuses %s, naming the label", (_what, p, labels, message) => {
+    expect(messages(interpretLabels(labels, p)).join("\n")).toMatch(message);
+  });
+});

@@ -24,6 +24,11 @@ export interface LabelPolicy {
   readonly images: readonly string[];
   /** The image used without `image=`. Default "default". */
   readonly defaultImage?: string | undefined;
+  /**
+   * Names of the CodeBuild reserved-capacity fleets jobs may ask for with `fleet=` (config `codebuild.fleets`,
+   * compared case-insensitively). Absent or empty: `fleet=` is refused.
+   */
+  readonly fleets?: readonly string[] | undefined;
   /** Sizes used when the job names none. cpu/memory apply to Fargate only; size to both backends. */
   readonly defaults?: {
     readonly cpu?: number | undefined;
@@ -57,7 +62,7 @@ export type LabelVerdict =
   | { readonly kind: "error"; readonly errors: readonly LabelError[] };
 
 export const SELF_HOSTED = "self-hosted";
-export const KNOWN_KEYS = ["runs-on", "arch", "type", "cpu", "memory", "disk", "size", "image"] as const;
+export const KNOWN_KEYS = ["runs-on", "arch", "type", "cpu", "memory", "disk", "size", "image", "fleet"] as const;
 type Key = (typeof KNOWN_KEYS)[number];
 
 const ARCH_ALIASES: Readonly<Record<string, Arch>> = {
@@ -172,7 +177,7 @@ function staticReason(type: Keyed, keyed: Map<Key, Keyed>, policy: LabelPolicy, 
   const archLabel = keyed.get("arch");
   const backend = backendLabel && parseBackend(backendLabel, problems);
   const arch = archLabel && parseArch(archLabel, problems);
-  for (const key of [...FARGATE_ONLY_KEYS, "size", "image"] as const) {
+  for (const key of [...FARGATE_ONLY_KEYS, "size", "image", "fleet"] as const) {
     const k = keyed.get(key);
     if (!k) continue;
     problems.add(
@@ -210,8 +215,30 @@ function buildSpec(labels: readonly string[], keyed: Map<Key, Keyed>, policy: La
     if (k) sizeKeys.set(key, k);
   }
   const sizing = resolveSize({ backend, sizeLabel, size, keyed: sizeKeys, policy, problems });
+  const fleetLabel = keyed.get("fleet");
+  const fleet = fleetLabel && parseFleet(fleetLabel, backend, sizeLabel, policy, problems);
   if (backend === undefined || arch === undefined || image === undefined || sizing === undefined) return undefined;
-  return { backend, arch, image, runnerLabels: [...labels], ...sizing };
+  if (fleetLabel && fleet === undefined) return undefined;
+  return { backend, arch, image, runnerLabels: [...labels], ...sizing, ...(fleet ? { fleet } : {}) };
+}
+
+/**
+ * `fleet=NAME`: run the CodeBuild build on a reserved-capacity fleet (StartBuild `fleetOverride`, docs/labels in the
+ * README): only on CodeBuild, and only a fleet the configuration names (`codebuild.fleets`), so a job cannot send
+ * builds to capacity the operator did not offer.
+ */
+function parseFleet(k: Keyed, backend: Backend | undefined, sizeLabel: Keyed | undefined, policy: LabelPolicy, problems: LabelProblems): string | undefined {
+  if (backend !== undefined && backend !== "CODEBUILD") {
+    return problems.add(k.label, `fleet= names a CodeBuild reserved-capacity fleet and applies only with runs-on=CODEBUILD, not ${backend}. Fix: add runs-on=CODEBUILD, or remove it`);
+  }
+  if (sizeLabel) {
+    return problems.add(sizeLabel.label, `size= cannot apply with "${k.label}": the fleet's instances have the compute type the fleet was created with. Fix: remove one of them`);
+  }
+  const fleets = policy.fleets ?? [];
+  const name = fleets.find((n) => eq(n, k.value));
+  if (name) return name;
+  const names = fleets.length ? fleets.join(", ") : "(none configured: set aws.codebuild.fleets, TORNADE_CODEBUILD_FLEETS)";
+  return problems.add(k.label, `fleet must name a configured CodeBuild fleet: ${names}`);
 }
 
 function parseBackend(k: Keyed, problems: LabelProblems): Backend | undefined {

@@ -47,6 +47,11 @@ describe("standby shapes", () => {
     expect(standbyShapeKey(job) === standbyShapeKey(shapeSpec(shape))).toBe(same);
   });
 
+  it("keeps a job bound for a CodeBuild fleet off the standbys of its compute type", () => {
+    const build = shapeSpec({ backend: "CODEBUILD", arch: "X86_64" });
+    expect(standbyShapeKey({ ...build, fleet: "reserved" })).not.toBe(standbyShapeKey(build));
+  });
+
   it("names a standby after its row's number, never like a job's runner", () => {
     expect(standbyName(1733400000000)).toBe("tornade-standby-1733400000000");
   });

@@ -56,7 +56,9 @@ export function shapeSpec(shape: StandbyShape, policy: LabelPolicy): { spec: Lau
  */
 export function standbyShapeKey(spec: LaunchSpec): string {
   const sizing = spec.backend === "CODEBUILD" ? `size=${spec.size ?? "-"}` : `cpu=${spec.cpu ?? "-"},memory=${spec.memory ?? "-"},disk=${spec.disk ?? "-"}`;
-  return `${spec.backend}/${spec.arch}/${sizing}/image=${spec.image}`;
+  // A job bound for a CodeBuild reserved-capacity fleet runs on the fleet's instances, not on a standby's build.
+  const fleet = spec.fleet ? `/fleet=${spec.fleet}` : "";
+  return `${spec.backend}/${spec.arch}/${sizing}/image=${spec.image}${fleet}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

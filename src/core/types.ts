@@ -23,6 +23,8 @@ export interface LaunchSpec {
   readonly size?: Size | undefined;
   /** Name of the runner image in the configured catalog. */
   readonly image: string;
+  /** CodeBuild only: the reserved-capacity fleet (a name of config `codebuild.fleets`) the build runs on (`fleet=`). */
+  readonly fleet?: string | undefined;
   /** Exactly the job's labels: the runner registers with these and nothing else. */
   readonly runnerLabels: readonly string[];
 }

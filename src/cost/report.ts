@@ -4,8 +4,9 @@
  * life counts (from the task or build starting to it stopping).
  */
 import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
-import { summarizeCost, type CostSummary, type Prices, type RunnerUsage } from "../core/cost.js";
-import type { JobRecord, LaunchRecord, Store } from "../store/store.js";
+import { runnerWindow, summarizeCost, summarizeStandbyIdle, type CostSummary, type Prices, type RunnerUsage, type StandbyIdleSummary, type StandbyIdleUsage } from "../core/cost.js";
+import { hitRate, jobStartOf, standbyIdleUsage, type JobStartView } from "../core/standby-stats.js";
+import { NO_JOB, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 
 export interface CostReport extends CostSummary {
   /** Window start and end, epoch ms. The start is never before the store's first job (see `requestedSince`). */
@@ -23,6 +24,11 @@ export interface CostReport extends CostSummary {
   readonly notes: string[];
   /** The cost ceilings in force (limits.*), so the figures are read next to what bounds them. */
   readonly ceilings?: CostCeilings;
+  /**
+   * Standby runners' idle time (booted, waiting, serving nobody) and its cost, per shape, beside the runners' cost
+   * above (which counts a handed-off runner from its handoff); and the jobs served warm (by a standby) and cold.
+   */
+  readonly standbys: StandbyIdleSummary & { readonly warmJobs: number; readonly coldJobs: number; readonly hitRate: number | null };
 }
 
 type Usage = RunnerUsage & { readonly jobId: number };
@@ -35,10 +41,14 @@ export async function costReport(
   let stillRunning = 0;
   let assumedSizes = 0;
   let firstRecordAt: number | null = null;
+  const starts: JobStartView[] = [];
   for await (const job of allJobs(store)) {
     firstRecordAt = Math.min(firstRecordAt ?? job.receivedAt, job.receivedAt);
     const spec = specOf(job);
-    for (const l of await store.listLaunches(job.id)) {
+    const launches = await store.listLaunches(job.id);
+    const start = spec && jobStartOf(spec, launches.filter((l) => (l.stoppedAt ?? opts.until) >= opts.since));
+    if (start) starts.push(start);
+    for (const l of launches) {
       const u = usageOf(l, spec, opts.until);
       if (!u) continue;
       if ((l.stoppedAt ?? opts.until) < opts.since) continue;
@@ -63,7 +73,29 @@ export async function costReport(
   }
   const ceilings = opts.ceilings ? { ceilings: opts.ceilings } : {};
   const history = { since, requestedSince: opts.since, firstRecordAt };
-  return { ...summarizeCost(usages, opts.prices), ...history, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes, ...ceilings };
+  const standbyRows = await standbyUsages(store, opts.since, opts.until);
+  const idle = summarizeStandbyIdle(standbyRows, opts.prices);
+  // The hit rate counts the jobs of shapes that had standbys: a job of a shape without any was never a miss.
+  const withStandbys = new Set(standbyRows.map((u) => u.shape));
+  const warmJobs = starts.filter((s) => withStandbys.has(s.shape) && s.warm).length;
+  const coldJobs = starts.filter((s) => withStandbys.has(s.shape) && !s.warm).length;
+  const standbys = { ...idle, warmJobs, coldJobs, hitRate: hitRate(warmJobs, coldJobs) };
+  return { ...summarizeCost(usages, opts.prices), ...history, until: opts.until, prices: opts.prices, stillRunning, assumedSizes, notes, ...ceilings, standbys };
+}
+
+/**
+ * The idle stretches of standbys (launch rows of no job with a standby role) that ended inside the window or still
+ * wait, sized by their shape. Rows of the static pool (no standby role) are not standbys.
+ */
+async function standbyUsages(store: Store, since: number, until: number): Promise<(StandbyIdleUsage & { readonly shape: string })[]> {
+  const out: (StandbyIdleUsage & { readonly shape: string })[] = [];
+  for (const l of await store.listLaunches(NO_JOB)) {
+    const role = l.standby;
+    if (!role || (l.stoppedAt ?? until) < since) continue;
+    const idle = standbyIdleUsage({ ...l, shape: role.shape, status: role.status }, until);
+    if (idle) out.push(idle);
+  }
+  return out;
 }
 
 /** Every stored job, page by page (newest first). */
@@ -83,9 +115,9 @@ function specOf(job: JobRecord) {
 
 /** A launch that never reached its provider (no task, no build) cost nothing. */
 function usageOf(l: LaunchRecord, spec: ReturnType<typeof specOf>, until: number): Usage | undefined {
-  const from = l.startedAt ?? l.launchedAt;
-  if (from === null || l.providerId === null) return undefined;
-  const to = l.stoppedAt ?? until;
+  const w = runnerWindow(l, until);
+  if (!w) return undefined;
+  const { from, to } = w;
   // The launch row holds the backend it actually ran on (a fallback changes it); the size comes from the job's labels.
   return {
     jobId: l.jobId,
@@ -116,18 +148,39 @@ export function formatCostReport(r: CostReport): string {
     usd(x.saving),
   ];
   const rows = [head, ...r.rows.map((x) => line(x, x.backend, x.arch)), line(r.total, "total", "")];
-  const widths = head.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd();
   const pct = r.total.githubHostedCost > 0 ? ` (${Math.round((r.total.saving / r.total.githubHostedCost) * 100)} % of the GitHub-hosted price)` : "";
   const out = [
     `runners from ${new Date(r.since).toISOString()} to ${new Date(r.until).toISOString()}, ${r.prices.region} prices`,
     "",
-    ...rows.map(fmt),
+    ...table(rows, 2),
     "",
     r.total.runners === 0 ? "no runners in this window" : `saving ${usd(r.total.saving)}${pct} against GitHub-hosted 2-core runners`,
   ];
+  if (r.standbys.total.standbys > 0) out.push("", ...formatStandbys(r));
   if (r.stillRunning > 0) out.push(`${r.stillRunning} runner(s) still running, counted up to now`);
   if (r.ceilings) out.push(`ceilings: ${describeCeilings(r.ceilings)}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return `${out.join("\n")}\n`;
+}
+
+/** Rows of cells as aligned lines: the first `left` columns padded on the right, the numbers on the left. */
+function table(rows: readonly string[][], left: number): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  return rows.map((row) => row.map((c, i) => (i < left ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd());
+}
+
+/** Standbys' idle time and cost per shape, the hit rate, and the runners' cost with the idle cost added. */
+function formatStandbys(r: CostReport): string[] {
+  const s = r.standbys;
+  const line = (x: { standbys: number; served: number; idleMinutes: number; awsCost: number }, shape: string) => [shape, String(x.standbys), String(x.served), x.idleMinutes.toFixed(1), usd(x.awsCost)];
+  const rows = [["standby shape", "standbys", "took a job", "idle-min", "idle AWS"], ...s.rows.map((x) => line(x, x.shape)), line(s.total, "total")];
+  const warm = s.hitRate === null ? "no jobs launched" : `${s.warmJobs} of ${s.warmJobs + s.coldJobs} jobs served warm (hit rate ${Math.round(s.hitRate * 100)} %)`;
+  return [
+    "standbys (booted and waiting, serving nobody until a job takes one)",
+    "",
+    ...table(rows, 1),
+    "",
+    warm,
+    `AWS: runners ${usd(r.total.awsCost)} + standby idle ${usd(s.total.awsCost)} = ${usd(r.total.awsCost + s.total.awsCost)}; saving net of idle ${usd(r.total.saving - s.total.awsCost)}`,
+  ];
 }

@@ -135,3 +135,36 @@ describe("buildView: clock and policy violations", () => {
     expect(v.events).toEqual([{ at: T0 + 20_000, jobId: 1, jobName: "job-1", kind: "policy-violation", backend: "FARGATE", message }]);
   });
 });
+
+describe("buildView: standbys", () => {
+  const shapeOf = "FARGATE/X86_64/cpu=-,memory=-,disk=-/image=default";
+  const standby = (n: number, status: NonNullable<LaunchRecord["standby"]>["status"], over: Partial<LaunchRecord> = {}) =>
+    launch(0, { id: `0-${n}`, attempt: n, standby: { shape: shapeOf, parameter: `/p/${n}`, status }, launchedAt: T0, startedAt: T0 + 30_000, ...over });
+  const jobs = [job(1, { status: "completed" }), job(2, { status: "completed" })];
+  const launches = [
+    launch(1, { state: "stopped", handoffFrom: "0-1", launchedAt: T0 + 90_000, startedAt: T0 + 30_000, stoppedAt: T0 + 150_000 }),
+    launch(2, { state: "stopped", startedAt: T0 + 40_000, stoppedAt: T0 + 160_000 }),
+    standby(1, { kind: "claimed", jobId: 1, attempt: 1, at: T0 + 90_000 }, { state: "stopped", stoppedAt: T0 + 90_000 }),
+    standby(2, { kind: "free" }, { state: "running" }),
+    standby(3, { kind: "free" }, { state: "launched", startedAt: null }),
+  ];
+  const view = buildView({ jobs, launches, now: T0 + 210_000, sandbox: false, queueDepth: depth });
+
+  it("shows per shape the standbys booting, waiting and handed off, and the hit rate", () => {
+    expect(view.standbys.shapes).toEqual([
+      expect.objectContaining({ shape: shapeOf, backend: "FARGATE", arch: "X86_64", booting: 1, waiting: 1, retiring: 0, handedOff: 1, warmJobs: 1, coldJobs: 1, hitRate: 0.5 }),
+    ]);
+    expect(view.standbys).toMatchObject({ warmJobs: 1, coldJobs: 1, hitRate: 0.5 });
+  });
+
+  it("prices the standbys' idle time apart from the runners, and counts a handed-off runner from the handoff", () => {
+    // Idle: the claimed one 60 s (start → claim), the waiting one 180 s (start → now), the booting one 210 s (its start
+    // not seen yet: from its launch, as a runner's).
+    expect(view.standbys.idleMinutes).toBeCloseTo((60 + 180 + 210) / 60, 6);
+    expect(view.standbys.idleUsd).toBeGreaterThan(0);
+    // The runners: job 1 from its handoff (60 s), job 2 from its start (120 s); no standby row among them.
+    expect(view.backends.find((b) => b.backend === "FARGATE" && b.arch === "X86_64")).toMatchObject({ launches: 2, runnerMinutes: 3 });
+    // Online for job 1 at the handoff, not when the standby's task started.
+    expect(view.jobs.find((j) => j.id === 1)?.runnerOnlineSeconds).toBe(90);
+  });
+});

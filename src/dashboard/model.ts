@@ -7,9 +7,10 @@ import type { Arch, Backend, LaunchSpec } from "../core/types.js";
 import { ARCHS, BACKENDS } from "../core/types.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
-import { DEFAULT_PRICES, runnerCost, type Prices, type RunnerUsage } from "../core/cost.js";
+import { DEFAULT_PRICES, runnerCost, runnerWindow, type Prices, type RunnerUsage } from "../core/cost.js";
 import { describeCeilings, type CostCeilings } from "../core/ceilings.js";
 import { describeOutcome, isPolicyViolation } from "../core/launch-outcome.js";
+import { isStandbyRow, standbysView, type StandbysView } from "./standbys.js";
 
 export const JOB_STATES = ["queued", "launching", "running", "done", "rejected", "failed", "static", "ignored"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -89,6 +90,8 @@ export interface DashboardView {
   /** The cost ceilings in force (limits.*) and a line saying them; null when the server did not give them. */
   readonly ceilings: (CostCeilings & { readonly text: string }) | null;
   readonly queueDepth: QueueDepth;
+  /** Standby runners per shape, the hit rate and their idle cost (beside `cost`, the runners'). */
+  readonly standbys: StandbysView;
   /** What the view could not show and why (e.g. a field the store does not keep). */
   readonly notes: readonly string[];
 }
@@ -99,7 +102,7 @@ const ACTIVE = new Set(["requested", "launched", "running"]);
 
 export interface ViewInput {
   readonly jobs: readonly JobRecord[];
-  /** Every launch of the listed jobs (others are ignored). */
+  /** Every launch of the listed jobs (others are ignored), and the standbys' launch rows. */
   readonly launches: readonly LaunchRecord[];
   readonly now: number;
   readonly sandbox: boolean;
@@ -127,8 +130,11 @@ export function costSource(p: Prices, notes: readonly string[] = []): string {
 }
 
 export function buildView(input: ViewInput): DashboardView {
+  // A standby's row is no job's runner: it has a panel of its own, and its idle time a price of its own.
+  const standbyRows = input.launches.filter(isStandbyRow);
+  const launches = input.launches.filter((l) => !isStandbyRow(l));
   const byJob = new Map<number, LaunchRecord[]>();
-  for (const l of input.launches) byJob.set(l.jobId, [...(byJob.get(l.jobId) ?? []), l]);
+  for (const l of launches) byJob.set(l.jobId, [...(byJob.get(l.jobId) ?? []), l]);
   for (const list of byJob.values()) list.sort((a, b) => a.attempt - b.attempt);
 
   const views = input.jobs.map((j) => jobView(j, byJob.get(j.id) ?? []));
@@ -149,13 +155,14 @@ export function buildView(input: ViewInput): DashboardView {
     clock: { speed, simulated: speed !== 1 },
     counts,
     jobs: [...views].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).slice(0, input.jobLimit ?? 200),
-    backends: backendViews(input.launches, specs, input.now, price),
+    backends: backendViews(launches, specs, input.now, price),
     queueTime: histogram(views),
-    events: events(input.jobs, input.launches, names).slice(0, input.eventLimit ?? 30),
-    policyViolations: input.launches.filter((l) => isPolicyViolation(l.outcome)).length,
-    cost: { ...costTotals(input.launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
+    events: events(input.jobs, launches, names).slice(0, input.eventLimit ?? 30),
+    policyViolations: launches.filter((l) => isPolicyViolation(l.outcome)).length,
+    cost: { ...costTotals(launches, specs, input.now, price), source: costSource(prices, input.priceNotes) },
     ceilings: input.ceilings ? { ...input.ceilings, text: describeCeilings(input.ceilings) } : null,
     queueDepth: input.queueDepth,
+    standbys: standbysView(input.jobs, (id) => byJob.get(id) ?? [], standbyRows, input.now, prices),
     notes: [],
   };
 }
@@ -182,7 +189,9 @@ export function jobState(job: JobRecord, launches: readonly LaunchRecord[]): { s
 function jobView(job: JobRecord, launches: readonly LaunchRecord[]): JobView {
   const { state, reason } = jobState(job, launches);
   const last = launches[launches.length - 1];
-  const online = launches.find((l) => l.startedAt !== null)?.startedAt ?? null;
+  // A runner handed to a standby came online for this job at the handoff, not when the standby's task started.
+  const first = launches.find((l) => l.startedAt !== null);
+  const online = first ? (runnerWindow(first, first.startedAt ?? 0)?.from ?? first.startedAt) : null;
   const started = startedAtOf(job);
   return {
     id: job.id,
@@ -232,11 +241,14 @@ function sizeOf(job: JobRecord): Size {
   return { cpu: s?.cpu, memory: s?.memory, disk: s?.disk, size: s?.size };
 }
 
-/** Seconds a launch's runner has existed (billed time), or null if it never started. */
+/**
+ * Seconds a launch's runner has existed (billed time), or null if it never started; a runner handed to a standby from
+ * the handoff (core/cost.ts runnerWindow: before it, the task was the standby's, priced as idle).
+ */
 function runnerSeconds(l: LaunchRecord, now: number): number | null {
   if (l.startedAt === null) return null;
-  const end = l.stoppedAt ?? (l.state === "running" ? now : l.startedAt);
-  return Math.max(0, (end - l.startedAt) / 1000);
+  const w = runnerWindow(l, l.stoppedAt ?? (l.state === "running" ? now : l.startedAt));
+  return w ? Math.max(0, (w.to - w.from) / 1000) : null;
 }
 
 function backendViews(launches: readonly LaunchRecord[], specs: Map<number, Size>, now: number, price: PriceRunner): BackendView[] {

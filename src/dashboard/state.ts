@@ -37,7 +37,8 @@ export async function readDashboard(src: StateSources): Promise<DashboardView> {
     cursor = page.cursor;
   } while (cursor && jobs.length < MAX_JOBS);
   const ids = new Set(jobs.map((j) => j.id));
-  const launches = (await src.store.listLaunchesByState(LAUNCH_PHASES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId));
+  // The listed jobs' launches, and the standbys' rows (no job's: their own panel).
+  const launches = (await src.store.listLaunchesByState(LAUNCH_PHASES, MAX_LAUNCHES)).filter((l) => ids.has(l.jobId) || l.standby !== null);
   const view = buildView({
     jobs,
     launches,

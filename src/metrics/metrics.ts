@@ -13,6 +13,7 @@ import type { Backend } from "../core/types.js";
 import type { RateLimitObservation } from "../github/rate-limits.js";
 import type { QueueDepth } from "../queue/queue.js";
 import type { JobStatus } from "../core/types.js";
+import type { StandbysView } from "../dashboard/standbys.js";
 
 /** What the scrape-time gauges read; the server wires it to `ctx.built` once the controller is built. */
 export interface MetricsSource {
@@ -21,6 +22,11 @@ export interface MetricsSource {
   rateLimits(): RateLimitObservation[];
   /** Runner starts the launch gate holds back, per backend (controller/launch-gate.ts `waiting`). */
   launchWaiting(): Record<Backend, number>;
+  /**
+   * Standbys per shape, their idle cost and the runners' cost, over the rows the dashboard reads (dashboard/state.ts:
+   * the newest jobs, every standby row); absent: no standby gauges.
+   */
+  standbys?(): Promise<{ readonly standbys: StandbysView; readonly runnerUsd: number }>;
 }
 
 /**
@@ -57,6 +63,12 @@ export function createTornadeMetrics(): TornadeMetrics {
   const fallbacks = new Counter({ name: "tornade_fallbacks_total", help: "Launches that replaced a failed one on another backend.", labelNames: ["from", "to"], registers });
   const stopped = new Counter({ name: "tornade_runners_stopped_total", help: "Runner tasks and builds that ended, by backend, arch and result.", labelNames: ["backend", "arch", "result"], registers });
   const spot = new Counter({ name: "tornade_spot_interruptions_total", help: "Fargate Spot tasks ended by a Spot interruption.", labelNames: ["arch"], registers });
+  const jobStarts = new Counter({
+    name: "tornade_job_runner_starts_total",
+    help: "Jobs' runner starts that reached their provider, by shape and start: warm (handed to a standby) or cold. Hit rate = warm / all.",
+    labelNames: ["shape", "start"],
+    registers,
+  });
   const gaveUp = new Counter({ name: "tornade_give_ups_total", help: "Jobs tornade gave up on (a permanent error or too many attempts).", registers });
   const reruns = new Counter({ name: "tornade_reruns_total", help: "Jobs tornade asked GitHub to re-run, by reason.", labelNames: ["reason"], registers });
   const violations = new Counter({
@@ -117,6 +129,7 @@ export function createTornadeMetrics(): TornadeMetrics {
         for (const o of source?.rateLimits() ?? []) this.set({ installation: o.key, resource: o.resource }, pick(o));
       },
     });
+  const standbys = standbyGauges(registers, () => source);
   rateGauge("tornade_github_rate_limit_remaining", "GitHub API requests left in the current window, per installation (\"app\" for App JWT calls).", (o) => o.remaining);
   rateGauge("tornade_github_rate_limit_limit", "GitHub API requests allowed per window, per installation.", (o) => o.limit);
   rateGauge("tornade_github_rate_limit_reset_seconds", "When the GitHub rate-limit window resets, Unix seconds.", (o) => Math.round(o.resetAt / 1000));
@@ -144,6 +157,7 @@ export function createTornadeMetrics(): TornadeMetrics {
         stopped.inc({ backend: e.backend, arch: e.arch, result: e.spotInterrupted ? "spot-interrupted" : e.succeeded ? "succeeded" : "failed" });
         if (e.spotInterrupted) spot.inc({ arch: e.arch });
       }),
+    jobRunnerStarted: (e) => safe(() => jobStarts.inc({ shape: e.shape, start: e.warm ? "warm" : "cold" })),
     jobStarted: (e) => safe(() => queueTime.observe(e.queueSeconds)),
     gaveUp: () => safe(() => gaveUp.inc()),
     rerun: (e) => safe(() => reruns.inc({ reason: e.reason })),
@@ -157,7 +171,54 @@ export function createTornadeMetrics(): TornadeMetrics {
       source = s;
     },
     async scrape() {
+      await standbys.refresh();
       return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/**
+ * Standbys at scrape time (docs/standby.md, "Seen and priced"), read once per scrape however many gauges ask: per
+ * shape how many are booting, waiting and retiring now, how many were handed off and the hit rate, their idle time
+ * and its cost, next to the runners' cost over the same rows.
+ */
+function standbyGauges(registers: Registry[], source: () => MetricsSource | undefined): { refresh(): Promise<void> } {
+  let latest: { readonly standbys: StandbysView; readonly runnerUsd: number } | undefined;
+  const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge, v: { readonly standbys: StandbysView; readonly runnerUsd: number }) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        if (latest) fill(this, latest);
+      },
+    });
+  gauge("tornade_standbys", "Standby runners now, per shape and state: booting (launched, not running), waiting (running, free), retiring (being recycled).", ["shape", "state"], (g, v) => {
+    for (const s of v.standbys.shapes) {
+      g.set({ shape: s.shape, state: "booting" }, s.booting);
+      g.set({ shape: s.shape, state: "waiting" }, s.waiting);
+      g.set({ shape: s.shape, state: "retiring" }, s.retiring);
+    }
+  });
+  gauge("tornade_standby_handoffs", "Standbys handed to a job, per shape, among the rows the dashboard reads (the counter tornade_job_runner_starts_total{start=\"warm\"} counts them as they happen).", ["shape"], (g, v) => {
+    for (const s of v.standbys.shapes) g.set({ shape: s.shape }, s.handedOff);
+  });
+  gauge("tornade_standby_hit_ratio", "Jobs of a shape with standbys served warm (by a standby) / all of them that got a runner, among the jobs the dashboard reads.", ["shape"], (g, v) => {
+    for (const s of v.standbys.shapes) if (s.hitRate !== null) g.set({ shape: s.shape }, s.hitRate);
+  });
+  gauge("tornade_standby_idle_seconds", "Seconds standbys waited, booted and serving nobody, per shape, among the rows the dashboard reads.", ["shape"], (g, v) => {
+    for (const s of v.standbys.shapes) g.set({ shape: s.shape }, s.idleMinutes * 60);
+  });
+  gauge("tornade_cost_usd", "Estimated AWS cost (core/cost.ts prices) over the rows the dashboard reads: kind=runners (jobs' runners) and kind=standby_idle (standbys' idle time).", ["kind"], (g, v) => {
+    g.set({ kind: "runners" }, v.runnerUsd);
+    g.set({ kind: "standby_idle" }, v.standbys.idleUsd);
+  });
+  return {
+    // One store read per scrape, before the gauges are collected.
+    async refresh() {
+      latest = await source()?.standbys?.();
     },
   };
 }

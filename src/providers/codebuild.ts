@@ -34,6 +34,8 @@ export interface CodeBuildProviderOptions {
   readonly imagePullCredentials?: ImagePullCredentialsType;
   /** How the JIT config reaches the runner: never a PLAINTEXT variable, which BatchGetBuilds shows. */
   readonly handoff: JitHandoff;
+  /** Reserved-capacity fleets by the name `fleet=` gives → fleet ARN (config aws.codebuild.fleets). */
+  readonly fleets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -82,6 +84,10 @@ export class CodeBuildProvider implements Provider {
         `no CodeBuild image is configured for image "${spec.image}" on ${spec.arch}; add one to the image catalog`,
       );
     }
+    const fleetArn = spec.fleet === undefined ? undefined : this.opts.fleets?.[spec.fleet];
+    if (spec.fleet !== undefined && !fleetArn) {
+      throw new LaunchError("permanent", `no CodeBuild fleet "${spec.fleet}" is configured; add it to aws.codebuild.fleets (TORNADE_CODEBUILD_FLEETS)`);
+    }
     // A standby's parameter is written when a job is handed to it, not now.
     const parameter = req.standby ? req.standby.parameter : await this.opts.handoff.put(req);
     let answer;
@@ -90,8 +96,11 @@ export class CodeBuildProvider implements Provider {
         new StartBuildCommand({
           projectName,
           environmentVariablesOverride: environment(req, parameter),
-          environmentTypeOverride: ENVIRONMENT_TYPES[spec.arch],
-          ...(spec.size ? { computeTypeOverride: CODEBUILD_COMPUTE_TYPES[spec.size] } : {}),
+          // On a reserved-capacity fleet the fleet's instances set the environment and compute type (StartBuild
+          // fleetOverride); on demand, the job's arch and size do.
+          ...(fleetArn
+            ? { fleetOverride: { fleetArn } }
+            : { environmentTypeOverride: ENVIRONMENT_TYPES[spec.arch], ...(spec.size ? { computeTypeOverride: CODEBUILD_COMPUTE_TYPES[spec.size] } : {}) }),
           ...(image ? { imageOverride: image } : {}),
           ...(image && this.opts.imagePullCredentials
             ? { imagePullCredentialsTypeOverride: this.opts.imagePullCredentials }

@@ -4,6 +4,7 @@
  * nothing was launched, why.
  */
 import { formatDuration } from "../core/duration.js";
+import { servedWarm } from "../core/standby-stats.js";
 import type { Arch, Backend } from "../core/types.js";
 import type { JobRecord, LaunchRecord } from "../store/store.js";
 
@@ -24,11 +25,18 @@ export interface JobReport {
   readonly reason: string | null;
   /** GitHub's conclusion when completed ("success", "failure", …). */
   readonly conclusion: string | null;
+  /** Pickup: seconds from GitHub queueing the job (created_at) to it starting on a runner (started_at); null before. */
+  readonly pickupSeconds: number | null;
+  /** Its runner was a standby handed the job (warm), or one started for it (cold); null when none took it. */
+  readonly warm: boolean | null;
 }
 
 export interface GitHubJobView {
   readonly status: string;
   readonly conclusion: string | null;
+  /** GitHub's created_at and started_at (ISO 8601), when the view has them. */
+  readonly createdAt?: string;
+  readonly startedAt?: string | null;
 }
 
 /**
@@ -44,7 +52,18 @@ export function reportJob(
   foreign: string | null = null,
 ): JobReport {
   const last = launches.reduce<LaunchRecord | undefined>((a, l) => (!a || l.attempt > a.attempt ? l : a), undefined);
-  const base = { name, labels, launches: launches.length, backend: last?.backend ?? null, arch: last?.arch ?? null, conclusion: github?.conclusion ?? null };
+  const started = github?.startedAt && github.createdAt ? (Date.parse(github.startedAt) - Date.parse(github.createdAt)) / 1000 : null;
+  const warm = servedWarm(launches);
+  const base = {
+    name,
+    labels,
+    launches: launches.length,
+    backend: last?.backend ?? null,
+    arch: last?.arch ?? null,
+    conclusion: github?.conclusion ?? null,
+    pickupSeconds: started === null ? null : Math.max(0, started),
+    warm: started === null || warm === undefined ? null : warm,
+  };
   const decision = job?.decision;
   if (github?.status === "completed") return { ...base, outcome: "completed", reason: null };
   if (!job && foreign !== null) return { ...base, outcome: "not-launched", reason: foreign };
@@ -82,6 +101,21 @@ export interface Totals {
   /** The simulated time limit (`--time-limit`), and whether the run stopped there with jobs still pending. */
   readonly timeLimitSeconds: number;
   readonly stoppedAtTimeLimit: boolean;
+  /** Median pickup (created_at → started_at) of the jobs started on a standby (warm) and on a runner of their own (cold). */
+  readonly pickup: { readonly warm: PickupSummary; readonly cold: PickupSummary };
+}
+
+export interface PickupSummary {
+  readonly jobs: number;
+  /** Seconds; null without jobs. */
+  readonly p50S: number | null;
+}
+
+function pickupOf(reports: readonly JobReport[], warm: boolean): PickupSummary {
+  const xs = reports.flatMap((r) => (r.warm === warm && r.pickupSeconds !== null ? [r.pickupSeconds] : [])).sort((a, b) => a - b);
+  const mid = Math.floor(xs.length / 2);
+  const p50S = xs.length === 0 ? null : xs.length % 2 ? (xs[mid] ?? null) : ((xs[mid - 1] ?? 0) + (xs[mid] ?? 0)) / 2;
+  return { jobs: xs.length, p50S };
 }
 
 export function totals(
@@ -97,14 +131,20 @@ export function totals(
     failed: count("failed"),
     pending: count("pending"),
     launches: reports.reduce((n, r) => n + r.launches, 0),
+    pickup: { warm: pickupOf(reports, true), cold: pickupOf(reports, false) },
     ...extra,
   };
 }
 
-/** A fixed-width table for people. */
-export function formatTable(reports: readonly JobReport[], t: Totals): string {
-  const rows = reports.map((r) => [r.name, r.outcome, r.backend ?? "-", r.arch ?? "-", String(r.launches), r.reason ?? r.conclusion ?? ""]);
-  const head = ["job", "outcome", "backend", "arch", "launches", "reason / conclusion"];
+/**
+ * A fixed-width table for people. `pickup`: with a column and a line of pickup times (queued → started, warm or
+ * cold) — for runs with standbys, on the slow clock where those times mean something (speed.ts STANDBY_DEFAULT_SPEED).
+ */
+export function formatTable(reports: readonly JobReport[], t: Totals, opts: { readonly pickup?: boolean } = {}): string {
+  const pickup = (r: JobReport) => (r.pickupSeconds === null ? "-" : `${r.pickupSeconds.toFixed(0)} s ${r.warm ? "warm" : "cold"}`);
+  const cells = (r: JobReport) => [r.name, r.outcome, r.backend ?? "-", r.arch ?? "-", String(r.launches), ...(opts.pickup ? [pickup(r)] : []), r.reason ?? r.conclusion ?? ""];
+  const rows = reports.map(cells);
+  const head = ["job", "outcome", "backend", "arch", "launches", ...(opts.pickup ? ["pickup"] : []), "reason / conclusion"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
   return [
@@ -115,7 +155,12 @@ export function formatTable(reports: readonly JobReport[], t: Totals): string {
     `${t.jobs} jobs: ${t.completed} completed, ${t.notLaunched} not launched, ${t.rejected} rejected, ${t.failed} failed, ${t.pending} pending; ` +
       `${t.launches} launches; ${t.simulatedSeconds.toFixed(0)} s simulated in ${t.wallSeconds.toFixed(1)} s; ` +
       `${t.leftoverTasks} tasks/builds and ${t.leftoverRunners} runners left behind`,
+    ...(opts.pickup ? [`pickup (queued → started, median): ${describePickup(t.pickup.cold, "cold")}; ${describePickup(t.pickup.warm, "warm")} (on a standby)`] : []),
   ].join("\n");
+}
+
+function describePickup(p: PickupSummary, what: string): string {
+  return p.p50S === null ? `no ${what} start` : `${p.p50S.toFixed(0)} s ${what} (${p.jobs} job${p.jobs === 1 ? "" : "s"})`;
 }
 
 /**

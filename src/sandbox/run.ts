@@ -38,9 +38,11 @@ const POLL_MS = 25;
 const pollInterval = (openJobs: number) => Math.min(250, Math.max(POLL_MS, openJobs / 4));
 
 export async function runScenario(scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
-  const sandbox = await startSandbox({ speed: opts.speed, logger: opts.logger, port: 0 });
+  const env = scenario.standby === undefined ? {} : { env: { TORNADE_STANDBY: scenario.standby } };
+  const sandbox = await startSandbox({ speed: opts.speed, logger: opts.logger, port: 0, ...env });
   try {
     const wallStart = performance.now();
+    await standbysWaiting(sandbox);
     const simStart = sandbox.clock.now();
     const queued = await sandbox.queueScenario(scenario);
     const timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
@@ -71,29 +73,59 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions):
   }
 }
 
+/**
+ * With standbys configured, waits (bounded by the standbys' boot timeout, simulated) until every one the configuration
+ * asks for is booted and waiting, so that the run's jobs meet warm standbys, as a job arriving in steady state would.
+ */
+async function standbysWaiting(sandbox: Sandbox): Promise<void> {
+  const manager = sandbox.tornade.built.controller.standbys;
+  if (!manager) return;
+  // An adaptive shape wants none until jobs arrive: only fixed counts are waited for.
+  const wanted = sandbox.tornade.config.standby.shapes.reduce((n, s) => n + (s.count === "adaptive" ? 0 : s.count), 0);
+  const until = sandbox.clock.now() + manager.policy.bootTimeoutMs;
+  while (sandbox.clock.now() < until) {
+    const rows = await manager.rows();
+    if (rows.filter((r) => r.state === "running" && r.standby?.status.kind === "free").length >= wanted) return;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
 async function reportFor(sandbox: Sandbox, q: QueuedJob): Promise<JobReport> {
   const { store } = sandbox.tornade.built;
   const [job, launches] = await Promise.all([store.getJob(q.jobId), store.listLaunches(q.jobId)]);
   const gh = sandbox.bed.github.control.getJob(q.jobId);
   const labels = decideLabels(q.labels, policyOf(sandbox.tornade.config));
   const foreign = labels.kind === "ignored" ? labels.reason : null;
-  return reportJob(q.name, q.labels, gh ? { status: gh.status, conclusion: gh.conclusion } : undefined, job, launches, foreign);
+  const github = gh ? { status: gh.status, conclusion: gh.conclusion, createdAt: gh.created_at, startedAt: gh.started_at ?? null } : undefined;
+  return reportJob(q.name, q.labels, github, job, launches, foreign);
 }
 
-/** Waits (bounded) for every task and build to stop and every ephemeral runner to go, then counts what remains. */
+/** The tasks and builds of standbys still free: waiting for the next job by design, not left behind. */
+async function standbyTasks(sandbox: Sandbox): Promise<Set<string>> {
+  const rows = (await sandbox.tornade.built.controller.standbys?.rows()) ?? [];
+  return new Set(rows.flatMap((r) => (r.standby?.status.kind === "free" && r.providerId ? [r.providerId] : [])));
+}
+
+/**
+ * Waits (bounded) for every task and build to stop and every ephemeral runner to go, then counts what remains; the
+ * standbys still waiting (`waiting`, their task ARNs and build ids) are not leftovers.
+ */
 async function drain(sandbox: Sandbox): Promise<{ leftoverTasks: number; leftoverRunners: number }> {
   const { aws, github } = sandbox.bed;
-  const count = () => ({
-    leftoverTasks:
-      aws.control.listTasks().filter((t) => t.lastStatus !== "STOPPED").length +
-      aws.control.listBuilds().filter((b) => b.buildStatus === "IN_PROGRESS").length,
-    leftoverRunners: github.control.listRunners().length,
-  });
+  const count = async () => {
+    const waiting = await standbyTasks(sandbox);
+    return {
+      leftoverTasks:
+        aws.control.listTasks().filter((t) => t.lastStatus !== "STOPPED" && !waiting.has(t.taskArn)).length +
+        aws.control.listBuilds().filter((b) => b.buildStatus === "IN_PROGRESS" && !waiting.has(b.id)).length,
+      leftoverRunners: github.control.listRunners().length,
+    };
+  };
   const until = sandbox.clock.now() + DRAIN_MS;
-  let c = count();
+  let c = await count();
   while ((c.leftoverTasks > 0 || c.leftoverRunners > 0) && sandbox.clock.now() < until) {
     await new Promise((r) => setTimeout(r, POLL_MS));
-    c = count();
+    c = await count();
   }
   return c;
 }

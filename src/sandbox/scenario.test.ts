@@ -31,3 +31,21 @@ describe("loadScenario: label limits", () => {
     expect(() => loadScenario(scenarioWith([...ours, "y".repeat(5000)]))).toThrow(/label "y{60}…" \(5000 characters\) is 5000 characters long; tornade accepts labels of at most 200 characters/);
   });
 });
+
+describe("loadScenario: standby", () => {
+  const write = (body: unknown) => {
+    const path = join(dir, `st${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(body));
+    return path;
+  };
+  const jobs = [{ name: "j", labels: ["self-hosted", "tornade"] }];
+  it("takes standbys in TORNADE_STANDBY's grammar", () => {
+    expect(loadScenario(write({ standby: "FARGATE/X86_64=2,CODEBUILD=1", jobs })).standby).toBe("FARGATE/X86_64=2,CODEBUILD=1");
+    expect(loadScenario(write({ jobs })).standby).toBeUndefined();
+  });
+  it("refuses a standby the grammar refuses, naming the file and the key", () => {
+    const path = write({ standby: "FARGATE/X86_64", jobs });
+    expect(() => loadScenario(path)).toThrow(ScenarioError);
+    expect(() => loadScenario(path)).toThrow(new RegExp(`--scenario ${path}: standby: .*"FARGATE/X86_64" is not BACKEND\\[/ARCH\\[/SIZE\\[/IMAGE\\]\\]\\]=COUNT`));
+  });
+});

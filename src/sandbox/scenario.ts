@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DataFileError, readDataFile } from "../config/data-file.js";
+import { ConfigError, loadConfig } from "../config/index.js";
 import { labelLimitProblems, quoteLabel } from "../core/label-limits.js";
 
 /** Replaced by the simulated run's id, as `${{ github.run_id }}` is in a real workflow. */
@@ -25,7 +26,14 @@ const ScenarioJob = z.strictObject({
   durationSeconds: z.number().positive().max(6 * 3600).default(60),
   count: z.number().int().min(1).max(10_000).default(1),
 });
-const Scenario = z.strictObject({ jobs: z.array(ScenarioJob).min(1).max(1000) });
+const Scenario = z.strictObject({
+  jobs: z.array(ScenarioJob).min(1).max(1000),
+  /**
+   * Standby runners for the run, in TORNADE_STANDBY's grammar (docs/standby.md): "FARGATE/X86_64=2" keeps two booted
+   * and waiting. The run queues its jobs once they are waiting, so its pickup times show warm starts.
+   */
+  standby: z.string().trim().min(1).optional(),
+});
 
 export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioJob = z.infer<typeof ScenarioJob>;
@@ -61,8 +69,18 @@ export function loadScenario(path: string): Scenario {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(top level)"}: ${issue.message}`);
     throw new ScenarioError(
-      `--scenario ${path}: ${problems.join("; ")}. Fix: write {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}]}`,
+      `--scenario ${path}: ${problems.join("; ")}. Fix: write {"jobs": [{"name", "labels": [...], "durationSeconds", "count"}], "standby": "BACKEND/ARCH=COUNT"}`,
     );
+  }
+  const standby = parsed.data.standby;
+  if (standby !== undefined) {
+    // Read as tornade reads TORNADE_STANDBY, so that a scenario is refused here, naming its file, not at start-up.
+    try {
+      loadConfig({ TORNADE_STANDBY: standby }, undefined, { partial: true });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ScenarioError(`--scenario ${path}: standby: ${e.problems.join("; ")}`);
+    }
   }
   return parsed.data;
 }

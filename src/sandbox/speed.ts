@@ -15,9 +15,19 @@ export const MAX_DEFAULT_SPEED = 600;
 /** Jobs × speed the 2-core machine carries with room to spare (measured above). */
 export const JOB_SPEED_BUDGET = 25_000;
 
-/** The default clock speed for a scenario of `jobs` jobs. */
-export function defaultSpeed(jobs: number): number {
-  return Math.min(MAX_DEFAULT_SPEED, Math.max(1, Math.floor(JOB_SPEED_BUDGET / Math.max(1, jobs))));
+/**
+ * The default speed of a scenario with standbys, whose point is the pickup time (queued → started): every real
+ * millisecond the process spends on a job is `speed` simulated ones, so at 600x half a real second of webhook,
+ * handoff and registration on a loaded machine reads as minutes. Measured on the 2-core machine, a 3-job scenario:
+ * at 600x cold and warm pickups were 850–1,300 s (noise), at 60x 120 s cold and 90 s warm, at 10x 40–47 s cold and
+ * 8 s warm — the modelled boot, and the handoff plus the runner's start.
+ */
+export const STANDBY_DEFAULT_SPEED = 10;
+
+/** The default clock speed for a scenario of `jobs` jobs (`standby`: one that turns standbys on). */
+export function defaultSpeed(jobs: number, standby = false): number {
+  const speed = Math.min(MAX_DEFAULT_SPEED, Math.max(1, Math.floor(JOB_SPEED_BUDGET / Math.max(1, jobs))));
+  return standby ? Math.min(speed, STANDBY_DEFAULT_SPEED) : speed;
 }
 
 export interface TimedOutRun {

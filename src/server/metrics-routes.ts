@@ -3,6 +3,8 @@
  * tornade at scrape time (src/metrics/metrics.ts lists every metric; docs/operations.md explains them).
  */
 import type { ControllerObserver } from "../controller/observer.js";
+import { pricesOf } from "../cost/prices.js";
+import { readDashboard } from "../dashboard/state.js";
 import { createTornadeMetrics } from "../metrics/metrics.js";
 import type { RouteModule } from "./context.js";
 
@@ -23,6 +25,11 @@ export function createMetrics(): Metrics {
         queueDepth: () => queue.depth(),
         rateLimits: () => github.rateLimits(),
         launchWaiting: () => controller.launcher.waiting(),
+        // The dashboard's own view, so that the page and the gauges never disagree.
+        standbys: async () => {
+          const view = await readDashboard({ store, queueDepth: () => queue.depth(), now: () => ctx.clock.now(), sandbox: ctx.config.sandbox, prices: pricesOf(ctx.config) });
+          return { standbys: view.standbys, runnerUsd: view.cost.awsUsd };
+        },
       });
       app.get("/metrics", async (c) => {
         const { contentType, body } = await metrics.scrape();

@@ -62,7 +62,7 @@ export function launchSpecOf(raw: unknown): LaunchSpec | null {
   const image = s?.["image"];
   const runnerLabels = s?.["runnerLabels"];
   if (!s || !backend || !arch || typeof image !== "string" || !strings(runnerLabels)) return null;
-  const { cpu, memory, disk } = s;
+  const { cpu, memory, disk, fleet } = s;
   const size = SIZES.find((z) => z === s["size"]);
   return {
     backend,
@@ -72,6 +72,7 @@ export function launchSpecOf(raw: unknown): LaunchSpec | null {
     ...(typeof disk === "number" ? { disk } : {}),
     ...(size ? { size } : {}),
     image,
+    ...(typeof fleet === "string" ? { fleet } : {}),
     runnerLabels,
   };
 }

@@ -72,6 +72,12 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect(await t.store.getJob(2)).toBeUndefined();
       });
 
+      it("keeps a CodeBuild job's fleet in its decision's spec", async () => {
+        const onFleet: LaunchSpec = { backend: "CODEBUILD", arch: "ARM64", image: "default", fleet: "warm-pool", runnerLabels: ["self-hosted", "tornade", "fleet=warm-pool"] };
+        await t.store.createJobIfAbsent(sampleJob(3, { decision: { kind: "launch", spec: onFleet } }));
+        expect((await t.store.getJob(3))?.decision).toEqual({ kind: "launch", spec: onFleet });
+      });
+
       it("lets exactly one of many concurrent creates of the same job win", async () => {
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) => t.store.createJobIfAbsent(sampleJob(5, { name: `racer ${i}` }))),

@@ -6,52 +6,34 @@
  * Needs Chromium: `apt-get install chromium` (CI's .ci/run installs it). Without it this test FAILS, on purpose.
  * Browser-side code is passed as strings: the project compiles without the DOM library.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log/logger.js";
 import { startSandbox, type QueuedJob, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { openBrowser, type Browser } from "../support/chromium.js";
 
 const HOSTILE_LABEL = "<img src=x onerror=window.__pwned=1>";
 const HOSTILE_NAME = "<b>evil</b><script>window.__pwned=2</script>";
 const SCREENSHOT_MAX_BYTES = 300 * 1024;
 
-function chromiumPath(): string {
-  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(p)) return p;
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("Chromium is not installed, and the dashboard test needs it. Fix: apt-get install chromium (CI's .ci/run does)");
-  }
-}
-
-const userDataDir = mkdtempSync(join(tmpdir(), "tornade-chromium-"));
 let sandbox: Sandbox;
-let browser: BrowserContext;
+let opened: Browser;
 let page: Page;
+let userDataDir: string;
 let seed: QueuedJob[];
 let hostile: QueuedJob[];
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
   sandbox = await startSandbox({ speed: 100, logger: silentLogger, port: 0 });
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    viewport: { width: 1280, height: 860 },
-    deviceScaleFactor: 1,
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  opened = await openBrowser();
+  ({ page, dir: userDataDir } = opened);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await opened?.close();
   await sandbox?.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /**

@@ -29,13 +29,21 @@ const seedJobs: Array<[string, string, string, string]> = [
 ];
 
 describe("tornade explain --labels", () => {
+  it("shows the CodeBuild fleet a fleet= label asks for, and refuses one the configuration does not name", async () => {
+    const env = { TORNADE_CODEBUILD_FLEETS: "warm-pool=arn:aws:codebuild:us-east-1:123456789012:fleet/warm-pool:1" };
+    const out = await explain(["--labels", "self-hosted,tornade,runs-on=CODEBUILD,fleet=warm-pool"], env);
+    expect(out).toMatchObject({ launch: true, backend: "CODEBUILD", fleet: "warm-pool", size: null });
+    const bad = await tornade(["explain", "--labels", "self-hosted,tornade,runs-on=CODEBUILD,fleet=other"], env);
+    expect(bad.stdout).toMatch(/fleet must name a configured CodeBuild fleet: warm-pool/);
+  });
+
   it.each(seedJobs)("the seed's %s job", async (_name, extra, backend, arch) => {
     const labels = `self-hosted,tornade,4711,${extra}`;
     const out = await explain(["--labels", labels]);
     expect(out).toMatchObject({ launch: true, backend, arch, static: false, image: "default", reason: null, error: null });
     expect(out["runnerLabels"]).toEqual(labels.split(","));
     expect(Object.keys(out).sort()).toEqual(
-      ["arch", "backend", "cpu", "disk", "error", "errors", "image", "launch", "memory", "reason", "runnerLabels", "size", "static"],
+      ["arch", "backend", "cpu", "disk", "error", "errors", "fleet", "image", "launch", "memory", "reason", "runnerLabels", "size", "static"],
     );
   });
   it("a static job launches nothing, without error", async () => {

@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tornade = (args: string[], env?: NodeJS.ProcessEnv) => runTornadeCli(args, { cwd: dir, env: env ?? {} });
 
 interface SandboxJson {
-  jobs: { name: string; labels: string[]; outcome: string; backend: string | null; arch: string | null; launches: number; reason: string | null }[];
+  jobs: { name: string; labels: string[]; outcome: string; backend: string | null; arch: string | null; launches: number; reason: string | null; warm: boolean | null; pickupSeconds: number | null }[];
   totals: Record<string, number>;
 }
 
@@ -84,6 +84,28 @@ describe("tornade sandbox", () => {
     const flag = await tornade(["sandbox", "--time-limit", "0s"]);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--time-limit must be a simulated duration above zero/);
+  });
+
+  it("turns standbys on from the scenario: jobs of their shape start warm, on a standby, and sooner than a cold one", async () => {
+    const file = join(dir, "standby.json");
+    const fargate = (arch: string) => ["self-hosted", "tornade", "runs-on=FARGATE", `arch=${arch}`];
+    writeFileSync(file, JSON.stringify({ standby: "FARGATE/X86_64=2", jobs: [{ name: "warm", labels: fargate("X86_64"), durationSeconds: 30, count: 2 }, { name: "cold", labels: fargate("ARM64"), durationSeconds: 30 }] }));
+    const r = await tornade(["sandbox", "--scenario", file, "--json"]);
+    expect(r.code).toBe(0);
+    // Pickup times mean something only on a slow clock: a scenario with standbys defaults to 10x.
+    expect(r.stderr).toMatch(/clock 10x \(the default for 3 jobs with standbys\)/);
+    const out = JSON.parse(r.stdout) as Omit<SandboxJson, "totals"> & { totals: { pickup: { warm: { jobs: number; p50S: number }; cold: { jobs: number; p50S: number } } } };
+    expect(out.jobs.map((j) => [j.name, j.outcome, j.warm, j.launches])).toEqual([
+      ["warm#1", "completed", true, 1],
+      ["warm#2", "completed", true, 1],
+      ["cold", "completed", false, 1],
+    ]);
+    expect(out.totals.pickup.warm.jobs).toBe(2);
+    expect(out.totals.pickup.cold.jobs).toBe(1);
+    // The cold job waited for a boot (about 30 s simulated in the test bed's fixed profile); the warm ones did not.
+    expect(out.totals.pickup.warm.p50S).toBeLessThan(out.totals.pickup.cold.p50S);
+    // The standbys still waiting at the end are no leftovers.
+    expect(out.totals).toMatchObject({ leftoverTasks: 0, leftoverRunners: 0 });
   });
 
   it("says when a run stops at its simulated time limit, what was left, and suggests a lower --speed", async () => {

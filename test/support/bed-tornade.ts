@@ -53,8 +53,8 @@ export async function startBedTornade(opts: {
   logger?: Logger;
   storePath?: string;
   onGitHubResponse?: (r: SimResponseInfo) => void;
-  /** More configuration, as environment variables (e.g. TORNADE_ADMIN_TOKEN). */
-  env?: Record<string, string>;
+  /** More configuration, as environment variables (e.g. TORNADE_ADMIN_TOKEN), or made from the started bed. */
+  env?: Record<string, string> | ((bed: TestBed) => Record<string, string>);
   /** The test bed's AWS: its delays, and hooks on every request it receives and answer it gives. */
   aws?: Partial<AwsSimOptions>;
 }): Promise<BedTornade> {
@@ -67,7 +67,7 @@ export async function startBedTornade(opts: {
   });
   try {
     const config = loadConfig(
-      testbedEnv(bed, { ...localServeEnv(opts.speed ?? 600, opts.storePath), ...opts.env }),
+      testbedEnv(bed, { ...localServeEnv(opts.speed ?? 600, opts.storePath), ...(typeof opts.env === "function" ? opts.env(bed) : opts.env) }),
     );
     const tornade = await runTornade(config, {
       clock,

@@ -9,6 +9,7 @@ import {
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_JIT_KMS_KEY } from "../../src/core/runner-env.js";
+import { FLEET_HANDOVER_MS } from "./codebuild-fleets.js";
 import { controllableRuntime, eventually, startBed, type Bed } from "./test-helpers.js";
 
 describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
@@ -125,6 +126,73 @@ describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
     ).rejects.toBeInstanceOf(InvalidInputException);
     const out = await bed.codebuild().send(new BatchGetBuildsCommand({ ids: ["tornade-runner:does-not-exist"] }));
     expect(out.buildsNotFound).toEqual(["tornade-runner:does-not-exist"]);
+  });
+
+  // Reserved-capacity fleets (codebuild-fleets.ts): StartBuild fleetOverride, baseCapacity, overflowBehavior.
+  const start = async (fleetArn: string) => (await bed.codebuild().send(new StartBuildCommand({ projectName: bed.sim.codebuildProject, fleetOverride: { fleetArn } }))).build?.id ?? "";
+  const building = (id: string) => inPhase(id, "BUILD");
+  /** A fleet of one instance, busy with a first build. */
+  const busyFleet = async (name: string, overflowBehavior: "QUEUE" | "ON_DEMAND") => {
+    const fleet = bed.sim.control.createFleet({ name, baseCapacity: 1, overflowBehavior });
+    const first = await start(fleet.arn);
+    await building(first);
+    return { fleet, first };
+  };
+  const summary = (id: string) => bed.sim.control.listBuilds().find((b) => b.id === id);
+  const phases = (b: Build) => (b.phases ?? []).map((p) => p.phaseType);
+
+  it("fleets: runs a build on a free instance: no provisioning, the fleet's compute type, the fleet named in the build", async () => {
+    const fleet = bed.sim.control.createFleet({ name: "warm-pool", baseCapacity: 1, computeType: "BUILD_GENERAL1_MEDIUM" });
+    const id = await start(fleet.arn);
+    const b = await building(id);
+    expect(b.environment?.fleet?.fleetArn).toBe(fleet.arn);
+    expect(b.environment?.computeType).toBe("BUILD_GENERAL1_MEDIUM");
+    expect(summary(id)?.fleet).toEqual({ name: "warm-pool", arn: fleet.arn, onInstance: true });
+    expect(summary(id)?.boot).toMatchObject({ queuedMs: FLEET_HANDOVER_MS, provisioningMs: 0, pullMs: 0 });
+    // PROVISIONING is still a phase, of no length: the instance is up.
+    expect(b.phases?.find((p) => p.phaseType === "PROVISIONING")?.durationInSeconds).toBe(0);
+    rt.containers.get(id)?.exit(0);
+    await eventually(async () => ((await get(id)).buildComplete ? true : undefined));
+  });
+
+  it("fleets: QUEUE: with every instance busy, a build waits in QUEUED and takes the instance the first one frees", async () => {
+    const { first, fleet } = await busyFleet("queue-fleet", "QUEUE");
+    const second = await start(fleet.arn);
+    // Still queued while the first holds the one instance (it would be in BUILD within the hand-over otherwise).
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await get(second)).currentPhase).toBe("QUEUED");
+    expect(rt.containers.get(second)).toBeUndefined();
+    rt.containers.get(first)?.exit(0);
+    const b = await building(second);
+    expect(summary(second)?.fleet?.onInstance).toBe(true);
+    expect(phases(b)).toContain("PROVISIONING");
+    rt.containers.get(second)?.exit(0);
+  });
+
+  it("fleets: QUEUE: a build stopped while it waits leaves the line", async () => {
+    const { first, fleet } = await busyFleet("queue-stop", "QUEUE");
+    const waiting = await start(fleet.arn);
+    const third = await start(fleet.arn);
+    await bed.codebuild().send(new StopBuildCommand({ id: waiting }));
+    rt.containers.get(first)?.exit(0);
+    // The instance goes to the third, not to the stopped one.
+    await building(third);
+    expect(rt.containers.get(waiting)).toBeUndefined();
+    rt.containers.get(third)?.exit(0);
+  });
+
+  it("fleets: ON_DEMAND: with every instance busy, a build runs on on-demand capacity with a cold boot", async () => {
+    const { first, fleet } = await busyFleet("spill", "ON_DEMAND");
+    const second = await start(fleet.arn);
+    await building(second);
+    expect(summary(second)?.fleet).toEqual({ name: "spill", arn: fleet.arn, onInstance: false });
+    // The on-demand build's boot as the model drew it, not the fleet's hand-over.
+    expect(summary(second)?.boot.provisioningMs).toBeGreaterThan(0);
+    for (const id of [first, second]) rt.containers.get(id)?.exit(0);
+  });
+
+  it("fleets: refuses a fleet that does not exist, with AWS's error", async () => {
+    await expect(start("arn:aws:codebuild:us-east-1:123456789012:fleet/nope:1")).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it("gave only answers that match AWS's output model", () => {

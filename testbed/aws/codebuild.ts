@@ -21,6 +21,7 @@ import { ACCOUNT } from "./ecs-state.js";
 import { principalNamed } from "./iam.js";
 import { AwsError, epochSeconds } from "./protocol.js";
 import type { Ssm } from "./ssm.js";
+import { FLEET_HANDOVER_MS, Fleets } from "./codebuild-fleets.js";
 
 type Body = Record<string, unknown>;
 
@@ -72,6 +73,8 @@ export interface BuildRecord {
   resolved?: Record<string, string>;
   /** How long this build's QUEUED and PROVISIONING phases and its runner's start take (boot-model.ts). */
   boot: BootPlan;
+  /** StartBuild's `fleetOverride` (codebuild-fleets.ts): the fleet, and whether the build runs on its instance or overflowed to on-demand. */
+  fleet?: { readonly arn: string; readonly name: string; readonly onInstance: boolean };
 }
 
 /** Short phases around BUILD (source download with NO_SOURCE, install, finalize): one second each. */
@@ -93,10 +96,11 @@ export interface CodeBuildState {
   projects: Map<string, ProjectRecord>;
   builds: Map<string, BuildRecord>;
   tokens: Map<string, { buildId: string; at: number; fingerprint: string }>;
+  fleets: Fleets;
 }
 
 export function newCodeBuildState(region: string): CodeBuildState {
-  return { region, projects: new Map(), builds: new Map(), tokens: new Map() };
+  return { region, projects: new Map(), builds: new Map(), tokens: new Map(), fleets: new Fleets(region) };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -132,8 +136,11 @@ export class CodeBuild {
         if (b) return { build: buildToApi(b) };
       }
     }
-    const environmentType = str(body.environmentTypeOverride) ?? project.environmentType;
-    const computeType = str(body.computeTypeOverride) ?? project.computeType;
+    // A fleet's instances are of its environment and compute type: the build takes them.
+    const fleetArn = str(rec(body.fleetOverride)?.fleetArn);
+    const fleet = fleetArn === undefined ? undefined : state.fleets.find(fleetArn);
+    const environmentType = fleet?.environmentType ?? str(body.environmentTypeOverride) ?? project.environmentType;
+    const computeType = fleet?.computeType ?? str(body.computeTypeOverride) ?? project.computeType;
     const allowed = COMPUTE_TYPES_BY_ENVIRONMENT[environmentType];
     if (!allowed) throw invalid(`Environment type ${environmentType} is not supported by this simulator (LINUX_CONTAINER, ARM_CONTAINER).`);
     if (!allowed.includes(computeType)) throw invalid(`Invalid compute type ${computeType} for environment type ${environmentType}.`);
@@ -170,6 +177,13 @@ export class CodeBuild {
     };
     state.builds.set(id, build);
     if (token !== undefined) state.tokens.set(token, { buildId: id, at: now, fingerprint: fp });
+    const placed = fleet && state.fleets.place(fleet, id);
+    if (fleet && placed) {
+      build.fleet = { arn: fleet.arn, name: fleet.name, onInstance: placed.kind !== "on-demand" };
+      // On an instance: running, image on it — only the hand-over and the runner's start. Queued: the same, once free.
+      if (placed.kind !== "on-demand") build.boot = { ...build.boot, queuedMs: FLEET_HANDOVER_MS, provisioningMs: 0, pullMs: 0, cached: true };
+      if (placed.kind === "queued") return { build: buildToApi(build) };
+    }
     this.schedule(build, build.boot.queuedMs, now);
     return { build: buildToApi(build) };
   }
@@ -193,6 +207,7 @@ export class CodeBuild {
     if (next === "COMPLETED") {
       b.endTime = now;
       b.complete = true;
+      this.releaseFleetInstance(b, now);
       if (b.status === "IN_PROGRESS") b.status = b.exitCode === undefined || b.exitCode === 0 ? "SUCCEEDED" : "FAILED";
       return;
     }
@@ -237,6 +252,13 @@ export class CodeBuild {
     this.schedule(b, SHORT_PHASE_MS, at);
   }
 
+  /** A fleet build ended (or was stopped waiting): its instance goes to the first build waiting for one. */
+  private releaseFleetInstance(b: BuildRecord, now: number): void {
+    const next = b.fleet && this.state.fleets.release(b.id);
+    const waiting = next === undefined ? undefined : this.state.builds.get(next);
+    if (waiting) this.schedule(waiting, waiting.boot.queuedMs, now);
+  }
+
   private runBuildPhase(b: BuildRecord): void {
     const env = b.resolved ?? Object.fromEntries(b.env.map((e) => [e.name, e.value]));
     b.handle = this.runtime.start(
@@ -264,6 +286,7 @@ export class CodeBuild {
     b.handle = undefined;
     h?.signal("SIGKILL");
     const now = this.clock.now();
+    this.releaseFleetInstance(b, now);
     const cur = this.current(b);
     cur.endTime = now;
     cur.phaseStatus = "STOPPED";
@@ -362,6 +385,7 @@ export function buildToApi(b: BuildRecord): Body {
       type: b.environmentType,
       image: b.image,
       computeType: b.computeType,
+      ...(b.fleet ? { fleet: { fleetArn: b.fleet.arn } } : {}),
       environmentVariables: b.env.map((e) => ({ name: e.name, value: e.value, type: e.type })),
       privilegedMode: b.privilegedMode,
       imagePullCredentialsType: "CODEBUILD",

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { BootModel, BootPlan } from "./boot-model.js";
 import { resolveBootModel, type BootModelInput, type BootModelSpec } from "./boot-profiles.js";
 import type { CodeBuild, ProjectRecord } from "./codebuild.js";
+import { OVERFLOW_BEHAVIORS } from "./codebuild-fleets.js";
 import { ACCOUNT, clusterArn, type EcsState, type TaskDefinitionRecord } from "./ecs-state.js";
 import type { CapacityShortage } from "./ecs.js";
 import type { EcsLifecycle } from "./ecs-tasks.js";
@@ -36,6 +37,16 @@ export const ProjectInput = z.object({
   environmentVariables: z.array(z.object({ name: z.string(), value: z.string(), type: z.string().default("PLAINTEXT") })).default([]),
 });
 export type ProjectInput = z.input<typeof ProjectInput>;
+
+/** A CodeBuild reserved-capacity fleet (CreateFleet's members the simulator models; codebuild-fleets.ts). */
+export const FleetInput = z.object({
+  name: z.string().min(2).max(128),
+  baseCapacity: z.number().int().min(1),
+  overflowBehavior: z.enum(OVERFLOW_BEHAVIORS).default("QUEUE"),
+  environmentType: z.enum(["LINUX_CONTAINER", "ARM_CONTAINER"]).default("LINUX_CONTAINER"),
+  computeType: z.string().default("BUILD_GENERAL1_SMALL"),
+});
+export type FleetInput = z.input<typeof FleetInput>;
 
 export const ShortageInput = z.object({
   capacityProvider: z.enum(["FARGATE", "FARGATE_SPOT"]),
@@ -107,6 +118,8 @@ export interface BuildSummary {
   endTime?: number;
   /** The boot phases the model drew for this build. */
   boot: BootPlan;
+  /** The fleet it named (fleetOverride), and whether it ran on a fleet instance or overflowed to on-demand. */
+  fleet?: { readonly name: string; readonly arn: string; readonly onInstance: boolean };
 }
 
 /** A parameter as the control API shows it: never its value. */
@@ -195,6 +208,12 @@ export class AwsControl {
     };
     this.codebuild.state.projects.set(p.name, rec);
     return { name: rec.name, arn: rec.arn };
+  }
+
+  /** Creates a reserved-capacity fleet (as CreateFleet does); StartBuild's fleetOverride names it by its ARN. */
+  createFleet(input: FleetInput): { name: string; arn: string } {
+    const f = this.codebuild.state.fleets.create(FleetInput.parse(input));
+    return { name: f.name, arn: f.arn };
   }
 
   /** RunTask on this capacity answers failures[] with AWS's capacity reason, `times` calls or until cleared. */
@@ -297,6 +316,7 @@ export class AwsControl {
       startTime: b.startTime,
       endTime: b.endTime,
       boot: b.boot,
+      ...(b.fleet ? { fleet: b.fleet } : {}),
     }));
   }
 

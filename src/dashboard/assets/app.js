@@ -80,6 +80,33 @@ function renderBackends(v) {
   document.getElementById("ceilings").textContent = v.ceilings ? "Cost ceilings: " + v.ceilings.text + "." : "";
 }
 
+const pct = (r) => (r === null || r === undefined ? "–" : Math.round(r * 100) + " %");
+
+// Standbys per shape: shown once any shape has had one (docs/standby.md, "Seen and priced").
+function renderStandbys(v) {
+  const s = v.standbys;
+  document.getElementById("standbys-panel").hidden = s.shapes.length === 0;
+  const rows = s.shapes.map((x) =>
+    el(
+      "tr",
+      { "data-shape": x.shape },
+      el("td", { class: "nowrap" }, x.shape),
+      el("td", { class: "num", "data-standbys": "booting" }, x.booting),
+      el("td", { class: "num", "data-standbys": "waiting" }, x.waiting),
+      el("td", { class: "num", "data-standbys": "retiring" }, x.retiring),
+      el("td", { class: "num", "data-standbys": "handed-off" }, x.handedOff),
+      el("td", { class: "num" }, x.warmJobs + " / " + x.coldJobs),
+      el("td", { class: "num", "data-standbys": "hit-rate" }, pct(x.hitRate)),
+      el("td", { class: "num" }, x.idleMinutes.toFixed(1)),
+      el("td", { class: "num" }, usd(x.idleUsd)),
+    ),
+  );
+  document.querySelector("#standbys tbody").replaceChildren(...rows);
+  document.getElementById("standby-summary").textContent =
+    "Hit rate " + pct(s.hitRate) + " (" + s.warmJobs + " of " + (s.warmJobs + s.coldJobs) + " jobs served warm). Standby idle time " +
+    s.idleMinutes.toFixed(1) + " min, " + usd(s.idleUsd) + " on AWS, next to " + usd(v.cost.awsUsd) + " for the runners.";
+}
+
 function renderChart(v) {
   const q = v.queueTime;
   const W = 520, H = 190, left = 34, bottom = 34, top = 14;
@@ -149,6 +176,7 @@ async function poll() {
     renderViolations(v);
     renderCounts(v);
     renderBackends(v);
+    renderStandbys(v);
     renderChart(v);
     renderEvents(v);
     renderJobs(v);

@@ -124,6 +124,9 @@ export class WorkerPool {
   }
 
   private idle(): Promise<void> {
+    // A worker whose receive was in flight when stop() ran comes here after stop() woke the idle ones: nobody would
+    // wake it again (no poll is armed once stopped), and stop() waits for its loop.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       this.armPoll();

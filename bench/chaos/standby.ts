@@ -190,7 +190,11 @@ export class StandbyWatch {
     standby.handed = w.runner;
     const aws = this.bed.aws.control;
     if (w.fault === "lost" && aws.deleteParameter(w.parameter)) this.counts.handoffsLost++;
-    if (w.fault === "kill" && aws.killContainer(standby.id)) this.counts.killedInHandoff++;
+    // A standby handed a job while still booting has no container to kill yet: the next ECS handoff gets the kill.
+    if (w.fault === "kill") {
+      if (aws.killContainer(standby.id)) this.counts.killedInHandoff++;
+      else this.killOwed = true;
+    }
   }
 
   /** Kills and interrupts waiting standbys when due; called by the run loop. */

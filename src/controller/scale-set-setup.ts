@@ -5,7 +5,7 @@
  */
 import { ConfigError, intakesOf, type Config } from "../config/index.js";
 import type { LabelPolicy } from "../core/labels.js";
-import { shapeSpec, standbyShapeLabels } from "../core/standby.js";
+import { shapeSpec } from "../core/standby.js";
 import type { LaunchSpec } from "../core/types.js";
 
 export interface ScaleSetTarget {
@@ -32,11 +32,9 @@ export function scaleSetSetupOf(config: Config, labelPolicy: LabelPolicy): Scale
   if (!intakesOf(config).scaleSets || s.sets.length === 0) return undefined;
   const problems: string[] = [];
   const targets = s.sets.flatMap((entry, i): ScaleSetTarget[] => {
-    const shape = { ...entry, arch: entry.arch ?? config.defaultArch };
-    const resolved = shapeSpec(shape, labelPolicy);
+    const resolved = shapeSpec(entry, config.defaultArch, labelPolicy);
     if ("problem" in resolved) {
-      const labels = standbyShapeLabels(labelPolicy.launchLabel, shape);
-      problems.push(`scaleSets.sets.${i} (${entry.name}: ${labels.slice(2).join(", ")}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches`);
+      problems.push(`scaleSets.sets.${i} (${entry.name}: ${resolved.shape}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches`);
       return [];
     }
     return [{ name: entry.name, labels: entry.labels, spec: resolved.spec, minRunners: entry.minRunners, maxRunners: entry.maxRunners }];

@@ -18,7 +18,6 @@ import {
   standbyCandidates,
   standbyName,
   standbyShapeKey,
-  standbyShapeLabels,
   type StandbyPolicy,
   type StandbyRetirement,
   type StandbyRole,
@@ -350,11 +349,9 @@ export function standbySetupOf(config: Config, labelPolicy: LabelPolicy, request
   if (s.shapes.length === 0) return undefined;
   const problems: string[] = [];
   const targets = s.shapes.flatMap((entry, i): StandbyTargetSpec[] => {
-    const shape = { ...entry, arch: entry.arch ?? config.defaultArch };
-    const resolved = shapeSpec(shape, labelPolicy);
+    const resolved = shapeSpec(entry, config.defaultArch, labelPolicy);
     if ("problem" in resolved) {
-      const labels = standbyShapeLabels(labelPolicy.launchLabel, shape);
-      problems.push(`standby.shapes.${i} (${labels.slice(2).join(", ")}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
+      problems.push(`standby.shapes.${i} (${resolved.shape}): ${resolved.problem}. Fix: name a backend, arch, size and image this tornade launches, or remove the entry`);
       return [];
     }
     const windows = entry.schedule ?? s.schedule;

@@ -38,14 +38,19 @@ export function standbyShapeLabels(launchLabel: string, shape: StandbyShape): st
   ];
 }
 
+/** A shape as configuration writes it (a standby's, a scale set's runner's): the arch may be left to the default. */
+export type ConfiguredShape = Omit<StandbyShape, "arch"> & { readonly arch?: Arch | undefined };
+
 /**
- * The launch spec of a configured shape (a standby's, a scale set's runner's), through the label grammar exactly as
- * a job saying so would get it; or why it cannot be launched, in the grammar's words.
+ * The launch spec of a configured shape, through the label grammar exactly as a job saying so would get it; or why
+ * it cannot be launched, in the grammar's words, with the shape as labels (`runs-on=…, arch=…`) for the message.
  */
-export function shapeSpec(shape: StandbyShape, policy: LabelPolicy): { spec: LaunchSpec } | { problem: string } {
-  const verdict = interpretLabels(standbyShapeLabels(policy.launchLabel, shape), policy);
+export function shapeSpec(entry: ConfiguredShape, defaultArch: Arch, policy: LabelPolicy): { spec: LaunchSpec } | { problem: string; shape: string } {
+  const labels = standbyShapeLabels(policy.launchLabel, { ...entry, arch: entry.arch ?? defaultArch });
+  const verdict = interpretLabels(labels, policy);
   if (verdict.kind === "launch") return { spec: verdict.spec };
-  return { problem: verdict.kind === "error" ? describeLabelErrors(verdict.errors) : verdict.reason };
+  // The first two labels (self-hosted and the launch label) are the same for every shape.
+  return { problem: verdict.kind === "error" ? describeLabelErrors(verdict.errors) : verdict.reason, shape: labels.slice(2).join(", ") };
 }
 
 /**

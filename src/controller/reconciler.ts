@@ -137,7 +137,7 @@ export class Reconciler {
         return this.rerun(job, action.reason);
       case "find-job-on-runner": {
         const row = launches.find((l) => l.attempt === action.attempt);
-        if (row && isScaleSetJob(job.id)) return this.spotCheckedInScaleSet(row);
+        if (row && isScaleSetJob(job.id)) return this.checkedInScaleSet(row);
         return row ? this.findJobOnRunner(job, row) : "done";
       }
       case "refresh": {
@@ -199,15 +199,13 @@ export class Reconciler {
     const { github, store } = this.deps;
     const ref = repoRefOf(job);
     const ran = (await github.listRunJobs(ref, job.runId)).find((j) => j.runnerName === launch.runnerName);
-    if (ran) await this.deps.takeIn({ kind: "look-up", source: "spot", job: ran, run: await github.getRun(ref, job.runId), installationId: job.installationId });
-    const interruption = launch.outcome?.kind === "spot-interrupted" ? launch.outcome.reason : "Spot interruption";
-    const outcome: RunnerOutcome =
-      ran && ran.id !== job.id ? { kind: "taken", jobId: ran.id, refused: null } : { kind: "spot-interrupted", checked: true, reason: interruption };
+    if (ran) await this.deps.takeIn({ kind: "look-up", source: "runner", job: ran, run: await github.getRun(ref, job.runId), installationId: job.installationId });
+    const outcome: RunnerOutcome = ran && ran.id !== job.id ? { kind: "taken", jobId: ran.id, refused: null } : checkedOutcome(launch);
     // Re-read: the launch may have moved since it was loaded.
     const current = (await store.getLaunch(launch.id)) ?? launch;
     await store.updateLaunch(launch.id, current.version, { outcome });
     await this.deps.queue.enqueue(reconcileItem(job.id));
-    this.deps.logger.child({ jobId: job.id }).warn({ attempt: launch.attempt, ranJob: ran?.id ?? null }, "looked up which job a Spot-interrupted runner was running");
+    this.deps.logger.child({ jobId: job.id }).warn({ attempt: launch.attempt, ranJob: ran?.id ?? null }, "looked up which job a runner launched for this job ran");
     return ran && ran.id !== job.id ? `found job ${ran.id}` : "no other job";
   }
 
@@ -282,12 +280,12 @@ export class Reconciler {
 
   /**
    * A scale set's runner lost to a Spot interruption while running some other job of the scale set: that job's own
-   * row hears of it from its JobCompleted message and is re-run from there. Marked looked-at.
+   * row hears of it from its JobCompleted message and is re-run from there; one that ended cleanly counts as an
+   * attempt. Marked looked-at.
    */
-  private async spotCheckedInScaleSet(launch: LaunchRecord): Promise<string> {
+  private async checkedInScaleSet(launch: LaunchRecord): Promise<string> {
     const current = (await this.deps.store.getLaunch(launch.id)) ?? launch;
-    const reason = launch.outcome?.kind === "spot-interrupted" ? launch.outcome.reason : "Spot interruption";
-    await this.deps.store.updateLaunch(launch.id, current.version, { outcome: { kind: "spot-interrupted", checked: true, reason } });
+    await this.deps.store.updateLaunch(launch.id, current.version, { outcome: checkedOutcome(launch) });
     await this.deps.queue.enqueue(reconcileItem(launch.jobId));
     return "no other job";
   }
@@ -326,4 +324,13 @@ export class Reconciler {
     // The check run saying so goes out on the next look.
     await this.deps.queue.enqueue(reconcileItem(job.id));
   }
+}
+
+/**
+ * What a launch's runner is, once GitHub was asked which job it ran and it was none of its run's but the launch's own
+ * (or none): a Spot interruption stays one, now checked; a runner that ended cleanly counts as a failed attempt.
+ */
+function checkedOutcome(launch: LaunchRecord): RunnerOutcome {
+  if (launch.outcome?.kind === "spot-interrupted") return { ...launch.outcome, checked: true };
+  return { kind: "runner-failed", reason: "ended without taking a job of its run (looked up on GitHub)" };
 }

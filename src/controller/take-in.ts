@@ -37,10 +37,13 @@ export interface WebhookObservation {
   readonly payload: unknown;
 }
 
-/** A job as GitHub's REST API describes it, when its webhook was lost: found by the sweeper, or looked up after a Spot interruption. */
+/**
+ * A job as GitHub's REST API describes it, when its webhook was lost: found by the sweeper, or found on a runner
+ * launched for another job (a Spot-interrupted one, or one that ended without taking its own job).
+ */
 export interface JobLookUp {
   readonly kind: "look-up";
-  readonly source: "sweeper" | "spot";
+  readonly source: "sweeper" | "runner";
   readonly job: WorkflowJob;
   readonly run: WorkflowRun;
   readonly installationId: number;

@@ -181,6 +181,20 @@ describe("decide: runners that never came up, lost runners, cancelled jobs", () 
     expect(decide(queued, [lost], now, { ...policy, spotRerun: false }).kind).toBe("launch");
   });
 
+  it("before giving up, asks GitHub which job each runner that ended cleanly without taking the job ran", () => {
+    // Five runners ended cleanly while the job stayed queued: most likely siblings took them and those webhooks were lost.
+    const clean = [1, 2, 3, 4, 5].map((attempt) => launch({ attempt, state: "stopped", stoppedAt: 0, runnerName: `tornade-1-${attempt}` }));
+    expect(decide(queued, clean, now, policy)).toMatchObject({ kind: "find-job-on-runner", attempt: 1 });
+    // A sibling ran the first: it no longer counts, so the job gets another runner (after one GET).
+    const firstTaken = [{ ...clean[0]!, outcome: { kind: "taken", jobId: 2, refused: null } as const }, ...clean.slice(1)];
+    expect(decide(queued, firstTaken, now, policy)).toMatchObject({ kind: "launch", attempt: 6, verify: true });
+    // Every one looked up and found on no job of the run: they count, and the job is given up with the reason.
+    const failed = clean.map((l) => ({ ...l, outcome: { kind: "runner-failed", reason: "ended without taking a job of its run (looked up on GitHub)" } as const }));
+    expect(decide(queued, failed, now, policy)).toMatchObject({ kind: "give-up", reason: "gave up after 5 runners ended without taking the job" });
+    // Below the bound nothing is looked up: the runner is replaced as before.
+    expect(decide(queued, clean.slice(0, 4), now, policy)).toMatchObject({ kind: "launch", attempt: 5, verify: true });
+  });
+
   it("keeps asking GitHub about a running job whose runner was interrupted, until it ends (its webhook may be lost)", () => {
     const lost = launch({ state: "stopped", spotInterrupted: true, runnerName: "tornade-2-1", outcome: { kind: "taken", jobId: 2, refused: null } });
     const running: JobView = { status: "in_progress", runnerName: "tornade-2-1", ranOn: lost, decision: launchSpec };

@@ -134,7 +134,8 @@ export type Action =
   | { readonly kind: "rerun"; readonly reason: string }
   /**
    * This job's runner was lost to a Spot interruption, but not while running this job: ask GitHub which job it was
-   * running (an identical sibling whose webhooks were lost would otherwise fail unnoticed and never be re-run).
+   * running (an identical sibling whose webhooks were lost would otherwise fail unnoticed and never be re-run). Also
+   * asked, before giving up, of a runner that ended cleanly without taking this job: whether a sibling took it.
    */
   | { readonly kind: "find-job-on-runner"; readonly attempt: number; readonly reason: string }
   /** Ask GitHub how the job stands now, then look again after `retryInMs`: its webhooks may have been lost. */
@@ -214,6 +215,11 @@ export function decide(job: JobView, launches: readonly LaunchView[], now: numbe
       // The runner ended and the job is still queued: it never took this job — an identical sibling in the same run
       // took it (labels match both), or it crashed or was stopped before starting. Replace it, bounded.
       if (attemptsCounted(launches) >= policy.maxAttempts) {
+        // Before giving up for good, ask GitHub about each runner that ended cleanly for no known reason: an ephemeral
+        // runner exits cleanly after running a job, so most likely a sibling took it and that webhook was lost. One
+        // found on a sibling's job is a taken runner, which does not count; the others are marked checked.
+        const unexplained = launches.find((l) => l.state === "stopped" && !l.outcome && l.runnerName !== undefined);
+        if (unexplained) return { kind: "find-job-on-runner", attempt: unexplained.attempt, reason: "its runner ended cleanly without taking this job" };
         return { kind: "give-up", reason: `gave up after ${attemptsCounted(launches)} runners ended without taking the job` };
       }
       // A runner that exited cleanly most often did run the job and its webhooks are still on their way: give them a

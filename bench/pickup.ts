@@ -16,6 +16,7 @@
  * steady part over the warm shape's jobs there is `idleRunnerMinutesPerJob`.
  */
 import { prng } from "../testbed/prng.js";
+import { jitRunnerName } from "./chaos/runner-name.js";
 import { percentile, round, waitFor } from "./stats.js";
 import { realNow, startWorld, type World } from "./world.js";
 
@@ -59,6 +60,12 @@ export interface PickupResult {
   webhookDelivery: Quantiles;
   /** The steady part's pickups counted from the webhook at tornade instead of from created_at. */
   fromWebhook: { cold: Quantiles; warm: Quantiles };
+  /**
+   * The steady part's warm pickups split at the handoff (tornade's PutParameter of the job's JIT config): `tornade`
+   * from the webhook at tornade to the handoff, `standby` from the handoff to the job started (the standby's next
+   * poll, its warmed-up runner's start, GitHub assigning the job). Says which side a slow tail is on.
+   */
+  warmSplit: { tornade: Quantiles; standby: Quantiles };
   /** The steady part's Parameter Store calls a simulated second (standbys' polls included; the account has 40) and throttled AWS answers. */
   ssm: { perSecond: number; throttled: number };
   speed: number;
@@ -84,6 +91,8 @@ interface Queued {
 export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
   // When each standby (by name) was handed a job's JIT config: tornade's PutParameter to its parameter.
   const handedAt = new Map<string, number>();
+  // When each job's runner (by the name in its JIT config) was handed to a standby.
+  const runnerHandedAt = new Map<string, number>();
   const world = await startWorld({
     speed: opts.speed,
     webhooks: true,
@@ -92,7 +101,11 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       if (operation !== "PutParameter") return;
       const name = (body as { Name?: unknown } | null)?.Name;
       const m = typeof name === "string" ? STANDBY_NAME.exec(name) : null;
-      if (m) handedAt.set(`tornade-standby-${m[1]}`, at);
+      if (!m) return;
+      handedAt.set(`tornade-standby-${m[1]}`, at);
+      const value = (body as { Value?: unknown }).Value;
+      const runner = typeof value === "string" ? jitRunnerName(value) : undefined;
+      if (runner) runnerHandedAt.set(runner, at);
     },
     env: { TORNADE_STANDBY: opts.standby, TORNADE_MAX_RUNNERS: "400", ...opts.env },
   });
@@ -153,6 +166,21 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       const at = world.received.get(id);
       return job && at !== undefined && hasStarted(id) ? (Date.parse(job.started_at) - simAt(at)) / 1000 : undefined;
     };
+    // A warm job's pickup either side of its handoff, in simulated seconds.
+    const handoffOf = (id: number) => {
+      const job = gh.getJob(id);
+      const handed = job?.runner_name ? runnerHandedAt.get(job.runner_name) : undefined;
+      const at = world.received.get(id);
+      return job && handed !== undefined && at !== undefined && hasStarted(id) ? { job, handed, received: simAt(at) } : undefined;
+    };
+    const tornadeS = (id: number) => {
+      const h = handoffOf(id);
+      return h && (h.handed - h.received) / 1000;
+    };
+    const standbyS = (id: number) => {
+      const h = handoffOf(id);
+      return h && (Date.parse(h.job.started_at) - h.handed) / 1000;
+    };
     const warmServed = (id: number) => world.launches.get(id)?.requestedAt === undefined;
     const summary = (part: Queued["part"]) => {
       const mine = jobs.filter((j) => j.part === part);
@@ -162,6 +190,7 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
         cold: quantiles(times(false)),
         warm: quantiles(times(true)),
         fromWebhook: { cold: quantiles(times(false, fromWebhookS)), warm: quantiles(times(true, fromWebhookS)) },
+        warmSplit: { tornade: quantiles(times(true, tornadeS)), standby: quantiles(times(true, standbyS)) },
         coldJobs: mine.length - warmJobs.length,
         warmJobs: warmJobs.length,
         hitRate: round(warmJobs.filter((j) => warmServed(j.id)).length / Math.max(1, warmJobs.length), 3),
@@ -187,6 +216,7 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       modelledColdBootS: modelledColdBootS(world),
       webhookDelivery: quantiles(deliveryS),
       fromWebhook: steady.fromWebhook,
+      warmSplit: steady.warmSplit,
       ssm: {
         perSecond: round((Object.entries(aws.calls).filter(([k]) => k.startsWith("ssm.")).reduce((a, [, n]) => a + n, 0) * 1000) / (steadyTo - steadyFrom), 1),
         throttled: Object.entries(aws.errors).filter(([k]) => /Throttl/.test(k)).reduce((a, [, n]) => a + n, 0),

@@ -99,6 +99,12 @@ function pickupRows(p: PickupResult): Row[] {
       target: "(informative)",
       met: null,
     },
+    {
+      what: "pickup, warm, split at the handoff: tornade / standby p50 (p95)",
+      value: `${p.warmSplit.tornade.p50S} (${p.warmSplit.tornade.p95S}) / ${p.warmSplit.standby.p50S} (${p.warmSplit.standby.p95S}) s`,
+      target: "(informative)",
+      met: null,
+    },
     { what: "pickup, standby hit rate (steady part)", value: String(p.hitRate), target: "≥ 0.9", met: p.hitRate >= 0.9 },
     { what: `pickup, idle standby time (${p.standby})`, value: `${p.idleRunnerMinutesPerJob} runner-min/job`, target: "≤ 0.5", met: p.idleRunnerMinutesPerJob <= 0.5 },
     {

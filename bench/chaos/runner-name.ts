@@ -11,9 +11,13 @@ export function runnerNameOf(env: Record<string, string>): string | undefined {
   const named = env[RUNNER_NAME_ENV];
   if (named) return named;
   const jit = env[JIT_CONFIG_ENV];
-  if (jit === undefined) return undefined;
+  return jit === undefined ? undefined : jitRunnerName(jit);
+}
+
+/** The runner an encoded JIT config registers (what a standby is handed); undefined when it does not decode. */
+export function jitRunnerName(encoded: string): string | undefined {
   try {
-    return decodeJitConfig(jit).runner.agentName;
+    return decodeJitConfig(encoded).runner.agentName;
   } catch {
     return undefined;
   }

@@ -13,11 +13,11 @@
  * standby (its environment), which parameter it waits on and which runner's config was written there. That gives the
  * hit rate (jobs that ran on a standby) and tells the launch accounting which job a standby's task served.
  */
-import { decodeJitConfig } from "../../testbed/github/jitconfig.js";
 import type { TestBed } from "../../testbed/index.js";
 import type { RequestRecord, ResponseRecord } from "../../testbed/aws/index.js";
 import { JIT_PARAMETER_ENV, STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import { faultCount, prng, type ChaosPlan } from "./plan.js";
+import { jitRunnerName } from "./runner-name.js";
 
 /** Shapes like the workload's (plan.ts JOB_KINDS): Spot the largest, as its share of jobs. */
 export const DEFAULT_STANDBY_SHAPES = "FARGATE_SPOT/X86_64=6,FARGATE/X86_64=3,FARGATE/ARM64=2,CODEBUILD/X86_64=2";
@@ -145,7 +145,7 @@ export class StandbyWatch {
     const standby = typeof body.Name === "string" ? this.byParameter.get(body.Name) : undefined;
     if (!standby || typeof body.Name !== "string" || typeof body.Value !== "string") return;
     const parameter = body.Name;
-    this.pendingWrite = { parameter, runner: agentName(body.Value), fault: undefined };
+    this.pendingWrite = { parameter, runner: jitRunnerName(body.Value) ?? "?", fault: undefined };
     // A repeated write (the SDK's retry after a lost answer) is no new handoff, and gets no new fault.
     if (this.drawn.has(parameter)) return;
     this.drawn.add(parameter);
@@ -275,10 +275,3 @@ function buildEnv(body: unknown): Record<string, string> {
   return pairs((body as { environmentVariablesOverride?: unknown }).environmentVariablesOverride);
 }
 
-function agentName(encoded: string): string {
-  try {
-    return decodeJitConfig(encoded).runner.agentName;
-  } catch {
-    return "?";
-  }
-}

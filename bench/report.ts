@@ -104,7 +104,7 @@ export function scaleSetRows(s: ScaleSetResult, r: { apiPerJob?: { github: numbe
     },
     {
       what: `scale-set mode: pickup at ${x.ratePerMinute} jobs/min (${x.pickup.jobs} jobs): p50 / p95`,
-      value: `${x.pickup.p50S} / ${x.pickup.p95S} s (boot p50 ${x.modelledColdBootS} s; failed ${x.failedJobs}); ${webhookPickup}`,
+      value: `${x.pickup.p50S} / ${x.pickup.p95S} s (boot p50 ${x.modelledColdBootS} s; failed ${x.failedJobs}; spare runners ${x.spareRunners}); ${webhookPickup}`,
       target: "(informative)",
       met: null,
     },

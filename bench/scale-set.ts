@@ -15,6 +15,8 @@
  * Calls that come once an hour (the installation token, the registration token and its exchange, the session's
  * queue token) fall outside windows shorter than that; docs/scale-sets.md counts them.
  */
+import { RUNNER_NAME_ENV } from "../src/core/runner-env.js";
+import { parseSpareRunnerName } from "../src/core/scale-set.js";
 import { prng } from "../testbed/prng.js";
 import { poissonArrivals } from "./arrivals.js";
 import { jobStarted, modelledColdBootS, pickupSeconds, quantiles, type Quantiles } from "./pickup.js";
@@ -55,6 +57,9 @@ export interface ScaleSetRateResult {
   /** The median boot the model drew for this world's runners (provisioning + pull + runner start). */
   modelledColdBootS: number;
   failedJobs: number;
+  /** Runners the statistics round started for no job (tornade-spare-…) in this world, warm-up and window alike: with
+   *  every message arriving, 0; more means the statistics saw assigned jobs before their messages were taken in. */
+  spareRunners: number;
 }
 
 export interface ScaleSetResult {
@@ -154,6 +159,7 @@ async function benchRate(opts: ScaleSetBenchOptions, rate: ScaleSetRateOptions, 
       pickup: { ...quantiles(pickups), jobs: pickups.length },
       modelledColdBootS: modelledColdBootS(world),
       failedJobs: gh.listJobs().filter((j) => ids.has(Number(j.id)) && j.status === "completed" && j.conclusion !== "success").length,
+      spareRunners: world.bed.aws.control.listTasks().filter((t) => parseSpareRunnerName(t.env[RUNNER_NAME_ENV] ?? "") !== null).length,
     };
     say(`${result.apiPerJob} GitHub calls per job over ${result.jobs} jobs; pickup p50 ${result.pickup.p50S} s / p95 ${result.pickup.p95S} s (boot p50 ${result.modelledColdBootS} s)`);
     return { rate: result, ...(idle ? { idle } : {}) };

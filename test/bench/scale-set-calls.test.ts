@@ -90,6 +90,7 @@ describe("the table's scale-set rows", () => {
     pickup: { p50S: 97.5, p95S: 131, jobs: 600 },
     modelledColdBootS: 95.2,
     failedJobs: 0,
+    spareRunners: 1,
   });
   const result: ScaleSetResult = {
     apiPerJob: 3,
@@ -110,9 +111,9 @@ describe("the table's scale-set rows", () => {
     });
     expect(rows.map((r) => [r.what, r.value])).toEqual([
       ["scale-set mode: GitHub calls per job at 60 jobs/min (600 jobs), polls included", "3 = poll 2 + jitconfig 1; webhook mode 1.02 at 1 job/s"],
-      ["scale-set mode: pickup at 60 jobs/min (600 jobs): p50 / p95", "97.5 / 131 s (boot p50 95.2 s; failed 0); webhook mode cold 96.1 / 128 s (boot p50 95 s)"],
+      ["scale-set mode: pickup at 60 jobs/min (600 jobs): p50 / p95", "97.5 / 131 s (boot p50 95.2 s; failed 0; spare runners 1); webhook mode cold 96.1 / 128 s (boot p50 95 s)"],
       ["scale-set mode: GitHub calls per job at 2 jobs/min (600 jobs), polls included", "11.5 = poll 2 + jitconfig 1; webhook mode 1.02 at 1 job/s"],
-      ["scale-set mode: pickup at 2 jobs/min (600 jobs): p50 / p95", "97.5 / 131 s (boot p50 95.2 s; failed 0); webhook mode cold 96.1 / 128 s (boot p50 95 s)"],
+      ["scale-set mode: pickup at 2 jobs/min (600 jobs): p50 / p95", "97.5 / 131 s (boot p50 95.2 s; failed 0; spare runners 1); webhook mode cold 96.1 / 128 s (boot p50 95 s)"],
       ["scale-set mode: GitHub calls an idle hour, one scale set (5 min measured)", "72 = poll 72"],
     ]);
     expect(rows.every((r) => r.met === null)).toBe(true);

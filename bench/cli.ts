@@ -26,7 +26,7 @@ const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "sandbo
 type Stage = (typeof STAGES)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only STAGE[,STAGE]] [--json FILE] [--results DIR] [--plots DIR]
-  --quick        smaller counts and faster clocks: about three minutes
+  --quick        smaller counts and faster clocks: about five minutes
   --only STAGES  run only these stages (the report's keys): ${STAGES.join(", ")}
   --json FILE    also write the JSON report to FILE
   --results DIR  where the dated JSON goes; default bench/results

@@ -3,7 +3,7 @@
  *
  * Runs every benchmark against the test bed with `tornade serve` as a child process, prints the results beside their
  * targets and writes the JSON report to bench/results/<date>.json (and FILE). --quick uses smaller counts and faster
- * clocks and finishes in about three minutes; --only runs the named stages (the report's keys) alone; --plots DIR
+ * clocks and finishes in about five minutes; --only runs the named stages (the report's keys) alone; --plots DIR
  * draws the bursts' dispatch curves and queue-time distribution as PNG (headless Chromium). Exit 0 whatever the
  * figures: a missed target is a finding, not a crash. See docs/performance.md.
  */
@@ -18,14 +18,15 @@ import { benchIntake } from "./intake.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { benchSandboxSeed } from "./sandbox-seed.js";
 import { benchPickup, pickupOptions as PICKUP } from "./pickup.js";
+import { benchScaleSet, scaleSetOptions as SCALE_SET } from "./scale-set.js";
 import { benchSteady } from "./steady.js";
 
 /** The stages `--only` may name: the report's top-level keys. */
-const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "sandbox", "cli", "pickup"] as const;
+const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "sandbox", "cli", "pickup", "scaleSet"] as const;
 type Stage = (typeof STAGES)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only STAGE[,STAGE]] [--json FILE] [--results DIR] [--plots DIR]
-  --quick        smaller counts and faster clocks: about three minutes
+  --quick        smaller counts and faster clocks: about five minutes
   --only STAGES  run only these stages (the report's keys): ${STAGES.join(", ")}
   --json FILE    also write the JSON report to FILE
   --results DIR  where the dated JSON goes; default bench/results
@@ -105,6 +106,10 @@ if (runs("cli")) {
 if (runs("pickup")) {
   say("pickup (published boot clock, standbys for one shape; docs/performance.md \"Pickup\")");
   report.pickup = await benchPickup(PICKUP(quick, say));
+}
+if (runs("scaleSet")) {
+  say("scale-set mode: GitHub calls per job and pickup at 60 and 2 jobs/min (published boot clock; docs/performance.md \"Scale-set mode\")");
+  report.scaleSet = await benchScaleSet(SCALE_SET(quick, say));
 }
 
 const date = report.machine.date;

@@ -16,6 +16,7 @@
  * steady part over the warm shape's jobs there is `idleRunnerMinutesPerJob`.
  */
 import { prng } from "../testbed/prng.js";
+import { poissonArrivals } from "./arrivals.js";
 import { jitRunnerName } from "./chaos/runner-name.js";
 import { percentile, round, waitFor } from "./stats.js";
 import { realNow, startWorld, type World } from "./world.js";
@@ -122,17 +123,7 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
       n++;
       for (const j of run.jobs) jobs.push({ id: Number(j.id), queuedAt: realNow(), warmShape, part });
     };
-    const arrive = async (part: Queued["part"], minutes: number) => {
-      const end = world.clock.now() + minutes * 60_000;
-      const meanGapMs = 60_000 / opts.ratePerMinute;
-      for (;;) {
-        const gap = -Math.log(1 - next()) * meanGapMs;
-        if (world.clock.now() + gap >= end) break;
-        await world.clock.sleep(gap);
-        queue(part);
-      }
-      await world.clock.sleep(Math.max(0, end - world.clock.now()));
-    };
+    const arrive = (part: Queued["part"], minutes: number) => poissonArrivals(world.clock, next, opts.ratePerMinute, minutes, () => queue(part));
 
     opts.progress(`  pickup: warm-up, ${opts.warmupMinutes} simulated minutes at ${opts.ratePerMinute} jobs/min (${opts.speed}x clock)`);
     await arrive("warmup", opts.warmupMinutes);
@@ -145,19 +136,12 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
     opts.progress(`  pickup: burst of ${opts.burstJobs} jobs`);
     for (let i = 0; i < opts.burstJobs; i++) queue("burst");
 
-    // GitHub reports started_at = created_at until a runner picks the job up: a job has started once it is no longer queued.
-    const hasStarted = (id: number) => {
-      const status = gh.getJob(id)?.status;
-      return status === "in_progress" || status === "completed";
-    };
+    const hasStarted = (id: number) => jobStarted(gh.getJob(id));
     const started = () => jobs.every((j) => hasStarted(j.id));
     // Generous: a cold boot's p95 twice over, and the runner limit's queue, in real time.
     if (!(await waitFor(started, (600_000 / opts.speed) * 2))) opts.progress("  pickup: not every job started in time");
 
-    const pickupS = (id: number) => {
-      const job = gh.getJob(id);
-      return job && hasStarted(id) ? (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000 : undefined;
-    };
+    const pickupS = (id: number) => pickupSeconds(gh.getJob(id));
     // The same, counted from the webhook's arrival at tornade (the relay's real-time stamp, put on the simulated
     // clock): what is left once the GitHub sim's delivery queue is taken out.
     const simAt = (real: number) => world.clock.now() - (realNow() - real) * opts.speed;
@@ -236,7 +220,19 @@ export async function benchPickup(opts: PickupOptions): Promise<PickupResult> {
   }
 }
 
-function quantiles(seconds: readonly number[]): Quantiles {
+type SimJob = ReturnType<World["bed"]["github"]["control"]["getJob"]>;
+
+/** GitHub reports started_at = created_at until a runner picks the job up: a job has started once it is no longer queued. */
+export function jobStarted(job: SimJob): boolean {
+  return job?.status === "in_progress" || job?.status === "completed";
+}
+
+/** A job's pickup as GitHub reports it, `started_at − created_at` in seconds; undefined until it started. */
+export function pickupSeconds(job: SimJob): number | undefined {
+  return job && jobStarted(job) ? (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000 : undefined;
+}
+
+export function quantiles(seconds: readonly number[]): Quantiles {
   return { p50S: round(percentile(seconds, 50), 1), p95S: round(percentile(seconds, 95), 1) };
 }
 
@@ -258,8 +254,8 @@ function standbyIdleMs(world: World, handedAt: ReadonlyMap<string, number>, from
   return idle;
 }
 
-/** The median cold boot of the cold shape's tasks as the model drew them. */
-function modelledColdBootS(world: World): number {
+/** The median cold boot of the tasks launched for a job, as the model drew them. */
+export function modelledColdBootS(world: World): number {
   const boots = world.bed.aws.control
     .listTasks()
     .filter((t) => t.env["TORNADE_JOB_ID"] !== undefined && t.boot)

@@ -3,6 +3,8 @@ import type { BurstResult } from "./burst.js";
 import type { CliStartResult } from "./cli-start.js";
 import type { IntakeResult } from "./intake.js";
 import type { PickupResult } from "./pickup.js";
+import { kindsLine } from "./scale-set-calls.js";
+import type { ScaleSetResult } from "./scale-set.js";
 import type { SteadyResult } from "./steady.js";
 
 /** Every stage's key is present after a full run; `--only` leaves out the stages it did not run. */
@@ -17,6 +19,8 @@ export interface BenchReport {
   sandboxSeedSeconds?: number;
   cli?: CliStartResult;
   pickup?: PickupResult;
+  /** Scale-set mode (issue 15): GitHub calls per job, polls included, and pickup, beside webhook mode's. */
+  scaleSet?: ScaleSetResult;
   machine: { nproc: number; memoryMb: number; node: string; cpu: string; quick: boolean; date: string };
 }
 
@@ -31,7 +35,7 @@ export interface Overhead {
   ratePerSecond: number;
 }
 
-interface Row {
+export interface Row {
   what: string;
   value: string;
   target: string;
@@ -80,6 +84,32 @@ export function rows(r: BenchReport): Row[] {
     );
   if (r.sandboxSeedSeconds !== undefined) out.push({ what: "tornade sandbox (seed workflow)", value: `${r.sandboxSeedSeconds} s`, target: "—", met: null });
   if (r.pickup) out.push(...pickupRows(r.pickup));
+  if (r.scaleSet) out.push(...scaleSetRows(r.scaleSet, r));
+  return out;
+}
+
+/**
+ * Scale-set mode beside webhook mode (docs/performance.md "Scale-set mode"): the webhook figures are the apiPerJob
+ * stage's (1 job a simulated second) and the pickup stage's cold jobs, when the same run measured them.
+ */
+export function scaleSetRows(s: ScaleSetResult, r: { apiPerJob?: { github: number }; pickup?: Pick<PickupResult, "cold" | "modelledColdBootS"> }): Row[] {
+  const webhookCalls = r.apiPerJob ? `webhook mode ${r.apiPerJob.github} at 1 job/s` : "webhook mode: apiPerJob not run";
+  const webhookPickup = r.pickup ? `webhook mode cold ${r.pickup.cold.p50S} / ${r.pickup.cold.p95S} s (boot p50 ${r.pickup.modelledColdBootS} s)` : "webhook mode: pickup not run";
+  const out: Row[] = s.rates.flatMap((x) => [
+    {
+      what: `scale-set mode: GitHub calls per job at ${x.ratePerMinute} jobs/min (${x.jobs} jobs), polls included`,
+      value: `${x.apiPerJob} = ${kindsLine(x.byKind)}; ${webhookCalls}`,
+      target: "(informative)",
+      met: null,
+    },
+    {
+      what: `scale-set mode: pickup at ${x.ratePerMinute} jobs/min (${x.pickup.jobs} jobs): p50 / p95`,
+      value: `${x.pickup.p50S} / ${x.pickup.p95S} s (boot p50 ${x.modelledColdBootS} s; failed ${x.failedJobs}; spare runners ${x.spareRunners}); ${webhookPickup}`,
+      target: "(informative)",
+      met: null,
+    },
+  ]);
+  if (s.idle) out.push({ what: `scale-set mode: GitHub calls an idle hour, one scale set (${s.idle.minutes} min measured)`, value: `${s.idle.total} = ${kindsLine(s.idle.byKind)}`, target: "(informative)", met: null });
   return out;
 }
 

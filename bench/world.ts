@@ -33,6 +33,8 @@ export interface WorldOptions {
   /** Replaces the simulated runner (e.g. idleRuntime when no job needs to run). */
   runtime?: ContainerRuntime;
   env?: Record<string, string>;
+  /** More environment that depends on the test bed (its owner, repository, installation), over `env`. */
+  envOf?: (bed: TestBed) => Record<string, string>;
   /** Extra flags for the tornade child's node (bench/profile.ts: --cpu-prof). */
   nodeArgs?: string[];
   /** Where the SQLite store lives; default a fresh directory under os.tmpdir() (a real disk: durable writes). */
@@ -141,7 +143,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       port: await freePort(),
       storePath: opts.storePath ?? join(dir!, "tornade.db"),
       clock: { speed: opts.speed, origin },
-      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.env || opts.envOf ? { env: { ...opts.env, ...opts.envOf?.(bed) } } : {}),
       ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
     });
     if (opts.webhooks) {

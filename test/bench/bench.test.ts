@@ -27,7 +27,7 @@ describe("floor", () => {
 describe("npm run bench -- --quick --json FILE", () => {
   it("writes every key of the report as a finite number", () => {
     const file = join(dir, "bench.json");
-    const r = spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", "--quick", "--json", file, "--results", dir], { cwd: root, encoding: "utf8", timeout: 420_000 });
+    const r = spawnSync(process.execPath, ["bin/run-ts.js", "bench/cli.ts", "--quick", "--json", file, "--results", dir], { cwd: root, encoding: "utf8", timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/intake p50 \/ p99/);
     const j = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
@@ -49,6 +49,17 @@ describe("npm run bench -- --quick --json FILE", () => {
     for (const k of ["cold", "warm"]) for (const q of ["p50S", "p95S"]) num(pickup[k]?.[q]);
     num(pickup["hitRate"]);
     num(pickup["idleRunnerMinutesPerJob"]);
+    // Scale-set mode: calls per job with polls, pickup, and what they were; at least a JIT config and the message
+    // that brought the job per job, and polls even with nothing to do.
+    const scaleSet = j["scaleSet"] as { apiPerJob: number; pickup: Record<string, unknown>; byKind: Record<string, number>; idle: { byKind: Record<string, number> }; rates: unknown[] };
+    num(scaleSet.apiPerJob);
+    for (const q of ["p50S", "p95S"]) num(scaleSet.pickup[q]);
+    expect(scaleSet.pickup["jobs"]).toBeGreaterThan(0);
+    expect(scaleSet.apiPerJob).toBeGreaterThanOrEqual(2);
+    expect(scaleSet.byKind["jitconfig"]).toBeGreaterThan(0);
+    expect(scaleSet.byKind["poll"]).toBeGreaterThan(0);
+    expect(scaleSet.idle.byKind["poll"]).toBeGreaterThan(0);
+    expect(scaleSet.rates).toHaveLength(2);
     // Cold and warm both measured, side by side: jobs of each shape arrived in the steady part.
     expect(pickup["cold"]?.["jobs"]).toBeGreaterThan(0);
     expect(pickup["warm"]?.["jobs"]).toBeGreaterThan(0);
@@ -57,7 +68,7 @@ describe("npm run bench -- --quick --json FILE", () => {
     expect(j["apiPerJob"]?.["aws"]).toBeGreaterThanOrEqual(2);
     // Each runner read its parameter (or CodeBuild did for it) and deleted it.
     expect(j["apiPerJob"]?.["runnerAws"]).toBeGreaterThanOrEqual(2);
-  }, 480_000);
+  }, 660_000);
 });
 
 describe("npm run bench -- --only STAGES", () => {
@@ -76,6 +87,6 @@ describe("npm run bench -- --only STAGES", () => {
   it("refuses a stage it does not have, naming the ones it has", () => {
     const r = run("--only", "pickup,warp");
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown stage warp; stages are intake, overhead, apiPerJob, burst, footprint, sandbox, cli, pickup/);
+    expect(r.stderr).toMatch(/unknown stage warp; stages are intake, overhead, apiPerJob, burst, footprint, sandbox, cli, pickup, scaleSet/);
   });
 });

@@ -32,6 +32,8 @@ export interface ConfigCheckInput {
   readonly jitParameterPrefix: string | undefined;
   /** The stack's region, when known at synth. */
   readonly region: string | undefined;
+  /** The scale-set container's intake variables (intake.ts scaleSetEnvironment), checked on top of the rest. */
+  readonly intakeEnv?: Record<string, string>;
 }
 
 /** The props whose path is not their configuration key; the settings' paths are their keys (settings.ts). */
@@ -50,6 +52,7 @@ export function checkWithTornade(input: ConfigCheckInput): { config?: Config; pr
     ...runnersEnvironment({ ...STAND_INS, assignPublicIp: input.assignPublicIp, jitParameterPrefix: input.jitParameterPrefix, jitKmsKeyId: undefined }),
     ...stateEnvironment(STAND_INS),
     ...input.settingsEnv,
+    ...input.intakeEnv,
     [SECRET_VALUE_ENV.privateKey]: throwawayKey(),
     [SECRET_VALUE_ENV.webhookSecret]: "stand-in",
     // Lambda sets AWS_REGION itself.
@@ -63,12 +66,17 @@ export function checkWithTornade(input: ConfigCheckInput): { config?: Config; pr
   }
 }
 
-/** "TORNADE_MAX_RUNNERS (limits.maxRunners): …" → "limits.maxRunners: …": the user wrote a prop, not a variable. */
+/**
+ * "TORNADE_MAX_RUNNERS (limits.maxRunners): …" → "limits.maxRunners: …": the user wrote a prop, not a variable; and
+ * tornade's scaleSets.* are the props intake.scaleSets.* (intake.ts).
+ */
 function inPropTerms(problem: string): string {
   const m = /^([A-Z][A-Z0-9_]*) \(([^)]+)\): /.exec(problem);
-  if (!m) return problem;
+  // A key no variable set (a missing one) comes bare: "scaleSets.repo: missing; …".
+  if (!m) return /^scaleSets[.:]/.test(problem) ? `intake.${problem}` : problem;
   const [whole, , key = ""] = m;
-  return `${PROP_OF[key] ?? key}: ${problem.slice(whole.length)}`;
+  const prop = PROP_OF[key] ?? (key === "scaleSets" || key.startsWith("scaleSets.") ? `intake.${key}` : key);
+  return `${prop}: ${problem.slice(whole.length)}`;
 }
 
 let key: string | undefined;

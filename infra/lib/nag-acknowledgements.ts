@@ -45,21 +45,37 @@ export function acknowledgeFindings(t: TornadeRunners): void {
   const wildcardResource = (c: IConstruct, arn: string) => `AwsSolutions-IAM5[Resource::${flatten(Stack.of(c).resolve(arn))}]`;
   ack(t.ecs.executionRole, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
 
-  const { worker, sweep } = t.controller.functions;
-  for (const f of [worker, sweep]) {
+  const { worker, sweep, events } = t.controller.functions;
+  // The roles that launch runners: the worker function's, or in its place the scale-set controller's task role.
+  const service = t.scaleSetService;
+  const launchers = [worker?.role, service?.taskDefinition.taskRole].filter((r) => r !== undefined);
+  for (const role of [...launchers, sweep.role]) {
     ack(
-      f.role,
-      wildcardResource(f.role, clusterTasksArn(t.ecs.cluster)),
+      role,
+      wildcardResource(role, clusterTasksArn(t.ecs.cluster)),
       "Runner task ids are made by RunTask, so DescribeTasks/StopTask/TagResource name the cluster's tasks by " +
         "wildcard; each statement is further conditioned on ecs:cluster (or ecs:CreateAction = RunTask).",
     );
   }
-  ack(
-    worker.role,
-    wildcardResource(worker.role, clusterInstancesArn(t.ecs.cluster)),
-    "ListTasks authorizes on the container-instance resource type (Service Authorization Reference); Fargate has no " +
-      "container instances to name, so the cluster's are named by wildcard, further conditioned on ecs:cluster.",
-  );
+  for (const role of launchers) {
+    ack(
+      role,
+      wildcardResource(role, clusterInstancesArn(t.ecs.cluster)),
+      "ListTasks authorizes on the container-instance resource type (Service Authorization Reference); Fargate has no " +
+        "container instances to name, so the cluster's are named by wildcard, further conditioned on ecs:cluster.",
+    );
+  }
+  if (service) {
+    const execution = service.taskDefinition.executionRole;
+    if (execution) ack(execution, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH.replace("the runner image", "the controller image"));
+    ack(
+      service.taskDefinition,
+      "AwsSolutions-ECS2",
+      "tornade reads its configuration from the environment (its documented variables: the cluster, table, queue, " +
+        "scale sets, settings); none is secret. The App's private key comes from Secrets Manager through the " +
+        "container's secrets, injected by ECS at start.",
+    );
+  }
 
   for (const role of Object.values(t.codebuild.roles)) ack(role, "AwsSolutions-IAM5[Resource::*]", ECR_AUTH);
 
@@ -69,8 +85,8 @@ export function acknowledgeFindings(t: TornadeRunners): void {
   for (const role of [t.ecs.taskRole, ...Object.values(t.codebuild.roles)]) {
     ack(role, wildcardResource(role, parameters), `${PER_LAUNCH}: each runner reads and deletes its own one-time parameter. No listing action is granted.`);
   }
-  for (const f of [worker, sweep, t.controller.functions.events]) {
-    ack(f.role, wildcardResource(f.role, parameters), `${PER_LAUNCH}: tornade's controller writes one parameter per launch and deletes unused ones. No read or listing action is granted.`);
+  for (const role of [...launchers, sweep.role, events.role]) {
+    ack(role, wildcardResource(role, parameters), `${PER_LAUNCH}: tornade's controller writes one parameter per launch and deletes unused ones. No read or listing action is granted.`);
   }
   for (const project of Object.values(t.codebuild.projects)) {
     ack(project, "AwsSolutions-CB4", NO_KMS_KEY);

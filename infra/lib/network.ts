@@ -30,6 +30,8 @@ export function runnerSubnets(created: boolean): ec2.SubnetSelection {
 export class RunnerNetwork extends Construct {
   readonly vpc: ec2.IVpc;
   readonly subnetIds: string[];
+  /** The subnets runner tasks (and the scale-set controller) go into. */
+  readonly selection: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
   readonly assignPublicIp: boolean;
 
@@ -52,8 +54,8 @@ export class RunnerNetwork extends Construct {
           },
         },
       });
-    const selection = props.subnets ?? runnerSubnets(created);
-    this.subnetIds = this.vpc.selectSubnets(selection).subnetIds;
+    this.selection = props.subnets ?? runnerSubnets(created);
+    this.subnetIds = this.vpc.selectSubnets(this.selection).subnetIds;
     this.securityGroups = props.securityGroups ?? [
       new ec2.SecurityGroup(this, "RunnerSecurityGroup", {
         vpc: this.vpc,

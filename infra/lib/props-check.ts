@@ -10,7 +10,7 @@ import type { Config } from "tornade/config";
 import { checkWithTornade } from "./config-check.js";
 import { envName } from "./controller-env.js";
 import { CONTROLLER_ARCHITECTURE, SECRETS_EXTENSION_VERSION } from "./controller-function.js";
-import { intakeProblems } from "./intake.js";
+import { intakeProblems, scaleSetEnvironment } from "./intake.js";
 import { computeTypeProblems, resourceProblems } from "./resource-checks.js";
 import type { Arch } from "./runner-image.js";
 import { settingsEnvironment } from "./settings.js";
@@ -59,6 +59,7 @@ const NOT_PROPS: Readonly<Record<string, string>> = {
   aws: "the construct creates the cluster, task definitions, projects and key itself. Fix: use the props vpc, subnets, securityGroups, assignPublicIp and jitConfig",
   store: "the construct's controller keeps its state in its own DynamoDB table and SQS queue. Fix: remove it",
   queue: "the construct's controller keeps its state in its own DynamoDB table and SQS queue. Fix: remove it",
+  scaleSets: "runner scale sets are a way in. Fix: give them as intake.scaleSets",
   server: "the functions have no listener: GitHub reaches the webhook function's URL. Fix: remove it",
   admin: "the functions have no operator listener. Fix: remove it",
   images: "an image catalog (image=NAME) is not deployed by the construct yet. Fix: remove it; use runnerImage for the default image",
@@ -155,22 +156,37 @@ function spotProblems(props: TornadeRunnersProps, region: string | undefined): s
 
 /**
  * The props checked, all at once: the construct's own checks, the settings' shape, and tornade's loadConfig over the
- * environment the controller will get. Returns what the controller will load and the settings' environment.
+ * environment the controller will get — the functions', and with the scale-set intake the scale-set container's too.
+ * Returns what the functions will load, the settings' environment and the container's intake variables.
  */
-export function checkProps(path: string, props: TornadeRunnersProps, region: string | undefined): { config: Config; settingsEnv: Record<string, string> } {
+export function checkProps(
+  path: string,
+  props: TornadeRunnersProps,
+  region: string | undefined,
+): { config: Config; settingsEnv: Record<string, string>; intakeEnv: Record<string, string> } {
   const problems = propsProblems(props, region);
   const settings = settingsEnvironment(props);
   problems.push(...settings.problems);
   const appId = envName("github.appId");
-  const tornade = checkWithTornade({
+  const input = {
     // A missing App ID is said above; a stand-in keeps tornade from saying it again in its own words.
     settingsEnv: { [appId]: "1", ...settings.env },
     assignPublicIp: props.assignPublicIp ?? (props.vpc === undefined),
     jitParameterPrefix: props.jitConfig?.parameterPrefix,
     region,
-  });
+  };
+  const tornade = checkWithTornade(input);
   problems.push(...tornade.problems);
   if (tornade.config !== undefined) problems.push(...computeTypeProblems(props, tornade.config));
+  const scaleSets = props.intake?.scaleSets;
+  // Only a well-formed scale-set intake makes an environment worth checking (its shape is reported above).
+  const intakeEnv = scaleSets && tornade.config && intakeProblems(props.intake).length === 0 ? scaleSetEnvironment(scaleSets, tornade.config.defaultArch) : {};
+  if (Object.keys(intakeEnv).length > 0) {
+    // The settings' problems are said once, from the functions' check. TORNADE_INTAKE is the construct's own, so a
+    // problem tornade names it by ("intake: … none is configured") only echoes one of the scale sets', said as such.
+    const seen = new Set(problems);
+    problems.push(...checkWithTornade({ ...input, intakeEnv }).problems.filter((p) => !seen.has(p) && !p.startsWith("intake: ")));
+  }
   if (problems.length > 0 || tornade.config === undefined) throw new TornadeRunnersPropsError(path, problems);
-  return { config: tornade.config, settingsEnv: settings.env };
+  return { config: tornade.config, settingsEnv: settings.env, intakeEnv };
 }

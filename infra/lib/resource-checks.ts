@@ -73,22 +73,28 @@ function networkProblems(props: TornadeRunnersProps): string[] {
 }
 
 function runnerImageProblems(props: TornadeRunnersProps): string[] {
-  const image = props.runnerImage as unknown;
+  const scaleSets = props.intake?.scaleSets as unknown;
+  const controllerImage = typeof scaleSets === "object" && scaleSets !== null ? (scaleSets as { image?: unknown }).image : undefined;
+  return [...imageSourceProblems("runnerImage", props.runnerImage, "the runner image"), ...imageSourceProblems("intake.scaleSets.image", controllerImage, "the controller image")];
+}
+
+/** An image source prop: built at deploy ("asset"), or an image in ECR by tag or digest. */
+function imageSourceProblems(prop: string, image: unknown, what: string): string[] {
   if (image === undefined) return [];
   const kind = (image as { kind?: unknown } | null)?.kind;
   if (kind === "asset") return [];
   if (kind === "ecr") {
     const { repository, tagOrDigest } = image as { repository?: unknown; tagOrDigest?: unknown };
     const problems: string[] = [];
-    if (typeof repository !== "object" || repository === null) problems.push("runnerImage.repository: missing; the ECR repository holding your runner image (ecr.Repository.fromRepositoryName(…))");
+    if (typeof repository !== "object" || repository === null) problems.push(`${prop}.repository: missing; the ECR repository holding ${what} (ecr.Repository.fromRepositoryName(…))`);
     if (typeof tagOrDigest !== "string" || tagOrDigest.trim() === "") {
-      problems.push("runnerImage.tagOrDigest: missing; the image's tag or sha256: digest, e.g. 2.334.0");
+      problems.push(`${prop}.tagOrDigest: missing; the image's tag or sha256: digest, e.g. 2.334.0`);
     } else if (!Token.isUnresolved(tagOrDigest) && !TAG_OR_DIGEST.test(tagOrDigest)) {
-      problems.push(`runnerImage.tagOrDigest: "${tagOrDigest}" is neither an image tag (letters, digits, _ . -, at most 128) nor a sha256:<64 hex> digest. Fix: e.g. 2.334.0`);
+      problems.push(`${prop}.tagOrDigest: "${tagOrDigest}" is neither an image tag (letters, digits, _ . -, at most 128) nor a sha256:<64 hex> digest. Fix: e.g. 2.334.0`);
     }
     return problems;
   }
-  return [`runnerImage: kind must be "asset" (build the runner image at deploy, the default) or "ecr" (an image you pushed)`];
+  return [`${prop}: kind must be "asset" (build ${what} at deploy, the default) or "ecr" (an image you pushed)`];
 }
 
 /** The codebuild prop's own shape: keys and timeout (its compute type is checked against tornade's ceilings below). */
@@ -142,6 +148,13 @@ function operationsProblems(props: TornadeRunnersProps): string[] {
   }
   for (const name of Object.keys(props.controllerCode ?? {})) {
     if (!(HANDLERS as readonly string[]).includes(name)) problems.push(`controllerCode.${name}: not one of tornade's functions. Fix: one of ${HANDLERS.join(", ")}`);
+  }
+  // Code for a function the intake does not deploy would be silently unused.
+  if (props.controllerCode?.webhook !== undefined && props.intake?.webhooks === false) {
+    problems.push("controllerCode.webhook: intake.webhooks is false, so there is no webhook function. Fix: remove it");
+  }
+  if (props.controllerCode?.worker !== undefined && props.intake?.scaleSets !== undefined) {
+    problems.push("controllerCode.worker: with intake.scaleSets the scale-set controller consumes the work queue and no worker function is deployed. Fix: remove it");
   }
   const jit = props.jitConfig as unknown;
   if (jit !== undefined && (typeof jit !== "object" || jit === null || Object.keys(jit).some((k) => k !== "parameterPrefix"))) {

@@ -1,7 +1,8 @@
 /**
  * tornade's controller in serverless mode (docs/scale-out.md): webhook (function URL) → SQS → worker; EventBridge
  * task and build state changes → events; a scheduled sweep; state in one DynamoDB table; the App's private key and
- * the webhook secret in Secrets Manager. Nothing here is billed by the hour.
+ * the webhook secret in Secrets Manager. Nothing here is billed by the hour. The webhook function (and its URL) is
+ * deployed only with the webhook intake; the worker only when no scale-set controller consumes the queue in its place.
  *
  * Each function holds what it uses (docs/security.md, "Deployment (infra/)"): the public webhook function the webhook
  * secret only, intake's items of the table only, and a reserved concurrency that caps it; only the worker launches
@@ -38,8 +39,24 @@ export interface ServerlessControllerProps {
   readonly code?: Partial<Record<HandlerName, lambda.Code>>;
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
-  /** Concurrent executions reserved for the public webhook function, which is also the most it may run. */
-  readonly webhookReservedConcurrency: number;
+  /**
+   * The public webhook function and its URL, with its reserved concurrency (also the most it may run); undefined:
+   * neither (the webhook intake is off).
+   */
+  readonly webhook: { readonly reservedConcurrency: number } | undefined;
+  /**
+   * Whether a worker function consumes the work queue. false when a `tornade serve` container does (the scale-set
+   * intake, scale-set-service.ts): a scale set's runner can only be registered by a controller holding its scale sets.
+   */
+  readonly worker: boolean;
+}
+
+/** The functions: events and sweep always; the webhook function and the worker as the intake needs them. */
+export interface ControllerFunctions {
+  readonly webhook?: ControllerFunction;
+  readonly worker?: ControllerFunction;
+  readonly events: ControllerFunction;
+  readonly sweep: ControllerFunction;
 }
 
 /** The worker's timeout; SQS's visibility timeout should be six times it ("Using Lambda with Amazon SQS"). */
@@ -49,8 +66,9 @@ export class ServerlessController extends Construct {
   readonly table: dynamodb.Table;
   readonly queue: sqs.Queue;
   readonly deadLetters: sqs.Queue;
-  readonly functions: Record<HandlerName, ControllerFunction>;
-  readonly webhookUrl: lambda.FunctionUrl;
+  readonly functions: ControllerFunctions;
+  /** The webhook function's public URL; undefined when the webhook intake is off (no public endpoint). */
+  readonly webhookUrl: lambda.FunctionUrl | undefined;
   readonly rules: { readonly taskStates: events.Rule; readonly buildStates: events.Rule; readonly sweep: events.Rule };
 
   constructor(scope: Construct, id: string, props: ServerlessControllerProps) {
@@ -85,47 +103,50 @@ export class ServerlessController extends Construct {
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         code: codeOf(name),
       });
-    this.functions = {
+    // Only the worker launches and stops runners; the sweep's tracker round only reads their states; the events
+    // function learns them from EventBridge and calls neither ECS nor CodeBuild. The worker, events and sweep
+    // functions load the whole configuration, which names both secrets.
+    const controllerFn = (f: ControllerFunction) => {
+      f.role.addToPrincipalPolicy(secretStatement([props.privateKeySecret, props.webhookSecret]));
+      for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
+      f.role.addToPrincipalPolicy(sendStatement(this.queue));
+      return f;
+    };
+    const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), withKey));
+    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey));
+    for (const s of watchStatements(props.targets)) sweep.role.addToPrincipalPolicy(s);
+    let worker: ControllerFunction | undefined;
+    if (props.worker) {
+      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey));
+      for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
+      worker.fn.addEventSource(
+        new sources.SqsEventSource(this.queue, {
+          batchSize: 10,
+          // A failed item goes back to the queue alone, not with the whole batch ("Handling errors for an SQS event
+          // source in Lambda" → partial batch responses).
+          reportBatchItemFailures: true,
+          maxBatchingWindow: Duration.seconds(0),
+        }),
+      );
+    }
+    let webhook: ControllerFunction | undefined;
+    if (props.webhook) {
       // GitHub gives a webhook 10 s ("Best practices for using webhooks"); the function only verifies and enqueues.
       // Its reserved concurrency keeps a flood of requests to the public URL from taking the account's other functions'
       // concurrency (or running up more than that many executions); GitHub's failed deliveries are redelivered by the
       // sweep.
-      webhook: fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), state, props.webhookReservedConcurrency),
-      worker: fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey),
-      events: fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), withKey),
-      sweep: fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey),
-    };
-
-    const { webhook, worker, events: eventsFn, sweep } = this.functions;
-    webhook.role.addToPrincipalPolicy(secretStatement([props.webhookSecret]));
-    for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
-    webhook.role.addToPrincipalPolicy(sendStatement(this.queue));
-    // The worker, events and sweep functions load the whole configuration, which names both secrets.
-    for (const f of [worker, eventsFn, sweep]) {
-      f.role.addToPrincipalPolicy(secretStatement([props.privateKeySecret, props.webhookSecret]));
-      for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
-      f.role.addToPrincipalPolicy(sendStatement(this.queue));
+      webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), state, props.webhook.reservedConcurrency);
+      webhook.role.addToPrincipalPolicy(secretStatement([props.webhookSecret]));
+      for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
+      webhook.role.addToPrincipalPolicy(sendStatement(this.queue));
     }
-    // Only the worker launches and stops runners; the sweep's tracker round only reads their states; the events
-    // function learns them from EventBridge and calls neither ECS nor CodeBuild.
-    for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
-    for (const s of watchStatements(props.targets)) sweep.role.addToPrincipalPolicy(s);
+    this.functions = { ...(webhook ? { webhook } : {}), ...(worker ? { worker } : {}), events: eventsFn, sweep };
 
     // GitHub cannot sign requests with SigV4: the URL is public and every request is checked against the webhook
     // secret (X-Hub-Signature-256) before anything is stored.
-    this.webhookUrl = this.functions.webhook.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    this.webhookUrl = webhook?.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
-    this.functions.worker.fn.addEventSource(
-      new sources.SqsEventSource(this.queue, {
-        batchSize: 10,
-        // A failed item goes back to the queue alone, not with the whole batch ("Handling errors for an SQS event
-        // source in Lambda" → partial batch responses).
-        reportBatchItemFailures: true,
-        maxBatchingWindow: Duration.seconds(0),
-      }),
-    );
-
-    const eventsTarget = new targets.LambdaFunction(this.functions.events.fn, {
+    const eventsTarget = new targets.LambdaFunction(eventsFn.fn, {
       retryAttempts: 8,
       maxEventAge: Duration.hours(1),
       deadLetterQueue: this.deadLetters,
@@ -149,9 +170,16 @@ export class ServerlessController extends Construct {
       sweep: new events.Rule(this, "SweepSchedule", {
         description: "tornade: periodic sweep (missed webhooks, lost state changes)",
         schedule: events.Schedule.rate(props.sweepInterval),
-        targets: [new targets.LambdaFunction(this.functions.sweep.fn, { retryAttempts: 0 })],
+        targets: [new targets.LambdaFunction(sweep.fn, { retryAttempts: 0 })],
       }),
     };
+  }
+
+  /** A function this deployment has; throws, naming the intake, for one it does not deploy. */
+  deployed(name: HandlerName): ControllerFunction {
+    const f = this.functions[name];
+    if (!f) throw new Error(`tornade's ${name} function is not deployed with this intake (${name === "webhook" ? "intake.webhooks is false" : "the scale-set controller consumes the work queue"})`);
+    return f;
   }
 
   /** Lets another principal (e.g. an ECS-hosted `tornade serve` replica) use the same state and queue. */

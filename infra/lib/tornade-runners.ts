@@ -23,10 +23,11 @@ import { launchStatements, secretStatement, watchStatements, type RunnerTargets 
 import { EcsRunners, RUNNER_CONTAINER } from "./ecs-runners.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { RunnerNetwork } from "./network.js";
-import { webhookIntakeOf, type IntakeProps } from "./intake.js";
+import { intakeOf, type IntakeProps } from "./intake.js";
 import { checkProps } from "./props-check.js";
 import { RunnerCredentials } from "./runner-credentials.js";
 import { RunnerImages, type RunnerImageSource } from "./runner-image.js";
+import { ScaleSetService } from "./scale-set-service.js";
 import { ServerlessController } from "./serverless-controller.js";
 import type { TornadeSettings } from "./settings.js";
 import type { HandlerName } from "./tornade-package.js";
@@ -39,8 +40,8 @@ import type { HandlerName } from "./tornade-package.js";
 export interface TornadeRunnersProps extends TornadeSettings {
   /**
    * How jobs reach tornade (intake.ts). Default `{ webhooks: true }`: GitHub posts `workflow_job` deliveries to the
-   * webhook function's public URL. GitHub's runner scale sets (an outbound session, no public endpoint) are planned
-   * as a second key beside `webhooks`.
+   * webhook function's public URL. `scaleSets` adds GitHub's runner scale sets, held by a `tornade serve` service on
+   * ECS with no inbound rule (scale-set-service.ts); with `webhooks: false` as well, nothing is public.
    */
   readonly intake?: IntakeProps;
 
@@ -90,6 +91,8 @@ export class TornadeRunners extends Construct {
   /** The KMS key and permissions of the runners' one-time JIT parameters. */
   readonly runnerCredentials: RunnerCredentials;
   readonly controller: ServerlessController;
+  /** The scale-set intake's `tornade serve` service (no inbound), when intake.scaleSets is given. */
+  readonly scaleSetService: ScaleSetService | undefined;
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
   readonly webhookSecret: sm.ISecret;
@@ -106,7 +109,7 @@ export class TornadeRunners extends Construct {
     super(scope, id);
     const region = Stack.of(this).region;
     // Everything is checked before anything is declared; bad props throw, naming every problem.
-    const { config, settingsEnv } = checkProps(this.node.path, props, Token.isUnresolved(region) ? undefined : region);
+    const { config, settingsEnv, intakeEnv } = checkProps(this.node.path, props, Token.isUnresolved(region) ? undefined : region);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.network = new RunnerNetwork(this, "Network", {
       ...(props.vpc ? { vpc: props.vpc } : {}),
@@ -172,6 +175,7 @@ export class TornadeRunners extends Construct {
       executionRole: this.ecs.executionRole,
       projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
     };
+    const intake = intakeOf(props.intake);
     this.controller = new ServerlessController(this, "Controller", {
       targets: this.targets,
       environment,
@@ -180,7 +184,9 @@ export class TornadeRunners extends Construct {
       sweepInterval: Duration.seconds(config.sweeper.intervalSeconds),
       logRetention,
       maxReceiveCount: props.maxReceiveCount ?? 50,
-      webhookReservedConcurrency: webhookIntakeOf(props.intake).reservedConcurrency,
+      webhook: intake.webhooks,
+      // The scale-set service consumes the work queue in the worker's place (scale-set-service.ts says why).
+      worker: intake.scaleSets === undefined,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
     });
     this.controllerEnvironment = {
@@ -191,10 +197,28 @@ export class TornadeRunners extends Construct {
     };
     const { functions } = this.controller;
     // The functions that launch, watch and stop runners write and delete their JIT parameters.
-    for (const f of [functions.worker, functions.sweep, functions.events]) this.runnerCredentials.grantWrite(f.role);
+    for (const f of [functions.worker, functions.sweep, functions.events]) if (f) this.runnerCredentials.grantWrite(f.role);
+    const scaleSets = intake.scaleSets;
+    this.scaleSetService =
+      scaleSets &&
+      new ScaleSetService(this, "ScaleSets", {
+        cluster: this.ecs.cluster,
+        vpc: this.network.vpc,
+        subnets: this.network.selection,
+        assignPublicIp: this.network.assignPublicIp,
+        environment: { ...this.controllerEnvironment, ...intakeEnv },
+        privateKeySecret: this.privateKeySecret,
+        image: scaleSets.image ?? { kind: "asset" },
+        replicas: scaleSets.replicas ?? 1,
+        extraEgressPorts: githubPorts(config.github.baseUrl),
+        logRetention,
+      });
+    // Its key comes from ECS's secrets (the execution role reads it at start), so its task role reads no secret.
+    if (this.scaleSetService) this.grantRunning(this.scaleSetService.taskDefinition.taskRole, []);
     this.alarms = new TornadeAlarms(this, "Alarms", {
       deadLetters: this.controller.deadLetters,
-      launchLogGroups: [functions.worker.logGroup, functions.sweep.logGroup],
+      // Where launches fail: the worker function, or the scale-set service in its place; and the sweep.
+      launchLogGroups: [(functions.worker ?? this.scaleSetService)?.logGroup, functions.sweep.logGroup].filter((g) => g !== undefined),
       launchFailureThreshold: props.launchFailureAlarmThreshold ?? 3,
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
@@ -207,16 +231,33 @@ export class TornadeRunners extends Construct {
    * parameters, use the state table and the work queue, read the two secrets.
    */
   grantController(grantee: iam.IGrantable): void {
+    this.grantRunning(grantee, [this.privateKeySecret, this.webhookSecret]);
+  }
+
+  /** What a `tornade serve` controller does on this construct, and reading `secrets` (none when ECS injects them). */
+  private grantRunning(grantee: iam.IGrantable, secrets: readonly sm.ISecret[]): void {
     const principal = grantee.grantPrincipal;
-    const statements = [...launchStatements(this.targets), ...watchStatements(this.targets), secretStatement([this.privateKeySecret, this.webhookSecret])];
+    const statements = [...launchStatements(this.targets), ...watchStatements(this.targets), ...(secrets.length ? [secretStatement(secrets)] : [])];
     for (const s of statements) principal.addToPrincipalPolicy(s);
     this.controller.grantStateAndQueue(grantee);
     this.runnerCredentials.grantWrite(principal);
   }
 
-  /** The URL to give the GitHub App as its webhook URL: the function URL's `/events` (src/server/app.ts). */
+  /**
+   * The URL to give the GitHub App as its webhook URL: the function URL's `/events` (src/server/app.ts). Throws with
+   * `intake.webhooks: false`, which deploys no public endpoint.
+   */
   get webhookUrl(): string {
+    const url = this.controller.webhookUrl;
+    if (!url) throw new Error(`TornadeRunners ${this.node.path}: intake.webhooks is false, so there is no webhook URL (no public endpoint at all); turn the GitHub App's webhook off`);
     // A function URL ends with "/" ("Lambda function URLs" → URL format).
-    return `${this.controller.webhookUrl.url}events`;
+    return `${url.url}events`;
   }
+}
+
+/** The port of github.baseUrl when it is not HTTPS's 443 (a GitHub Enterprise Server elsewhere), for the egress rule. */
+function githubPorts(baseUrl: string): number[] {
+  const u = new URL(baseUrl);
+  const port = u.port === "" ? (u.protocol === "http:" ? 80 : 443) : Number(u.port);
+  return port === 443 ? [] : [port];
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { getPath } from "../../src/config/env.js";
 import { HANDLERS } from "../lib/tornade-package.js";
 import { SETTING_KEYS, type TornadeSettings } from "../lib/settings.js";
-import { synthesize } from "./template.js";
+import { deployed, synthesize } from "./template.js";
 
 /** Every setting the construct takes, each away from tornade's default. */
 const EVERY_SETTING = {
@@ -50,25 +50,6 @@ function leaves(o: object, prefix = ""): [string, unknown][] {
   );
 }
 
-/** What CloudFormation puts in place of an intrinsic (its documented Ref / GetAtt results), for a loadable value. */
-function deployed(value: unknown, resources: Record<string, { Type: string }>): string {
-  if (typeof value === "string") return value;
-  const v = value as Record<string, unknown>;
-  if (typeof v["Ref"] === "string") {
-    const id = v["Ref"];
-    const type = resources[id]?.Type;
-    if (type === "AWS::SQS::Queue") return `https://sqs.eu-west-1.amazonaws.com/111122223333/${id}`;
-    if (type === "AWS::ECS::TaskDefinition") return `arn:aws:ecs:eu-west-1:111122223333:task-definition/${id}:1`;
-    return id;
-  }
-  if (Array.isArray(v["Fn::GetAtt"])) return `arn:aws:${String((v["Fn::GetAtt"] as string[])[0])}`;
-  if (Array.isArray(v["Fn::Join"])) {
-    const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
-    return parts.map((p) => deployed(p, resources)).join(sep);
-  }
-  throw new Error(`no stand-in for ${JSON.stringify(value)}`);
-}
-
 /** Read by Node (NODE_OPTIONS) and by the Parameters and Secrets extension the functions carry, not by tornade. */
 const RUNTIME_VARS = /^(NODE_OPTIONS|PARAMETERS_SECRETS_EXTENSION_[A-Z_]+|SSM_PARAMETER_STORE_[A-Z_]+|SECRETS_MANAGER_[A-Z_]+)$/;
 
@@ -86,7 +67,7 @@ function functionEnvironments(settings: TornadeSettings): {
     resources,
     container: stack.resolve(tornade.controllerEnvironment) as Record<string, unknown>,
     of: (name) => {
-      const id = stack.resolve((tornade.controller.functions[name].fn.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
+      const id = stack.resolve((tornade.controller.deployed(name).fn.node.defaultChild as unknown as { logicalId: string }).logicalId) as string;
       return resources[id]?.Properties.Environment?.Variables ?? {};
     },
   };

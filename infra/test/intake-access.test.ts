@@ -21,7 +21,7 @@ import { startRecordingProxy, type RecordedCall, type RecordingProxy } from "./r
 import { actions, statementsOf, synthesize, type Statement } from "./template.js";
 
 const { stack, tornade, template } = synthesize();
-const policy = statementsOf(template, stack, tornade.controller.functions.webhook.role);
+const policy = statementsOf(template, stack, tornade.controller.deployed("webhook").role);
 
 let w: World;
 let full: LambdaServices;

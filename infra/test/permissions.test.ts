@@ -9,7 +9,7 @@ import { actions, allStatements, inlineCode, statementsOf, synthesize, type Stat
 
 const { stack, tornade, template } = synthesize();
 const ref = (c: { node: { defaultChild?: unknown } }) => ({ Ref: stack.resolve((c.node.defaultChild as { logicalId: string }).logicalId) as string });
-const fns = tornade.controller.functions;
+const fns = { webhook: tornade.controller.deployed("webhook"), worker: tornade.controller.deployed("worker"), events: tornade.controller.functions.events, sweep: tornade.controller.functions.sweep };
 
 function withAction(statements: Statement[], action: string): Statement[] {
   return statements.filter((s) => actions(s).includes(action));

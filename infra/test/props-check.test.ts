@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { CODEBUILD_COMPUTE_TYPES } from "../../src/providers/codebuild.js";
 import { TornadeRunners, TornadeRunnersPropsError, type TornadeRunnersProps } from "../lib/index.js";
 import { CODEBUILD_SIZES } from "../lib/resource-checks.js";
-import { inlineCode, propertiesOf, synthesize } from "./template.js";
+import { inlineCode, inlineCodeFor, propertiesOf, synthesize } from "./template.js";
 
 type Props = Partial<TornadeRunnersProps> | Record<string, unknown>;
 
@@ -17,7 +17,7 @@ function problemsOf(props: Props | ((stack: Stack) => Props), region = "eu-west-
   const stack = new Stack(new App(), "P", { env: { account: "111122223333", region } });
   const given = typeof props === "function" ? props(stack) : props;
   try {
-    new TornadeRunners(stack, "Tornade", { github: { appId: 4242 }, controllerCode: inlineCode, ...given } as TornadeRunnersProps);
+    new TornadeRunners(stack, "Tornade", { github: { appId: 4242 }, controllerCode: inlineCodeFor((given as { intake?: unknown }).intake), ...given } as TornadeRunnersProps);
     return [];
   } catch (e) {
     if (!(e instanceof TornadeRunnersPropsError)) throw e;
@@ -76,17 +76,14 @@ describe("synth-time checks", () => {
     expect(t.privateKeySecret).toBe(byName);
   });
 
-  it("refuse an intake that leaves jobs no way in; scale sets are planned", () => {
+  it("refuse an intake that leaves jobs no way in", () => {
     expect(problemsOf({ intake: { webhooks: false } })).toEqual([
-      "intake.webhooks: false leaves jobs no way in: webhooks are the only intake today (scale sets, which need no public endpoint, are planned). Fix: leave intake.webhooks out, or true",
+      "intake.webhooks: false leaves jobs no way in. Fix: leave intake.webhooks out (or true), or add intake.scaleSets (no public endpoint at all)",
     ]);
-    expect(problemsOf({ intake: { webhooks: false, scaleSets: true } as never })).toEqual([
-      expect.stringMatching(/^intake\.scaleSets: GitHub's runner scale sets .* are planned, not yet available\. Fix: remove it; jobs come in by webhooks$/),
-      expect.stringMatching(/^intake\.webhooks: false leaves jobs no way in/),
-    ]);
+    expect(problemsOf({ intake: { webhooks: false, scaleSets: true } as never })).toEqual([expect.stringMatching(/^intake\.scaleSets: must be an object, e\.g\. \{ owner: /)]);
     expect(problemsOf({ intake: "webhook" as never })).toEqual([expect.stringMatching(/^intake: must be an object naming the ways in, e.g\. \{ webhooks: true \} \(the default\), got "webhook"/)]);
     expect(problemsOf({ intake: { webhook: true, webhooks: { concurrency: 5 } } as never })).toEqual([
-      expect.stringMatching(/^intake\.webhook: not a way in\. Fix: remove it or correct its spelling \(webhooks\)$/),
+      expect.stringMatching(/^intake\.webhook: not a way in\. Fix: remove it or correct its spelling \(webhooks, scaleSets\)$/),
       expect.stringMatching(/^intake\.webhooks\.concurrency: not a setting of the webhook intake\. Fix: .*\(reservedConcurrency\)$/),
     ]);
     expect(problemsOf({ intake: { webhooks: true } })).toEqual([]);

@@ -55,7 +55,7 @@ describe("runners", () => {
     template.resourceCountIs("AWS::EC2::VPC", 1);
     template.resourceCountIs("AWS::EC2::NatGateway", 0);
     template.resourceCountIs("AWS::EC2::FlowLog", 1);
-    expect(environmentOf(tornade.controller.functions.worker.fn)).toMatchObject({ TORNADE_ASSIGN_PUBLIC_IP: "true", TORNADE_CONTAINER_NAME: "runner" });
+    expect(environmentOf(tornade.controller.deployed("worker").fn)).toMatchObject({ TORNADE_ASSIGN_PUBLIC_IP: "true", TORNADE_CONTAINER_NAME: "runner" });
   });
 
   it("uses existing subnets and security groups when given, without a new VPC", () => {
@@ -69,7 +69,7 @@ describe("runners", () => {
     });
     existing.template.resourceCountIs("AWS::EC2::VPC", 0);
     existing.template.resourceCountIs("AWS::EC2::SecurityGroup", 0);
-    const env = functionEnvironment(existing.template, existing.stack, existing.tornade.controller.functions.worker.fn);
+    const env = functionEnvironment(existing.template, existing.stack, existing.tornade.controller.deployed("worker").fn);
     expect(env).toMatchObject({ TORNADE_SUBNETS: "subnet-aaa,subnet-bbb", TORNADE_SECURITY_GROUPS: "sg-123", TORNADE_ASSIGN_PUBLIC_IP: "false" });
   });
 });
@@ -80,7 +80,7 @@ describe("serverless controller", () => {
     template.resourceCountIs("AWS::Lambda::Function", 5);
     const functions = Object.values(template.findResources("AWS::Lambda::Function")) as { Properties: { Runtime: string } }[];
     expect(functions.map((f) => f.Properties.Runtime)).toEqual(Array(5).fill("nodejs24.x"));
-    const env = environmentOf(tornade.controller.functions.worker.fn);
+    const env = environmentOf(tornade.controller.deployed("worker").fn);
     expect(env).toMatchObject({ APP_ID: "4242", TORNADE_STORE: "dynamodb", TORNADE_QUEUE: "sqs" });
     // A setting not given is not set: tornade's own default applies.
     expect(env).not.toHaveProperty("LAUNCH_LABEL");
@@ -159,7 +159,7 @@ describe("scope", () => {
 
   it("passes a restricted runner group to the functions as TORNADE_RUNNER_GROUP_ID", () => {
     const org = synthesize({ github: { appId: 1, runnerScope: "org", allowedOrganizations: ["acme"], runnerGroupId: 7 } });
-    const env = functionEnvironment(org.template, org.stack, org.tornade.controller.functions.worker.fn);
+    const env = functionEnvironment(org.template, org.stack, org.tornade.controller.deployed("worker").fn);
     expect(env).toMatchObject({ TORNADE_RUNNER_SCOPE: "org", TORNADE_RUNNER_GROUP_ID: "7", TORNADE_ALLOWED_ORGANIZATIONS: "acme" });
   });
 });

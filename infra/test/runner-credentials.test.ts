@@ -14,7 +14,7 @@ const viaSsm = {
   StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" },
   StringLike: { "kms:EncryptionContext:PARAMETER_ARN": parameters },
 };
-const fns = tornade.controller.functions;
+const fns = { webhook: tornade.controller.deployed("webhook"), worker: tornade.controller.deployed("worker"), events: tornade.controller.functions.events, sweep: tornade.controller.functions.sweep };
 const projectRoles = Object.values(tornade.codebuild.projects).map((p) => {
   if (!p.role) throw new Error("a CodeBuild project without a role");
   return p.role;

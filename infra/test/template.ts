@@ -7,13 +7,19 @@ import { TornadeRunners, type TornadeRunnersProps } from "../lib/tornade-runners
 
 export const inlineCode = Object.fromEntries(HANDLERS.map((h) => [h, lambda.Code.fromInline(`exports.handler = async () => "${h}";`)]));
 
+/** Inline code for the functions `intake` deploys (the construct refuses code for one it does not). */
+export function inlineCodeFor(intake: unknown): Record<string, lambda.Code> {
+  const i = (intake ?? {}) as { webhooks?: unknown; scaleSets?: unknown };
+  return Object.fromEntries(Object.entries(inlineCode).filter(([h]) => !(h === "webhook" && i.webhooks === false) && !(h === "worker" && i.scaleSets !== undefined)));
+}
+
 export function synthesize(
   props: Partial<TornadeRunnersProps> = {},
   extra?: (stack: Stack) => Partial<TornadeRunnersProps>,
 ): { stack: Stack; tornade: TornadeRunners; template: Template } {
   const app = new App();
   const stack = new Stack(app, "T", { env: { account: "111122223333", region: "eu-west-1" } });
-  const tornade = new TornadeRunners(stack, "Tornade", { github: { appId: 4242 }, controllerCode: inlineCode, ...(extra?.(stack) ?? {}), ...props });
+  const tornade = new TornadeRunners(stack, "Tornade", { github: { appId: 4242 }, controllerCode: inlineCodeFor(props.intake), ...(extra?.(stack) ?? {}), ...props });
   return { stack, tornade, template: Template.fromStack(stack) };
 }
 
@@ -54,4 +60,23 @@ export function propertiesOf(template: Template, stack: Stack, c: IConstruct): R
 /** The environment variables of a function in the template. */
 export function functionEnvironment(template: Template, stack: Stack, fn: IConstruct): Record<string, unknown> {
   return (propertiesOf(template, stack, fn) as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+}
+
+/** What CloudFormation puts in place of an intrinsic (its documented Ref / GetAtt results), for a loadable value. */
+export function deployed(value: unknown, resources: Record<string, { Type: string }>): string {
+  if (typeof value === "string") return value;
+  const v = value as Record<string, unknown>;
+  if (typeof v["Ref"] === "string") {
+    const id = v["Ref"];
+    const type = resources[id]?.Type;
+    if (type === "AWS::SQS::Queue") return `https://sqs.eu-west-1.amazonaws.com/111122223333/${id}`;
+    if (type === "AWS::ECS::TaskDefinition") return `arn:aws:ecs:eu-west-1:111122223333:task-definition/${id}:1`;
+    return id;
+  }
+  if (Array.isArray(v["Fn::GetAtt"])) return `arn:aws:${String((v["Fn::GetAtt"] as string[])[0])}`;
+  if (Array.isArray(v["Fn::Join"])) {
+    const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
+    return parts.map((p) => deployed(p, resources)).join(sep);
+  }
+  throw new Error(`no stand-in for ${JSON.stringify(value)}`);
 }

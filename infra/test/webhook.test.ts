@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { actions, functionEnvironment, propertiesOf, statementsOf, synthesize } from "./template.js";
 
 const { stack, tornade, template } = synthesize();
-const webhook = tornade.controller.functions.webhook;
+const webhook = tornade.controller.deployed("webhook");
 const statements = statementsOf(template, stack, webhook.role);
 
 const reservedConcurrencyOf = (t: ReturnType<typeof synthesize>) =>
-  propertiesOf(t.template, t.stack, t.tornade.controller.functions.webhook.fn)["ReservedConcurrentExecutions"];
+  propertiesOf(t.template, t.stack, t.tornade.controller.deployed("webhook").fn)["ReservedConcurrentExecutions"];
 
 describe("webhook function", () => {
   it("is not told where the App's private key is, and may read only the webhook secret", () => {
@@ -21,7 +21,7 @@ describe("webhook function", () => {
     const secretStatements = statements.filter((s) => actions(s).some((a) => a.startsWith("secretsmanager:")));
     expect(secretStatements.map((s) => [actions(s), s.Resource])).toEqual([[["secretsmanager:GetSecretValue"], stack.resolve(tornade.webhookSecret.secretArn)]]);
     // The worker functions hold the key.
-    expect(functionEnvironment(template, stack, tornade.controller.functions.worker.fn)).toHaveProperty("TORNADE_PRIVATE_KEY_SECRET_ARN");
+    expect(functionEnvironment(template, stack, tornade.controller.deployed("worker").fn)).toHaveProperty("TORNADE_PRIVATE_KEY_SECRET_ARN");
   });
 
   it("reads and conditionally writes only intake's items: GetItem, PutItem, UpdateItem under dynamodb:LeadingKeys", () => {
@@ -56,7 +56,7 @@ describe("webhook function", () => {
     expect(reservedConcurrencyOf({ stack, tornade, template })).toBe(20);
     expect(reservedConcurrencyOf(synthesize({ intake: { webhooks: { reservedConcurrency: 5 } } }))).toBe(5);
     // The other functions share the account's pool.
-    for (const f of [tornade.controller.functions.worker, tornade.controller.functions.events, tornade.controller.functions.sweep]) {
+    for (const f of [tornade.controller.deployed("worker"), tornade.controller.functions.events, tornade.controller.functions.sweep]) {
       expect(propertiesOf(template, stack, f.fn)).not.toHaveProperty("ReservedConcurrentExecutions");
     }
     expect(() => synthesize({ intake: { webhooks: { reservedConcurrency: 0 } } })).toThrow(

@@ -6,6 +6,9 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../clock/clock.js";
+import { createGitHubClients } from "../github/auth.js";
+import { ScaleSetClient } from "../github/scaleset/index.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { CheckResult } from "./result.js";
 import { spawnTornade, testbedEnv } from "../../test/support/bed-tornade.js";
@@ -202,5 +205,62 @@ describe("tornade check", () => {
     // Every missing piece at once, each with its fix.
     expect(r.stdout).toMatch(/FAIL {2}configuration: github credentials: none given/);
     expect(r.stdout).toMatch(/FAIL {2}configuration: aws: no backend configured/);
+  });
+});
+
+describe("tornade check with runner scale sets", () => {
+  /** The scale sets `sets` (TORNADE_SCALE_SETS) in the test bed's repository, as an operator configures them. */
+  const scaleSetEnv = (sets: string, more: Record<string, string> = {}) => {
+    const d = bed.description().github;
+    return { TORNADE_SCALE_SETS: sets, TORNADE_SCALE_SETS_OWNER: d.owner, TORNADE_SCALE_SETS_REPO: d.repo, TORNADE_SCALE_SETS_INSTALLATION_ID: String(d.installationId), ...more };
+  };
+  const scaleSetLines = (stdout: string) => stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP) {2}github: scale[- ]set/.test(l));
+
+  it("passes when the App can manage them: the registration exchange, the runner group, each scale set read or not yet created", async () => {
+    const d = bed.description().github;
+    // One of them exists already, made by tornade's own client as `tornade serve` makes it.
+    const client = new ScaleSetClient({
+      github: createGitHubClients({ auth: { kind: "app", appId: d.appId, privateKeyPem: bed.github.privateKeyPem }, baseUrl: env["TORNADE_GITHUB_BASE_URL"] ?? "", clock: systemClock }),
+      baseUrl: env["TORNADE_GITHUB_BASE_URL"] ?? "",
+      scope: { scope: "repo", owner: d.owner, repo: d.repo, installationId: d.installationId },
+    });
+    const { scaleSet } = await client.ensureScaleSet({ name: "ss-there", labels: ["ss-there"] });
+    const r = await check(scaleSetEnv("ss-new=FARGATE/X86_64:0-2,ss-there=FARGATE"));
+    expect(failing(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(scaleSetLines(r.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^PASS {2}github: scale-set registration in ${d.owner}/${d.repo}: the Actions service accepted the App's registration token for http://127\\.0\\.0\\.1:\\d+/${d.owner}/${d.repo}$`)),
+      expect.stringMatching(/^PASS {2}github: scale-set runner group default: found \(id \d+\)$/),
+      "PASS  github: scale set ss-new: not created yet: tornade serve creates it in runner group default at start",
+      `PASS  github: scale set ss-there: exists (id ${scaleSet.id}, labels: ss-there); tornade serve brings its labels to the configured ones`,
+    ]);
+  });
+
+  it("names the permission the App lacks to manage them, and where to grant it", async () => {
+    const d = bed.description().github;
+    bed.github.control.setPermission("administration", null);
+    try {
+      const r = await check(scaleSetEnv("ss-new=FARGATE"));
+      expect(r.code).toBe(1);
+      expect(scaleSetLines(r.stdout)).toEqual([
+        `FAIL  github: scale-set registration in ${d.owner}/${d.repo}: the App lacks Administration: write on ${d.owner}/${d.repo}, which creating scale sets and their runners needs (GitHub: Resource not accessible by integration)`,
+      ]);
+      expect(r.stdout).toMatch(/scale-set registration .*\n {6}fix: grant it in the App's settings \(Permissions & events → Repository permissions → Administration: Read and write\), then accept the new permissions/);
+    } finally {
+      bed.github.control.setPermission("administration", "write");
+    }
+  });
+
+  it("fails on a runner group that does not exist, and on a scale set serve could not launch, each with the fix", async () => {
+    const group = await check(scaleSetEnv("ss-new=FARGATE", { TORNADE_SCALE_SETS_RUNNER_GROUP: "no-such-group" }));
+    expect(group.code).toBe(1);
+    expect(failing(group.stdout)).toEqual([`FAIL  github: scale-set runner group no-such-group: ${bed.description().github.owner}/${bed.description().github.repo} has no runner group named "no-such-group"`]);
+    expect(group.stdout).toMatch(/fix: create it \(Settings → Actions → Runner groups\) or set TORNADE_SCALE_SETS_RUNNER_GROUP \(scaleSets\.runnerGroup\)/);
+
+    const shape = await check(scaleSetEnv("ss-odd=FARGATE/X86_64/small/no-such-image"));
+    expect(shape.code).toBe(1);
+    expect(failing(shape.stdout)).toEqual([expect.stringMatching(/^FAIL {2}configuration: scaleSets\.sets\.0 \(ss-odd: .*\): .*no-such-image/)]);
+    expect(shape.stdout).toContain("fix: name a backend, arch, size and image this tornade launches");
+    expect(shape.stdout).not.toContain("PASS  configuration: valid");
   });
 });

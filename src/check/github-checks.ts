@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/index.js";
-import { createGitHubClients, type GitHubOctokit } from "../github/auth.js";
+import { createGitHubClients, type GitHubAuth, type GitHubOctokit } from "../github/auth.js";
 import { toGitHubError, type GitHubError } from "../github/errors.js";
 import { fail, pass, skip, type CheckResult } from "./result.js";
 import { unreachable } from "./unreachable.js";
@@ -26,7 +26,7 @@ type Level = "read" | "write";
  * https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
  */
 function neededPermissions(scope: "repo" | "org"): Array<[string, Level]> {
-  return [["actions", "read"], scope === "org" ? ["organization_self_hosted_runners", "write"] : ["administration", "write"]];
+  return [["actions", "read"], runnerPermission(scope)];
 }
 
 /** A permission as the App's settings page names it, and the section it is in. */
@@ -36,9 +36,21 @@ const PERMISSION_NAMES: Readonly<Record<string, readonly [string, string]>> = {
   organization_self_hosted_runners: ["Self-hosted runners", "Organization permissions"],
 };
 
-const permissionName = (key: string, level: Level) => `${PERMISSION_NAMES[key]?.[0] ?? key}: ${level}`;
+export const permissionName = (key: string, level: Level) => `${PERMISSION_NAMES[key]?.[0] ?? key}: ${level}`;
 
-function grantFix(missing: ReadonlyArray<readonly [string, Level]>): string {
+/** The permission that manages runners of `scope` (registration tokens, JIT configs, scale sets), as the API names it. */
+export function runnerPermission(scope: "repo" | "org"): [string, Level] {
+  return scope === "org" ? ["organization_self_hosted_runners", "write"] : ["administration", "write"];
+}
+
+/** The App's credentials, or a PAT, as configured; undefined when neither is. */
+export function checkAuthOf(config: Config): GitHubAuth | undefined {
+  const g = config.github;
+  if (g.appId !== undefined && g.privateKey !== undefined) return { kind: "app", appId: g.appId, privateKeyPem: g.privateKey };
+  return g.personalToken !== undefined ? { kind: "token", token: g.personalToken } : undefined;
+}
+
+export function grantFix(missing: ReadonlyArray<readonly [string, Level]>): string {
   const where = missing.map(([k, level]) => {
     const [label, section] = PERMISSION_NAMES[k] ?? [k, "Permissions"];
     return `${section} → ${label}: ${level === "write" ? "Read and write" : "Read-only"}`;
@@ -57,9 +69,7 @@ export interface GitHubCheckOptions {
 export async function checkGitHub(config: Config, clock: Clock, opts: GitHubCheckOptions): Promise<CheckResult[]> {
   const g = config.github;
   const results: CheckResult[] = [];
-  const auth = g.appId !== undefined && g.privateKey !== undefined
-    ? { kind: "app" as const, appId: g.appId, privateKeyPem: g.privateKey }
-    : g.personalToken !== undefined ? { kind: "token" as const, token: g.personalToken } : undefined;
+  const auth = checkAuthOf(config);
   if (!auth) return [fail("github: credentials", "none configured", "set APP_ID and SECRET_KEY_PEM (a GitHub App), or PERSONAL_TOKEN")];
   // No retries: a retry would wait past the call's deadline and report the timeout instead of what really happened
   // (a refused connection, GitHub's 502); a check reports what it sees, and running it again is the retry.
@@ -187,7 +197,7 @@ async function checkAccess(config: Config, a: Access): Promise<CheckResult[]> {
   };
   const runnersOf = async (name: string, installationId: number | undefined, t: Target) => {
     const where = t.kind === "repo" ? `${t.owner}/${t.repo}` : t.org;
-    const permission: [string, Level] = t.kind === "org" ? ["organization_self_hosted_runners", "write"] : ["administration", "write"];
+    const permission = runnerPermission(t.kind);
     try {
       const octokit = a.forInstallation(installationId);
       const res = t.kind === "repo"

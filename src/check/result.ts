@@ -13,6 +13,12 @@ export const pass = (name: string, detail: string): CheckResult => ({ name, stat
 export const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: "fail", detail, fix });
 export const skip = (name: string, detail: string): CheckResult => ({ name, status: "skip", detail });
 
+/** A configuration problem ("KEY: what. Fix: how", config/load.ts) as a failed check, its fix split off. */
+export function problemCheck(problem: string, otherwise: string): CheckResult {
+  const i = problem.indexOf(". Fix: ");
+  return i < 0 ? fail("configuration", problem, otherwise) : fail("configuration", problem.slice(0, i), problem.slice(i + 7));
+}
+
 export function formatChecks(results: readonly CheckResult[]): string {
   const out = results.map((r) => {
     const head = `${r.status === "pass" ? "PASS" : r.status === "fail" ? "FAIL" : "SKIP"}  ${r.name}: ${r.detail}`;

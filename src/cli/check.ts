@@ -9,7 +9,7 @@ import { systemClock } from "../clock/clock.js";
 import { ConfigError, loadConfig } from "../config/index.js";
 import { DEFAULT_CHECK_TIMEOUT_MS, runChecks } from "../check/check.js";
 import { DURATION_GRAMMAR, formatDuration, parseDuration } from "../core/duration.js";
-import { fail, formatChecks, type CheckResult } from "../check/result.js";
+import { fail, formatChecks, problemCheck, type CheckResult } from "../check/result.js";
 import { InputError, parseCommandArgs } from "./args.js";
 import { EXIT_FAILED, EXIT_OK, type CliIo } from "./io.js";
 
@@ -21,6 +21,9 @@ Checks what tornade serve needs, with the configuration it would run with:
                   Administration: write (repository runners) or Self-hosted runners: write (organization runners);
                   the configured repositories / organizations have the App installed and their runners readable
                   organization runners with an allow-list: the runner group admits exactly the allowed repositories
+  scale sets      with the scale-set intake (TORNADE_INTAKE scale-sets or both): the registration exchange works for
+                  their scope (the App may manage its runners), the runner group exists, each scale set can be read
+                  (or is not created yet: serve creates it)
   AWS             the ECS cluster is ACTIVE with FARGATE_SPOT; each task definition exists, is for Fargate, has the
                   runner container and the cpuArchitecture of its arch; the CodeBuild projects exist
 
@@ -52,11 +55,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       : await runChecks(config, { clock: systemClock, timeoutMs });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    results = err.problems.map((p) => {
-      // Problems read "KEY: what. Fix: how" (config/load.ts).
-      const i = p.indexOf(". Fix: ");
-      return i < 0 ? fail("configuration", p, "see the configuration reference") : fail("configuration", p.slice(0, i), p.slice(i + 7));
-    });
+    results = err.problems.map((p) => problemCheck(p, "see the configuration reference"));
   }
   const ok = results.every((r) => r.status !== "fail");
   io.stdout(values.json ? `${JSON.stringify({ ok, checks: results }, null, 2)}\n` : formatChecks(results));

@@ -116,8 +116,8 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }), 300_000);
 
 describe("the @tornade/cdk tarball", () => {
-  it("holds the compiled construct with declarations and its README, and no sources, tests or example app", () => {
-    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tornade-runners.js", "dist/tornade-runners.d.ts"]) expect(cdkFiles).toContain(f);
+  it("holds the compiled construct with declarations, its README and the controller image's Dockerfile, and no sources, tests or example app", () => {
+    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tornade-runners.js", "dist/tornade-runners.d.ts", "controller-image/Dockerfile"]) expect(cdkFiles).toContain(f);
     expect(cdkFiles.filter((f) => (f.endsWith(".ts") && !f.endsWith(".d.ts")) || /(^|\/)(test|bin|lib)\//.test(f) || f.includes("cdk.json"))).toEqual([]);
   });
 

@@ -104,7 +104,6 @@ export class Controller {
     this.takeIn = createTakeIn({
       intake: deps.intake,
       store,
-      queue,
       policy: deps.deliveryPolicy,
       clock,
       logger,
@@ -137,7 +136,7 @@ export class Controller {
       wakeAfter,
       ...(handoffs ? { standbys: handoffs } : {}),
     });
-    this.tracker = new Tracker({ store, queue, providers: deps.providers, clock, logger, observer });
+    this.tracker = new Tracker({ store, intake: deps.intake, providers: deps.providers, clock, logger, observer });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
       // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.
@@ -148,7 +147,7 @@ export class Controller {
     // The sweeper's and reaper's rounds come every sweep interval while they find work, and back off while they do not.
     const pacing = roundPacing(deps.sweepIntervalMs ?? 60_000);
     this.sweeper = new Sweeper({ store, github: deps.github, takeIn: this.takeIn, clock, logger, policy: deps.sweeperPolicy ?? defaultSweeperPolicy, pacing });
-    this.reaper = new Reaper({ store, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy, pacing });
+    this.reaper = new Reaper({ store, queue, github: deps.github, providers: deps.providers, placement: deps.placement, clock, logger, policy: deps.reaperPolicy ?? defaultReaperPolicy, pacing });
     this.rounds = [
       new Periodic("tracker", clock, deps.trackIntervalMs, () => this.tracker.track(), logger),
       // At start the sweeper looks at once: deliveries that failed while tornade was down are redelivered now.

@@ -7,10 +7,12 @@ import { advanceJob, jobStatusOf } from "../core/job-status.js";
 import type { JobStatus } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
+import type { Queue } from "../queue/queue.js";
 import type { JobRecord, Store } from "../store/store.js";
 import { repoRefOf } from "./repo-ref.js";
+import { reconcileItem } from "./work-items.js";
 
-type RefreshDeps = { readonly store: Pick<Store, "updateJob">; readonly github: Pick<GitHubPort, "getJob"> };
+type RefreshDeps = { readonly store: Pick<Store, "updateJob">; readonly queue: Pick<Queue, "enqueue">; readonly github: Pick<GitHubPort, "getJob"> };
 
 /** GitHub's status of the job now, recorded; "gone" when GitHub no longer knows it. */
 export async function refreshJob(deps: RefreshDeps, job: JobRecord): Promise<JobStatus | "gone"> {
@@ -37,5 +39,11 @@ export async function lookUpJob(
   }
   const observation = { status: jobStatusOf(seen.status), conclusion: seen.conclusion, runnerName: seen.runnerName };
   const patch = advanceJob(job, observation);
-  return { status: observation.status, job: patch ? await deps.store.updateJob(job.id, job.version, patch) : job };
+  if (!patch) return { status: observation.status, job };
+  const updated = await deps.store.updateJob(job.id, job.version, patch);
+  // Every change of a job row asks for a look, as intake's do: a webhook that later brings the same news changes
+  // nothing and asks for none (take-in.ts), so this one must — a job found running on a runner lost to a Spot
+  // interruption is re-run from that look.
+  await deps.queue.enqueue(reconcileItem(job.id));
+  return { status: observation.status, job: updated };
 }

@@ -13,6 +13,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort, RunnerScope } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { Provider } from "../providers/provider.js";
+import type { Queue } from "../queue/queue.js";
 import { launchId, NO_JOB, VersionConflict, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { RunnerPlacement } from "./launcher.js";
 import { lookUpJob } from "./job-refresh.js";
@@ -30,6 +31,8 @@ export const defaultReaperPolicy: ReaperPolicy = { idleTimeoutMs: 5 * 60_000, re
 
 export interface ReaperDeps {
   readonly store: Store;
+  /** A job whose record a look-up brought up to date gets a look (job-refresh.ts). */
+  readonly queue: Pick<Queue, "enqueue">;
   readonly github: GitHubPort;
   readonly providers: ReadonlyMap<Backend, Provider>;
   readonly placement: RunnerPlacement;

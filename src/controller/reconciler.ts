@@ -68,7 +68,8 @@ export class Reconciler {
       rerunTarget: await this.rerunTarget(job, launches),
     };
     const action = decide(view, launches, clock.now(), this.deps.policy);
-    const log = this.deps.logger.child({ jobId });
+    // Made only for the rare lines below: a child logger per look is an allocation every work item would pay.
+    const log = () => this.deps.logger.child({ jobId });
 
     switch (action.kind) {
       case "done":
@@ -122,14 +123,14 @@ export class Reconciler {
       }
       case "abandon": {
         await this.abandon(launches, action.attempt, action.reason);
-        log.warn({ attempt: action.attempt, reason: action.reason }, "launch abandoned");
+        log().warn({ attempt: action.attempt, reason: action.reason }, "launch abandoned");
         await this.deps.queue.enqueue(reconcileItem(jobId));
         return "abandon";
       }
       case "stop": {
         const row = launches.find((l) => l.attempt === action.attempt);
         if (row) await this.deps.launcher.stop(job, row, action.why, action.reason);
-        log.warn({ attempt: action.attempt, reason: action.reason }, "runner stopped by tornade");
+        log().warn({ attempt: action.attempt, reason: action.reason }, "runner stopped by tornade");
         await this.deps.queue.enqueue(reconcileItem(jobId));
         return "stop";
       }
@@ -150,7 +151,7 @@ export class Reconciler {
         return this.report(job, action.title, action.summary);
       case "give-up": {
         await this.giveUp(job, action.reason);
-        log.error({ reason: action.reason }, "gave up launching a runner for this job");
+        log().error({ reason: action.reason }, "gave up launching a runner for this job");
         this.deps.observer.gaveUp({ reason: action.reason });
         return "give-up";
       }

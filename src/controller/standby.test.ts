@@ -25,6 +25,7 @@ import { Launcher } from "./launcher.js";
 import { noopObserver } from "./observer.js";
 import { Tracker } from "./tracker.js";
 import { sqliteQueue } from "../queue/sqlite-queue.js";
+import { sqliteIntake } from "../store/intake.js";
 import { StandbyManager, viewOf, type StandbyManagerPolicy } from "./standby.js";
 import { handOff } from "./standby-handoff.js";
 
@@ -75,7 +76,7 @@ function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}, bac
     return views.flatMap((v) => rows.filter((r) => r.id === v.id));
   };
   const deps = { store, github, handoff, clock: bed.clock, logger };
-  const tracker = new Tracker({ store, queue: sqliteQueue(store.handle, bed.clock), providers, clock: bed.clock, logger, observer: noopObserver });
+  const tracker = new Tracker({ store, intake: sqliteIntake(store, sqliteQueue(store.handle, bed.clock)), providers, clock: bed.clock, logger, observer: noopObserver });
   return { manager, launcher, target, deps, candidates, tracker };
 }
 

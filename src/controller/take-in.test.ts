@@ -31,9 +31,9 @@ function rig() {
   let violations = 0;
   const observer = { ...noopObserver, policyViolation: () => void violations++ };
   const policy = { launchLabel: "tornade", defaultBackend: "FARGATE" as const, images: ["default"], allowedRepositories: ["acme/app"] };
-  const takeIn = createTakeIn({ intake: sqliteIntake(store, queue), store, queue, policy, clock, logger: silentLogger, observer });
+  const takeIn = createTakeIn({ intake: sqliteIntake(store, queue), store, policy, clock, logger: silentLogger, observer });
   const deps = { store, queue, logger: silentLogger, observer };
-  return { clock, store, queue, takeIn, deps, violations: () => violations };
+  return { clock, store, queue, takeIn, deps, policy, violations: () => violations };
 }
 
 let guid = 0;
@@ -85,6 +85,42 @@ describe("takeIn", () => {
     await recordTaking(r.deps, taking!);
     expect((await r.store.getLaunch("1-1"))?.outcome).toMatchObject({ kind: "taken", jobId: 3, refused: { repository: "acme/outside" } });
     expect(r.violations()).toBe(1);
+  });
+
+  it("asks for a look only when a webhook moves the job, and wakes the workers only then", async () => {
+    const r = rig();
+    let wakes = 0;
+    const takeIn = createTakeIn({ ...r.deps, intake: sqliteIntake(r.store, r.queue), policy: r.policy, clock: r.clock, wake: () => void wakes++ });
+    const keys = async () => {
+      const items = await r.queue.receive(10, 60_000);
+      for (const i of items) await r.queue.ack(i.receiptHandle);
+      return items.map((i) => i.key);
+    };
+    expect(await takeIn(delivery(5, "queued", null))).toMatchObject({ kind: "taken-in", stored: "created" });
+    expect([await keys(), wakes]).toEqual([["job:5"], 1]);
+    // A second delivery of the state on record (GitHub sends each with a GUID of its own) changes nothing: no look.
+    expect(await takeIn(delivery(5, "queued", null))).toMatchObject({ kind: "taken-in", stored: "unchanged" });
+    expect([await keys(), wakes]).toEqual([[], 1]);
+    expect(await takeIn(delivery(5, "in_progress", runnerName(5, 1)))).toMatchObject({ kind: "taken-in", stored: "updated" });
+    expect([await keys(), wakes]).toEqual([["job:5"], 2]);
+    // A late `queued` after `in_progress` never moves the job back, and asks for nothing.
+    expect(await takeIn(delivery(5, "queued", null))).toMatchObject({ kind: "taken-in", stored: "unchanged" });
+    expect([await keys(), wakes]).toEqual([[], 2]);
+  });
+
+  it("records a runner coming up without a look, and its stop with one, in the same write", async () => {
+    const r = rig();
+    let wakes = 0;
+    const takeIn = createTakeIn({ ...r.deps, intake: sqliteIntake(r.store, r.queue), policy: r.policy, clock: r.clock, wake: () => void wakes++ });
+    await r.store.putLaunch({ jobId: 6, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: runnerName(6, 1), requestedAt: r.clock.now(), state: "launched", providerId: "task-6" });
+    const handle = { backend: "FARGATE" as const, id: "task-6" };
+    expect(await takeIn({ kind: "runner", state: { handle, status: "running", spotInterrupted: false, startedAt: 10 } })).toEqual({ kind: "runner-updated", jobId: 6 });
+    expect(await r.store.getLaunch("6-1")).toMatchObject({ state: "running", startedAt: 10 });
+    // Reconcile reads "launched" and "running" alike but for the boot timeout's wait: nothing to look at.
+    expect([await r.queue.depth(), wakes]).toEqual([{ pending: 0, inFlight: 0, dead: 0 }, 0]);
+    expect(await takeIn({ kind: "runner", state: { handle, status: "stopped", succeeded: true, spotInterrupted: false, stoppedAt: 20 } })).toEqual({ kind: "runner-updated", jobId: 6 });
+    expect(await r.store.getLaunch("6-1")).toMatchObject({ state: "stopped", stoppedAt: 20 });
+    expect([(await r.queue.receive(10, 60_000)).map((i) => i.key), wakes]).toEqual([["job:6"], 1]);
   });
 
   it("answers a duplicate delivery as such, and a body it cannot read as invalid", async () => {

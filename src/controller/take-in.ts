@@ -19,11 +19,11 @@ import type { JobMessage } from "../github/scaleset/index.js";
 import type { WorkflowJob, WorkflowRun } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import type { LaunchState } from "../providers/provider.js";
-import type { EnqueueItem, Queue } from "../queue/queue.js";
+import type { EnqueueItem } from "../queue/queue.js";
 import type { Intake } from "../store/intake.js";
 import { VersionConflict, type NewJob, type Store } from "../store/store.js";
 import type { ControllerObserver } from "./observer.js";
-import { recordRunnerState } from "./tracker.js";
+import { lookAfter, recordRunnerState } from "./tracker.js";
 import { reconcileItem, takenItem, type Taking } from "./work-items.js";
 
 /** A webhook delivery, its signature verified: what GitHub sent, not yet read. */
@@ -119,9 +119,8 @@ export interface TakeIn {
 
 export interface TakeInDeps {
   readonly intake: Intake;
-  /** Runner observations find their launch row and update it. */
-  readonly store: Pick<Store, "findLaunchByProviderId" | "updateLaunch">;
-  readonly queue: Pick<Queue, "enqueue">;
+  /** Runner observations find their launch row (and update it through `intake`). */
+  readonly store: Pick<Store, "findLaunchByProviderId">;
   readonly policy: DeliveryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -210,12 +209,16 @@ async function takeInJob(
     return { kind: "foreign", jobId: job.id };
   }
 
+  // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); static ones are kept on
+  // record with their reason. A webhook asks for it only when it moved the job: one that changes nothing (a state
+  // already recorded, or older than the recorded one: a repeat, a late `queued`) has its look already, enqueued with
+  // that change in the same write, and another would find nothing to do. What tornade looked up on GitHub itself (the
+  // sweeper, a Spot check) asks for a look whatever it found: those are rare and deliberate.
+  const look = decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : [];
   const result = await deps.intake.apply({
     ...record,
-    job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen) },
-    // Jobs tornade serves need a look, and so do rejected ones (a check run tells GitHub why); static ones are
-    // kept on record with their reason.
-    enqueue: [...(decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : []), ...looks],
+    job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen), ...(from ? { onChange: look } : {}) },
+    enqueue: from ? looks : [...look, ...looks],
     ...woken(deps),
   });
   if (result.delivery === "duplicate") {
@@ -265,20 +268,21 @@ function takingSeen(delivery: WorkflowJobDelivery, decision: JobDecision): Takin
   return { runnerName: job.runner_name, jobId: job.id, repository: delivery.repository.full_name, refusal };
 }
 
-/** A runner's new state on its launch row, and a look at its job: as the tracker's round would record it. */
+/** A runner's new state on its launch row, and a look at its job when it stopped: as the tracker's round would record it. */
 async function takeInRunnerState(deps: TakeInDeps, state: LaunchState): Promise<RunnerStateOutcome> {
   for (let tries = 0; tries < 3; tries++) {
     const launch = await deps.store.findLaunchByProviderId(state.handle.id);
     // Tasks and builds tornade did not start (or whose launch row is gone) share the cluster or the project.
     if (!launch) return { kind: "not-ours" };
+    let patch;
     try {
-      const patch = await recordRunnerState(deps, launch, state);
+      patch = await recordRunnerState(deps, launch, state);
       if (!patch) return { kind: "runner-unchanged", jobId: launch.jobId };
     } catch (e) {
       if (e instanceof VersionConflict) continue;
       throw e;
     }
-    deps.wake?.();
+    if (lookAfter(patch)) deps.wake?.();
     return { kind: "runner-updated", jobId: launch.jobId };
   }
   // Others kept changing the row; the tracker's next round reads the provider again.
@@ -381,9 +385,17 @@ function newJob(
   };
 }
 
+/**
+ * One line per delivery at debug; at info (warn for a rejected job), only a job tornade will not launch for, once, when
+ * first stored. A launched job's lines at info are "runner launched" and "runner stopped" (launcher.ts, tracker.ts):
+ * every line costs the event loop a formatted object and a write to stdout, and three lines a job of "taken in"
+ * (queued, in_progress, completed) told an operator nothing those two do not.
+ */
 function logDecision(logger: Logger, p: WorkflowJobDelivery, via: string, decision: JobDecision, stored: string): void {
+  const level = stored === "created" && decision.kind !== "launch" ? (decision.kind === "rejected" ? "warn" : "info") : "debug";
+  if (!logger.isLevelEnabled(level)) return;
   const base = { jobId: p.workflow_job.id, runId: p.workflow_job.run_id, repository: p.repository.full_name, delivery: via, action: p.action, stored };
-  if (decision.kind === "rejected") logger.warn({ ...base, reason: decision.reason }, "job rejected");
-  else if (decision.kind === "launch") logger.info({ ...base, backend: decision.spec.backend, arch: decision.spec.arch }, "job taken in");
-  else logger.info({ ...base, decision: decision.kind, reason: decision.reason }, "job not launched");
+  if (decision.kind === "rejected") logger[level]({ ...base, reason: decision.reason }, "job rejected");
+  else if (decision.kind === "launch") logger[level]({ ...base, backend: decision.spec.backend, arch: decision.spec.arch }, "job taken in");
+  else logger[level]({ ...base, decision: decision.kind, reason: decision.reason }, "job not launched");
 }

@@ -6,7 +6,8 @@ import type { Clock } from "../clock/clock.js";
 import type { Backend } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { LaunchState, Provider } from "../providers/provider.js";
-import type { Queue } from "../queue/queue.js";
+import type { EnqueueItem } from "../queue/queue.js";
+import type { Intake } from "../store/intake.js";
 import { NO_JOB, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import { isTaken, takenBySibling } from "../core/launch-outcome.js";
 import { reconcileItem } from "./work-items.js";
@@ -14,7 +15,8 @@ import type { ControllerObserver } from "./observer.js";
 
 export interface TrackerDeps {
   readonly store: Store;
-  readonly queue: Queue;
+  /** Where a runner's new state is written with the look it asks for, in one write (store/intake.ts). */
+  readonly intake: Intake;
   readonly providers: ReadonlyMap<Backend, Provider>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -56,24 +58,28 @@ export class Tracker {
 }
 
 /**
- * Records a runner's new state on its launch row (versioned: a VersionConflict when the row moved) and asks for a look
- * at the job it serves — the tracker's rounds and EventBridge's events (takeIn) alike. Returns the patch, or null when
- * the state says nothing new.
+ * Records a runner's new state on its launch row (versioned: a VersionConflict when the row moved) and, when it
+ * stopped, asks for a look at the job it serves — the tracker's rounds and EventBridge's events (takeIn) alike.
+ * Returns the patch, or null when the state says nothing new.
  */
 export async function recordRunnerState(
-  deps: { readonly store: Pick<Store, "updateLaunch">; readonly queue: Pick<Queue, "enqueue">; readonly logger: Logger; readonly observer: ControllerObserver },
+  deps: { readonly intake: Intake; readonly logger: Logger; readonly observer: ControllerObserver },
   row: LaunchRecord,
   state: LaunchState,
 ): Promise<LaunchPatch | null> {
   const patch = patchFor(row, state);
   if (!patch) return null;
-  await deps.store.updateLaunch(row.id, row.version, patch);
-  // A static pool runner's row has no job to look at again: the pool's round looks after it.
-  if (row.jobId !== NO_JOB) await deps.queue.enqueue(reconcileItem(row.jobId));
-  // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
-  // is that job's business too, even if the job's own webhooks never say so.
-  const takenBy = takenBySibling(row.outcome);
-  if (takenBy !== undefined) await deps.queue.enqueue(reconcileItem(takenBy));
+  const looks: EnqueueItem[] = [];
+  if (lookAfter(patch)) {
+    // A static pool runner's row has no job to look at again: the pool's round looks after it.
+    if (row.jobId !== NO_JOB) looks.push(reconcileItem(row.jobId));
+    // A runner an identical sibling took was running that sibling's job: its end (a Spot interruption above all)
+    // is that job's business too, even if the job's own webhooks never say so.
+    const takenBy = takenBySibling(row.outcome);
+    if (takenBy !== undefined) looks.push(reconcileItem(takenBy));
+  }
+  // The row and its looks in one write: one synced commit, not one each (on SQLite; sequentialIntake elsewhere).
+  await deps.intake.apply({ launch: { id: row.id, expectedVersion: row.version, patch }, enqueue: looks });
   if (patch.state === "stopped") {
     deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
     deps.logger.info(
@@ -82,6 +88,18 @@ export async function recordRunnerState(
     );
   }
   return patch;
+}
+
+/**
+ * Whether a launch's change can change what reconcile decides for a job, so that it is worth a work item (a lease, a
+ * read of the job and its launches, an ack). A stop can: a queued job needs another runner, an interrupted one a
+ * re-run. "launched" → "running" cannot (core/reconcile.ts decide): every branch reads the two alike, except a queued
+ * job's own launch, where "launched" waits for the boot timeout and "running" is done — and that wait, if a look ever
+ * decided it, is already a delayed item of the job's, which finds "done" when it comes due. So a runner coming up asks
+ * for no look: one work item a job less.
+ */
+export function lookAfter(patch: LaunchPatch): boolean {
+  return patch.state === "stopped";
 }
 
 export function patchFor(row: LaunchRecord, s: LaunchState): LaunchPatch | null {

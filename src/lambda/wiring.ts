@@ -67,7 +67,7 @@ export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {})
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
-  const takeIn = createTakeIn({ intake: state.intake, store: state.store, queue: state.queue, policy: policyOf(config), clock, logger, observer: noopObserver });
+  const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
   return { config, clock, logger, app: publicAppFor(config, { takeIn, logger }), close: () => state.close() };
 }
 

@@ -10,7 +10,7 @@ import { openSqlite } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { sampleJob } from "./store.contract.js";
 import type { JobStatus } from "../core/types.js";
-import type { Store } from "./store.js";
+import { VersionConflict, launchId, type Store } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-intake-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,6 +110,43 @@ for (const [name, make] of Object.entries(rigs)) {
       await rig.intake.apply({ ...input, enqueue: [] });
       await rig.intake.apply(input);
       expect(seen).toEqual([]);
+      await rig.close();
+    });
+
+    it("enqueues a job's onChange looks only when the write created or moved the job (sequentialIntake: always)", async () => {
+      const rig = make();
+      // sequentialIntake cannot tell a job this delivery left alone from one an interrupted apply of it already moved.
+      const always = name.startsWith("sequentialIntake");
+      const changing = (guid: string, status: JobStatus): IntakeInput => {
+        const d = delivery(guid, 1, status);
+        return { ...d, job: { ...d.job!, onChange: d.enqueue! }, enqueue: [] };
+      };
+      const drain = async () => {
+        for (const item of await rig.queue.receive(10, 60_000)) await rig.queue.ack(item.receiptHandle);
+      };
+      expect(await rig.intake.apply(changing("g1", "queued"))).toEqual({ delivery: "new", job: "created", enqueued: 1 });
+      await drain();
+      // Another delivery of a state already recorded, and one older than it: nothing to look at.
+      expect(await rig.intake.apply(changing("g2", "queued"))).toEqual({ delivery: "new", job: "unchanged", enqueued: always ? 1 : 0 });
+      expect((await rig.queue.depth()).pending).toBe(always ? 1 : 0);
+      await drain();
+      expect(await rig.intake.apply(changing("g3", "in_progress"))).toEqual({ delivery: "new", job: "updated", enqueued: 1 });
+      await drain();
+      expect(await rig.intake.apply(changing("g4", "queued"))).toEqual({ delivery: "new", job: "unchanged", enqueued: always ? 1 : 0 });
+      await rig.close();
+    });
+
+    it("writes a runner's new state with its looks; a row that moved since it was read writes neither", async () => {
+      const rig = make();
+      await rig.store.putLaunch({ jobId: 1, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: "tornade-1-1", requestedAt: 1 });
+      const stopped = { state: "stopped" as const, stoppedAt: 5 };
+      const look = { key: "job:1", kind: "reconcile", payload: { jobId: 1 } };
+      expect(await rig.intake.apply({ launch: { id: launchId(1, 1), expectedVersion: 1, patch: stopped }, enqueue: [look] })).toEqual({ delivery: "new", job: "none", enqueued: 1 });
+      expect(await rig.store.getLaunch(launchId(1, 1))).toMatchObject({ state: "stopped", stoppedAt: 5, version: 2 });
+      const other = { key: "job:2", kind: "reconcile", payload: { jobId: 2 } };
+      await expect(rig.intake.apply({ launch: { id: launchId(1, 1), expectedVersion: 1, patch: { state: "running" } }, enqueue: [other] })).rejects.toBeInstanceOf(VersionConflict);
+      expect(await rig.store.getLaunch(launchId(1, 1))).toMatchObject({ state: "stopped", version: 2 });
+      expect((await rig.queue.receive(10, 60_000)).map((i) => i.key)).toEqual(["job:1"]);
       await rig.close();
     });
   });

@@ -1,10 +1,11 @@
 import type { EnqueueItem, Queue } from "../queue/queue.js";
 import type { SqliteQueue } from "../queue/sqlite-queue.js";
 import type { SqliteStore } from "./sqlite-store.js";
-import { VersionConflict, type DeliveryInfo, type JobPatch, type JobRecord, type NewJob, type Store } from "./store.js";
+import { VersionConflict, type DeliveryInfo, type JobPatch, type JobRecord, type LaunchPatch, type NewJob, type Store } from "./store.js";
 
 /**
- * The write a webhook delivery causes: remember its GUID, create or update the job, enqueue "look at job N again".
+ * The write an observation causes: for a webhook delivery, remember its GUID, create or update the job, enqueue "look
+ * at job N again"; for a runner's new state, update its launch row and enqueue the look at its job.
  *
  * Two implementations, one meaning:
  * - sqliteIntake: store and queue on one SQLite handle, all three in ONE transaction. Either everything is durable
@@ -33,7 +34,20 @@ export interface IntakeInput {
   readonly job?: {
     readonly create: NewJob;
     readonly update?: (current: JobRecord) => JobPatch | null;
+    /**
+     * Enqueued only when this write creates or changes the job: a delivery that changes nothing (its state already
+     * recorded, or older than what is) asks for no look, since the look enqueued with the last change, in the same
+     * transaction, already covers it. sequentialIntake enqueues them whatever the job did: an earlier apply of the same
+     * delivery may have changed the job and died before enqueueing, and its redelivery finds the job "unchanged".
+     */
+    readonly onChange?: readonly EnqueueItem[];
   };
+  /**
+   * A runner's new state on its launch row (tracker.ts recordRunnerState), written against the version it was read at:
+   * apply rejects with VersionConflict, writing nothing, when the row has moved since.
+   */
+  readonly launch?: { readonly id: string; readonly expectedVersion: number; readonly patch: LaunchPatch };
+  /** Enqueued whatever the job did. */
   readonly enqueue?: readonly EnqueueItem[];
   /**
    * Called once the writes are committed and something was enqueued, before `apply` resolves (which waits for the
@@ -73,23 +87,27 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
   }
   const one = (input: IntakeInput): IntakeResult => {
     if (input.delivery && store.sync.recordDelivery(input.delivery.guid, input.delivery) === "duplicate") return DUPLICATE;
+    if (input.launch) store.sync.updateLaunch(input.launch.id, input.launch.expectedVersion, input.launch.patch);
     let job: IntakeResult["job"] = "none";
     if (input.job) {
-      if (store.sync.createJobIfAbsent(input.job.create)) {
-        job = "created";
+      // Inside the transaction we hold SQLite's write lock: the row read here cannot move before the write. Read
+      // first: most deliveries are about a job already stored (in_progress, completed), and an insert that conflicts
+      // would encode the new row's JSON columns for nothing.
+      const current = store.sync.getJob(input.job.create.id);
+      if (!current) {
+        job = store.sync.createJobIfAbsent(input.job.create) ? "created" : "unchanged";
       } else {
         job = "unchanged";
-        // Inside the transaction we hold SQLite's write lock: the version read here cannot move before the write.
-        const current = store.sync.getJob(input.job.create.id);
-        const patch = current && input.job.update?.(current);
-        if (current && patch) {
-          store.sync.updateJob(current.id, current.version, patch);
+        const patch = input.job.update?.(current);
+        if (patch) {
+          store.sync.patchJob(current.id, current.version, patch);
           job = "updated";
         }
       }
     }
-    for (const item of input.enqueue ?? []) queue.sync.enqueue(item);
-    return { delivery: "new", job, enqueued: input.enqueue?.length ?? 0 };
+    const items = job === "created" || job === "updated" ? [...(input.job?.onChange ?? []), ...(input.enqueue ?? [])] : (input.enqueue ?? []);
+    for (const item of items) queue.sync.enqueue(item);
+    return { delivery: "new", job, enqueued: items.length };
   };
   const tellCommitted = (input: IntakeInput, result: IntakeResult) => {
     if (result.enqueued > 0) input.committed?.();
@@ -158,12 +176,15 @@ export function sequentialIntake(store: Store, queue: Queue, options: { maxConfl
   return {
     async apply(input) {
       if (input.delivery && (await store.getDelivery(input.delivery.guid))) return DUPLICATE;
+      if (input.launch) await store.updateLaunch(input.launch.id, input.launch.expectedVersion, input.launch.patch);
       let job: IntakeResult["job"] = "none";
       if (input.job) job = await upsertJob(store, input.job, retries);
-      for (const item of input.enqueue ?? []) await queue.enqueue(item);
-      if (input.enqueue?.length) input.committed?.();
+      // onChange too, whatever the job did (see IntakeInput.job.onChange).
+      const items = [...(input.job?.onChange ?? []), ...(input.enqueue ?? [])];
+      for (const item of items) await queue.enqueue(item);
+      if (items.length > 0) input.committed?.();
       const delivery = input.delivery ? await store.recordDelivery(input.delivery.guid, input.delivery) : "new";
-      return { delivery, job, enqueued: input.enqueue?.length ?? 0 };
+      return { delivery, job, enqueued: items.length };
     },
   };
 }

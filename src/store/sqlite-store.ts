@@ -162,14 +162,12 @@ export class SqliteStoreSync {
   }
 
   updateJob(id: number, expectedVersion: number, patch: JobPatch): JobRecord {
-    const sets: string[] = [];
-    const values: SqlValue[] = [];
-    for (const [field, column] of Object.entries(JOB_COLUMNS) as [keyof typeof JOB_COLUMNS, string][]) {
-      if (!(field in patch) || patch[field] === undefined) continue;
-      sets.push(`${column} = ?`);
-      values.push(jobValue(field, patch[field]));
-    }
-    return this.versionedUpdate("job", "jobs", id, expectedVersion, sets, values, toJob);
+    return this.versionedUpdate("job", "jobs", id, expectedVersion, ...jobSets(patch), toJob);
+  }
+
+  /** updateJob for a writer that does not need the row back (the intake): nothing is decoded. */
+  patchJob(id: number, expectedVersion: number, patch: JobPatch): void {
+    this.versionedUpdate("job", "jobs", id, expectedVersion, ...jobSets(patch), () => undefined);
   }
 
   listJobs(query: JobQuery = {}): JobPage {
@@ -340,6 +338,17 @@ export class SqliteStoreSync {
     const current = this.h.stmt(`SELECT version FROM ${table} WHERE id = ?`).get(id) as { version: number } | undefined;
     throw new VersionConflict(entity, id, expectedVersion, current?.version ?? null);
   }
+}
+
+function jobSets(patch: JobPatch): [string[], SqlValue[]] {
+  const sets: string[] = [];
+  const values: SqlValue[] = [];
+  for (const [field, column] of Object.entries(JOB_COLUMNS) as [keyof typeof JOB_COLUMNS, string][]) {
+    if (!(field in patch) || patch[field] === undefined) continue;
+    sets.push(`${column} = ?`);
+    values.push(jobValue(field, patch[field]));
+  }
+  return [sets, values];
 }
 
 function jobValue(field: keyof typeof JOB_COLUMNS, value: unknown): SqlValue {

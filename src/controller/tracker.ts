@@ -74,6 +74,10 @@ export async function recordRunnerState(
   // is that job's business too, even if the job's own webhooks never say so.
   const takenBy = takenBySibling(row.outcome);
   if (takenBy !== undefined) await deps.queue.enqueue(reconcileItem(takenBy));
+  // A claimed standby's task may be running its claimant's job before that job's row names the task (a handoff that
+  // failed after its config landed, a claimant that died: core/standby.ts attemptRunner), so the job looks too.
+  const standby = row.standby?.status;
+  if (standby?.kind === "claimed") await deps.queue.enqueue(reconcileItem(standby.jobId));
   if (patch.state === "stopped") {
     deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
     deps.logger.info(

@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../testbed/until.js";
 import { startBedTornade, type BedTornade } from "../support/bed-tornade.js";
+import { interruptAndAwaitRerun } from "../support/spot-rerun.js";
 
 const LABELS = ["self-hosted", "tornade", "runs-on=FARGATE_SPOT", "arch=X86_64", "standby-spot-test"];
-const RERUN_ROUTE = "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun";
 /** tornade's SSM client keeps the AWS SDK's default of 3 attempts: every one of them loses its answer. */
 const SDK_ATTEMPTS = 3;
 
@@ -37,7 +37,7 @@ const standbyTask = () =>
   t.bed.aws.control.listTasks().find((task) => task.env["TORNADE_RUNNER_NAME"]?.startsWith("tornade-standby-") && task.lastStatus === "RUNNING");
 
 describe("a Spot standby interrupted while running a job whose handoff was never recorded", () => {
-  it("re-runs the job exactly once, and the re-run completes", { timeout: 120_000 }, async () => {
+  it("re-runs the job exactly once, and the re-run completes", { timeout: 240_000 }, async () => {
     const gh = t.bed.github.control;
     const aws = t.bed.aws.control;
     const store = t.tornade.built.store;
@@ -65,18 +65,8 @@ describe("a Spot standby interrupted while running a job whose handoff was never
     const claimed = await store.getLaunch(own!.handoffFrom!);
     expect(claimed).toMatchObject({ providerId: standby.taskArn, standby: { status: { kind: "claimed", jobId: id, attempt: 1 } } });
 
-    expect(aws.interruptSpot(standby.taskArn)).toEqual([standby.taskArn]);
-    await until("the interrupted job to fail", () => (gh.getJob(id)?.status === "completed" ? true : undefined), 60_000);
-    expect(gh.getJob(id)?.conclusion).toBe("failure");
-
-    const rerun = await until(
-      "the re-run to complete",
-      () => gh.listJobs({ runId: run.id }).find((j) => Number(j.id) !== id && j.name === "spot-standby" && j.status === "completed"),
-      60_000,
-    );
-    expect(rerun).toMatchObject({ conclusion: "success", run_attempt: 2 });
+    await interruptAndAwaitRerun(t.bed, { taskArn: standby.taskArn, jobId: id, runId: run.id, name: "spot-standby" });
     expect((await store.getJob(id))?.decision).toMatchObject({ rerun: "requested" });
-    expect(gh.stats().requests[RERUN_ROUTE]).toBe(1);
     // The stop was recorded where the task was followed: on the standby's row, as a Spot interruption.
     expect(await store.getLaunch(claimed!.id)).toMatchObject({ state: "stopped", spotInterrupted: true });
   });

@@ -241,6 +241,23 @@ describe("standby runners on the test bed", () => {
     expect(next.launched).not.toContain(row.id);
   });
 
+  it("stops a standby whose start was cut short (no task recorded) when it retires it, rather than leave its task running", async () => {
+    const s = standbys(1, { bootTimeoutMs: 1_000 });
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    // The controller was killed after RunTask landed, before its answer was recorded: the row names no task.
+    await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
+    const start = bed.clock.now();
+    await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
+    const round = await s.manager.tick();
+    expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
+    expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
+    await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
+    await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+  });
+
   it("wakes the job a Spot standby is claimed for when its task stops: its row may be the only one following the task", async () => {
     const s = standbys(1, {}, "FARGATE_SPOT");
     await s.manager.tick();

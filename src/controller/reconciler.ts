@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../clock/clock.js";
 import { takenBySibling, type RunnerOutcome } from "../core/launch-outcome.js";
-import { decide, latestLaunch, parseRunnerName, type ReconcilePolicy } from "../core/reconcile.js";
+import { decide, latestLaunch, parseRunnerName, type LaunchView, type ReconcilePolicy } from "../core/reconcile.js";
 import type { Backend, JobStatus } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
@@ -13,7 +13,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
 import type { HandoffOutcome } from "./standby-handoff.js";
-import { standbyShapeKey } from "../core/standby.js";
+import { attemptRunner, standbyShapeKey } from "../core/standby.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { reconcileItem, type Taking } from "./work-items.js";
@@ -166,12 +166,17 @@ export class Reconciler {
     return recordTaking(this.deps, t);
   }
 
-  /** The launch behind the runner that ran the job, when it is tornade's: the job's own or a sibling's. */
-  private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchRecord | null> {
+  /**
+   * The launch behind the runner that ran the job, when it is tornade's: the job's own or a sibling's — read from its
+   * standby's row while a handoff's row holds no task yet (core/standby.ts attemptRunner).
+   */
+  private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchView | null> {
     const ours = parseRunnerName(job.runnerName);
     if (!ours) return null;
-    if (ours.jobId === job.id) return own.find((l) => l.attempt === ours.attempt) ?? null;
-    return (await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt))) ?? null;
+    const launch = ours.jobId === job.id ? own.find((l) => l.attempt === ours.attempt) : await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt));
+    if (!launch) return null;
+    const standby = launch.handoffFrom !== null && launch.providerId === null ? await this.deps.store.getLaunch(launch.handoffFrom) : undefined;
+    return attemptRunner(launch, standby);
   }
 
   /** For a queued job whose runner an identical sibling took: the sibling's runner it can have instead, if any. */

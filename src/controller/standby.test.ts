@@ -76,8 +76,9 @@ function standbys(count: number, policy: Partial<StandbyManagerPolicy> = {}, bac
     return views.flatMap((v) => rows.filter((r) => r.id === v.id));
   };
   const deps = { store, github, handoff, clock: bed.clock, logger };
-  const tracker = new Tracker({ store, intake: sqliteIntake(store, sqliteQueue(store.handle, bed.clock)), providers, clock: bed.clock, logger, observer: noopObserver });
-  return { manager, launcher, target, deps, candidates, tracker };
+  const queue = sqliteQueue(store.handle, bed.clock);
+  const tracker = new Tracker({ store, intake: sqliteIntake(store, queue), providers, clock: bed.clock, logger, observer: noopObserver });
+  return { manager, launcher, target, deps, candidates, tracker, queue };
 }
 
 /** A queued job on the GitHub sim, stored as intake stores it. */
@@ -239,5 +240,38 @@ describe("standby runners on the test bed", () => {
     const next = await s.manager.tick();
     expect(next.launched).toHaveLength(1);
     expect(next.launched).not.toContain(row.id);
+  });
+
+  it("stops a standby whose start was cut short (no task recorded) when it retires it, rather than leave its task running", async () => {
+    const s = standbys(1, { bootTimeoutMs: 1_000 });
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    // The controller was killed after RunTask landed, before its answer was recorded: the row names no task.
+    await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
+    const start = bed.clock.now();
+    await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
+    const round = await s.manager.tick();
+    expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
+    expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
+    await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
+    await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+  });
+
+  it("wakes the job a Spot standby is claimed for when its task stops: its row may be the only one following the task", async () => {
+    const s = standbys(1, {}, "FARGATE_SPOT");
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId || !row.standby) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    // Claimed for a job whose handoff never reached its launch row (core/standby.ts attemptRunner).
+    const current = await store.getLaunch(row.id);
+    await store.updateLaunch(row.id, current!.version, { standby: { ...row.standby, status: { kind: "claimed", jobId: 4343, attempt: 1, at: bed.clock.now() } } });
+    expect(bed.aws.control.interruptSpot(row.providerId)).toEqual([row.providerId]);
+    await until("the tracker to see it stopped", async () => (await s.tracker.track(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    expect(await store.getLaunch(row.id)).toMatchObject({ spotInterrupted: true, standby: { status: { kind: "claimed", jobId: 4343 } } });
+    const looks = await s.queue.receive(100, 60_000);
+    expect(looks.map((l) => l.payload)).toContainEqual({ jobId: 4343 });
   });
 });

@@ -67,7 +67,7 @@ const SELF_STOP_MARGIN_MS = 5 * 60_000;
 const ROW_LIMIT = 10_000;
 
 export interface StandbyManagerDeps {
-  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "leave" | "paceHandoff" | "releaseRegistration">;
+  readonly launcher: Pick<Launcher, "start" | "stopUnregistered" | "closeIfStopped" | "findLaunch" | "leave" | "paceHandoff" | "releaseRegistration">;
   readonly store: Pick<Store, "listLaunchesByState" | "getLaunch" | "putLaunch" | "updateLaunch" | "getJob">;
   /** Generates a job's JIT config at handoff. */
   readonly github: Pick<GitHubPort, "generateJitConfig" | "deleteRunner">;
@@ -175,7 +175,7 @@ export class StandbyManager {
     if (released.length || closed.length || adopted.length || retired.length) rows = await this.rows();
 
     // Retired standbys whose task has stopped no longer count.
-    for (const row of rows) if (row.standby?.status.kind === "retired") await this.deps.launcher.closeIfStopped(row).catch(() => false);
+    for (const row of rows) if (row.standby?.status.kind === "retired") await this.closeIfStopped(row);
 
     const views = rows.map(viewOf);
     this.demand.observe(views);
@@ -269,13 +269,39 @@ export class StandbyManager {
       throw e;
     }
     try {
-      await this.deps.launcher.stopUnregistered(marked, `standby recycled (${why})`);
+      await this.deps.launcher.stopUnregistered(await this.withTask(marked), `standby recycled (${why})`);
     } catch (e) {
       // Retired already: the next round's closeIfStopped, or the runner's own deadline, ends it.
       this.deps.logger.warn({ standby: row.id, task: row.providerId, err: String(e) }, "could not stop a standby's task");
     }
     this.deps.logger.info({ standby: row.id, why }, "standby retired");
     return true;
+  }
+
+  /** A retired standby's row closed once its task has stopped (found first, if its start was cut short: withTask). */
+  private async closeIfStopped(row: LaunchRecord): Promise<void> {
+    try {
+      const followed = await this.withTask(row);
+      if (followed !== row) await this.deps.launcher.stopUnregistered(followed, "standby recycled");
+      else await this.deps.launcher.closeIfStopped(row);
+    } catch (e) {
+      // The next round looks again.
+      this.deps.logger.warn({ standby: row.id, err: String(e) }, "could not close a retired standby");
+    }
+  }
+
+  /**
+   * A standby whose start was cut short — the controller killed after RunTask landed, before its answer was recorded —
+   * has no provider id, yet its task may run: found by its name (Launcher.findLaunch, as reconcile adopts a job's),
+   * recorded on its row, so that it is stopped now rather than left waiting until its own deadline, and followed until
+   * it has stopped. ECS only (a CodeBuild build cannot be found by name).
+   */
+  private async withTask(row: LaunchRecord): Promise<LaunchRecord> {
+    if (row.providerId !== null) return row;
+    const found = await this.deps.launcher.findLaunch(row);
+    if (!found) return row;
+    this.deps.logger.warn({ standby: row.id, providerId: found.id }, "standby whose start was cut short found running: adopted to be stopped");
+    return this.deps.store.updateLaunch(row.id, row.version, { state: "launched", providerId: found.id, launchedAt: this.deps.clock.now() });
   }
 
   /** A versioned write of a standby's row; false when it moved since it was read (the next round looks again). */

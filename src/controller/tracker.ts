@@ -77,6 +77,10 @@ export async function recordRunnerState(
     // is that job's business too, even if the job's own webhooks never say so.
     const takenBy = takenBySibling(row.outcome);
     if (takenBy !== undefined) looks.push(reconcileItem(takenBy));
+    // A claimed standby's task may be running its claimant's job before that job's row names the task (a handoff that
+    // failed after its config landed, a claimant that died: core/standby.ts attemptRunner), so the job looks too.
+    const standby = row.standby?.status;
+    if (standby?.kind === "claimed") looks.push(reconcileItem(standby.jobId));
   }
   // The row and its looks in one write: one synced commit, not one each (on SQLite; sequentialIntake elsewhere).
   await deps.intake.apply({ launch: { id: row.id, expectedVersion: row.version, patch }, enqueue: looks });

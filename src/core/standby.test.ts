@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { interpretLabels, type LabelPolicy } from "./labels.js";
 import { parseWindow } from "./pool.js";
+import { decide, defaultReconcilePolicy, type JobView, type LaunchView } from "./reconcile.js";
 import {
+  attemptRunner,
   desiredStandbys,
   judgeClaim,
   planStandbys,
@@ -229,5 +231,52 @@ describe("judgeClaim", () => {
     ["still requested past the lease", claimedAt, { handoffFrom: "0-7", state: "requested" }, { kind: "retire" }],
   ] as const)("%s", (_, at, launch, verdict) => {
     expect(judgeClaim("0-7", at, launch, NOW, lease)).toEqual(verdict);
+  });
+});
+
+describe("attemptRunner: the runner a handed-off attempt ran on, as its re-run reads it", () => {
+  const spec = specOf(["self-hosted", "tornade", "runs-on=FARGATE_SPOT"]);
+  // The standby's task ran the job (tornade-42-1) and was Spot-interrupted: its row, claimed for the attempt, says so.
+  const standby = {
+    id: "0-7",
+    attempt: 7,
+    backend: "FARGATE_SPOT",
+    state: "stopped",
+    providerId: "arn:aws:ecs:task/7",
+    requestedAt: NOW - 600_000,
+    launchedAt: NOW - 599_000,
+    startedAt: NOW - 500_000,
+    stoppedAt: NOW - 5_000,
+    spotInterrupted: true,
+    outcome: { kind: "spot-interrupted", checked: false, reason: "Your Spot Task was interrupted." },
+  } as const satisfies LaunchView & { id: string };
+  const handed = { attempt: 1, backend: "FARGATE_SPOT", runnerName: "tornade-42-1", requestedAt: NOW - 60_000, handoffFrom: "0-7" } as const;
+  const failedJob = (ranOn: LaunchView): JobView => ({ status: "completed", conclusion: "failure", decision: { kind: "launch", spec }, runnerName: "tornade-42-1", ranOn });
+
+  it.each([
+    ["its handoff failed after the config landed", { ...handed, state: "failed", providerId: null, error: { kind: "transient", message: "SSM: InternalServerError" } }],
+    ["its claimant died after writing the config (a restart)", { ...handed, state: "requested", providerId: null }],
+  ] as const)("reads the standby's task when the attempt's row holds none: %s — and the job is re-run", (_, own) => {
+    const ran = attemptRunner(own, standby);
+    expect(ran).toMatchObject({ attempt: 1, runnerName: "tornade-42-1", state: "stopped", providerId: standby.providerId, spotInterrupted: true, error: null });
+    expect(decide(failedJob(ran), [own], NOW, defaultReconcilePolicy)).toMatchObject({ kind: "rerun" });
+    // Read from the attempt's own row alone, the interruption is invisible: the job would be lost.
+    expect(decide(failedJob(own), [own], NOW, defaultReconcilePolicy)).toMatchObject({ kind: "done" });
+  });
+
+  it("waits for the standby's task to be seen stopped when GitHub fails the job first", () => {
+    const own = { ...handed, state: "failed", providerId: null } as const;
+    const ran = attemptRunner(own, { ...standby, state: "running", stoppedAt: null, spotInterrupted: false, outcome: null });
+    expect(decide(failedJob(ran), [own], NOW, defaultReconcilePolicy)).toMatchObject({ kind: "wait" });
+  });
+
+  it("keeps the attempt's own row once the handoff is recorded on it, and ignores a row it does not name", () => {
+    const launched = { ...handed, state: "stopped", providerId: standby.providerId, spotInterrupted: false } as const;
+    expect(attemptRunner(launched, standby)).toBe(launched);
+    const cold = { ...handed, handoffFrom: null, state: "failed", providerId: null } as const;
+    expect(attemptRunner(cold, standby)).toBe(cold);
+    const other = { ...handed, handoffFrom: "0-8", state: "failed", providerId: null } as const;
+    expect(attemptRunner(other, standby)).toBe(other);
+    expect(attemptRunner(other, undefined)).toBe(other);
   });
 });

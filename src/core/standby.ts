@@ -11,6 +11,7 @@
  */
 import { SELF_HOSTED, describeLabelErrors, interpretLabels, type LabelPolicy } from "./labels.js";
 import { inSchedule, type PoolSchedule } from "./pool.js";
+import type { LaunchView } from "./reconcile.js";
 import type { Arch, Backend, LaunchPhase, LaunchSpec, Size } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -280,6 +281,36 @@ export function judgeClaim(
   if (!launch || launch.handoffFrom !== standbyId) return { kind: "release" };
   if (launch.state === "launched" || launch.state === "running" || launch.state === "stopped") return { kind: "close" };
   return { kind: "retire" };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The runner a handed-off attempt ran on
+
+/** A launch row as attemptRunner reads it: the fields of a LaunchView, and the standby it names. */
+export type HandedLaunchView = LaunchView & { readonly handoffFrom: string | null };
+
+/**
+ * The runner a job's launch attempt ran on, as the job's re-run decision reads it (core/reconcile.ts JobView.ranOn).
+ * A handed-off attempt's own row follows its standby's task only from the handoff's record on (`launched`, the task as
+ * its provider id). Before that the standby's row alone follows the task — and for good when the handoff failed after
+ * its config landed, or its claimant died (the attempt's row failed, or still requested), and the standby took the job
+ * before the standby round adopted it (StandbyManager.adoptIfBusy). No other task was ever handed that attempt's
+ * config, so a runner of the attempt's name ran on the standby's task: its state, its end and a Spot interruption
+ * above all are read from the standby's row, or the job lost to the interruption would never be re-run.
+ */
+export function attemptRunner(own: HandedLaunchView, standby: (LaunchView & { readonly id: string }) | undefined): LaunchView {
+  if (!standby || own.providerId !== null || own.handoffFrom !== standby.id) return own;
+  return {
+    ...own,
+    state: standby.state,
+    providerId: standby.providerId,
+    launchedAt: standby.launchedAt ?? null,
+    startedAt: standby.startedAt ?? null,
+    stoppedAt: standby.stoppedAt ?? null,
+    spotInterrupted: standby.spotInterrupted ?? false,
+    outcome: standby.outcome ?? null,
+    error: null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { startScaleSetTornade } from "../support/scale-set-tornade.js";
 const SPEED = 300;
 const DAY = 24 * 3600_000;
 const SET = "ss-linux";
+const SPOT = "ss-spot";
 
 let bed: TestBed;
 let tornade: RunningTornade;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const clock = scaledClock(SPEED);
   // No requeue within the test: a job whose message is lost is saved by tornade, not by the service offering it again.
   bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 30 * 60_000, scaleSets: { requeueAfterMs: DAY } } });
-  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4` });
+  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4,${SPOT}=FARGATE_SPOT/X86_64:0-4` });
   bed.github.control.setWebhookUrl(`${tornade.url}/events`);
 }, 60_000);
 
@@ -115,5 +116,24 @@ describe("tornade serve with a runner scale set", () => {
     await until("the idle spare's task to stop", () => task()?.lastStatus === "STOPPED");
     expect(bed.github.control.getJob(id)).toMatchObject({ status: "completed", conclusion: "cancelled", runner_name: null });
     expect(bed.github.control.listRunners().filter((r) => r.name === spare.runnerName)).toEqual([]);
+  });
+
+  it("re-runs a job whose spare runner was lost to a Spot interruption mid-job", async () => {
+    bed.github.control.scaleSets.dropMessages("JobAssigned", 1);
+    const run = bed.github.control.createRun({ jobs: [{ name: "on-a-spare", labels: [SPOT], durationSeconds: 600 }] });
+    const id = Number(run.jobs[0]?.id);
+    const running = await until("the job to run on a spare", () => {
+      const job = bed.github.control.getJob(id);
+      return job?.status === "in_progress" && parseSpareRunnerName(job.runner_name ?? "") !== null && job;
+    }, 20_000);
+    const task = bed.aws.control.listTasks().find((t) => t.env[RUNNER_NAME_ENV] === running.runner_name && t.lastStatus === "RUNNING");
+    expect(task?.capacity).toBe("FARGATE_SPOT");
+    expect(bed.aws.control.interruptSpot(task?.taskArn ?? "")).not.toEqual([]);
+    // Before: the job failed with its runner, and tornade, not knowing the spare's launch, never re-ran it.
+    const rerun = await until("the job's re-run to complete", () => {
+      const attempts = (bed.github.control.getRun(run.id)?.jobs ?? []).filter((j) => j.name === "on-a-spare");
+      return attempts.find((j) => (j.run_attempt ?? 1) > 1 && j.status === "completed");
+    }, 20_000);
+    expect(rerun.conclusion).toBe("success");
   });
 });

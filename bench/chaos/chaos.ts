@@ -2,13 +2,17 @@
  * The chaos run (issue 4 point 12): the same planned jobs twice in one invocation — first with no faults (the
  * baseline drain time), then with every fault injected and tornade SIGKILLed and restarted — and one report.
  */
-import { DEFAULT_RATES, makePlan, type FaultRates } from "./plan.js";
+import { DEFAULT_RATES, makePlan, type FaultRates, type Intake } from "./plan.js";
 import type { FaultCounts } from "./faults.js";
 import type { LaunchAccount } from "./launches.js";
 import type { LostJob } from "./measure.js";
 import { runOnce, type RunResult } from "./run.js";
 import { DEFAULT_STANDBY_RATES, type StandbyFaultCounts, type StandbyFaultRates } from "./standby.js";
 import type { StandbyAccount } from "./measure.js";
+import { CHAOS_SCALE_SETS, DEFAULT_SCALE_SET_RATES, type ScaleSetFaultCounts, type ScaleSetFaultRates } from "./scale-set.js";
+
+/** With scale-set intake no webhook is sent: the webhook faults have nothing to hit, and are off. */
+export const SCALE_SET_INTAKE_RATES: FaultRates = { ...DEFAULT_RATES, dropWebhooks: 0, untracedShare: 0, duplicateWebhooks: 0, reorderEverySeconds: 0 };
 
 export interface ChaosOptions {
   jobs: number;
@@ -21,6 +25,10 @@ export interface ChaosOptions {
   logFile?: string;
   /** Standby runners of these shapes (TORNADE_STANDBY), and the standby faults in the chaos run (standby.ts). */
   standby?: { shapes: string; rates?: StandbyFaultRates };
+  /** Where jobs come from; default webhooks. "scale-set": tornade listens to two scale sets (scale-set.ts). */
+  intake?: Intake;
+  /** With scale-set intake: the message and session faults; default DEFAULT_SCALE_SET_RATES. */
+  scaleSetRates?: ScaleSetFaultRates;
   /** Default 30 simulated minutes without a job settling. */
   stallSeconds?: number;
   /** Default 15 simulated minutes. */
@@ -41,6 +49,7 @@ export interface ChaosReport {
   seed: number;
   speed: number;
   drained: boolean;
+  intake: Intake;
   /** The static pool tornade ran with; null = none, and static jobs are reported apart, not counted in jobs/lost. */
   staticPool: string | null;
   staticJobs: number;
@@ -60,6 +69,8 @@ export interface ChaosReport {
   jitConfigReusedBy: string[];
   /** With --standby: the shapes, standbys started and handed off, jobs served warm, the hit rate, standbys left. */
   standby: (StandbyAccount & { shapes: string; faults: StandbyFaultCounts | null }) | null;
+  /** With scale-set intake: the scale sets (TORNADE_SCALE_SETS) and the message and session faults injected. */
+  scaleSet: { sets: string; faults: ScaleSetFaultCounts | null } | null;
   pickupSeconds: { p50: number; p95: number; max: number };
   faults: FaultCounts;
   /** Every job not served, with the simulators' evidence of why. */
@@ -89,8 +100,9 @@ export interface ChaosOutcome {
 }
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
-  const rates = opts.rates ?? DEFAULT_RATES;
-  const plan = makePlan({ jobs: opts.jobs, seed: opts.seed, rates });
+  const intake = opts.intake ?? "webhooks";
+  const rates = opts.rates ?? (intake === "scale-set" ? SCALE_SET_INTAKE_RATES : DEFAULT_RATES);
+  const plan = makePlan({ jobs: opts.jobs, seed: opts.seed, rates, intake });
   const say = opts.progress ?? (() => {});
   const common = {
     plan,
@@ -104,10 +116,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
   };
   const standby = opts.standby;
   const standbyRates = standby?.rates ?? DEFAULT_STANDBY_RATES;
-  say(`fault-free baseline: ${opts.jobs} jobs in ${plan.runs.length} runs, seed ${opts.seed}, speed ${opts.speed}`);
-  const baseline = await runOnce({ ...common, faults: null, ...(standby ? { standby: { shapes: standby.shapes, rates: null } } : {}) });
+  const scaleSets = intake === "scale-set" ? { sets: CHAOS_SCALE_SETS, rates: opts.scaleSetRates ?? DEFAULT_SCALE_SET_RATES } : undefined;
+  say(`fault-free baseline: ${opts.jobs} jobs in ${plan.runs.length} runs through ${intake}, seed ${opts.seed}, speed ${opts.speed}`);
+  const baseline = await runOnce({
+    ...common,
+    faults: null,
+    ...(standby ? { standby: { shapes: standby.shapes, rates: null } } : {}),
+    ...(scaleSets ? { scaleSets: { sets: scaleSets.sets, rates: null } } : {}),
+  });
   say(`chaos: the same jobs with faults, ${rates.restarts} kills`);
-  const chaos = await runOnce({ ...common, faults: { rates }, ...(standby ? { standby: { shapes: standby.shapes, rates: standbyRates } } : {}) });
+  const chaos = await runOnce({
+    ...common,
+    faults: { rates },
+    ...(standby ? { standby: { shapes: standby.shapes, rates: standbyRates } } : {}),
+    ...(scaleSets ? { scaleSets } : {}),
+  });
   const report: ChaosReport = {
     jobs: chaos.jobs,
     completed: chaos.completed,
@@ -120,6 +143,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     seed: opts.seed,
     speed: opts.speed,
     drained: chaos.drained,
+    intake,
     staticPool: opts.staticPool ?? null,
     staticJobs: chaos.staticJobs,
     staticUnserved: chaos.staticUnserved,
@@ -134,6 +158,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     jitConfigReuses: chaos.jitConfigReuses,
     jitConfigReusedBy: chaos.jitConfigReusedBy,
     standby: standby && chaos.standbys ? { shapes: standby.shapes, ...chaos.standbys, faults: chaos.standbyFaults ?? null } : null,
+    scaleSet: scaleSets ? { sets: scaleSets.sets, faults: chaos.scaleSetFaults ?? null } : null,
     pickupSeconds: chaos.pickupSeconds,
     faults: chaos.faults,
     lostJobs: chaos.lostJobs,
@@ -180,15 +205,31 @@ export function formatReport(r: ChaosReport): string {
       ["standbys left", sb0.left, sb.left],
     );
   }
+  const ssf = r.scaleSet?.faults;
+  if (ssf) {
+    rows.push(
+      ["scale set messages published", "-", ssf.messages],
+      ["  lost for good / queued twice", "-", `${ssf.messagesLost} / ${ssf.messagesDuplicated}`],
+      ["  dropped before ack (answer lost)", "-", ssf.answersLost],
+      ["  acks failed on every try", "-", ssf.acksFailed],
+      ["  handed again, unacknowledged", "-", ssf.redelivered],
+      ["sessions: tokens expired / ended", "-", `${ssf.tokensExpired} / ${ssf.sessionsEnded}`],
+      ["sessions: taken by a rogue / 409s", "-", `${ssf.rogueSessions} / ${ssf.sessionConflicts}`],
+      ["broker 5xx", "-", ssf.broker5xx],
+    );
+  }
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max("fault-free".length, ...rows.map((x) => String(x[1]).length));
   const line = (a: string, b: string, c: string) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`;
   const out = [line("", "fault-free", "chaos"), ...rows.map(([a, b, c]) => line(a, String(b), String(c)))];
   const f = r.faults;
+  // With scale-set intake no webhook is sent: its faults are the rows above.
+  const webhooks = r.scaleSet
+    ? `intake scale-set (${r.scaleSet.sets}): `
+    : `${f.webhooksDropped} webhooks dropped (+${f.webhooksDroppedUntraced} without a trace), ${f.webhooksDuplicated} duplicated, ${f.reorderBursts} reorder bursts, `;
   out.push(
     "",
-    `faults: ${f.webhooksDropped} webhooks dropped (+${f.webhooksDroppedUntraced} without a trace), ${f.webhooksDuplicated} duplicated, ` +
-      `${f.reorderBursts} reorder bursts, ${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
+    `faults: ${webhooks}${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
       `(${f.spotInterruptionsMissed} missed), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
   );
   const sf = sb?.faults;

@@ -1,5 +1,5 @@
 /**
- * npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--static-pool SPEC] [--standby [--standby-shapes SPEC]] [--env KEY=VALUE]...
+ * npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--intake webhooks|scale-set] [--static-pool SPEC] [--standby [--standby-shapes SPEC]] [--env KEY=VALUE]...
  *
  * Runs N jobs through `tornade serve` (a real child process) on the test bed twice — fault-free, then with faults —
  * prints the table and writes the JSON report. Exit 0 when no job was lost and nothing was left behind, 1 when
@@ -9,8 +9,9 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatReport, runChaos } from "./chaos.js";
 import { DEFAULT_STANDBY_SHAPES } from "./standby.js";
+import { CHAOS_SCALE_SETS } from "./scale-set.js";
 
-const USAGE = `usage: npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--static-pool SPEC] [--standby [--standby-shapes SPEC]] [--env KEY=VALUE]...
+const USAGE = `usage: npm run chaos -- --jobs N [--seed S] [--json FILE] [--speed X] [--log FILE] [--intake webhooks|scale-set] [--static-pool SPEC] [--standby [--standby-shapes SPEC]] [--env KEY=VALUE]...
   --jobs N        jobs to queue (the seed's label sets and some type=static jobs); default 200
   --seed S        seed of the plan and of every fault decision; default 1
   --json FILE     write the report as JSON
@@ -18,6 +19,11 @@ const USAGE = `usage: npm run chaos -- --jobs N [--seed S] [--json FILE] [--spee
                   runs (50,000 / jobs: 25 at 2,000) so a 2-core machine keeps up and the drain is tornade's;
                   halved with --standby (the standbys' polls)
   --log FILE      append tornade serve's output (all its processes) to FILE
+  --intake I      where jobs come from: webhooks (default), or scale-set: tornade listens to two runner scale sets
+                  (${CHAOS_SCALE_SETS}) and takes no webhook, each job's runs-on names one, and
+                  the message path is attacked: messages lost, duplicated, dropped before acknowledgement, acks
+                  failing, tokens expiring, sessions ended and taken by a rogue, broker 5xx (docs/reliability.md
+                  "Through runner scale sets"); no static jobs, no --standby
   --static-pool SPEC  run tornade with this always-on pool (TORNADE_POOL, e.g. FARGATE/X86_64=2) and count the
                   type=static jobs: served only when a pool runner takes them; default FARGATE/X86_64=2;
                   "none" leaves static jobs unserved and reports them apart
@@ -62,6 +68,7 @@ try {
       json: { type: "string" },
       speed: { type: "string" },
       log: { type: "string" },
+      intake: { type: "string" },
       "static-pool": { type: "string" },
       standby: { type: "boolean" },
       "standby-shapes": { type: "string" },
@@ -89,13 +96,19 @@ if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative int
 
 const jobs = positive("--jobs", args.jobs, 200, true);
 if (args["standby-shapes"] !== undefined && !args.standby) fail("--standby-shapes needs --standby");
+const intake = args.intake ?? "webhooks";
+if (intake !== "webhooks" && intake !== "scale-set") fail(`--intake must be webhooks or scale-set, got ${intake}`);
+const scaleSets = intake === "scale-set";
+if (scaleSets && args.standby) fail("--standby runs with --intake webhooks only");
+if (scaleSets && args["static-pool"] !== undefined && args["static-pool"] !== "none") fail("--static-pool runs with --intake webhooks only: a scale-set run has no static jobs");
 const { report } = await runChaos({
   jobs,
   seed,
   speed: positive("--speed", args.speed, defaultSpeed(jobs, args.standby === true), false),
   env,
   ...(args.log ? { logFile: args.log } : {}),
-  ...(args["static-pool"] === "none" ? {} : { staticPool: args["static-pool"] ?? DEFAULT_STATIC_POOL }),
+  intake,
+  ...(args["static-pool"] === "none" || scaleSets ? {} : { staticPool: args["static-pool"] ?? DEFAULT_STATIC_POOL }),
   ...(args.standby ? { standby: { shapes: args["standby-shapes"] ?? DEFAULT_STANDBY_SHAPES } } : {}),
   progress: (line) => process.stderr.write(`${line}\n`),
 });

@@ -7,6 +7,7 @@
  */
 import type { TestBed } from "../../testbed/index.js";
 import type { DeliveryInfo } from "../../testbed/github/webhooks.js";
+import { REGISTRATION_PATH } from "../../testbed/github/scaleset/service.js";
 import { runnerNameOf } from "./runner-name.js";
 import type { StandbyWatch } from "./standby.js";
 import { keyedUnit, prng, type ChaosPlan, type FaultRates, type PlannedJob } from "./plan.js";
@@ -39,10 +40,39 @@ export const noFaults = (): FaultCounts => ({
   downSeconds: [],
 });
 
-/** The endpoint templates tornade calls are GitHub's REST routes; the sim's own (/_runner, /_control) are not. */
-const isRestRoute = (key: string) => !key.split(" ")[1]?.startsWith("/_");
+/**
+ * The endpoint templates tornade calls are GitHub's REST routes; the sim's own (/_runner, /_control) are not, nor the
+ * scale set service's (/_actions/…, counted as /_apis/…, and the registration exchange it answers on the REST root).
+ */
+const isRestRoute = (key: string) => {
+  const route = key.split(" ")[1] ?? "";
+  return !route.startsWith("/_") && route !== REGISTRATION_PATH;
+};
 
-const GITHUB_5XX = [500, 502, 503] as const;
+const STATUS_5XX = [500, 502, 503] as const;
+
+/**
+ * Arms one-shot 5xx answers until `armed` reaches `share` of the calls made so far (`requests`: "METHOD route" → calls),
+ * each on a route drawn by its share of the calls, through `fail`. Returns how many are armed now.
+ */
+export function armShare(
+  requests: [string, number][],
+  share: number,
+  armed: number,
+  rnd: () => number,
+  fail: (f: { method: string; route: string; status: number }) => void,
+): number {
+  const total = requests.reduce((s, [, n]) => s + n, 0);
+  let count = armed;
+  while (count < Math.floor(total * share)) {
+    let x = rnd() * total;
+    const [key] = requests.find(([, n]) => (x -= n) < 0) ?? requests[0] ?? [""];
+    const [method = "GET", route = "/"] = key.split(" ");
+    fail({ method, route, status: STATUS_5XX[Math.floor(rnd() * STATUS_5XX.length)] ?? 502 });
+    count++;
+  }
+  return count;
+}
 
 interface Interruption {
   job: PlannedJob;
@@ -157,15 +187,7 @@ export class FaultInjector {
   private armGitHub5xx(): void {
     if (this.rates.github5xx <= 0) return;
     const requests = Object.entries(this.bed.github.control.stats().requests).filter(([k]) => isRestRoute(k));
-    const total = requests.reduce((s, [, n]) => s + n, 0);
-    while (this.counts.github5xx < Math.floor(total * this.rates.github5xx)) {
-      let x = this.rnd() * total;
-      const [key] = requests.find(([, n]) => (x -= n) < 0) ?? requests[0] ?? [""];
-      const [method = "GET", route = "/"] = key.split(" ");
-      const status = GITHUB_5XX[Math.floor(this.rnd() * GITHUB_5XX.length)] ?? 502;
-      this.bed.github.control.failEndpoint({ method, route, status, times: 1 });
-      this.counts.github5xx++;
-    }
+    this.counts.github5xx = armShare(requests, this.rates.github5xx, this.counts.github5xx, this.rnd, (f) => this.bed.github.control.failEndpoint({ ...f, times: 1 }));
   }
 
   /** Sends the Spot notice to the task running a planned job, once the planned share of the job has run. */

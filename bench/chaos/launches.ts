@@ -6,6 +6,7 @@
  */
 import type { TestBed } from "../../testbed/index.js";
 import { parseRunnerName } from "../../src/core/reconcile.js";
+import { parseSpareRunnerName } from "../../src/core/scale-set.js";
 import { STANDBY_NAME_PREFIX } from "../../src/core/standby.js";
 import { isPoolRunner, runnerNameOf } from "./runner-name.js";
 import type { StandbyWatch } from "./standby.js";
@@ -49,11 +50,18 @@ export function startedRunners(bed: TestBed, standbys?: Pick<StandbyWatch, "hand
   return [...tasks, ...builds];
 }
 
+/**
+ * GitHub's job id for the job id in a runner's name: the same in webhook mode; a scale set's job is named by its
+ * stored id (the negated request id), which the chaos run's scale set watch maps back (scale-set.ts).
+ */
+export type RestJobOf = (storedId: number) => number | undefined;
+
 /** Why a runner that ran no job was started and then wasted, as far as the simulators can tell. */
-function reasonFor(s: Started, jobRunner: Map<number, string | null>): string {
+function reasonFor(s: Started, jobRunner: Map<number, string | null>, restJobOf: RestJobOf): string {
   if (s.stop === "SpotInterruption") return "spot-interrupted before a job";
+  if (parseSpareRunnerName(s.runner ?? "")) return "a scale set's spare runner that took no job (started from the statistics)";
   const meant = parseRunnerName(s.runner);
-  const ranOn = meant ? jobRunner.get(meant.jobId) : undefined;
+  const ranOn = meant ? jobRunner.get(restJobOf(meant.jobId) ?? meant.jobId) : undefined;
   if (meant && ranOn && ranOn !== s.runner) return "its job ran on another runner (taken by a sibling or replaced)";
   if (meant && ranOn === null) return "its job never ran (cancelled or still queued)";
   if (s.runner?.startsWith(STANDBY_NAME_PREFIX)) return "a standby never handed a job (recycled, killed, or retired at the end)";
@@ -63,7 +71,7 @@ function reasonFor(s: Started, jobRunner: Map<number, string | null>): string {
   return `other: ${s.stop ?? "still running"}${s.words ? ` (${s.words.split(/[:.]/)[0]})` : ""}`;
 }
 
-export function accountLaunches(bed: TestBed, standbys?: Pick<StandbyWatch, "handedTo">): LaunchAccount {
+export function accountLaunches(bed: TestBed, standbys?: Pick<StandbyWatch, "handedTo">, restJobOf: RestJobOf = (id) => id): LaunchAccount {
   const calls = bed.aws.control.stats().calls;
   const callCount = (calls["ecs.RunTask"] ?? 0) + (calls["codebuild.StartBuild"] ?? 0);
   const everything = startedRunners(bed, standbys);
@@ -79,7 +87,7 @@ export function accountLaunches(bed: TestBed, standbys?: Pick<StandbyWatch, "han
       ranAJob += 1;
       continue;
     }
-    const why = reasonFor(s, jobRunner);
+    const why = reasonFor(s, jobRunner, restJobOf);
     extraByReason[why] = (extraByReason[why] ?? 0) + 1;
   }
   return {

@@ -10,6 +10,10 @@ import { isPoolRunner, runnerNameOf } from "./runner-name.js";
 import { STANDBY_UNTIL_ENV } from "../../src/core/runner-env.js";
 import type { PlannedJob } from "./plan.js";
 import type { StandbyWatch } from "./standby.js";
+import type { ScaleSetChaos } from "./scale-set.js";
+
+/** With scale-set intake: the watch that maps scale set jobs to GitHub's and explains a lost one (scale-set.ts). */
+export type ScaleSetView = Pick<ScaleSetChaos, "restJobOf" | "storedIdsOf" | "evidence">;
 
 /** GitHub's REST route for re-running one job ("Re-run a job from a workflow run"). */
 export const RERUN_ROUTE = "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun";
@@ -157,7 +161,7 @@ function standbyAccount(bed: TestBed, watch: StandbyWatch, runnerJobs: QueuedJob
 export function measure(
   bed: TestBed,
   queued: QueuedJob[],
-  opts: { countStatic: boolean; drained: boolean; cutoffAt: number; tornade: Map<number, string>; standby?: StandbyWatch },
+  opts: { countStatic: boolean; drained: boolean; cutoffAt: number; tornade: Map<number, string>; standby?: StandbyWatch; scaleSet?: ScaleSetView },
 ): Measurement {
   const { countStatic, drained, cutoffAt } = opts;
   const gh = bed.github.control;
@@ -165,12 +169,13 @@ export function measure(
   const staticJobs = queued.filter((q) => q.job.static);
   const served = runnerJobs.filter((q) => isServed(bed, q));
   const stats = gh.stats();
-  const launches = accountLaunches(bed, opts.standby);
+  const scaleSet = opts.scaleSet;
+  const launches = accountLaunches(bed, opts.standby, scaleSet ? (id) => scaleSet.restJobOf(id) : undefined);
   const reuses = gh.jitConfigReuses();
   const o = orphansOf(bed);
   const first = Math.min(...queued.map((q) => q.queuedAt));
   const settled = runnerJobs.map((q) => settledAt(bed, q) ?? cutoffAt);
-  const lostJobs = runnerJobs.filter((q) => !isServed(bed, q)).map((q) => explainLost(bed, q, opts.tornade, opts.standby));
+  const lostJobs = runnerJobs.filter((q) => !isServed(bed, q)).map((q) => explainLost(bed, q, opts.tornade, opts.standby, scaleSet));
   return {
     jobs: runnerJobs.length,
     completed: served.length,
@@ -230,28 +235,31 @@ function lastSettled(bed: TestBed, jobs: QueuedJob[], first: number, cutoffAt: n
 }
 
 /** The simulators' evidence for one job that was not served. */
-function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>, watch?: StandbyWatch): LostJob {
+function explainLost(bed: TestBed, q: QueuedJob, tornade: Map<number, string>, watch?: StandbyWatch, scaleSet?: ScaleSetView): LostJob {
   const gh = bed.github.control;
   const { latest, attempts } = latestAttempt(bed, q);
   const ids = new Set(attempts.map((a) => Number(a.id)));
+  // The ids tornade knows the job by: GitHub's, or with scale sets one per request the service made for it.
+  const stored = scaleSet ? scaleSet.storedIdsOf(ids) : ids;
   const deliveries = gh.listDeliveries().filter((d) => d.jobId !== null && ids.has(d.jobId) && d.action === "queued");
   const acked = deliveries.some((d) => d.statusCode >= 200 && d.statusCode < 300);
-  const launched = launchesFor(bed, ids, watch);
+  const launched = launchesFor(bed, stored, watch);
   const github = latest ? (latest.status === "completed" ? `completed/${latest.conclusion}` : String(latest.status)) : "unknown";
   let evidence: string;
   if (latest?.status === "completed" && q.job.interruptAtFraction !== null) evidence = "Spot-interrupted while running; not re-run";
   else if (latest?.status === "completed") evidence = `completed ${latest.conclusion}; not re-run`;
   else if (latest?.status === "in_progress") evidence = "still running at the cut-off";
   else if (q.job.static) evidence = "no pool runner took it";
+  else if (scaleSet) evidence = scaleSet.evidence(ids, launched);
   else if (!acked && deliveries.length === 0) evidence = "queued webhook dropped without a trace; the job was not found by any scan";
   else if (!acked) evidence = `queued webhook never acknowledged (${[...new Set(deliveries.map((d) => d.status))].join(", ")}); not redelivered`;
   else if (launched === 0) evidence = "queued webhook acknowledged, but no task or build was launched for it";
   else evidence = `${launched} launches, but no runner took the job`;
-  const told = [...ids].map((id) => tornade.get(id)).filter((v): v is string => v !== undefined);
+  const told = [...stored].map((id) => tornade.get(id)).filter((v): v is string => v !== undefined);
   return { name: q.job.name, jobId: q.jobId, github, attempts: attempts.length, runner: latest?.runner_name ?? null, evidence, tornade: told.join("; ") || "no record" };
 }
 
-/** Tasks and builds whose runner was named for one of these job ids (tornade names runners tornade-<jobId>-<n>). */
+/** Tasks and builds whose runner was named for one of these (stored) job ids (tornade names runners tornade-<jobId>-<n>). */
 function launchesFor(bed: TestBed, jobIds: Set<number>, watch?: StandbyWatch): number {
   return startedRunners(bed, watch).filter((s) => {
     const meant = parseRunnerName(s.runner);

@@ -27,7 +27,27 @@ export const JOB_KINDS = [
   { kind: "codebuild_arm64", extra: ["runs-on=CODEBUILD", "arch=ARM64"], weight: 10, spot: false, static: false },
   { kind: "static", extra: ["type=static"], weight: 5, spot: false, static: true },
 ] as const;
-export type JobKind = (typeof JOB_KINDS)[number]["kind"];
+
+/**
+ * With `--intake scale-set` (scale-set.ts): each job's `runs-on` names one of the two scale sets tornade is configured
+ * with, which decides its runner; Spot the larger share, as above. No static jobs: the pool is no intake's.
+ */
+export const SCALE_SET_KINDS = [
+  { kind: "ss_fargate", extra: ["chaos-fargate"], weight: 40, spot: false, static: false },
+  { kind: "ss_spot", extra: ["chaos-spot"], weight: 60, spot: true, static: false },
+] as const;
+
+export type Intake = "webhooks" | "scale-set";
+export type JobKind = (typeof JOB_KINDS)[number]["kind"] | (typeof SCALE_SET_KINDS)[number]["kind"];
+
+/** One entry of JOB_KINDS or SCALE_SET_KINDS. */
+interface KindSpec {
+  kind: JobKind;
+  extra: readonly string[];
+  weight: number;
+  spot: boolean;
+  static: boolean;
+}
 
 export interface PlannedJob {
   /** Unique in the whole chaos run, e.g. "fargate_spot-0042": fault decisions and reports key on it. */
@@ -94,6 +114,8 @@ export interface PlanOptions {
   /** Simulated seconds over which runs arrive; default half a second per job, at least a minute (about 120 jobs a
    *  minute: under GitHub's ~180 JIT configs a minute, so the secondary limit paces but does not dominate). */
   arrivalSeconds?: number;
+  /** Where jobs come from: webhooks (labels pick the runner), or scale sets (runs-on names one); default webhooks. */
+  intake?: Intake;
 }
 
 export function allJobs(plan: ChaosPlan): PlannedJob[] {
@@ -122,11 +144,13 @@ export function makePlan(opts: PlanOptions): ChaosPlan {
   const rates = opts.rates ?? DEFAULT_RATES;
   const rnd = prng(opts.seed);
   const arrivalSeconds = opts.arrivalSeconds ?? Math.max(60, Math.round(opts.jobs * 0.5));
-  const totalWeight = JOB_KINDS.reduce((s, k) => s + k.weight, 0);
+  const scaleSets = opts.intake === "scale-set";
+  const kinds: readonly KindSpec[] = scaleSets ? SCALE_SET_KINDS : JOB_KINDS;
+  const totalWeight = kinds.reduce((s, k) => s + k.weight, 0);
   const drawKind = () => {
     let x = rnd() * totalWeight;
-    for (const k of JOB_KINDS) if ((x -= k.weight) < 0) return k;
-    return JOB_KINDS[0];
+    for (const k of kinds) if ((x -= k.weight) < 0) return k;
+    return kinds[0] as KindSpec;
   };
   const width = String(opts.jobs).length;
   const jobs: PlannedJob[] = Array.from({ length: opts.jobs }, (_, i) => {
@@ -135,7 +159,8 @@ export function makePlan(opts: PlanOptions): ChaosPlan {
       name: `${k.kind}-${String(i).padStart(width, "0")}`,
       kind: k.kind,
       // The run id label comes from `${{ github.run_id }}`, which the GitHub sim evaluates as GitHub does.
-      labels: ["self-hosted", "tornade", ...(k.static ? [] : [RUN_ID_PLACEHOLDER]), ...k.extra],
+      // A scale set's job names the scale set alone (`runs-on: chaos-spot`): the service, not a label, routes it.
+      labels: scaleSets ? [...k.extra] : ["self-hosted", "tornade", ...(k.static ? [] : [RUN_ID_PLACEHOLDER]), ...k.extra],
       // Static jobs are the short, can't-wait ones; runner jobs 1–5 minutes, the article's "ordinary short job".
       durationSeconds: k.static ? 30 + Math.floor(rnd() * 60) : 60 + Math.floor(rnd() * 240),
       spot: k.spot,

@@ -10,12 +10,14 @@ import { join } from "node:path";
 import { sharedClock } from "../../src/clock/clock.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { RequestRecord, ResponseRecord } from "../../testbed/aws/index.js";
+import type { SimResponseInfo } from "../../testbed/github/types.js";
 import { freePort, startTornade, type TornadeProcess } from "../../test/support/tornade-process.js";
 import { FaultInjector, noFaults, type FaultCounts } from "./faults.js";
 import { countedJobs, isServed, jitParametersLeft, measure, orphansOf, settledAt, type Measurement, type QueuedJob } from "./measure.js";
 import { prng, type ChaosPlan, type FaultRates } from "./plan.js";
 import { tornadeView } from "./tornade-view.js";
 import { StandbyWatch, standbysOff, type StandbyFaultCounts, type StandbyFaultRates } from "./standby.js";
+import { ScaleSetChaos, scaleSetEnv, type ScaleSetFaultCounts, type ScaleSetFaultRates } from "./scale-set.js";
 
 export interface RunOptions {
   plan: ChaosPlan;
@@ -31,6 +33,11 @@ export interface RunOptions {
    * nothing of them may be left.
    */
   standby?: { shapes: string; rates: StandbyFaultRates | null };
+  /**
+   * Scale-set intake (scale-set.ts): tornade listens to these scale sets (TORNADE_SCALE_SETS) and takes no webhook; the
+   * plan's jobs name them. With `rates` (null for the baseline) the message path and the sessions are attacked.
+   */
+  scaleSets?: { sets: string; rates: ScaleSetFaultRates | null };
   /** Extra environment for tornade serve (e.g. a reliability setting under test). */
   env?: Record<string, string>;
   /** Append tornade's output here. */
@@ -47,6 +54,8 @@ export interface RunResult extends Measurement {
   faults: FaultCounts;
   /** The standby faults injected, when run with standbys. */
   standbyFaults?: StandbyFaultCounts;
+  /** The scale set faults injected, with scale-set intake. */
+  scaleSetFaults?: ScaleSetFaultCounts;
   /** Real seconds the run took. */
   realSeconds: number;
   /** tornade's last output, for a failure message. */
@@ -74,7 +83,10 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     // The standby watch sees the AWS simulator's calls as they happen (hooks), and may SIGKILL tornade from one.
     let watch: StandbyWatch | undefined;
     const aws = { onRequest: (r: RequestRecord) => watch?.onRequest(r), onResponse: (r: ResponseRecord) => watch?.onResponse(r) };
-    bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 10 * 60_000 }, ...(opts.standby ? { aws } : {}) });
+    // With scale sets the watch sees every answer of the scale set service (deliveries, redeliveries).
+    let scaleSets: ScaleSetChaos | undefined;
+    const github = { runnerLostAfterMs: 10 * 60_000, ...(opts.scaleSets ? { onScaleSetResponse: (r: SimResponseInfo) => scaleSets?.onResponse(r) } : {}) };
+    bed = await startTestBed({ clock, runnerLog: () => {}, github, ...(opts.standby ? { aws } : {}) });
     const port = await freePort();
     const gh = bed.github;
     const poolEnv: Record<string, string> = opts.staticPool
@@ -88,11 +100,17 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
       adminPort: await freePort(),
       storePath: join(dir, "tornade.db"),
       clock: { speed: opts.speed, origin },
-      env: { ...poolEnv, ...standbyEnv, ...opts.env },
+      env: { ...poolEnv, ...standbyEnv, ...(opts.scaleSets ? scaleSetEnv(bed, opts.scaleSets.sets) : {}), ...opts.env },
       ...(opts.logFile ? { logFile: opts.logFile } : {}),
     };
     proc = await startTornade(bed, tornadeOpts);
-    bed.github.control.setWebhookUrl(`${proc.url}/events`);
+    // Its hooks are in place before any job is queued; its session faults are planned from now, as the kills.
+    if (opts.scaleSets) {
+      scaleSets = new ScaleSetChaos(bed, opts.plan, opts.faults ? opts.scaleSets.rates : null);
+      scaleSets.install();
+    }
+    // Scale-set intake takes no webhook: tornade has no /events to deliver to.
+    if (!opts.scaleSets) bed.github.control.setWebhookUrl(`${proc.url}/events`);
 
     const t0 = clock.now();
     const queued: QueuedJob[] = [];
@@ -155,6 +173,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
       }
       injector?.tick();
       watch?.tick();
+      scaleSets?.tick();
       const kill = kills[0];
       if (kill && now >= kill.at && killAndRestart(kill.down)) kills.shift();
       if (restartError !== undefined) throw restartError;
@@ -182,6 +201,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     if (restartError !== undefined) throw restartError;
     injector?.stop();
     watch?.stop();
+    scaleSets?.stop();
     if (opts.standby) {
       // The end of the day: tornade is restarted with every standby count at 0 and must retire them all.
       proc.child.kill("SIGTERM");
@@ -199,13 +219,27 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
       if (o.tasks + o.builds + o.runners + params === 0) break;
       await new Promise((r) => setTimeout(r, TICK_MS * 4));
     }
-    const result = measure(bed, queued, { countStatic, drained, cutoffAt, tornade: await tornadeView(proc.adminUrl), ...(watch ? { standby: watch } : {}) });
+    const result = measure(bed, queued, {
+      countStatic,
+      drained,
+      cutoffAt,
+      tornade: await tornadeView(proc.adminUrl),
+      ...(watch ? { standby: watch } : {}),
+      ...(scaleSets ? { scaleSet: scaleSets } : {}),
+    });
     const faults = injector ? injector.finish() : noFaults();
     faults.restarts = downSeconds.length;
     faults.downSeconds = downSeconds;
     // Without a pool static jobs stay queued; cancel their runs so nothing waits on them.
     for (const runId of new Set(queued.filter((q) => q.job.static).map((q) => q.runId))) bed.github.control.cancelRun(runId);
-    return { ...result, faults, ...(watch ? { standbyFaults: { ...watch.counts } } : {}), realSeconds: Math.round((Date.now() - realStart) / 100) / 10, tornadeOutput: proc.output() };
+    return {
+      ...result,
+      faults,
+      ...(watch ? { standbyFaults: { ...watch.counts } } : {}),
+      ...(scaleSets ? { scaleSetFaults: scaleSets.finish() } : {}),
+      realSeconds: Math.round((Date.now() - realStart) / 100) / 10,
+      tornadeOutput: proc.output(),
+    };
   } finally {
     if (proc && proc.child.exitCode === null && proc.child.signalCode === null) {
       proc.child.kill("SIGTERM");

@@ -39,6 +39,9 @@ export interface EveryNth {
   at: number;
 }
 
+/** Whether the `n`-th (from 1) of its kind is one `e` hits. */
+export const everyNth = (e: EveryNth, n: number): boolean => n % e.every === e.at % e.every;
+
 export interface StandbyFaultRates {
   /** Handoffs whose parameter is deleted as soon as it is written (the message lost). */
   handoffLost: EveryNth;
@@ -153,7 +156,7 @@ export class StandbyWatch {
     if (!this.faults || this.stopped) return;
     const f = this.faults;
     const n = this.counts.handoffs;
-    const hit = (e: EveryNth) => n % e.every === e.at % e.every;
+    const hit = (e: EveryNth) => everyNth(e, n);
     if (hit(f.handoffLost)) this.pendingWrite.fault = "lost";
     // CodeBuild standbys are not killed (the test bed kills task containers); the next ECS one is.
     else if (hit(f.killedInHandoff) || (this.killOwed && standby.ecs)) {

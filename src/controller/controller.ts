@@ -98,7 +98,7 @@ export class Controller {
     const { store, queue, clock, logger } = deps;
     const observer = (this.observer = deps.observer ?? noopObserver);
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
-    const scaleSetRunners = deps.scaleSets ? new ScaleSetRunnerSource(deps.scaleSets.client) : undefined;
+    const scaleSetRunners = deps.scaleSets ? new ScaleSetRunnerSource(deps.scaleSets.client, deps.scaleSets.setup.runnerGroup) : undefined;
     const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer, scaleSets: scaleSetRunners }));
     // Intake wakes the worker pool (built below) only when something arrives, long after construction.
     this.takeIn = createTakeIn({

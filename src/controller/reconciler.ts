@@ -8,7 +8,7 @@ import { decide, latestLaunch, parseRunnerName, type LaunchView, type ReconcileP
 import type { Backend, JobStatus } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { Queue } from "../queue/queue.js";
-import { launchId, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
+import { launchId, NO_JOB, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Launcher, RunnerStart } from "./launcher.js";
@@ -21,7 +21,7 @@ import type { ControllerObserver } from "./observer.js";
 import type { TakeIn } from "./take-in.js";
 import { recordTaking } from "./taking.js";
 import { repoRefOf } from "./repo-ref.js";
-import { isScaleSetJob } from "../core/scale-set.js";
+import { isScaleSetJob, parseSpareRunnerName } from "../core/scale-set.js";
 
 export interface ReconcilerDeps {
   readonly store: Store;
@@ -172,6 +172,8 @@ export class Reconciler {
    */
   private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchView | null> {
     const ours = parseRunnerName(job.runnerName);
+    // A scale set's spare runner (started for no job) that took it: a Spot interruption of it must re-run the job too.
+    if (!ours && job.runnerName && parseSpareRunnerName(job.runnerName)) return (await this.deps.store.listLaunches(NO_JOB)).find((l) => l.runnerName === job.runnerName) ?? null;
     if (!ours) return null;
     const launch = ours.jobId === job.id ? own.find((l) => l.attempt === ours.attempt) : await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt));
     if (!launch) return null;

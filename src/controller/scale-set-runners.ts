@@ -23,11 +23,22 @@ export interface ScaleSetRunners {
   removeByName(name: string): Promise<"removed" | "absent" | "busy">;
 }
 
-/** The scale sets ensured at start, by name: their ids, on one client (one scope). */
+/**
+ * The scale sets' ids by name, on one client (one scope): told by this replica's listeners once they ensured them, and
+ * otherwise looked up by name. A replica that does not hold a scale set's lease — another replica's, or the lapsing
+ * lease of this one's previous life after a crash — never ensures it, yet its workers launch the scale set's stored
+ * jobs: without the look-up each such launch failed until its attempts ran out.
+ */
 export class ScaleSetRunnerSource implements ScaleSetRunners {
   private readonly ids = new Map<string, number>();
+  /** Look-ups in flight, by lower-cased name: a burst of launches asks GitHub once. */
+  private readonly finding = new Map<string, Promise<number | undefined>>();
 
-  constructor(private readonly client: ScaleSetClient) {}
+  constructor(
+    private readonly client: Pick<ScaleSetClient, "generateJitConfig" | "removeRunner" | "runnerByName" | "runnerGroupByName" | "scaleSetByName">,
+    /** The runner group the scale sets are in (scaleSets.runnerGroup). */
+    private readonly runnerGroup: string,
+  ) {}
 
   /** Told by each listener once its scale set exists (ensureScaleSet). */
   known(name: string, id: number): void {
@@ -35,9 +46,11 @@ export class ScaleSetRunnerSource implements ScaleSetRunners {
   }
 
   async jitConfig(scaleSet: string, runnerName: string): Promise<JitConfig> {
-    const id = this.ids.get(scaleSet.toLowerCase());
     const op = `generate a JIT config in scale set ${scaleSet}`;
-    if (id === undefined) throw new GitHubError("transient", 0, `${op}: the scale set is not created or found yet (its listener ensures it at start); will retry`, { operation: op });
+    const id = await this.idOf(scaleSet).catch((e: unknown) => {
+      throw asGitHubError(`${op}: find the scale set by name`, e);
+    });
+    if (id === undefined) throw new GitHubError("transient", 0, `${op}: no scale set of that name exists yet (the replica holding its lease creates it); will retry`, { operation: op });
     try {
       const jit = await this.client.generateJitConfig(id, runnerName);
       return { runnerId: jit.runnerId, encodedJitConfig: jit.encodedJitConfig };
@@ -48,6 +61,24 @@ export class ScaleSetRunnerSource implements ScaleSetRunners {
       }
       throw asGitHubError(op, e);
     }
+  }
+
+  /** The scale set's id: known, or looked up by name (undefined when it does not exist yet). */
+  private async idOf(scaleSet: string): Promise<number | undefined> {
+    const key = scaleSet.toLowerCase();
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    let finding = this.finding.get(key);
+    if (!finding) {
+      finding = (async () => {
+        const group = await this.client.runnerGroupByName(this.runnerGroup);
+        return (await this.client.scaleSetByName(group.id, scaleSet))?.id;
+      })().finally(() => this.finding.delete(key));
+      this.finding.set(key, finding);
+    }
+    const id = await finding;
+    if (id !== undefined && !this.ids.has(key)) this.ids.set(key, id);
+    return id;
   }
 
   async removeRunner(runnerId: number): Promise<void> {

@@ -3,7 +3,8 @@
  * and a statistics round. The listeners take jobs in; the reconciler starts each stored job's runner through the
  * launch path every job takes. This round covers what no stored job explains: it reads each held scale set's
  * statistics (one GET) and, with what is stored, asks core/scale-set.ts planScaleSet for spare runners — the minimum
- * kept idle, and a runner for each assigned job whose message was lost. So a lost message costs nothing.
+ * kept idle, and a runner for each assigned job whose message was lost. So a lost message costs nothing. Spares beyond
+ * what the statistics ask for are retired when idle (retireIdleSpares), as GitHub's own listener scales down.
  */
 import type { Clock } from "../clock/clock.js";
 import { NO_JOB, type Store } from "../store/store.js";
@@ -23,7 +24,7 @@ export interface ScaleSetsDeps {
   readonly runners: ScaleSetRunnerSource;
   readonly takeIn: TakeIn;
   readonly store: Pick<Store, "acquireLease" | "releaseLease" | "listLaunchesByState" | "getJob" | "listJobs">;
-  readonly launcher: Pick<Launcher, "start">;
+  readonly launcher: Pick<Launcher, "start" | "stopUnregistered">;
   readonly holder: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -42,6 +43,8 @@ export class ScaleSets {
   private readonly latest = new Map<string, ScaleSetStatistics>();
   private readonly shortSince = new Map<string, number | null>();
   private lastN = 0;
+  /** Spare rows (id → scale set) whose task was told to stop, until their rows close: already retired. */
+  private readonly retiring = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ScaleSetsDeps) {
@@ -104,7 +107,11 @@ export class ScaleSets {
     const graceMs = this.deps.graceMs ?? 2 * this.deps.setup.intervalMs;
     const plan = planScaleSet(counts, target, this.shortSince.get(target.name) ?? null, now, graceMs);
     this.shortSince.set(target.name, plan.shortSince);
-    if (plan.start === 0) return;
+    if (plan.start === 0) {
+      const excess = counts.runners + counts.starting - plan.target;
+      if (excess > 0) await this.retireIdleSpares(target, excess);
+      return;
+    }
     this.deps.logger.info({ scaleSet: target.name, ...counts, target: plan.target, start: plan.start }, plan.reason);
     for (let i = 0; i < plan.start; i++) {
       const outcome = await this.deps.launcher.start(this.spareStart(target));
@@ -112,6 +119,30 @@ export class ScaleSets {
         this.deps.logger.warn({ scaleSet: target.name, outcome: outcome.kind, ...("reason" in outcome ? { reason: outcome.reason } : {}) }, "spare runner not started");
         return;
       }
+    }
+  }
+
+  /**
+   * Spare runners beyond what the statistics ask for would idle for ever: started for jobs whose messages were only
+   * late (a session lost for a while, a restart) and that their own runners then served, or for jobs cancelled since.
+   * Until `excess` of this scale set's runners are retired (those told to stop before, still stopping, included),
+   * spares that are up are removed from the scale set and their tasks stopped; one
+   * the service says is busy runs a job and is left alone. Found by the chaos run with --intake scale-set: after a
+   * SIGKILL, spares started for the jobs whose messages waited out the dead session were left running.
+   */
+  private async retireIdleSpares(target: ScaleSetTarget, excess: number): Promise<void> {
+    const active = await this.deps.store.listLaunchesByState(ACTIVE_LAUNCH_PHASES, ROW_LIMIT);
+    const ids = new Set(active.map((l) => l.id));
+    for (const id of [...this.retiring.keys()]) if (!ids.has(id)) this.retiring.delete(id);
+    const spares = active.filter((l) => l.state === "running" && l.jobId === NO_JOB && !this.retiring.has(l.id) && parseSpareRunnerName(l.runnerName)?.scaleSet === target.name);
+    let retired = [...this.retiring.values()].filter((name) => name === target.name).length;
+    for (const row of spares) {
+      if (retired >= excess) break;
+      if ((await this.deps.runners.removeByName(row.runnerName)) === "busy") continue;
+      await this.deps.launcher.stopUnregistered(row, "spare runner no longer needed");
+      this.retiring.set(row.id, target.name);
+      retired++;
+      this.deps.logger.info({ scaleSet: target.name, runner: row.runnerName }, "idle spare runner retired");
     }
   }
 

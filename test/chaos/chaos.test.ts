@@ -6,6 +6,8 @@
  * failure replays with `npm run chaos -- --jobs 200 --seed 4012`.
  * The standby mode (issue 14 point 6) runs fewer jobs with standby runners and their handoff attacked: replayed with
  * `npm run chaos -- --standby --jobs 80 --seed 4012 --speed 25`.
+ * The scale-set intake (issue 15 point 4) runs fewer jobs through two runner scale sets with the message path and the
+ * sessions attacked: replayed with `npm run chaos -- --intake scale-set --jobs 70 --seed 4012 --speed 50`.
  */
 import { describe, expect, it } from "vitest";
 import { formatReport, runChaos, type ChaosOutcome } from "../../bench/chaos/chaos.js";
@@ -22,6 +24,12 @@ const SPEED = 100;
  */
 const STANDBY_JOBS = 80;
 const STANDBY_SPEED = 25;
+/**
+ * Through scale sets: every fault at least once (messages are hit every n-th, sessions at seeded moments) and three
+ * SIGKILLs, each costing up to the service's 2 simulated minutes before the dead process's session is let go.
+ */
+const SCALE_SET_JOBS = 70;
+const SCALE_SET_SPEED = 50;
 /** type=static jobs are part of the run, served by tornade's always-on pool. */
 const STATIC_POOL = "FARGATE/X86_64=2";
 
@@ -72,5 +80,23 @@ describe("chaos run", () => {
       jitParametersLeft: 0,
       jitConfigReuses: 0,
     });
+  });
+
+  it(`${SCALE_SET_JOBS} jobs through runner scale sets under message and session faults: none lost, nothing left behind`, { timeout: 300_000 }, async () => {
+    const outcome = await runChaos({ jobs: SCALE_SET_JOBS, seed: SEED, speed: SCALE_SET_SPEED, intake: "scale-set" });
+    const r = outcome.report;
+    const table = `${formatReport(r)}\n--- tornade (last lines) ---\n${outcome.chaos.tornadeOutput.slice(-4000)}`;
+    // Every scale set fault was really injected (each count above 0), and the SIGKILLs happened.
+    const f = r.scaleSet?.faults;
+    expect(f, table).toBeDefined();
+    const none = Object.entries(f ?? {}).filter(([, n]) => n === 0).map(([k]) => k);
+    expect(none, table).toEqual([]);
+    expect(r.faults.spotInterruptions, table).toBeGreaterThan(0);
+    expect(r.faults.restarts, table).toBe(3);
+    // No webhook at all: the jobs came through the scale sets.
+    expect(r.faults.webhooksDropped + r.faults.webhooksDuplicated, table).toBe(0);
+    expect(r.baseline, table).toMatchObject({ lost: 0, orphans: 0, drained: true });
+    expect(r.jobs, table).toBe(SCALE_SET_JOBS);
+    expect({ lost: r.lost, orphans: r.orphans, jitConfigReuses: r.jitConfigReuses }, table).toEqual({ lost: 0, orphans: 0, jitConfigReuses: 0 });
   });
 });

@@ -3,7 +3,7 @@
  * the environment with TORNADE_SCALE_SETS against the test bed's scale set service, spoken to by tornade's own client
  * over HTTP. A job whose runs-on names the scale set gets a runner of the scale set through the launch path every job
  * takes, and completes; a webhook job beside it completes too; a JobAssigned message lost for good is made up for by
- * the statistics (a spare runner takes the job).
+ * the statistics (a spare runner takes the job); a spare no job needs any more is retired, not left running.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../src/clock/clock.js";
@@ -12,11 +12,13 @@ import type { RunningTornade } from "../../src/server/run.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import { until } from "../../testbed/until.js";
 import { NO_JOB } from "../../src/store/store.js";
+import { RUNNER_NAME_ENV } from "../../src/core/runner-env.js";
 import { startScaleSetTornade } from "../support/scale-set-tornade.js";
 
 const SPEED = 300;
 const DAY = 24 * 3600_000;
 const SET = "ss-linux";
+const SPOT = "ss-spot";
 
 let bed: TestBed;
 let tornade: RunningTornade;
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const clock = scaledClock(SPEED);
   // No requeue within the test: a job whose message is lost is saved by tornade, not by the service offering it again.
   bed = await startTestBed({ clock, runnerLog: () => {}, github: { runnerLostAfterMs: 30 * 60_000, scaleSets: { requeueAfterMs: DAY } } });
-  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4` });
+  tornade = await startScaleSetTornade(bed, clock, { sets: `${SET}=FARGATE/X86_64:0-4,${SPOT}=FARGATE_SPOT/X86_64:0-4` });
   bed.github.control.setWebhookUrl(`${tornade.url}/events`);
 }, 60_000);
 
@@ -96,5 +98,42 @@ describe("tornade serve with a runner scale set", () => {
     // The only spare: while messages came, every job had its own runner and the statistics started nothing.
     const spares = (await tornade.built.store.listLaunches(NO_JOB)).filter((l) => parseSpareRunnerName(l.runnerName));
     expect(spares.map((l) => l.runnerName)).toEqual([done.runner_name]);
+  });
+
+  it("retires a spare runner no job needs any more: its job was cancelled before the spare came up", async () => {
+    const before = new Set((await tornade.built.store.listLaunches(NO_JOB)).map((l) => l.runnerName));
+    bed.github.control.scaleSets.dropMessages("JobAssigned", 1);
+    const run = bed.github.control.createRun({ jobs: [{ name: "cancelled", labels: [SET], durationSeconds: 30 }] });
+    const id = Number(run.jobs[0]?.id);
+    // Caught as its launch is written, long before its task runs: the job is cancelled while the spare boots.
+    const spare = await until("a spare runner for the job whose message was lost", async () => {
+      const rows = await tornade.built.store.listLaunches(NO_JOB);
+      return rows.find((l) => parseSpareRunnerName(l.runnerName) && !before.has(l.runnerName));
+    }, 20_000, 5);
+    bed.github.control.cancelRun(run.id);
+    // Before: the spare came up, found no job, and idled for ever (found by the chaos run with --intake scale-set).
+    const task = () => bed.aws.control.listTasks().find((t) => t.env[RUNNER_NAME_ENV] === spare.runnerName);
+    await until("the idle spare's task to stop", () => task()?.lastStatus === "STOPPED");
+    expect(bed.github.control.getJob(id)).toMatchObject({ status: "completed", conclusion: "cancelled", runner_name: null });
+    expect(bed.github.control.listRunners().filter((r) => r.name === spare.runnerName)).toEqual([]);
+  });
+
+  it("re-runs a job whose spare runner was lost to a Spot interruption mid-job", async () => {
+    bed.github.control.scaleSets.dropMessages("JobAssigned", 1);
+    const run = bed.github.control.createRun({ jobs: [{ name: "on-a-spare", labels: [SPOT], durationSeconds: 600 }] });
+    const id = Number(run.jobs[0]?.id);
+    const running = await until("the job to run on a spare", () => {
+      const job = bed.github.control.getJob(id);
+      return job?.status === "in_progress" && parseSpareRunnerName(job.runner_name ?? "") !== null && job;
+    }, 20_000);
+    const task = bed.aws.control.listTasks().find((t) => t.env[RUNNER_NAME_ENV] === running.runner_name && t.lastStatus === "RUNNING");
+    expect(task?.capacity).toBe("FARGATE_SPOT");
+    expect(bed.aws.control.interruptSpot(task?.taskArn ?? "")).not.toEqual([]);
+    // Before: the job failed with its runner, and tornade, not knowing the spare's launch, never re-ran it.
+    const rerun = await until("the job's re-run to complete", () => {
+      const attempts = (bed.github.control.getRun(run.id)?.jobs ?? []).filter((j) => j.name === "on-a-spare");
+      return attempts.find((j) => (j.run_attempt ?? 1) > 1 && j.status === "completed");
+    }, 20_000);
+    expect(rerun.conclusion).toBe("success");
   });
 });

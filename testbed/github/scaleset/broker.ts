@@ -30,6 +30,26 @@ export interface ScaleSetFault {
   times: number;
 }
 
+/** A job message as it is published, for a fault hook to decide on. */
+export interface PublishedMessage {
+  scaleSetId: number;
+  messageType: string;
+  runnerRequestId: number;
+  /** The REST job id the message is about (the message itself names the job by GUID and request id only). */
+  jobId: number;
+}
+
+/** A message a poll is about to hand, for a fault hook to decide on. */
+export interface HandedMessage {
+  scaleSetId: number;
+  messageId: number;
+  /** How many polls it has been handed to, this one included (more than 1: redelivered). */
+  deliveries: number;
+}
+
+/** A fault hook's verdict on a published job message: lost for good, queued twice, or (undefined) queued once. */
+export type MessageFate = "drop" | "duplicate" | undefined;
+
 export class ScaleSetBroker {
   readonly serviceUrl: string;
   readonly registry: ScaleSetRegistry;
@@ -41,6 +61,10 @@ export class ScaleSetBroker {
   slowPolls: { ms: number; times: number | null } | null = null;
   /** Fault: the next `times` job messages of `type` are lost before any listener sees them (a message lost for good). */
   readonly drops: { type: string; times: number }[] = [];
+  /** Fault hook: decides of every job message as it is published (a chaos run's keyed draws). */
+  messageFate: ((m: PublishedMessage) => MessageFate) | null = null;
+  /** Fault hook: true loses the answer of a poll handing this message (502 after it was handed; it comes again). */
+  answerLost: ((m: HandedMessage) => boolean) | null = null;
   private readonly queues = new Map<number, MessageQueue>();
   private readonly sessionEnds = new Map<string, AbortController>();
   private nextMessageId = 1;
@@ -60,10 +84,14 @@ export class ScaleSetBroker {
       registry: this.registry,
       options: () => this.options,
       // A deleted scale set's running jobs still end (JobCompleted); there is no queue left to hear it.
-      publish: (id, message) => {
+      publish: (id, message, jobId) => {
         const drop = this.drops.find((d) => d.type === message.messageType && d.times > 0);
         if (drop) drop.times--;
-        else if (this.registry.sets.has(id)) this.queue(id).push(message);
+        else if (this.registry.sets.has(id)) {
+          const fate = this.messageFate?.({ scaleSetId: id, messageType: message.messageType, runnerRequestId: Number(message["runnerRequestId"]), jobId });
+          if (fate !== "drop") this.queue(id).push(message);
+          if (fate === "duplicate") this.queue(id).push(message);
+        }
       },
       assignRunners: () => ctx.scheduler.assign(),
     });

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { SimContext } from "../context.js";
 import { withBody } from "../control.js";
 import { intParam, notFound, type Res, type Router } from "../http.js";
-import type { ScaleSetBroker, ScaleSetFault } from "./broker.js";
+import type { HandedMessage, MessageFate, PublishedMessage, ScaleSetBroker, ScaleSetFault } from "./broker.js";
 import type { ScaleSetJobView } from "./jobs.js";
 import { configUrl } from "./registration.js";
 import type { ScaleSetOptions, ScaleSetRecord } from "./types.js";
@@ -44,6 +44,17 @@ export interface ScaleSetControl {
   slowPolls(ms: number, times?: number): void;
   /** Fault: the next `times` job messages of `type` (e.g. JobAssigned) are lost: never queued, never delivered. */
   dropMessages(type: string, times: number): void;
+  /** Fault hook: `fate` decides of every job message as it is published — "drop" (lost for good), "duplicate" (queued
+   *  twice), undefined (queued); null removes it. */
+  interceptMessages(fate: ((m: PublishedMessage) => MessageFate) | null): void;
+  /** Fault hook: a poll about to hand a message for which `lose` is true answers 502 instead; the message was handed
+   *  and stays until deleted, so it comes again (dropped before acknowledgement). Null removes it. */
+  loseAnswers(lose: ((m: HandedMessage) => boolean) | null): void;
+  /** Fault: a rogue listener `ownerName` takes the scale set's session: the live one ends (its holder gets 401, then
+   *  404 on refresh) and the rogue's opens, so the holder's new session is refused (409) while the rogue's lives
+   *  (`endSession` ends it; it is released on its own after `sessionIdleTimeoutMs` without a poll). False: no such
+   *  scale set. */
+  takeSession(scaleSetId: number, ownerName: string): boolean;
   clearFaults(): void;
 }
 
@@ -85,10 +96,23 @@ export function createScaleSetControl(ctx: SimContext, broker: ScaleSetBroker): 
     dropMessages(type, times) {
       broker.drops.push({ type, times });
     },
+    interceptMessages(fate) {
+      broker.messageFate = fate;
+    },
+    loseAnswers(lose) {
+      broker.answerLost = lose;
+    },
+    takeSession: (id, ownerName) =>
+      withSet(id, (s) => {
+        broker.endSession(s);
+        return broker.openSession(s, ownerName) !== "conflict";
+      }),
     clearFaults() {
       broker.failures.length = 0;
       broker.drops.length = 0;
       broker.slowPolls = null;
+      broker.messageFate = null;
+      broker.answerLost = null;
     },
   };
 }

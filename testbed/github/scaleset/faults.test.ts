@@ -1,6 +1,7 @@
 /**
  * The faults a scale set listener must live through, injected through the control API (in process and over HTTP):
- * broker 5xx, slow polls, real-time latency, session token expiry and sessions the service forgets.
+ * broker 5xx, slow polls, real-time latency, session token expiry and sessions the service forgets; and the hooks a
+ * chaos run decides through: job messages lost or queued twice, poll answers lost, a session taken by a rogue.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../../../src/clock/clock.js";
@@ -85,6 +86,60 @@ describe("session faults over HTTP", () => {
     const seen = await listen(session, (m) => m.length === 1);
     expect(seen[0]?.jobDisplayName).toBe("after-recovery");
     expect((await control("POST", "/_control/scale-sets/4242/end-session")).status).toBe(404);
+  });
+});
+
+describe("fault hooks", () => {
+  it("lose a published job message for good, or queue it twice, as the hook decides", async () => {
+    const set = await createScaleSet(c, "message-fates");
+    const session = await openSession(c, set.id);
+    const fates = ["duplicate", "drop"] as const;
+    let n = 0;
+    const decided: string[] = [];
+    s.sim.control.scaleSets.interceptMessages((m) => {
+      decided.push(m.messageType);
+      return fates[n++];
+    });
+    s.sim.control.createRun({ jobs: [{ name: "twice", labels: ["message-fates"], durationSeconds: 60 }] });
+    s.sim.control.createRun({ jobs: [{ name: "never", labels: ["message-fates"], durationSeconds: 60 }] });
+    const r = await poll(session);
+    expect(decided).toEqual(["JobAvailable", "JobAvailable"]);
+    expect(r.jobs.map((j) => `${j.messageType}:${String(j.jobDisplayName)}`)).toEqual(["JobAvailable:twice", "JobAvailable:twice"]);
+    expect((await poll(session, { lastMessageId: Number(r.messageId) })).status).toBe(202);
+  });
+
+  it("lose a poll's answer after the message was handed: the message stays, and the next poll gets it again", async () => {
+    const set = await createScaleSet(c, "answer-lost");
+    const session = await openSession(c, set.id);
+    const handed: number[] = [];
+    s.sim.control.scaleSets.loseAnswers((m) => {
+      handed.push(m.deliveries);
+      return m.scaleSetId === set.id && m.deliveries === 1;
+    });
+    s.sim.control.createRun({ jobs: [{ name: "lost-answer", labels: ["answer-lost"], durationSeconds: 60 }] });
+    const lost = await poll(session);
+    expect(lost.status).toBe(502);
+    expect(lost.json).toMatchObject({ typeName: "BadGatewayException" });
+    const again = await poll(session);
+    expect(again.jobs.map((j) => j.jobDisplayName)).toEqual(["lost-answer"]);
+    expect(handed).toEqual([1, 2]);
+    const view = s.sim.control.scaleSets.list().find((x) => x.id === set.id);
+    expect(view?.queue.undeleted).toEqual([{ id: again.messageId, messageTypes: ["JobAvailable"], deliveries: 2 }]);
+  });
+
+  it("let a rogue take a session: the holder's token stops working, its new session is refused while the rogue's lives", async () => {
+    const set = await createScaleSet(c, "rogue");
+    const session = await openSession(c, set.id, "holder");
+    expect(s.sim.control.scaleSets.takeSession(set.id, "rogue")).toBe(true);
+    expect((await poll(session)).status).toBe(401);
+    expect((await admin(c, "PATCH", `_apis/runtime/runnerscalesets/${set.id}/sessions/${session.sessionId}`)).status).toBe(404);
+    const refused = await admin(c, "POST", `_apis/runtime/runnerscalesets/${set.id}/sessions`, { ownerName: "holder" });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ typeName: "RunnerScaleSetSessionConflictException" });
+    expect(s.sim.control.scaleSets.list().find((x) => x.id === set.id)?.session).toMatchObject({ ownerName: "rogue", alive: true });
+    expect(s.sim.control.scaleSets.endSession(set.id)).toBe(true);
+    expect((await openSession(c, set.id, "holder")).ownerName).toBe("holder");
+    expect(s.sim.control.scaleSets.takeSession(4242, "rogue")).toBe(false);
   });
 });
 

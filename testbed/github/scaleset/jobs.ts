@@ -28,8 +28,8 @@ export interface ScaleSetJobsDeps {
   serviceUrl: string;
   registry: ScaleSetRegistry;
   options: () => ScaleSetOptions;
-  /** Puts a job message on the scale set's queue. */
-  publish(scaleSetId: number, message: JobMessage): void;
+  /** Puts a job message about the REST job `jobId` on the scale set's queue. */
+  publish(scaleSetId: number, message: JobMessage, jobId: number): void;
   /** Lets idle runners take newly assigned jobs (the scheduler's assign). */
   assignRunners(): void;
 }
@@ -234,6 +234,6 @@ export class ScaleSetJobs {
     const job = this.d.state.jobs.get(t.jobId);
     if (!job) return;
     const run = this.d.state.runs.get(job.runId);
-    this.d.publish(t.scaleSetId, jobMessage(type, { site: this.d.site, serviceUrl: this.d.serviceUrl }, t, job, run));
+    this.d.publish(t.scaleSetId, jobMessage(type, { site: this.d.site, serviceUrl: this.d.serviceUrl }, t, job, run), t.jobId);
   }
 }

@@ -35,6 +35,10 @@ export function messageRoutes(broker: ScaleSetBroker): ServiceRoute[] {
         const last = lastParam === null ? 0 : nonNegative(lastParam);
         if (last === null) return exception(400, "ArgumentException", `lastMessageId must be a message id (an integer ≥ 0); got ${JSON.stringify(lastParam)}.`);
         const m = await broker.poll(set, s, last, capacity, req.closed);
+        // A fault: the message was handed (it counts as delivered and stays until deleted), its answer never arrives.
+        if (m && broker.answerLost?.({ scaleSetId: set.id, messageId: m.id, deliveries: m.deliveries })) {
+          return exception(502, "BadGatewayException", `The answer handing message ${m.id} was lost on its way (a test bed fault); the message stays until deleted.`);
+        }
         if (m) return { status: 200, body: { messageId: m.id, messageType: JOB_MESSAGES, body: JSON.stringify(m.messages), statistics: broker.jobs.statistics(set) } };
         // Nothing came: a session ended or a token expired meanwhile is told so, so the client refreshes at once.
         if (!broker.sessionOfToken(set, token)) return exception(401, "VssUnauthorizedException", "The message queue token expired, or the session ended, while the poll was held.");

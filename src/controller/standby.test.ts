@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
 import { loadConfig, policyOf } from "../config/index.js";
 import { interpretLabels } from "../core/labels.js";
-import { standbyCandidates, standbyShapeKey, standbyShapeLabels, type StandbyTarget } from "../core/standby.js";
+import { STOP_AGAIN_MS, standbyCandidates, standbyShapeKey, standbyShapeLabels, type StandbyTarget } from "../core/standby.js";
 import type { Backend, LaunchSpec } from "../core/types.js";
 import { OctokitGitHub } from "../github/octokit-github.js";
 import { createLogger } from "../log/logger.js";
@@ -256,6 +256,27 @@ describe("standby runners on the test bed", () => {
     expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
     expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
     await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
+    await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+  });
+
+  it("stops again a retired standby still running long after its retirement (a stop lost to a crash), and not before", async () => {
+    const s = standbys(1);
+    await s.manager.tick();
+    const [row] = await s.manager.rows();
+    if (!row?.providerId || !row.standby) throw new Error("no standby launched");
+    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
+    // Marked retired, then the controller died before sending the stop: the task runs on.
+    const retiredAt = bed.clock.now();
+    const current = await store.getLaunch(row.id);
+    await store.updateLaunch(row.id, current!.version, { standby: { ...row.standby, status: { kind: "retired", why: "surplus", at: retiredAt } } });
+    await s.manager.tick();
+    // Not yet overdue: a stop in flight is given time to show.
+    expect(taskOf(row.runnerName)?.lastStatus).toBe("RUNNING");
+    await until("the stop to be overdue", () => bed.clock.now() - retiredAt >= STOP_AGAIN_MS, 15_000);
+    await s.manager.tick();
+    await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
+    // Stopped by tornade, not by the standby's own deadline (which a 15 s wait at this speed would also reach).
+    expect(taskOf(row.runnerName)?.stoppedReason).toBe("tornade: standby recycled");
     await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
   });
 

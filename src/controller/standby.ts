@@ -18,6 +18,7 @@ import {
   standbyCandidates,
   standbyName,
   standbyShapeKey,
+  stopOverdue,
   type StandbyPolicy,
   type StandbyRetirement,
   type StandbyRole,
@@ -282,7 +283,8 @@ export class StandbyManager {
   private async closeIfStopped(row: LaunchRecord): Promise<void> {
     try {
       const followed = await this.withTask(row);
-      if (followed !== row) await this.deps.launcher.stopUnregistered(followed, "standby recycled");
+      // Still running long after its retirement (core stopOverdue: a stop lost to a crash, or failed): stopped again.
+      if (followed !== row || stopOverdue(row.standby, this.deps.clock.now())) await this.deps.launcher.stopUnregistered(followed, "standby recycled");
       else await this.deps.launcher.closeIfStopped(row);
     } catch (e) {
       // The next round looks again.

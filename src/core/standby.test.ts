@@ -11,7 +11,10 @@ import {
   standbyName,
   standbyShapeKey,
   standbyShapeLabels,
+  STOP_AGAIN_MS,
+  stopOverdue,
   type StandbyPolicy,
+  type StandbyRole,
   type StandbyShape,
   type StandbyTarget,
   type StandbyView,
@@ -278,5 +281,20 @@ describe("attemptRunner: the runner a handed-off attempt ran on, as its re-run r
     const other = { ...handed, handoffFrom: "0-8", state: "failed", providerId: null } as const;
     expect(attemptRunner(other, standby)).toBe(other);
     expect(attemptRunner(other, undefined)).toBe(other);
+  });
+});
+
+describe("stopOverdue: a retired standby still running is stopped again only once its stop should have shown", () => {
+  const role = (status: StandbyRole["status"]): StandbyRole => ({ shape: "FARGATE/X86_64", parameter: "/tornade/jit/x", status });
+  it.each([
+    { what: "retired just now", status: { kind: "retired", why: "surplus", at: 1_000 } as const, now: 1_000, overdue: false },
+    { what: "retired a moment less than the grace ago", status: { kind: "retired", why: "stale", at: 1_000 } as const, now: 1_000 + STOP_AGAIN_MS - 1, overdue: false },
+    { what: "retired the grace ago", status: { kind: "retired", why: "idle-age", at: 1_000 } as const, now: 1_000 + STOP_AGAIN_MS, overdue: true },
+    { what: "free, however old", status: { kind: "free" } as const, now: 10 * STOP_AGAIN_MS, overdue: false },
+  ])("$what → $overdue", ({ status, now, overdue }) => {
+    expect(stopOverdue(role(status), now)).toBe(overdue);
+  });
+  it("is false for a row that is no standby", () => {
+    expect(stopOverdue(null, 10 * STOP_AGAIN_MS)).toBe(false);
   });
 });

@@ -101,6 +101,17 @@ export interface StandbyRole {
   readonly status: StandbyStatus;
 }
 
+/** How long a retired standby's stop may take to show before it is sent again (ECS stops a task within ~30 s). */
+export const STOP_AGAIN_MS = 2 * 60_000;
+
+/**
+ * Whether a retired standby still running should be stopped again: the controller may have died between marking it
+ * retired and sending the stop, or the stop failed, and nothing else would stop it before its own deadline.
+ */
+export function stopOverdue(role: StandbyRole | null | undefined, now: number): boolean {
+  return role?.status.kind === "retired" && now - role.status.at >= STOP_AGAIN_MS;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The plan for one round
 

@@ -173,7 +173,12 @@ export class Reconciler {
   private async ranOn(job: JobRecord, own: readonly LaunchRecord[]): Promise<LaunchView | null> {
     const ours = parseRunnerName(job.runnerName);
     // A scale set's spare runner (started for no job) that took it: a Spot interruption of it must re-run the job too.
-    if (!ours && job.runnerName && parseSpareRunnerName(job.runnerName)) return (await this.deps.store.listLaunches(NO_JOB)).find((l) => l.runnerName === job.runnerName) ?? null;
+    // Its name carries its row's number (scale-sets.ts spareStart): one read, however many spare rows history keeps.
+    const spare = !ours && job.runnerName ? parseSpareRunnerName(job.runnerName) : null;
+    if (spare) {
+      const row = await this.deps.store.getLaunch(launchId(NO_JOB, spare.n));
+      return row?.runnerName === job.runnerName ? row : null;
+    }
     if (!ours) return null;
     const launch = ours.jobId === job.id ? own.find((l) => l.attempt === ours.attempt) : await this.deps.store.getLaunch(launchId(ours.jobId, ours.attempt));
     if (!launch) return null;

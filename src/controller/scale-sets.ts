@@ -170,7 +170,8 @@ export class ScaleSets {
 
   /** A spare runner as the launcher starts it: for no job, registered through its scale set. */
   private spareStart(target: ScaleSetTarget): RunnerStart {
-    // Unique and growing with the clock, so a restarted controller does not reuse one.
+    // Unique and growing with the clock, so a restarted controller does not reuse one. The name carries the row's
+    // number, so the reconciler finds a spare's row from the runner name a job reports (reconciler.ts ranOn).
     this.lastN = Math.max(this.lastN + 1, this.deps.clock.now());
     const name = spareRunnerName(target.name, this.lastN);
     const scope = this.deps.setup.scope;

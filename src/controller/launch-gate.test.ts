@@ -139,6 +139,30 @@ describe("LaunchGate", () => {
     expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: true });
   });
 
+  it("tells a waiter far back in a burst's line to look again near its turn, and keeps its place until then", async () => {
+    const clock = manualClock();
+    store = sqliteStore(":memory:", clock);
+    const gate = new LaunchGate(store, clock, { maxRunners: 1000, perBackend: {} });
+    // GitHub's window of 170 JIT configs a minute, filled 50 ms apart (under every AWS bucket's rate).
+    for (let job = 1; job <= 170; job++) {
+      expect(await gate.admit(jobWaiter(job), "FARGATE")).toMatchObject({ ok: true });
+      clock.advance(50);
+    }
+    const head = await gate.admit(jobWaiter(171), "FARGATE");
+    const behind = await gate.admit(jobWaiter(200), "FARGATE");
+    if (head.ok || behind.ok) throw new Error("the window is full: both must wait");
+    // The head waits for the first JIT config to leave the window; the one behind it for the second.
+    expect(head.retryInMs).toBe(60_000 - 170 * 50);
+    expect(behind).toMatchObject({ retryInMs: head.retryInMs + 50, reason: expect.stringMatching(/older jobs/) });
+    expect(behind.retryInMs).toBeGreaterThan(WAITER_TTL_MS);
+    clock.advance(head.retryInMs);
+    expect(await gate.admit(jobWaiter(171), "FARGATE")).toMatchObject({ ok: true });
+    // A newcomer asks first when the next place frees: job 200, silent since it was told when to look, goes first.
+    clock.advance(50);
+    expect(await gate.admit(jobWaiter(300), "FARGATE")).toMatchObject({ ok: false, reason: expect.stringMatching(/older jobs/) });
+    expect(await gate.admit(jobWaiter(200), "FARGATE")).toMatchObject({ ok: true });
+  });
+
   it("lets a waiter leave the line at once", async () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);

@@ -32,16 +32,22 @@ export type Admission = Pass | { readonly ok: false; readonly retryInMs: number;
 
 /** How soon a job held back by a concurrency limit looks again (clock ms); capacity freeing also wakes it. */
 export const CAPACITY_RETRY_MS = 5_000;
-/** A waiter not heard from for this long has gone (its job completed elsewhere): it loses its place. */
+/**
+ * A waiter not heard from for this long has gone (its job completed elsewhere): it loses its place. One told to look
+ * again later than that (far back in a burst's line) has WAITER_GRACE_MS past the time it was told.
+ */
 export const WAITER_TTL_MS = 4 * CAPACITY_RETRY_MS;
+const WAITER_GRACE_MS = WAITER_TTL_MS - CAPACITY_RETRY_MS;
+/** The soonest a waiter behind others looks again: the head of the line may go any moment. */
+const BEHIND_RETRY_MS = 100;
 
 export class LaunchGate {
   private readonly buckets = new Map<string, Bucket>();
   /** When the JIT configs of the last minute were asked for. */
   private jitTimes: number[] = [];
   /**
-   * Who is held back, per backend: `job:42`, `pool:FARGATE/X86_64` (launcher.ts), with when each last asked. The
-   * Map's insertion order is the order of first asking: the line.
+   * Who is held back, per backend: `job:42`, `pool:FARGATE/X86_64` (launcher.ts), with when each must have asked
+   * again to keep its place. The Map's insertion order is the order of first asking: the line.
    */
   private readonly line = new Map<Backend, Map<string, number>>();
   /**
@@ -68,18 +74,24 @@ export class LaunchGate {
     const now = this.clock.now();
     const line = this.lineOf(backend, now);
     // A newcomer joins at the back; setting an existing entry keeps its position, so asking again refreshes only when
-    // it was last heard from, never its place.
-    line.set(who, now);
+    // it must ask next, never its place.
+    line.set(who, now + WAITER_TTL_MS);
 
     const stored = await this.countStored(backend);
     // From here to the pass nothing awaits: an admission that raced this one has taken its pass already, or takes it
     // after this one and counts it.
     const full = this.atLimit(backend, stored);
-    if (full) return { ok: false, retryInMs: CAPACITY_RETRY_MS, reason: full };
-    if (line.keys().next().value !== who) return { ok: false, retryInMs: 100, reason: "older jobs (or pool runners) wait for this backend first" };
+    if (full) return this.hold(line, who, now, CAPACITY_RETRY_MS, full);
     const specs = bucketsFor(backend);
-    const wait = Math.max(windowWait(this.jitTimes, GITHUB_JIT_WINDOW, now), ...specs.map(([key, spec]) => waitForToken(this.bucket(key, spec, now), spec, now)));
-    if (wait > 0) return { ok: false, retryInMs: wait, reason: "paced to the AWS and GitHub quotas" };
+    const ahead = placesAhead(line, who);
+    // A waiter n places back looks again when the quotas could have let the n before it go and then it, not every
+    // 100 ms: in a 1,000-job burst the line's looks would otherwise crowd out the head's own (issue 13's burst1000).
+    const wait = Math.max(
+      windowWait(this.jitTimes, GITHUB_JIT_WINDOW, now, ahead + 1),
+      ...specs.map(([key, spec]) => waitForToken(this.bucket(key, spec, now), spec, now, ahead + 1)),
+    );
+    if (ahead > 0) return this.hold(line, who, now, Math.max(BEHIND_RETRY_MS, wait), "older jobs (or pool runners) wait for this backend first");
+    if (wait > 0) return this.hold(line, who, now, wait, "paced to the AWS and GitHub quotas");
     for (const [key, spec] of specs) this.buckets.set(key, take(this.bucket(key, spec, now), spec, now));
     this.jitTimes = windowTake(this.jitTimes, GITHUB_JIT_WINDOW, now);
     line.delete(who);
@@ -99,6 +111,12 @@ export class LaunchGate {
     this.buckets.set(key, take(this.bucket(key, spec, now), spec, now));
     this.jitTimes = windowTake(this.jitTimes, GITHUB_JIT_WINDOW, now);
     return 0;
+  }
+
+  /** Holds `who` back for `retryInMs`; it keeps its place if it asks again by then, with the TTL's slack. */
+  private hold(line: Map<string, number>, who: string, now: number, retryInMs: number, reason: string): Admission {
+    line.set(who, now + Math.max(WAITER_TTL_MS, retryInMs + WAITER_GRACE_MS));
+    return { ok: false, retryInMs, reason };
   }
 
   /** `who` no longer wants a launch (a pool that is full again): the waiters behind it need not wait for its TTL. */
@@ -168,9 +186,19 @@ export class LaunchGate {
     let line = this.line.get(backend);
     if (!line) this.line.set(backend, (line = new Map()));
     // Map order is insertion order: the oldest waiter first. Waiters that stopped asking are dropped.
-    for (const [who, lastAsked] of line) if (now - lastAsked > WAITER_TTL_MS) line.delete(who);
+    for (const [who, askBy] of line) if (now > askBy) line.delete(who);
     return line;
   }
+}
+
+/** How many wait in `line` before `who`. */
+function placesAhead(line: ReadonlyMap<string, number>, who: string): number {
+  let ahead = 0;
+  for (const key of line.keys()) {
+    if (key === who) return ahead;
+    ahead++;
+  }
+  return ahead;
 }
 
 /**

@@ -14,6 +14,12 @@ describe("token buckets", () => {
     expect(waitForToken(b, spec, 50)).toBe(0);
   });
 
+  it("say when the n-th launch from now gets its token, those before it taking theirs as they come", () => {
+    const spec = { capacity: 20, perSecond: 20 };
+    const b = fullBucket(spec, 0);
+    expect([1, 20, 21, 40].map((n) => waitForToken(b, spec, 0, n))).toEqual([0, 0, 50, 1000]);
+  });
+
   it("never refill beyond capacity", () => {
     const b = take(fullBucket(spec, 0), spec, 0);
     expect(refill(b, spec, 3_600_000).tokens).toBe(100);
@@ -49,5 +55,13 @@ describe("sliding windows", () => {
     // A second burst never lands in the same minute as the first.
     times = windowTake(times, spec, 60_000);
     expect(windowWait(times, spec, 60_500)).toBe(500);
+  });
+
+  it("say when the n-th event from now fits, those before it taken as soon as each fits", () => {
+    const full = [0, 1000, 2000];
+    // Room comes as each of the three leaves the window; the fourth waits for the first new one to leave in turn.
+    expect([1, 2, 3, 4].map((n) => windowWait(full, spec, 3000, n))).toEqual([57_000, 58_000, 59_000, 117_000]);
+    // Two places free now, the third when the event at 0 leaves.
+    expect([1, 2, 3].map((n) => windowWait([0], spec, 1000, n))).toEqual([0, 0, 59_000]);
   });
 });

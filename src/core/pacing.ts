@@ -22,10 +22,13 @@ export function refill(b: Bucket, spec: BucketSpec, now: number): Bucket {
   return { tokens: Math.min(spec.capacity, b.tokens + elapsed * spec.perSecond), at: Math.max(b.at, now) };
 }
 
-/** Milliseconds until the bucket holds one token (0 when it does now). */
-export function waitForToken(b: Bucket, spec: BucketSpec, now: number): number {
+/**
+ * Milliseconds until the bucket holds one token (0 when it does now); with `n`, until the n-th launch from now can take
+ * its token, the n − 1 before it taking theirs as they come (what a waiter n − 1 places back in line waits at least).
+ */
+export function waitForToken(b: Bucket, spec: BucketSpec, now: number, n = 1): number {
   const r = refill(b, spec, now);
-  return r.tokens >= 1 ? 0 : Math.ceil(((1 - r.tokens) / spec.perSecond) * 1000);
+  return r.tokens >= n ? 0 : Math.ceil(((n - r.tokens) / spec.perSecond) * 1000);
 }
 
 export function take(b: Bucket, spec: BucketSpec, now: number): Bucket {
@@ -42,12 +45,18 @@ export interface WindowSpec {
   readonly windowMs: number;
 }
 
-/** Milliseconds until one more event fits in the window (0 when it fits now). `times` are past events, oldest first. */
-export function windowWait(times: readonly number[], spec: WindowSpec, now: number): number {
+/**
+ * Milliseconds until one more event fits in the window (0 when it fits now); with `n`, until the n-th event from now
+ * fits, the n − 1 before it taken as soon as each fits. `times` are past events, oldest first.
+ */
+export function windowWait(times: readonly number[], spec: WindowSpec, now: number, n = 1): number {
+  // The n-th needs n − limit of the events before it gone: at best those come a whole window after the first of them.
+  if (n > spec.limit) return windowWait(times, spec, now, n - spec.limit) + spec.windowMs;
   const recent = times.filter((t) => now - t < spec.windowMs);
-  if (recent.length < spec.limit) return 0;
-  const oldest = recent[recent.length - spec.limit] ?? now;
-  return Math.max(1, oldest + spec.windowMs - now);
+  if (recent.length + n <= spec.limit) return 0;
+  // The event whose leaving makes room for the n-th: the one before it, counted from the oldest, must have left.
+  const leaving = recent[recent.length + n - 1 - spec.limit] ?? now;
+  return Math.max(1, leaving + spec.windowMs - now);
 }
 
 /** The events after one more at `now`, with those outside the window dropped. */

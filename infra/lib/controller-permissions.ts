@@ -2,11 +2,13 @@
  * The least privilege tornade's controller needs to launch and watch runners, as IAM statements:
  * - watching (the sweep's tracker round; the worker): ecs:DescribeTasks only on tasks of tornade's cluster,
  *   codebuild:BatchGetBuilds only on the runner projects;
- * - launching and stopping (the worker only): ecs:RunTask only on the runner task definitions (exact revisions), and
+ * - stopping (the sweep's reaper round; the worker): ecs:StopTask only on tasks of that cluster,
+ *   codebuild:StopBuild only on the runner projects;
+ * - launching (the worker only): ecs:RunTask only on the runner task definitions (exact revisions), and
  *   only into tornade's cluster; ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with
- *   `tags` needs it: "Grant permission to tag resources on creation", Amazon ECS Developer Guide); ecs:StopTask only
- *   on tasks of that cluster, ecs:ListTasks only in that cluster; iam:PassRole only for the runner task and execution
- *   roles, only to ECS tasks; codebuild:StartBuild / StopBuild only on the runner projects;
+ *   `tags` needs it: "Grant permission to tag resources on creation", Amazon ECS Developer Guide); ecs:ListTasks only
+ *   in that cluster; iam:PassRole only for the runner task and execution roles, only to ECS tasks;
+ *   codebuild:StartBuild only on the runner projects;
  * - secretsmanager:GetSecretValue only on the secrets a function reads;
  * - sqs:SendMessage only on the work queue.
  * Resource and condition keys: "Actions, resources, and condition keys for Amazon ECS / AWS CodeBuild / AWS Secrets
@@ -47,6 +49,19 @@ export function watchStatements(t: RunnerTargets): iam.PolicyStatement[] {
   ];
 }
 
+/** Stopping runner tasks and builds (src/providers: stop): idle or unwanted runners, and the reaper's releases. */
+export function stopStatements(t: RunnerTargets): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: "StopRunnerTasks",
+      actions: ["ecs:StopTask"],
+      resources: [clusterTasksArn(t.cluster)],
+      conditions: inCluster(t.cluster),
+    }),
+    new iam.PolicyStatement({ sid: "StopRunnerBuilds", actions: ["codebuild:StopBuild"], resources: t.projects.map((p) => p.projectArn) }),
+  ];
+}
+
 /** Starting, finding and stopping runner tasks and builds (src/providers: launch, find, stop), and watching them. */
 export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
   return [
@@ -63,12 +78,6 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       conditions: { StringEquals: { "ecs:CreateAction": "RunTask" } },
     }),
     new iam.PolicyStatement({
-      sid: "StopRunnerTasks",
-      actions: ["ecs:StopTask"],
-      resources: [clusterTasksArn(t.cluster)],
-      conditions: inCluster(t.cluster),
-    }),
-    new iam.PolicyStatement({
       // Finding a task by its runner's name (startedBy) after a crash lost RunTask's answer. ListTasks authorizes on
       // the cluster's container-instance resource type and the ecs:cluster condition key.
       sid: "FindRunnerTasks",
@@ -82,11 +91,8 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       resources: [t.taskRole.roleArn, t.executionRole.roleArn],
       conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     }),
-    new iam.PolicyStatement({
-      sid: "StartAndStopRunnerBuilds",
-      actions: ["codebuild:StartBuild", "codebuild:StopBuild"],
-      resources: t.projects.map((p) => p.projectArn),
-    }),
+    new iam.PolicyStatement({ sid: "StartRunnerBuilds", actions: ["codebuild:StartBuild"], resources: t.projects.map((p) => p.projectArn) }),
+    ...stopStatements(t),
     ...watchStatements(t),
   ];
 }

@@ -6,7 +6,8 @@
  *
  * Each function holds what it uses (docs/security.md, "Deployment (infra/)"): the public webhook function the webhook
  * secret only, intake's items of the table only, and a reserved concurrency that caps it; only the worker launches
- * and stops runners; the sweep only describes them; the events function touches no runner.
+ * runners; the sweep describes them and stops the ones its reaper round releases; the events function touches no
+ * runner.
  */
 import {
   aws_dynamodb as dynamodb,
@@ -23,7 +24,7 @@ import {
 import { Construct } from "constructs";
 import { SECRET_ARN_ENV, stateEnvironment } from "./controller-env.js";
 import { ControllerFunction } from "./controller-function.js";
-import { launchStatements, secretStatement, sendStatement, watchStatements, type RunnerTargets } from "./controller-permissions.js";
+import { launchStatements, secretStatement, sendStatement, stopStatements, watchStatements, type RunnerTargets } from "./controller-permissions.js";
 import { intakeTableStatements, stateTable, tableStatements } from "./state-table.js";
 import { lambdaBundleDir, type HandlerName } from "./tornade-package.js";
 
@@ -103,9 +104,9 @@ export class ServerlessController extends Construct {
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         code: codeOf(name),
       });
-    // Only the worker launches and stops runners; the sweep's tracker round only reads their states; the events
-    // function learns them from EventBridge and calls neither ECS nor CodeBuild. The worker, events and sweep
-    // functions load the whole configuration, which names both secrets.
+    // Only the worker launches runners; the sweep's tracker round reads their states and its reaper round stops idle
+    // ones (src/lambda/sweep.ts); the events function learns their states from EventBridge and calls neither ECS nor
+    // CodeBuild. The worker, events and sweep functions load the whole configuration, which names both secrets.
     const controllerFn = (f: ControllerFunction) => {
       f.role.addToPrincipalPolicy(secretStatement([props.privateKeySecret, props.webhookSecret]));
       for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
@@ -113,8 +114,8 @@ export class ServerlessController extends Construct {
       return f;
     };
     const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), withKey));
-    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey));
-    for (const s of watchStatements(props.targets)) sweep.role.addToPrincipalPolicy(s);
+    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed; release idle runners", Duration.seconds(120), withKey));
+    for (const s of [...watchStatements(props.targets), ...stopStatements(props.targets)]) sweep.role.addToPrincipalPolicy(s);
     let worker: ControllerFunction | undefined;
     if (props.worker) {
       worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey));
@@ -168,7 +169,7 @@ export class ServerlessController extends Construct {
         targets: [eventsTarget],
       }),
       sweep: new events.Rule(this, "SweepSchedule", {
-        description: "tornade: periodic sweep (missed webhooks, lost state changes)",
+        description: "tornade: periodic sweep (missed webhooks, lost state changes, idle runners)",
         schedule: events.Schedule.rate(props.sweepInterval),
         targets: [new targets.LambdaFunction(sweep.fn, { retryAttempts: 0 })],
       }),

@@ -32,7 +32,7 @@ describe("controller permissions", () => {
   it("scopes StopTask/DescribeTasks to the cluster's tasks, and tagging to RunTask's own tasks", () => {
     const taskArn = stack.resolve(stack.formatArn({ service: "ecs", resource: "task", resourceName: `${tornade.ecs.cluster.clusterName}/*` }));
     const onTasks = [...withAction(allStatements(template), "ecs:StopTask"), ...withAction(allStatements(template), "ecs:DescribeTasks")];
-    expect(onTasks.length).toBe(3); // the worker stops and describes, the sweep describes
+    expect(onTasks.length).toBe(4); // the worker and the sweep each stop and describe
     for (const s of onTasks) {
       expect(stack.resolve(s.Resource)).toEqual(taskArn);
       expect(s.Condition).toEqual({ ArnEquals: { "ecs:cluster": stack.resolve(tornade.ecs.cluster.clusterArn) } });
@@ -66,27 +66,29 @@ describe("controller permissions", () => {
     }
   });
 
-  it("starts and stops builds only of the runner projects, and only from the worker; the worker and sweep read them", () => {
+  it("starts builds only of the runner projects, and only from the worker; the worker and sweep stop and read them", () => {
     const projects = [stack.resolve(tornade.codebuild.projects.X86_64.projectArn), stack.resolve(tornade.codebuild.projects.ARM64.projectArn)];
     const start = withAction(allStatements(template), "codebuild:StartBuild").filter((s) => !isCopyStart(s));
     expect(start).toEqual(withAction(statementsOf(template, stack, fns.worker.role), "codebuild:StartBuild"));
     for (const s of start) {
-      expect([...actions(s)].sort()).toEqual(["codebuild:StartBuild", "codebuild:StopBuild"]);
+      expect(actions(s)).toEqual(["codebuild:StartBuild"]);
       expect(s.Resource).toEqual(projects);
     }
     for (const f of [fns.worker, fns.sweep]) {
-      const reads = withAction(statementsOf(template, stack, f.role), "codebuild:BatchGetBuilds");
-      expect(reads.map((s) => s.Resource)).toEqual([projects]);
+      for (const action of ["codebuild:StopBuild", "codebuild:BatchGetBuilds"]) {
+        const granted = withAction(statementsOf(template, stack, f.role), action);
+        expect(granted.map((s) => [actions(s), s.Resource])).toEqual([[[action], projects]]);
+      }
     }
   });
 
-  it("lets each function act on runners only as far as it needs: the sweep only describes, events and webhook nothing", () => {
+  it("lets each function act on runners only as far as it needs: the sweep describes and stops (its reaper round), events and webhook nothing", () => {
     const runnerActions = (f: { role: { node: { defaultChild?: unknown } } }) =>
       statementsOf(template, stack, f.role)
         .flatMap(actions)
         .filter((a) => /^(ecs|codebuild|iam):/.test(a))
         .sort();
-    expect(runnerActions(fns.sweep)).toEqual(["codebuild:BatchGetBuilds", "ecs:DescribeTasks"]);
+    expect(runnerActions(fns.sweep)).toEqual(["codebuild:BatchGetBuilds", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:StopTask"]);
     expect(runnerActions(fns.events)).toEqual([]);
     expect(runnerActions(fns.webhook)).toEqual([]);
     expect(runnerActions(fns.worker)).toEqual(

@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { eventsHandler } from "../../src/lambda/events.js";
 import { sweepHandler } from "../../src/lambda/sweep.js";
-import { webhookHandler } from "../../src/lambda/webhook.js";
-import { workerHandler } from "../../src/lambda/worker.js";
 import { wire, wireIntake, type LambdaServices } from "../../src/lambda/wiring.js";
 import type { LaunchRecord } from "../../src/store/store.js";
-import { startEventSource, startFunctionUrl, type EventSourceMapping, type FunctionUrl } from "./local-aws-lambda.js";
-import { CREDENTIALS, startWorld, until, type World } from "./world.js";
+import type { EventSourceMapping, FunctionUrl } from "./local-aws-lambda.js";
+import { CREDENTIALS, deployFunctions, startWorld, until, type Deployed, type World } from "./world.js";
 
 const SPEED = 100;
 let w: World;
@@ -15,17 +13,16 @@ let s: LambdaServices;
 let url: FunctionUrl;
 let esm: EventSourceMapping;
 
+let deployed: Deployed;
+
 beforeAll(async () => {
   w = await startWorld(SPEED);
-  s = await w.services();
   // The webhook function is wired for intake only, from an environment without the App's private key.
-  url = await startFunctionUrl(webhookHandler(await w.intakeServices()));
-  w.bed.github.control.setWebhookUrl(`${url.url}/events`);
-  esm = startEventSource(w.sqs.client, w.queueUrl, workerHandler(s));
+  deployed = await deployFunctions(w);
+  ({ s, url, esm } = deployed);
 });
 afterAll(async () => {
-  await esm?.stop();
-  await url?.close();
+  await deployed?.stop();
   await w?.close();
 });
 

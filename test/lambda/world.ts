@@ -1,10 +1,13 @@
 /** A test bed, a local DynamoDB and SQS, and tornade's Lambda services wired to all three from environment variables. */
 import { scaledClock, type Clock } from "../../src/clock/clock.js";
+import { webhookHandler } from "../../src/lambda/webhook.js";
+import { workerHandler } from "../../src/lambda/worker.js";
 import { wire, wireIntake, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../support/local-aws.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
+import { startEventSource, startFunctionUrl, type EventSourceMapping, type FunctionUrl } from "./local-aws-lambda.js";
 
 export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -66,6 +69,34 @@ export async function startWorld(speed: number): Promise<World> {
       for (const s of made) await s.close();
       await bed.close();
       await Promise.all([dynamo.close(), sqs.close()]);
+    },
+  };
+}
+
+/** The webhook and worker functions as infra/ deploys them, running against a world. */
+export interface Deployed {
+  /** The worker's services (the whole controller); the sweep and events handlers run on them too. */
+  readonly s: LambdaServices;
+  /** The webhook function behind its URL, which the test bed's GitHub delivers to. */
+  readonly url: FunctionUrl;
+  /** The worker on the work queue's event source. */
+  readonly esm: EventSourceMapping;
+  stop(): Promise<void>;
+}
+
+/** GitHub's webhook URL at the webhook function (wired for intake only, without the App's key) and the worker on the queue. */
+export async function deployFunctions(w: World): Promise<Deployed> {
+  const s = await w.services();
+  const url = await startFunctionUrl(webhookHandler(await w.intakeServices()));
+  w.bed.github.control.setWebhookUrl(`${url.url}/events`);
+  const esm = startEventSource(w.sqs.client, w.queueUrl, workerHandler(s));
+  return {
+    s,
+    url,
+    esm,
+    async stop() {
+      await esm.stop();
+      await url.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  *   only into tornade's cluster; ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with
  *   `tags` needs it: "Grant permission to tag resources on creation", Amazon ECS Developer Guide); ecs:StopTask only
  *   on tasks of that cluster, ecs:ListTasks only in that cluster; iam:PassRole only for the runner task and execution
- *   roles, only to ECS tasks; codebuild:StartBuild / StopBuild only on the runner projects;
+ *   roles, only to ECS tasks; codebuild:StartBuild / StopBuild / ListBuildsForProject only on the runner projects;
  * - secretsmanager:GetSecretValue only on the secrets a function reads;
  * - sqs:SendMessage only on the work queue.
  * Resource and condition keys: "Actions, resources, and condition keys for Amazon ECS / AWS CodeBuild / AWS Secrets
@@ -85,6 +85,12 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
     new iam.PolicyStatement({
       sid: "StartAndStopRunnerBuilds",
       actions: ["codebuild:StartBuild", "codebuild:StopBuild"],
+      resources: t.projects.map((p) => p.projectArn),
+    }),
+    new iam.PolicyStatement({
+      // Finding a build by its runner's name after a crash lost StartBuild's answer: the project's recent builds.
+      sid: "FindRunnerBuilds",
+      actions: ["codebuild:ListBuildsForProject"],
       resources: t.projects.map((p) => p.projectArn),
     }),
     ...watchStatements(t),

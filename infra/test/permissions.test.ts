@@ -74,6 +74,8 @@ describe("controller permissions", () => {
       expect([...actions(s)].sort()).toEqual(["codebuild:StartBuild", "codebuild:StopBuild"]);
       expect(s.Resource).toEqual(projects);
     }
+    const finds = withAction(statementsOf(template, stack, fns.worker.role), "codebuild:ListBuildsForProject");
+    expect(finds.map((s) => s.Resource)).toEqual([projects]);
     for (const f of [fns.worker, fns.sweep]) {
       const reads = withAction(statementsOf(template, stack, f.role), "codebuild:BatchGetBuilds");
       expect(reads.map((s) => s.Resource)).toEqual([projects]);
@@ -90,7 +92,7 @@ describe("controller permissions", () => {
     expect(runnerActions(fns.events)).toEqual([]);
     expect(runnerActions(fns.webhook)).toEqual([]);
     expect(runnerActions(fns.worker)).toEqual(
-      ["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "iam:PassRole"].sort(),
+      ["codebuild:BatchGetBuilds", "codebuild:ListBuildsForProject", "codebuild:StartBuild", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "iam:PassRole"].sort(),
     );
   });
 

@@ -158,7 +158,7 @@ export class Launcher {
 
   /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
   async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
-    return this.deps.providers.get(launch.backend)?.findLaunch(launch.backend, launch.runnerName);
+    return this.deps.providers.get(launch.backend)?.findLaunch(launch);
   }
 
   /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */

@@ -108,6 +108,15 @@ async function queuedJob(labels: readonly string[], durationSeconds: number): Pr
 
 const taskOf = (runnerName: string) => bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === runnerName);
 
+/** The task or build running as `runnerName`, whichever backend it is on: running, or stopped (by whom: `reason`). */
+function runnerOf(runnerName: string): { status: "running" | "starting" | "stopped" } | undefined {
+  const task = taskOf(runnerName);
+  if (task) return { status: task.lastStatus === "RUNNING" ? "running" : task.lastStatus === "STOPPED" ? "stopped" : "starting" };
+  const build = bed.aws.control.listBuilds().find((b) => b.env["TORNADE_RUNNER_NAME"] === runnerName);
+  if (build) return { status: build.buildStatus !== "IN_PROGRESS" ? "stopped" : build.currentPhase === "BUILD" ? "running" : "starting" };
+  return undefined;
+}
+
 describe("standby runners on the test bed", () => {
   it("keep a task booted and registered nowhere; a job of its shape runs on it, the parameter is gone after use, and a replacement starts", async () => {
     const s = standbys(1);
@@ -242,22 +251,24 @@ describe("standby runners on the test bed", () => {
     expect(next.launched).not.toContain(row.id);
   });
 
-  it("stops a standby whose start was cut short (no task recorded) when it retires it, rather than leave its task running", async () => {
-    const s = standbys(1, { bootTimeoutMs: 1_000 });
-    await s.manager.tick();
-    const [row] = await s.manager.rows();
-    if (!row?.providerId) throw new Error("no standby launched");
-    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
-    // The controller was killed after RunTask landed, before its answer was recorded: the row names no task.
-    await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
-    const start = bed.clock.now();
-    await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
-    const round = await s.manager.tick();
-    expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
-    expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
-    await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
-    await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
-  });
+  for (const backend of ["FARGATE", "CODEBUILD"] as const) {
+    it(`stops a standby whose start was cut short (no ${backend} runner recorded) when it retires it, rather than leave it running`, async () => {
+      const s = standbys(1, { bootTimeoutMs: 1_000 }, backend);
+      await s.manager.tick();
+      const [row] = await s.manager.rows();
+      if (!row?.providerId) throw new Error("no standby launched");
+      await until("the standby's runner to run", () => runnerOf(row.runnerName)?.status === "running", 15_000);
+      // The controller was killed after RunTask / StartBuild landed, before its answer was recorded: the row names none.
+      await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
+      const start = bed.clock.now();
+      await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
+      const round = await s.manager.tick();
+      expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
+      expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
+      await until("its runner to stop", () => runnerOf(row.runnerName)?.status === "stopped", 15_000);
+      await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    });
+  }
 
   it("stops again a retired standby still running long after its retirement (a stop lost to a crash), and not before", async () => {
     const s = standbys(1);

@@ -32,6 +32,8 @@ import { handOff } from "./standby-handoff.js";
 // At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real.
 const SPEED = 200;
 const LABELS = ["self-hosted", "tornade", "runs-on=FARGATE", "arch=X86_64"];
+/** The AWS SDK's standard retry mode: three attempts per call. */
+const SDK_ATTEMPTS = 3;
 
 let bed: TestBed;
 let github: OctokitGitHub;
@@ -267,6 +269,29 @@ describe("standby runners on the test bed", () => {
       expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
       await until("its runner to stop", () => runnerOf(row.runnerName)?.status === "stopped", 15_000);
       await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    });
+  }
+
+  for (const [backend, service, operation, error] of [
+    ["FARGATE", "ecs", "RunTask", "ServerException"],
+    ["CODEBUILD", "codebuild", "StartBuild", "InternalFailure"],
+  ] as const) {
+    it(`records a standby whose ${operation} landed though every answer was lost, rather than leave it running unfollowed`, async () => {
+      const s = standbys(1, {}, backend);
+      // Each of the SDK's attempts lands (the same one: the idempotency token) and each answer is a server fault.
+      bed.aws.control.failNext({ service, operation, error, times: SDK_ATTEMPTS, afterApplying: true });
+      const round = await s.manager.tick();
+      expect(round.failures).toEqual([]);
+      const [row] = await s.manager.rows();
+      if (!row) throw new Error("no standby row");
+      // One runner started, and its row follows it (before: "failed", no provider id, the runner left to its deadline).
+      const started = [...bed.aws.control.listTasks().map((t) => ({ id: t.taskArn, env: t.env })), ...bed.aws.control.listBuilds()];
+      const mine = started.filter((r) => r.env["TORNADE_RUNNER_NAME"] === row.runnerName);
+      expect(mine).toHaveLength(1);
+      expect(row).toMatchObject({ state: "launched", providerId: mine[0]?.id });
+      await until("the standby's runner to run", () => runnerOf(row.runnerName)?.status === "running", 15_000);
+      await s.launcher.stopUnregistered(row, "test");
+      await until("its runner to stop", () => runnerOf(row.runnerName)?.status === "stopped", 15_000);
     });
   }
 

@@ -156,9 +156,21 @@ export class Launcher {
     return this.deps.gate.waiting();
   }
 
-  /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
+  /**
+   * The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch).
+   * A look AWS refuses for good (a missing permission such as codebuild:ListBuildsForProject) counts as not found, and
+   * says so: refused at every look, it would otherwise leave the launch unresolved for ever. Other failures throw (the
+   * caller looks again later).
+   */
   async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
-    return this.deps.providers.get(launch.backend)?.findLaunch(launch);
+    const provider = this.deps.providers.get(launch.backend);
+    try {
+      return await provider?.findLaunch(launch);
+    } catch (e) {
+      if (!(e instanceof LaunchError) || e.kind !== "permanent") throw e;
+      this.deps.logger.warn({ launch: launch.id, err: e.message }, "could not look for a launch whose answer was lost: taken as not found. Fix: grant tornade's role the action named");
+      return undefined;
+    }
   }
 
   /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */

@@ -21,13 +21,12 @@ afterAll(async () => {
 
 /**
  * Leaves job `id`'s first launch as a SIGKILL between RunTask / StartBuild and recording its answer does, one launch
- * lease ago (the sandbox's lease: its launch timeout is stretched to a few real seconds at this speed), has reconcile
- * look at the job, and checks the task or build was adopted and nothing launched again. Its provider id.
+ * lease ago (the sandbox's lease: its launch timeout is stretched to a few real seconds at this speed), and has
+ * reconcile look at the job. The provider id the launch had.
  */
-async function loseAnswerToCrash(id: number): Promise<string> {
+async function crashBeforeAnswer(id: number): Promise<string> {
   const { store, queue } = s.tornade.built;
   const [launch] = await store.listLaunches(id);
-  const providerId = launch!.providerId!;
   await store.updateLaunch(launch!.id, launch!.version, {
     state: "requested",
     providerId: null,
@@ -35,6 +34,13 @@ async function loseAnswerToCrash(id: number): Promise<string> {
     requestedAt: s.bed.clock.now() - launchTimeoutSeconds(E2E_SPEED) * 1000,
   });
   await queue.enqueue(reconcileItem(id));
+  return launch!.providerId!;
+}
+
+/** crashBeforeAnswer, then checks the task or build was adopted and nothing launched again. Its provider id. */
+async function loseAnswerToCrash(id: number): Promise<string> {
+  const { store } = s.tornade.built;
+  const providerId = await crashBeforeAnswer(id);
   const adopted = await until("the launch to be adopted", async () => {
     const [l] = await store.listLaunches(id);
     return l?.providerId ? l : undefined;
@@ -73,5 +79,18 @@ describe("a launch whose answer a crash lost", () => {
     const id = await runningJob("adopted-build", "CODEBUILD");
     const buildId = await loseAnswerToCrash(id);
     expect(s.bed.aws.control.listBuilds().filter((b) => b.env["TORNADE_JOB_ID"] === String(id)).map((b) => b.id)).toEqual([buildId]);
+  });
+
+  it("on CodeBuild without the permission to list builds, is abandoned as not found rather than left unresolved", async () => {
+    const { store } = s.tornade.built;
+    const id = await runningJob("unlooked-build", "CODEBUILD");
+    s.bed.aws.control.failNext({ service: "codebuild", operation: "ListBuildsForProject", error: "AccessDeniedException", times: 1 });
+    await crashBeforeAnswer(id);
+    // Refused once: taken as not found at once (a refusal thrown instead would be retried, and the retry would adopt).
+    const closed = await until("the launch to be resolved", async () => {
+      const [l] = await store.listLaunches(id);
+      return l?.state !== "requested" ? l : undefined;
+    });
+    expect(closed).toMatchObject({ attempt: 1, state: "failed", providerId: null });
   });
 });

@@ -58,7 +58,7 @@ const services = [
     out: "codebuild.json",
     sdk: "@aws-sdk/client-codebuild",
     suffix: ["Input", "Output"],
-    operations: ["StartBuild", "BatchGetBuilds", "StopBuild", "BatchGetProjects"],
+    operations: ["StartBuild", "BatchGetBuilds", "StopBuild", "BatchGetProjects", "ListBuildsForProject"],
   },
   {
     file: "ssm-2014-11-06.min.json",

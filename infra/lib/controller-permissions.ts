@@ -8,7 +8,7 @@
  *   only into tornade's cluster; ecs:TagResource only for tasks that RunTask creates in that cluster (RunTask with
  *   `tags` needs it: "Grant permission to tag resources on creation", Amazon ECS Developer Guide); ecs:ListTasks only
  *   in that cluster; iam:PassRole only for the runner task and execution roles, only to ECS tasks;
- *   codebuild:StartBuild only on the runner projects;
+ *   codebuild:StartBuild / ListBuildsForProject only on the runner projects;
  * - secretsmanager:GetSecretValue only on the secrets a function reads;
  * - sqs:SendMessage only on the work queue.
  * Resource and condition keys: "Actions, resources, and condition keys for Amazon ECS / AWS CodeBuild / AWS Secrets
@@ -92,6 +92,12 @@ export function launchStatements(t: RunnerTargets): iam.PolicyStatement[] {
       conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     }),
     new iam.PolicyStatement({ sid: "StartRunnerBuilds", actions: ["codebuild:StartBuild"], resources: t.projects.map((p) => p.projectArn) }),
+    new iam.PolicyStatement({
+      // Finding a build by its runner's name after a crash lost StartBuild's answer: the project's recent builds.
+      sid: "FindRunnerBuilds",
+      actions: ["codebuild:ListBuildsForProject"],
+      resources: t.projects.map((p) => p.projectArn),
+    }),
     ...stopStatements(t),
     ...watchStatements(t),
   ];

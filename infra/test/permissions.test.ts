@@ -74,6 +74,8 @@ describe("controller permissions", () => {
       expect(actions(s)).toEqual(["codebuild:StartBuild"]);
       expect(s.Resource).toEqual(projects);
     }
+    const finds = withAction(statementsOf(template, stack, fns.worker.role), "codebuild:ListBuildsForProject");
+    expect(finds.map((s) => s.Resource)).toEqual([projects]);
     for (const f of [fns.worker, fns.sweep]) {
       for (const action of ["codebuild:StopBuild", "codebuild:BatchGetBuilds"]) {
         const granted = withAction(statementsOf(template, stack, f.role), action);
@@ -92,7 +94,7 @@ describe("controller permissions", () => {
     expect(runnerActions(fns.events)).toEqual([]);
     expect(runnerActions(fns.webhook)).toEqual([]);
     expect(runnerActions(fns.worker)).toEqual(
-      ["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "iam:PassRole"].sort(),
+      ["codebuild:BatchGetBuilds", "codebuild:ListBuildsForProject", "codebuild:StartBuild", "codebuild:StopBuild", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "iam:PassRole"].sort(),
     );
   });
 

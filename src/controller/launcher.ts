@@ -18,7 +18,7 @@ import type { Backend, LaunchFailure, LaunchSpec } from "../core/types.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
-import { LaunchError, type LaunchHandle, type Provider, type StandbyLaunch } from "../providers/provider.js";
+import { LaunchError, type LaunchHandle, type LostLaunch, type Provider, type StandbyLaunch } from "../providers/provider.js";
 import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { LaunchGate } from "./launch-gate.js";
 import { deregisterByName } from "./runners.js";
@@ -156,9 +156,21 @@ export class Launcher {
     return this.deps.gate.waiting();
   }
 
-  /** The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch). */
+  /**
+   * The task or build a launch started, when its provider can find it by the runner's name (see Provider.findLaunch).
+   * A look AWS refuses for good (a missing permission such as codebuild:ListBuildsForProject) counts as not found, and
+   * says so: refused at every look, it would otherwise leave the launch unresolved for ever. Other failures throw (the
+   * caller looks again later).
+   */
   async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
-    return this.deps.providers.get(launch.backend)?.findLaunch(launch.backend, launch.runnerName);
+    const provider = this.deps.providers.get(launch.backend);
+    try {
+      return await provider?.findLaunch(launch);
+    } catch (e) {
+      if (!(e instanceof LaunchError) || e.kind !== "permanent") throw e;
+      this.deps.logger.warn({ launch: launch.id, err: e.message }, "could not look for a launch whose answer was lost: taken as not found. Fix: grant tornade's role the action named");
+      return undefined;
+    }
   }
 
   /** Stops a launched runner and removes its registration, recording why. Safe to repeat. */
@@ -255,14 +267,23 @@ export class Launcher {
       }
     }
 
-    try {
-      const handle = await provider.launch({ idempotencyKey: r.idempotencyKey, spec, runnerName: r.runnerName, ...r.serves, ...credentials });
+    const launched = async (handle: LaunchHandle): Promise<StartOutcome> => {
       await this.update(id, { state: "launched", providerId: handle.id, launchedAt: clock.now() });
       log.info({ providerId: handle.id, runnerName: r.runnerName, fallbackFrom: row.fallbackFrom }, "runner launched");
       report("launched");
       return { kind: "launched", handle };
+    };
+    const requestedAt = clock.now();
+    try {
+      return await launched(await provider.launch({ idempotencyKey: r.idempotencyKey, spec, runnerName: r.runnerName, ...r.serves, ...credentials }));
     } catch (e) {
       if (!(e instanceof LaunchError)) throw e;
+      // A server fault or a cut connection may hide a start that landed (every answer lost): found, it is this launch.
+      const found = e.kind === "transient" ? await this.findLost(provider, { backend: spec.backend, arch: spec.arch, runnerName: r.runnerName, requestedAt }, log) : undefined;
+      if (found) {
+        log.warn({ providerId: found.id, err: e.message }, "launch answered with an error but found started: recorded");
+        return launched(found);
+      }
       // The registered runner will never come online: remove it so it does not linger as offline.
       if (jit) {
         const { runnerId, target } = jit;
@@ -271,6 +292,16 @@ export class Launcher {
         );
       }
       return fail({ kind: e.kind, message: e.message }, e.kind);
+    }
+  }
+
+  /** A start whose answer was lost, looked for once; a failed look is logged and counts as not found. */
+  private async findLost(provider: Provider, lost: LostLaunch, log: Logger): Promise<LaunchHandle | undefined> {
+    try {
+      return await provider.findLaunch(lost);
+    } catch (e) {
+      log.warn({ err: String(e) }, "could not look for a launch whose answer was lost: recorded as failed");
+      return undefined;
     }
   }
 

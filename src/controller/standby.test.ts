@@ -32,6 +32,8 @@ import { handOff } from "./standby-handoff.js";
 // At 200× a Fargate task is RUNNING (30 s simulated) in ~0.15 s real.
 const SPEED = 200;
 const LABELS = ["self-hosted", "tornade", "runs-on=FARGATE", "arch=X86_64"];
+/** The AWS SDK's standard retry mode: three attempts per call. */
+const SDK_ATTEMPTS = 3;
 
 let bed: TestBed;
 let github: OctokitGitHub;
@@ -107,6 +109,15 @@ async function queuedJob(labels: readonly string[], durationSeconds: number): Pr
 }
 
 const taskOf = (runnerName: string) => bed.aws.control.listTasks().find((t) => t.env["TORNADE_RUNNER_NAME"] === runnerName);
+
+/** The task or build running as `runnerName`, whichever backend it is on: running, or stopped (by whom: `reason`). */
+function runnerOf(runnerName: string): { status: "running" | "starting" | "stopped" } | undefined {
+  const task = taskOf(runnerName);
+  if (task) return { status: task.lastStatus === "RUNNING" ? "running" : task.lastStatus === "STOPPED" ? "stopped" : "starting" };
+  const build = bed.aws.control.listBuilds().find((b) => b.env["TORNADE_RUNNER_NAME"] === runnerName);
+  if (build) return { status: build.buildStatus !== "IN_PROGRESS" ? "stopped" : build.currentPhase === "BUILD" ? "running" : "starting" };
+  return undefined;
+}
 
 describe("standby runners on the test bed", () => {
   it("keep a task booted and registered nowhere; a job of its shape runs on it, the parameter is gone after use, and a replacement starts", async () => {
@@ -242,22 +253,47 @@ describe("standby runners on the test bed", () => {
     expect(next.launched).not.toContain(row.id);
   });
 
-  it("stops a standby whose start was cut short (no task recorded) when it retires it, rather than leave its task running", async () => {
-    const s = standbys(1, { bootTimeoutMs: 1_000 });
-    await s.manager.tick();
-    const [row] = await s.manager.rows();
-    if (!row?.providerId) throw new Error("no standby launched");
-    await until("the standby's task to run", () => taskOf(row.runnerName)?.lastStatus === "RUNNING", 15_000);
-    // The controller was killed after RunTask landed, before its answer was recorded: the row names no task.
-    await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
-    const start = bed.clock.now();
-    await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
-    const round = await s.manager.tick();
-    expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
-    expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
-    await until("its task to stop", () => taskOf(row.runnerName)?.lastStatus === "STOPPED", 15_000);
-    await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
-  });
+  for (const backend of ["FARGATE", "CODEBUILD"] as const) {
+    it(`stops a standby whose start was cut short (no ${backend} runner recorded) when it retires it, rather than leave it running`, async () => {
+      const s = standbys(1, { bootTimeoutMs: 1_000 }, backend);
+      await s.manager.tick();
+      const [row] = await s.manager.rows();
+      if (!row?.providerId) throw new Error("no standby launched");
+      await until("the standby's runner to run", () => runnerOf(row.runnerName)?.status === "running", 15_000);
+      // The controller was killed after RunTask / StartBuild landed, before its answer was recorded: the row names none.
+      await store.updateLaunch(row.id, row.version, { state: "requested", providerId: null, launchedAt: null });
+      const start = bed.clock.now();
+      await until("the boot timeout to pass", () => bed.clock.now() - start > 1_000, 5_000);
+      const round = await s.manager.tick();
+      expect(round.retired).toContainEqual({ id: row.id, why: "stale" });
+      expect(await store.getLaunch(row.id)).toMatchObject({ providerId: row.providerId, standby: { status: { kind: "retired", why: "stale" } } });
+      await until("its runner to stop", () => runnerOf(row.runnerName)?.status === "stopped", 15_000);
+      await until("its row to be closed", async () => (await s.manager.tick(), (await store.getLaunch(row.id))?.state === "stopped"), 15_000);
+    });
+  }
+
+  for (const [backend, service, operation, error] of [
+    ["FARGATE", "ecs", "RunTask", "ServerException"],
+    ["CODEBUILD", "codebuild", "StartBuild", "InternalFailure"],
+  ] as const) {
+    it(`records a standby whose ${operation} landed though every answer was lost, rather than leave it running unfollowed`, async () => {
+      const s = standbys(1, {}, backend);
+      // Each of the SDK's attempts lands (the same one: the idempotency token) and each answer is a server fault.
+      bed.aws.control.failNext({ service, operation, error, times: SDK_ATTEMPTS, afterApplying: true });
+      const round = await s.manager.tick();
+      expect(round.failures).toEqual([]);
+      const [row] = await s.manager.rows();
+      if (!row) throw new Error("no standby row");
+      // One runner started, and its row follows it (before: "failed", no provider id, the runner left to its deadline).
+      const started = [...bed.aws.control.listTasks().map((t) => ({ id: t.taskArn, env: t.env })), ...bed.aws.control.listBuilds()];
+      const mine = started.filter((r) => r.env["TORNADE_RUNNER_NAME"] === row.runnerName);
+      expect(mine).toHaveLength(1);
+      expect(row).toMatchObject({ state: "launched", providerId: mine[0]?.id });
+      await until("the standby's runner to run", () => runnerOf(row.runnerName)?.status === "running", 15_000);
+      await s.launcher.stopUnregistered(row, "test");
+      await until("its runner to stop", () => runnerOf(row.runnerName)?.status === "stopped", 15_000);
+    });
+  }
 
   it("stops again a retired standby still running long after its retirement (a stop lost to a crash), and not before", async () => {
     const s = standbys(1);

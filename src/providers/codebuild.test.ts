@@ -1,10 +1,11 @@
-import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { CodeBuildClient, StartBuildCommand } from "@aws-sdk/client-codebuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledClock } from "../clock/clock.js";
 import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
 import { startAwsSim, type AwsSim } from "../../testbed/aws/index.js";
 import { simHandoff } from "../../test/support/sim-handoff.js";
-import { CodeBuildProvider, type CodeBuildProviderOptions } from "./codebuild.js";
+import { until } from "../../testbed/until.js";
+import { CodeBuildProvider, FIND_CLOCK_SKEW_MS, type CodeBuildProviderOptions } from "./codebuild.js";
 import { ControlledRuntime, describeUntil, launchRequest, providerContract, trafficRecorder, type ContractBed } from "./provider.contract.js";
 import { LaunchError } from "./provider.js";
 
@@ -112,6 +113,31 @@ describe("CodeBuildProvider specifics", () => {
     bed.sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "InternalFailure" });
     const server = await bed.provider.launch(launchRequest("CODEBUILD", "X86_64")).catch((e: unknown) => e);
     expect((server as LaunchError).kind).toBe("transient");
+  });
+
+  it("finds a lost build past 100 newer ones, and reads no further back than the launch's request", async () => {
+    const client = options(bed.sim).client;
+    /** `n` builds of other runners, then a wait past the allowed clock skew: later requests cannot be theirs. */
+    const others = async (n: number) => {
+      for (let i = 0; i < n; i++) await client.send(new StartBuildCommand({ projectName: bed.sim.codebuildProject }));
+      const after = clock.now();
+      await until("the clock to pass the skew allowed", () => clock.now() - after > 2 * FIND_CLOCK_SKEW_MS);
+    };
+    const requestedAt = clock.now();
+    const req = launchRequest("CODEBUILD", "X86_64");
+    const handle = await bed.provider.launch(req);
+    await others(100);
+    const laterRequest = clock.now();
+    await others(100);
+    const lists = () => bed.sim.control.stats().calls["codebuild.ListBuildsForProject"] ?? 0;
+    const lost = { backend: "CODEBUILD" as const, arch: "X86_64" as const, runnerName: req.runnerName, requestedAt };
+    let before = lists();
+    expect(await bed.provider.findLaunch(lost)).toEqual(handle);
+    expect(lists() - before).toBe(3);
+    // Requested after the first hundred started: the second page shows them older, and the look ends there.
+    before = lists();
+    expect(await bed.provider.findLaunch({ ...lost, runnerName: "tornade-404-1", requestedAt: laterRequest })).toBeUndefined();
+    expect(lists() - before).toBe(2);
   });
 
   it("reports a build CodeBuild does not know as stopped", async () => {

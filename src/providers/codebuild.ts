@@ -1,5 +1,6 @@
 import {
   BatchGetBuildsCommand,
+  ListBuildsForProjectCommand,
   StartBuildCommand,
   StopBuildCommand,
   type Build,
@@ -10,12 +11,12 @@ import {
   type ImagePullCredentialsType,
 } from "@aws-sdk/client-codebuild";
 import type { Arch, Backend, Size } from "../core/types.js";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
 import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError } from "./launch-errors.js";
 import { buildOfEvent } from "./state-events.js";
-import { LaunchError, runnerEnvironment, type LaunchHandle, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
+import { LaunchError, runnerEnvironment, type LaunchHandle, type LaunchRequest, type LaunchState, type LostLaunch, type Provider } from "./provider.js";
 
 export interface CodeBuildProviderOptions {
   /** Built by the caller from configuration (region, credentials, endpoint, retry policy). */
@@ -58,6 +59,15 @@ const ENVIRONMENT_TYPES: Readonly<Record<Arch, EnvironmentType>> = {
 
 /** BatchGetBuilds accepts at most 100 ids per call (CodeBuild API Reference, BatchGetBuilds `ids`). */
 const DESCRIBE_BATCH = 100;
+
+/**
+ * How many pages of a project's builds (100 each) findLaunch reads at most: a lost launch is looked for soon after it
+ * was requested (the next reconcile or standby round), when few builds can have started since.
+ */
+const FIND_PAGES = 5;
+
+/** A build's startTime is CodeBuild's clock, requestedAt the controller's: builds this much older are still read. */
+export const FIND_CLOCK_SKEW_MS = 60_000;
 
 /** Phases before the build container runs anything ("Build phase transitions", CodeBuild User Guide). */
 const STARTING_PHASES = new Set(["SUBMITTED", "QUEUED", "PROVISIONING"]);
@@ -156,11 +166,39 @@ export class CodeBuildProvider implements Provider {
   }
 
   /**
-   * Not offered: CodeBuild lists a project's builds only by id, with nothing naming the runner short of describing
-   * each. A build whose StartBuild answer was lost still serves a job (or idles until the reaper stops it), and
-   * CodeBuild has no Spot interruption whose re-run would depend on finding the build.
+   * CodeBuild has no look-up by name (ECS's ListTasks `startedBy`): the project's builds are listed newest first
+   * (ListBuildsForProject, 100 ids a page) and read (BatchGetBuilds) until one names the runner in its environment
+   * (RUNNER_NAME_ENV, which StartBuild was given), or the page reaches builds started before the launch was requested,
+   * or FIND_PAGES pages were read.
    */
-  async findLaunch(_backend: Backend, _runnerName: string): Promise<LaunchHandle | undefined> {
+  async findLaunch(lost: LostLaunch): Promise<LaunchHandle | undefined> {
+    const projectName = this.opts.projects[lost.arch];
+    if (!projectName) return undefined;
+    const since = lost.requestedAt - FIND_CLOCK_SKEW_MS;
+    let nextToken: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      let listed;
+      try {
+        // No sortOrder: newest first is the default, and setting one is refused past 100 builds.
+        listed = await this.opts.client.send(new ListBuildsForProjectCommand({ projectName, ...(nextToken ? { nextToken } : {}) }));
+      } catch (e) {
+        throw awsErrorToLaunchError("CodeBuild", "ListBuildsForProject", e);
+      }
+      const ids = listed.ids ?? [];
+      if (!ids.length) return undefined;
+      let builds;
+      try {
+        builds = (await this.opts.client.send(new BatchGetBuildsCommand({ ids }))).builds ?? [];
+      } catch (e) {
+        throw awsErrorToLaunchError("CodeBuild", "BatchGetBuilds", e);
+      }
+      const found = builds.find((b) => b.id && variableOf(b, RUNNER_NAME_ENV) === lost.runnerName);
+      if (found?.id) return { backend: lost.backend, id: found.id };
+      // Newest first: a build older than the request means every later page is older still.
+      if (builds.some((b) => b.startTime !== undefined && b.startTime.getTime() < since)) return undefined;
+      nextToken = listed.nextToken;
+      if (!nextToken) return undefined;
+    }
     return undefined;
   }
 
@@ -200,7 +238,12 @@ function environment(req: LaunchRequest, parameter: string): EnvironmentVariable
 
 /** The JIT parameter a build was told of (its environment, as StartBuild was given it). */
 function parameterOf(build: Build): string | undefined {
-  return build.environment?.environmentVariables?.find((e) => e.name === JIT_PARAMETER_ENV)?.value;
+  return variableOf(build, JIT_PARAMETER_ENV);
+}
+
+/** A PLAINTEXT variable of a build's environment, as BatchGetBuilds shows it. */
+function variableOf(build: Build, name: string): string | undefined {
+  return build.environment?.environmentVariables?.find((e) => e.name === name)?.value;
 }
 
 function stateOf(handle: LaunchHandle, build: Build): LaunchState {

@@ -69,15 +69,11 @@ describe("EcsProvider specifics", () => {
   });
   afterAll(() => bed.close());
 
-  it("finds a task again by its runner's name, running or stopped (a launch whose answer was lost)", async () => {
-    const req = { ...launchRequest("FARGATE_SPOT", "X86_64"), runnerName: "tornade-77-1", idempotencyKey: "tornade-77-1" };
+  it("does not look for a runner whose name is longer than ECS's 36-character startedBy", async () => {
+    const req = { ...launchRequest("FARGATE_SPOT", "X86_64"), runnerName: "tornade-pool-fargate_spot-x86_64-1795993612232" };
     const handle = await bed.provider.launch(req);
-    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-77-1")).toEqual(handle);
-    await bed.provider.stop(handle, "test");
-    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-77-1")).toEqual(handle);
-    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-78-1")).toBeUndefined();
-    // Names longer than ECS's 36-character startedBy are not looked for.
-    expect(await bed.provider.findLaunch("FARGATE_SPOT", "tornade-pool-fargate_spot-x86_64-1795993612232")).toBeUndefined();
+    expect(bed.sim.control.listTasks().find((t) => t.taskArn === handle.id)?.startedBy).toBe("tornade");
+    expect(await bed.provider.findLaunch({ backend: "FARGATE_SPOT", arch: "X86_64", runnerName: req.runnerName, requestedAt: 0 })).toBeUndefined();
   });
 
   it("sends the task size, disk, capacity provider, network, tags and runner identity", async () => {

@@ -21,6 +21,7 @@ import {
   type LaunchRequest,
   type LaunchState,
   type LaunchStatus,
+  type LostLaunch,
   type Provider,
   runnerEnvironment,
 } from "./provider.js";
@@ -118,7 +119,7 @@ export class EcsProvider implements Provider {
     throw ecsFailureToLaunchError(answer.failures?.[0] ?? {});
   }
 
-  async findLaunch(backend: Backend, runnerName: string): Promise<LaunchHandle | undefined> {
+  async findLaunch({ backend, runnerName }: LostLaunch): Promise<LaunchHandle | undefined> {
     if (startedByOf(runnerName) !== runnerName) return undefined;
     // ListTasks shows running tasks by default and recently stopped ones on request: both count.
     for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {

@@ -214,6 +214,19 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
       bed.runtime.finish(a.id, 0);
     });
 
+    it("finds a launch again by its runner's name, running or stopped, and no other (a launch whose answer was lost)", async () => {
+      const req = launchRequest(bed.backend, "X86_64");
+      const lost = { backend: bed.backend, arch: req.spec.arch, runnerName: req.runnerName, requestedAt: 0 };
+      const handle = await bed.provider.launch(req);
+      const other = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
+      expect(await bed.provider.findLaunch(lost)).toEqual(handle);
+      await bed.provider.stop(handle, "test");
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
+      expect(await bed.provider.findLaunch(lost)).toEqual(handle);
+      expect(await bed.provider.findLaunch({ ...lost, runnerName: `${req.runnerName}0` })).toBeUndefined();
+      await bed.provider.stop(other, "test");
+    });
+
     it("reports pending → running → stopped, succeeded when the runner exits 0", async () => {
       const handle = await bed.provider.launch(launchRequest(bed.backend, "X86_64"));
       const seen: string[] = [];

@@ -1,5 +1,5 @@
 import { JIT_PARAMETER_ENV, RUNNER_NAME_ENV, STANDBY_POLL_SECONDS_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
-import type { Backend, LaunchErrorKind, LaunchSpec } from "../core/types.js";
+import type { Arch, Backend, LaunchErrorKind, LaunchSpec } from "../core/types.js";
 
 /**
  * A place runners are started: ECS (FARGATE, FARGATE_SPOT) or CodeBuild. One interface, one contract test suite
@@ -19,11 +19,20 @@ export interface Provider {
    */
   stateOfEvent(event: unknown): LaunchState | undefined;
   /**
-   * The task or build started as this runner, when the backend can find one by the runner's name: for a launch whose
-   * answer was lost (the controller died between asking and recording it). Undefined when there is none, or when the
-   * backend offers no such look-up.
+   * The task or build started as this runner, found by the runner's name: for a launch whose answer was lost (the
+   * controller died between asking and recording it). Undefined when there is none, or when the backend cannot look
+   * (an ECS name too long for `startedBy`; a CodeBuild build past the bounded look-back).
    */
-  findLaunch(backend: Backend, runnerName: string): Promise<LaunchHandle | undefined>;
+  findLaunch(lost: LostLaunch): Promise<LaunchHandle | undefined>;
+}
+
+/** A launch to look for, as its launch row recorded it before the provider was asked (a LaunchRecord is one). */
+export interface LostLaunch {
+  readonly backend: Backend;
+  readonly arch: Arch;
+  readonly runnerName: string;
+  /** Clock time (ms) at which it was requested: nothing started earlier can be it. */
+  readonly requestedAt: number;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * A launch whose RunTask answer a crash lost: the task runs (RunTask succeeded), but the store still says "requested"
- * with no task. When the launch lease runs out tornade finds the task by its runner's name and adopts it — it is
- * followed like any other (so a Spot interruption of it still re-runs the job) and nothing is launched twice.
+ * A launch whose RunTask / StartBuild answer a crash lost: the task or build runs, but the store still says
+ * "requested" with none. When the launch lease runs out tornade finds it by its runner's name (ECS `startedBy`; on
+ * CodeBuild the project's recent builds' TORNADE_RUNNER_NAME) and adopts it — it is followed like any other (so a
+ * Spot interruption of it still re-runs the job) and nothing is launched twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
@@ -18,32 +19,52 @@ afterAll(async () => {
   await s?.close();
 });
 
+/**
+ * Leaves job `id`'s first launch as a SIGKILL between RunTask / StartBuild and recording its answer does, one launch
+ * lease ago (the sandbox's lease: its launch timeout is stretched to a few real seconds at this speed), and has
+ * reconcile look at the job. The provider id the launch had.
+ */
+async function crashBeforeAnswer(id: number): Promise<string> {
+  const { store, queue } = s.tornade.built;
+  const [launch] = await store.listLaunches(id);
+  await store.updateLaunch(launch!.id, launch!.version, {
+    state: "requested",
+    providerId: null,
+    launchedAt: null,
+    requestedAt: s.bed.clock.now() - launchTimeoutSeconds(E2E_SPEED) * 1000,
+  });
+  await queue.enqueue(reconcileItem(id));
+  return launch!.providerId!;
+}
+
+/** crashBeforeAnswer, then checks the task or build was adopted and nothing launched again. Its provider id. */
+async function loseAnswerToCrash(id: number): Promise<string> {
+  const { store } = s.tornade.built;
+  const providerId = await crashBeforeAnswer(id);
+  const adopted = await until("the launch to be adopted", async () => {
+    const [l] = await store.listLaunches(id);
+    return l?.providerId ? l : undefined;
+  });
+  expect(adopted).toMatchObject({ attempt: 1, providerId });
+  expect(await store.listLaunches(id)).toHaveLength(1);
+  return providerId;
+}
+
+/** Queues one long job on `backend` and waits until its runner has taken it. */
+async function runningJob(name: string, backend: string): Promise<number> {
+  const [job] = await s.queueScenario({
+    jobs: [{ name, labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, `runs-on=${backend}`], durationSeconds: 1800, count: 1 }],
+  });
+  const id = job!.jobId;
+  await until("the job to start", () => (s.bed.github.control.getJob(id)?.status === "in_progress" ? true : undefined));
+  return id;
+}
+
 describe("a launch whose answer a crash lost", () => {
   it("is adopted, not launched again, and its Spot interruption still re-runs the job", async () => {
     const gh = s.bed.github.control;
-    const { store, queue } = s.tornade.built;
-    const [job] = await s.queueScenario({
-      jobs: [{ name: "adopted", labels: ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE_SPOT"], durationSeconds: 1800, count: 1 }],
-    });
-    const id = job!.jobId;
-    await until("the job to start", () => (gh.getJob(id)?.status === "in_progress" ? true : undefined));
-    const [launch] = await store.listLaunches(id);
-    const taskArn = launch!.providerId!;
-    // The state a SIGKILL between RunTask and recording its answer leaves, one launch lease ago (the sandbox's lease:
-    // its launch timeout is stretched to a few real seconds at this speed).
-    await store.updateLaunch(launch!.id, launch!.version, {
-      state: "requested",
-      providerId: null,
-      launchedAt: null,
-      requestedAt: s.bed.clock.now() - launchTimeoutSeconds(E2E_SPEED) * 1000,
-    });
-    await queue.enqueue(reconcileItem(id));
-    const adopted = await until("the launch to be adopted", async () => {
-      const [l] = await store.listLaunches(id);
-      return l?.providerId ? l : undefined;
-    });
-    expect(adopted).toMatchObject({ attempt: 1, providerId: taskArn });
-    expect(await store.listLaunches(id)).toHaveLength(1);
+    const id = await runningJob("adopted", "FARGATE_SPOT");
+    const taskArn = await loseAnswerToCrash(id);
 
     expect(s.bed.aws.control.interruptSpot(taskArn)).toHaveLength(1);
     const rerun = await until(
@@ -52,5 +73,24 @@ describe("a launch whose answer a crash lost", () => {
       30_000,
     );
     expect(rerun.conclusion).toBe("success");
+  });
+
+  it("on CodeBuild, is found among the project's recent builds (no startedBy there) and adopted, not launched again", async () => {
+    const id = await runningJob("adopted-build", "CODEBUILD");
+    const buildId = await loseAnswerToCrash(id);
+    expect(s.bed.aws.control.listBuilds().filter((b) => b.env["TORNADE_JOB_ID"] === String(id)).map((b) => b.id)).toEqual([buildId]);
+  });
+
+  it("on CodeBuild without the permission to list builds, is abandoned as not found rather than left unresolved", async () => {
+    const { store } = s.tornade.built;
+    const id = await runningJob("unlooked-build", "CODEBUILD");
+    s.bed.aws.control.failNext({ service: "codebuild", operation: "ListBuildsForProject", error: "AccessDeniedException", times: 1 });
+    await crashBeforeAnswer(id);
+    // Refused once: taken as not found at once (a refusal thrown instead would be retried, and the retry would adopt).
+    const closed = await until("the launch to be resolved", async () => {
+      const [l] = await store.listLaunches(id);
+      return l?.state !== "requested" ? l : undefined;
+    });
+    expect(closed).toMatchObject({ attempt: 1, state: "failed", providerId: null });
   });
 });

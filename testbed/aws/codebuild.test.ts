@@ -1,6 +1,8 @@
 import {
   BatchGetBuildsCommand,
   InvalidInputException,
+  ListBuildsForProjectCommand,
+  paginateListBuildsForProject,
   ResourceNotFoundException,
   StartBuildCommand,
   StopBuildCommand,
@@ -10,6 +12,7 @@ import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_JIT_KMS_KEY } from "../../src/core/runner-env.js";
 import { FLEET_HANDOVER_MS } from "./codebuild-fleets.js";
+import { LIST_PAGE_SIZE } from "./codebuild-list.js";
 import { controllableRuntime, eventually, startBed, type Bed } from "./test-helpers.js";
 
 describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
@@ -195,8 +198,53 @@ describe("CodeBuild simulator through @aws-sdk/client-codebuild", () => {
     await expect(start("arn:aws:codebuild:us-east-1:123456789012:fleet/nope:1")).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
+  describe("ListBuildsForProject", () => {
+    const startMany = async (n: number): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const out = await bed.codebuild().send(new StartBuildCommand({ projectName: bed.sim.codebuildProject }));
+        ids.push(out.build?.id ?? "");
+      }
+      return ids;
+    };
+    const list = (input: { sortOrder?: "ASCENDING" | "DESCENDING"; nextToken?: string } = {}) =>
+      bed.codebuild().send(new ListBuildsForProjectCommand({ projectName: bed.sim.codebuildProject, ...input }));
+
+    it("lists a project's builds newest first by default, oldest first on ASCENDING, in one page up to 100", async () => {
+      const ids = await startMany(3);
+      const newest = await list();
+      expect(newest.ids?.slice(0, 3)).toEqual([...ids].reverse());
+      expect(newest.nextToken).toBeUndefined();
+      expect((await list({ sortOrder: "ASCENDING" })).ids?.slice(-3)).toEqual(ids);
+      expect((await list({ sortOrder: "DESCENDING" })).ids).toEqual(newest.ids);
+    });
+
+    it("pages past 100 builds with nextToken, newest first, each build once, and refuses a sort order then", async () => {
+      const before = (await list()).ids ?? [];
+      const ids = [...before].reverse().concat(await startMany(LIST_PAGE_SIZE + 5 - before.length));
+      const first = await list();
+      expect(first.ids).toHaveLength(LIST_PAGE_SIZE);
+      expect(first.nextToken).toEqual(expect.any(String));
+      // A build started between pages comes first in a fresh listing, not in the next page.
+      const [late] = await startMany(1);
+      const second = await list({ nextToken: first.nextToken ?? "" });
+      expect([...(first.ids ?? []), ...(second.ids ?? [])]).toEqual([...ids].reverse());
+      expect(second.nextToken).toBeUndefined();
+      const all: string[] = [];
+      for await (const page of paginateListBuildsForProject({ client: bed.codebuild() }, { projectName: bed.sim.codebuildProject })) all.push(...(page.ids ?? []));
+      expect(all).toEqual([late, ...[...ids].reverse()]);
+      await expect(list({ sortOrder: "DESCENDING" })).rejects.toBeInstanceOf(InvalidInputException);
+    });
+
+    it("refuses an unknown project and a token that is not one of its own", async () => {
+      await expect(bed.codebuild().send(new ListBuildsForProjectCommand({ projectName: "nope" }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+      await expect(list({ nextToken: "not-a-token" })).rejects.toBeInstanceOf(InvalidInputException);
+    });
+  });
+
   it("gave only answers that match AWS's output model", () => {
     expect(bed.responses.length).toBeGreaterThan(5);
+    expect(bed.responses.some((r) => r.operation === "ListBuildsForProject")).toBe(true);
     expect(bed.outputProblems()).toEqual([]);
     expect(bed.sim.control.stats().calls["codebuild.StartBuild"]).toBeGreaterThanOrEqual(5);
   });

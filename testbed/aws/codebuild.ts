@@ -1,5 +1,5 @@
 /**
- * CodeBuild operations (AWS docs: AWS CodeBuild API Reference, StartBuild / BatchGetBuilds / StopBuild / BatchGetProjects) and the
+ * CodeBuild operations (AWS CodeBuild API Reference: StartBuild / BatchGetBuilds / StopBuild / BatchGetProjects; ListBuildsForProject: codebuild-list.ts) and the
  * build lifecycle: phases SUBMITTED → QUEUED → PROVISIONING → DOWNLOAD_SOURCE → INSTALL → PRE_BUILD → BUILD →
  * POST_BUILD → UPLOAD_ARTIFACTS → FINALIZING → COMPLETED (CodeBuild user guide, "Build phase transitions").
  * The container program runs during BUILD; its exit code decides SUCCEEDED / FAILED. POST_BUILD and the phases after

@@ -1,6 +1,6 @@
 /**
  * The AWS simulator: ECS (RunTask, DescribeTasks, StopTask, ListTasks, DescribeTaskDefinition), CodeBuild
- * (StartBuild, BatchGetBuilds, StopBuild) and SSM Parameter Store (PutParameter, GetParameter(s), GetParametersByPath,
+ * (StartBuild, BatchGetBuilds, StopBuild, BatchGetProjects, ListBuildsForProject) and SSM Parameter Store (PutParameter, GetParameter(s), GetParametersByPath,
  * DeleteParameter(s)) on one AWS JSON 1.1 endpoint that the real AWS SDK v3 clients talk to. See README.md here.
  */
 import type { AddressInfo } from "node:net";

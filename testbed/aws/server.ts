@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { CodeBuild } from "./codebuild.js";
+import { listBuildsForProject } from "./codebuild-list.js";
 import type { AwsControl } from "./control.js";
 import { ECS_OPERATIONS, type EcsDeps } from "./ecs.js";
 import { authorize, principalOf, type AuthorizationContext, type Principal } from "./iam.js";
@@ -91,6 +92,7 @@ function dispatch(deps: ServerDeps, service: Service, operation: string, body: B
     if (operation === "BatchGetBuilds") return deps.codebuild.batchGetBuilds(body);
     if (operation === "StopBuild") return deps.codebuild.stopBuild(body);
     if (operation === "BatchGetProjects") return deps.codebuild.batchGetProjects(body);
+    if (operation === "ListBuildsForProject") return listBuildsForProject(deps.codebuild.state, body);
   }
   throw new AwsError("UnknownOperationException", `Operation ${operation} is not served by this simulator.`);
 }

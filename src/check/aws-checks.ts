@@ -1,11 +1,11 @@
 /**
  * `tornade check`, AWS side: the ECS cluster is ACTIVE (DescribeClusters), each runner task definition exists, is for
  * Fargate, has the configured runner container and the runtimePlatform of its arch (DescribeTaskDefinition), and the
- * CodeBuild projects exist (BatchGetProjects). Read-only calls with the credentials tornade runs with, so an
+ * CodeBuild projects exist (BatchGetProjects) and their builds can be listed (ListBuildsForProject). Read-only calls with the credentials tornade runs with, so an
  * AccessDenied here is a permission tornade's role lacks. A failure says which of three things is wrong: AWS cannot
  * be reached (check/unreachable.ts), the credentials may not make the call, or the resource is missing or wrong.
  */
-import { BatchGetProjectsCommand, CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { BatchGetProjectsCommand, CodeBuildClient, ListBuildsForProjectCommand } from "@aws-sdk/client-codebuild";
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
 import type { Config } from "../config/index.js";
 import { networkFailure } from "../core/network-errors.js";
@@ -157,12 +157,25 @@ async function checkProjects(cb: CodeBuildClient, projects: string[], at: Endpoi
   try {
     const res = await cb.send(new BatchGetProjectsCommand({ names: projects }));
     const missing = new Set(res.projectsNotFound ?? []);
-    return projects.map((p) => {
+    const results: CheckResult[] = [];
+    for (const p of projects) {
       const found = res.projects?.find((x) => x.name === p || x.arn === p);
       const name = `aws: CodeBuild project ${p}`;
-      if (missing.has(p) || !found) return fail(name, "not found", "create it (tornade overrides its environment per arch), or correct aws.codebuild.projectX86_64 / projectARM64");
-      return pass(name, `${found.environment?.type ?? "?"}, ${found.environment?.computeType ?? "?"}${found.environment?.privilegedMode ? ", privileged (Docker)" : ""}`);
-    });
+      if (missing.has(p) || !found) {
+        results.push(fail(name, "not found", "create it (tornade overrides its environment per arch), or correct aws.codebuild.projectX86_64 / projectARM64"));
+        continue;
+      }
+      try {
+        // What finds a build whose StartBuild answer was lost (providers/codebuild.ts findLaunch): without it such a
+        // build is taken as not found and runs until its own timeout.
+        await cb.send(new ListBuildsForProjectCommand({ projectName: found.name ?? p }));
+      } catch (e) {
+        results.push(failure(name, "codebuild:ListBuildsForProject", e, "check aws.region and the project name", at));
+        continue;
+      }
+      results.push(pass(name, `${found.environment?.type ?? "?"}, ${found.environment?.computeType ?? "?"}${found.environment?.privilegedMode ? ", privileged (Docker)" : ""}`));
+    }
+    return results;
   } catch (e) {
     return [failure(`aws: CodeBuild projects ${projects.join(", ")}`, "codebuild:BatchGetProjects", e, "check aws.region and the project names", at)];
   }

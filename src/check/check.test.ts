@@ -186,6 +186,20 @@ describe("tornade check", () => {
     expect(r.stdout).toContain("fix: register it, or correct aws.taskDefinitions.ARM64");
   });
 
+  it("names codebuild:ListBuildsForProject when the role may not list a runner project's builds", async () => {
+    const project = bed.description().aws.codebuildProject;
+    bed.aws.control.failNext({
+      service: "codebuild",
+      operation: "ListBuildsForProject",
+      error: "AccessDeniedException",
+      message: "User: arn:aws:sts::123456789012:assumed-role/tornade/i-0 is not authorized to perform: codebuild:ListBuildsForProject",
+    });
+    const r = await check({});
+    expect(r.code).toBe(1);
+    expect(failing(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL {2}aws: CodeBuild project ${project}: access denied \\(AccessDeniedException: .*codebuild:ListBuildsForProject\\)$`))]);
+    expect(r.stdout).toContain("fix: allow codebuild:ListBuildsForProject to tornade's IAM role");
+  });
+
   it("refuses a bad --timeout without the usage text", async () => {
     const r = await check({}, ["--timeout", "soon"]);
     expect(r.code).toBe(2);

@@ -82,7 +82,9 @@ export function startCheckpointer(db: SqliteDatabase, path: string, options: { i
     else options.onError?.(m);
   });
   // If the thread dies the main connection's backstop still checkpoints: slower answers, nothing lost.
+  let gone = false;
   worker.on("error", (e) => options.onError?.(String(e)));
+  worker.on("exit", () => (gone = true));
   return {
     get passes() {
       return passes;
@@ -93,6 +95,7 @@ export function startCheckpointer(db: SqliteDatabase, path: string, options: { i
      * CLOSE_WAIT_MS (a pass stuck on a slow disk) is left to end with the process; the next open recovers its WAL.
      */
     close() {
+      if (gone) return;
       worker.postMessage("close");
       Atomics.wait(closed, 0, 0, CLOSE_WAIT_MS);
       void worker.terminate();

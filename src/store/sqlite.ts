@@ -202,7 +202,12 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   const grown = (walBytes: number) => {
     if (walBytes < CHECKPOINTER_FROM_BYTES || !db.open) return;
     // Its failure costs speed, not data (the main connection's backstop checkpoints): said once on stderr.
-    checkpointer = startCheckpointer(db, path, { onError: (m) => process.emitWarning(`SQLite's WAL checkpoints for ${path} fell back to the main thread: ${m}`) });
+    let warned = false;
+    const warn = (m: string) => {
+      if (!warned) process.emitWarning(`SQLite's WAL checkpoints for ${path} on a worker thread failed (the main thread's backstop checkpoints instead): ${m}`);
+      warned = true;
+    };
+    checkpointer = startCheckpointer(db, path, { onError: warn });
   };
   const syncer = full && path !== ":memory:" ? walSyncer(`${path}-wal`, () => (checkpointer ? undefined : grown)) : undefined;
   const handle: SqliteHandle = {

@@ -42,11 +42,16 @@ export interface IntakeOptions {
   nodeArgs?: string[];
   /** Told the measured span (after the warm-up) on the monotonic clock, in µs. */
   onMeasured?: (window: { fromUs: number; toUs: number }) => void;
+  /** Told the tornade child's pid once it answers (bench/stalls.ts reads its probe's file). */
+  onChild?: (pid: number) => void;
+  /** Another build's bin/tornade.js to run (bench/stalls.ts --bin). */
+  bin?: string;
 }
 
 export async function benchIntake(opts: IntakeOptions): Promise<IntakeResult> {
-  const world = await startWorld({ speed: 1, webhooks: false, runtime: idleRuntime(), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
+  const world = await startWorld({ speed: 1, webhooks: false, runtime: idleRuntime(), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.bin ? { bin: opts.bin } : {}) });
   try {
+    opts.onChild?.(world.proc.child.pid ?? 0);
     const template = await capturedQueuedBody(world);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const stages: IntakeStage[] = [];

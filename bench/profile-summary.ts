@@ -74,3 +74,48 @@ export function summarise(profile: CpuProfile, window?: { fromUs: number; toUs: 
       .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, share: total > 0 ? Math.round((us / total) * 1000) / 10 : 0 }));
   return { sampledMs: Math.round(total / 1000), byFunction: rank(fn), byModule: rank(mod) };
 }
+
+export interface Stretch {
+  /** Monotonic µs of its first sample. */
+  atUs: number;
+  ms: number;
+  /** Where its time went: self time by function, largest first. */
+  top: SelfTime[];
+}
+
+/**
+ * The longest stretches of the main thread without an idle sample: how long the event loop was held, so how long a
+ * webhook arriving then could not even be read. Within `window` if given; the `top` longest, each with its `depth`
+ * largest functions by self time (GC shows as "(garbage collector)").
+ */
+export function longestStretches(profile: CpuProfile, window?: { fromUs: number; toUs: number }, top = 10, depth = 4): Stretch[] {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const stretches: { atUs: number; us: number; self: Map<string, number> }[] = [];
+  let current: (typeof stretches)[number] | undefined;
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (window && (t < window.fromUs || t >= window.toUs)) continue;
+    const frame = nodes.get(profile.samples[i]!)?.callFrame;
+    const name = frame ? `${frame.functionName || "(anonymous)"}${frame.url ? ` ${frame.url.replace(/^.*\/(node_modules|src|testbed)\//, "$1/")}:${frame.lineNumber + 1}` : ""}` : "?";
+    if (name === "(idle)") {
+      current = undefined;
+      continue;
+    }
+    if (!current) stretches.push((current = { atUs: t, us: 0, self: new Map() }));
+    const weight = profile.timeDeltas[i + 1] ?? 0;
+    current.us += weight;
+    current.self.set(name, (current.self.get(name) ?? 0) + weight);
+  }
+  return stretches
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((s) => ({
+      atUs: s.atUs,
+      ms: Math.round(s.us / 100) / 10,
+      top: [...s.self.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, depth)
+        .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, share: Math.round((us / s.us) * 1000) / 10 })),
+    }));
+}

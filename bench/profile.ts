@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { summarise, type CpuProfile, type SelfTime } from "./profile-summary.js";
+import { longestStretches, summarise, type CpuProfile, type SelfTime } from "./profile-summary.js";
 import { benchIntake } from "./intake.js";
 import { benchSteady } from "./steady.js";
 
@@ -63,6 +63,8 @@ process.stdout.write(
     ...header,
     table("self time by module", s.byModule),
     table("self time by function", s.byFunction),
+    "longest stretches without an idle sample (the event loop held)",
+    ...longestStretches(profile, window).map((x) => `  ${x.ms.toFixed(1).padStart(7)} ms  ${x.top.map((f) => `${f.name} ${f.ms}`).join("; ")}`),
     "",
   ].join("\n"),
 );

@@ -50,13 +50,18 @@ export interface SteadyOptions {
   nodeArgs?: string[];
   /** Told the measured span (after warm-up, to the end of the quiet minute) on the monotonic clock, in µs. */
   onMeasured?: (window: { fromUs: number; toUs: number }) => void;
+  /** Told the tornade child's pid once it answers (bench/stalls.ts). */
+  onChild?: (pid: number) => void;
+  /** Another build's bin/tornade.js to run (bench/stalls.ts --bin). */
+  bin?: string;
 }
 
 export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
   const SPEED = opts.speed;
   const RATE_PER_SECOND = opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND;
-  const world = await startWorld({ speed: SPEED, webhooks: true, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
+  const world = await startWorld({ speed: SPEED, webhooks: true, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.bin ? { bin: opts.bin } : {}) });
   try {
+    opts.onChild?.(world.proc.child.pid ?? 0);
     const gh = world.bed.github.control;
     // Warm-up: the first jobs pay for the installation token and the JIT of both processes; not measured.
     const warm = queue(world, 0, WARMUP_JOBS);

@@ -37,6 +37,8 @@ export interface WorldOptions {
   envOf?: (bed: TestBed) => Record<string, string>;
   /** Extra flags for the tornade child's node (bench/profile.ts: --cpu-prof). */
   nodeArgs?: string[];
+  /** Another build's bin/tornade.js (bench/stalls.ts --bin: the code before a change, side by side). */
+  bin?: string;
   /** Where the SQLite store lives; default a fresh directory under os.tmpdir() (a real disk: durable writes). */
   storePath?: string;
   /** The AWS sim's boot clock (docs/testbed.md "Boot times"); default the `fixed` profile. */
@@ -145,6 +147,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       clock: { speed: opts.speed, origin },
       ...(opts.env || opts.envOf ? { env: { ...opts.env, ...opts.envOf?.(bed) } } : {}),
       ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+      ...(opts.bin ? { bin: opts.bin } : {}),
     });
     if (opts.webhooks) {
       relay = await startRelay(`${proc.url}/events`, received);

@@ -35,3 +35,11 @@ export function openDatabase(path: string, options?: SqliteOptions): SqliteDatab
   Database ??= (NODE_MAJOR >= 22 ? load("better-sqlite3") : load("better-sqlite3-node20")) as typeof BetterSqlite3;
   return new Database(path, options);
 }
+
+/**
+ * Where the package's entry is, for a worker thread that opens its own connection (sqlite-checkpointer.ts): a worker
+ * evaluated from a string has no module of ours to resolve from.
+ */
+export function driverEntry(): string {
+  return NODE_MAJOR >= 22 ? load.resolve("better-sqlite3") : load.resolve("better-sqlite3-node20");
+}

@@ -1,5 +1,5 @@
 /** SqliteHandle.durable / durably: writes resolve after a sync of the WAL, and writes made together share one. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -69,5 +69,30 @@ describe("durable writes", () => {
     closed.close();
     await expect(closed.durable()).resolves.toBeUndefined();
     expect(closed.syncs).toBe(0);
+  });
+
+  it("move the WAL's checkpoints to a worker thread once it has grown, and lose nothing", async () => {
+    const path = freshPath();
+    const h = openSqlite(path);
+    const put = h.stmt("INSERT INTO meta (key, value, updated_at) VALUES (?, ?, 0)");
+    const value = "x".repeat(3000);
+    // ~4 MB of WAL in 400 synced commits of 10 rows: past the 1 MB that starts the worker, and past SQLite's own
+    // 1,000-page checkpoint, which the main connection no longer runs (its backstop is 10,000 pages).
+    let written = 0;
+    for (let commit = 0; commit < 400; commit++) {
+      await h.durably(() => h.tx(() => {
+        for (let i = 0; i < 10; i++) put.run(`k${written++}`, value);
+      }));
+      if (h.checkpoints > 0 && commit >= 200) break;
+    }
+    for (let i = 0; h.checkpoints === 0 && i < 200; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(h.checkpoints).toBeGreaterThan(0);
+    expect(Number(h.db.pragma("wal_autocheckpoint", { simple: true }))).toBe(10_000);
+    h.close();
+    // The main connection's close was the last one: it checkpointed the rest and removed the WAL, as without a worker.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const again = openSqlite(path);
+    expect(again.db.prepare("SELECT count(*) AS n FROM meta").get()).toEqual({ n: written });
+    again.close();
   });
 });

@@ -1,7 +1,8 @@
-import { closeSync, fdatasync, openSync } from "node:fs";
+import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from "./sqlite-driver.js";
 import { privateDatabaseFile } from "./sqlite-file.js";
 import { migrateToTypedState } from "./sqlite-typed-state.js";
+import { walSyncer } from "./wal-syncer.js";
 
 /**
  * One SQLite database file shared by the embedded store and queue (sqlite-store.ts, ../queue/sqlite-queue.ts).
@@ -50,6 +51,8 @@ export interface SqliteHandle {
   durable(): Promise<void>;
   /** How many syncs `durable` has started: fewer than the writes it made durable when they shared them. */
   readonly syncs: number;
+  /** Checkpoints the worker thread ran that copied pages (sqlite-checkpointer.ts); 0 until the WAL has grown. */
+  readonly checkpoints: number;
   /** Counted by every store and queue built on this handle; the database closes when the last one lets go. */
   retain(): void;
   release(): void;
@@ -193,7 +196,20 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   const statements = new Map<string, SqliteStatement>();
   let users = 0;
   const full = options.durability !== "normal";
-  const syncer = full && path !== ":memory:" ? walSyncer(`${path}-wal`) : undefined;
+  // The WAL's checkpoints move to a worker thread once the WAL has grown past CHECKPOINTER_FROM_BYTES (a server under
+  // load, not a short test): sqlite-checkpointer.ts.
+  let checkpointer: Checkpointer | undefined;
+  const grown = (walBytes: number) => {
+    if (walBytes < CHECKPOINTER_FROM_BYTES || !db.open) return;
+    // Its failure costs speed, not data (the main connection's backstop checkpoints): said once on stderr.
+    let warned = false;
+    const warn = (m: string) => {
+      if (!warned) process.emitWarning(`SQLite's WAL checkpoints for ${path} on a worker thread failed (the main thread's backstop checkpoints instead): ${m}`);
+      warned = true;
+    };
+    checkpointer = startCheckpointer(db, path, { onError: warn });
+  };
+  const syncer = full && path !== ":memory:" ? walSyncer(`${path}-wal`, () => (checkpointer ? undefined : grown)) : undefined;
   const handle: SqliteHandle = {
     db,
     path,
@@ -230,6 +246,9 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     get syncs() {
       return syncer?.started ?? 0;
     },
+    get checkpoints() {
+      return checkpointer?.passes ?? 0;
+    },
     retain() {
       if (!db.open) throw new Error(`SQLite database ${path} is closed`);
       users++;
@@ -239,6 +258,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
       if (users <= 0 && db.open) handle.close();
     },
     close() {
+      checkpointer?.close();
       syncer?.close();
       if (db.open) db.close();
     },
@@ -249,56 +269,8 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   return handle;
 }
 
-/**
- * Syncs the WAL file from the thread pool, coalescing: a caller that arrives while a sync is running waits for the
- * next one (the running one may have started before its commit), and every such caller shares that next one. The WAL
- * is one file that SQLite only appends to (or restarts from its start after a checkpoint, which at NORMAL syncs
- * both files itself), so syncing it makes every commit written before the sync began durable. The file stays the same
- * while this connection is open: SQLite deletes the WAL only when the last connection closes.
- */
-function walSyncer(walPath: string): { sync(): Promise<void>; close(): void; readonly started: number } {
-  let started = 0;
-  let fd: number | undefined;
-  let closed = false;
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    started++;
-    running = new Promise<void>((resolve, reject) => {
-      fd ??= openSync(walPath, "r");
-      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
-    }).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const sync = (): Promise<void> => {
-    // Closing the last connection checkpoints the WAL into the database file and syncs it.
-    if (closed) return Promise.resolve();
-    if (!running) return start();
-    const after = () => {
-      next = undefined;
-      return sync();
-    };
-    next ??= running.then(after, after);
-    return next;
-  };
-  return {
-    sync,
-    get started() {
-      return started;
-    },
-    close() {
-      closed = true;
-      const descriptor = fd;
-      fd = undefined;
-      if (descriptor === undefined) return;
-      // A sync still running keeps the descriptor until it is done.
-      if (running) void running.catch(() => undefined).finally(() => closeSync(descriptor));
-      else closeSync(descriptor);
-    },
-  };
-}
+/** A WAL this large has seen a few checkpoints' worth of writes: 1 MB, a quarter of SQLite's default checkpoint. */
+const CHECKPOINTER_FROM_BYTES = 1 << 20;
 
 function migrate(db: SqliteDatabase, path: string): void {
   db.transaction(() => {

@@ -1,0 +1,62 @@
+/**
+ * A probe loaded into the `tornade serve` child (`node --import ./bench/probe.mjs`, bench/profile.ts --probe): once a
+ * second it records the event loop's delay (perf_hooks monitorEventLoopDelay: how long a timer waited for the loop,
+ * i.e. the longest synchronous stretch), the GC pauses, and the WAL syncs tornade ran on the thread pool (fs.fdatasync,
+ * timed from the call to its callback). Plain JavaScript so it runs before the compiled package without a loader.
+ * Written on exit to $TMPDIR/tornade-probe-<pid>.json: the stalls and the sync waits a delivery can sit behind, second
+ * by second, which latency percentiles on a shared machine cannot show.
+ */
+import fs from "node:fs";
+import module from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay, PerformanceObserver, performance } from "node:perf_hooks";
+
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+let gc = { count: 0, ms: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.ms += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+  }
+}).observe({ entryTypes: ["gc"] });
+
+let syncs = { count: 0, ms: 0, maxMs: 0 };
+const fdatasync = fs.fdatasync;
+fs.fdatasync = function timed(fd, callback) {
+  const at = performance.now();
+  return fdatasync.call(fs, fd, (err) => {
+    const ms = performance.now() - at;
+    syncs.count++;
+    syncs.ms += ms;
+    syncs.maxMs = Math.max(syncs.maxMs, ms);
+    callback(err);
+  });
+};
+// `import { fdatasync } from "node:fs"` in the compiled package reads the builtin's ESM binding: update it.
+module.syncBuiltinESMExports();
+
+const r = (x) => Math.round(x * 100) / 100;
+const seconds = [];
+const started = performance.now();
+const timer = setInterval(() => {
+  seconds.push({
+    t: Math.round((performance.now() - started) / 1000),
+    loopP50Ms: r(loop.percentile(50) / 1e6),
+    loopP99Ms: r(loop.percentile(99) / 1e6),
+    loopMaxMs: r(loop.max / 1e6),
+    gc: { count: gc.count, ms: r(gc.ms), maxMs: r(gc.maxMs) },
+    syncs: { count: syncs.count, meanMs: syncs.count ? r(syncs.ms / syncs.count) : 0, maxMs: r(syncs.maxMs) },
+  });
+  loop.reset();
+  gc = { count: 0, ms: 0, maxMs: 0 };
+  syncs = { count: 0, ms: 0, maxMs: 0 };
+}, 1000);
+timer.unref();
+process.on("exit", () => {
+  const file = join(tmpdir(), `tornade-probe-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(seconds));
+  process.stderr.write(`probe: ${file}\n`);
+});

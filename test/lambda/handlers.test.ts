@@ -113,7 +113,8 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const [ecsJob, buildJob] = run.jobs.map((j) => Number(j.id)) as [number, number];
     const task: LaunchRecord = await launchedLaunch(ecsJob);
     const build: LaunchRecord = await launchedLaunch(buildJob);
-    const events = eventsHandler(s);
+    // The events function is wired from an environment with no secret and no GitHub credential (infra/ gives it none).
+    const events = eventsHandler(await w.eventsServices());
 
     // Shaped as the example in "Amazon ECS task state change events" (ECS Developer Guide).
     const ecsEvent = (lastStatus: string, extra: Record<string, unknown> = {}) => ({

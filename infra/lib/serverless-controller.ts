@@ -32,7 +32,6 @@ export interface ServerlessControllerProps {
   /** Environment every function gets (cluster, task definitions, projects, labels, …). */
   readonly environment: Record<string, string>;
   readonly privateKeySecret: sm.ISecret;
-  readonly webhookSecret: sm.ISecret;
   readonly sweepInterval: Duration;
   readonly logRetention: logs.RetentionDays;
   /** Code of your own for some functions (handler `index.handler`); the others run tornade's bundle. */
@@ -40,10 +39,10 @@ export interface ServerlessControllerProps {
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
   /**
-   * The public webhook function and its URL, with its reserved concurrency (also the most it may run); undefined:
-   * neither (the webhook intake is off).
+   * The public webhook function and its URL, with its reserved concurrency (also the most it may run) and the secret
+   * deliveries are signed with; undefined: neither, and no webhook secret anywhere (the webhook intake is off).
    */
-  readonly webhook: { readonly reservedConcurrency: number } | undefined;
+  readonly webhook: { readonly reservedConcurrency: number; readonly secret: sm.ISecret } | undefined;
   /**
    * Whether a worker function consumes the work queue. false when a `tornade serve` container does (the scale-set
    * intake, scale-set-service.ts): a scale set's runner can only be registered by a controller holding its scale sets.
@@ -81,9 +80,11 @@ export class ServerlessController extends Construct {
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: props.maxReceiveCount },
     });
     // Each function is told where only the secrets its wiring reads are (src/lambda/wiring.ts), and may read only
-    // those: the events function none, the webhook function the webhook secret, the worker and sweep both.
+    // those: the events function none, the webhook function the webhook secret, the worker and sweep both (the key
+    // alone without the webhook intake, whose configuration needs no webhook secret).
     const state = { ...props.environment, ...stateEnvironment({ table: this.table.tableName, queueUrl: this.queue.queueUrl }) };
-    const withWebhookSecret = { ...state, [SECRET_ARN_ENV.webhookSecret]: props.webhookSecret.secretArn };
+    const webhookSecret = props.webhook?.secret;
+    const withWebhookSecret = webhookSecret ? { ...state, [SECRET_ARN_ENV.webhookSecret]: webhookSecret.secretArn } : state;
     const withKey = { ...withWebhookSecret, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
     // tornade's bundle, one asset for every function that runs it (each its own handler in it).
     let bundle: lambda.Code | undefined;
@@ -112,13 +113,13 @@ export class ServerlessController extends Construct {
       f.role.addToPrincipalPolicy(sendStatement(this.queue));
       return f;
     };
-    const bothSecrets = [props.privateKeySecret, props.webhookSecret];
+    const controllerSecrets = webhookSecret ? [props.privateKeySecret, webhookSecret] : [props.privateKeySecret];
     const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), state), []);
-    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey), bothSecrets);
+    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed", Duration.seconds(120), withKey), controllerSecrets);
     for (const s of watchStatements(props.targets)) sweep.role.addToPrincipalPolicy(s);
     let worker: ControllerFunction | undefined;
     if (props.worker) {
-      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey), bothSecrets);
+      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey), controllerSecrets);
       for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
       worker.fn.addEventSource(
         new sources.SqsEventSource(this.queue, {
@@ -137,7 +138,7 @@ export class ServerlessController extends Construct {
       // concurrency (or running up more than that many executions); GitHub's failed deliveries are redelivered by the
       // sweep.
       webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), withWebhookSecret, props.webhook.reservedConcurrency);
-      webhook.role.addToPrincipalPolicy(secretStatement([props.webhookSecret]));
+      webhook.role.addToPrincipalPolicy(secretStatement([props.webhook.secret]));
       for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
       webhook.role.addToPrincipalPolicy(sendStatement(this.queue));
     }

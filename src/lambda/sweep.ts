@@ -5,6 +5,7 @@
  * dead letters as a CloudWatch metric in Embedded Metric Format, so an alarm can watch them with no extra API call
  * ("Specification: Embedded metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
  */
+import { intakesOf } from "../config/index.js";
 import { services, type LambdaServices } from "./wiring.js";
 
 export const METRIC_NAMESPACE = "Tornade";
@@ -18,7 +19,8 @@ export interface LambdaSweepResult {
 
 export function sweepHandler(s: LambdaServices, emit: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): () => Promise<LambdaSweepResult> {
   return async () => {
-    const { redelivered, discovered } = await s.built.controller.sweeper.sweep();
+    // Without the webhook intake there are no deliveries to redeliver: `tornade serve` runs no sweeper then either.
+    const { redelivered, discovered } = intakesOf(s.config).webhooks ? await s.built.controller.sweeper.sweep() : { redelivered: 0, discovered: 0 };
     const launchesChanged = await s.built.controller.tracker.track();
     const depth = await s.queue.depth();
     emit(

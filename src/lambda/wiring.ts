@@ -43,8 +43,8 @@ export interface EventsServices {
   close(): Promise<void>;
 }
 
-/** What the worker and sweep functions run on. */
-export interface LambdaServices extends IntakeServices {
+/** What the worker and sweep functions run on: they take no webhook in, so they have no HTTP app. */
+export interface LambdaServices extends Omit<IntakeServices, "app"> {
   readonly built: Built;
   /** The work queue; Lambda mode always runs on SQS. */
   readonly queue: SqsQueue;
@@ -59,15 +59,14 @@ export interface WireOptions {
 
 /** The whole controller, for the worker and sweep functions. */
 export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<LambdaServices> {
+  // The worker and sweep verify no delivery: loadConfig asks for the webhook secret only with the webhook intake on,
+  // and a scale-set-only deployment has none (infra/ creates none).
   const config = serverlessConfig(loadConfig(env));
-  webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
-  const queue = built.queue;
-  const app = publicAppFor(config, { takeIn: built.controller.takeIn, logger, onRefused: (outcome) => built.controller.observer.webhook(outcome) });
-  return { config, clock, logger, built, queue, app, close: () => built.close() };
+  return { config, clock, logger, built, queue: built.queue, close: () => built.close() };
 }
 
 /**
@@ -125,7 +124,7 @@ function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) =>
   };
 }
 
-/** The worker and sweep functions: the App's private key and the webhook secret (the whole configuration needs both). */
+/** The worker and sweep functions: the App's private key, and the webhook secret the configuration needs with the webhook intake. */
 export const services = once(["privateKey", "webhookSecret"], (env) => wire(env));
 /** The events function: no secret. */
 export const eventsServices = once([], (env) => wireEvents(env));

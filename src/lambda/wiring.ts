@@ -63,7 +63,7 @@ export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Prom
   // and a scale-set-only deployment has none (infra/ creates none).
   const config = serverlessConfig(loadConfig(env));
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
   return { config, clock, logger, built, queue: built.queue, close: () => built.close() };
@@ -77,7 +77,7 @@ export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {})
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
   webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
   return { config, clock, logger, app: publicAppFor(config, { takeIn, logger }), close: () => state.close() };
@@ -90,7 +90,7 @@ export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {})
 export async function wireEvents(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<EventsServices> {
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const aws = opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {};
   const state = await openState(config, { clock, ...aws });
   const { providers } = buildProviders(config, { clock, logger, ...aws });

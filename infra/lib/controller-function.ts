@@ -26,6 +26,8 @@ export interface ControllerFunctionProps {
   readonly code: { readonly bundle: lambda.Code } | { readonly own: lambda.Code };
   /** Concurrent executions reserved for (and the most allowed to) this function; default the account's shared pool. */
   readonly reservedConcurrency?: number;
+  /** Whether the function reads secrets (and so carries the extension that serves them); default true. */
+  readonly readsSecrets?: boolean;
 }
 
 export class ControllerFunction extends Construct {
@@ -55,10 +57,14 @@ export class ControllerFunction extends Construct {
       // The AWS Parameters and Secrets Lambda Extension serves GetSecretValue on http://localhost:2773 (with the
       // function's own role, cached), so the handlers read the secrets named by TORNADE_*_SECRET_ARN with a plain
       // fetch and no Secrets Manager SDK ("Use AWS Secrets Manager secrets in AWS Lambda functions").
-      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, {
-        cacheEnabled: true,
-        logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
-      }),
+      ...(props.readsSecrets === false
+        ? {}
+        : {
+            paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, {
+              cacheEnabled: true,
+              logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+            }),
+          }),
     };
     const [code, handler] = "bundle" in props.code ? [props.code.bundle, `${props.name}.handler`] : [props.code.own, "index.handler"];
     this.fn = new lambda.Function(this, "Function", { ...common, code, handler });

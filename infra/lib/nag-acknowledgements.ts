@@ -111,7 +111,8 @@ export function acknowledgeFindings(t: TornadeRunners): void {
     "A GitHub App private key is generated in GitHub's App settings, not by a rotation Lambda; rotate it there and " +
       "put the new PEM in this secret (docs/deploy-aws.md, Upgrades and rotation).",
   );
-  ack(
+  // The webhook secret exists with the webhook intake only, as the webhook function does.
+  if (t.controller.functions.webhook) ack(
     t.webhookSecret,
     "AwsSolutions-SMG4",
     "The webhook secret must equal the value in the GitHub App's settings, which Secrets Manager cannot change; " +

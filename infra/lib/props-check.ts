@@ -112,6 +112,10 @@ function githubProblems(props: TornadeRunnersProps): string[] {
   const problems: string[] = [];
   if ((github as Record<string, unknown>)["appId"] === undefined) problems.push('github.appId: missing; the GitHub App\'s ID (its settings page, "App ID")');
   for (const name of ["privateKey", "webhookSecret"] as const) problems.push(...secretProblems(`github.${name}`, (github as Record<string, unknown>)[name]));
+  const intake = props.intake as unknown;
+  if ((github as Record<string, unknown>)["webhookSecret"] !== undefined && typeof intake === "object" && intake !== null && (intake as Record<string, unknown>)["webhooks"] === false) {
+    problems.push("github.webhookSecret: given, but intake.webhooks is false, so nothing verifies a webhook and no function is given the secret. Fix: remove github.webhookSecret, or leave intake.webhooks on");
+  }
   return problems;
 }
 

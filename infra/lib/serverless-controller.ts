@@ -7,7 +7,7 @@
  * Each function holds what it uses (docs/security.md, "Deployment (infra/)"): the public webhook function the webhook
  * secret only, intake's items of the table only, and a reserved concurrency that caps it; only the worker launches
  * runners; the sweep describes them and stops the ones its reaper round releases; the events function touches no
- * runner.
+ * runner and reads no secret.
  */
 import {
   aws_dynamodb as dynamodb,
@@ -33,7 +33,6 @@ export interface ServerlessControllerProps {
   /** Environment every function gets (cluster, task definitions, projects, labels, …). */
   readonly environment: Record<string, string>;
   readonly privateKeySecret: sm.ISecret;
-  readonly webhookSecret: sm.ISecret;
   readonly sweepInterval: Duration;
   readonly logRetention: logs.RetentionDays;
   /** Code of your own for some functions (handler `index.handler`); the others run tornade's bundle. */
@@ -41,10 +40,10 @@ export interface ServerlessControllerProps {
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
   /**
-   * The public webhook function and its URL, with its reserved concurrency (also the most it may run); undefined:
-   * neither (the webhook intake is off).
+   * The public webhook function and its URL, with its reserved concurrency (also the most it may run) and the secret
+   * deliveries are signed with; undefined: neither, and no webhook secret anywhere (the webhook intake is off).
    */
-  readonly webhook: { readonly reservedConcurrency: number } | undefined;
+  readonly webhook: { readonly reservedConcurrency: number; readonly secret: sm.ISecret } | undefined;
   /**
    * Whether a worker function consumes the work queue. false when a `tornade serve` container does (the scale-set
    * intake, scale-set-service.ts): a scale set's runner can only be registered by a controller holding its scale sets.
@@ -81,13 +80,13 @@ export class ServerlessController extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: props.maxReceiveCount },
     });
-    const state = {
-      ...props.environment,
-      ...stateEnvironment({ table: this.table.tableName, queueUrl: this.queue.queueUrl }),
-      [SECRET_ARN_ENV.webhookSecret]: props.webhookSecret.secretArn,
-    };
-    // The webhook function is not told where the App's private key is, and may not read it (src/lambda/wiring.ts).
-    const withKey = { ...state, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
+    // Each function is told where only the secrets its wiring reads are (src/lambda/wiring.ts), and may read only
+    // those: the events function none, the webhook function the webhook secret, the worker and sweep both (the key
+    // alone without the webhook intake, whose configuration needs no webhook secret).
+    const state = { ...props.environment, ...stateEnvironment({ table: this.table.tableName, queueUrl: this.queue.queueUrl }) };
+    const webhookSecret = props.webhook?.secret;
+    const withWebhookSecret = webhookSecret ? { ...state, [SECRET_ARN_ENV.webhookSecret]: webhookSecret.secretArn } : state;
+    const withKey = { ...withWebhookSecret, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
     // tornade's bundle, one asset for every function that runs it (each its own handler in it).
     let bundle: lambda.Code | undefined;
     const codeOf = (name: HandlerName) => {
@@ -101,24 +100,28 @@ export class ServerlessController extends Construct {
         timeout,
         environment,
         logRetention: props.logRetention,
+        // A function told of no secret carries no extension to read one.
+        readsSecrets: environment !== state,
         ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
         code: codeOf(name),
       });
     // Only the worker launches runners; the sweep's tracker round reads their states and its reaper round stops idle
     // ones (src/lambda/sweep.ts); the events function learns their states from EventBridge and calls neither ECS nor
-    // CodeBuild. The worker, events and sweep functions load the whole configuration, which names both secrets.
-    const controllerFn = (f: ControllerFunction) => {
-      f.role.addToPrincipalPolicy(secretStatement([props.privateKeySecret, props.webhookSecret]));
+    // CodeBuild. The worker and sweep functions load the whole configuration, which names both secrets; the events
+    // function reads neither.
+    const controllerFn = (f: ControllerFunction, secrets: readonly sm.ISecret[]) => {
+      if (secrets.length > 0) f.role.addToPrincipalPolicy(secretStatement(secrets));
       for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
       f.role.addToPrincipalPolicy(sendStatement(this.queue));
       return f;
     };
-    const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), withKey));
-    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed; release idle runners", Duration.seconds(120), withKey));
+    const controllerSecrets = webhookSecret ? [props.privateKeySecret, webhookSecret] : [props.privateKeySecret];
+    const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), state), []);
+    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed; release idle runners", Duration.seconds(120), withKey), controllerSecrets);
     for (const s of [...watchStatements(props.targets), ...stopStatements(props.targets)]) sweep.role.addToPrincipalPolicy(s);
     let worker: ControllerFunction | undefined;
     if (props.worker) {
-      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey));
+      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey), controllerSecrets);
       for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
       worker.fn.addEventSource(
         new sources.SqsEventSource(this.queue, {
@@ -136,8 +139,8 @@ export class ServerlessController extends Construct {
       // Its reserved concurrency keeps a flood of requests to the public URL from taking the account's other functions'
       // concurrency (or running up more than that many executions); GitHub's failed deliveries are redelivered by the
       // sweep.
-      webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), state, props.webhook.reservedConcurrency);
-      webhook.role.addToPrincipalPolicy(secretStatement([props.webhookSecret]));
+      webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), withWebhookSecret, props.webhook.reservedConcurrency);
+      webhook.role.addToPrincipalPolicy(secretStatement([props.webhook.secret]));
       for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
       webhook.role.addToPrincipalPolicy(sendStatement(this.queue));
     }

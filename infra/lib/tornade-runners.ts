@@ -95,12 +95,13 @@ export class TornadeRunners extends Construct {
   readonly scaleSetService: ScaleSetService | undefined;
   readonly alarms: TornadeAlarms;
   readonly privateKeySecret: sm.ISecret;
-  readonly webhookSecret: sm.ISecret;
+  /** The webhook secret; undefined with `intake.webhooks: false`, when nothing verifies a delivery (none is created). */
+  private readonly webhookSecretOrNone: sm.ISecret | undefined;
   /**
    * The controller's configuration as tornade reads it from the environment — settings, runners, the state table and
    * queue, the region — without the secrets: for a `tornade serve` container on this construct's runners and state (the
    * container layout, docs/deploy-aws.md), which gets the App's key as SECRET_KEY_PEM and the webhook secret as
-   * TORNADE_WEBHOOK_SECRET from privateKeySecret and webhookSecret.
+   * TORNADE_WEBHOOK_SECRET from privateKeySecret and webhookSecret (with the webhook intake on).
    */
   readonly controllerEnvironment: Readonly<Record<string, string>>;
   private readonly targets: RunnerTargets;
@@ -147,15 +148,21 @@ export class TornadeRunners extends Construct {
       new sm.Secret(this, "AppPrivateKey", {
         description: "tornade: the GitHub App's private key (PEM). Set it after deploy: see docs/deploy-aws.md",
       });
-    this.webhookSecret =
-      props.github.webhookSecret ??
-      new sm.Secret(this, "WebhookSecret", {
-        description: "tornade: the GitHub App's webhook secret; paste this value into the App's settings",
-        generateSecretString: { passwordLength: 40, excludePunctuation: true },
-      });
+    const intake = intakeOf(props.intake);
+    // Without the webhook intake no delivery is verified anywhere: no secret is created, and no one may read one.
+    this.webhookSecretOrNone = !intake.webhooks
+      ? undefined
+      : (props.github.webhookSecret ??
+        new sm.Secret(this, "WebhookSecret", {
+          description: "tornade: the GitHub App's webhook secret; paste this value into the App's settings",
+          generateSecretString: { passwordLength: 40, excludePunctuation: true },
+        }));
 
     const environment: Record<string, string> = {
       ...settingsEnv,
+      // Without the webhook intake the functions are told so too: their configuration then needs no webhook secret,
+      // and the sweep re-reads no webhook deliveries (src/lambda/sweep.ts), as `tornade serve` with scale sets only.
+      ...(intake.webhooks ? {} : intakeEnv),
       ...runnersEnvironment({
         cluster: this.ecs.cluster.clusterArn,
         subnets: this.network.subnetIds,
@@ -175,16 +182,14 @@ export class TornadeRunners extends Construct {
       executionRole: this.ecs.executionRole,
       projects: [this.codebuild.projects.X86_64, this.codebuild.projects.ARM64],
     };
-    const intake = intakeOf(props.intake);
     this.controller = new ServerlessController(this, "Controller", {
       targets: this.targets,
       environment,
       privateKeySecret: this.privateKeySecret,
-      webhookSecret: this.webhookSecret,
       sweepInterval: Duration.seconds(config.sweeper.intervalSeconds),
       logRetention,
       maxReceiveCount: props.maxReceiveCount ?? 50,
-      webhook: intake.webhooks,
+      webhook: intake.webhooks && this.webhookSecretOrNone && { ...intake.webhooks, secret: this.webhookSecretOrNone },
       // The scale-set service consumes the work queue in the worker's place (scale-set-service.ts says why).
       worker: intake.scaleSets === undefined,
       ...(props.controllerCode ? { code: props.controllerCode } : {}),
@@ -228,10 +233,17 @@ export class TornadeRunners extends Construct {
   /**
    * Lets another principal run tornade's controller on this construct's runners and state — the task role of a
    * `tornade serve` container (the container layout): launch, watch and stop runners, write their one-time JIT
-   * parameters, use the state table and the work queue, read the two secrets.
+   * parameters, use the state table and the work queue, read the App's key and (with the webhook intake) the webhook
+   * secret.
    */
   grantController(grantee: iam.IGrantable): void {
-    this.grantRunning(grantee, [this.privateKeySecret, this.webhookSecret]);
+    this.grantRunning(grantee, [this.privateKeySecret, ...(this.webhookSecretOrNone ? [this.webhookSecretOrNone] : [])]);
+  }
+
+  /** The secret GitHub signs webhook deliveries with. Throws with `intake.webhooks: false`, which creates none. */
+  get webhookSecret(): sm.ISecret {
+    if (!this.webhookSecretOrNone) throw new Error(`TornadeRunners ${this.node.path}: intake.webhooks is false, so there is no webhook secret (nothing takes webhooks in); turn the GitHub App's webhook off`);
+    return this.webhookSecretOrNone;
   }
 
   /** What a `tornade serve` controller does on this construct, and reading `secrets` (none when ECS injects them). */

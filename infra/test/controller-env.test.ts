@@ -103,8 +103,8 @@ describe("the functions' environment", () => {
   });
 
   it.each(HANDLERS)("of the %s function loads through tornade's loadConfig into the settings the props gave", (name) => {
-    // The webhook function is wired for intake and loads without GitHub credentials, as `tornade explain` does.
-    const config: Config = loadConfig(atColdStart(environmentOf(name)), undefined, name === "webhook" ? { partial: true } : {});
+    // The webhook and events functions load without GitHub credentials, as `tornade explain` does (src/lambda/wiring.ts).
+    const config: Config = loadConfig(atColdStart(environmentOf(name)), undefined, name === "webhook" || name === "events" ? { partial: true } : {});
     for (const [key, value] of leaves(EVERY_SETTING)) expect(getPath(config, key), key).toEqual(value);
     expect(config).toMatchObject({
       store: { kind: "dynamodb" },
@@ -138,9 +138,11 @@ describe("the functions' environment", () => {
     expect({ store: config.store, queue: config.queue, aws: config.aws }).toEqual({ store: worker.store, queue: worker.queue, aws: worker.aws });
   });
 
-  it("gives the webhook function the webhook secret's ARN only, the others both", () => {
+  it("gives the webhook function the webhook secret's ARN only, the events function none, the worker and sweep both", () => {
     expect(Object.keys(environmentOf("webhook"))).not.toContain(SECRET_ARN_VARS.privateKey.arn);
-    for (const name of ["worker", "events", "sweep"] as const) {
+    expect(Object.keys(environmentOf("webhook"))).toContain(SECRET_ARN_VARS.webhookSecret.arn);
+    expect(Object.keys(environmentOf("events")).filter((n) => /SECRET|PEM|TOKEN/.test(n))).toEqual([]);
+    for (const name of ["worker", "sweep"] as const) {
       expect(Object.keys(environmentOf(name))).toEqual(expect.arrayContaining([SECRET_ARN_VARS.privateKey.arn, SECRET_ARN_VARS.webhookSecret.arn]));
     }
   });

@@ -76,6 +76,15 @@ describe("synth-time checks", () => {
     expect(t.privateKeySecret).toBe(byName);
   });
 
+  it("refuse a webhook secret where no webhook is taken in", () => {
+    const stack = new Stack(new App(), "S", { env: { account: "111122223333", region: "eu-west-1" } });
+    const webhookSecret = sm.Secret.fromSecretNameV2(stack, "Hook", "tornade/webhook");
+    const intake = { webhooks: false, scaleSets: { owner: "acme", installationId: 3, sets: [{ name: "x", backend: "FARGATE" }] } } as const;
+    expect(() => new TornadeRunners(stack, "T", { github: { appId: 1, runnerScope: "org", webhookSecret }, intake, controllerCode: inlineCodeFor(intake) })).toThrow(
+      /github\.webhookSecret: given, but intake\.webhooks is false, so nothing verifies a webhook.*Fix: remove github\.webhookSecret/,
+    );
+  });
+
   it("refuse an intake that leaves jobs no way in", () => {
     expect(problemsOf({ intake: { webhooks: false } })).toEqual([
       "intake.webhooks: false leaves jobs no way in. Fix: leave intake.webhooks out (or true), or add intake.scaleSets (no public endpoint at all)",

@@ -5,12 +5,13 @@
  * with the App's key from Secrets Manager (never in its environment) and the least a controller needs.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { App, aws_ecr as ecr, Stack } from "aws-cdk-lib";
+import { App, aws_ecr as ecr, aws_iam as iam, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { intakesOf, loadConfig } from "tornade/config";
 import { describe, expect, it } from "vitest";
 import { addNag, runNag } from "../bin/nag.js";
 import { TornadeRunners, TornadeRunnersPropsError, type ScaleSetIntakeProps, type TornadeRunnersProps } from "../lib/index.js";
-import { actions, allStatements, deployed, inlineCode, inlineCodeFor, propertiesOf, statementsOf, synthesize } from "./template.js";
+import { actions, allStatements, deployed, functionEnvironment, inlineCode, inlineCodeFor, propertiesOf, statementsOf, synthesize } from "./template.js";
 
 const SCALE_SETS: ScaleSetIntakeProps = {
   owner: "acme",
@@ -114,6 +115,36 @@ describe("intake.scaleSets with webhooks: false", () => {
     // The task role, which the controller's code runs as, reads no secret at all.
     const taskStatements = statementsOf(noInbound.template, noInbound.stack, service.taskDefinition.taskRole);
     expect(taskStatements.flatMap(actions).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
+  });
+
+  it("creates no webhook secret, names none to any function and lets no role read one", () => {
+    const secrets = Object.values(resources).filter((r) => r.Type === "AWS::SecretsManager::Secret");
+    expect(secrets.map((r) => r.Properties["Description"])).toEqual([expect.stringMatching(/the GitHub App's private key/)]);
+    expect(() => noInbound.tornade.webhookSecret).toThrow(/intake\.webhooks is false, so there is no webhook secret/);
+    const key = noInbound.stack.resolve(noInbound.tornade.privateKeySecret.secretArn);
+    // Every secret any role may read is the App's key.
+    const reads = allStatements(noInbound.template).filter((s) => actions(s).includes("secretsmanager:GetSecretValue"));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const s of reads) expect([s.Resource].flat()).toEqual([key]);
+    const { sweep, events } = noInbound.tornade.controller.functions;
+    const sweepEnv = functionEnvironment(noInbound.template, noInbound.stack, sweep.fn);
+    expect(Object.keys(sweepEnv).filter((n) => /SECRET_ARN$/.test(n))).toEqual(["TORNADE_PRIVATE_KEY_SECRET_ARN"]);
+    expect(Object.keys(functionEnvironment(noInbound.template, noInbound.stack, events.fn)).filter((n) => /SECRET_ARN$/.test(n))).toEqual([]);
+    // The sweep still loads: without the webhook intake tornade asks for no webhook secret.
+    const env: NodeJS.ProcessEnv = { AWS_REGION: "eu-west-1" };
+    for (const [k, v] of Object.entries(sweepEnv)) env[k] = deployed(v, resources);
+    env["SECRET_KEY_PEM"] = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    expect(intakesOf(loadConfig(env))).toEqual({ webhooks: false, scaleSets: true });
+  });
+
+  it("grants a container controller the App's key alone", () => {
+    const s = new Stack(new App(), "C", { env: { account: "111122223333", region: "eu-west-1" } });
+    const intake = { webhooks: false, scaleSets: SCALE_SETS } as const;
+    const t = new TornadeRunners(s, "Tornade", { github: { appId: 1 }, controllerCode: inlineCodeFor(intake), intake });
+    const role = new iam.Role(s, "ServeTaskRole", { assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com") });
+    t.grantController(role);
+    const reads = statementsOf(Template.fromStack(s), s, role).filter((x) => actions(x).includes("secretsmanager:GetSecretValue"));
+    expect(reads.map((x) => x.Resource)).toEqual([s.resolve(t.privateKeySecret.secretArn)]);
   });
 
   it("lets the controller do what the worker function does, and nothing else", () => {

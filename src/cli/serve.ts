@@ -83,7 +83,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger();
+  const logger = createLogger({ level: config.logLevel });
   if (values.setup === true) return serveSetup(config, logger, io);
   if (config.sandbox) return serveSandbox(config, values.speed === undefined ? 20 : parseSpeed(values.speed), logger, io);
   if (values.speed !== undefined) throw new UsageError("--speed is only for --sandbox");

@@ -86,6 +86,14 @@ describe("loadConfig: sources", () => {
     expect(t.github.personalToken).toBe("ghp_abc");
     expect(t.github.appId).toBeUndefined();
   });
+  it("takes the log level from the file or TORNADE_LOG_LEVEL, info by default, and names the allowed values", () => {
+    expect(loadConfig(prod).logLevel).toBe("info");
+    const yaml = file("log.yaml", "logLevel: debug\n");
+    expect(loadConfig(prod, yaml).logLevel).toBe("debug");
+    expect(loadConfig({ ...prod, TORNADE_LOG_LEVEL: "warn" }, yaml).logLevel).toBe("warn");
+    expect(() => loadConfig({ ...prod, TORNADE_LOG_LEVEL: "loud" })).toThrow(/TORNADE_LOG_LEVEL \(logLevel\): .*Fix: trace, debug, info, warn or error/);
+  });
+
   it("reads YAML and JSON; the environment overrides the file, key by key", () => {
     const yaml = file("a.yaml", [
       "launchLabel: fromfile",

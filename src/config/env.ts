@@ -24,6 +24,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "PERSONAL_TOKEN", key: "github.personalToken", kind: "string", doc: "personal access token, used when no App is configured (seed)" },
   { name: "PORT", key: "server.port", kind: "number", doc: "public HTTP port (seed): POST /events and GET /healthz only; default 8080" },
   { name: "TORNADE_SANDBOX", key: "sandbox", kind: "boolean", doc: "true: run against the in-process test bed" },
+  { name: "TORNADE_LOG_LEVEL", key: "logLevel", kind: "string", doc: "the least severe log line written: trace, debug, info (default), warn or error" },
   { name: "TORNADE_DEFAULT_BACKEND", key: "defaultBackend", kind: "string", doc: "FARGATE (default), FARGATE_SPOT or CODEBUILD, for jobs without runs-on=" },
   { name: "TORNADE_DEFAULT_ARCH", key: "defaultArch", kind: "string", doc: "X86_64 (default) or ARM64, for jobs without arch=" },
   { name: "TORNADE_DEFAULT_CPU", key: "defaults.cpu", kind: "number", doc: "Fargate vCPU for jobs naming no size" },

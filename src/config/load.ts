@@ -146,6 +146,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 const FIX: Readonly<Record<string, string>> = {
   sandbox: "true or false",
   launchLabel: "a non-empty label, e.g. tornade",
+  logLevel: "trace, debug, info, warn or error",
   defaultBackend: "FARGATE, FARGATE_SPOT or CODEBUILD",
   defaultArch: "X86_64 or ARM64",
   "defaults.cpu": "a Fargate vCPU value: 0.25, 0.5, 1, 2, 4, 8 or 16",

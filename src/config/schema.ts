@@ -220,6 +220,8 @@ export const ConfigSchema = z.strictObject({
   /** Run against the in-process test bed; nothing real is contacted. */
   sandbox: z.boolean().default(false),
   launchLabel: z.string().trim().min(1).default("tornade"),
+  /** The least severe log line written (pino's levels): trace and debug say more, warn and error only trouble. */
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   defaultBackend: BackendSchema.default("FARGATE"),
   defaultArch: ArchSchema.default("X86_64"),
   /** Used when a job names no size. cpu in vCPU, memory in MiB, disk in GiB (Fargate); size on both backends. */

@@ -143,7 +143,11 @@ function githubAuth(config: Config): GitHubAuth {
   throw new Error("no GitHub credentials: set APP_ID and SECRET_KEY_PEM, or PERSONAL_TOKEN");
 }
 
-function buildProviders(config: Config, opts: BuildOptions): { providers: Map<Backend, Provider>; handoff: SsmJitHandoff } {
+/** The configured backends' providers (the Lambda events function reads its events with them, and launches nothing). */
+export function buildProviders(
+  config: Config,
+  opts: Pick<BuildOptions, "clock" | "logger" | "awsCredentials">,
+): { providers: Map<Backend, Provider>; handoff: SsmJitHandoff } {
   const a = config.aws;
   const client = {
     region: a.region ?? "us-east-1",

@@ -1,6 +1,7 @@
 import type { InstallationAccessTokenAuthentication } from "@octokit/auth-app";
 import type { Octokit } from "@octokit/core";
 import type { Clock } from "../clock/clock.js";
+import { GitHubError, toGitHubError } from "./errors.js";
 
 /** "Create an installation access token for an app": auth-app mints through the Octokit it serves, hooks included. */
 const MINT_ROUTE = "/app/installations/{installation_id}/access_tokens";
@@ -51,10 +52,29 @@ export class InstallationTokens {
 
   private async mint(octokit: Octokit, installationId: number): Promise<void> {
     const mintedAt = this.clock.now();
-    const token = (await octokit.auth({ type: "installation", refresh: true })) as InstallationAccessTokenAuthentication;
+    const token = (await octokit.auth({ type: "installation", refresh: true }).catch((e: unknown) => {
+      throw notInstalled(e, installationId) ?? e;
+    })) as InstallationAccessTokenAuthentication;
     this.minted++;
     const expiresAt = Date.parse(token.expiresAt);
     // Without a readable expires_at (GitHub always sends one), the documented lifetime from when it was asked for.
     this.expiries.set(installationId, Number.isFinite(expiresAt) ? expiresAt : mintedAt + TOKEN_LIFETIME_MS);
   }
+}
+
+/**
+ * GitHub answers 404 to "Create an installation access token for an app" when the App has no such installation: it
+ * was uninstalled from the organization or user, or the id is wrong. Bare, that surfaces as "Not Found" wherever the
+ * installation's first call is made; this says what is missing and the fix.
+ */
+function notInstalled(e: unknown, installationId: number): GitHubError | undefined {
+  const ge = toGitHubError(e, `POST ${MINT_ROUTE}`);
+  if (ge.kind !== "not-found") return undefined;
+  return new GitHubError(
+    "not-found",
+    ge.status,
+    `the GitHub App is not installed as installation ${installationId} (GitHub answered ${ge.status} "${ge.message}" to its installation token: the App was uninstalled from that organization or user, or the id is wrong). ` +
+      "Fix: install the App on the organization or user that owns the repositories (the App's settings → Install App), or correct the installation id (TORNADE_POOL_INSTALLATION_ID, TORNADE_SCALE_SETS_INSTALLATION_ID)",
+    { operation: `POST ${MINT_ROUTE}`, cause: e },
+  );
 }

@@ -49,6 +49,16 @@ describe("OctokitGitHub against the GitHub simulator", () => {
   });
   afterAll(() => sim.close());
 
+  it("says the App is not installed, and how to fix it, when GitHub answers 404 to the installation token", async () => {
+    const { gh } = appPort(sim, clock);
+    // An installation id GitHub does not know: the App was uninstalled, or the id is wrong (POST …/access_tokens → 404).
+    const e = await caught(gh.listRunners({ ...repo, installationId: sim.installationId + 1000, scope: "repo" }));
+    expect(e.kind).toBe("not-found");
+    expect(e.message).toMatch(new RegExp(`the GitHub App is not installed as installation ${sim.installationId + 1000}`));
+    expect(e.message).toMatch(/Fix: install the App on the organization or user .*or correct the installation id/);
+    expect(e.message).not.toMatch(/^Not Found$/);
+  });
+
   it("authenticates as the App and mints one installation token for many calls", async () => {
     const { clients, gh } = appPort(sim, clock);
     const before = sim.control.stats().tokensIssued;

@@ -2,17 +2,18 @@
  * Events function on EventBridge: AWS tells us a runner's task or build changed state, so no one polls per job.
  * The provider of the event's backend reads it into a launch state (Provider.stateOfEvent, the mapping its describe
  * uses), and the controller takes it in as any observation (takeIn): the launch is found by its task ARN or build id,
- * updated as the tracker's round would, and its job gets a look.
+ * updated as the tracker's round would, and its job gets a look. It is wired with no GitHub client and reads no
+ * secret (wiring.ts wireEvents): the worker acts on the look.
  */
 import type { LaunchState } from "../providers/provider.js";
-import { services, type LambdaServices } from "./wiring.js";
+import { eventsServices, type EventsServices } from "./wiring.js";
 
 export type EventBridgeEvent = { readonly "detail-type"?: unknown; readonly source?: unknown; readonly detail?: unknown };
 export type EventsResult = { outcome: "updated" | "unchanged" | "not-ours" | "ignored"; jobId?: number };
 
-export function eventsHandler(s: LambdaServices): (event: EventBridgeEvent) => Promise<EventsResult> {
+export function eventsHandler(s: Pick<EventsServices, "providers" | "takeIn" | "logger">): (event: EventBridgeEvent) => Promise<EventsResult> {
   // FARGATE and FARGATE_SPOT share one provider.
-  const providers = [...new Set(s.built.providers.values())];
+  const providers = [...new Set(s.providers.values())];
   return async (event) => {
     let state: LaunchState | undefined;
     for (const p of providers) state ??= p.stateOfEvent(event);
@@ -20,7 +21,7 @@ export function eventsHandler(s: LambdaServices): (event: EventBridgeEvent) => P
       s.logger.warn({ detailType: String(event["detail-type"]), source: String(event.source) }, "event ignored: not an ECS task or CodeBuild build state change");
       return { outcome: "ignored" };
     }
-    const outcome = await s.built.controller.takeIn({ kind: "runner", state });
+    const outcome = await s.takeIn({ kind: "runner", state });
     switch (outcome.kind) {
       case "runner-updated":
         return { outcome: "updated", jobId: outcome.jobId };
@@ -32,4 +33,4 @@ export function eventsHandler(s: LambdaServices): (event: EventBridgeEvent) => P
   };
 }
 
-export const handler = async (event: EventBridgeEvent): Promise<EventsResult> => eventsHandler(await services())(event);
+export const handler = async (event: EventBridgeEvent): Promise<EventsResult> => eventsHandler(await eventsServices())(event);

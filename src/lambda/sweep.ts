@@ -15,6 +15,7 @@
  * because it is what the sweeper knows (which deliveries it follows), not when it looks.
  */
 import type { ReapResult } from "../controller/reaper.js";
+import { intakesOf } from "../config/index.js";
 import { services, type LambdaServices } from "./wiring.js";
 
 export const METRIC_NAMESPACE = "Tornade";
@@ -44,7 +45,9 @@ export function sweepHandler(s: LambdaServices, emit: (line: string) => void = (
         return none;
       }
     };
-    const { redelivered, discovered } = await round("sweeper", () => sweeper.sweep(), { redelivered: 0, discovered: 0, githubCalls: 0 });
+    const noSweep = { redelivered: 0, discovered: 0, githubCalls: 0 };
+    // Without the webhook intake there are no deliveries to redeliver: `tornade serve` runs no sweeper then either.
+    const { redelivered, discovered } = intakesOf(s.config).webhooks ? await round("sweeper", () => sweeper.sweep(), noSweep) : noSweep;
     const launchesChanged = await round("tracker", () => tracker.track(), 0);
     // After the tracker: launches it found stopped are no longer the reaper's to look at.
     const reaped = await round("reaper", () => reaper.reap(), { stopped: 0, deregistered: 0, refreshed: 0 });

@@ -3,19 +3,23 @@
  * `tornade serve`, config/env.ts) and the HTTP app. Built once per execution environment (a cold start) and reused
  * by every invocation it serves.
  *
- * Two wirings, because the public webhook function must hold less than the others:
+ * Three wirings, each function holding only what its code uses (infra/ grants each only the secrets it reads):
  * - wireIntake (webhook): the store, the queue and the intake (takeIn) only — no GitHub client, no provider, and the only
  *   secret it needs or reads is the webhook secret. Its role may not read the App's private key (infra/).
- * - wire (worker, events, sweep): the whole controller on DynamoDB + SQS (controller/build.ts), with the App's key.
+ * - wireEvents (events): the intake and the providers, which read an EventBridge event into a launch state. It calls
+ *   neither GitHub nor a provider's API, so it reads no secret at all.
+ * - wire (worker, sweep): the whole controller on DynamoDB + SQS (controller/build.ts), with the App's key.
  */
 import type { Hono } from "hono";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { loadConfig, policyOf, type Config } from "../config/index.js";
-import { buildController, type Built } from "../controller/build.js";
+import type { Backend } from "../core/types.js";
+import { buildController, buildProviders, type Built } from "../controller/build.js";
 import { openState } from "../controller/build-state.js";
 import { noopObserver } from "../controller/observer.js";
-import { createTakeIn } from "../controller/take-in.js";
+import { createTakeIn, type TakeIn } from "../controller/take-in.js";
 import { createLogger, type Logger } from "../log/logger.js";
+import type { Provider } from "../providers/provider.js";
 import { SqsQueue } from "../queue/sqs-queue.js";
 import { publicAppFor, webhookSecretOf } from "../server/app.js";
 import { resolveSecrets, type SecretName } from "./secrets.js";
@@ -30,8 +34,17 @@ export interface IntakeServices {
   close(): Promise<void>;
 }
 
-/** What the worker, events and sweep functions run on. */
-export interface LambdaServices extends IntakeServices {
+/** What the events function runs on. */
+export interface EventsServices {
+  readonly logger: Logger;
+  /** The runners' backends: each reads the events of its own kind (Provider.stateOfEvent). */
+  readonly providers: ReadonlyMap<Backend, Provider>;
+  readonly takeIn: TakeIn;
+  close(): Promise<void>;
+}
+
+/** What the worker and sweep functions run on: they take no webhook in, so they have no HTTP app. */
+export interface LambdaServices extends Omit<IntakeServices, "app"> {
   readonly built: Built;
   /** The work queue; Lambda mode always runs on SQS. */
   readonly queue: SqsQueue;
@@ -44,17 +57,16 @@ export interface WireOptions {
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** The whole controller, for the worker, events and sweep functions. */
+/** The whole controller, for the worker and sweep functions. */
 export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<LambdaServices> {
+  // The worker and sweep verify no delivery: loadConfig asks for the webhook secret only with the webhook intake on,
+  // and a scale-set-only deployment has none (infra/ creates none).
   const config = serverlessConfig(loadConfig(env));
-  webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   if (!(built.queue instanceof SqsQueue)) throw new Error("expected the SQS queue for store dynamodb + queue sqs");
-  const queue = built.queue;
-  const app = publicAppFor(config, { takeIn: built.controller.takeIn, logger, onRefused: (outcome) => built.controller.observer.webhook(outcome) });
-  return { config, clock, logger, built, queue, app, close: () => built.close() };
+  return { config, clock, logger, built, queue: built.queue, close: () => built.close() };
 }
 
 /**
@@ -65,10 +77,25 @@ export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {})
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
   webhookSecretOf(config);
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
   return { config, clock, logger, app: publicAppFor(config, { takeIn, logger }), close: () => state.close() };
+}
+
+/**
+ * Intake and providers, for the events function: an event becomes a runner observation, stored with its look. The
+ * configuration is loaded without requiring GitHub credentials or the webhook secret, neither of which it uses.
+ */
+export async function wireEvents(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<EventsServices> {
+  const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const aws = opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {};
+  const state = await openState(config, { clock, ...aws });
+  const { providers } = buildProviders(config, { clock, logger, ...aws });
+  const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
+  return { logger, providers, takeIn, close: () => state.close() };
 }
 
 function serverlessConfig(config: Config): Config {
@@ -97,7 +124,9 @@ function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) =>
   };
 }
 
-/** The worker, events and sweep functions: the App's private key and the webhook secret. */
+/** The worker and sweep functions: the App's private key, and the webhook secret the configuration needs with the webhook intake. */
 export const services = once(["privateKey", "webhookSecret"], (env) => wire(env));
+/** The events function: no secret. */
+export const eventsServices = once([], (env) => wireEvents(env));
 /** The webhook function: the webhook secret, nothing else. */
 export const intakeServices = once(["webhookSecret"], (env) => wireIntake(env));

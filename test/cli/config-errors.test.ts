@@ -26,6 +26,13 @@ describe("every configuration problem at once", () => {
     for (const m of expected) expect(r.stderr).toMatch(m);
   });
 
+  it("tornade serve reports a bad log level with the others, naming the levels", async () => {
+    const r = await runTornadeCli(["serve", "--port", "0"], { cwd: dir, env: { ...broken, TORNADE_LOG_LEVEL: "loud" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TORNADE_LOG_LEVEL \(logLevel\): .*Fix: trace, debug, info, warn or error/);
+    for (const m of expected) expect(r.stderr).toMatch(m);
+  });
+
   it("tornade check lists each as a failed check", async () => {
     const r = await runTornadeCli(["check", "--json"], { cwd: dir, env: broken });
     expect(r.code).toBe(1);

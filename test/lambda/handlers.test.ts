@@ -73,6 +73,18 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     await expect(wireIntake(unsigned, opts)).rejects.toThrow(/TORNADE_WEBHOOK_SECRET/);
   });
 
+  it("wires the worker and sweep without a webhook secret when scale sets are the only intake, and never with webhooks on", async () => {
+    const { TORNADE_WEBHOOK_SECRET: _secret, ...unsigned } = w.env;
+    const opts = { clock: w.clock, logger: s.logger, awsCredentials: CREDENTIALS };
+    await expect(wire(unsigned, opts)).rejects.toThrow(/TORNADE_WEBHOOK_SECRET/);
+    const scaleSetsOnly = await wire(
+      { ...unsigned, TORNADE_INTAKE: "scale-sets", TORNADE_SCALE_SETS: "linux=FARGATE:0-2", TORNADE_SCALE_SETS_OWNER: "acme", TORNADE_SCALE_SETS_REPO: "app", TORNADE_SCALE_SETS_INSTALLATION_ID: "1" },
+      opts,
+    );
+    expect(scaleSetsOnly.config.github.webhookSecret).toBeUndefined();
+    await scaleSetsOnly.close();
+  });
+
   it("webhook refuses an unsigned request with 401 through the function URL, as tornade serve does", async () => {
     const res = await fetch(`${url.url}/events`, { method: "POST", headers: { "x-github-event": "ping" }, body: "{}" });
     expect(res.status).toBe(401);
@@ -110,7 +122,8 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const [ecsJob, buildJob] = run.jobs.map((j) => Number(j.id)) as [number, number];
     const task: LaunchRecord = await launchedLaunch(ecsJob);
     const build: LaunchRecord = await launchedLaunch(buildJob);
-    const events = eventsHandler(s);
+    // The events function is wired from an environment with no secret and no GitHub credential (infra/ gives it none).
+    const events = eventsHandler(await w.eventsServices());
 
     // Shaped as the example in "Amazon ECS task state change events" (ECS Developer Guide).
     const ecsEvent = (lastStatus: string, extra: Record<string, unknown> = {}) => ({

@@ -2,7 +2,7 @@
 import { scaledClock, type Clock } from "../../src/clock/clock.js";
 import { webhookHandler } from "../../src/lambda/webhook.js";
 import { workerHandler } from "../../src/lambda/worker.js";
-import { wire, wireIntake, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
+import { wire, wireEvents, wireIntake, type EventsServices, type IntakeServices, type LambdaServices } from "../../src/lambda/wiring.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
 import { startLocalDynamo, startLocalSqs, type LocalDynamo, type LocalSqs } from "../support/local-aws.js";
@@ -23,6 +23,8 @@ export interface World {
   services(): Promise<LambdaServices>;
   /** The webhook function's wiring, from the same environment without the App's private key (as infra/ gives it). */
   intakeServices(): Promise<IntakeServices>;
+  /** The events function's wiring, from the same environment without any secret or GitHub credential (as infra/ gives it). */
+  eventsServices(): Promise<EventsServices>;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export async function startWorld(speed: number): Promise<World> {
     TORNADE_SQS_QUEUE_URL: queueUrl,
     TORNADE_SQS_ENDPOINT: sqs.endpoint,
   };
-  const made: IntakeServices[] = [];
+  const made: { close(): Promise<void> }[] = [];
   return {
     clock,
     bed,
@@ -61,6 +63,12 @@ export async function startWorld(speed: number): Promise<World> {
     async intakeServices() {
       const { SECRET_KEY_PEM: _key, ...withoutKey } = env;
       const s = await wireIntake(withoutKey, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+      made.push(s);
+      return s;
+    },
+    async eventsServices() {
+      const { SECRET_KEY_PEM: _key, TORNADE_WEBHOOK_SECRET: _secret, APP_ID: _app, ...bare } = env;
+      const s = await wireEvents(bare, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
       made.push(s);
       return s;
     },

@@ -78,8 +78,8 @@ export class ScaleSetListener {
    * Whether every message the service holds for the scale set has been taken in: a poll of this session has
    * answered "nothing waiting" (202), and every poll since has answered. False after a (re)start, a failed poll and a
    * new session, until the queue is found empty again: until then statistics may count jobs whose messages are still
-   * waiting — for a dead process's session to lapse, for a rogue to let go — and the statistics round does not count
-   * them as lost (core/scale-set.ts planScaleSet).
+   * waiting — for a dead process's session to lapse, for a rogue to let go — and the statistics round waits longer before
+   * it counts them as lost (core/scale-set.ts planScaleSet).
    */
   get caughtUp(): boolean {
     return this.#caughtUp;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isScaleSetJob, parseSpareRunnerName, planScaleSet, scaleSetJobId, scaleSetJobStatus, spareRunnerName, type ScaleSetCounts } from "./scale-set.js";
+import { UNCAUGHT_GRACES, isScaleSetJob, parseSpareRunnerName, planScaleSet, scaleSetJobId, scaleSetJobStatus, spareRunnerName, type ScaleSetCounts } from "./scale-set.js";
 import { parseRunnerName, runnerName } from "./reconcile.js";
 
 describe("scale set job ids", () => {
@@ -57,10 +57,12 @@ describe("planScaleSet", () => {
     ["min + assigned, kept", counts(1, 3), { minRunners: 2, maxRunners: 5 }, null, 0, true, 0, null],
     ["a minimum above max is capped", counts(0, 0), { minRunners: 9, maxRunners: 3 }, null, 0, true, 3, null],
     // A listener that has not caught up with its queue (restarted, its session new or failing) may still be handed
-    // the messages of the jobs the statistics count: their shortfall waits, and its clock does not start.
-    ["not caught up: a shortfall first seen does not start the clock", counts(2, 1), bounds, null, 1_000, false, 0, null],
-    ["not caught up: a shortfall long past the grace still waits, and its clock restarts", counts(60, 0), bounds, 0, 10 * GRACE, false, 0, null],
-    ["not caught up: the minimum is still kept at once", counts(3, 0), { minRunners: 2, maxRunners: 5 }, null, 0, false, 2, null],
+    // the messages of the jobs the statistics count: their shortfall waits longer, but not for ever.
+    ["not caught up: a shortfall first seen starts the clock", counts(2, 1), bounds, null, 1_000, false, 0, 1_000],
+    ["not caught up: a shortfall past the grace still waits", counts(60, 0), bounds, 0, GRACE, false, 0, 0],
+    ["not caught up: just short of the longer wait, still waits", counts(3, 0), bounds, 0, UNCAUGHT_GRACES * GRACE - 1, false, 0, 0],
+    ["not caught up: past the longer wait, the messages are lost: spares", counts(3, 0), bounds, 0, UNCAUGHT_GRACES * GRACE, false, 3, null],
+    ["not caught up: the minimum is still kept at once", counts(3, 0), { minRunners: 2, maxRunners: 5 }, null, 0, false, 2, 0],
     ["not caught up, nothing short: as when caught up", counts(3, 3), bounds, null, 0, false, 0, null],
     // Jobs just acquired are counted assigned before their messages come: under a steady stream some always are, so
     // a shortfall made only of them would never end, and its grace would run out on jobs that each arrive in time.
@@ -81,15 +83,13 @@ describe("planScaleSet", () => {
     expect(explained).toMatchObject({ start: 0, shortSince: null });
   });
 
-  it("serves a lost message once the listener has caught up: the grace counts from then", () => {
+  it("serves a lost message once the listener has caught up: then the shortfall's grace is the usual one", () => {
     // Restarted: the statistics count a job nothing stored explains, for longer than the grace, not caught up.
     let plan = planScaleSet(counts(1, 0), bounds, null, 0, GRACE, false);
     plan = planScaleSet(counts(1, 0), bounds, plan.shortSince, 2 * GRACE, GRACE, false);
-    expect(plan).toMatchObject({ start: 0, shortSince: null });
-    // Caught up: the queue held no message for it, so it was lost; after the grace a spare serves it.
-    plan = planScaleSet(counts(1, 0), bounds, plan.shortSince, 3 * GRACE, GRACE, true);
-    expect(plan).toMatchObject({ start: 0, shortSince: 3 * GRACE });
-    plan = planScaleSet(counts(1, 0), bounds, plan.shortSince, 4 * GRACE, GRACE, true);
+    expect(plan).toMatchObject({ start: 0, shortSince: 0 });
+    // Caught up: the queue held no message for it, so it was lost; the grace has passed, a spare serves it.
+    plan = planScaleSet(counts(1, 0), bounds, plan.shortSince, 2 * GRACE, GRACE, true);
     expect(plan).toMatchObject({ start: 1, shortSince: null });
   });
 });

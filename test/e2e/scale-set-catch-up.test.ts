@@ -2,8 +2,9 @@
  * Scale-set mode's statistics round and a listener that has not caught up (docs/scale-sets.md "Spare runners"), end to
  * end against the test bed: while tornade's session is refused (a rogue holds it, as a SIGKILLed tornade's session
  * lives on until the service lapses it), the service assigns jobs whose JobAssigned messages wait in the queue. The
- * statistics count them, nothing is stored for them, and the grace runs out many times over; yet no spare runner
- * starts, because their messages will come: once the session is tornade's again, each job gets its own runner.
+ * statistics count them, nothing is stored for them, and the grace runs out; yet no spare runner starts, because
+ * the listener has not caught up with its queue and their messages may come: once the session is tornade's again,
+ * each job gets its own runner.
  * Before: a spare started for each after the grace, then each job's own runner too — one runner per job too many
  * (found by the chaos run with --intake scale-set: 25 % extra launches at 300 jobs, almost all after a SIGKILL).
  */

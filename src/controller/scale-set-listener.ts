@@ -52,8 +52,11 @@ export class ScaleSetListener {
   private lastMessageId = 0;
   /** Messages stored whose acknowledgement failed: tried again after each later message. */
   private readonly unacknowledged = new Set<number>();
+  /** Jobs acquired (by runnerRequestId) whose assignment message has not come yet, with when they were acquired. */
+  private readonly acquired = new Map<number, number>();
   #scaleSetId: number | undefined;
   #holding = false;
+  #caughtUp = false;
 
   constructor(private readonly deps: ScaleSetListenerDeps) {}
 
@@ -71,8 +74,33 @@ export class ScaleSetListener {
     return this.#holding;
   }
 
+  /**
+   * Whether every message the service holds for the scale set has been taken in: a poll of this session has
+   * answered "nothing waiting" (202), and every poll since has answered. False after a (re)start, a failed poll and a
+   * new session, until the queue is found empty again: until then statistics may count jobs whose messages are still
+   * waiting — for a dead process's session to lapse, for a rogue to let go — and the statistics round waits longer before
+   * it counts them as lost (core/scale-set.ts planScaleSet).
+   */
+  get caughtUp(): boolean {
+    return this.#caughtUp;
+  }
+
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /**
+   * How many jobs this listener acquired at or after `since` and has had no later message of: the statistics count
+   * them as assigned already, and their messages (with their own runners) follow. Older ones are forgotten: their
+   * message is lost, and the statistics round serves them.
+   */
+  awaitingSince(since: number): number {
+    let n = 0;
+    for (const [id, at] of this.acquired) {
+      if (at >= since) n++;
+      else this.acquired.delete(id);
+    }
+    return n;
   }
 
   /** Aborts the poll, closes the session, gives up the lease. */
@@ -94,6 +122,7 @@ export class ScaleSetListener {
         await this.listen(signal);
         failures = 0;
       } catch (e) {
+        this.#caughtUp = false;
         if (signal.aborted) break;
         failures++;
         const conflict = e instanceof ScaleSetError && e.kind === "session-conflict";
@@ -134,6 +163,7 @@ export class ScaleSetListener {
       while (!signal.aborted) {
         const message = await session.poll({ lastMessageId: this.lastMessageId, maxCapacity: target.maxRunners, signal });
         if (message) await this.handle(session, message);
+        else this.caughtUpNow();
       }
     } catch (e) {
       if (!(e instanceof ScaleSetError && e.kind === "aborted" && signal.aborted)) throw e;
@@ -153,7 +183,10 @@ export class ScaleSetListener {
     const { target } = this.deps;
     await this.deps.takeIn({ kind: "scale-set", scaleSet: { name: target.name, spec: target.spec, installationId: this.deps.installationId }, jobs: message.jobs });
     const offered = message.jobs.filter((j) => j.type === "JobAvailable").map((j) => j.job.runnerRequestId);
+    for (const j of message.jobs) if (j.type !== "JobAvailable") this.acquired.delete(j.job.runnerRequestId);
     const acquired = offered.length > 0 ? await session.acquire(offered) : [];
+    const now = this.deps.clock.now();
+    for (const id of acquired) this.acquired.set(id, now);
     // Stored and acquired: the next message may come. One whose acknowledgement fails stays with the service and
     // comes again to the next session (a restart, another replica) — harmless, its jobs are stored — and is
     // acknowledged again after each later message meanwhile.
@@ -197,10 +230,17 @@ export class ScaleSetListener {
     }
   }
 
+  /** A poll found nothing waiting: every message the service held has been taken in. */
+  private caughtUpNow(): void {
+    if (!this.#caughtUp) this.deps.logger.info({ scaleSet: this.name }, "scale set listener caught up with its queue");
+    this.#caughtUp = true;
+  }
+
   /** Closes the session, if one is open. */
   private async dropSession(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    this.#caughtUp = false;
     // A new session is handed every unacknowledged message again, from the start.
     this.lastMessageId = 0;
     this.unacknowledged.clear();

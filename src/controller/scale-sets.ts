@@ -3,7 +3,9 @@
  * and a statistics round. The listeners take jobs in; the reconciler starts each stored job's runner through the
  * launch path every job takes. This round covers what no stored job explains: it reads each held scale set's
  * statistics (one GET) and, with what is stored, asks core/scale-set.ts planScaleSet for spare runners — the minimum
- * kept idle, and a runner for each assigned job whose message was lost. So a lost message costs nothing. Spares beyond
+ * kept idle, and a runner for each assigned job whose message was lost — counted only once the listener has caught up
+ * with its queue, and less the jobs it has just acquired (their messages follow). So a lost message costs nothing,
+ * and a late one no runner. Spares beyond
  * what the statistics ask for are retired when idle (retireIdleSpares), as GitHub's own listener scales down.
  */
 import type { Clock } from "../clock/clock.js";
@@ -102,10 +104,11 @@ export class ScaleSets {
   private async planNow(target: ScaleSetTarget): Promise<void> {
     const stats = this.latest.get(target.name);
     if (!stats) return;
-    const counts = await this.counts(target, stats.totalAssignedJobs);
     const now = this.deps.clock.now();
     const graceMs = this.deps.graceMs ?? 2 * this.deps.setup.intervalMs;
-    const plan = planScaleSet(counts, target, this.shortSince.get(target.name) ?? null, now, graceMs);
+    const listener = this.listeners.find((l) => l.name === target.name);
+    const counts = await this.counts(target, stats.totalAssignedJobs, listener?.awaitingSince(now - graceMs) ?? 0);
+    const plan = planScaleSet(counts, target, this.shortSince.get(target.name) ?? null, now, graceMs, listener?.caughtUp ?? false);
     this.shortSince.set(target.name, plan.shortSince);
     if (plan.start === 0) {
       const excess = counts.runners + counts.starting - plan.target;
@@ -147,7 +150,7 @@ export class ScaleSets {
   }
 
   /** The scale set's runners as stored: active launch rows of its jobs and its spares, and its queued jobs without one. */
-  private async counts(target: ScaleSetTarget, assigned: number): Promise<ScaleSetCounts> {
+  private async counts(target: ScaleSetTarget, assigned: number, awaiting: number): Promise<ScaleSetCounts> {
     const { store } = this.deps;
     const ofSet = async (jobId: number) => {
       const job = await store.getJob(jobId);
@@ -165,7 +168,7 @@ export class ScaleSets {
     }
     const queued = await store.listJobs({ status: "queued", limit: 1000 });
     const starting = queued.jobs.filter((j) => isScaleSetJob(j.id) && !served.has(j.id) && j.decision?.kind === "launch" && j.decision.scaleSet === target.name).length;
-    return { assigned, runners, starting };
+    return { assigned, runners, starting, awaiting };
   }
 
   /** A spare runner as the launcher starts it: for no job, registered through its scale set. */

@@ -149,6 +149,13 @@ describe("classifyRunners: a runner whose job still looks queued", () => {
     expect(plan.actions).toEqual([]);
   });
 
+  it("is left alone, without asking, when its job is a scale set's: GitHub's REST API does not know it by that id", () => {
+    const ssJob = job({ id: -42, status: "queued", runnerName: null });
+    const plan = classify({ ...doubtful, held: [held({ jobId: -42 })], jobs: new Map([[-42, ssJob]]), queued: [{ id: -42, labels: LABELS }] });
+    expect(plan.looks).toEqual([]);
+    expect(plan.actions).toEqual([{ kind: "leave", launchId: "42-2", why: "job-queued" }]);
+  });
+
   it.each([
     ["not up yet", runner({ status: "offline" })],
     ["busy", runner({ busy: true })],

@@ -21,6 +21,7 @@
  * acts on the actions once no look is left. Every look adds a fact, so a round ends after a few passes.
  */
 import { parseRunnerName } from "./reconcile.js";
+import { isScaleSetJob } from "./scale-set.js";
 import type { JobStatus } from "./types.js";
 
 export interface RunnerPolicy {
@@ -201,8 +202,12 @@ export function classifyRunners(facts: RunnerFacts, now: number, policy: RunnerP
         const runner = listed(job.scope, h.runnerName);
         if (runner === "unlisted") continue;
         // Up and idle long after launch while its job waits: GitHub would have handed it the job by now.
-        if (runner?.status === "online" && !runner.busy) looks.add({ kind: "ask-about-job", jobId: job.id });
-        else if (h.handoff && runner?.status !== "online") {
+        // Not a scale set's: GitHub's REST API knows it by another id (404 would ignore a live job); its messages bring
+        // its state, and its runner takes it when the service assigns it again (found by the scale-set chaos run).
+        if (runner?.status === "online" && !runner.busy) {
+          if (isScaleSetJob(job.id)) leave("job-queued");
+          else looks.add({ kind: "ask-about-job", jobId: job.id });
+        } else if (h.handoff && runner?.status !== "online") {
           // A handed-off standby was up before its config was written: offline (or unregistered) this long after, it
           // never got the config. Missing from a listing is not gone: looked up by name first.
           const seen = runner ?? facts.found.get(h.runnerName);

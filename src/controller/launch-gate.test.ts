@@ -175,6 +175,23 @@ describe("LaunchGate", () => {
     expect(await gate.admit(jobWaiter(3), "FARGATE")).toMatchObject({ ok: true });
   });
 
+  it("lets a job leave without naming its line: one told to look again far ahead no longer holds the head", async () => {
+    const clock = manualClock();
+    store = sqliteStore(":memory:", clock);
+    const gate = new LaunchGate(store, clock, { maxRunners: 1000, perBackend: {} });
+    for (let job = 1; job <= 170; job++) {
+      expect(await gate.admit(jobWaiter(job), "FARGATE")).toMatchObject({ ok: true });
+      clock.advance(50);
+    }
+    const head = await gate.admit(jobWaiter(171), "FARGATE");
+    if (head.ok) throw new Error("the window is full");
+    expect(await gate.admit(jobWaiter(172), "FARGATE")).toMatchObject({ ok: false, reason: expect.stringMatching(/older jobs/) });
+    // Job 171's runner is no longer needed (a sibling's took its job): its look says so, knowing no backend.
+    gate.leave(jobWaiter(171));
+    clock.advance(head.retryInMs);
+    expect(await gate.admit(jobWaiter(172), "FARGATE")).toMatchObject({ ok: true });
+  });
+
   it("counts admitted launches whose rows are not written yet, so a burst admitted at once cannot overshoot", async () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);

@@ -119,9 +119,12 @@ export class LaunchGate {
     return { ok: false, retryInMs, reason };
   }
 
-  /** `who` no longer wants a launch (a pool that is full again): the waiters behind it need not wait for its TTL. */
-  leave(who: string, backend: Backend): void {
-    this.line.get(backend)?.delete(who);
+  /**
+   * `who` no longer wants a launch (a pool that is full again, a job a sibling's runner took): the waiters behind it
+   * need not wait for its TTL. Without `backend`, from every line (a job's look does not know which it waited in).
+   */
+  leave(who: string, backend?: Backend): void {
+    for (const b of backend ? [backend] : BACKENDS) this.line.get(b)?.delete(who);
   }
 
   /**

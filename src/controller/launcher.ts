@@ -147,7 +147,7 @@ export class Launcher {
   }
 
   /** `waiter` wants no runner any more: the waiters behind it in the gate's line need not wait for it. */
-  leave(waiter: string, backend: Backend): void {
+  leave(waiter: string, backend?: Backend): void {
     this.deps.gate.leave(waiter, backend);
   }
 

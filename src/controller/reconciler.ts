@@ -11,7 +11,7 @@ import type { Queue } from "../queue/queue.js";
 import { launchId, NO_JOB, type JobRecord, type LaunchRecord, type Store } from "../store/store.js";
 import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
-import type { Launcher, RunnerStart } from "./launcher.js";
+import { jobWaiter, type Launcher, type RunnerStart } from "./launcher.js";
 import type { HandoffOutcome } from "./standby-handoff.js";
 import { attemptRunner, standbyShapeKey } from "../core/standby.js";
 import { lookUpJob, refreshJob } from "./job-refresh.js";
@@ -71,6 +71,9 @@ export class Reconciler {
     // Made only for the rare lines below: a child logger per look is an allocation every work item would pay.
     const log = () => this.deps.logger.child({ jobId });
 
+    // A job that needs no launch now (served by a sibling's runner, done, its launch in flight) gives up any place
+    // in the gate's line: a waiter told to look again far ahead would otherwise hold the head of it until its TTL.
+    if (action.kind !== "launch") this.deps.launcher.leave(jobWaiter(jobId));
     switch (action.kind) {
       case "done":
         return "done";

@@ -34,6 +34,14 @@ async function finish(jobId: number): Promise<void> {
   if (!l) throw new Error(`job ${jobId} has no launch`);
   await store?.updateLaunch(l.id, l.version, { state: "stopped" });
 }
+/** GitHub's window of 170 JIT configs a minute, filled by jobs 1–170 50 ms apart (under every AWS bucket's rate). */
+async function fillJitWindow(gate: LaunchGate, clock: { advance(ms: number): void }): Promise<void> {
+  for (let job = 1; job <= 170; job++) {
+    expect(await gate.admit(jobWaiter(job), "FARGATE")).toMatchObject({ ok: true });
+    clock.advance(50);
+  }
+}
+
 afterEach(async () => {
   await store?.close();
 });
@@ -143,11 +151,7 @@ describe("LaunchGate", () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);
     const gate = new LaunchGate(store, clock, { maxRunners: 1000, perBackend: {} });
-    // GitHub's window of 170 JIT configs a minute, filled 50 ms apart (under every AWS bucket's rate).
-    for (let job = 1; job <= 170; job++) {
-      expect(await gate.admit(jobWaiter(job), "FARGATE")).toMatchObject({ ok: true });
-      clock.advance(50);
-    }
+    await fillJitWindow(gate, clock);
     const head = await gate.admit(jobWaiter(171), "FARGATE");
     const behind = await gate.admit(jobWaiter(200), "FARGATE");
     if (head.ok || behind.ok) throw new Error("the window is full: both must wait");
@@ -179,10 +183,7 @@ describe("LaunchGate", () => {
     const clock = manualClock();
     store = sqliteStore(":memory:", clock);
     const gate = new LaunchGate(store, clock, { maxRunners: 1000, perBackend: {} });
-    for (let job = 1; job <= 170; job++) {
-      expect(await gate.admit(jobWaiter(job), "FARGATE")).toMatchObject({ ok: true });
-      clock.advance(50);
-    }
+    await fillJitWindow(gate, clock);
     const head = await gate.admit(jobWaiter(171), "FARGATE");
     if (head.ok) throw new Error("the window is full");
     expect(await gate.admit(jobWaiter(172), "FARGATE")).toMatchObject({ ok: false, reason: expect.stringMatching(/older jobs/) });

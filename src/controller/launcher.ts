@@ -162,13 +162,13 @@ export class Launcher {
    * says so: refused at every look, it would otherwise leave the launch unresolved for ever. Other failures throw (the
    * caller looks again later).
    */
-  async findLaunch(launch: LaunchRecord): Promise<LaunchHandle | undefined> {
+  async findLaunch(launch: LostLaunch): Promise<LaunchHandle | undefined> {
     const provider = this.deps.providers.get(launch.backend);
     try {
       return await provider?.findLaunch(launch);
     } catch (e) {
       if (!(e instanceof LaunchError) || e.kind !== "permanent") throw e;
-      this.deps.logger.warn({ launch: launch.id, err: e.message }, "could not look for a launch whose answer was lost: taken as not found. Fix: grant tornade's role the action named");
+      this.deps.logger.warn({ runnerName: launch.runnerName, err: e.message }, "could not look for a launch whose answer was lost: taken as not found. Fix: grant tornade's role the action named");
       return undefined;
     }
   }
@@ -279,7 +279,7 @@ export class Launcher {
     } catch (e) {
       if (!(e instanceof LaunchError)) throw e;
       // A server fault or a cut connection may hide a start that landed (every answer lost): found, it is this launch.
-      const found = e.kind === "transient" ? await this.findLost(provider, { backend: spec.backend, arch: spec.arch, runnerName: r.runnerName, requestedAt }, log) : undefined;
+      const found = e.kind === "transient" ? await this.findLost({ backend: spec.backend, arch: spec.arch, runnerName: r.runnerName, requestedAt }, log) : undefined;
       if (found) {
         log.warn({ providerId: found.id, err: e.message }, "launch answered with an error but found started: recorded");
         return launched(found);
@@ -295,10 +295,10 @@ export class Launcher {
     }
   }
 
-  /** A start whose answer was lost, looked for once; a failed look is logged and counts as not found. */
-  private async findLost(provider: Provider, lost: LostLaunch, log: Logger): Promise<LaunchHandle | undefined> {
+  /** A start whose answer was lost, looked for once; a look that fails even for a while counts as not found here. */
+  private async findLost(lost: LostLaunch, log: Logger): Promise<LaunchHandle | undefined> {
     try {
-      return await provider.findLaunch(lost);
+      return await this.findLaunch(lost);
     } catch (e) {
       log.warn({ err: String(e) }, "could not look for a launch whose answer was lost: recorded as failed");
       return undefined;

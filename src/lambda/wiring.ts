@@ -76,10 +76,7 @@ export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Prom
 export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<IntakeServices> {
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
   webhookSecretOf(config);
-  const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
-  const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
+  const { clock, logger, takeIn, state } = await takeInOn(config, opts);
   return { config, clock, logger, app: publicAppFor(config, { takeIn, logger }), close: () => state.close() };
 }
 
@@ -89,13 +86,18 @@ export async function wireIntake(env: NodeJS.ProcessEnv, opts: WireOptions = {})
  */
 export async function wireEvents(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<EventsServices> {
   const config = serverlessConfig(loadConfig(env, undefined, { partial: true }));
+  const { clock, logger, takeIn, state } = await takeInOn(config, opts);
+  const { providers } = buildProviders(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
+  return { logger, providers, takeIn, close: () => state.close() };
+}
+
+/** The state and the intake on it, with the clock and logger: what the two intake-only functions run on. */
+async function takeInOn(config: Config, opts: WireOptions) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const aws = opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {};
-  const state = await openState(config, { clock, ...aws });
-  const { providers } = buildProviders(config, { clock, logger, ...aws });
+  const state = await openState(config, { clock, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
   const takeIn = createTakeIn({ intake: state.intake, store: state.store, policy: policyOf(config), clock, logger, observer: noopObserver });
-  return { logger, providers, takeIn, close: () => state.close() };
+  return { clock, logger, state, takeIn };
 }
 
 function serverlessConfig(config: Config): Config {

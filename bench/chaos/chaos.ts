@@ -64,6 +64,7 @@ export interface ChaosReport {
   orphanDetails: string[];
   /** Unread JIT parameters in Parameter Store at the end; they expire on their own (measure.ts). */
   jitParametersLeft: number;
+  jitParametersLeftNames: string[];
   /** JIT configs presented twice to open a runner session, from the GitHub sim: must be 0 (named in jitConfigReusedBy). */
   jitConfigReuses: number;
   jitConfigReusedBy: string[];
@@ -155,6 +156,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosOutcome> {
     orphanRunners: chaos.orphanRunners,
     orphanDetails: chaos.orphanDetails,
     jitParametersLeft: chaos.jitParametersLeft,
+    jitParametersLeftNames: chaos.jitParametersLeftNames,
     jitConfigReuses: chaos.jitConfigReuses,
     jitConfigReusedBy: chaos.jitConfigReusedBy,
     standby: standby && chaos.standbys ? { shapes: standby.shapes, ...chaos.standbys, faults: chaos.standbyFaults ?? null } : null,
@@ -188,7 +190,7 @@ export function formatReport(r: ChaosReport): string {
     ["re-runs (GitHub API)", "-", r.reruns],
     ["extra launches", r.baseline.extraLaunches, `${r.extraLaunches} (${pct(r.extraLaunches, r.jobs)} of jobs)`],
     ["orphans after drain", r.baseline.orphans, `${r.orphans} (tasks ${r.orphanTasks}, builds ${r.orphanBuilds}, runners ${r.orphanRunners})`],
-    ["JIT parameters left (expire)", "-", r.jitParametersLeft],
+    ["JIT parameters left (expire)", "-", `${r.jitParametersLeft}${r.jitParametersLeftNames.length ? ` (${r.jitParametersLeftNames.slice(0, 5).join(", ")})` : ""}`],
     ["JIT configs used twice", r.baseline.jitConfigReuses, `${r.jitConfigReuses}${r.jitConfigReusedBy.length ? ` (${r.jitConfigReusedBy.slice(0, 5).join(", ")})` : ""}`],
     ["drain (simulated s)", r.faultFreeDrainSeconds, `${r.drainSeconds}${r.drained ? "" : " (not drained: stalled)"} = ${ratio(r.drainSeconds, r.faultFreeDrainSeconds)}x`],
     ["pickup p50 / p95 / max (s)", fmtPickup(r.baseline.pickupSeconds), fmtPickup(r.pickupSeconds)],

@@ -60,6 +60,8 @@ export interface Measurement {
    * RunTask, or whose delete failed). Not orphans: each expires on its own after the boot timeout (core/runner-env.ts).
    */
   jitParametersLeft: number;
+  /** Their names (the runner's name and a keyed suffix, never a value): whose handoff or launch left one. */
+  jitParametersLeftNames: string[];
   /** JIT configs presented twice to open a runner session (GitHub sim's count): must be 0. */
   jitConfigReuses: number;
   jitConfigReusedBy: string[];
@@ -139,7 +141,11 @@ export interface StandbyAccount {
 
 /** Runners' one-time JIT parameters still in Parameter Store (expired ones are gone). */
 export function jitParametersLeft(bed: TestBed): number {
-  return bed.aws.control.listParameters().filter((p) => p.name.startsWith(bed.aws.jitParameterPrefix)).length;
+  return jitParameterNamesLeft(bed).length;
+}
+
+function jitParameterNamesLeft(bed: TestBed): string[] {
+  return bed.aws.control.listParameters().filter((p) => p.name.startsWith(bed.aws.jitParameterPrefix)).map((p) => p.name);
 }
 
 function standbyAccount(bed: TestBed, watch: StandbyWatch, runnerJobs: QueuedJob[], served: QueuedJob[]): StandbyAccount {
@@ -191,6 +197,7 @@ export function measure(
     orphanRunners: o.runners,
     orphanDetails: o.details,
     jitParametersLeft: jitParametersLeft(bed),
+    jitParametersLeftNames: jitParameterNamesLeft(bed),
     jitConfigReuses: reuses.length,
     jitConfigReusedBy: reuses.map((u) => `${u.runner} (${u.uses} times)`),
     ...(opts.standby ? { standbys: standbyAccount(bed, opts.standby, runnerJobs, served) } : {}),

@@ -19,7 +19,7 @@ import { OctokitGitHub } from "../github/octokit-github.js";
 import type { Logger } from "../log/logger.js";
 import { CodeBuildProvider } from "../providers/codebuild.js";
 import { EcsProvider } from "../providers/ecs.js";
-import { SsmJitHandoff } from "../providers/jit-handoff.js";
+import { SsmJitHandoff, jitNameKey } from "../providers/jit-handoff.js";
 import type { Provider } from "../providers/provider.js";
 import type { Queue } from "../queue/queue.js";
 import type { Store } from "../store/store.js";
@@ -88,7 +88,8 @@ export async function buildController(config: Config, opts: BuildOptions): Promi
     providers,
     deliveryPolicy,
     ...(pool ? { pool } : {}),
-    ...(standby ? { standby: { ...standby, handoff } } : {}),
+    handoff,
+    ...(standby ? { standby } : {}),
     ...(scaleSets ? { scaleSets } : {}),
     webhooks: intakesOf(config).webhooks,
     reconcilePolicy,
@@ -157,8 +158,11 @@ export function buildProviders(
   const providers = new Map<Backend, Provider>();
   const images = config.images;
   // One channel for every launch on every backend: the JIT config goes to a one-time SSM parameter, never into
-  // RunTask or StartBuild (core/runner-env.ts).
+  // RunTask or StartBuild (core/runner-env.ts). Names keyed by the GitHub credential, so that any replica, and this
+  // one after a crash, can name a parameter to delete it; a process holding none (the events Lambda) names nothing.
+  const credential = config.github.privateKey ?? config.github.personalToken;
   const handoff = new SsmJitHandoff({
+    ...(credential ? { nameKey: jitNameKey(credential) } : {}),
     client: new SSMClient(client),
     prefix: a.jitConfig.parameterPrefix,
     kmsKeyId: a.jitConfig.kmsKeyId,

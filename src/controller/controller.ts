@@ -55,10 +55,12 @@ export interface ControllerDeps {
   /** The always-on pool for `type=static` jobs, when configured (poolSetupOf), and how often it is topped up (clock ms). */
   readonly pool?: PoolSetup & { readonly intervalMs: number };
   /**
-   * Standby runners (docs/standby.md), when configured (standbySetupOf), with the JIT handoff that names their
-   * parameters and writes a job's config to one.
+   * The JIT handoff the providers write launches' configs with (build.ts buildProviders): it names standbys'
+   * parameters and writes a job's config to one, and deletes the parameter of a launch a crash cut short.
    */
-  readonly standby?: StandbySetup & { readonly handoff: Pick<JitHandoff, "nameFor" | "handTo"> };
+  readonly handoff: Pick<JitHandoff, "nameFor" | "handTo" | "discard">;
+  /** Standby runners (docs/standby.md), when configured (standbySetupOf). */
+  readonly standby?: StandbySetup;
   /** Concurrent runners allowed; default: no limit beyond the quotas' pacing. */
   readonly limits?: LaunchLimits;
   /** Real ms between queue polls when idle. */
@@ -99,7 +101,7 @@ export class Controller {
     const observer = (this.observer = deps.observer ?? noopObserver);
     const gate = new LaunchGate(store, clock, deps.limits ?? { maxRunners: Number.MAX_SAFE_INTEGER, perBackend: {} });
     const scaleSetRunners = deps.scaleSets ? new ScaleSetRunnerSource(deps.scaleSets.client, deps.scaleSets.setup.runnerGroup) : undefined;
-    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, gate, placement: deps.placement, clock, logger, observer, scaleSets: scaleSetRunners }));
+    const launcher = (this.launcher = new Launcher({ store, github: deps.github, providers: deps.providers, handoff: deps.handoff, gate, placement: deps.placement, clock, logger, observer, scaleSets: scaleSetRunners }));
     // Intake wakes the worker pool (built below) only when something arrives, long after construction.
     this.takeIn = createTakeIn({
       intake: deps.intake,
@@ -115,7 +117,7 @@ export class Controller {
     let standbyRound: Periodic | undefined;
     let handoffs: ReconcilerDeps["standbys"] = undefined;
     if (deps.standby) {
-      const manager = new StandbyManager({ ...deps.standby, launcher, store, github: deps.github, scaleSets: scaleSetRunners, clock, logger: logger.child({ component: "standby" }) });
+      const manager = new StandbyManager({ ...deps.standby, handoff: deps.handoff, launcher, store, github: deps.github, scaleSets: scaleSetRunners, clock, logger: logger.child({ component: "standby" }) });
       // At start the standbys boot at once; after that, on their interval, and right after a handoff (its replacement).
       const round = (standbyRound = new Periodic("standby", clock, deps.standby.intervalMs, () => manager.tick(), logger, true));
       handoffs = { handOff: (start) => manager.handOff(start), handedOff: () => round.nudge() };

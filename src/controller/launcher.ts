@@ -19,6 +19,7 @@ import { GitHubError } from "../github/errors.js";
 import type { GitHubPort } from "../github/github-port.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchError, type LaunchHandle, type LostLaunch, type Provider, type StandbyLaunch } from "../providers/provider.js";
+import type { JitHandoff } from "../providers/jit-handoff.js";
 import { launchId, type JobRecord, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import type { LaunchGate } from "./launch-gate.js";
 import { deregisterByName } from "./runners.js";
@@ -37,6 +38,8 @@ export interface LauncherDeps {
   readonly store: Store;
   readonly github: GitHubPort;
   readonly providers: ReadonlyMap<Backend, Provider>;
+  /** Names and deletes the JIT parameter of a start a crash cut short (abandon); absent: left to its expiry. */
+  readonly handoff?: Pick<JitHandoff, "nameFor" | "discard">;
   readonly gate: LaunchGate;
   readonly placement: RunnerPlacement;
   readonly clock: Clock;
@@ -227,6 +230,17 @@ export class Launcher {
    */
   async abandon(launch: LaunchRecord, reason: string): Promise<void> {
     await this.deps.store.updateLaunch(launch.id, launch.version, { state: "failed", error: { kind: "transient", message: reason }, stoppedAt: this.deps.clock.now() });
+    // The process may have died after writing the runner's JIT config, before RunTask / StartBuild. A standby's own
+    // start writes none, and a handed-off attempt's config is in its standby's parameter, which the standby round settles.
+    if (launch.standby === null && launch.handoffFrom === null) await this.discardConfig(launch.runnerName);
+  }
+
+  /**
+   * Deletes the JIT parameter of a runner that will never read it (its start abandoned, or failed and found nowhere),
+   * now rather than at its expiry. A runner found later anyway has had its registration removed: it could not run.
+   */
+  private async discardConfig(runnerName: string): Promise<void> {
+    await this.deps.handoff?.discard([this.deps.handoff.nameFor(runnerName)]);
   }
 
   /** Admitted and recorded as "requested": JIT config, provider launch, outcome recorded. */
@@ -284,12 +298,13 @@ export class Launcher {
         log.warn({ providerId: found.id, err: e.message }, "launch answered with an error but found started: recorded");
         return launched(found);
       }
-      // The registered runner will never come online: remove it so it does not linger as offline.
+      // The registered runner will never come online: remove it so it does not linger as offline, and its config.
       if (jit) {
         const { runnerId, target } = jit;
         await removeIssued(this.deps, target, runnerId).catch((err: unknown) =>
           log.warn({ runnerId, err: String(err) }, "could not remove an unused runner registration"),
         );
+        if (e.kind === "transient") await this.discardConfig(r.runnerName);
       }
       return fail({ kind: e.kind, message: e.message }, e.kind);
     }

@@ -223,7 +223,7 @@ export class StandbyManager {
     this.lastN = Math.max(this.lastN + 1, now);
     const name = standbyName(this.lastN);
     const idempotencyKey = `standby:${name}`;
-    const standby: StandbyRole = { shape: target.shape, parameter: this.deps.handoff.nameFor(idempotencyKey, name), status: { kind: "free" } };
+    const standby: StandbyRole = { shape: target.shape, parameter: this.deps.handoff.nameFor(name), status: { kind: "free" } };
     return {
       waiter: standbyWaiter(target.shape),
       row: { jobId: NO_JOB, attempt: this.lastN },

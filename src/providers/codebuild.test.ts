@@ -48,6 +48,7 @@ async function makeBed(): Promise<ContractBed & { sim: AwsSim }> {
     throttleNextLaunch: () =>
       sim.control.failNext({ service: "codebuild", operation: "StartBuild", error: "ThrottlingException", message: "Rate exceeded" }),
     parameters: () => sim.control.listParameters().map((p) => p.name),
+    handoff: simHandoff(sim, clock),
     traffic: traffic.text,
     close: () => sim.close(),
   };

@@ -11,9 +11,9 @@ import {
   type ImagePullCredentialsType,
 } from "@aws-sdk/client-codebuild";
 import type { Arch, Backend, Size } from "../core/types.js";
-import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV } from "../core/runner-env.js";
+import { JIT_CONFIG_ENV, JIT_PARAMETER_ENV, RUNNER_NAME_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
-import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
+import { mayHoldUnread, parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError } from "./launch-errors.js";
 import { buildOfEvent } from "./state-events.js";
 import { LaunchError, runnerEnvironment, type LaunchHandle, type LaunchRequest, type LaunchState, type LostLaunch, type Provider } from "./provider.js";
@@ -148,9 +148,8 @@ export class CodeBuildProvider implements Provider {
         if (!handle) continue;
         const state = stateOf(handle, build);
         states.set(handle.id, state);
-        // A build that ended in failure may have stopped before its runner read (and deleted) the parameter.
         const parameter = parameterOf(build);
-        if (state.status === "stopped" && state.succeeded !== true && parameter) unread.push(parameter);
+        if (parameter && mayHoldUnread(state, variableOf(build, STANDBY_UNTIL_ENV) !== undefined)) unread.push(parameter);
       }
     }
     await this.opts.handoff.discard(unread);

@@ -54,6 +54,7 @@ async function makeBed(backend: "FARGATE" | "FARGATE_SPOT"): Promise<ContractBed
       clear: () => sim.control.clearCapacityShortage(backend),
     },
     parameters: () => sim.control.listParameters().map((p) => p.name),
+    handoff: simHandoff(sim, clock),
     traffic: traffic.text,
     close: () => sim.close(),
   };

@@ -10,9 +10,9 @@ import {
   type TaskOverride,
 } from "@aws-sdk/client-ecs";
 import type { Arch, Backend } from "../core/types.js";
-import { JIT_PARAMETER_ENV } from "../core/runner-env.js";
+import { JIT_PARAMETER_ENV, STANDBY_UNTIL_ENV } from "../core/runner-env.js";
 import { awsIdempotencyToken } from "./idempotency.js";
-import { parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
+import { mayHoldUnread, parameterToDiscard, type JitHandoff } from "./jit-handoff.js";
 import { awsErrorToLaunchError, ecsFailureToLaunchError } from "./launch-errors.js";
 import { taskOfEvent } from "./state-events.js";
 import {
@@ -153,9 +153,8 @@ export class EcsProvider implements Provider {
         if (!handle) continue;
         const state = this.stateOf(handle, task);
         states.set(handle.id, state);
-        // A runner that never ran, or ended in failure, may not have read (and deleted) its parameter.
         const parameter = this.parameterOf(task);
-        if (state.status === "stopped" && state.succeeded !== true && parameter) unread.push(parameter);
+        if (parameter && mayHoldUnread(state, this.variableOf(task, STANDBY_UNTIL_ENV) !== undefined)) unread.push(parameter);
       }
     }
     await this.opts.handoff.discard(unread);
@@ -188,8 +187,13 @@ export class EcsProvider implements Provider {
 
   /** The JIT parameter a task was told of: its runner container's override, as RunTask was given it. */
   private parameterOf(task: Task): string | undefined {
+    return this.variableOf(task, JIT_PARAMETER_ENV);
+  }
+
+  /** A variable of the runner container's environment, as RunTask's overrides gave it. */
+  private variableOf(task: Task, name: string): string | undefined {
     const container = task.overrides?.containerOverrides?.find((c) => c.name === this.containerName);
-    return container?.environment?.find((e) => e.name === JIT_PARAMETER_ENV)?.value;
+    return container?.environment?.find((e) => e.name === name)?.value;
   }
 
   private taskDefinitionFor(image: string, arch: Arch): string {

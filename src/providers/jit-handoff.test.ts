@@ -5,6 +5,7 @@ import { scaledClock } from "../clock/clock.js";
 import { JIT_PARAMETER_EXPIRY_MARGIN_MS } from "../core/runner-env.js";
 import { startAwsSim, type AwsSim } from "../../testbed/aws/index.js";
 import { simHandoff, simSsmClient } from "../../test/support/sim-handoff.js";
+import { jitNameKey } from "./jit-handoff.js";
 import { LaunchError } from "./provider.js";
 
 const clock = scaledClock(1);
@@ -29,12 +30,18 @@ describe("SsmJitHandoff", () => {
     expect((await asRunner.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value).toBe(launch.jitConfig);
   });
 
-  it("names a launch's parameter from a key of its own: the same for a repeat, unknowable from the runner's name", async () => {
-    const a = simHandoff(sim, clock);
-    const b = simHandoff(sim, clock);
-    expect(a.nameFor("k", "tornade-8-1")).toBe(a.nameFor("k", "tornade-8-1"));
-    expect(a.nameFor("k", "tornade-8-1")).not.toBe(a.nameFor("k2", "tornade-8-1"));
-    expect(a.nameFor("k", "tornade-8-1")).not.toBe(b.nameFor("k", "tornade-8-1"));
+  it("names a launch's parameter from a key: the same for a repeat, in another process with the same credential, unknowable without it", async () => {
+    const a = simHandoff(sim, clock, { nameKey: jitNameKey("-----BEGIN PRIVATE KEY-----app-a") });
+    const restarted = simHandoff(sim, clock, { nameKey: jitNameKey("-----BEGIN PRIVATE KEY-----app-a") });
+    const other = simHandoff(sim, clock, { nameKey: jitNameKey("-----BEGIN PRIVATE KEY-----app-b") });
+    const unkeyed = simHandoff(sim, clock);
+    expect(a.nameFor("tornade-8-1")).toBe(a.nameFor("tornade-8-1"));
+    expect(a.nameFor("tornade-8-1")).not.toBe(a.nameFor("tornade-8-2"));
+    expect(restarted.nameFor("tornade-8-1")).toBe(a.nameFor("tornade-8-1"));
+    expect(other.nameFor("tornade-8-1")).not.toBe(a.nameFor("tornade-8-1"));
+    expect(unkeyed.nameFor("tornade-8-1")).not.toBe(a.nameFor("tornade-8-1"));
+    // The secret is not in the name.
+    expect(a.nameFor("tornade-8-1")).not.toContain("app-a");
   });
 
   it("says which setting to fix when the key does not exist", async () => {

@@ -10,6 +10,7 @@ import type { ContainerHandle, ContainerRuntime, ContainerSpec } from "../../tes
 import { obtainJitConfig } from "../../testbed/runner/handoff.js";
 import { leakedFragment } from "../../test/support/secret-fragments.js";
 import { LaunchError, type LaunchRequest, type LaunchState, type Provider } from "./provider.js";
+import type { JitHandoff } from "./jit-handoff.js";
 
 export interface ContractBed {
   readonly provider: Provider;
@@ -27,6 +28,8 @@ export interface ContractBed {
   capacityShortage?: { start(): void; clear(): void };
   /** Names of the JIT parameters Parameter Store holds now. */
   parameters(): string[];
+  /** Writes a parameter as a handoff to a standby does (a job's config to the name the standby waits on). */
+  readonly handoff: Pick<JitHandoff, "handTo">;
   /** Every request to and answer from the backend's service so far (ECS or CodeBuild), as JSON text. */
   traffic(): string;
   close(): Promise<void>;
@@ -174,6 +177,20 @@ export function providerContract(name: string, make: () => Promise<ContractBed>,
       expect(container.env[JIT_CONFIG_ENV]).toBeUndefined();
       expect(bed.parameters()).not.toContain(parameter);
       bed.runtime.finish(handle.id, 0);
+    });
+
+    it("deletes a standby's parameter once describe sees it stopped, however it ended: a handoff written twice leaves one", async () => {
+      const job = launchRequest(bed.backend, "X86_64");
+      const parameter = `${DEFAULT_JIT_PARAMETER_PREFIX}tornade-standby-${job.jobId}.0123456789abcdef0123456789abcdef`;
+      const handle = await bed.provider.launch({ ...job, jobId: 0, runId: 0, jitConfig: undefined, standby: { parameter, until: 1_900_000_000_000, pollMs: 1_000 } });
+      await describeUntil(bed.provider, { handle }, (s) => s.status === "running");
+      await bed.runtime.waitStarted(handle.id);
+      // The write whose answer was lost landed again after the standby's runner read (and deleted) the first one.
+      await bed.handoff.handTo(parameter, job);
+      bed.runtime.finish(handle.id, 0);
+      const end = await describeUntil(bed.provider, { handle }, (s) => s.status === "stopped");
+      expect(end.succeeded).toBe(true);
+      expect(bed.parameters()).not.toContain(parameter);
     });
 
     it("deletes the parameter of a launch AWS refused, and of one stopped before its runner read it", async () => {

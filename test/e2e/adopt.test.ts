@@ -9,6 +9,8 @@ import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { RUN_ID_PLACEHOLDER } from "../../src/sandbox/scenario.js";
 import { launchTimeoutSeconds } from "../../src/sandbox/speed.js";
 import { reconcileItem } from "../../src/controller/work-items.js";
+import { jitNameKey } from "../../src/providers/jit-handoff.js";
+import { simHandoff } from "../support/sim-handoff.js";
 import { E2E_SPEED, sandbox, until } from "./helpers.js";
 
 let s: Sandbox;
@@ -92,5 +94,24 @@ describe("a launch whose answer a crash lost", () => {
       return l?.state !== "requested" ? l : undefined;
     });
     expect(closed).toMatchObject({ attempt: 1, state: "failed", providerId: null });
+  });
+
+  it("cut short after its JIT config was written, and found nowhere: its parameter is deleted by the next life", async () => {
+    const { store } = s.tornade.built;
+    const id = await runningJob("cut-short-build", "CODEBUILD");
+    // The config a process SIGKILLed between PutParameter and StartBuild left behind, written as that process (keyed
+    // by the same App key, not by this process's memory) names it.
+    const earlierLife = simHandoff(s.bed.aws, s.bed.clock, { nameKey: jitNameKey(s.bed.github.privateKeyPem) });
+    const left = await earlierLife.put({ runnerName: `tornade-${id}-1`, jitConfig: "eyJsZWZ0LWJ5LWEtY3Jhc2gifQ==" });
+    const params = () => s.bed.aws.control.listParameters().map((p) => p.name);
+    expect(params()).toContain(left);
+    s.bed.aws.control.failNext({ service: "codebuild", operation: "ListBuildsForProject", error: "AccessDeniedException", times: 1 });
+    await crashBeforeAnswer(id);
+    const closed = await until("the launch to be abandoned", async () => {
+      const [l] = await store.listLaunches(id);
+      return l?.state !== "requested" ? l : undefined;
+    });
+    expect(closed).toMatchObject({ attempt: 1, state: "failed" });
+    expect(params()).not.toContain(left);
   });
 });

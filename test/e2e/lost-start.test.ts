@@ -47,4 +47,20 @@ describe("a launch whose every answer was lost though it started", () => {
       expect(await s.tornade.built.store.listLaunches(id)).toEqual([expect.objectContaining({ attempt: 1, providerId: runners[0] })]);
     });
   }
+
+  it("that did not land, on FARGATE: is recorded failed, its JIT parameter deleted at once, and the next attempt serves the job", async () => {
+    const gh = s.bed.github.control;
+    s.bed.aws.control.failNext({ service: "ecs", operation: "RunTask", error: "ServerException", times: SDK_ATTEMPTS });
+    const labels = ["self-hosted", "tornade", RUN_ID_PLACEHOLDER, "runs-on=FARGATE"];
+    const [job] = await s.queueScenario({ jobs: [{ name: "unlanded-RunTask", labels, durationSeconds: 30, count: 1 }] });
+    const id = job!.jobId;
+    const done = await until("the job to complete", () => (gh.getJob(id)?.status === "completed" ? gh.getJob(id) : undefined), 30_000);
+    expect(done?.conclusion).toBe("success");
+    expect(await s.tornade.built.store.listLaunches(id)).toEqual([
+      expect.objectContaining({ attempt: 1, state: "failed", providerId: null }),
+      expect.objectContaining({ attempt: 2, providerId: runnersOf(id)[0] }),
+    ]);
+    // No runner will read the first attempt's config: it is gone now, not at its expiry 25 minutes on.
+    expect(s.bed.aws.control.listParameters().filter((p) => p.name.includes(`/tornade-${id}-`))).toEqual([]);
+  });
 });

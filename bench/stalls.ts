@@ -1,20 +1,22 @@
 /**
- *   node bin/run-ts.js bench/stalls.ts [--stage intake|overhead] [--rate PER_S] [--deliveries N] [--bin OTHER/bin/tornade.js]
+ *   node bin/run-ts.js bench/stalls.ts [--stage intake|overhead] [--rate PER_S] [--deliveries N] [--bin OTHER/bin/tornade.js] [--store FILE]
  *
  * One open-loop intake stage (bench/intake.ts; default 3,000 deliveries at 1,000/s) or, with --stage overhead, the
  * overhead10 run (bench/steady.ts: --deliveries jobs, default 150, at --rate a second, default 10, clock 10×), against a
  * `tornade serve` child carrying bench/probe.mjs, then the child's seconds: event-loop delay p50/p99/max (the longest synchronous stretch),
  * GC pauses, and the WAL syncs run on the thread pool (how many, how long). Latency percentiles on a shared machine
  * move with the load; these say what a delivery waited behind. --bin runs another build (e.g. the code before a change,
- * extracted with `git archive` and built) for a side-by-side run.
+ * extracted with `git archive` and built) for a side-by-side run. --store puts the SQLite file elsewhere (with --stage
+ * overhead): on tmpfs (/dev/shm) a sync costs next to nothing, so the difference is what durable writes cost a job.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchIntake } from "./intake.js";
+import { PATH_SEGMENTS } from "./job-path.js";
 import { benchSteady } from "./steady.js";
 
-const args = parseArgs({ options: { stage: { type: "string" }, rate: { type: "string" }, deliveries: { type: "string" }, bin: { type: "string" } }, strict: true }).values;
+const args = parseArgs({ options: { stage: { type: "string" }, rate: { type: "string" }, deliveries: { type: "string" }, bin: { type: "string" }, store: { type: "string" } }, strict: true }).values;
 const overhead = args.stage === "overhead";
 const rate = Number(args.rate ?? (overhead ? 10 : 1000));
 const deliveries = Number(args.deliveries ?? (overhead ? 150 : 3000));
@@ -24,8 +26,13 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 const child = { nodeArgs: ["--import", probe], onChild: (p: number) => (pid = p), ...(args.bin ? { bin: resolve(args.bin) } : {}) };
 let headline: string;
 if (overhead) {
-  const r = await benchSteady({ jobs: deliveries, speed: 10, ratePerSecond: rate, progress: say, ...child });
-  headline = `overhead at ${rate} jobs/s: p50 ${r.overhead.p50Ms} ms, p99 ${r.overhead.p99Ms} ms (raw ${r.overhead.rawP50Ms} / ${r.overhead.rawP99Ms} ms)`;
+  const r = await benchSteady({ jobs: deliveries, speed: 10, ratePerSecond: rate, progress: say, ...child, ...(args.store ? { storePath: resolve(args.store) } : {}) });
+  const p = r.overhead.path;
+  headline = [
+    `overhead at ${rate} jobs/s: p50 ${r.overhead.p50Ms} ms, p99 ${r.overhead.p99Ms} ms (raw ${r.overhead.rawP50Ms} / ${r.overhead.rawP99Ms} ms)`,
+    `one job's path, ${p.jobs} jobs (bench/job-path.ts), p50 / p99 ms: ${PATH_SEGMENTS.map((k) => `${k} ${p.segments[k].p50Ms} / ${p.segments[k].p99Ms}`).join(", ")}`,
+    `the bench process's own event-loop delay meanwhile: p50 ${p.harnessLoop.p50Ms}, p99 ${p.harnessLoop.p99Ms}, max ${p.harnessLoop.maxMs} ms`,
+  ].join("\n");
 } else {
   const s = (await benchIntake({ rates: [rate], seconds: deliveries / rate, progress: say, ...child })).stages[0]!;
   headline = `intake ${rate}/s offered: ${s.achievedRate}/s acked, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms, ${s.errors} errors`;

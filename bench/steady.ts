@@ -13,6 +13,7 @@
  * - footprint: CPU time of the tornade process per 1,000 jobs and its peak RSS (/proc).
  */
 import { appJwtSigner } from "../src/github/app-jwt.js";
+import { JobPath, type PathReport } from "./job-path.js";
 import { percentile, round, sleep, waitFor } from "./stats.js";
 import { childUsage, monotonicUs, realNow, startWorld, type World } from "./world.js";
 
@@ -30,7 +31,7 @@ export const RUNNER_HANDOFF_CALLS: readonly string[] = ["ssm.GetParameter", "ssm
 export interface SteadyResult {
   jobs: number;
   launched: number;
-  overhead: { p50Ms: number; p99Ms: number; rawP50Ms: number; rawP99Ms: number; jitRoundTripMs: number };
+  overhead: { p50Ms: number; p99Ms: number; rawP50Ms: number; rawP99Ms: number; jitRoundTripMs: number; path: PathReport };
   apiPerJob: { github: number; aws: number; runnerAws: number; ssm: number; githubCalls: Record<string, number>; awsCalls: Record<string, number> };
   footprint: { rssMb: number; cpuMsPer1000Jobs: number };
   failedJobs: number;
@@ -54,12 +55,23 @@ export interface SteadyOptions {
   onChild?: (pid: number) => void;
   /** Another build's bin/tornade.js to run (bench/stalls.ts --bin). */
   bin?: string;
+  /** Where the SQLite store lives (bench/stalls.ts --store: on tmpfs, a sync costs next to nothing); default a fresh temporary directory. */
+  storePath?: string;
 }
 
 export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
   const SPEED = opts.speed;
   const RATE_PER_SECOND = opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND;
-  const world = await startWorld({ speed: SPEED, webhooks: true, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.bin ? { bin: opts.bin } : {}) });
+  const path = new JobPath(realNow);
+  const world = await startWorld({
+    speed: SPEED,
+    webhooks: true,
+    onAwsRequest: (operation, body) => path.aws(operation, body),
+    onGithubResponse: (route, status, body) => path.github(route, status, body),
+    ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+    ...(opts.bin ? { bin: opts.bin } : {}),
+    ...(opts.storePath ? { storePath: opts.storePath } : {}),
+  });
   try {
     opts.onChild?.(world.proc.child.pid ?? 0);
     const gh = world.bed.github.control;
@@ -72,6 +84,7 @@ export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
     const before = await childUsage(world.proc.child.pid!);
     const fromUs = monotonicUs();
     const t0 = world.clock.now();
+    path.watchHarness();
 
     const ids: number[] = [];
     const start = realNow();
@@ -104,6 +117,15 @@ export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
       const l = world.launches.get(id)?.requestedAt;
       return r !== undefined && l !== undefined ? [l - r] : [];
     });
+    for (const id of ids) {
+      const r = world.received.get(id);
+      const a = world.answered.get(id);
+      const l = world.launches.get(id)?.requestedAt;
+      if (r !== undefined) path.received(id, r);
+      if (a !== undefined) path.answered(id, a);
+      if (l !== undefined) path.launched(id, l);
+    }
+    const pathReport = path.report(ids);
     const jit = await jitRoundTripMs(world, 30);
     const overhead = raw.map((ms) => Math.max(0, ms - jit));
     const githubTotal = Object.values(ghStats.requests).reduce((a, b) => a + b, 0);
@@ -121,6 +143,7 @@ export async function benchSteady(opts: SteadyOptions): Promise<SteadyResult> {
         rawP50Ms: round(percentile(raw, 50)),
         rawP99Ms: round(percentile(raw, 99)),
         jitRoundTripMs: round(jit),
+        path: pathReport,
       },
       apiPerJob: {
         github: perJob(githubTotal),

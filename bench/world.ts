@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { sharedClock, type Clock } from "../src/clock/clock.js";
 import { startTestBed, type TestBed } from "../testbed/index.js";
 import type { BootModelInput } from "../testbed/aws/index.js";
-import type { GitHubLimits } from "../testbed/github/index.js";
+import type { GitHubLimits, SimResponseInfo } from "../testbed/github/index.js";
 import type { ContainerRuntime } from "../testbed/runtime.js";
 import { freePort, startTornade, type TornadeProcess } from "../test/support/tornade-process.js";
 
@@ -45,6 +45,8 @@ export interface WorldOptions {
   boot?: BootModelInput;
   /** Told every AWS request (operation and body) as it arrives, with the clock time: what a stage needs beyond launches. */
   onAwsRequest?: (operation: string, body: unknown, clockMs: number) => void;
+  /** Told every answer of the GitHub sim's REST API (its route template, status and body) as it is sent. */
+  onGithubResponse?: (route: string, status: number, body: unknown) => void;
 }
 
 export interface LaunchSeen {
@@ -61,6 +63,8 @@ export interface World {
   proc: TornadeProcess;
   /** Webhook arrivals at the relay by job id (first `queued` delivery), real ms. */
   received: Map<number, number>;
+  /** tornade's answer to that delivery back at the relay, real ms. */
+  answered: Map<number, number>;
   launches: Map<number, LaunchSeen>;
   /**
    * Clock ms of every launch AWS accepted, in order. A job may be served by an identical sibling's runner (GitHub
@@ -99,6 +103,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const clock = sharedClock(opts.speed, origin);
   const dir = opts.storePath ? undefined : mkdtempSync(join(tmpdir(), "tornade-bench-"));
   const received = new Map<number, number>();
+  const answered = new Map<number, number>();
   const launches = new Map<number, LaunchSeen>();
   const throttled = { aws: 0 };
   const accepted: number[] = [];
@@ -112,7 +117,11 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     runnerLog: () => {},
     // A busy 2-core machine can stall a simulated runner's lease renewal at high clock speeds; that is the harness's
     // fault, not tornade's, so the lease is relaxed as in the chaos run.
-    github: { runnerLostAfterMs: 60 * 60_000, ...(opts.githubLimits ? { limits: opts.githubLimits } : {}) },
+    github: {
+      runnerLostAfterMs: 60 * 60_000,
+      ...(opts.githubLimits ? { limits: opts.githubLimits } : {}),
+      ...(opts.onGithubResponse ? { onResponse: (r: SimResponseInfo) => opts.onGithubResponse?.(r.route, r.status, r.body) } : {}),
+    },
     aws: {
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
       ...(opts.boot ? { boot: opts.boot } : {}),
@@ -150,7 +159,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       ...(opts.bin ? { bin: opts.bin } : {}),
     });
     if (opts.webhooks) {
-      relay = await startRelay(`${proc.url}/events`, received);
+      relay = await startRelay(`${proc.url}/events`, received, answered);
       bed.github.control.setWebhookUrl(`http://127.0.0.1:${(relay.address() as AddressInfo).port}/events`);
     }
   } catch (e) {
@@ -163,6 +172,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     clock,
     proc: p,
     received,
+    answered,
     launches,
     accepted,
     throttled,
@@ -181,24 +191,26 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   };
 }
 
-/** Stamps each workflow_job delivery's arrival, then forwards it unchanged and hands tornade's answer back. */
-async function startRelay(target: string, received: Map<number, number>): Promise<Server> {
+/** Stamps each workflow_job delivery's arrival, forwards it unchanged, and stamps tornade's answer as it hands it back. */
+async function startRelay(target: string, received: Map<number, number>, answered: Map<number, number>): Promise<Server> {
   const server = createServer((req, res) => {
     const at = realNow();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
+      let first: number | undefined;
       if (req.headers["x-github-event"] === "workflow_job") {
         const parsed = JSON.parse(body.toString()) as { action?: string; workflow_job?: { id?: number } };
         const id = parsed.workflow_job?.id;
-        if (parsed.action === "queued" && typeof id === "number" && !received.has(id)) received.set(id, at);
+        if (parsed.action === "queued" && typeof id === "number" && !received.has(id)) received.set((first = id), at);
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
       fetch(target, { method: "POST", headers, body }).then(
         async (r) => {
           const text = await r.text();
+          if (first !== undefined) answered.set(first, realNow());
           res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/json" });
           res.end(text);
         },

@@ -1,11 +1,9 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
-import { retry } from "@octokit/plugin-retry";
-import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
-import Bottleneck from "bottleneck";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { appJwtSigner } from "./app-jwt.js";
+import { applyCallPolicy, callBounds, type CallPolicy, type RateLimitReport } from "./call-policy.js";
 import { InstallationTokens } from "./installation-tokens.js";
 import { RateLimitTracker, type RateLimitObservation } from "./rate-limits.js";
 
@@ -36,7 +34,7 @@ export interface GitHubClientOptions {
    * fail fast as "rate-limited" with `retryAt`, so the controller defers instead of blocking a worker. Default 60.
    */
   readonly maxRateLimitWaitSeconds?: number;
-  /** Retries of 5xx / network failures (plugin-retry, backoff 1, 4, 9 s). Default 3. */
+  /** Retries of 5xx / network failures (backoff 1, 4, 9 s of clock time: call-policy.ts). Default 3. */
   readonly maxServerErrorRetries?: number;
   /**
    * Minimum spacing between mutating requests (POST/PATCH/PUT/DELETE), ms of clock time. GitHub's REST best
@@ -49,7 +47,7 @@ export interface GitHubClientOptions {
   readonly tokenRefreshMarginMs?: number;
 }
 
-const OctokitWithPlugins = Octokit.plugin(paginateRest, retry, throttling);
+const OctokitWithPlugins = Octokit.plugin(paginateRest);
 export type GitHubOctokit = InstanceType<typeof OctokitWithPlugins>;
 
 /** Octokit instances per installation (App) or one shared instance (token), plus what they observed. */
@@ -68,11 +66,15 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
   const tracker = new RateLimitTracker(() => clock.now());
-  const common = commonOptions(opts, clock, logger);
+  const common = commonOptions(opts, logger);
+  const policy = callPolicyOf(opts);
+  const bounds = callBounds(clock, opts.writeSpacingMs ?? 1000);
+  const report = rateLimitReport(logger);
   const instances = new Map<string, GitHubOctokit>();
   const tokens = new InstallationTokens(clock, opts.tokenRefreshMarginMs ?? 5 * 60_000);
 
   const observe = (octokit: GitHubOctokit, key: string): GitHubOctokit => {
+    applyCallPolicy(octokit, policy, bounds, clock, report);
     octokit.hook.after("request", (response) => tracker.observe(key, response.headers));
     octokit.hook.error("request", (error) => {
       const headers = (error as { response?: { headers?: Record<string, string | number | undefined> } }).response
@@ -143,43 +145,10 @@ export function createGitHubClients(opts: GitHubClientOptions): GitHubClients {
   };
 }
 
-function commonOptions(opts: GitHubClientOptions, clock: Clock, logger: Logger) {
-  const maxRateLimitRetries = opts.maxRateLimitRetries ?? 3;
-  const maxWait = opts.maxRateLimitWaitSeconds ?? 60;
-  // Both plugins wait `seconds × retryAfterBaseValue` real ms; GitHub's seconds are clock seconds.
-  const msPerClockSecond = 1000 / clock.speed;
-  const throttle: ThrottlingOptions = {
-    retryAfterBaseValue: msPerClockSecond,
-    onSecondaryRateLimit: (retryAfter, options, _octokit, retryCount) => {
-      const again = retryCount < maxRateLimitRetries;
-      logger.warn(
-        { method: options.method, url: options.url, retryAfter, retryCount, again },
-        "GitHub secondary rate limit",
-      );
-      return again;
-    },
-    // The plugin computes this wait from x-ratelimit-reset against the real time; with a compressed test clock it is
-    // too long, which only makes a call give up ("rate-limited") sooner: safe.
-    onRateLimit: (retryAfter, options, _octokit, retryCount) => {
-      const again = retryCount < maxRateLimitRetries && retryAfter <= maxWait;
-      logger.warn(
-        { method: options.method, url: options.url, retryAfter, retryCount, again },
-        "GitHub primary rate limit spent",
-      );
-      return again;
-    },
-    write: writeGroup(clock, opts.writeSpacingMs ?? 1000),
-  };
+function commonOptions(opts: GitHubClientOptions, logger: Logger) {
   return {
     baseUrl: (opts.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
     userAgent: "tornade",
-    throttle,
-    retry: {
-      retries: opts.maxServerErrorRetries ?? 3,
-      retryAfterBaseValue: msPerClockSecond,
-      // 409 (duplicate runner name) and 429 (rate limit, the throttling plugin's business) must not be repeated here.
-      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-    },
     // Octokit's own log lines go to our logger without their `additionalInfo`, which can hold request headers.
     log: {
       debug: (m: string) => logger.debug({}, m),
@@ -190,12 +159,19 @@ function commonOptions(opts: GitHubClientOptions, clock: Clock, logger: Logger) 
   };
 }
 
-/**
- * The throttling plugin's `write` group (its typed option), built as the plugin builds its own — one Bottleneck
- * group whose limiter lets a write start `minTime` after the last — but with tornade's spacing: the plugin's is one
- * second of real time, process-wide, which would cap the controller at one launch a second; tornade's is in clock
- * time (a compressed test clock compresses it too) and may be 0, when the controller paces its launches itself.
- */
-function writeGroup(clock: Clock, spacingMs: number): Bottleneck.Group {
-  return new Bottleneck.Group({ maxConcurrent: 1, minTime: Math.max(0, spacingMs) / clock.speed });
+function callPolicyOf(opts: GitHubClientOptions): CallPolicy {
+  return {
+    maxRateLimitRetries: opts.maxRateLimitRetries ?? 3,
+    // Longer waits fail fast as "rate-limited" with retryAt, so the controller defers instead of blocking a worker.
+    maxRateLimitWaitSeconds: opts.maxRateLimitWaitSeconds ?? 60,
+    maxServerErrorRetries: opts.maxServerErrorRetries ?? 3,
+    // 409 (duplicate runner name) must not be repeated; 403 and 429 are the rate limits' (retried by their own rule).
+    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+  };
+}
+
+/** Each rate-limit refusal, and whether the call waits it out, as a warning. */
+function rateLimitReport(logger: Logger): RateLimitReport {
+  return ({ kind, method, url, retryAfterSeconds, retryCount, again }) =>
+    logger.warn({ method, url, retryAfter: retryAfterSeconds, retryCount, again }, kind === "secondary" ? "GitHub secondary rate limit" : "GitHub primary rate limit spent");
 }

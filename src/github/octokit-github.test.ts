@@ -280,7 +280,7 @@ describe("throttling against the simulator's secondary limit", () => {
   });
   afterAll(() => sim.close());
 
-  it("lands every write: the throttling plugin sits out each retry-after the test bed answers with", async () => {
+  it("lands every write: the call policy sits out each retry-after the test bed answers with", async () => {
     const logger = recordingLogger();
     const { gh } = appPort(sim, clock, { logger, writeSpacingMs: 0 });
     const target = { installationId: sim.installationId, owner: sim.owner, repo: sim.repo, scope: "repo" as const };

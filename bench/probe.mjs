@@ -39,6 +39,12 @@ fs.fdatasync = function timed(fd, callback) {
 module.syncBuiltinESMExports();
 
 const r = (x) => Math.round(x * 100) / 100;
+/** The process's memory at the end of each second, MB: resident, V8 heap used and reserved, and off-heap buffers. */
+const memoryMb = () => {
+  const m = process.memoryUsage();
+  const mb = (b) => Math.round(b / 1048576);
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
+};
 const seconds = [];
 const started = performance.now();
 const timer = setInterval(() => {
@@ -49,6 +55,7 @@ const timer = setInterval(() => {
     loopMaxMs: r(loop.max / 1e6),
     gc: { count: gc.count, ms: r(gc.ms), maxMs: r(gc.maxMs) },
     syncs: { count: syncs.count, meanMs: syncs.count ? r(syncs.ms / syncs.count) : 0, maxMs: r(syncs.maxMs) },
+    mem: memoryMb(),
   });
   loop.reset();
   gc = { count: 0, ms: 0, maxMs: 0 };

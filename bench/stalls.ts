@@ -44,11 +44,12 @@ const seconds = JSON.parse(readFileSync(`/tmp/tornade-probe-${pid}.json`, "utf8"
   loopMaxMs: number;
   gc: { count: number; ms: number; maxMs: number };
   syncs: { count: number; meanMs: number; maxMs: number };
+  mem: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
 }[];
 const lines = seconds.map(
   (x) =>
     `${String(x.t).padStart(4)} s  loop p50 ${x.loopP50Ms} p99 ${x.loopP99Ms} max ${x.loopMaxMs} ms | gc ${x.gc.count}× ${x.gc.ms} ms (max ${x.gc.maxMs}) | ` +
-    `syncs ${x.syncs.count}× mean ${x.syncs.meanMs} max ${x.syncs.maxMs} ms`,
+    `syncs ${x.syncs.count}× mean ${x.syncs.meanMs} max ${x.syncs.maxMs} ms | MB rss ${x.mem.rss} heap ${x.mem.heapUsed}/${x.mem.heapTotal} ext ${x.mem.external}`,
 );
 process.stdout.write(
   [headline, ...lines, ""].join("\n"),

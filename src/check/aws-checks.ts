@@ -10,6 +10,7 @@ import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ECSClient } fro
 import type { Config } from "../config/index.js";
 import { networkFailure } from "../core/network-errors.js";
 import type { Arch } from "../core/types.js";
+import { awsClientConfig } from "../providers/aws-client-config.js";
 import { errorText, fail, pass, skip, type CheckResult } from "./result.js";
 import { unreachable } from "./unreachable.js";
 
@@ -56,14 +57,8 @@ function failure(name: string, action: string, e: unknown, otherwise: string, en
 export async function checkAws(config: Config, opts: AwsCheckOptions): Promise<CheckResult[]> {
   const a = config.aws;
   if (!a.region) return [fail("aws: region", "not configured", "set TORNADE_AWS_REGION (or AWS_REGION) or aws.region, e.g. us-east-1")];
-  const client = {
-    region: a.region,
-    maxAttempts: 2,
-    // Without these the SDK waits minutes on an endpoint that accepts connections but never answers.
-    requestHandler: { connectionTimeout: opts.timeoutMs, requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true },
-    ...(a.endpoint ? { endpoint: a.endpoint } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-  };
+  // A check waits its own deadline, not serve's: an endpoint that accepts connections but never answers is unreachable.
+  const client = awsClientConfig({ region: a.region, endpoint: a.endpoint, credentials: opts.credentials, maxAttempts: 2, requestTimeoutMs: opts.timeoutMs, connectionTimeoutMs: opts.timeoutMs });
   const setting = endpointSetting(a.endpoint);
   const ecsAt: Endpoint = { service: "ECS", url: endpointOf("ECS", a.region, a.endpoint), setting };
   const codebuildAt: Endpoint = { service: "CodeBuild", url: endpointOf("CodeBuild", a.region, a.endpoint), setting };

@@ -73,10 +73,10 @@ export async function checkGitHub(config: Config, clock: Clock, opts: GitHubChec
   if (!auth) return [fail("github: credentials", "none configured", "set APP_ID and SECRET_KEY_PEM (a GitHub App), or PERSONAL_TOKEN")];
   // No retries: a retry would wait past the call's deadline and report the timeout instead of what really happened
   // (a refused connection, GitHub's 502); a check reports what it sees, and running it again is the retry.
-  const clients = createGitHubClients({ auth, baseUrl: g.baseUrl, clock, maxRateLimitRetries: 0, maxServerErrorRetries: 0, writeSpacingMs: 0 });
+  // Each call gets its own deadline (the call policy's): a GitHub that accepts the connection but never answers is
+  // unreachable too.
+  const clients = createGitHubClients({ auth, baseUrl: g.baseUrl, clock, maxRateLimitRetries: 0, maxServerErrorRetries: 0, writeSpacingMs: 0, requestTimeoutMs: opts.timeoutMs });
   const scope = g.runnerScope;
-  // Each call gets its own deadline: a GitHub that accepts the connection but never answers is unreachable too.
-  const limit = () => ({ request: { signal: AbortSignal.timeout(opts.timeoutMs) } });
   const failed = (name: string, e: unknown, specific?: (ge: GitHubError) => CheckResult | undefined): CheckResult => {
     const ge = toGitHubError(e);
     if (ge.kind === "unreachable" && ge.details.network) return unreachable(name, "GitHub", g.baseUrl, ge.details.network, BASE_URL_SETTING);
@@ -88,7 +88,7 @@ export async function checkGitHub(config: Config, clock: Clock, opts: GitHubChec
   const app = clients.forApp();
   if (app) {
     try {
-      const me = await app.request("GET /app", limit());
+      const me = await app.request("GET /app");
       if (me.data?.html_url) installUrl = `${me.data.html_url}/installations/new`;
       results.push(pass("github: App credentials", `App ${String(me.data?.slug ?? g.appId)} (id ${g.appId}) accepts tornade's JWT`));
     } catch (e) {
@@ -106,7 +106,7 @@ export async function checkGitHub(config: Config, clock: Clock, opts: GitHubChec
       return results;
     }
     try {
-      const res = await app.request("GET /app/installations", { per_page: 100, ...limit() });
+      const res = await app.request("GET /app/installations", { per_page: 100 });
       installations = res.data.map((i) => ({ id: i.id, account: accountLogin(i.account) ?? String(i.id) }));
     } catch (e) {
       results.push(failed("github: installations", e));
@@ -116,12 +116,12 @@ export async function checkGitHub(config: Config, clock: Clock, opts: GitHubChec
       results.push(fail("github: installations", "the App is installed nowhere", `install it on your organization or repositories${installUrl ? ` at ${installUrl}` : " (App settings → Install App)"}`));
       return results;
     }
-    for (const inst of installations) results.push(await mintToken(app, inst, scope, limit, failed));
+    for (const inst of installations) results.push(await mintToken(app, inst, scope, failed));
   } else {
     results.push(skip("github: App credentials", "a personal access token is configured; a GitHub App is recommended"));
   }
 
-  const access = { installations, installUrl, forInstallation: (id: number | undefined) => clients.forInstallation(id), app, limit, failed };
+  const access = { installations, installUrl, forInstallation: (id: number | undefined) => clients.forInstallation(id), app, failed };
   results.push(...(await checkAccess(config, access)));
   return results;
 }
@@ -149,13 +149,12 @@ function accountLogin(account: unknown): string | undefined {
   return typeof a["login"] === "string" ? a["login"] : typeof a["slug"] === "string" ? a["slug"] : undefined;
 }
 
-type Limit = () => { request: { signal: AbortSignal } };
 type Failed = (name: string, e: unknown, specific?: (ge: GitHubError) => CheckResult | undefined) => CheckResult;
 
-async function mintToken(app: GitHubOctokit, inst: Installation, scope: "repo" | "org", limit: Limit, failed: Failed): Promise<CheckResult> {
+async function mintToken(app: GitHubOctokit, inst: Installation, scope: "repo" | "org", failed: Failed): Promise<CheckResult> {
   const name = `github: installation ${inst.id} (${inst.account}) token`;
   try {
-    const res = await app.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: inst.id, ...limit() });
+    const res = await app.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: inst.id });
     const granted = (res.data.permissions ?? {}) as Record<string, string>;
     const missing = neededPermissions(scope).filter(([k, level]) => !(granted[k] === "write" || (level === "read" && granted[k] === "read")));
     if (missing.length) {
@@ -179,7 +178,6 @@ interface Access {
   readonly installUrl: string | undefined;
   readonly forInstallation: (id: number | undefined) => GitHubOctokit;
   readonly app: GitHubOctokit | undefined;
-  readonly limit: Limit;
   readonly failed: Failed;
 }
 
@@ -191,8 +189,8 @@ async function checkAccess(config: Config, a: Access): Promise<CheckResult[]> {
   const installationOf = async (t: Target): Promise<number | undefined> => {
     if (!a.app) return undefined;
     const res = t.kind === "repo"
-      ? await a.app.request("GET /repos/{owner}/{repo}/installation", { owner: t.owner, repo: t.repo, ...a.limit() })
-      : await a.app.request("GET /orgs/{org}/installation", { org: t.org, ...a.limit() });
+      ? await a.app.request("GET /repos/{owner}/{repo}/installation", { owner: t.owner, repo: t.repo })
+      : await a.app.request("GET /orgs/{org}/installation", { org: t.org });
     return res.data.id;
   };
   const runnersOf = async (name: string, installationId: number | undefined, t: Target) => {
@@ -201,8 +199,8 @@ async function checkAccess(config: Config, a: Access): Promise<CheckResult[]> {
     try {
       const octokit = a.forInstallation(installationId);
       const res = t.kind === "repo"
-        ? await octokit.request("GET /repos/{owner}/{repo}/actions/runners", { owner: t.owner, repo: t.repo, per_page: 1, ...a.limit() })
-        : await octokit.request("GET /orgs/{org}/actions/runners", { org: t.org, per_page: 1, ...a.limit() });
+        ? await octokit.request("GET /repos/{owner}/{repo}/actions/runners", { owner: t.owner, repo: t.repo, per_page: 1 })
+        : await octokit.request("GET /orgs/{org}/actions/runners", { org: t.org, per_page: 1 });
       results.push(pass(name, `runners readable (${res.data.total_count} registered)`));
     } catch (e) {
       results.push(

@@ -28,6 +28,7 @@ import { Controller } from "./controller.js";
 import type { ControllerObserver } from "./observer.js";
 import { defaultReaperPolicy } from "./reaper.js";
 import { defaultSweeperPolicy } from "./sweeper.js";
+import { awsClientConfig } from "../providers/aws-client-config.js";
 import { poolSetupOf } from "./pool.js";
 import { standbySetupOf } from "./standby.js";
 
@@ -150,11 +151,7 @@ export function buildProviders(
   opts: Pick<BuildOptions, "clock" | "logger" | "awsCredentials">,
 ): { providers: Map<Backend, Provider>; handoff: SsmJitHandoff } {
   const a = config.aws;
-  const client = {
-    region: a.region ?? "us-east-1",
-    ...(a.endpoint ? { endpoint: a.endpoint } : {}),
-    ...(opts.awsCredentials ? { credentials: opts.awsCredentials } : {}),
-  };
+  const client = awsClientConfig({ region: a.region ?? "us-east-1", endpoint: a.endpoint, credentials: opts.awsCredentials });
   const providers = new Map<Backend, Provider>();
   const images = config.images;
   // One channel for every launch on every backend: the JIT config goes to a one-time SSM parameter, never into

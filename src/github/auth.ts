@@ -45,6 +45,11 @@ export interface GitHubClientOptions {
   readonly writeSpacingMs?: number;
   /** Refresh an installation token this long (ms, clock time) before GitHub's `expires_at`. Default 5 minutes. */
   readonly tokenRefreshMarginMs?: number;
+  /**
+   * Real-time deadline of one request (call-policy.ts): a try without a full answer by then is cut off and counts as
+   * a failed connection. Default 30 s, three times GitHub's own 10-second limit on a request.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 const OctokitWithPlugins = Octokit.plugin(paginateRest);
@@ -167,6 +172,7 @@ function callPolicyOf(opts: GitHubClientOptions): CallPolicy {
     maxServerErrorRetries: opts.maxServerErrorRetries ?? 3,
     // 409 (duplicate runner name) must not be repeated; 403 and 429 are the rate limits' (retried by their own rule).
     doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+    requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
   };
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { retryAfter, type CallPolicy } from "./call-policy.js";
 
-const policy: CallPolicy = { maxRateLimitRetries: 3, maxRateLimitWaitSeconds: 60, maxServerErrorRetries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] };
+const policy: CallPolicy = { maxRateLimitRetries: 3, maxRateLimitWaitSeconds: 60, maxServerErrorRetries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451], requestTimeoutMs: 30_000 };
 const fresh = { rateLimit: 0, server: 0 };
 const NOW = 1_800_000_000_000;
 const secondary = (headers: Record<string, string> = {}) => ({ status: 403, message: "You have exceeded a secondary rate limit.", response: { headers } });

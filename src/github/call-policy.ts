@@ -13,8 +13,12 @@
  *   each at most maxRateLimitRetries times, said through the logger; otherwise the error goes up and the controller
  *   defers (errors.ts "rate-limited", with retryAt);
  * - any other answer ≥ 400 not in doNotRetry (5xx, a failed connection) is tried again after 1, 4, 9 s: at most
- *   maxServerErrorRetries times.
- * Waits are in clock time: a compressed test clock compresses them too.
+ *   maxServerErrorRetries times;
+ * - each try is cut off after requestTimeoutMs of real time: fetch has no deadline of its own but undici's 300 s
+ *   headers timeout, so a connection that went silent (a NAT that dropped its state, a proxy that hung) would hold a
+ *   worker and an in-flight slot for five minutes. GitHub itself ends a request after 10 s; a try cut off is a failed
+ *   connection (Octokit's status 500, errors.ts "unreachable") and is tried again by the rule above.
+ * Waits are in clock time: a compressed test clock compresses them too. The cut-off is real time, as the network is.
  */
 import type { Octokit } from "@octokit/core";
 import type { Clock } from "../clock/clock.js";
@@ -25,6 +29,8 @@ export interface CallPolicy {
   readonly maxServerErrorRetries: number;
   /** Statuses never tried again (a 409 duplicate runner name; 403/429 are the rate limits' business). */
   readonly doNotRetry: readonly number[];
+  /** Real-time deadline of one try, from its start to the end of its body. */
+  readonly requestTimeoutMs: number;
 }
 
 /** What a refused call looks like to the policy: @octokit/request-error's RequestError, or anything thrown. */
@@ -135,7 +141,16 @@ export function callBounds(clock: Clock, writeSpacingMs: number): CallBounds {
 /** The installation token mint: bounded apart, and never spaced as a write (it is the App authenticating). */
 const TOKEN_MINT = /^\/app\/installations\/[^/]+\/access_tokens$/;
 
-type RequestOptions = { method: string; url: string; [k: string]: unknown };
+type RequestOptions = { method: string; url: string; request?: { signal?: AbortSignal }; [k: string]: unknown };
+
+/**
+ * Gives one try its own deadline, joined to the caller's signal when it had one. Set on the call's options in place:
+ * before-after-hook binds the inner hooks (auth) to this object, and ignores options passed on to them.
+ */
+function setDeadline(options: RequestOptions, timeoutMs: number, callerSignal: AbortSignal | undefined): void {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  options.request = { ...options.request, signal: callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline };
+}
 
 /** Installs the policy on one Octokit: every request, including auth-app's token mints, goes through it. */
 export function applyCallPolicy(octokit: Octokit, policy: CallPolicy, bounds: CallBounds, clock: Clock, report: RateLimitReport): void {
@@ -144,11 +159,13 @@ export function applyCallPolicy(octokit: Octokit, policy: CallPolicy, bounds: Ca
     const pathname = new URL(opts.url, "http://github.test").pathname;
     const mint = opts.method === "POST" && TOKEN_MINT.test(pathname);
     const write = !mint && opts.method !== "GET" && opts.method !== "HEAD";
+    const callerSignal = opts.request?.signal;
     let tries: Tries = { rateLimit: 0, server: 0 };
     for (;;) {
       if (write) await bounds.writes.turn();
       const release = await (mint ? bounds.tokenMints : bounds.inFlight).take();
       try {
+        setDeadline(opts, policy.requestTimeoutMs, callerSignal);
         return await request(options);
       } catch (e) {
         const next = retryAfter(e as Refusal, tries, policy, Date.now());

@@ -186,6 +186,24 @@ describe("OctokitGitHub against the GitHub simulator", () => {
     sim.control.clearFaults();
   });
 
+  it("cuts off a request GitHub never answers, tries it again, then fails as 'unreachable' (timed out)", async () => {
+    // A server that takes the request and never answers: what a connection gone silent looks like to the client.
+    const seen: string[] = [];
+    const silent: Server = createServer((req) => void seen.push(`${req.method} ${req.url}`));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const clients = createGitHubClients({ auth: { kind: "token", token: "ghp_silent" }, baseUrl: `http://127.0.0.1:${port}`, clock, requestTimeoutMs: 200, maxServerErrorRetries: 1 });
+      const err = await caught(new OctokitGitHub(clients, { clock }).listRunners({ ...repo, scope: "repo" }));
+      expect(err.kind).toBe("unreachable");
+      expect(err.details.network?.kind).toBe("timeout");
+      expect(seen).toEqual([`GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`, `GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it("lists webhook deliveries by cursor and asks for a redelivery (App JWT)", async () => {
     const failing: Server = createServer((_req, res) => res.writeHead(500).end());
     await new Promise<void>((r) => failing.listen(0, "127.0.0.1", () => r()));

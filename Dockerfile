@@ -48,6 +48,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # 3. The image: Node.js 24 LTS, the compiled controller, its dependencies.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     PORT=8080 \
     TORNADE_STORE_PATH=/data/tornade.db
 WORKDIR /app

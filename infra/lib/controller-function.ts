@@ -5,6 +5,7 @@
 import { aws_iam as iam, aws_lambda as lambda, aws_logs as logs, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import type { HandlerName } from "./tornade-package.js";
+import { SERVE_NODE_OPTIONS } from "tornade/config";
 
 /** Node.js 24 is the newest Lambda runtime aws-cdk-lib knows; the bundle is plain JavaScript with no native module. */
 export const CONTROLLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -52,7 +53,7 @@ export class ControllerFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       role: this.role,
       logGroup: this.logGroup,
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      environment: { NODE_OPTIONS: `--enable-source-maps ${SERVE_NODE_OPTIONS}`, ...props.environment },
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       // The AWS Parameters and Secrets Lambda Extension serves GetSecretValue on http://localhost:2773 (with the
       // function's own role, cached), so the handlers read the secrets named by TORNADE_*_SECRET_ARN with a plain

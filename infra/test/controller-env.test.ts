@@ -5,7 +5,7 @@
  * loads it — into exactly the settings the props gave.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { ENV_VARS, loadConfig, type Config } from "tornade/config";
+import { ENV_VARS, loadConfig, SERVE_NODE_OPTIONS, type Config } from "tornade/config";
 import { SECRET_ARN_VARS } from "tornade/lambda/secrets";
 import { describe, expect, it } from "vitest";
 import { getPath } from "../../src/config/env.js";
@@ -136,6 +136,10 @@ describe("the functions' environment", () => {
     for (const [key, value] of leaves(EVERY_SETTING)) expect(getPath(config, key), key).toEqual(value);
     const worker = loadConfig(atColdStart(environmentOf("worker")));
     expect({ store: config.store, queue: config.queue, aws: config.aws }).toEqual({ store: worker.store, queue: worker.queue, aws: worker.aws });
+  });
+
+  it("runs every function with the Node flags `tornade serve` is measured with (a smaller young generation)", () => {
+    for (const name of HANDLERS) expect(String(environmentOf(name)["NODE_OPTIONS"]).split(" ")).toEqual(expect.arrayContaining(SERVE_NODE_OPTIONS.split(" ")));
   });
 
   it("gives the webhook function the webhook secret's ARN only, the events function none, the worker and sweep both", () => {

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { TestBed } from "../../testbed/index.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
+import { SERVE_NODE_OPTIONS } from "../../src/config/node-options.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tornade.js");
 
@@ -72,6 +73,8 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     // The chaos run and the benchmarks burst hundreds of jobs at once to measure throughput and recovery, not the
     // cost ceiling of 50 runners (test/e2e/limits.test.ts covers that): lifted here, still overridable per run.
     TORNADE_MAX_RUNNERS: "100000",
+    // What a deployed `serve` runs with (the container images set it): memory measured is what production takes.
+    NODE_OPTIONS: SERVE_NODE_OPTIONS,
     ...opts.env,
   };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });

@@ -2,7 +2,7 @@
 // then one thing broken at a time, each seen as its failing check with the fix, and exit 1.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { ScaleSetClient } from "../github/scaleset/index.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { CheckResult } from "./result.js";
 import { spawnTornade, testbedEnv } from "../../test/support/bed-tornade.js";
+import { silentServer } from "../../test/support/silent-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-check-"));
 let bed: TestBed;
@@ -34,21 +35,6 @@ async function deadPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((ok) => server.close(ok));
   return port;
-}
-
-/** A server that accepts connections and never answers: a timeout, not a refusal. */
-async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => void sockets.add(s));
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((ok) => server.close(ok));
-    },
-  };
 }
 
 const check = (overrides: Record<string, string> = {}, args: string[] = []) => spawnTornade(["check", ...args], { ...env, ...overrides }, dir);

@@ -5,6 +5,7 @@ import { scaledClock, systemClock, type Clock } from "../clock/clock.js";
 import { startGitHubSim } from "../../testbed/github/index.js";
 import { createGitHubClients, type GitHubClientOptions, type Logger } from "./auth.js";
 import { GitHubError } from "./errors.js";
+import { silentServer } from "../../test/support/silent-server.js";
 import { OctokitGitHub } from "./octokit-github.js";
 
 type Sim = Awaited<ReturnType<typeof startGitHubSim>>;
@@ -187,20 +188,15 @@ describe("OctokitGitHub against the GitHub simulator", () => {
   });
 
   it("cuts off a request GitHub never answers, tries it again, then fails as 'unreachable' (timed out)", async () => {
-    // A server that takes the request and never answers: what a connection gone silent looks like to the client.
-    const seen: string[] = [];
-    const silent: Server = createServer((req) => void seen.push(`${req.method} ${req.url}`));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const silent = await silentServer();
     try {
-      const { port } = silent.address() as AddressInfo;
-      const clients = createGitHubClients({ auth: { kind: "token", token: "ghp_silent" }, baseUrl: `http://127.0.0.1:${port}`, clock, requestTimeoutMs: 200, maxServerErrorRetries: 1 });
+      const clients = createGitHubClients({ auth: { kind: "token", token: "ghp_silent" }, baseUrl: silent.url, clock, requestTimeoutMs: 200, maxServerErrorRetries: 1 });
       const err = await caught(new OctokitGitHub(clients, { clock }).listRunners({ ...repo, scope: "repo" }));
       expect(err.kind).toBe("unreachable");
       expect(err.details.network?.kind).toBe("timeout");
-      expect(seen).toEqual([`GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`, `GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`]);
+      expect(silent.requests).toEqual([`GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`, `GET /repos/${repo.owner}/${repo.repo}/actions/runners?per_page=100`]);
     } finally {
-      silent.closeAllConnections();
-      await new Promise((r) => silent.close(r));
+      await silent.close();
     }
   });
 

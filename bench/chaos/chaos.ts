@@ -232,7 +232,7 @@ export function formatReport(r: ChaosReport): string {
   out.push(
     "",
     `faults: ${webhooks}${f.spotCapacityFailures} Spot capacity failures, ${f.spotInterruptions} Spot interruptions ` +
-      `(${f.spotInterruptionsMissed} missed), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
+      `(${f.spotInterruptionsMissed} missed, ${f.spotInterruptionsMoved} moved), ${f.github5xx} GitHub 5xx, ${f.restarts} SIGKILL restarts (down ${f.downSeconds.join(", ")} s)`,
   );
   const sf = sb?.faults;
   if (sb && sf) {

@@ -19,8 +19,10 @@ export interface FaultCounts {
   reorderBursts: number;
   spotCapacityFailures: number;
   spotInterruptions: number;
-  /** Planned interruptions whose job ran elsewhere (fell back to FARGATE) or ended first. */
+  /** Planned interruptions whose job ended first, or ran on on-demand capacity with no unfinished Spot job to move to. */
   spotInterruptionsMissed: number;
+  /** Planned interruptions moved to another Spot job because theirs ran on on-demand capacity. */
+  spotInterruptionsMoved: number;
   github5xx: number;
   restarts: number;
   /** Simulated seconds tornade was down at each restart (planned pause plus process start-up). */
@@ -35,6 +37,7 @@ export const noFaults = (): FaultCounts => ({
   spotCapacityFailures: 0,
   spotInterruptions: 0,
   spotInterruptionsMissed: 0,
+  spotInterruptionsMoved: 0,
   github5xx: 0,
   restarts: 0,
   downSeconds: [],
@@ -75,6 +78,7 @@ export function armShare(
 }
 
 interface Interruption {
+  /** The job, with the share of its run after which the notice comes (moved with the interruption when retargeted). */
   job: PlannedJob;
   jobId: number;
   done: boolean;
@@ -88,6 +92,8 @@ export class FaultInjector {
   private nextBurst = 0;
   private nextReorderAt: number;
   private readonly interruptions: Interruption[] = [];
+  /** Every Spot job queued so far, so an interruption whose job landed on on-demand capacity can move to another. */
+  private readonly spotJobs = new Map<number, PlannedJob>();
   private readonly agentByTask = new Map<string, string>();
   private stopped = false;
 
@@ -138,6 +144,7 @@ export class FaultInjector {
 
   /** Remembers which GitHub job a planned Spot interruption is for, once its run is queued. */
   track(job: PlannedJob, jobId: number): void {
+    if (job.spot) this.spotJobs.set(jobId, job);
     if (job.interruptAtFraction !== null) this.interruptions.push({ job, jobId, done: false });
   }
 
@@ -200,13 +207,34 @@ export class FaultInjector {
       if (job.status !== "in_progress" || !job.runner_name) continue;
       const due = Date.parse(job.started_at) + (i.job.interruptAtFraction ?? 0) * i.job.durationSeconds * 1000;
       if (now < due) continue;
+      const running = this.bed.aws.control.listTasks().filter((t) => t.lastStatus === "RUNNING");
+      const task = running.find((t) => this.agentName(t.taskArn, t.env) === job.runner_name);
+      if (task && task.capacity !== "FARGATE_SPOT" && this.retarget(i, running)) continue;
       i.done = true;
-      const task = this.bed.aws.control
-        .listTasks()
-        .find((t) => t.lastStatus === "RUNNING" && t.capacity === "FARGATE_SPOT" && this.agentName(t.taskArn, t.env) === job.runner_name);
-      if (task && this.bed.aws.control.interruptSpot(task.taskArn).length > 0) this.counts.spotInterruptions++;
+      if (task?.capacity === "FARGATE_SPOT" && this.bed.aws.control.interruptSpot(task.taskArn).length > 0) this.counts.spotInterruptions++;
       else this.counts.spotInterruptionsMissed++;
     }
+  }
+
+  /**
+   * The planned job runs on on-demand capacity: tornade fell back after a Spot capacity failure, or (through a scale
+   * set, whose runners are interchangeable) the job was taken by the runner a fallback started. Nothing can interrupt
+   * it, so the interruption moves to a Spot job not yet finished and not already planned; a small run plans one or
+   * two, and a run whose only interruption missed would prove nothing about Spot re-runs.
+   */
+  private retarget(i: Interruption, running: readonly { taskArn: string; capacity?: string; env: Record<string, string> }[]): boolean {
+    const planned = new Set(this.interruptions.map((x) => x.jobId));
+    const onDemand = new Set(running.filter((t) => t.capacity !== "FARGATE_SPOT").map((t) => this.agentName(t.taskArn, t.env)));
+    for (const [jobId, job] of this.spotJobs) {
+      const now = this.bed.github.control.getJob(jobId);
+      // Queued, or running on a Spot task: a job already on on-demand capacity would only move it again.
+      if (planned.has(jobId) || !now || now.status === "completed" || (now.runner_name && onDemand.has(now.runner_name))) continue;
+      i.jobId = jobId;
+      i.job = { ...job, interruptAtFraction: i.job.interruptAtFraction };
+      this.counts.spotInterruptionsMoved++;
+      return true;
+    }
+    return false;
   }
 
   private agentName(taskArn: string, env: Record<string, string>): string | undefined {

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../clock/clock.js";
 import { appJwtSigner } from "./app-jwt.js";
 import { applyCallPolicy, callBounds, type CallPolicy, type RateLimitReport } from "./call-policy.js";
 import { InstallationTokens } from "./installation-tokens.js";
+import { plainJson } from "./plain-json.js";
 import { RateLimitTracker, type RateLimitObservation } from "./rate-limits.js";
 
 /** pino-compatible subset, so a pino logger (or a child of one) can be passed as is. */
@@ -52,7 +53,7 @@ export interface GitHubClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
-const OctokitWithPlugins = Octokit.plugin(paginateRest);
+const OctokitWithPlugins = Octokit.plugin(paginateRest, plainJson);
 export type GitHubOctokit = InstanceType<typeof OctokitWithPlugins>;
 
 /** Octokit instances per installation (App) or one shared instance (token), plus what they observed. */

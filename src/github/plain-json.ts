@@ -20,7 +20,7 @@ export function plainJson(octokit: Octokit): void {
     const opts = options as unknown as Options;
     if (!ours.has(opts) && opts.request?.parseSuccessResponseBody === false) return request(options);
     ours.add(opts);
-    // In place: before-after-hook binds the inner hooks (auth, the call policy's) to this object.
+    // In place: before-after-hook binds the hooks inside this one (auth-app's) to this object, not to options passed on.
     opts.request = { ...opts.request, parseSuccessResponseBody: false };
     const response = await request(options);
     const body: unknown = response.data;

@@ -115,8 +115,11 @@ export class SqliteQueueSync {
       const lease = this.h.stmt(
         "UPDATE queue_items SET receipt = ?, visible_at = ?, attempts = attempts + 1 WHERE id = ? RETURNING attempts",
       );
+      // A page holds what is wanted plus the items of busy keys that may come first: most receives want one item, and
+      // each row read is a table lookup, so a generous page cost more than the rest of the receive.
+      const pageSize = wanted + busy.size;
       while (leased.length < wanted) {
-        const rows = page.all(now, after[0], after[1], wanted * 2 + 16) as ItemRow[];
+        const rows = page.all(now, after[0], after[1], pageSize) as ItemRow[];
         if (rows.length === 0) break;
         for (const row of rows) {
           after = [row.visible_at, row.id];

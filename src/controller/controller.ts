@@ -112,6 +112,7 @@ export class Controller {
       observer,
       wake: () => this.pool.wake(),
       staticJobMoved: () => this.staticPoolRound?.nudge(),
+      reconcilePolicy: deps.reconcilePolicy,
     });
     const wakeAfter = (ms: number) => this.pool.wakeAfter(ms);
     let standbyRound: Periodic | undefined;
@@ -138,7 +139,7 @@ export class Controller {
       wakeAfter,
       ...(handoffs ? { standbys: handoffs } : {}),
     });
-    this.tracker = new Tracker({ store, intake: deps.intake, providers: deps.providers, clock, logger, observer });
+    this.tracker = new Tracker({ store, intake: deps.intake, providers: deps.providers, clock, logger, observer, reconcilePolicy: deps.reconcilePolicy });
     this.pool = new WorkerPool(queue, this.reconciler, logger, {
       concurrency: deps.concurrency,
       // Longer than any one reconcile (a JIT config and a RunTask, each retried by its client) takes.

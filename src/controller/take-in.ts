@@ -12,7 +12,7 @@ import type { Clock } from "../clock/clock.js";
 import { LAUNCH_ACTION, PayloadError, decideDelivery, parseWorkflowJobDelivery, type DeliveryPolicy, type WorkflowJobDelivery } from "../core/decision.js";
 import type { JobDecision } from "../core/job-decision.js";
 import { advanceJob, jobStatusOf } from "../core/job-status.js";
-import { parseRunnerName } from "../core/reconcile.js";
+import { parseRunnerName, type ReconcilePolicy } from "../core/reconcile.js";
 import { isScaleSetJob, scaleSetJobId, scaleSetJobStatus } from "../core/scale-set.js";
 import type { LaunchSpec } from "../core/types.js";
 import type { JobMessage } from "../github/scaleset/index.js";
@@ -24,7 +24,7 @@ import type { Intake } from "../store/intake.js";
 import { VersionConflict, type NewJob, type Store } from "../store/store.js";
 import type { ControllerObserver } from "./observer.js";
 import { lookAfter, recordRunnerState } from "./tracker.js";
-import { reconcileItem, takenItem, type Taking } from "./work-items.js";
+import { idleLook, reconcileItem, takenItem, type Taking } from "./work-items.js";
 
 /** A webhook delivery, its signature verified: what GitHub sent, not yet read. */
 export interface WebhookObservation {
@@ -129,6 +129,11 @@ export interface TakeInDeps {
   readonly wake?: () => void;
   /** Called when a `type=static` job is queued or starts: the static pool should top up now, not at its next round. */
   readonly staticJobMoved?: () => void;
+  /**
+   * When given, a look that would find nothing to do at the rows a write leaves is not enqueued (work-items.ts
+   * lookUnlessIdle): a job started or finished on its own runner, its runner stopped after it finished.
+   */
+  readonly reconcilePolicy?: ReconcilePolicy;
 }
 
 export function createTakeIn(deps: TakeInDeps): TakeIn {
@@ -219,6 +224,7 @@ async function takeInJob(
     ...record,
     job: { create: newJob(delivery, decision, seen, now), update: (current) => advanceJob(current, seen), ...(from ? { onChange: look } : {}) },
     enqueue: from ? looks : [...look, ...looks],
+    ...idleLook(deps, job.id),
     ...woken(deps),
   });
   if (result.delivery === "duplicate") {

@@ -3,6 +3,7 @@
  * — one call per backend per round, never one per job — and asks for a look at any job whose runner changed.
  */
 import type { Clock } from "../clock/clock.js";
+import type { ReconcilePolicy } from "../core/reconcile.js";
 import type { Backend } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { LaunchState, Provider } from "../providers/provider.js";
@@ -10,7 +11,7 @@ import type { EnqueueItem } from "../queue/queue.js";
 import type { Intake } from "../store/intake.js";
 import { NO_JOB, type LaunchPatch, type LaunchRecord, type Store } from "../store/store.js";
 import { isTaken, takenBySibling } from "../core/launch-outcome.js";
-import { reconcileItem } from "./work-items.js";
+import { idleLook, reconcileItem } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
 
 export interface TrackerDeps {
@@ -21,6 +22,8 @@ export interface TrackerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly observer: ControllerObserver;
+  /** When given, a job's look is left out if it would find nothing to do (work-items.ts idleLook). */
+  readonly reconcilePolicy?: ReconcilePolicy;
 }
 
 /** Launches looked at per round; the rest wait for the next round (oldest first). */
@@ -63,7 +66,14 @@ export class Tracker {
  * Returns the patch, or null when the state says nothing new.
  */
 export async function recordRunnerState(
-  deps: { readonly intake: Intake; readonly logger: Logger; readonly observer: ControllerObserver },
+  deps: {
+    readonly intake: Intake;
+    readonly logger: Logger;
+    readonly observer: ControllerObserver;
+    readonly clock: Clock;
+    /** When given, the job's look is left out if it would find nothing to do (work-items.ts idleLook). */
+    readonly reconcilePolicy?: ReconcilePolicy | undefined;
+  },
   row: LaunchRecord,
   state: LaunchState,
 ): Promise<LaunchPatch | null> {
@@ -83,7 +93,7 @@ export async function recordRunnerState(
     if (standby?.kind === "claimed") looks.push(reconcileItem(standby.jobId));
   }
   // The row and its looks in one write: one synced commit, not one each (on SQLite; sequentialIntake elsewhere).
-  await deps.intake.apply({ launch: { id: row.id, expectedVersion: row.version, patch }, enqueue: looks });
+  await deps.intake.apply({ launch: { id: row.id, expectedVersion: row.version, patch }, enqueue: looks, ...(row.jobId !== NO_JOB ? idleLook(deps, row.jobId) : {}) });
   if (patch.state === "stopped") {
     deps.observer.runnerStopped({ backend: row.backend, arch: row.arch, succeeded: state.succeeded === true, spotInterrupted: state.spotInterrupted });
     deps.logger.info(

@@ -1,5 +1,10 @@
 /** The queue's work items, named in one place so producers and the worker agree. */
+import type { Clock } from "../clock/clock.js";
+import { lookNeeded, ownRunner } from "../core/look-needed.js";
+import type { ReconcilePolicy } from "../core/reconcile.js";
 import type { EnqueueItem } from "../queue/queue.js";
+import type { IntakeInput } from "../store/intake.js";
+import type { JobRecord, LaunchRecord } from "../store/store.js";
 
 export const RECONCILE = "reconcile";
 export const TAKEN = "taken";
@@ -7,6 +12,22 @@ export const TAKEN = "taken";
 /** "Look at job N again": keyed by job, so a burst of events for one job coalesces into one look. */
 export function reconcileItem(jobId: number, delayMs = 0): EnqueueItem {
   return { key: `job:${jobId}`, kind: RECONCILE, payload: { jobId }, delayMs };
+}
+
+/**
+ * Tells the intake that its look at job N may be left out when, at the rows the write leaves, `decide` would find
+ * nothing to do (core/look-needed.ts): the job started or finished on its own runner, or that runner stopped after.
+ * Without a reconcile policy (a caller that does not judge), every look is enqueued.
+ */
+export function idleLook(
+  deps: { readonly reconcilePolicy?: ReconcilePolicy | undefined; readonly clock: Clock },
+  jobId: number,
+): Pick<IntakeInput, "lookUnlessIdle"> {
+  const policy = deps.reconcilePolicy;
+  if (!policy) return {};
+  // Most looks are at a job that is queued or not on its own runner: needed, known without reading its launches.
+  const needed = (job: JobRecord, launchesOf: () => readonly LaunchRecord[]) => ownRunner(job) === null || lookNeeded(job, launchesOf(), deps.clock.now(), policy);
+  return { lookUnlessIdle: { key: reconcileItem(jobId).key, jobId, needed } };
 }
 
 export function jobIdOf(payload: unknown): number | undefined {

@@ -10,7 +10,7 @@ import { openSqlite } from "./sqlite.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { sampleJob } from "./store.contract.js";
 import type { JobStatus } from "../core/types.js";
-import { VersionConflict, launchId, type Store } from "./store.js";
+import { VersionConflict, launchId, type JobRecord, type LaunchRecord, type Store } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tornade-intake-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,6 +147,39 @@ for (const [name, make] of Object.entries(rigs)) {
       await expect(rig.intake.apply({ launch: { id: launchId(1, 1), expectedVersion: 1, patch: { state: "running" } }, enqueue: [other] })).rejects.toBeInstanceOf(VersionConflict);
       expect(await rig.store.getLaunch(launchId(1, 1))).toMatchObject({ state: "stopped", version: 2 });
       expect((await rig.queue.receive(10, 60_000)).map((i) => i.key)).toEqual(["job:1"]);
+      await rig.close();
+    });
+
+    it("leaves out a look that would find nothing to do, judged on the rows as the write leaves them (sequentialIntake: never)", async () => {
+      const rig = make();
+      const judges = !name.startsWith("sequentialIntake");
+      await rig.store.putLaunch({ jobId: 1, attempt: 1, backend: "FARGATE", arch: "X86_64", runnerName: "tornade-1-1", requestedAt: 1 });
+      const seen: string[] = [];
+      // Needed unless the job is in progress and its launch stopped: what needs both the job's patch and the launch's.
+      const lookUnlessIdle = {
+        key: "job:1",
+        jobId: 1,
+        needed: (job: JobRecord, launchesOf: () => readonly LaunchRecord[]) => {
+          const launches = launchesOf();
+          seen.push(`${job.status}/${launches.map((l) => l.state).join()}`);
+          return !(job.status === "in_progress" && launches.every((l) => l.state === "stopped"));
+        },
+      };
+      const look = { key: "job:1", kind: "reconcile", payload: { jobId: 1 } };
+      const other = { key: "job:2", kind: "reconcile", payload: { jobId: 2 } };
+      const pending = async () => {
+        const items = await rig.queue.receive(10, 60_000);
+        for (const item of items) await rig.queue.ack(item.receiptHandle);
+        return items.map((i) => i.key).sort();
+      };
+      // The job moves to in_progress while its launch is still requested: needed.
+      expect(await rig.intake.apply({ ...delivery("g1", 1, "in_progress"), lookUnlessIdle })).toMatchObject({ enqueued: 1 });
+      expect(await pending()).toEqual(["job:1"]);
+      // Its launch stops in the same write that asks for the look: that write's own patch is what is judged.
+      const stop = { launch: { id: launchId(1, 1), expectedVersion: 1, patch: { state: "stopped" as const, stoppedAt: 5 } }, enqueue: [look, other], lookUnlessIdle };
+      expect(await rig.intake.apply(stop)).toMatchObject({ enqueued: judges ? 1 : 2 });
+      expect(await pending()).toEqual(judges ? ["job:2"] : ["job:1", "job:2"]);
+      expect(seen).toEqual(judges ? ["in_progress/requested", "in_progress/stopped"] : []);
       await rig.close();
     });
   });

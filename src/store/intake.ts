@@ -1,7 +1,7 @@
 import type { EnqueueItem, Queue } from "../queue/queue.js";
 import type { SqliteQueue } from "../queue/sqlite-queue.js";
 import type { SqliteStore } from "./sqlite-store.js";
-import { VersionConflict, type DeliveryInfo, type JobPatch, type JobRecord, type LaunchPatch, type NewJob, type Store } from "./store.js";
+import { VersionConflict, type DeliveryInfo, type JobPatch, type JobRecord, type LaunchPatch, type LaunchRecord, type NewJob, type Store } from "./store.js";
 
 /**
  * The write an observation causes: for a webhook delivery, remember its GUID, create or update the job, enqueue "look
@@ -49,6 +49,17 @@ export interface IntakeInput {
   readonly launch?: { readonly id: string; readonly expectedVersion: number; readonly patch: LaunchPatch };
   /** Enqueued whatever the job did. */
   readonly enqueue?: readonly EnqueueItem[];
+  /**
+   * A look among the items above (its `key`) that is left out when `needed` says, from the job and its launches as
+   * this write leaves them — read inside the same transaction, so no other write comes between — that it would find
+   * nothing to do (core/look-needed.ts). `launchesOf` reads the launches, for when the job alone does not settle it.
+   * SQLite only: sequentialIntake enqueues it anyway, its reads not being in one transaction with its writes.
+   */
+  readonly lookUnlessIdle?: {
+    readonly key: string;
+    readonly jobId: number;
+    readonly needed: (job: JobRecord, launchesOf: () => readonly LaunchRecord[]) => boolean;
+  };
   /**
    * Called once the writes are committed and something was enqueued, before `apply` resolves (which waits for the
    * disk): in-process workers can start on the item at once. Safe because whatever a worker then writes durably (the
@@ -105,9 +116,17 @@ export function sqliteIntake(store: SqliteStore, queue: SqliteQueue, options: Sq
         }
       }
     }
-    const items = job === "created" || job === "updated" ? [...(input.job?.onChange ?? []), ...(input.enqueue ?? [])] : (input.enqueue ?? []);
+    const items = withoutIdleLook(input, job === "created" || job === "updated" ? [...(input.job?.onChange ?? []), ...(input.enqueue ?? [])] : (input.enqueue ?? []));
     for (const item of items) queue.sync.enqueue(item);
     return { delivery: "new", job, enqueued: items.length };
+  };
+  /** The items, less the look `lookUnlessIdle` names when that look would find nothing to do. */
+  const withoutIdleLook = (input: IntakeInput, items: readonly EnqueueItem[]): readonly EnqueueItem[] => {
+    const look = input.lookUnlessIdle;
+    if (!look || !items.some((i) => i.key === look.key)) return items;
+    const job = store.sync.getJob(look.jobId);
+    if (!job || look.needed(job, () => store.sync.listLaunches(look.jobId))) return items;
+    return items.filter((i) => i.key !== look.key);
   };
   const tellCommitted = (input: IntakeInput, result: IntakeResult) => {
     if (result.enqueued > 0) input.committed?.();

@@ -131,7 +131,7 @@ export interface TakeInDeps {
   readonly staticJobMoved?: () => void;
   /**
    * When given, a look that would find nothing to do at the rows a write leaves is not enqueued (work-items.ts
-   * lookUnlessIdle): a job started or finished on its own runner, its runner stopped after it finished.
+   * idleLook): a job started or finished on its own runner, its runner stopped after it finished.
    */
   readonly reconcilePolicy?: ReconcilePolicy;
 }
@@ -218,7 +218,8 @@ async function takeInJob(
   // record with their reason. A webhook asks for it only when it moved the job: one that changes nothing (a state
   // already recorded, or older than the recorded one: a repeat, a late `queued`) has its look already, enqueued with
   // that change in the same write, and another would find nothing to do. What tornade looked up on GitHub itself (the
-  // sweeper, a Spot check) asks for a look whatever it found: those are rare and deliberate.
+  // sweeper, a Spot check) asks for a look whatever it found: those are rare and deliberate. Either way the intake
+  // leaves the look out when, at the rows it leaves, `decide` would find nothing to do (idleLook).
   const look = decision.kind === "launch" || decision.kind === "rejected" ? [reconcileItem(job.id)] : [];
   const result = await deps.intake.apply({
     ...record,

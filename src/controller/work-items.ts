@@ -1,6 +1,6 @@
 /** The queue's work items, named in one place so producers and the worker agree. */
 import type { Clock } from "../clock/clock.js";
-import { lookNeeded, ownRunner } from "../core/look-needed.js";
+import { lookNeeded } from "../core/look-needed.js";
 import type { ReconcilePolicy } from "../core/reconcile.js";
 import type { EnqueueItem } from "../queue/queue.js";
 import type { IntakeInput } from "../store/intake.js";
@@ -25,8 +25,7 @@ export function idleLook(
 ): Pick<IntakeInput, "lookUnlessIdle"> {
   const policy = deps.reconcilePolicy;
   if (!policy) return {};
-  // Most looks are at a job that is queued or not on its own runner: needed, known without reading its launches.
-  const needed = (job: JobRecord, launchesOf: () => readonly LaunchRecord[]) => ownRunner(job) === null || lookNeeded(job, launchesOf(), deps.clock.now(), policy);
+  const needed = (job: JobRecord, launchesOf: () => readonly LaunchRecord[]) => lookNeeded(job, launchesOf, deps.clock.now(), policy);
   return { lookUnlessIdle: { key: reconcileItem(jobId).key, jobId, needed } };
 }
 

@@ -35,7 +35,7 @@ describe("lookNeeded", () => {
     ["cancelled while running on its own runner", job({ status: "completed", conclusion: "cancelled" }), [own(1)]],
     ["on its second runner, the first one failed", job({ runnerName: runnerName(id, 2) }), [own(1, { state: "failed", providerId: null }), own(2)]],
   ])("no look for a job %s", (_name, j, launches) => {
-    expect(lookNeeded(j, launches, now, policy)).toBe(false);
+    expect(lookNeeded(j, () => launches, now, policy)).toBe(false);
   });
 
   it.each<[string, JobView & { id: number }, OwnLaunch[]]>([
@@ -51,11 +51,19 @@ describe("lookNeeded", () => {
     ["in progress on a runner lost to a Spot interruption", job({}), [own(1, { state: "stopped", spotInterrupted: true })]],
     ["rejected, its reason not yet reported", job({ status: "completed", decision: { kind: "rejected", reason: "bad", headSha: "abc" } }), [own(1)]],
   ])("a look for a job %s", (_name, j, launches) => {
-    expect(lookNeeded(j, launches, now, policy)).toBe(true);
+    expect(lookNeeded(j, () => launches, now, policy)).toBe(true);
+  });
+
+  it("reads no launches for a job the job row alone settles: queued, or not on its own runner", () => {
+    const unread = () => {
+      throw new Error("launches read");
+    };
+    expect(lookNeeded(job({ status: "queued", runnerName: null }), unread, now, policy)).toBe(true);
+    expect(lookNeeded(job({ runnerName: runnerName(7, 1) }), unread, now, policy)).toBe(true);
   });
 
   it("cancelled before its own runner took it: the look stops that runner", () => {
     const cancelled = job({ status: "completed", conclusion: "cancelled", runnerName: null });
-    expect(lookNeeded(cancelled, [own(1)], now, policy)).toBe(true);
+    expect(lookNeeded(cancelled, () => [own(1)], now, policy)).toBe(true);
   });
 });

@@ -20,26 +20,29 @@ import { decide, latestLaunch, parseRunnerName, type JobView, type LaunchView, t
 /** A launch as the store holds it: the view plus the standby whose task serves it, if any (core/standby.ts). */
 export type OwnLaunch = LaunchView & { readonly handoffFrom?: string | null };
 
+/**
+ * `launchesOf` reads the job's launches; it is called only when the job alone does not settle it (a job queued, or
+ * not on its own runner, needs a look whatever its launches say), so most callers read none.
+ */
 export function lookNeeded(
   job: JobView & { readonly id: number },
-  launches: readonly OwnLaunch[],
+  launchesOf: () => readonly OwnLaunch[],
   now: number,
   policy: ReconcilePolicy,
 ): boolean {
   const runner = ownRunner(job);
+  if (!runner) return true;
+  const launches = launchesOf();
   const last = latestLaunch(launches);
-  if (!runner || !last || last.attempt !== runner.attempt) return true;
+  if (!last || last.attempt !== runner.attempt) return true;
   // Served by a standby's task that its row does not name yet: the standby's row says how that runner stands.
   if (last.handoffFrom != null && last.providerId === null) return true;
   if (launches.some((l) => l.state === "requested")) return true;
   return decide({ ...job, ranOn: last, spare: null }, launches, now, policy).kind !== "done";
 }
 
-/**
- * The attempt of the job's own runner it started on (and maybe finished), or null: then a look is needed whatever its
- * launches say, and the caller need not read them.
- */
-export function ownRunner(job: Pick<JobView, "status" | "runnerName"> & { readonly id: number }): { readonly attempt: number } | null {
+/** The attempt of the job's own runner it started on (and maybe finished), or null. */
+function ownRunner(job: Pick<JobView, "status" | "runnerName"> & { readonly id: number }): { readonly attempt: number } | null {
   if (job.status !== "in_progress" && job.status !== "completed") return null;
   const runner = parseRunnerName(job.runnerName);
   return runner && runner.jobId === job.id ? { attempt: runner.attempt } : null;

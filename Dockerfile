@@ -49,6 +49,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=4 \
+    MALLOC_ARENA_MAX=2 \
     PORT=8080 \
     TORNADE_STORE_PATH=/data/tornade.db
 WORKDIR /app

@@ -15,4 +15,10 @@ if (!existsSync(main)) {
   process.stderr.write("tornade: the compiled package is missing (dist/). Fix: run `npm run build` in the repository.\n");
   process.exit(1);
 }
+// `serve`'s V8 flags that NODE_OPTIONS refuses, set before anything else loads: V8 sizes the heap's first limits while
+// the modules load (src/config/node-options.ts says which flags, and why).
+if (process.argv[2] === "serve") {
+  const { applyServeV8Flags } = await import(new URL("../dist/src/config/node-options.js", import.meta.url).href);
+  applyServeV8Flags();
+}
 await import(main.href);

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { TestBed } from "../../testbed/index.js";
 import { testBedEnv } from "../../src/sandbox/sandbox.js";
-import { SERVE_NODE_OPTIONS } from "../../src/config/node-options.js";
+import { SERVE_ENV } from "../../src/config/node-options.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tornade.js");
 
@@ -74,7 +74,7 @@ export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): P
     // cost ceiling of 50 runners (test/e2e/limits.test.ts covers that): lifted here, still overridable per run.
     TORNADE_MAX_RUNNERS: "100000",
     // What a deployed `serve` runs with (the container images set it): memory measured is what production takes.
-    NODE_OPTIONS: SERVE_NODE_OPTIONS,
+    ...SERVE_ENV,
     ...opts.env,
   };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });

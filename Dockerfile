@@ -6,7 +6,8 @@
 # Only the public port (PORT, POST /events and GET /healthz) is for the load balancer. Without configuration the
 # container refuses to start and names what to set; it has no sandbox (the test bed is not in the image).
 #
-# The image holds the compiled package only: dist/src, bin/tornade.js, package.json and the production dependencies.
+# The image holds the compiled package only: dist/cli (the bundled command bin/tornade.js runs), dist/src, bin/tornade.js,
+# package.json and the production dependencies.
 # No TypeScript sources, no test bed, no dev dependencies. test/build/package.test.ts installs exactly this layout
 # from the npm tarball and runs it, since no Docker engine runs where tornade is tested.
 
@@ -56,6 +57,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin/tornade.js ./bin/tornade.js
+COPY --from=build /src/dist/cli ./dist/cli
 COPY --from=build /src/dist/src ./dist/src
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

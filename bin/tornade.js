@@ -10,7 +10,7 @@ module.enableCompileCache?.();
 // (src/cli/serve.ts), so the SDK's own is turned off. The launcher is the one place that may set it: before any module.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const main = new URL("../dist/src/cli/main.js", import.meta.url);
+const main = new URL("../dist/cli/main.mjs", import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write("tornade: the compiled package is missing (dist/). Fix: run `npm run build` in the repository.\n");
   process.exit(1);

@@ -33,31 +33,43 @@ await vendorZod();
 // what this build produced and the package tests loaded, and `cdk synth` needs neither esbuild nor Docker. One folder
 // for all four (one CDK asset, uploaded once); the code they share is split into chunks, loaded only by the handlers
 // that import it.
-await build({
-  entryPoints: LAMBDA_HANDLERS.map((name) => join(dist, "src/lambda", `${name}.js`)),
-  outdir: join(dist, "lambda-bundle"),
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "chunks/[name]-[hash]",
+/**
+ * What the Lambda bundle and the CLI's share: ES modules for Node, code shared between entries split into chunks
+ * (loaded only by the entries that import it), minified, with maps back through the compiled files' own maps to
+ * src/*.ts for `--enable-source-maps` stack traces (without the sources' text, which would double the package for
+ * nothing a stack trace shows).
+ */
+const NODE_BUNDLE = {
   bundle: true,
   splitting: true,
   format: "esm",
   platform: "node",
-  // The oldest Node tornade supports, so the bundle also loads where tests run it; Lambda runs Node 24.
+  // The oldest Node tornade supports, so the bundles also load where tests run them; production runs Node 24.
   target: "node20",
   minify: true,
-  // Maps through the compiled files' own maps back to src/*.ts, for `--enable-source-maps` stack traces; without the
-  // sources' text, which would double the package for nothing a stack trace shows.
   sourcemap: true,
   sourcesContent: false,
   // ESM output still meets CommonJS dependencies (pino, the AWS SDK's internals) that call require().
   banner: { js: "import { createRequire as __tornadeRequire } from 'node:module'; const require = __tornadeRequire(import.meta.url);" },
-  // Nothing external: the AWS SDK is bundled at the versions tornade is tested with, not the runtime's copy.
-  // better-sqlite3 (the embedded store, reached through controller/build.ts) is not in the bundle at all: the store's
-  // driver (src/store/sqlite-driver.ts) loads it through createRequire, which esbuild leaves alone, and only when a
-  // database is opened, which serverless mode never does.
-  external: [],
+  // better-sqlite3 (the embedded store) and yaml (configuration files) are in no bundle: they are loaded through
+  // createRequire (src/store/sqlite-driver.ts, src/config/data-file.ts), which esbuild leaves alone, and only when a
+  // database is opened or a YAML file read; better-sqlite3 is a native module in any case.
   logLevel: "warning",
+};
+
+// The Lambda handlers, bundled once here rather than on every user's machine at synth: what a deploy runs is exactly
+// what this build produced and the package tests loaded, and `cdk synth` needs neither esbuild nor Docker. One folder
+// for all four (one CDK asset, uploaded once). Nothing external: the AWS SDK is bundled at the versions tornade is
+// tested with, not the runtime's copy.
+await build({
+  ...NODE_BUNDLE,
+  entryPoints: LAMBDA_HANDLERS.map((name) => join(dist, "src/lambda", `${name}.js`)),
+  outdir: join(dist, "lambda-bundle"),
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
 });
+
+await bundleCli();
 
 /**
  * zod 4 is some 230 ES modules, and every tornade command loads it (the configuration is parsed with it). Loaded one
@@ -84,6 +96,44 @@ async function vendorZod() {
     const to = relative(dirname(file), vendored).replaceAll("\\", "/");
     writeFileSync(file, text.replaceAll('from "zod";', `from "${to.startsWith(".") ? to : `./${to}`}";`));
   }
+}
+
+/**
+ * The `tornade` command (bin/tornade.js runs dist/cli/main.mjs), bundled from the compiled modules the same way.
+ * Loaded as ~700 files from dist/src and node_modules, an idle `tornade serve` took 119.5 MB of RSS on Node 24; as
+ * these chunks, 104.5 MB (docs/performance.md, "The RSS peak on Node 24"): fewer module records, and minified
+ * sources, which V8 keeps in memory for lazy compilation. Each command stays a chunk of its own, loaded on demand.
+ * The test bed is never bundled: the sandbox's chunks import it from dist/testbed/ (which the controller's image
+ * leaves out, so that import fails there with the sandbox's own message, src/cli/serve-sandbox.ts).
+ */
+async function bundleCli() {
+  const outdir = join(dist, "cli");
+  const testbed = join(dist, "testbed");
+  await build({
+    ...NODE_BUNDLE,
+    entryPoints: [join(dist, "src/cli/main.js")],
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    // Beside the entry: a module's `new URL("./assets/…", import.meta.url)` then means dist/cli/assets wherever
+    // esbuild put it.
+    chunkNames: "[name]-[hash]",
+    // Function names kept, so a stack trace in the logs reads without the maps (same RSS, measured: 104 MB idle).
+    minifyIdentifiers: false,
+    plugins: [
+      {
+        name: "testbed-stays-outside",
+        setup(b) {
+          b.onResolve({ filter: /testbed\// }, (args) => {
+            const target = resolve(args.resolveDir, args.path);
+            if (!target.startsWith(testbed)) return undefined;
+            const to = relative(outdir, target).replaceAll("\\", "/");
+            return { path: to.startsWith(".") ? to : `./${to}`, external: true };
+          });
+        },
+      },
+    ],
+  });
+  cpSync(join(root, "src/dashboard/assets"), join(outdir, "assets"), { recursive: true });
 }
 
 /** Every compiled .js module under `dir`. */

@@ -48,6 +48,10 @@ afterAll(() => rm(work, { recursive: true, force: true }), 300_000);
 describe("the npm tarball", () => {
   it("holds the compiled package, the lazily loaded test bed, what @tornade/cdk deploys, and no tests, fixtures, sources or benchmarks", () => {
     expect(files).toContain("bin/tornade.js");
+    // The bundled command the launcher runs, its dashboard's assets beside it, and the compiled modules the package's
+    // exports (tornade/config, …) and the sandbox's test bed load.
+    expect(files).toContain("dist/cli/main.mjs");
+    expect(files).toContain("dist/cli/assets/app.js");
     expect(files).toContain("dist/src/cli/main.js");
     expect(files).toContain("dist/src/cli/main.d.ts");
     expect(files).toContain("dist/src/cli/main.js.map");

@@ -76,6 +76,7 @@ const isSandboxModule = (file: string) => rel(file).startsWith("src/sandbox/") |
 describe("the compiled package", () => {
   it("exists (npm test builds it first; run npm run build)", () => {
     expect(existsSync(inDist("src/cli/main.js")), "dist/src/cli/main.js").toBe(true);
+    expect(existsSync(inDist("cli/main.mjs")), "dist/cli/main.mjs").toBe(true);
   });
 
   const productionEntries = () => [
@@ -117,4 +118,49 @@ describe("the compiled package", () => {
     const unused = Object.keys(pkg.dependencies).filter((d) => !everything.packages.has(d) && !typesOnly.has(d));
     expect(unused).toEqual([]);
   });
+
+  // bin/tornade.js runs dist/cli/, the build's bundle of the modules walked above (scripts/build.mjs, bundleCli).
+  // Everything it needs is inside it but the test bed, which only the sandbox's chunks may import.
+  it("the bundled command imports no package and reaches the test bed only from the sandbox's chunks", () => {
+    const imports = (file: string) => {
+      const text = readFileSync(file, "utf8");
+      return { fixed: [...text.matchAll(BUNDLE_FIXED)].map((m) => m[1] ?? ""), lazy: [...text.matchAll(BUNDLE_LAZY)].map((m) => m[1] ?? "") };
+    };
+    const closure = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const todo = [entry];
+      while (todo.length > 0) {
+        const file = todo.pop() as string;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        for (const spec of imports(file).fixed) if (isRelative(spec)) todo.push(resolve(dirname(file), spec));
+      }
+      return seen;
+    };
+    // Every chunk a command loads on demand (`import("./…")`), from the launcher's entry on, and what each loads at once.
+    const main = inDist("cli/main.mjs");
+    const lazyEntries = new Set<string>();
+    for (const todo = [main]; todo.length > 0; ) {
+      for (const file of closure(todo.pop() as string))
+        for (const spec of imports(file).lazy) {
+          const target = resolve(dirname(file), spec);
+          if (!isRelative(spec) || lazyEntries.has(target)) continue;
+          lazyEntries.add(target);
+          todo.push(target);
+        }
+    }
+    expect(lazyEntries.size).toBeGreaterThan(4);
+    const reachesTestBed = (entry: string) => [...closure(entry)].some((f) => !rel(f).startsWith("cli/"));
+    expect(reachesTestBed(main)).toBe(false);
+    // `tornade sandbox` and the sandbox `serve --sandbox` loads: both named after src/…/sandbox.ts.
+    const withTestBed = [...lazyEntries].filter(reachesTestBed).map((f) => rel(f).replace(/-[A-Z0-9]+\.mjs$/, ""));
+    expect(withTestBed).toEqual(["cli/sandbox", "cli/sandbox"]);
+    expect([...lazyEntries].map(rel)).toEqual(expect.arrayContaining([expect.stringMatching(/^cli\/serve-/)]));
+    const everySpec = [main, ...lazyEntries].flatMap((entry) => [...closure(entry)]).filter((f) => rel(f).startsWith("cli/")).flatMap((f) => [...imports(f).fixed, ...imports(f).lazy]);
+    expect(everySpec.filter((spec) => !isRelative(spec) && !isBuiltin(spec))).toEqual([]);
+  });
 });
+
+/** A bundled chunk's imports: esbuild writes them minified (`import{a as b}from"./chunk-X.mjs";`, `import"./x.mjs";`). */
+const BUNDLE_FIXED = /(?:^|[;}\s])(?:import|export)\s*(?:[^"';()]*?from\s*)?["']([^"']+)["']/g;
+const BUNDLE_LAZY = /\bimport\(\s*["']([^"']+)["']\s*\)/g;

@@ -101,8 +101,8 @@ async function vendorZod() {
 /**
  * The `tornade` command (bin/tornade.js runs dist/cli/main.mjs), bundled from the compiled modules the same way.
  * Loaded as ~700 files from dist/src and node_modules, an idle `tornade serve` took 119.5 MB of RSS on Node 24; as
- * these chunks, 104.5 MB (docs/performance.md, "The RSS peak on Node 24"): fewer module records, and minified
- * sources, which V8 keeps in memory for lazy compilation. Each command stays a chunk of its own, loaded on demand.
+ * these chunks, ~107 MB (104.5 with the names renamed too; docs/performance.md, "The RSS peak on Node 24"): fewer
+ * module records, and minified sources, which V8 keeps in memory for lazy compilation. Each command stays a chunk of its own, loaded on demand.
  * The test bed is never bundled: the sandbox's chunks import it from dist/testbed/ (which the controller's image
  * leaves out, so that import fails there with the sandbox's own message, src/cli/serve-sandbox.ts).
  */
@@ -117,8 +117,11 @@ async function bundleCli() {
     // Beside the entry: a module's `new URL("./assets/…", import.meta.url)` then means dist/cli/assets wherever
     // esbuild put it.
     chunkNames: "[name]-[hash]",
-    // Function names kept, so a stack trace in the logs reads without the maps (same RSS, measured: 104 MB idle).
-    minifyIdentifiers: false,
+    // Function names kept, so a stack trace in the logs names tornade's functions without the maps, for ~2 MB of RSS
+    // (`minify` would rename them, and `minifyIdentifiers: false` beside it does not stop it).
+    minify: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [
       {
         name: "testbed-stays-outside",

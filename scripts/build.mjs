@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -49,6 +49,10 @@ const NODE_BUNDLE = {
   minify: true,
   sourcemap: true,
   sourcesContent: false,
+  // A package's ES modules before its CommonJS build (esbuild's default for Node is the reverse): the AWS SDK's
+  // clients ship both, and only the ES modules can be tree-shaken, so a client brings the commands tornade sends
+  // rather than all of them (serve's chunks: 2.5 MB → 1.7 MB of code).
+  mainFields: ["module", "main"],
   // ESM output still meets CommonJS dependencies (pino, the AWS SDK's internals) that call require().
   banner: { js: "import { createRequire as __tornadeRequire } from 'node:module'; const require = __tornadeRequire(import.meta.url);" },
   // better-sqlite3 (the embedded store) and yaml (configuration files) are in no bundle: they are loaded through
@@ -86,6 +90,22 @@ async function vendorZod() {
     bundle: true,
     format: "esm",
     platform: "node",
+    // zod's `locales` namespace re-exports its ~60 languages' error messages (~250 kB of source), and a namespace is
+    // kept whole. tornade speaks English and never picks a locale: zod's default, `en` (which zod imports on its own),
+    // is all it uses, so `locales` holds just that one here.
+    plugins: [
+      {
+        name: "zod-english-only",
+        setup(b) {
+          b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
+            const index = resolve(args.resolveDir, args.path);
+            if (!index.includes(`${sep}node_modules${sep}zod${sep}`)) return undefined;
+            return { path: index, namespace: "zod-locales" };
+          });
+          b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: "js" }));
+        },
+      },
+    ],
     target: "node20",
     legalComments: "eof",
     logLevel: "warning",
@@ -101,8 +121,8 @@ async function vendorZod() {
 /**
  * The `tornade` command (bin/tornade.js runs dist/cli/main.mjs), bundled from the compiled modules the same way.
  * Loaded as ~700 files from dist/src and node_modules, an idle `tornade serve` took 119.5 MB of RSS on Node 24; as
- * these chunks, ~107 MB (104.5 with the names renamed too; docs/performance.md, "The RSS peak on Node 24"): fewer
- * module records, and minified sources, which V8 keeps in memory for lazy compilation. Each command stays a chunk of its own, loaded on demand.
+ * these chunks, ~99–100 MB (docs/performance.md, "The RSS peak on Node 24"): fewer module records, minified
+ * sources (V8 keeps them in memory for lazy compilation), and only the AWS SDK commands tornade sends. Each command stays a chunk of its own, loaded on demand.
  * The test bed is never bundled: the sandbox's chunks import it from dist/testbed/ (which the controller's image
  * leaves out, so that import fails there with the sandbox's own message, src/cli/serve-sandbox.ts).
  */

@@ -29,10 +29,6 @@ if (result.status !== 0) {
 for (const asset of ASSETS) cpSync(join(root, asset), join(dist, asset), { recursive: true });
 await vendorZod();
 
-// The Lambda handlers, bundled once here rather than on every user's machine at synth: what a deploy runs is exactly
-// what this build produced and the package tests loaded, and `cdk synth` needs neither esbuild nor Docker. One folder
-// for all four (one CDK asset, uploaded once); the code they share is split into chunks, loaded only by the handlers
-// that import it.
 /**
  * What the Lambda bundle and the CLI's share: ES modules for Node, code shared between entries split into chunks
  * (loaded only by the entries that import it), minified, with maps back through the compiled files' own maps to
@@ -102,7 +98,11 @@ async function vendorZod() {
             if (!index.includes(`${sep}node_modules${sep}zod${sep}`)) return undefined;
             return { path: index, namespace: "zod-locales" };
           });
-          b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: "js" }));
+          b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+            contents: 'export { default as en } from "./en.js";',
+            resolveDir: dirname(args.path),
+            loader: "js",
+          }));
         },
       },
     ],
@@ -122,9 +122,10 @@ async function vendorZod() {
  * The `tornade` command (bin/tornade.js runs dist/cli/main.mjs), bundled from the compiled modules the same way.
  * Loaded as ~700 files from dist/src and node_modules, an idle `tornade serve` took 119.5 MB of RSS on Node 24; as
  * these chunks, ~99–100 MB (docs/performance.md, "The RSS peak on Node 24"): fewer module records, minified
- * sources (V8 keeps them in memory for lazy compilation), and only the AWS SDK commands tornade sends. Each command stays a chunk of its own, loaded on demand.
- * The test bed is never bundled: the sandbox's chunks import it from dist/testbed/ (which the controller's image
- * leaves out, so that import fails there with the sandbox's own message, src/cli/serve-sandbox.ts).
+ * sources (V8 keeps them in memory for lazy compilation), and only the AWS SDK commands tornade sends. Each command
+ * stays a chunk of its own, loaded on demand. The test bed is never bundled: the sandbox's chunks import it from
+ * dist/testbed/ (which the controller's image leaves out, so that import fails there with the sandbox's own message,
+ * src/cli/serve-sandbox.ts).
  */
 async function bundleCli() {
   const outdir = join(dist, "cli");

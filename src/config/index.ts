@@ -9,4 +9,4 @@ export { normalisePrivateKey, PrivateKeyFormatError } from "./private-key.js";
 export { configReference } from "./reference.js";
 export { TEST_BED_AWS_CREDENTIALS, readTestBedFile, testBedEnvOf, type TestBedEndpoints } from "./testbed-file.js";
 export { intakesOf, type Intakes } from "./intake.js";
-export { SERVE_ENV, SERVE_NODE_OPTIONS, SERVE_V8_FLAGS, applyServeV8Flags } from "./node-options.js";
+export { SERVE_NODE_OPTIONS } from "./node-options.js";

@@ -18,7 +18,7 @@ import { lookUpJob, refreshJob } from "./job-refresh.js";
 import { spareRunner } from "./spares.js";
 import { reconcileItem, type Taking } from "./work-items.js";
 import type { ControllerObserver } from "./observer.js";
-import type { TakeIn } from "./take-in.js";
+import type { TakeIn } from "./observations.js";
 import { recordTaking } from "./taking.js";
 import { repoRefOf } from "./repo-ref.js";
 import { isScaleSetJob, parseSpareRunnerName } from "../core/scale-set.js";

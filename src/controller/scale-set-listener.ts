@@ -15,7 +15,7 @@ import { ScaleSetError, type MessageSession, type ScaleSetClient, type ScaleSetM
 import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/store.js";
 import type { ScaleSetTarget } from "./scale-set-setup.js";
-import type { TakeIn } from "./take-in.js";
+import type { TakeIn } from "./observations.js";
 
 export interface ScaleSetListenerDeps {
   readonly client: Pick<ScaleSetClient, "ensureScaleSet" | "openSession">;

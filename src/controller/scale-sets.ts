@@ -18,7 +18,7 @@ import type { Launcher, RunnerStart } from "./launcher.js";
 import { ScaleSetListener } from "./scale-set-listener.js";
 import type { ScaleSetRunnerSource } from "./scale-set-runners.js";
 import type { ScaleSetSetup, ScaleSetTarget } from "./scale-set-setup.js";
-import type { TakeIn } from "./take-in.js";
+import type { TakeIn } from "./observations.js";
 
 export interface ScaleSetsDeps {
   readonly setup: ScaleSetSetup;

@@ -19,7 +19,7 @@ import type { GitHubPort, WorkflowJob, WorkflowRun } from "../github/github-port
 import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/store.js";
 import { recentRepositories, type RepositoryRef } from "./recent-repositories.js";
-import type { TakeIn } from "./take-in.js";
+import type { TakeIn } from "./observations.js";
 import { repoRefOf } from "./repo-ref.js";
 
 export interface SweeperPolicy {

@@ -10,7 +10,7 @@ import type { Config } from "../config/index.js";
 import { verifyWebhookSignature } from "../github/webhook-verify.js";
 import type { Logger } from "../log/logger.js";
 import type { WebhookOutcome } from "../controller/observer.js";
-import type { DeliveryOutcome, WebhookObservation } from "../controller/take-in.js";
+import type { DeliveryOutcome, WebhookObservation } from "../controller/observations.js";
 import { abortWarner, isClientAbort } from "./aborts.js";
 
 export interface PublicAppDeps {

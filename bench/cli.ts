@@ -15,6 +15,7 @@ import { benchBurst } from "./burst.js";
 import { benchCliStart, benchIdleRss } from "./cli-start.js";
 import { benchHistory } from "./footprint.js";
 import { benchIntake } from "./intake.js";
+import { benchIoFloor } from "./io-floor-stage.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { benchSandboxSeed } from "./sandbox-seed.js";
 import { benchPickup, pickupOptions as PICKUP } from "./pickup.js";
@@ -22,7 +23,7 @@ import { benchScaleSet, scaleSetOptions as SCALE_SET } from "./scale-set.js";
 import { benchSteady } from "./steady.js";
 
 /** The stages `--only` may name: the report's top-level keys. */
-const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "sandbox", "cli", "pickup", "scaleSet"] as const;
+const STAGES = ["intake", "overhead", "apiPerJob", "burst", "footprint", "ioFloor", "sandbox", "cli", "pickup", "scaleSet"] as const;
 type Stage = (typeof STAGES)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only STAGE[,STAGE]] [--json FILE] [--results DIR] [--plots DIR]
@@ -78,6 +79,12 @@ const steady =
     ? (say("API calls per job, footprint (20 jobs/s real at 20x = 1 job/s simulated)"), await benchSteady({ jobs: quick ? 200 : 1000, speed: 20, ratePerSecond: 20, progress: say }))
     : undefined;
 if (steady && runs("apiPerJob")) report.apiPerJob = { ...steady.apiPerJob, jobs: steady.launched };
+// The same two steady runs (overhead10's and the footprint's) with bench/io-floor.ts in tornade's place: what the
+// job's I/O alone costs, right after tornade's own figures (docs/performance.md "The I/O floor").
+if (runs("ioFloor")) {
+  say("the I/O floor (bench/io-floor.ts in tornade's place: the same jobs, webhooks, calls and durable writes, nothing else)");
+  report.ioFloor = await benchIoFloor({ quick, progress: say });
+}
 if (runs("burst")) {
   say("bursts");
   const matrix256 = await benchBurst({ name: "matrix256", jobs: 256, matrix: true, speed: quick ? 30 : 5 }, say);

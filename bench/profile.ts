@@ -1,10 +1,13 @@
 /**
- *   node bin/run-ts.js bench/profile.ts [--stage steady|intake] [--jobs N] [--speed X] [--rate PER_S] [--dir DIR] [--top N]
+ *   node bin/run-ts.js bench/profile.ts [--stage steady|intake] [--jobs N] [--speed X] [--rate PER_S] [--dir DIR] [--top N] [--bin FILE]
  *
  * --stage intake: one open-loop intake stage (bench/intake.ts: --jobs deliveries at --rate a second, default 3,000 at
  * 1,000/s) against the profiled child, per delivery. Otherwise runs the steady benchmark (bench/steady.ts: N jobs at 100/s real, every one launched and run to the end) with
  * `tornade serve` under `node --cpu-prof`, then prints the child's self time per function and per module over the
  * measured span only (start-up and warm-up left out), per job. The .cpuprofile stays in DIR for Chrome DevTools.
+ * --bin profiles another `serve` in tornade's place: bench/io-floor-bin.mjs is the I/O floor (docs/performance.md
+ * "The I/O floor"), bench/unbundled-bin.mjs tornade from dist/src (modules named), another build's bin/tornade.js the
+ * code before a change.
  */
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +17,7 @@ import { longestStretches, summarise, type CpuProfile, type SelfTime } from "./p
 import { benchIntake } from "./intake.js";
 import { benchSteady } from "./steady.js";
 
-const args = parseArgs({ options: { stage: { type: "string" }, jobs: { type: "string" }, speed: { type: "string" }, rate: { type: "string" }, dir: { type: "string" }, top: { type: "string" } }, strict: true }).values;
+const args = parseArgs({ options: { stage: { type: "string" }, jobs: { type: "string" }, speed: { type: "string" }, rate: { type: "string" }, dir: { type: "string" }, top: { type: "string" }, bin: { type: "string" } }, strict: true }).values;
 const stage = args.stage ?? "steady";
 if (stage !== "steady" && stage !== "intake") throw new Error(`--stage is steady or intake, not ${stage}`);
 const dir = resolve(args.dir ?? join(tmpdir(), `tornade-profile-${Date.now()}`));
@@ -32,12 +35,12 @@ if (stage === "intake") {
   // --rate R: one open-loop stage of R deliveries a second for --jobs / R seconds (default 3,000 at 1,000/s).
   const rate = Number(args.rate ?? 1000);
   const deliveries = Number(args.jobs ?? 3000);
-  const r = await benchIntake({ rates: [rate], seconds: deliveries / rate, progress: say, nodeArgs, onMeasured });
+  const r = await benchIntake({ rates: [rate], seconds: deliveries / rate, progress: say, nodeArgs, onMeasured, ...(args.bin ? { bin: resolve(args.bin) } : {}) });
   const s = r.stages[0]!;
   [unit, count] = ["delivery", Math.max(50, Math.round(deliveries))];
   header = [`intake ${rate}/s offered: ${s.achievedRate}/s acked, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${s.errors} errors`];
 } else {
-  const result = await benchSteady({ jobs: Number(args.jobs ?? 1000), speed: Number(args.speed ?? 100), ratePerSecond: Number(args.rate ?? 100), progress: say, nodeArgs, onMeasured });
+  const result = await benchSteady({ jobs: Number(args.jobs ?? 1000), speed: Number(args.speed ?? 100), ratePerSecond: Number(args.rate ?? 100), progress: say, nodeArgs, onMeasured, ...(args.bin ? { bin: resolve(args.bin) } : {}) });
   [unit, count] = ["job", result.jobs];
   header = [
     `${result.jobs} jobs, ${result.launched} launched; /proc says ${result.footprint.cpuMsPer1000Jobs / 1000} ms/job`,

@@ -2,6 +2,7 @@
 import type { BurstResult } from "./burst.js";
 import type { CliStartResult } from "./cli-start.js";
 import type { IntakeResult } from "./intake.js";
+import type { IoFloorResult } from "./io-floor-stage.js";
 import type { PickupResult } from "./pickup.js";
 import { kindsLine } from "./scale-set-calls.js";
 import type { ScaleSetResult } from "./scale-set.js";
@@ -16,6 +17,8 @@ export interface BenchReport {
   apiPerJob?: SteadyResult["apiPerJob"] & { jobs: number };
   burst?: { matrix256: BurstResult; burst1000: BurstResult; matrix256ContentLimit?: BurstResult };
   footprint?: { rssMb: number; idleRssMb: number; cpuMsPer1000Jobs: number; rssMbAfter100k: number; historyJobs: number };
+  /** bench/io-floor.ts in tornade's place: what the same jobs' I/O costs with nothing else. */
+  ioFloor?: IoFloorResult;
   sandboxSeedSeconds?: number;
   cli?: CliStartResult;
   pickup?: PickupResult;
@@ -73,9 +76,16 @@ export function rows(r: BenchReport): Row[] {
   if (r.footprint)
     out.push(
       { what: "RSS peak (steady run)", value: `${r.footprint.rssMb} MB`, target: "≤ 150 MB", met: r.footprint.rssMb <= 150 },
-      { what: "CPU time per 1,000 jobs", value: `${r.footprint.cpuMsPer1000Jobs} ms`, target: "—", met: null },
+      { what: "CPU time per 1,000 jobs", value: `${r.footprint.cpuMsPer1000Jobs} ms`, target: "≤ 5,000 ms", met: r.footprint.cpuMsPer1000Jobs <= 5000 },
       { what: `RSS with ${r.footprint.historyJobs} finished jobs`, value: `${r.footprint.rssMbAfter100k} MB`, target: "≤ 150 MB", met: r.footprint.rssMbAfter100k <= 150 },
       { what: "RSS of an idle tornade serve", value: `${r.footprint.idleRssMb} MB`, target: "≤ 100 MB", met: r.footprint.idleRssMb <= 100 },
+    );
+  if (r.ioFloor)
+    out.push(
+      { what: `I/O floor: CPU time per 1,000 jobs (${r.ioFloor.launched} of ${r.ioFloor.jobs} launched)`, value: `${r.ioFloor.cpuMsPer1000Jobs} ms`, target: "reported", met: null },
+      { what: `I/O floor: overhead p50 / p99 (${r.ioFloor.overhead10.jobs} jobs at 10/s)`, value: `${r.ioFloor.overhead10.p50Ms} / ${r.ioFloor.overhead10.p99Ms} ms`, target: "reported", met: null },
+      { what: `I/O floor: intake p50 / p99 at ${r.ioFloor.intake.at}/s`, value: `${r.ioFloor.intake.p50Ms} / ${r.ioFloor.intake.p99Ms} ms`, target: "reported", met: null },
+      { what: "I/O floor: intake highest sustained rate", value: `${r.ioFloor.intake.maxRate}/s`, target: "reported", met: null },
     );
   if (r.cli)
     out.push(

@@ -43,6 +43,13 @@ describe("npm run bench -- --quick --json FILE", () => {
       expect(burst["launched"]).toBe(burst["jobs"]);
     }
     for (const k of ["rssMb", "idleRssMb", "cpuMsPer1000Jobs", "rssMbAfter100k"]) num(j["footprint"]?.[k]);
+    // The I/O floor did a job's whole I/O for every job (a runner launched for each), in both of its runs.
+    const floor = j["ioFloor"] as { cpuMsPer1000Jobs: number; jobs: number; launched: number; overhead10: Record<string, number>; intake: Record<string, number> };
+    num(floor.cpuMsPer1000Jobs);
+    for (const k of ["p50Ms", "p99Ms", "maxRate"]) num(floor.intake[k]);
+    for (const k of ["p50Ms", "p99Ms"]) num(floor.overhead10[k]);
+    expect(floor.launched).toBe(floor.jobs);
+    expect(floor.overhead10["launched"]).toBe(floor.overhead10["jobs"]);
     for (const k of ["helpMs", "explainMs"]) num(j["cli"]?.[k]);
     num(j["sandboxSeedSeconds"]);
     const pickup = j["pickup"] as Record<string, Record<string, unknown>>;

@@ -31,8 +31,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only STAGE[,STAGE]] [--json 
   --only STAGES  run only these stages (the report's keys): ${STAGES.join(", ")}
   --json FILE    also write the JSON report to FILE
   --results DIR  where the dated JSON goes; default bench/results
-  --plots DIR    draw perf-dispatch.png and perf-queue-time.png into DIR (needs /usr/bin/chromium)
-  --only STAGES  run only these (${STAGES.join(", ")}) and print their results as JSON; no table, no results file`;
+  --plots DIR    draw perf-dispatch.png and perf-queue-time.png into DIR (needs /usr/bin/chromium)`;
 
 let args;
 try {

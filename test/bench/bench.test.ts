@@ -94,6 +94,6 @@ describe("npm run bench -- --only STAGES", () => {
   it("refuses a stage it does not have, naming the ones it has", () => {
     const r = run("--only", "pickup,warp");
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown stage warp; stages are intake, overhead, apiPerJob, burst, footprint, sandbox, cli, pickup, scaleSet/);
+    expect(r.stderr).toMatch(/unknown stage warp; stages are intake, overhead, apiPerJob, burst, footprint, ioFloor, sandbox, cli, pickup, scaleSet/);
   });
 });

@@ -78,8 +78,9 @@ const steady =
     ? (say("API calls per job, footprint (20 jobs/s real at 20x = 1 job/s simulated)"), await benchSteady({ jobs: quick ? 200 : 1000, speed: 20, ratePerSecond: 20, progress: say }))
     : undefined;
 if (steady && runs("apiPerJob")) report.apiPerJob = { ...steady.apiPerJob, jobs: steady.launched };
-// The same two steady runs (overhead10's and the footprint's) with bench/io-floor.ts in tornade's place: what the
-// job's I/O alone costs, right after tornade's own figures (docs/performance.md "The I/O floor").
+// The intake stage's deliveries and the two steady runs (overhead10's and the footprint's) again, with bench/io-floor.ts
+// in tornade's place: what the job's I/O alone costs, right after tornade's own figures (docs/performance.md "The I/O
+// floor").
 if (runs("ioFloor")) {
   say("the I/O floor (bench/io-floor.ts in tornade's place: the same jobs, webhooks, calls and durable writes, nothing else)");
   report.ioFloor = await benchIoFloor({ quick, progress: say });

@@ -26,6 +26,7 @@ import { OctokitGitHub } from "../src/github/octokit-github.js";
 import { verifyWebhookSignature } from "../src/github/webhook-verify.js";
 import { silentLogger } from "../src/log/logger.js";
 import { openSqlite } from "../src/store/sqlite.js";
+import { launchId } from "../src/store/store.js";
 
 const env = process.env;
 const config = loadConfig(env);
@@ -62,7 +63,9 @@ async function launch(d: Delivery): Promise<void> {
   if (verdict.kind !== "launch") return;
   const provider = providers.get(verdict.spec.backend);
   if (!provider) return;
-  const name = runnerName(job.id, 1);
+  // One attempt per job: the floor retries nothing.
+  const attempt = 1;
+  const name = runnerName(job.id, attempt);
   const owner = d.repository.owner.login;
   const jit = await github.generateJitConfig({
     scope: "repo",
@@ -73,10 +76,10 @@ async function launch(d: Delivery): Promise<void> {
     name,
     labels: verdict.spec.runnerLabels,
   });
-  const id = `${job.id}-1`;
+  const id = launchId(job.id, attempt);
   await h.durably(() => insertLaunch.run(id, job.id, clock.now()));
   const handle = await provider.launch({
-    idempotencyKey: idempotencyKey(job.id, 1),
+    idempotencyKey: idempotencyKey(job.id, attempt),
     spec: verdict.spec,
     runnerName: name,
     jobId: job.id,

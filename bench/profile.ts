@@ -24,6 +24,8 @@ const dir = resolve(args.dir ?? join(tmpdir(), `tornade-profile-${Date.now()}`))
 mkdirSync(dir, { recursive: true });
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const nodeArgs = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+/** Another `serve` to profile in tornade's place, for either stage. */
+const bin = args.bin ? { bin: resolve(args.bin) } : {};
 
 let window: { fromUs: number; toUs: number } | undefined;
 const onMeasured = (w: { fromUs: number; toUs: number }) => (window = w);
@@ -35,12 +37,12 @@ if (stage === "intake") {
   // --rate R: one open-loop stage of R deliveries a second for --jobs / R seconds (default 3,000 at 1,000/s).
   const rate = Number(args.rate ?? 1000);
   const deliveries = Number(args.jobs ?? 3000);
-  const r = await benchIntake({ rates: [rate], seconds: deliveries / rate, progress: say, nodeArgs, onMeasured, ...(args.bin ? { bin: resolve(args.bin) } : {}) });
+  const r = await benchIntake({ rates: [rate], seconds: deliveries / rate, progress: say, nodeArgs, onMeasured, ...bin });
   const s = r.stages[0]!;
   [unit, count] = ["delivery", Math.max(50, Math.round(deliveries))];
   header = [`intake ${rate}/s offered: ${s.achievedRate}/s acked, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${s.errors} errors`];
 } else {
-  const result = await benchSteady({ jobs: Number(args.jobs ?? 1000), speed: Number(args.speed ?? 100), ratePerSecond: Number(args.rate ?? 100), progress: say, nodeArgs, onMeasured, ...(args.bin ? { bin: resolve(args.bin) } : {}) });
+  const result = await benchSteady({ jobs: Number(args.jobs ?? 1000), speed: Number(args.speed ?? 100), ratePerSecond: Number(args.rate ?? 100), progress: say, nodeArgs, onMeasured, ...bin });
   [unit, count] = ["job", result.jobs];
   header = [
     `${result.jobs} jobs, ${result.launched} launched; /proc says ${result.footprint.cpuMsPer1000Jobs / 1000} ms/job`,

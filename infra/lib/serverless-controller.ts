@@ -81,12 +81,10 @@ export class ServerlessController extends Construct {
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: props.maxReceiveCount },
     });
     // Each function is told where only the secrets its wiring reads are (src/lambda/wiring.ts), and may read only
-    // those: the events function none, the webhook function the webhook secret, the worker and sweep both (the key
-    // alone without the webhook intake, whose configuration needs no webhook secret).
+    // those: the events function none, the webhook function the webhook secret, the worker and sweep the App's key
+    // (they verify no delivery, so they are never given the webhook secret).
     const state = { ...props.environment, ...stateEnvironment({ table: this.table.tableName, queueUrl: this.queue.queueUrl }) };
-    const webhookSecret = props.webhook?.secret;
-    const withWebhookSecret = webhookSecret ? { ...state, [SECRET_ARN_ENV.webhookSecret]: webhookSecret.secretArn } : state;
-    const withKey = { ...withWebhookSecret, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
+    const withKey = { ...state, [SECRET_ARN_ENV.privateKey]: props.privateKeySecret.secretArn };
     // tornade's bundle, one asset for every function that runs it (each its own handler in it).
     let bundle: lambda.Code | undefined;
     const codeOf = (name: HandlerName) => {
@@ -107,21 +105,20 @@ export class ServerlessController extends Construct {
       });
     // Only the worker launches runners; the sweep's tracker round reads their states and its reaper round stops idle
     // ones (src/lambda/sweep.ts); the events function learns their states from EventBridge and calls neither ECS nor
-    // CodeBuild. The worker and sweep functions load the whole configuration, which names both secrets; the events
-    // function reads neither.
+    // CodeBuild. The worker and sweep functions load the whole configuration but the webhook secret; the events
+    // function reads no secret.
     const controllerFn = (f: ControllerFunction, secrets: readonly sm.ISecret[]) => {
       if (secrets.length > 0) f.role.addToPrincipalPolicy(secretStatement(secrets));
       for (const s of tableStatements(this.table)) f.role.addToPrincipalPolicy(s);
       f.role.addToPrincipalPolicy(sendStatement(this.queue));
       return f;
     };
-    const controllerSecrets = webhookSecret ? [props.privateKeySecret, webhookSecret] : [props.privateKeySecret];
     const eventsFn = controllerFn(fn("events", "tornade: ECS task and CodeBuild build state changes to launch records", Duration.seconds(30), state), []);
-    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed; release idle runners", Duration.seconds(120), withKey), controllerSecrets);
+    const sweep = controllerFn(fn("sweep", "tornade: re-read GitHub and the providers; enqueue what changed; release idle runners", Duration.seconds(120), withKey), [props.privateKeySecret]);
     for (const s of [...watchStatements(props.targets), ...stopStatements(props.targets)]) sweep.role.addToPrincipalPolicy(s);
     let worker: ControllerFunction | undefined;
     if (props.worker) {
-      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey), controllerSecrets);
+      worker = controllerFn(fn("worker", "tornade: reconcile queued jobs (launch, fall back, give up)", WORKER_TIMEOUT, withKey), [props.privateKeySecret]);
       for (const s of launchStatements(props.targets)) worker.role.addToPrincipalPolicy(s);
       worker.fn.addEventSource(
         new sources.SqsEventSource(this.queue, {
@@ -139,7 +136,7 @@ export class ServerlessController extends Construct {
       // Its reserved concurrency keeps a flood of requests to the public URL from taking the account's other functions'
       // concurrency (or running up more than that many executions); GitHub's failed deliveries are redelivered by the
       // sweep.
-      webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), withWebhookSecret, props.webhook.reservedConcurrency);
+      webhook = fn("webhook", "tornade: verify a GitHub webhook, record it, enqueue its job, answer", Duration.seconds(10), { ...state, [SECRET_ARN_ENV.webhookSecret]: props.webhook.secret.secretArn }, props.webhook.reservedConcurrency);
       webhook.role.addToPrincipalPolicy(secretStatement([props.webhook.secret]));
       for (const s of intakeTableStatements(this.table)) webhook.role.addToPrincipalPolicy(s);
       webhook.role.addToPrincipalPolicy(sendStatement(this.queue));

@@ -85,8 +85,10 @@ describe("serverless controller", () => {
     // A setting not given is not set: tornade's own default applies.
     expect(env).not.toHaveProperty("LAUNCH_LABEL");
     expect(Object.keys(env)).toEqual(
-      expect.arrayContaining(["TORNADE_DYNAMODB_TABLE", "TORNADE_SQS_QUEUE_URL", "TORNADE_PRIVATE_KEY_SECRET_ARN", "TORNADE_WEBHOOK_SECRET_ARN", "TORNADE_TASK_DEFINITION_ARM64", "TORNADE_CODEBUILD_PROJECT_X86_64"]),
+      expect.arrayContaining(["TORNADE_DYNAMODB_TABLE", "TORNADE_SQS_QUEUE_URL", "TORNADE_PRIVATE_KEY_SECRET_ARN", "TORNADE_TASK_DEFINITION_ARM64", "TORNADE_CODEBUILD_PROJECT_X86_64"]),
     );
+    // The worker verifies no delivery: the webhook function alone is told where the webhook secret is.
+    expect(env).not.toHaveProperty("TORNADE_WEBHOOK_SECRET_ARN");
     // Secrets travel by ARN (read through the Parameters and Secrets extension): no key material in the configuration.
     expect(env).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: "2773" });
     template.hasResourceProperties("AWS::Lambda::Function", { Layers: [Match.anyValue()] });

@@ -67,8 +67,11 @@ export function checkClock(config: Config, where: Where): string[] {
   return [`${where("clock.speed")}: a compressed clock is only for a test bed on this machine, but GitHub or AWS is not on 127.0.0.1. Fix: remove TORNADE_CLOCK_SPEED / TORNADE_CLOCK_ORIGIN`];
 }
 
-/** What `tornade serve` cannot start without (not checked in the sandbox). */
-export function checkRunnable(config: Config, where: Where): string[] {
+/**
+ * What `tornade serve` cannot start without (not checked in the sandbox). A process that verifies no delivery (the
+ * serverless worker and sweep) needs no webhook secret, whatever the intake.
+ */
+export function checkRunnable(config: Config, where: Where, verifiesDeliveries = true): string[] {
   const problems: string[] = [];
   const g = config.github;
   if (g.appId !== undefined && g.privateKey === undefined) {
@@ -78,7 +81,7 @@ export function checkRunnable(config: Config, where: Where): string[] {
   } else if (g.appId === undefined && g.personalToken === undefined) {
     problems.push(`github credentials: none given. Fix: set APP_ID and SECRET_KEY_PEM (a GitHub App, recommended), or PERSONAL_TOKEN; or run with --sandbox`);
   }
-  if (g.webhookSecret === undefined && intakesOf(config).webhooks) {
+  if (g.webhookSecret === undefined && verifiesDeliveries && intakesOf(config).webhooks) {
     problems.push(`${where("github.webhookSecret")}: missing; webhooks cannot be verified without it. Fix: set TORNADE_WEBHOOK_SECRET or github.webhookSecret to the App's webhook secret, or TORNADE_INTAKE=scale-sets to take no webhooks`);
   }
   const a = config.aws;

@@ -224,6 +224,12 @@ describe("loadConfig: each bad value names its key and the fix", () => {
       expect.stringMatching(/^aws: no backend configured/),
     ]);
   });
+  it("does not ask a process that verifies no delivery (the serverless worker and sweep) for the webhook secret, and asks for the rest", () => {
+    const { TORNADE_WEBHOOK_SECRET: _secret, ...unsigned } = prod;
+    expect(loadConfig(unsigned, undefined, { verifiesDeliveries: false }).github.webhookSecret).toBeUndefined();
+    expect(() => loadConfig({ ...unsigned, TORNADE_AWS_REGION: "" }, undefined, { verifiesDeliveries: false })).toThrow(/aws\.region: missing/);
+    expect(() => loadConfig(unsigned)).toThrow(/github\.webhookSecret: missing/);
+  });
   it("a refused value is not reported twice (APP_ID refused, then not also \"missing\")", () => {
     const err = problemsOf({ ...prod, APP_ID: "abc" });
     expect(err).toEqual([expect.stringMatching(/^APP_ID \(github\.appId\): .*expected number/)]);

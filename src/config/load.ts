@@ -35,6 +35,11 @@ export interface LoadOptions {
    * network). For commands that read only the label policy, like `tornade explain`.
    */
   readonly partial?: boolean;
+  /**
+   * false: this process verifies no webhook delivery even with the webhook intake on — the serverless worker and sweep,
+   * beside the webhook function that does (lambda/wiring.ts) — so the webhook secret is not required. Default true.
+   */
+  readonly verifiesDeliveries?: boolean;
 }
 
 /** Stand-ins for the AWS names the sandbox needs; the sandbox replaces them with the test bed's own. */
@@ -91,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string, options: LoadO
   problems.push(...checkListeners(config, where));
   config.images = resolveImages(config, where, problems);
   if (sandbox) fillSandbox(config, fromEnv.sources, path !== undefined ? fromFile : {});
-  else if (!options.partial) problems.push(...checkRunnable(config, where));
+  else if (!options.partial) problems.push(...checkRunnable(config, where, options.verifiesDeliveries !== false));
   if (!options.partial) problems.push(...checkPool(config, where));
   if (!options.partial) problems.push(...checkScope(config, where));
   if (!options.partial) problems.push(...checkScaleSets(config, where));

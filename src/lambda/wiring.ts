@@ -60,9 +60,9 @@ export interface WireOptions {
 
 /** The whole controller, for the worker and sweep functions. */
 export async function wire(env: NodeJS.ProcessEnv, opts: WireOptions = {}): Promise<LambdaServices> {
-  // The worker and sweep verify no delivery: loadConfig asks for the webhook secret only with the webhook intake on,
-  // and a scale-set-only deployment has none (infra/ creates none).
-  const config = serverlessConfig(loadConfig(env));
+  // The worker and sweep verify no delivery (the webhook function does): they are given no webhook secret, and
+  // loadConfig asks for none.
+  const config = serverlessConfig(loadConfig(env, undefined, { verifiesDeliveries: false }));
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const built = await buildController(config, { clock, logger, ...(opts.awsCredentials ? { awsCredentials: opts.awsCredentials } : {}) });
@@ -127,8 +127,8 @@ function once<S>(names: readonly SecretName[], make: (env: NodeJS.ProcessEnv) =>
   };
 }
 
-/** The worker and sweep functions: the App's private key, and the webhook secret the configuration needs with the webhook intake. */
-export const services = once(["privateKey", "webhookSecret"], (env) => wire(env));
+/** The worker and sweep functions: the App's private key, nothing else. */
+export const services = once(["privateKey"], (env) => wire(env));
 /** The events function: no secret. */
 export const eventsServices = once([], (env) => wireEvents(env));
 /** The webhook function: the webhook secret, nothing else. */

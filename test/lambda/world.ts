@@ -20,6 +20,7 @@ export interface World {
   readonly queueUrl: string;
   /** What a function's environment would hold (TORNADE_* as the CDK construct sets them). */
   readonly env: Record<string, string>;
+  /** The worker's and sweep's wiring, from the same environment without the webhook secret (as infra/ gives it). */
   services(): Promise<LambdaServices>;
   /** The webhook function's wiring, from the same environment without the App's private key (as infra/ gives it). */
   intakeServices(): Promise<IntakeServices>;
@@ -56,7 +57,8 @@ export async function startWorld(speed: number): Promise<World> {
     queueUrl,
     env,
     async services() {
-      const s = await wire(env, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
+      const { TORNADE_WEBHOOK_SECRET: _secret, ...withoutSecret } = env;
+      const s = await wire(withoutSecret, { clock, logger: silentLogger, awsCredentials: CREDENTIALS });
       made.push(s);
       return s;
     },

@@ -85,9 +85,10 @@ export function acknowledgeFindings(t: TornadeRunners): void {
   for (const role of [t.ecs.taskRole, ...Object.values(t.codebuild.roles)]) {
     ack(role, wildcardResource(role, parameters), `${PER_LAUNCH}: each runner reads and deletes its own one-time parameter. No listing action is granted.`);
   }
-  for (const role of [...launchers, sweep.role, events.role]) {
+  for (const role of [...launchers, sweep.role]) {
     ack(role, wildcardResource(role, parameters), `${PER_LAUNCH}: tornade's controller writes one parameter per launch and deletes unused ones. No read or listing action is granted.`);
   }
+  ack(events.role, wildcardResource(events.role, parameters), `${PER_LAUNCH}: the events function deletes those of runners it learns stopped unread. No write, read or listing action is granted.`);
   for (const project of Object.values(t.codebuild.projects)) {
     ack(project, "AwsSolutions-CB4", NO_KMS_KEY);
     ack(

@@ -82,6 +82,14 @@ export class RunnerCredentials extends Construct {
     this.allowKey(role, "kms:GenerateDataKey", "EncryptRunnerJitParameters");
   }
 
+  /**
+   * The events function: deletes the parameters of runners an event reports stopped unread (src/providers
+   * takeEvent); it writes none, so it neither puts nor encrypts.
+   */
+  grantDiscard(role: iam.IPrincipal): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "DeleteUnreadJitParameters", actions: ["ssm:DeleteParameters"], resources: [this.parametersArn] }));
+  }
+
   /** A runner role: reads (GetParameter itself, or GetParameters through CodeBuild) and deletes its parameter. */
   grantRead(reader: RunnerReader): void {
     reader.role.addToPrincipalPolicy(

@@ -201,8 +201,10 @@ export class TornadeRunners extends Construct {
       ...environmentOf({ "aws.region": Stack.of(this).region }),
     };
     const { functions } = this.controller;
-    // The functions that launch, watch and stop runners write and delete their JIT parameters.
-    for (const f of [functions.worker, functions.sweep, functions.events]) if (f) this.runnerCredentials.grantWrite(f.role);
+    // The functions that launch, watch and stop runners write and delete their JIT parameters; the events function,
+    // which follows them, only deletes those of runners it learns stopped unread.
+    for (const f of [functions.worker, functions.sweep]) if (f) this.runnerCredentials.grantWrite(f.role);
+    this.runnerCredentials.grantDiscard(functions.events.role);
     const scaleSets = intake.scaleSets;
     this.scaleSetService =
       scaleSets &&

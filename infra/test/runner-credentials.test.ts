@@ -70,13 +70,15 @@ describe("runner credentials", () => {
     }
   });
 
-  it("lets the launching functions put and delete parameters and encrypt, never read or decrypt; the webhook nothing", () => {
-    for (const f of [fns.worker, fns.sweep, fns.events]) {
+  it("lets the launching functions put and delete parameters and encrypt, never read or decrypt; the events function only delete; the webhook nothing", () => {
+    for (const f of [fns.worker, fns.sweep]) {
       expect(ssmAndKms(f.role)).toEqual([
         expect.objectContaining({ Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters"], Resource: parameters }),
         expect.objectContaining({ Action: "kms:GenerateDataKey", Resource: keyArn, Condition: viaSsm }),
       ]);
     }
+    // It deletes what an event reports stopped unread (src/providers takeEvent), and writes nothing.
+    expect(ssmAndKms(fns.events.role)).toEqual([expect.objectContaining({ Action: "ssm:DeleteParameters", Resource: parameters })]);
     expect(ssmAndKms(fns.webhook.role)).toEqual([]);
   });
 
@@ -91,7 +93,7 @@ describe("runner credentials", () => {
       statements.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => a === action || a === "kms:*" || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))));
     const principalsOf = (list: KeyPolicyStatement[]) => list.map((s) => s.Principal.AWS);
     expect(principalsOf(uses("kms:Decrypt")).sort()).toEqual([arnOf(tornade.ecs.taskRole), ...projectRoles.map(arnOf)].sort());
-    expect(principalsOf(uses("kms:GenerateDataKey")).sort()).toEqual([fns.worker.role, fns.sweep.role, fns.events.role].map(arnOf).sort());
+    expect(principalsOf(uses("kms:GenerateDataKey")).sort()).toEqual([fns.worker.role, fns.sweep.role].map(arnOf).sort());
     for (const s of [...uses("kms:Decrypt"), ...uses("kms:GenerateDataKey")]) expect(s.Condition).toEqual(viaSsm);
     expect(uses("kms:Encrypt")).toEqual([]);
     expect(uses("kms:ReEncryptFrom")).toEqual([]);

@@ -38,7 +38,7 @@ export interface IntakeServices {
 /** What the events function runs on. */
 export interface EventsServices {
   readonly logger: Logger;
-  /** The runners' backends: each reads the events of its own kind (Provider.stateOfEvent). */
+  /** The runners' backends: each reads the events of its own kind (Provider.takeEvent). */
   readonly providers: ReadonlyMap<Backend, Provider>;
   readonly takeIn: TakeIn;
   close(): Promise<void>;

@@ -148,8 +148,8 @@ export class CodeBuildProvider implements Provider {
         if (!handle) continue;
         const state = stateOf(handle, build);
         states.set(handle.id, state);
-        const parameter = parameterOf(build);
-        if (parameter && mayHoldUnread(state, variableOf(build, STANDBY_UNTIL_ENV) !== undefined)) unread.push(parameter);
+        const parameter = unreadParameter(build, state);
+        if (parameter) unread.push(parameter);
       }
     }
     await this.opts.handoff.discard(unread);
@@ -201,9 +201,13 @@ export class CodeBuildProvider implements Provider {
     return undefined;
   }
 
-  stateOfEvent(event: unknown): LaunchState | undefined {
+  async takeEvent(event: unknown): Promise<LaunchState | undefined> {
     const build = buildOfEvent(event);
-    return build && stateOf({ backend: "CODEBUILD", id: build.id }, build);
+    if (!build) return undefined;
+    const state = stateOf({ backend: "CODEBUILD", id: build.id }, build);
+    const parameter = unreadParameter(build, state);
+    if (parameter) await this.opts.handoff.discard([parameter]);
+    return state;
   }
 
   async stop(handle: LaunchHandle, _why: string): Promise<void> {
@@ -236,6 +240,12 @@ function environment(req: LaunchRequest, parameter: string): EnvironmentVariable
 }
 
 /** The JIT parameter a build was told of (its environment, as StartBuild was given it). */
+/** The JIT parameter of a build in `state` that its runner may not have read (and never will): undefined if none. */
+function unreadParameter(build: Build, state: LaunchState): string | undefined {
+  const parameter = parameterOf(build);
+  return parameter && mayHoldUnread(state, variableOf(build, STANDBY_UNTIL_ENV) !== undefined) ? parameter : undefined;
+}
+
 function parameterOf(build: Build): string | undefined {
   return variableOf(build, JIT_PARAMETER_ENV);
 }

@@ -153,8 +153,8 @@ export class EcsProvider implements Provider {
         if (!handle) continue;
         const state = this.stateOf(handle, task);
         states.set(handle.id, state);
-        const parameter = this.parameterOf(task);
-        if (parameter && mayHoldUnread(state, this.variableOf(task, STANDBY_UNTIL_ENV) !== undefined)) unread.push(parameter);
+        const parameter = this.unreadParameter(task, state);
+        if (parameter) unread.push(parameter);
       }
     }
     await this.opts.handoff.discard(unread);
@@ -183,6 +183,12 @@ export class EcsProvider implements Provider {
     // A stopped runner reads nothing more: its parameter goes now if it is still there.
     const parameter = answer.task && this.parameterOf(answer.task);
     if (parameter) await this.opts.handoff.discard([parameter]);
+  }
+
+  /** The JIT parameter of a task in `state` that its runner may not have read (and never will): undefined if none. */
+  private unreadParameter(task: Task, state: LaunchState): string | undefined {
+    const parameter = this.parameterOf(task);
+    return parameter && mayHoldUnread(state, this.variableOf(task, STANDBY_UNTIL_ENV) !== undefined) ? parameter : undefined;
   }
 
   /** The JIT parameter a task was told of: its runner container's override, as RunTask was given it. */
@@ -221,10 +227,14 @@ export class EcsProvider implements Provider {
     };
   }
 
-  stateOfEvent(event: unknown): LaunchState | undefined {
+  async takeEvent(event: unknown): Promise<LaunchState | undefined> {
     const task = taskOfEvent(event);
+    if (!task) return undefined;
     // A Spot task keeps its backend: the event names the capacity provider it ran on.
-    return task && this.stateOf({ backend: task.capacityProviderName === "FARGATE_SPOT" ? "FARGATE_SPOT" : "FARGATE", id: task.taskArn }, task);
+    const state = this.stateOf({ backend: task.capacityProviderName === "FARGATE_SPOT" ? "FARGATE_SPOT" : "FARGATE", id: task.taskArn }, task);
+    const parameter = this.unreadParameter(task, state);
+    if (parameter) await this.opts.handoff.discard([parameter]);
+    return state;
   }
 
   private stateOf(handle: LaunchHandle, task: Task): LaunchState {

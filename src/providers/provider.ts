@@ -15,9 +15,11 @@ export interface Provider {
   /**
    * The launch state an EventBridge state change event of this backend reports, mapped as `describe` maps the API's
    * answer (state-events.ts); undefined for any other event. Lets the Lambda events function follow runners without
-   * a describe call, and without a mapping of its own.
+   * a describe call, and without a mapping of its own. Like `describe`, it deletes the JIT parameter of a runner the
+   * event reports stopped without having read it: the tracker describes no launch an event has already closed, so
+   * nothing else would before the parameter's expiry.
    */
-  stateOfEvent(event: unknown): LaunchState | undefined;
+  takeEvent(event: unknown): Promise<LaunchState | undefined>;
   /**
    * The task or build started as this runner, found by the runner's name: for a launch whose answer was lost (the
    * controller died between asking and recording it). Undefined when there is none, or when the backend cannot look

@@ -51,9 +51,9 @@ function buildEvent(status: string, phase: string, complete: boolean) {
   };
 }
 
-describe("EcsProvider.stateOfEvent", () => {
-  it("keeps a Spot task's backend and reads its interruption", () => {
-    const state = ecs.stateOfEvent(
+describe("EcsProvider.takeEvent", () => {
+  it("keeps a Spot task's backend and reads its interruption", async () => {
+    const state = await ecs.takeEvent(
       taskEvent({
         capacityProviderName: "FARGATE_SPOT",
         lastStatus: "STOPPED",
@@ -75,28 +75,28 @@ describe("EcsProvider.stateOfEvent", () => {
     });
   });
 
-  it("reads an on-demand task as FARGATE, and its runner container's exit code as success", () => {
-    expect(ecs.stateOfEvent(taskEvent({ capacityProviderName: "FARGATE", lastStatus: "RUNNING", containers: [{ name: "runner" }] }))).toMatchObject({
+  it("reads an on-demand task as FARGATE, and its runner container's exit code as success", async () => {
+    expect(await ecs.takeEvent(taskEvent({ capacityProviderName: "FARGATE", lastStatus: "RUNNING", containers: [{ name: "runner" }] }))).toMatchObject({
       handle: { backend: "FARGATE", id: TASK },
       status: "running",
       spotInterrupted: false,
     });
-    const done = ecs.stateOfEvent(taskEvent({ lastStatus: "STOPPED", stopCode: "EssentialContainerExited", containers: [{ name: "sidecar", exitCode: 1 }, { name: "runner", exitCode: 0 }] }));
+    const done = await ecs.takeEvent(taskEvent({ lastStatus: "STOPPED", stopCode: "EssentialContainerExited", containers: [{ name: "sidecar", exitCode: 1 }, { name: "runner", exitCode: 0 }] }));
     expect(done).toMatchObject({ handle: { backend: "FARGATE" }, status: "stopped", succeeded: true, spotInterrupted: false });
   });
 
-  it("reads no other event", () => {
-    expect(ecs.stateOfEvent(buildEvent("FAILED", "COMPLETED", true))).toBeUndefined();
-    expect(ecs.stateOfEvent({ "detail-type": "ECS Task State Change", source: "aws.ecs", detail: { lastStatus: "RUNNING" } })).toBeUndefined();
+  it("reads no other event", async () => {
+    expect(await ecs.takeEvent(buildEvent("FAILED", "COMPLETED", true))).toBeUndefined();
+    expect(await ecs.takeEvent({ "detail-type": "ECS Task State Change", source: "aws.ecs", detail: { lastStatus: "RUNNING" } })).toBeUndefined();
   });
 });
 
-describe("CodeBuildProvider.stateOfEvent", () => {
-  it("finds the build by the id StartBuild gave, and reads its phase as describe does", () => {
+describe("CodeBuildProvider.takeEvent", () => {
+  it("finds the build by the id StartBuild gave, and reads its phase as describe does", async () => {
     const handle = { backend: "CODEBUILD", id: "tornade-runner:6f1d2c3b" };
-    expect(codebuild.stateOfEvent(buildEvent("IN_PROGRESS", "QUEUED", false))).toMatchObject({ handle, status: "pending" });
-    expect(codebuild.stateOfEvent(buildEvent("IN_PROGRESS", "BUILD", false))).toMatchObject({ handle, status: "running" });
-    expect(codebuild.stateOfEvent(buildEvent("FAILED", "COMPLETED", true))).toMatchObject({
+    expect(await codebuild.takeEvent(buildEvent("IN_PROGRESS", "QUEUED", false))).toMatchObject({ handle, status: "pending" });
+    expect(await codebuild.takeEvent(buildEvent("IN_PROGRESS", "BUILD", false))).toMatchObject({ handle, status: "running" });
+    expect(await codebuild.takeEvent(buildEvent("FAILED", "COMPLETED", true))).toMatchObject({
       handle,
       status: "stopped",
       succeeded: false,
@@ -105,7 +105,7 @@ describe("CodeBuildProvider.stateOfEvent", () => {
     });
   });
 
-  it("reads no other event", () => {
-    expect(codebuild.stateOfEvent(taskEvent({ lastStatus: "RUNNING" }))).toBeUndefined();
+  it("reads no other event", async () => {
+    expect(await codebuild.takeEvent(taskEvent({ lastStatus: "RUNNING" }))).toBeUndefined();
   });
 });

@@ -1,19 +1,24 @@
 /**
  * EventBridge's state change events, read into the shapes the AWS SDK gives `describe` — so that each provider maps
- * an event to a launch state with the very function that maps its API's answer (EcsProvider.stateOfEvent,
- * CodeBuildProvider.stateOfEvent), and an event and a describe call can never disagree.
+ * an event to a launch state with the very function that maps its API's answer (EcsProvider.takeEvent,
+ * CodeBuildProvider.takeEvent), and an event and a describe call can never disagree.
  *
  * "ECS Task State Change" carries the task as DescribeTasks describes it ("Amazon ECS task state change events",
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html); "CodeBuild Build State Change"
  * carries `build-id` (the build's ARN), `build-status` and `current-phase` ("Build notifications input format
- * reference", https://docs.aws.amazon.com/codebuild/latest/userguide/sample-build-notifications.html).
+ * reference", https://docs.aws.amazon.com/codebuild/latest/userguide/sample-build-notifications.html). Both carry the
+ * environment tornade launched the runner with (the task's `overrides`, the build's `additional-information.environment`),
+ * which names the runner's JIT parameter: what an event reports stopped unread is deleted (Provider.takeEvent).
  */
-import type { Build } from "@aws-sdk/client-codebuild";
+import type { Build, EnvironmentVariableType } from "@aws-sdk/client-codebuild";
 import type { Task } from "@aws-sdk/client-ecs";
 import { z } from "zod";
 
 // An ISO time; z.date() refuses an Invalid Date.
 const time = z.string().transform((s) => new Date(s)).pipe(z.date());
+
+/** A name and value of an environment, as both events list them; tornade reads only PLAINTEXT values it set itself. */
+const variable = z.object({ name: z.string(), value: z.string().optional() });
 
 const EcsTaskStateChange = z.object({
   "detail-type": z.literal("ECS Task State Change"),
@@ -27,6 +32,7 @@ const EcsTaskStateChange = z.object({
     startedAt: time.optional(),
     stoppedAt: time.optional(),
     containers: z.array(z.object({ name: z.string().optional(), exitCode: z.number().optional() })).default([]),
+    overrides: z.object({ containerOverrides: z.array(z.object({ name: z.string().optional(), environment: z.array(variable).optional() })).default([]) }).optional(),
   }),
 });
 
@@ -38,7 +44,12 @@ const CodeBuildStateChange = z.object({
     "build-id": z.string().min(1),
     "build-status": z.string(),
     "current-phase": z.string().optional(),
-    "additional-information": z.object({ "build-complete": z.boolean().optional() }).optional(),
+    "additional-information": z
+      .object({
+        "build-complete": z.boolean().optional(),
+        environment: z.object({ "environment-variables": z.array(variable.extend({ type: z.string().optional() })).default([]) }).optional(),
+      })
+      .optional(),
   }),
 });
 
@@ -56,6 +67,7 @@ export function taskOfEvent(event: unknown): (Task & { taskArn: string }) | unde
     ...(d.startedAt ? { startedAt: d.startedAt } : {}),
     ...(d.stoppedAt ? { stoppedAt: d.stoppedAt } : {}),
     containers: d.containers.map((c) => ({ ...(c.name ? { name: c.name } : {}), ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) })),
+    ...(d.overrides ? { overrides: { containerOverrides: d.overrides.containerOverrides.map((c) => ({ ...(c.name ? { name: c.name } : {}), environment: (c.environment ?? []).map(nameAndValue) })) } } : {}),
   };
 }
 
@@ -69,11 +81,17 @@ export function buildOfEvent(event: unknown): (Build & { id: string }) | undefin
   const id = arn.includes(":build/") ? arn.slice(arn.indexOf(":build/") + ":build/".length) : arn;
   const status = d["build-status"];
   const complete = d["additional-information"]?.["build-complete"];
+  const variables = d["additional-information"]?.environment?.["environment-variables"];
   return {
     id,
     buildStatus: status as Build["buildStatus"],
     ...(d["current-phase"] ? { currentPhase: d["current-phase"] } : {}),
     ...(complete !== undefined ? { buildComplete: complete } : {}),
     ...(status !== "IN_PROGRESS" && e.data.time ? { endTime: e.data.time } : {}),
+    ...(variables ? { environment: { type: undefined, image: undefined, computeType: undefined, environmentVariables: variables.map((v) => ({ ...nameAndValue(v), ...(v.type ? { type: v.type as EnvironmentVariableType } : {}) })) } } : {}),
   };
+}
+
+function nameAndValue(v: z.infer<typeof variable>): { name: string; value: string } {
+  return { name: v.name, value: v.value ?? "" };
 }

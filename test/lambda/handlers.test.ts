@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DescribeTasksCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { JIT_PARAMETER_ENV } from "../../src/core/runner-env.js";
 import { eventsHandler } from "../../src/lambda/events.js";
 import { sweepHandler } from "../../src/lambda/sweep.js";
 import { wire, wireIntake, type LambdaServices } from "../../src/lambda/wiring.js";
@@ -188,6 +191,45 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const stranger = { ...ecsEvent("RUNNING"), detail: { ...ecsEvent("RUNNING").detail, taskArn: "arn:aws:ecs:us-east-1:111122223333:task/other/1" } };
     expect(await events(stranger)).toEqual({ outcome: "not-ours" });
     expect(await events({ "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2", detail: {} })).toEqual({ outcome: "ignored" });
+  });
+
+  it("events: a runner reported stopped before it read its JIT config has its parameter deleted, as the tracker's describe would", async () => {
+    const aws = { region: w.env["TORNADE_AWS_REGION"] ?? "us-east-1", endpoint: w.env["TORNADE_AWS_ENDPOINT"] ?? "", credentials: CREDENTIALS };
+    const parameters = () => w.bed.aws.control.listParameters().map((p) => p.name);
+    // The task stays PROVISIONING for an hour: its runner has not read its config when ECS reports it stopped.
+    w.bed.aws.control.slowProvisioning({ times: 1, extraMs: 3600_000 });
+    const run = w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "never-starts", labels: label("runs-on=FARGATE"), durationSeconds: 60 }] });
+    const launch = await launchedLaunch(Number(run.jobs[0]?.id));
+    const task = (await new ECSClient(aws).send(new DescribeTasksCommand({ cluster: w.env["TORNADE_ECS_CLUSTER"], tasks: [launch.providerId ?? ""] }))).tasks?.[0];
+    const parameter = task?.overrides?.containerOverrides?.[0]?.environment?.find((e) => e.name === JIT_PARAMETER_ENV)?.value ?? "";
+    expect(parameters()).toContain(parameter);
+    const events = eventsHandler(await w.eventsServices());
+    // The task as ECS's event carries it (DescribeTasks' shape, times as ISO strings), stopped before it started.
+    const detail = { ...(JSON.parse(JSON.stringify(task)) as Record<string, unknown>), lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError" };
+    const stopped = { version: "0", "detail-type": "ECS Task State Change", source: "aws.ecs", time: new Date(w.clock.now()).toISOString(), detail };
+    expect(await events(stopped)).toMatchObject({ outcome: "updated" });
+    expect(parameters()).not.toContain(parameter);
+
+    // A build that failed before CodeBuild resolved its config: the event lists the build's environment variables.
+    const build = await launchedLaunch(Number(w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "build", labels: label("runs-on=CODEBUILD"), durationSeconds: 60 }] }).jobs[0]?.id));
+    const stand = `${parameter}-build`;
+    await new SSMClient(aws).send(new PutParameterCommand({ Name: stand, Value: "a config nobody read", Type: "SecureString" }));
+    expect(parameters()).toContain(stand);
+    const buildArn = `arn:aws:codebuild:us-east-1:123456789012:build/${build.providerId}`;
+    const failed = {
+      version: "0",
+      "detail-type": "CodeBuild Build State Change",
+      source: "aws.codebuild",
+      time: new Date(w.clock.now()).toISOString(),
+      detail: {
+        "build-status": "FAILED",
+        "build-id": buildArn,
+        "current-phase": "COMPLETED",
+        "additional-information": { "build-complete": true, environment: { "environment-variables": [{ name: JIT_PARAMETER_ENV, type: "PLAINTEXT", value: stand }] } },
+      },
+    };
+    expect(await events(failed)).toMatchObject({ outcome: "updated" });
+    expect(parameters()).not.toContain(stand);
   });
 
   it("worker reports a record that is not due yet in batchItemFailures, so Lambda keeps it", async () => {

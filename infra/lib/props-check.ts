@@ -37,6 +37,7 @@ const PROPS: Readonly<Record<keyof TornadeRunnersProps, true>> = {
   limits: true,
   launch: true,
   sweeper: true,
+  logLevel: true,
   intake: true,
   vpc: true,
   subnets: true,

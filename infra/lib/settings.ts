@@ -114,6 +114,11 @@ export interface TornadeSettings {
   readonly limits?: LimitsSettings;
   readonly launch?: LaunchSettings;
   readonly sweeper?: SweeperSettings;
+  /**
+   * The least severe line the controller logs (to CloudWatch Logs): "trace", "debug", "info" (default), "warn" or
+   * "error". At info a job costs two lines (its runner launched and stopped); debug adds each delivery taken in.
+   */
+  readonly logLevel?: "trace" | "debug" | "info" | "warn" | "error";
 }
 
 /** The configuration keys the settings set, each a path of TornadeSettings. */
@@ -150,6 +155,7 @@ export const SETTING_KEYS: readonly string[] = [
   "launch.rerunBackend",
   "sweeper.intervalSeconds",
   "sweeper.discoveryBudget",
+  "logLevel",
 ];
 
 /** The settings that are secrets: named by ARN (controller-env.ts SECRET_ARN_ENV), never given as values. */

@@ -40,6 +40,7 @@ const EVERY_SETTING = {
     rerunBackend: "CODEBUILD",
   },
   sweeper: { intervalSeconds: 120, discoveryBudget: 3 },
+  logLevel: "debug",
 } satisfies TornadeSettings;
 /** And the one setting that excludes others (a size preset instead of defaults.cpu/memory). */
 const A_PRESET = { github: { appId: 7 }, defaults: { size: "medium" } } satisfies TornadeSettings;

@@ -58,6 +58,8 @@ describe("synth-time checks", () => {
       "defaults.memory: Fargate does not run 4 vCPU with 1024 MiB. Fix: use 8192–30720 MiB in 1024 MiB steps",
     ]);
     expect(problemsOf({ defaults: { disk: 500 } })).toEqual([expect.stringMatching(/^defaults\.disk: .*Fix: whole GiB from 21 to 200/)]);
+    // A setting the construct only passes on is checked in tornade's words too (JavaScript callers have no types).
+    expect(problemsOf({ logLevel: "loud" as "info" })).toEqual([expect.stringMatching(/^logLevel: .*"trace".*"error"/)]);
     // A default over the cost ceiling would reject every job that names no size.
     expect(problemsOf({ defaults: { cpu: 16 } })).toEqual([expect.stringMatching(/^defaults\.cpu: the default .*limits\.maxCpu/)]);
     const { stack, tornade, template } = synthesize({ defaults: { cpu: 2 } });

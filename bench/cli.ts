@@ -55,6 +55,11 @@ if (unknown.length) {
 const runs = (stage: Stage) => only === undefined || only.has(stage);
 
 say(`tornade bench${quick ? " --quick" : ""}${only ? ` --only ${[...only].join(",")}` : ""}: ${cpus().length} cores, node ${process.version}`);
+// Production runs Node 24 (the Lambda runtime, infra/lib/controller-function.ts; the container images): figures taken on
+// another major measure a Node tornade is not deployed on, and differ (docs/performance.md "Two full runs").
+if (Number(process.versions.node.split(".")[0]) !== 24) {
+  say(`note: this is node ${process.version}; tornade is deployed on Node 24. For figures that hold in production: PATH=<node 24 bin>:$PATH npm run bench`);
+}
 const report: BenchReport = { machine: { nproc: cpus().length, memoryMb: Math.round(totalmem() / 1048576), node: process.version, cpu: cpus()[0]?.model ?? "unknown", quick, date: new Date().toISOString() } };
 if (runs("intake")) {
   say("intake");

@@ -1,30 +1,12 @@
 /**
  * Structured JSON logs (pino). One line per decision, with the job id on every line about a job.
- * Secrets must never reach a log line: the redact list is a second line of defence, not the first.
+ * Secrets must never reach a log line: the censor (censor.ts) is a second line of defence, not the first.
  */
 import { pino, type Logger, type DestinationStream } from "pino";
+import { REDACTED } from "../config/redact.js";
+import { censorSecrets, SECRET_KEYS } from "./censor.js";
 
 export type { Logger };
-
-const REDACT = [
-  "token",
-  "*.token",
-  "jitConfig",
-  "*.jitConfig",
-  "encodedJitConfig",
-  "*.encodedJitConfig",
-  "encoded_jit_config",
-  "*.encoded_jit_config",
-  "privateKey",
-  "*.privateKey",
-  "webhookSecret",
-  "*.webhookSecret",
-  "personalToken",
-  "*.personalToken",
-  "authorization",
-  "*.authorization",
-  "headers.authorization",
-];
 
 export interface LoggerOptions {
   readonly level?: string;
@@ -37,7 +19,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     {
       level: opts.level ?? "info",
       base: { service: "tornade" },
-      redact: { paths: REDACT, censor: "[redacted]" },
+      // The censor (censor.ts) on each line's object. pino gives a child logger's bindings to no formatter, so its
+      // own redaction, at the top level only (which costs nothing; its `*.key` paths cost 7.5 µs a line), covers them.
+      formatters: { log: censorSecrets },
+      redact: { paths: [...SECRET_KEYS], censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     opts.destination,

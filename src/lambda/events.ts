@@ -1,7 +1,8 @@
 /**
  * Events function on EventBridge: AWS tells us a runner's task or build changed state, so no one polls per job.
  * The provider of the event's backend reads it into a launch state (Provider.takeEvent, the mapping its describe
- * uses, deleting the JIT parameter of a runner that stopped without reading it, as describe does), and the controller takes it in as any observation (takeIn): the launch is found by its task ARN or build id,
+ * uses, deleting the JIT parameter of a runner that stopped without reading it, as describe does), and the controller
+ * takes it in as any observation (takeIn): the launch is found by its task ARN or build id,
  * updated as the tracker's round would, and its job gets a look. It is wired with no GitHub client and reads no
  * secret (wiring.ts wireEvents): the worker acts on the look.
  */

@@ -5,9 +5,9 @@
  *
  * Why not pino's `redact` alone: its wildcard paths (`*.token`) cost more than the rest of the line — a line at info
  * cost 10.3–11.6 µs of CPU with them, 4.4–4.5 with this censor, 4.4 with no redaction at all (`bench/log-line.ts`,
- * Node 24, docs/performance.md "The log line"). It copies nothing
- * unless it censors, and never changes the caller's object. A child logger's bindings, which pino gives to no
- * formatter, are censored at their top level by pino's own redaction of these names (logger.ts), which costs nothing.
+ * Node 24, docs/performance.md "The log line"). It copies nothing unless it censors, and never changes the caller's
+ * object. A child logger's bindings, which pino gives to no formatter, are censored at their top level by pino's own
+ * redaction of these names (logger.ts), which costs nothing.
  */
 
 import { REDACTED } from "../config/redact.js";

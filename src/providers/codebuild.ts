@@ -239,13 +239,13 @@ function environment(req: LaunchRequest, parameter: string): EnvironmentVariable
   ];
 }
 
-/** The JIT parameter a build was told of (its environment, as StartBuild was given it). */
 /** The JIT parameter of a build in `state` that its runner may not have read (and never will): undefined if none. */
 function unreadParameter(build: Build, state: LaunchState): string | undefined {
   const parameter = parameterOf(build);
   return parameter && mayHoldUnread(state, variableOf(build, STANDBY_UNTIL_ENV) !== undefined) ? parameter : undefined;
 }
 
+/** The JIT parameter a build was told of (its environment, as StartBuild was given it). */
 function parameterOf(build: Build): string | undefined {
   return variableOf(build, JIT_PARAMETER_ENV);
 }

@@ -85,6 +85,13 @@ describe("EcsProvider.takeEvent", () => {
     expect(done).toMatchObject({ handle: { backend: "FARGATE" }, status: "stopped", succeeded: true, spotInterrupted: false });
   });
 
+  it("still reads the state of an event whose overrides it cannot read (they only name the parameter to clean up)", async () => {
+    expect(await ecs.takeEvent(taskEvent({ lastStatus: "RUNNING", containers: [{ name: "runner" }], overrides: { containerOverrides: "unexpected" } }))).toMatchObject({ status: "running" });
+    const odd = buildEvent("IN_PROGRESS", "BUILD", false);
+    const withOddEnvironment = { ...odd, detail: { ...odd.detail, "additional-information": { "build-complete": false, environment: { "environment-variables": 42 } } } };
+    expect(await codebuild.takeEvent(withOddEnvironment)).toMatchObject({ status: "running" });
+  });
+
   it("reads no other event", async () => {
     expect(await ecs.takeEvent(buildEvent("FAILED", "COMPLETED", true))).toBeUndefined();
     expect(await ecs.takeEvent({ "detail-type": "ECS Task State Change", source: "aws.ecs", detail: { lastStatus: "RUNNING" } })).toBeUndefined();

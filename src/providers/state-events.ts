@@ -32,7 +32,8 @@ const EcsTaskStateChange = z.object({
     startedAt: time.optional(),
     stoppedAt: time.optional(),
     containers: z.array(z.object({ name: z.string().optional(), exitCode: z.number().optional() })).default([]),
-    overrides: z.object({ containerOverrides: z.array(z.object({ name: z.string().optional(), environment: z.array(variable).optional() })).default([]) }).optional(),
+    // Read for the JIT parameter's name only: a shape this does not expect loses that clean-up, never the state change.
+    overrides: z.object({ containerOverrides: z.array(z.object({ name: z.string().optional(), environment: z.array(variable).optional() })).default([]) }).optional().catch(undefined),
   }),
 });
 
@@ -47,7 +48,7 @@ const CodeBuildStateChange = z.object({
     "additional-information": z
       .object({
         "build-complete": z.boolean().optional(),
-        environment: z.object({ "environment-variables": z.array(variable.extend({ type: z.string().optional() })).default([]) }).optional(),
+        environment: z.object({ "environment-variables": z.array(variable.extend({ type: z.string().optional() })).default([]) }).optional().catch(undefined),
       })
       .optional(),
   }),

@@ -198,7 +198,8 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     const parameters = () => w.bed.aws.control.listParameters().map((p) => p.name);
     // The task stays PROVISIONING for an hour: its runner has not read its config when ECS reports it stopped.
     w.bed.aws.control.slowProvisioning({ times: 1, extraMs: 3600_000 });
-    const run = w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "never-starts", labels: label("runs-on=FARGATE"), durationSeconds: 60 }] });
+    // Labels of their own: no runner of another test's identical job can take these jobs, or be handed to them.
+    const run = w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "never-starts", labels: label("runs-on=FARGATE", "unread-task"), durationSeconds: 60 }] });
     const launch = await launchedLaunch(Number(run.jobs[0]?.id));
     const task = (await new ECSClient(aws).send(new DescribeTasksCommand({ cluster: w.env["TORNADE_ECS_CLUSTER"], tasks: [launch.providerId ?? ""] }))).tasks?.[0];
     const parameter = task?.overrides?.containerOverrides?.[0]?.environment?.find((e) => e.name === JIT_PARAMETER_ENV)?.value ?? "";
@@ -211,7 +212,7 @@ describe("Lambda handlers on DynamoDB + SQS against the test bed", () => {
     expect(parameters()).not.toContain(parameter);
 
     // A build that failed before CodeBuild resolved its config: the event lists the build's environment variables.
-    const build = await launchedLaunch(Number(w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "build", labels: label("runs-on=CODEBUILD"), durationSeconds: 60 }] }).jobs[0]?.id));
+    const build = await launchedLaunch(Number(w.bed.github.control.createRun({ workflowName: "unread", jobs: [{ name: "build", labels: label("runs-on=CODEBUILD", "unread-build"), durationSeconds: 60 }] }).jobs[0]?.id));
     const stand = `${parameter}-build`;
     await new SSMClient(aws).send(new PutParameterCommand({ Name: stand, Value: "a config nobody read", Type: "SecureString" }));
     expect(parameters()).toContain(stand);

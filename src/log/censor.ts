@@ -56,8 +56,14 @@ function censorOwnKeys(o: object): object {
 
 /**
  * A copy that serializes as the original would: same prototype (an Error keeps its type and pino's err serializer,
- * a class its toJSON) and every own property, the non-enumerable ones too (an Error's message and stack).
+ * a class its toJSON) and every own property, the non-enumerable ones too (an Error's message and stack). An own
+ * accessor becomes its value: on Node 24 an Error's `stack` is one, and its getter reads the original error's internal
+ * slot, so on a copy it would answer undefined.
  */
 function copyOf<T extends object>(o: T): T {
-  return Object.create(Object.getPrototypeOf(o) as object | null, Object.getOwnPropertyDescriptors(o)) as T;
+  const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(o);
+  for (const [key, d] of Object.entries(descriptors)) {
+    if (d.get) descriptors[key] = { value: (o as Record<string, unknown>)[key], enumerable: d.enumerable ?? false, writable: true, configurable: true };
+  }
+  return Object.create(Object.getPrototypeOf(o) as object | null, descriptors) as T;
 }

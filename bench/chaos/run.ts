@@ -11,7 +11,7 @@ import { sharedClock } from "../../src/clock/clock.js";
 import { startTestBed, type TestBed } from "../../testbed/index.js";
 import type { RequestRecord, ResponseRecord } from "../../testbed/aws/index.js";
 import type { SimResponseInfo } from "../../testbed/github/types.js";
-import { freePort, startTornade, type TornadeProcess } from "../../test/support/tornade-process.js";
+import { freePorts, startTornade, type TornadeProcess } from "../../test/support/tornade-process.js";
 import { FaultInjector, noFaults, type FaultCounts } from "./faults.js";
 import { countedJobs, isServed, jitParametersLeft, measure, orphansOf, settledAt, type Measurement, type QueuedJob } from "./measure.js";
 import { prng, type ChaosPlan, type FaultRates } from "./plan.js";
@@ -87,7 +87,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     let scaleSets: ScaleSetChaos | undefined;
     const github = { runnerLostAfterMs: 10 * 60_000, ...(opts.scaleSets ? { onScaleSetResponse: (r: SimResponseInfo) => scaleSets?.onResponse(r) } : {}) };
     bed = await startTestBed({ clock, runnerLog: () => {}, github, ...(opts.standby ? { aws } : {}) });
-    const port = await freePort();
+    const [port = 0, adminPort = 0] = await freePorts(2);
     const gh = bed.github;
     const poolEnv: Record<string, string> = opts.staticPool
       ? { TORNADE_POOL: opts.staticPool, TORNADE_POOL_OWNER: gh.owner, TORNADE_POOL_REPO: gh.repo, TORNADE_POOL_INSTALLATION_ID: String(gh.installationId) }
@@ -97,7 +97,7 @@ export async function runOnce(opts: RunOptions): Promise<RunResult> {
     const tornadeOpts = {
       port,
       // Restarts keep both ports: the test bed's webhook URL and the final dashboard read stay valid.
-      adminPort: await freePort(),
+      adminPort,
       storePath: join(dir, "tornade.db"),
       clock: { speed: opts.speed, origin },
       env: { ...poolEnv, ...standbyEnv, ...(opts.scaleSets ? scaleSetEnv(bed, opts.scaleSets.sets) : {}), ...opts.env },

@@ -17,11 +17,28 @@ const BIN = resolve(import.meta.dirname, "../../bin/tornade.js");
 const OUTPUT_TAIL_CHARS = 1 << 20;
 
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
+  const [port] = await freePorts(1);
+  return port ?? 0;
+}
+
+/** A free loopback port other than `taken` (the system may hand out a port just released again). */
+async function freePortBut(taken: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port !== taken) return port;
+  }
+}
+
+/**
+ * `n` free loopback ports, all different: each is held until all are found. Asked one at a time, the system may hand
+ * out a port just released again (a chaos run once got the same port for the public and operator listeners).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", r))));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export interface TornadeProcess {
@@ -57,7 +74,7 @@ export interface TornadeProcessOptions {
 
 /** Starts `tornade serve` configured through the environment for `bed`, and waits for /healthz. */
 export async function startTornade(bed: TestBed, opts: TornadeProcessOptions): Promise<TornadeProcess> {
-  const adminPort = opts.adminPort ?? (await freePort());
+  const adminPort = opts.adminPort ?? (await freePortBut(opts.port));
   const env = {
     PATH: process.env["PATH"] ?? "",
     ...testBedEnv(bed),

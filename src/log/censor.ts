@@ -38,7 +38,7 @@ export function censorSecrets<T extends object>(o: T): T {
     }
     if (censored === undefined) continue;
     copy ??= copyOf(source);
-    Object.defineProperty(copy, key, { value: censored, enumerable: true, writable: true, configurable: true });
+    setOwn(copy, key, censored);
   }
   return (copy ?? o) as T;
 }
@@ -49,9 +49,14 @@ function censorOwnKeys(o: object): object {
   for (const key in o) {
     if (!SECRET_KEYS.has(key)) continue;
     copy ??= copyOf(o);
-    Object.defineProperty(copy, key, { value: REDACTED, enumerable: true, writable: true, configurable: true });
+    setOwn(copy, key, REDACTED);
   }
   return copy ?? o;
+}
+
+/** Sets a key of a copy as a plain, enumerable data property, whatever the original's descriptor was (read-only too). */
+function setOwn(o: object, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
